@@ -1,0 +1,230 @@
+//! The `jobcraft` command line: every flag has its environment variable.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope;
+use crate::error::Error;
+use crate::startup::{Application, ServerSettings};
+use crate::store::api_keys;
+use crate::store::pool::PoolOptions;
+use crate::store::Db;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jobcraft",
+    version,
+    about = "The post, the person and the crafted job, apart."
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Create a tenant; prints its id and a first admin key (shown once).
+    Create {
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Create an API key; prints it (shown once).
+    Create {
+        /// Tenant id or name.
+        #[arg(long)]
+        tenant: String,
+        /// Comma-separated scopes: read, write, admin.
+        #[arg(long, default_value = "read,write")]
+        scopes: String,
+        /// A name for the key, shown in logs and audits instead of the key.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke an API key by id.
+    Revoke {
+        id: Uuid,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+struct DbArgs {
+    /// `postgres://…` for PostgreSQL; otherwise a SQLite file path (or `sqlite://path`).
+    #[arg(long, env = "DATABASE_URL", default_value = "jobcraft.db")]
+    database_url: String,
+    /// Most database connections held at once.
+    #[arg(long, env = "JOBCRAFT_DB_POOL_SIZE", default_value_t = 16)]
+    db_pool_size: u32,
+    /// How long a request waits for a database connection before a 503, in milliseconds.
+    #[arg(long, env = "JOBCRAFT_DB_TIMEOUT_MS", default_value_t = 5000)]
+    db_timeout_ms: u64,
+}
+
+impl DbArgs {
+    fn open(&self) -> Db {
+        Db::open(
+            &self.database_url,
+            &PoolOptions {
+                max_size: self.db_pool_size,
+                acquire_timeout: Duration::from_millis(self.db_timeout_ms),
+            },
+        )
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "JOBCRAFT_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "JOBCRAFT_BODY_LIMIT", default_value_t = crate::http::extract::DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "JOBCRAFT_WORKERS")]
+    workers: Option<usize>,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(args) => serve(args),
+        Command::Migrate(db) => Ok(db.open().migrate()?),
+        Command::Openapi => {
+            println!("{}", crate::http::openapi::document().to_pretty_json()?);
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Create { name, db }) => {
+            let db = db.open();
+            db.migrate()?;
+            let (tenant, token) = db.write(|c| {
+                let tenant = api_keys::create_tenant(c, &name)?;
+                let (_, token) =
+                    api_keys::create_key(c, tenant.id, "first admin key", &[Scope::Admin])?;
+                Ok((tenant, token))
+            })?;
+            println!(
+                "tenant {} ({})\nadmin key (shown once): {token}",
+                tenant.id, tenant.name
+            );
+            Ok(())
+        }
+        Command::Key(KeyCommand::Create {
+            tenant,
+            scopes,
+            name,
+            db,
+        }) => {
+            let scopes = parse_scopes(&scopes)?;
+            let db = db.open();
+            db.migrate()?;
+            let (key, token) = db.write(|c| {
+                let tenant_id = match Uuid::parse_str(&tenant) {
+                    Ok(id) => id,
+                    Err(_) => api_keys::find_tenant_by_name(c, &tenant)?.id,
+                };
+                api_keys::create_key(c, tenant_id, &name, &scopes)
+            })?;
+            println!("key {} ({})\n{token}", key.id, Scope::join(&key.scopes));
+            Ok(())
+        }
+        Command::Key(KeyCommand::Revoke { id, db }) => {
+            let db = db.open();
+            db.migrate()?;
+            db.write(|c| api_keys::revoke_key(c, id))?;
+            println!("key {id} revoked");
+            Ok(())
+        }
+    }
+}
+
+fn parse_scopes(text: &str) -> Result<Vec<Scope>, String> {
+    text.split(',')
+        .map(|s| {
+            Scope::parse(s).ok_or_else(|| format!("unknown scope `{s}`: use read, write, admin"))
+        })
+        .collect()
+}
+
+fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let db = args.db.open();
+    migrate_when_reachable(&db)?;
+    if let Some(token) = first_run_key(&db)? {
+        println!(
+            "\nFirst start: created tenant `default` with an admin API key (shown once):\n\n    \
+             {token}\n\nTry:  curl -H 'Authorization: Bearer {token}' http://{}/v1/persons\n",
+            args.bind
+        );
+    }
+    let settings = ServerSettings {
+        bind: args.bind,
+        body_limit: args.body_limit,
+        workers: args.workers,
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&settings, db)?;
+        tracing::info!(port = app.port(), bind = %settings.bind, "serving");
+        app.run_until_stopped().await
+    })?;
+    Ok(())
+}
+
+/// Waits up to a minute for the database (a container may start before it), then migrates.
+fn migrate_when_reachable(db: &Db) -> Result<(), Error> {
+    let mut attempts = 0;
+    loop {
+        match db.migrate() {
+            Err(Error::Unavailable(cause)) if attempts < 12 => {
+                attempts += 1;
+                tracing::warn!(%cause, attempts, "database not reachable yet; retrying");
+                std::thread::sleep(Duration::from_secs(5));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// On an empty database, a `default` tenant and its admin key, so a new user can call the
+/// API at once.
+fn first_run_key(db: &Db) -> Result<Option<String>, Error> {
+    db.write(|c| {
+        if api_keys::count_tenants(c)? > 0 {
+            return Ok(None);
+        }
+        let tenant = api_keys::create_tenant(c, "default")?;
+        let (_, token) = api_keys::create_key(c, tenant.id, "first admin key", &[Scope::Admin])?;
+        Ok(Some(token))
+    })
+}

@@ -1,0 +1,153 @@
+//! Facets: the one shape for every crafting attribute, `(dimension, key, weight, note)`.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::text;
+use crate::error::FieldError;
+
+pub const KEY_MAX: usize = 64;
+pub const NOTE_MAX: usize = 1_000;
+pub const FACETS_MAX: usize = 200;
+
+/// The four forms of job crafting plus the three that matter in a sale.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    Task,
+    Relational,
+    Cognitive,
+    Context,
+    Priority,
+    DecisionCriterion,
+    PartnerPreference,
+}
+
+/// One crafting attribute. `weight` > 0 stresses or adds, < 0 plays down or avoids, 0 drops.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Facet {
+    /// Which form of crafting, or which sales attribute, this is.
+    pub dimension: Dimension,
+    /// The attribute, e.g. `carbon_footprint`: lowercase letters, digits, `_`, `-`, `.`.
+    pub key: String,
+    /// From -1 to 1: positive stresses, adds or prefers; negative plays down or avoids; 0 drops.
+    pub weight: f64,
+    /// Free text, e.g. what was observed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Checks a list of facets as one set: each valid, at most one per `(dimension, key)`.
+/// `pointer` locates the list in the request body.
+pub fn parse_facets(facets: Vec<Facet>, pointer: &str) -> Result<Vec<Facet>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if facets.len() > FACETS_MAX {
+        errors.push(FieldError::new(
+            pointer,
+            format!("at most {FACETS_MAX} facets"),
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut parsed = Vec::with_capacity(facets.len());
+    for (i, facet) in facets.into_iter().enumerate() {
+        let at = format!("{pointer}/{i}");
+        let key = text::slug(&facet.key, &format!("{at}/key"), KEY_MAX);
+        let note = text::optional(facet.note.as_deref(), &format!("{at}/note"), NOTE_MAX);
+        if !(-1.0..=1.0).contains(&facet.weight) {
+            errors.push(FieldError::new(
+                format!("{at}/weight"),
+                "must be between -1 and 1",
+            ));
+        }
+        match (key, note) {
+            (Ok(key), Ok(note)) => {
+                if !seen.insert((facet.dimension, key.clone())) {
+                    errors.push(FieldError::new(
+                        format!("{at}/key"),
+                        format!(
+                            "`{}:{key}` appears more than once",
+                            dimension_name(facet.dimension)
+                        ),
+                    ));
+                }
+                parsed.push(Facet { key, note, ..facet });
+            }
+            (key, note) => errors.extend(key.err().into_iter().chain(note.err())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(errors)
+    }
+}
+
+pub fn dimension_name(dimension: Dimension) -> &'static str {
+    match dimension {
+        Dimension::Task => "task",
+        Dimension::Relational => "relational",
+        Dimension::Cognitive => "cognitive",
+        Dimension::Context => "context",
+        Dimension::Priority => "priority",
+        Dimension::DecisionCriterion => "decision_criterion",
+        Dimension::PartnerPreference => "partner_preference",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facet(dimension: Dimension, key: &str, weight: f64) -> Facet {
+        Facet {
+            dimension,
+            key: key.into(),
+            weight,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_valid_set_parses() {
+        let facets = vec![
+            facet(Dimension::DecisionCriterion, "carbon_footprint", 0.8),
+            facet(Dimension::Priority, "carbon_footprint", -0.2),
+        ];
+        assert_eq!(parse_facets(facets.clone(), "/facets").unwrap(), facets);
+    }
+
+    #[test]
+    fn weights_outside_the_unit_range_are_named() {
+        let errors = parse_facets(vec![facet(Dimension::Task, "a", 1.5)], "/facets").unwrap_err();
+        assert_eq!(errors[0].pointer, "/facets/0/weight");
+    }
+
+    #[test]
+    fn a_key_twice_in_one_dimension_is_rejected() {
+        let facets = vec![
+            facet(Dimension::Task, "a", 0.1),
+            facet(Dimension::Task, "a", 0.2),
+        ];
+        let errors = parse_facets(facets, "/facets").unwrap_err();
+        assert_eq!(errors[0].pointer, "/facets/1/key");
+    }
+
+    #[test]
+    fn nan_weights_are_rejected() {
+        assert!(parse_facets(vec![facet(Dimension::Task, "a", f64::NAN)], "/f").is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! Pure domain logic: no I/O, no diesel, no actix.
+
+pub mod api_key;
+pub mod facet;
+pub mod hierarchy;
+pub mod organization;
+pub mod person;
+pub mod post;
+pub mod tenure;
+pub mod text;

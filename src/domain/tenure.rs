@@ -1,0 +1,131 @@
+//! Tenures: a person holding a post for a period. A person's tenures are their career,
+//! a post's tenures its succession.
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use crate::error::FieldError;
+
+/// `[started_on, ended_on)`: a successor may start on the day the predecessor's tenure ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub started_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+}
+
+impl Period {
+    pub fn parse(started_on: NaiveDate, ended_on: Option<NaiveDate>) -> Result<Self, FieldError> {
+        match ended_on {
+            Some(end) if end < started_on => Err(FieldError::new(
+                "/ended_on",
+                "must not be before started_on",
+            )),
+            _ => Ok(Period {
+                started_on,
+                ended_on,
+            }),
+        }
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.started_on <= date && self.ended_on.is_none_or(|end| date < end)
+    }
+
+    pub fn overlaps(&self, other: &Period) -> bool {
+        self.started_on < other.ended_on.unwrap_or(NaiveDate::MAX)
+            && other.started_on < self.ended_on.unwrap_or(NaiveDate::MAX)
+    }
+}
+
+/// The tenures that, together with `new`, would put more holders on the post than it has
+/// `seats` at some moment; empty when `new` fits. `others` are the post's other tenures.
+pub fn seat_conflicts(others: &[(Uuid, Period)], new: Period, seats: usize) -> Vec<Uuid> {
+    let overlapping: Vec<&(Uuid, Period)> = others
+        .iter()
+        .filter(|(_, period)| period.overlaps(&new))
+        .collect();
+    // Occupancy only rises where a tenure starts, so checking those moments finds the peak.
+    let moments = std::iter::once(new.started_on).chain(
+        overlapping
+            .iter()
+            .map(|(_, p)| p.started_on)
+            .filter(|start| new.contains(*start)),
+    );
+    let mut worst: Vec<Uuid> = Vec::new();
+    for moment in moments {
+        let holders: Vec<Uuid> = overlapping
+            .iter()
+            .filter(|(_, p)| p.contains(moment))
+            .map(|(id, _)| *id)
+            .collect();
+        if holders.len() > worst.len() {
+            worst = holders;
+        }
+    }
+    if worst.len() + 1 > seats {
+        worst
+    } else {
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn period(start: &str, end: Option<&str>) -> Period {
+        Period {
+            started_on: date(start),
+            ended_on: end.map(date),
+        }
+    }
+
+    #[test]
+    fn an_end_before_the_start_is_rejected() {
+        assert_eq!(
+            Period::parse(date("2026-02-01"), Some(date("2026-01-01")))
+                .unwrap_err()
+                .pointer,
+            "/ended_on"
+        );
+    }
+
+    #[test]
+    fn a_successor_may_start_the_day_the_predecessor_left() {
+        let old = (Uuid::now_v7(), period("2020-01-01", Some("2026-04-01")));
+        assert!(seat_conflicts(&[old], period("2026-04-01", None), 1).is_empty());
+    }
+
+    #[test]
+    fn a_second_holder_of_a_single_seat_conflicts() {
+        let old = (Uuid::now_v7(), period("2020-01-01", None));
+        assert_eq!(
+            seat_conflicts(&[old], period("2026-04-01", None), 1),
+            vec![old.0]
+        );
+    }
+
+    #[test]
+    fn seats_count_simultaneous_holders_not_overlapping_ones() {
+        // Two seats; a and b never overlap each other, so a third holder fits beside either.
+        let a = (Uuid::now_v7(), period("2020-01-01", Some("2021-01-01")));
+        let b = (Uuid::now_v7(), period("2021-01-01", None));
+        assert!(seat_conflicts(&[a, b], period("2020-06-01", None), 2).is_empty());
+        let c = (Uuid::now_v7(), period("2020-06-01", None));
+        assert_eq!(
+            seat_conflicts(&[a, b, c], period("2022-01-01", None), 2),
+            vec![b.0, c.0]
+        );
+    }
+
+    #[test]
+    fn contains_is_half_open() {
+        let p = period("2026-01-01", Some("2026-02-01"));
+        assert!(p.contains(date("2026-01-01")));
+        assert!(!p.contains(date("2026-02-01")));
+    }
+}

@@ -1,0 +1,96 @@
+//! Rules for free text fields, shared by every entity.
+
+use crate::error::FieldError;
+
+pub const NAME_MAX: usize = 200;
+pub const NOTES_MAX: usize = 10_000;
+
+/// A required single-line text: trimmed, not empty, at most `max` characters.
+pub fn required(value: &str, pointer: &str, max: usize) -> Result<String, FieldError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(FieldError::new(pointer, "must not be empty"));
+    }
+    bounded(trimmed, pointer, max).map(str::to_owned)
+}
+
+/// An optional text: empty or blank becomes absent.
+pub fn optional(
+    value: Option<&str>,
+    pointer: &str,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => bounded(text, pointer, max).map(|t| Some(t.to_owned())),
+    }
+}
+
+fn bounded<'a>(text: &'a str, pointer: &str, max: usize) -> Result<&'a str, FieldError> {
+    if text.chars().count() > max {
+        return Err(FieldError::new(
+            pointer,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(FieldError::new(
+            pointer,
+            "must not contain control characters",
+        ));
+    }
+    Ok(text)
+}
+
+/// A machine key such as a facet key or a tag: lowercase letters, digits and `_`, `-`, `.`.
+pub fn slug(value: &str, pointer: &str, max: usize) -> Result<String, FieldError> {
+    let ok = !value.is_empty()
+        && value.len() <= max
+        && value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.'));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(FieldError::new(
+            pointer,
+            format!("must be 1 to {max} lowercase letters, digits, `_`, `-` or `.`"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_text_is_trimmed_and_bounded() {
+        assert_eq!(required("  Ada ", "/n", 10).unwrap(), "Ada");
+        assert_eq!(
+            required("   ", "/n", 10).unwrap_err().detail,
+            "must not be empty"
+        );
+        assert!(required("abcdefghijk", "/n", 10).is_err());
+        assert!(required("a\u{0}b", "/n", 10).is_err());
+    }
+
+    #[test]
+    fn blank_optional_text_is_absent() {
+        assert_eq!(optional(Some("  "), "/p", 5).unwrap(), None);
+        assert_eq!(optional(None, "/p", 5).unwrap(), None);
+        assert_eq!(optional(Some(" x "), "/p", 5).unwrap(), Some("x".into()));
+    }
+
+    #[test]
+    fn slugs_are_lowercase_machine_keys() {
+        assert!(slug("carbon_footprint", "/k", 64).is_ok());
+        assert!(slug("iso14001", "/k", 64).is_ok());
+        assert!(slug("Carbon", "/k", 64).is_err());
+        assert!(slug("_x", "/k", 64).is_err());
+        assert!(slug("", "/k", 64).is_err());
+    }
+}

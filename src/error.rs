@@ -1,0 +1,137 @@
+//! The one error type. Every layer returns it; `http::problem` renders it as RFC 9457.
+
+use uuid::Uuid;
+
+/// A problem with one field of the input, located by a JSON pointer into the request body
+/// or by the name of a query parameter.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// JSON pointer into the request body (`/started_on`) or the query parameter's name.
+    pub pointer: String,
+    /// What is wrong with it.
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input could not be read: malformed JSON, a wrong type, an unknown field.
+    #[error("{detail}")]
+    Malformed {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// The input was read but breaks a rule.
+    #[error("the request is invalid")]
+    Invalid(Vec<FieldError>),
+    #[error("a valid API key is required")]
+    Unauthenticated,
+    #[error("this API key lacks the `{0}` scope")]
+    Forbidden(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("{detail}")]
+    Conflict {
+        detail: String,
+        conflicting: Vec<Uuid>,
+    },
+    #[error("the resource has changed since the ETag given in If-Match")]
+    PreconditionFailed,
+    #[error("the request body exceeds the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    pub fn invalid(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Error::Invalid(vec![FieldError::new(pointer, detail)])
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Error::Conflict {
+            detail: detail.into(),
+            conflicting: Vec::new(),
+        }
+    }
+
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Error::Internal(cause.into())
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as Kind, Error as E};
+        match error {
+            E::NotFound => Error::NotFound,
+            E::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => {
+                Error::Unavailable(Box::new(error))
+            }
+            // Validation happens before writing; a constraint failing here means another request
+            // changed the same rows concurrently.
+            E::DatabaseError(Kind::UniqueViolation | Kind::ForeignKeyViolation, ref info) => {
+                tracing::info!(constraint = ?info.constraint_name(), "constraint race: {}", info.message());
+                Error::conflict("a concurrent change conflicts with this request; retry it")
+            }
+            E::DatabaseError(Kind::SerializationFailure, _) => {
+                Error::conflict("a concurrent transaction conflicts with this request; retry it")
+            }
+            // A locked SQLite file or a PostgreSQL connection lost mid-request surface as
+            // unknown errors: both are the database being unavailable, not a bug.
+            E::DatabaseError(Kind::Unknown, ref info)
+                if ["locked", "connection", "terminating", "shutting down"]
+                    .iter()
+                    .any(|m| info.message().contains(m)) =>
+            {
+                Error::Unavailable(Box::new(error))
+            }
+            other => Error::internal(other),
+        }
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(error: r2d2::Error) -> Self {
+        Error::Unavailable(Box::new(error))
+    }
+}
+
+/// Collects field errors of one request so that all of them are answered at once.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldError>);
+
+impl Violations {
+    pub fn add(&mut self, pointer: impl Into<String>, detail: impl Into<String>) {
+        self.0.push(FieldError::new(pointer, detail));
+    }
+
+    pub fn extend(&mut self, errors: Vec<FieldError>) {
+        self.0.extend(errors);
+    }
+
+    /// Keeps the value when it parsed; records its error otherwise.
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    pub fn into_result(self) -> Result<(), Error> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! HTTP: handlers extract, authorize, make one blocking store call, and map to a DTO.
+
+pub mod auth;
+pub mod etag;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod organizations;
+pub mod pagination;
+pub mod persons;
+pub mod posts;
+pub mod problem;
+pub mod respond;
+pub mod tenures;
+
+use actix_web::web;
+
+use crate::error::Error;
+use crate::store::{Db, DbConn};
+
+/// Runs `f` in one read transaction on the blocking pool, off the async executor.
+pub async fn read<T, F>(db: &Db, f: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
+{
+    let db = db.clone();
+    web::block(move || db.read(f))
+        .await
+        .map_err(Error::internal)?
+}
+
+/// Runs `f` in one write transaction on the blocking pool: all of it commits, or none.
+pub async fn write<T, F>(db: &Db, f: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
+{
+    let db = db.clone();
+    web::block(move || db.write(f))
+        .await
+        .map_err(Error::internal)?
+}
+
+/// Registers every API route; the OpenAPI document is collected from the same calls.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .configure(organizations::routes)
+        .configure(persons::routes)
+        .configure(posts::routes)
+        .configure(tenures::routes);
+}

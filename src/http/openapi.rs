@@ -1,0 +1,121 @@
+//! The OpenAPI 3.1 document, collected from the handlers' annotations.
+
+use actix_web::App;
+use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi as _};
+use utoipa_actix_web::AppExt;
+
+use crate::error::FieldError;
+use crate::http::problem::{Problem, CONTENT_TYPE};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "jobcraft",
+        description = "Keeps the post (the formal job), the person and the crafted job (how the \
+                       holder actually does it) apart, for CRMs and the sales managers using them."
+    ),
+    security(("api_key" = [])),
+    modifiers(&BearerKey),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "organizations", description = "The seller's units, clients and partners"),
+        (name = "persons", description = "People, apart from the posts they hold"),
+        (name = "posts", description = "Formal jobs, which outlive their holders"),
+        (name = "tenures", description = "A person holding a post for a period"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerKey;
+
+impl Modify for BearerKey {
+    fn modify(&self, openapi: &mut OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "api_key",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some("An API key: `Authorization: Bearer jc_…`"))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+/// The whole document: routes from `http::routes`, plus the problem responses every
+/// operation can give, added here once instead of on every handler.
+pub fn document() -> OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::http::routes)
+        .split_for_parts();
+    api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    for (path, item) in api.paths.paths.iter_mut() {
+        let public = path == "/healthz" || path == "/readyz";
+        for (method, operation) in [
+            (HttpMethod::Get, item.get.as_mut()),
+            (HttpMethod::Post, item.post.as_mut()),
+            (HttpMethod::Put, item.put.as_mut()),
+            (HttpMethod::Patch, item.patch.as_mut()),
+            (HttpMethod::Delete, item.delete.as_mut()),
+        ] {
+            if let Some(operation) = operation {
+                if !public {
+                    add_problem_responses(operation, &method, path.contains('{'));
+                }
+            }
+        }
+    }
+    api
+}
+
+fn add_problem_responses(operation: &mut Operation, method: &HttpMethod, has_id: bool) {
+    let writes = !matches!(method, HttpMethod::Get);
+    let mut statuses = vec![
+        (
+            "400",
+            "Malformed request: bad JSON, a wrong type, an unknown field or parameter",
+        ),
+        ("401", "No API key, or not a valid one"),
+        ("403", "The API key lacks the scope this operation needs"),
+        ("422", "Well-formed but invalid: `errors` names each field"),
+        ("500", "Internal error (logged with the `instance` id)"),
+        ("503", "The database is unavailable; retry later"),
+    ];
+    if has_id {
+        statuses.push(("404", "No such resource in this tenant"));
+    }
+    if writes {
+        statuses.push(("409", "Conflicts with the current state"));
+        statuses.push(("413", "The request body is too large"));
+        statuses.push(("415", "The request body is not JSON"));
+    }
+    if writes && has_id {
+        statuses.push(("412", "`If-Match` does not match the current ETag"));
+    }
+    for (status, description) in statuses {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        CONTENT_TYPE,
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build()
+                    .into()
+            });
+    }
+}

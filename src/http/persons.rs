@@ -1,0 +1,233 @@
+//! `/v1/persons`: people, apart from the posts they hold; and their careers.
+
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope;
+use crate::domain::person::NewPerson;
+use crate::error::Error;
+use crate::http::etag::IfMatch;
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{page, ListParams, Page};
+use crate::http::respond::{created, deleted, merge_into, ok, DeleteParams};
+use crate::http::tenures::{list_holding, HoldingParams, TenureViewResponse};
+use crate::http::{read, write};
+use crate::store::api_keys::Principal;
+use crate::store::persons::{self, Person};
+use crate::store::tenures::Holding;
+use crate::store::Db;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_persons)
+        .service(create_person)
+        .service(find_person)
+        .service(replace_person)
+        .service(update_person)
+        .service(delete_person)
+        .service(list_person_tenures);
+}
+
+/// A person as written by a client.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRequest {
+    /// The name shown for the person.
+    pub display_name: String,
+    /// E-mail addresses, most used first.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// Phone number, free form.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Free notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl PersonRequest {
+    fn parse(&self) -> Result<NewPerson, Error> {
+        NewPerson::parse(
+            &self.display_name,
+            &self.emails,
+            self.phone.as_deref(),
+            self.notes.as_deref(),
+        )
+    }
+}
+
+impl From<&Person> for PersonRequest {
+    fn from(p: &Person) -> Self {
+        PersonRequest {
+            display_name: p.display_name.clone(),
+            emails: p.emails.clone(),
+            phone: p.phone.clone(),
+            notes: p.notes.clone(),
+        }
+    }
+}
+
+/// A person.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PersonResponse {
+    /// Id (UUID v7).
+    pub id: Uuid,
+    /// The name shown for the person.
+    pub display_name: String,
+    /// E-mail addresses.
+    pub emails: Vec<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Free notes.
+    pub notes: Option<String>,
+    /// Increases with every change; the ETag.
+    pub version: i64,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Person> for PersonResponse {
+    fn from(p: Person) -> Self {
+        PersonResponse {
+            id: p.id,
+            display_name: p.display_name,
+            emails: p.emails,
+            phone: p.phone,
+            notes: p.notes,
+            version: p.version,
+            created_at: p.created_at.and_utc(),
+            updated_at: p.updated_at.and_utc(),
+        }
+    }
+}
+
+/// List persons in id order.
+#[utoipa::path(tag = "persons", params(ListParams), responses((status = 200, body = Page<PersonResponse>)))]
+#[get("/v1/persons")]
+pub async fn list_persons(
+    db: web::Data<Db>,
+    principal: Principal,
+    Query(params): Query<ListParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let request = params.page_request()?;
+    let (rows, more) = read(&db, move |c| persons::list(c, principal.tenant_id, request)).await?;
+    Ok(HttpResponse::Ok().json(page(rows, more, |p| p.id, PersonResponse::from)))
+}
+
+/// Create a person.
+#[utoipa::path(tag = "persons", request_body = PersonRequest, responses((status = 201, body = PersonResponse)))]
+#[post("/v1/persons")]
+pub async fn create_person(
+    db: web::Data<Db>,
+    principal: Principal,
+    Json(body): Json<PersonRequest>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let new = body.parse()?;
+    let person = write(&db, move |c| persons::create(c, principal.tenant_id, &new)).await?;
+    Ok(created(
+        "/v1/persons",
+        person.id,
+        person.version,
+        PersonResponse::from(person),
+    ))
+}
+
+/// Read a person.
+#[utoipa::path(tag = "persons", params(("id" = Uuid, Path)), responses((status = 200, body = PersonResponse)))]
+#[get("/v1/persons/{id}")]
+pub async fn find_person(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let id = id.into_inner();
+    let person = read(&db, move |c| persons::find(c, principal.tenant_id, id)).await?;
+    Ok(ok(person.version, PersonResponse::from(person)))
+}
+
+/// Replace a person's fields.
+#[utoipa::path(tag = "persons", params(("id" = Uuid, Path)), request_body = PersonRequest, responses((status = 200, body = PersonResponse)))]
+#[put("/v1/persons/{id}")]
+pub async fn replace_person(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    Json(body): Json<PersonRequest>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let (id, new) = (id.into_inner(), body.parse()?);
+    let person = write(&db, move |c| {
+        persons::update(c, principal.tenant_id, id, &expected, &new)
+    })
+    .await?;
+    Ok(ok(person.version, PersonResponse::from(person)))
+}
+
+/// Change some of a person's fields (JSON merge patch, RFC 7396).
+#[utoipa::path(tag = "persons", params(("id" = Uuid, Path)), request_body(content = serde_json::Value, content_type = "application/merge-patch+json"), responses((status = 200, body = PersonResponse)))]
+#[patch("/v1/persons/{id}")]
+pub async fn update_person(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    Json(patch): Json<serde_json::Value>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let id = id.into_inner();
+    let person = write(&db, move |c| {
+        let current = persons::find(c, principal.tenant_id, id)?;
+        expected.check(current.version)?;
+        let new = merge_into(PersonRequest::from(&current), &patch)?.parse()?;
+        persons::update(c, principal.tenant_id, id, &expected, &new)
+    })
+    .await?;
+    Ok(ok(person.version, PersonResponse::from(person)))
+}
+
+/// Delete a person; with `cascade=true` also their tenures.
+#[utoipa::path(tag = "persons", params(("id" = Uuid, Path), DeleteParams), responses((status = 204, description = "deleted")))]
+#[delete("/v1/persons/{id}")]
+pub async fn delete_person(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    Query(params): Query<DeleteParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
+    write(&db, move |c| {
+        persons::delete(c, principal.tenant_id, id, &expected, cascade)
+    })
+    .await?;
+    Ok(deleted())
+}
+
+/// A person's career: their tenures in chronological order.
+#[utoipa::path(tag = "persons", params(("id" = Uuid, Path), HoldingParams), responses((status = 200, body = Page<TenureViewResponse>)))]
+#[get("/v1/persons/{id}/tenures")]
+pub async fn list_person_tenures(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    Query(params): Query<HoldingParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let id = id.into_inner();
+    list_holding(
+        &db,
+        principal.tenant_id,
+        Holding::Career(id),
+        params,
+        move |c, t| persons::find(c, t, id).map(|_| ()),
+    )
+    .await
+}

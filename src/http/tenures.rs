@@ -1,0 +1,304 @@
+//! `/v1/tenures`: a person holding a post for a period.
+
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope;
+use crate::domain::tenure::Period;
+use crate::error::Error;
+use crate::http::etag::IfMatch;
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{page, page_request, ListParams, Page};
+use crate::http::respond::{created, deleted, merge_into, ok};
+use crate::http::{read, write};
+use crate::store::api_keys::Principal;
+use crate::store::tenures::{self, AsOf, Holding, NewTenure, Tenure, TenureView};
+use crate::store::{Db, DbConn};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_tenures)
+        .service(create_tenure)
+        .service(find_tenure)
+        .service(replace_tenure)
+        .service(update_tenure)
+        .service(delete_tenure);
+}
+
+/// A tenure as written by a client.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenureRequest {
+    /// The person holding the post.
+    pub person_id: Uuid,
+    /// The post held.
+    pub post_id: Uuid,
+    /// First day in the post.
+    pub started_on: NaiveDate,
+    /// The day the tenure ended (exclusive: a successor may start that day); absent while it runs.
+    #[serde(default)]
+    pub ended_on: Option<NaiveDate>,
+}
+
+impl TenureRequest {
+    fn parse(&self) -> Result<NewTenure, Error> {
+        let period =
+            Period::parse(self.started_on, self.ended_on).map_err(|e| Error::Invalid(vec![e]))?;
+        Ok(NewTenure {
+            person_id: self.person_id,
+            post_id: self.post_id,
+            period,
+        })
+    }
+}
+
+impl From<&Tenure> for TenureRequest {
+    fn from(t: &Tenure) -> Self {
+        TenureRequest {
+            person_id: t.person_id,
+            post_id: t.post_id,
+            started_on: t.period.started_on,
+            ended_on: t.period.ended_on,
+        }
+    }
+}
+
+/// A tenure.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TenureResponse {
+    /// Id (UUID v7).
+    pub id: Uuid,
+    /// The person holding the post.
+    pub person_id: Uuid,
+    /// The post held.
+    pub post_id: Uuid,
+    /// First day in the post.
+    pub started_on: NaiveDate,
+    /// The day the tenure ended; null while it runs.
+    pub ended_on: Option<NaiveDate>,
+    /// Whether the tenure runs today.
+    pub is_current: bool,
+    /// Increases with every change; the ETag.
+    pub version: i64,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Tenure> for TenureResponse {
+    fn from(t: Tenure) -> Self {
+        TenureResponse {
+            id: t.id,
+            person_id: t.person_id,
+            post_id: t.post_id,
+            started_on: t.period.started_on,
+            ended_on: t.period.ended_on,
+            is_current: t.period.contains(Utc::now().date_naive()),
+            version: t.version,
+            created_at: t.created_at.and_utc(),
+            updated_at: t.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A tenure in a career or a succession, with the names around it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TenureViewResponse {
+    /// The tenure.
+    #[serde(flatten)]
+    pub tenure: TenureResponse,
+    /// The holder's display name.
+    pub person_display_name: String,
+    /// The post's title.
+    pub post_title: String,
+    /// The organization of the post.
+    pub organization_id: Uuid,
+}
+
+impl From<TenureView> for TenureViewResponse {
+    fn from(v: TenureView) -> Self {
+        TenureViewResponse {
+            tenure: TenureResponse::from(v.tenure),
+            person_display_name: v.person_display_name,
+            post_title: v.post_title,
+            organization_id: v.organization_id,
+        }
+    }
+}
+
+/// Someone holding a post on a given day.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HolderResponse {
+    /// The tenure.
+    pub tenure_id: Uuid,
+    /// The holder.
+    pub person_id: Uuid,
+    /// The holder's display name.
+    pub display_name: String,
+    /// First day in the post.
+    pub started_on: NaiveDate,
+    /// The day the tenure ends, if known.
+    pub ended_on: Option<NaiveDate>,
+}
+
+impl From<TenureView> for HolderResponse {
+    fn from(v: TenureView) -> Self {
+        HolderResponse {
+            tenure_id: v.tenure.id,
+            person_id: v.tenure.person_id,
+            display_name: v.person_display_name,
+            started_on: v.tenure.period.started_on,
+            ended_on: v.tenure.period.ended_on,
+        }
+    }
+}
+
+/// Paging and time filter of a career or a succession.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HoldingParams {
+    /// Rows per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// The day `current` refers to (default today).
+    pub as_of: Option<NaiveDate>,
+    /// Only tenures running on `as_of`.
+    pub current: Option<bool>,
+}
+
+/// Lists a career or a succession after `check_owner` confirmed the person or post exists.
+pub async fn list_holding(
+    db: &Db,
+    tenant: Uuid,
+    holding: Holding,
+    params: HoldingParams,
+    check_owner: impl FnOnce(&mut DbConn, Uuid) -> Result<(), Error> + Send + 'static,
+) -> Result<HttpResponse, Error> {
+    let request = page_request(params.limit, params.cursor.as_deref())?;
+    let as_of = AsOf {
+        date: params.as_of.unwrap_or_else(|| Utc::now().date_naive()),
+        current_only: params.current.unwrap_or(false),
+    };
+    let (rows, more) = read(db, move |c| {
+        check_owner(c, tenant)?;
+        tenures::list_holding(c, tenant, holding, as_of, request)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page(
+        rows,
+        more,
+        |v| (v.tenure.period.started_on, v.tenure.id),
+        TenureViewResponse::from,
+    )))
+}
+
+/// List tenures in id order.
+#[utoipa::path(tag = "tenures", params(ListParams), responses((status = 200, body = Page<TenureResponse>)))]
+#[get("/v1/tenures")]
+pub async fn list_tenures(
+    db: web::Data<Db>,
+    principal: Principal,
+    Query(params): Query<ListParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let request = params.page_request()?;
+    let (rows, more) = read(&db, move |c| tenures::list(c, principal.tenant_id, request)).await?;
+    Ok(HttpResponse::Ok().json(page(rows, more, |t| t.id, TenureResponse::from)))
+}
+
+/// Record that a person holds a post. More simultaneous holders than seats is a 409 naming
+/// the tenures in the way.
+#[utoipa::path(tag = "tenures", request_body = TenureRequest, responses((status = 201, body = TenureResponse)))]
+#[post("/v1/tenures")]
+pub async fn create_tenure(
+    db: web::Data<Db>,
+    principal: Principal,
+    Json(body): Json<TenureRequest>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let new = body.parse()?;
+    let tenure = write(&db, move |c| tenures::create(c, principal.tenant_id, &new)).await?;
+    Ok(created(
+        "/v1/tenures",
+        tenure.id,
+        tenure.version,
+        TenureResponse::from(tenure),
+    ))
+}
+
+/// Read a tenure.
+#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path)), responses((status = 200, body = TenureResponse)))]
+#[get("/v1/tenures/{id}")]
+pub async fn find_tenure(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let id = id.into_inner();
+    let tenure = read(&db, move |c| tenures::find(c, principal.tenant_id, id)).await?;
+    Ok(ok(tenure.version, TenureResponse::from(tenure)))
+}
+
+/// Replace a tenure's fields.
+#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path)), request_body = TenureRequest, responses((status = 200, body = TenureResponse)))]
+#[put("/v1/tenures/{id}")]
+pub async fn replace_tenure(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    Json(body): Json<TenureRequest>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let (id, new) = (id.into_inner(), body.parse()?);
+    let tenure = write(&db, move |c| {
+        tenures::update(c, principal.tenant_id, id, &expected, &new)
+    })
+    .await?;
+    Ok(ok(tenure.version, TenureResponse::from(tenure)))
+}
+
+/// Change some of a tenure's fields (JSON merge patch, RFC 7396), e.g. `{"ended_on": "2026-11-30"}`.
+#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path)), request_body(content = serde_json::Value, content_type = "application/merge-patch+json"), responses((status = 200, body = TenureResponse)))]
+#[patch("/v1/tenures/{id}")]
+pub async fn update_tenure(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    Json(patch): Json<serde_json::Value>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let id = id.into_inner();
+    let tenure = write(&db, move |c| {
+        let current = tenures::find(c, principal.tenant_id, id)?;
+        expected.check(current.version)?;
+        let new = merge_into(TenureRequest::from(&current), &patch)?.parse()?;
+        tenures::update(c, principal.tenant_id, id, &expected, &new)
+    })
+    .await?;
+    Ok(ok(tenure.version, TenureResponse::from(tenure)))
+}
+
+/// Delete a tenure.
+#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path)), responses((status = 204, description = "deleted")))]
+#[delete("/v1/tenures/{id}")]
+pub async fn delete_tenure(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let id = id.into_inner();
+    write(&db, move |c| {
+        tenures::delete(c, principal.tenant_id, id, &expected)
+    })
+    .await?;
+    Ok(deleted())
+}

@@ -1,0 +1,69 @@
+//! Builds the HTTP server around a database: binds first, so callers (and tests) learn the port.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::Error;
+use crate::http::extract::BodyLimit;
+use crate::store::Db;
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub body_limit: usize,
+    /// Worker threads; default one per core.
+    pub workers: Option<usize>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(settings: &ServerSettings, db: Db) -> std::io::Result<Application> {
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let openapi = crate::http::openapi::document();
+        let body_limit = BodyLimit(settings.body_limit);
+        let db = web::Data::new(db);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .into_utoipa_app()
+                .app_data(db.clone())
+                .app_data(body_limit)
+                .app_data(web::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
+                .configure(crate::http::routes)
+                .into_app()
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                .default_service(web::to(not_found))
+                .wrap(from_fn(crate::telemetry::log_request))
+        })
+        .listen(listener)?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests (actix's graceful stop).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn not_found(_: HttpRequest) -> Result<HttpResponse, Error> {
+    Err(Error::NotFound)
+}

@@ -1,0 +1,153 @@
+//! Tenants and their API keys.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::api_key::{self, PresentedKey, Scope};
+use crate::error::Error;
+use crate::store::schema::{api_keys, tenants};
+use crate::store::{now, parse_id, DbConn};
+
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// Who is calling: the tenant and key a request acts for.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub tenant_id: Uuid,
+    pub key_id: Uuid,
+    pub key_name: String,
+    pub scopes: Vec<Scope>,
+}
+
+impl Principal {
+    /// `admin` grants everything; `read` and `write` only themselves.
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn count_tenants(conn: &mut DbConn) -> Result<i64, Error> {
+    Ok(tenants::table.count().get_result(conn)?)
+}
+
+pub fn create_tenant(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
+    let taken: i64 = tenants::table
+        .filter(tenants::name.eq(name))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(Error::conflict(format!(
+            "a tenant named `{name}` exists already"
+        )));
+    }
+    let id = Uuid::now_v7();
+    diesel::insert_into(tenants::table)
+        .values((
+            tenants::id.eq(id.to_string()),
+            tenants::name.eq(name),
+            tenants::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(Tenant {
+        id,
+        name: name.to_owned(),
+    })
+}
+
+pub fn find_tenant_by_name(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
+    let (id, name): (String, String) = tenants::table
+        .filter(tenants::name.eq(name))
+        .select((tenants::id, tenants::name))
+        .first(conn)?;
+    Ok(Tenant {
+        id: parse_id(&id)?,
+        name,
+    })
+}
+
+/// Creates a key and returns it with its token, which is never shown again.
+pub fn create_key(
+    conn: &mut DbConn,
+    tenant_id: Uuid,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<(ApiKey, String), Error> {
+    let exists: i64 = tenants::table
+        .filter(tenants::id.eq(tenant_id.to_string()))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        return Err(Error::NotFound);
+    }
+    let minted = api_key::mint(tenant_id);
+    let created_at = now();
+    diesel::insert_into(api_keys::table)
+        .values((
+            api_keys::tenant_id.eq(tenant_id.to_string()),
+            api_keys::id.eq(minted.id.to_string()),
+            api_keys::name.eq(name),
+            api_keys::scopes.eq(Scope::join(scopes)),
+            api_keys::secret_hash.eq(&minted.secret_hash),
+            api_keys::created_at.eq(created_at),
+        ))
+        .execute(conn)?;
+    let key = ApiKey {
+        id: minted.id,
+        name: name.to_owned(),
+        scopes: Scope::split(&Scope::join(scopes)),
+        created_at,
+        revoked_at: None,
+    };
+    Ok((key, minted.token))
+}
+
+/// Revokes a key by id alone: the operator's command line does not know the tenant.
+pub fn revoke_key(conn: &mut DbConn, key_id: Uuid) -> Result<(), Error> {
+    let revoked = diesel::update(
+        api_keys::table
+            .filter(api_keys::id.eq(key_id.to_string()))
+            .filter(api_keys::revoked_at.is_null()),
+    )
+    .set(api_keys::revoked_at.eq(now()))
+    .execute(conn)?;
+    if revoked == 0 {
+        return Err(Error::NotFound);
+    }
+    Ok(())
+}
+
+/// The principal behind a bearer token, if the token is genuine and not revoked.
+pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Principal>, Error> {
+    let Some(presented) = PresentedKey::parse(token) else {
+        return Ok(None);
+    };
+    let row: Option<(String, String, String)> = api_keys::table
+        .filter(api_keys::tenant_id.eq(presented.tenant_id.to_string()))
+        .filter(api_keys::id.eq(presented.key_id.to_string()))
+        .filter(api_keys::revoked_at.is_null())
+        .select((api_keys::name, api_keys::scopes, api_keys::secret_hash))
+        .first(conn)
+        .optional()?;
+    Ok(row
+        .filter(|(_, _, hash)| presented.verify(hash))
+        .map(|(name, scopes, _)| Principal {
+            tenant_id: presented.tenant_id,
+            key_id: presented.key_id,
+            key_name: name,
+            scopes: Scope::split(&scopes),
+        }))
+}

@@ -1,0 +1,71 @@
+//! Storage: diesel on SQLite or PostgreSQL, one module per aggregate, each taking `&mut DbConn`.
+
+pub mod api_keys;
+pub mod organizations;
+pub mod persons;
+pub mod pool;
+pub mod posts;
+pub mod schema;
+pub mod tenures;
+
+pub use pool::{Backend, Db, DbConn};
+
+use chrono::{NaiveDateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::Error;
+
+/// Timestamps are stored as UTC without zone, at microsecond precision on both backends.
+pub fn now() -> NaiveDateTime {
+    let now = Utc::now().naive_utc();
+    now - chrono::Duration::nanoseconds(i64::from(now.and_utc().timestamp_subsec_nanos() % 1000))
+}
+
+/// Ids are stored as text; a malformed one in the database is a bug, not bad input.
+pub fn parse_id(stored: &str) -> Result<Uuid, Error> {
+    Uuid::parse_str(stored).map_err(Error::internal)
+}
+
+pub fn parse_optional_id(stored: Option<&str>) -> Result<Option<Uuid>, Error> {
+    stored.map(parse_id).transpose()
+}
+
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(Error::internal)
+}
+
+pub fn from_json<T: serde::de::DeserializeOwned>(stored: &str) -> Result<T, Error> {
+    serde_json::from_str(stored).map_err(Error::internal)
+}
+
+/// One page of a keyset-paginated list: at most `limit` rows after `after`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest<K> {
+    pub limit: usize,
+    pub after: Option<K>,
+}
+
+/// Splits off the extra row fetched to learn whether another page follows.
+pub fn split_page<T>(mut rows: Vec<T>, limit: usize) -> (Vec<T>, bool) {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    (rows, more)
+}
+
+/// The versions a caller accepts as current (from `If-Match`); `Any` skips the check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    Any,
+    OneOf(Vec<i64>),
+}
+
+impl Expected {
+    pub fn check(&self, current: i64) -> Result<(), Error> {
+        match self {
+            Expected::OneOf(versions) if !versions.contains(&current) => {
+                Err(Error::PreconditionFailed)
+            }
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Organizations and their group structure.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::hierarchy;
+use crate::domain::organization::{NewOrganization, OrganizationKind, Profile};
+use crate::error::Error;
+use crate::store::schema::{organizations, posts, tenants, tenures};
+use crate::store::{
+    from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn, Expected, PageRequest,
+};
+
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: OrganizationKind,
+    pub parent_id: Option<Uuid>,
+    pub profile: Profile,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = organizations)]
+struct Row {
+    id: String,
+    name: String,
+    kind: String,
+    parent_id: Option<String>,
+    size_band: Option<String>,
+    industry: Option<String>,
+    region: Option<String>,
+    tags: String,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl Row {
+    fn into_organization(self) -> Result<Organization, Error> {
+        Ok(Organization {
+            id: parse_id(&self.id)?,
+            name: self.name,
+            kind: OrganizationKind::from_stored(&self.kind),
+            parent_id: parse_optional_id(self.parent_id.as_deref())?,
+            profile: Profile {
+                size_band: self.size_band,
+                industry: self.industry,
+                region: self.region,
+                tags: from_json(&self.tags)?,
+            },
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Organization, Error> {
+    let row: Row = organizations::table
+        .filter(organizations::tenant_id.eq(tenant.to_string()))
+        .filter(organizations::id.eq(id.to_string()))
+        .select(Row::as_select())
+        .first(conn)?;
+    row.into_organization()
+}
+
+pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> {
+    let count: i64 = organizations::table
+        .filter(organizations::tenant_id.eq(tenant.to_string()))
+        .filter(organizations::id.eq(id.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    page: PageRequest<Uuid>,
+) -> Result<(Vec<Organization>, bool), Error> {
+    let mut query = organizations::table
+        .filter(organizations::tenant_id.eq(tenant.to_string()))
+        .select(Row::as_select())
+        .order(organizations::id)
+        .limit(page.limit as i64 + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(organizations::id.gt(after.to_string()));
+    }
+    let rows: Vec<Row> = query.load(conn)?;
+    let (rows, more) = split_page(rows, page.limit);
+    Ok((
+        rows.into_iter()
+            .map(Row::into_organization)
+            .collect::<Result<_, _>>()?,
+        more,
+    ))
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    new: &NewOrganization,
+) -> Result<Organization, Error> {
+    let id = Uuid::now_v7();
+    check_parent(conn, tenant, id, new.parent_id)?;
+    let at = now();
+    diesel::insert_into(organizations::table)
+        .values((
+            organizations::tenant_id.eq(tenant.to_string()),
+            organizations::id.eq(id.to_string()),
+            Fields::of(new)?,
+            organizations::version.eq(1),
+            organizations::created_at.eq(at),
+            organizations::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    find(conn, tenant, id)
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    id: Uuid,
+    expected: &Expected,
+    new: &NewOrganization,
+) -> Result<Organization, Error> {
+    let current = find(conn, tenant, id)?;
+    expected.check(current.version)?;
+    if new.parent_id != current.parent_id {
+        check_parent(conn, tenant, id, new.parent_id)?;
+    }
+    diesel::update(
+        organizations::table
+            .filter(organizations::tenant_id.eq(tenant.to_string()))
+            .filter(organizations::id.eq(id.to_string())),
+    )
+    .set((
+        Fields::of(new)?,
+        organizations::version.eq(current.version + 1),
+        organizations::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    find(conn, tenant, id)
+}
+
+/// The columns a client writes, shared by insert and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
+struct Fields<'a> {
+    name: &'a str,
+    kind: &'a str,
+    parent_id: Option<String>,
+    size_band: Option<&'a str>,
+    industry: Option<&'a str>,
+    region: Option<&'a str>,
+    tags: String,
+}
+
+impl<'a> Fields<'a> {
+    fn of(new: &'a NewOrganization) -> Result<Self, Error> {
+        Ok(Fields {
+            name: &new.name,
+            kind: new.kind.as_str(),
+            parent_id: new.parent_id.map(|p| p.to_string()),
+            size_band: new.profile.size_band.as_deref(),
+            industry: new.profile.industry.as_deref(),
+            region: new.profile.region.as_deref(),
+            tags: to_json(&new.profile.tags)?,
+        })
+    }
+}
+
+/// The parent must exist in the tenant and must not be the organization or one below it.
+fn check_parent(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    id: Uuid,
+    parent_id: Option<Uuid>,
+) -> Result<(), Error> {
+    let Some(parent_id) = parent_id else {
+        return Ok(());
+    };
+    // Serialise hierarchy changes within the tenant, so two concurrent moves cannot each
+    // pass the check and together close a cycle.
+    lock_tenant(conn, tenant)?;
+    if !exists(conn, tenant, parent_id)? {
+        return Err(Error::invalid("/parent_id", "no such organization"));
+    }
+    let cycle = hierarchy::closes_cycle(id, parent_id, |node| parent_of(conn, tenant, node))?;
+    if cycle {
+        return Err(Error::invalid(
+            "/parent_id",
+            "would make the organization its own ancestor",
+        ));
+    }
+    Ok(())
+}
+
+fn parent_of(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Option<Uuid>, Error> {
+    let parent: Option<Option<String>> = organizations::table
+        .filter(organizations::tenant_id.eq(tenant.to_string()))
+        .filter(organizations::id.eq(id.to_string()))
+        .select(organizations::parent_id)
+        .first(conn)
+        .optional()?;
+    parse_optional_id(parent.flatten().as_deref())
+}
+
+/// Takes the tenant's row lock (a no-op update): PostgreSQL holds it until commit.
+pub fn lock_tenant(conn: &mut DbConn, tenant: Uuid) -> Result<(), Error> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant.to_string())))
+        .set(tenants::name.eq(tenants::name))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The organization and every organization below it, the organization first.
+pub fn subtree(conn: &mut DbConn, tenant: Uuid, root: Uuid) -> Result<Vec<String>, Error> {
+    let mut all = vec![root.to_string()];
+    let mut level = all.clone();
+    for _ in 0..hierarchy::DEPTH_MAX {
+        if level.is_empty() {
+            break;
+        }
+        level = organizations::table
+            .filter(organizations::tenant_id.eq(tenant.to_string()))
+            .filter(organizations::parent_id.eq_any(&level))
+            .select(organizations::id)
+            .load(conn)?;
+        all.extend(level.iter().cloned());
+    }
+    Ok(all)
+}
+
+/// Deletes an organization. Without `cascade` it refuses while sub-organizations or posts
+/// depend on it; with it, they go too (with their tenures).
+pub fn delete(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    id: Uuid,
+    expected: &Expected,
+    cascade: bool,
+) -> Result<(), Error> {
+    let current = find(conn, tenant, id)?;
+    expected.check(current.version)?;
+    let orgs = subtree(conn, tenant, id)?;
+    let post_ids: Vec<String> = posts::table
+        .filter(posts::tenant_id.eq(tenant.to_string()))
+        .filter(posts::organization_id.eq_any(&orgs))
+        .select(posts::id)
+        .load(conn)?;
+    if !cascade && (orgs.len() > 1 || !post_ids.is_empty()) {
+        return Err(Error::conflict(format!(
+            "the organization has {} sub-organization(s) and {} post(s) of its own or below; \
+             delete them first or pass cascade=true",
+            orgs.len() - 1,
+            post_ids.len()
+        )));
+    }
+    let t = tenant.to_string();
+    diesel::delete(
+        tenures::table
+            .filter(tenures::tenant_id.eq(&t))
+            .filter(tenures::post_id.eq_any(&post_ids)),
+    )
+    .execute(conn)?;
+    // Posts elsewhere that reported into the deleted ones lose that reporting line.
+    diesel::update(
+        posts::table
+            .filter(posts::tenant_id.eq(&t))
+            .filter(posts::reports_to_post_id.eq_any(&post_ids)),
+    )
+    .set(posts::reports_to_post_id.eq(None::<String>))
+    .execute(conn)?;
+    diesel::delete(
+        posts::table
+            .filter(posts::tenant_id.eq(&t))
+            .filter(posts::id.eq_any(&post_ids)),
+    )
+    .execute(conn)?;
+    // Children first, so no statement leaves a dangling parent behind.
+    for org in orgs.iter().rev() {
+        diesel::delete(
+            organizations::table
+                .filter(organizations::tenant_id.eq(&t))
+                .filter(organizations::id.eq(org)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}

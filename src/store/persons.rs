@@ -1,0 +1,181 @@
+//! Persons: personal data, kept apart from the posts they hold.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::person::NewPerson;
+use crate::error::Error;
+use crate::store::schema::{persons, tenures};
+use crate::store::{from_json, now, parse_id, split_page, to_json, DbConn, Expected, PageRequest};
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: Uuid,
+    pub display_name: String,
+    pub emails: Vec<String>,
+    pub phone: Option<String>,
+    pub notes: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = persons)]
+struct Row {
+    id: String,
+    display_name: String,
+    emails: String,
+    phone: Option<String>,
+    notes: Option<String>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl Row {
+    fn into_person(self) -> Result<Person, Error> {
+        Ok(Person {
+            id: parse_id(&self.id)?,
+            display_name: self.display_name,
+            emails: from_json(&self.emails)?,
+            phone: self.phone,
+            notes: self.notes,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// The columns a client writes, shared by insert and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = persons, treat_none_as_null = true)]
+struct Fields<'a> {
+    display_name: &'a str,
+    emails: String,
+    phone: Option<&'a str>,
+    notes: Option<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(new: &'a NewPerson) -> Result<Self, Error> {
+        Ok(Fields {
+            display_name: &new.display_name,
+            emails: to_json(&new.emails)?,
+            phone: new.phone.as_deref(),
+            notes: new.notes.as_deref(),
+        })
+    }
+}
+
+pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Person, Error> {
+    let row: Row = persons::table
+        .filter(persons::tenant_id.eq(tenant.to_string()))
+        .filter(persons::id.eq(id.to_string()))
+        .select(Row::as_select())
+        .first(conn)?;
+    row.into_person()
+}
+
+pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> {
+    let count: i64 = persons::table
+        .filter(persons::tenant_id.eq(tenant.to_string()))
+        .filter(persons::id.eq(id.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    page: PageRequest<Uuid>,
+) -> Result<(Vec<Person>, bool), Error> {
+    let mut query = persons::table
+        .filter(persons::tenant_id.eq(tenant.to_string()))
+        .select(Row::as_select())
+        .order(persons::id)
+        .limit(page.limit as i64 + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(persons::id.gt(after.to_string()));
+    }
+    let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+    Ok((
+        rows.into_iter()
+            .map(Row::into_person)
+            .collect::<Result<_, _>>()?,
+        more,
+    ))
+}
+
+pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPerson) -> Result<Person, Error> {
+    let id = Uuid::now_v7();
+    let at = now();
+    diesel::insert_into(persons::table)
+        .values((
+            persons::tenant_id.eq(tenant.to_string()),
+            persons::id.eq(id.to_string()),
+            Fields::of(new)?,
+            persons::version.eq(1),
+            persons::created_at.eq(at),
+            persons::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    find(conn, tenant, id)
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    id: Uuid,
+    expected: &Expected,
+    new: &NewPerson,
+) -> Result<Person, Error> {
+    let current = find(conn, tenant, id)?;
+    expected.check(current.version)?;
+    diesel::update(
+        persons::table
+            .filter(persons::tenant_id.eq(tenant.to_string()))
+            .filter(persons::id.eq(id.to_string())),
+    )
+    .set((
+        Fields::of(new)?,
+        persons::version.eq(current.version + 1),
+        persons::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    find(conn, tenant, id)
+}
+
+/// Deletes a person. Without `cascade` it refuses while their tenures (their career) exist.
+pub fn delete(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    id: Uuid,
+    expected: &Expected,
+    cascade: bool,
+) -> Result<(), Error> {
+    let current = find(conn, tenant, id)?;
+    expected.check(current.version)?;
+    let t = tenant.to_string();
+    let career = tenures::table
+        .filter(tenures::tenant_id.eq(&t))
+        .filter(tenures::person_id.eq(id.to_string()));
+    let tenure_count: i64 = career.clone().count().get_result(conn)?;
+    if tenure_count > 0 && !cascade {
+        return Err(Error::conflict(format!(
+            "the person has {tenure_count} tenure(s); delete them first or pass cascade=true"
+        )));
+    }
+    diesel::delete(career).execute(conn)?;
+    diesel::delete(
+        persons::table
+            .filter(persons::tenant_id.eq(&t))
+            .filter(persons::id.eq(id.to_string())),
+    )
+    .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! Connections: the backend is chosen from the URL, never by trial (a SQLite path accepts
+//! anything, so trying PostgreSQL first and falling back could silently create a file).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::R2D2Connection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::Error;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl Backend {
+    /// `postgres://` or `postgresql://` is PostgreSQL; anything else is a SQLite path,
+    /// with or without a `sqlite://` prefix.
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres(url.to_owned())
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            Backend::Sqlite(path.to_owned())
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Postgres(_) => "postgres",
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+
+    fn connect(&self) -> Result<DbConn, ConnectionError> {
+        match self {
+            Backend::Postgres(url) => PgConnection::establish(url).map(DbConn::Pg),
+            Backend::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                // WAL lets readers run beside the writer; the busy timeout makes a reader that
+                // meets a checkpoint wait instead of failing with "database is locked".
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+pub struct Manager(Backend);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConn, ConnectionError> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
+        conn.ping()
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    /// How long a request waits for a connection before it is answered 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The pool, plus the one lock that SQLite needs: it allows a single writer, and a deferred
+/// transaction that reads before it writes fails at once (no busy wait) when another writer
+/// got in between. Serialising writers in-process avoids that; PostgreSQL needs no lock.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    writer: Option<Arc<Mutex<()>>>,
+    backend: &'static str,
+}
+
+impl Db {
+    /// Opens the pool without waiting for the database: a service that starts before its
+    /// database answers 503 until it arrives.
+    pub fn open(url: &str, options: &PoolOptions) -> Db {
+        let backend = Backend::from_url(url);
+        let writer = matches!(backend, Backend::Sqlite(_)).then(|| Arc::new(Mutex::new(())));
+        let name = backend.name();
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_size)
+            .min_idle(Some(0))
+            .connection_timeout(options.acquire_timeout)
+            .test_on_check_out(false)
+            .build_unchecked(Manager(backend));
+        Db {
+            pool,
+            writer,
+            backend: name,
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    pub fn pool_state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+
+    /// Applies pending migrations of this backend.
+    pub fn migrate(&self) -> Result<(), Error> {
+        let mut conn = self.pool.get()?;
+        let applied = match &mut *conn {
+            DbConn::Pg(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len()),
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        }
+        .map_err(|e| Error::Internal(e))?;
+        if applied > 0 {
+            tracing::info!(applied, backend = self.backend, "applied migrations");
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in one read transaction on the calling (blocking) thread.
+    pub fn read<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
+        let mut pooled = self.pool.get()?;
+        let conn: &mut DbConn = &mut pooled;
+        conn.transaction(f)
+    }
+
+    /// Runs `f` in one write transaction: all of it commits, or none of it.
+    pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
+        let _guard = match &self.writer {
+            Some(lock) => Some(lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
+            None => None,
+        };
+        let mut pooled = self.pool.get()?;
+        let conn: &mut DbConn = &mut pooled;
+        conn.transaction(f)
+    }
+}

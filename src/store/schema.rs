@@ -1,0 +1,93 @@
+//! Table definitions shared by both backends: only types both understand (text ids, text JSON).
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        scopes -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    organizations (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        parent_id -> Nullable<Text>,
+        size_band -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        region -> Nullable<Text>,
+        tags -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    persons (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        display_name -> Text,
+        emails -> Text,
+        phone -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        organization_id -> Text,
+        title -> Text,
+        function -> Nullable<Text>,
+        reports_to_post_id -> Nullable<Text>,
+        headcount -> Integer,
+        established_on -> Nullable<Date>,
+        abolished_on -> Nullable<Date>,
+        facets -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tenures (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        person_id -> Text,
+        post_id -> Text,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    api_keys,
+    organizations,
+    persons,
+    posts,
+    tenures
+);

@@ -1,0 +1,348 @@
+//! Tenures: who holds which post when. Read as careers (by person) and successions (by post).
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::tenure::{seat_conflicts, Period};
+use crate::error::Error;
+use crate::store::schema::{persons, posts, tenures};
+use crate::store::{
+    now, parse_id, persons as person_store, posts as post_store, split_page, DbConn, Expected,
+    PageRequest,
+};
+
+#[derive(Debug, Clone)]
+pub struct Tenure {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub post_id: Uuid,
+    pub period: Period,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A tenure with the names a reader of a career or a succession wants beside it.
+#[derive(Debug, Clone)]
+pub struct TenureView {
+    pub tenure: Tenure,
+    pub person_display_name: String,
+    pub post_title: String,
+    pub organization_id: Uuid,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTenure {
+    pub person_id: Uuid,
+    pub post_id: Uuid,
+    pub period: Period,
+}
+
+/// Whose tenures to list.
+#[derive(Debug, Clone, Copy)]
+pub enum Holding {
+    /// A person's career.
+    Career(Uuid),
+    /// A post's succession.
+    Succession(Uuid),
+}
+
+/// `current_only` keeps the tenures running on `as_of`.
+#[derive(Debug, Clone, Copy)]
+pub struct AsOf {
+    pub date: NaiveDate,
+    pub current_only: bool,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = tenures)]
+struct Row {
+    id: String,
+    person_id: String,
+    post_id: String,
+    started_on: NaiveDate,
+    ended_on: Option<NaiveDate>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl Row {
+    fn into_tenure(self) -> Result<Tenure, Error> {
+        Ok(Tenure {
+            id: parse_id(&self.id)?,
+            person_id: parse_id(&self.person_id)?,
+            post_id: parse_id(&self.post_id)?,
+            period: Period {
+                started_on: self.started_on,
+                ended_on: self.ended_on,
+            },
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Tenure, Error> {
+    let row: Row = tenures::table
+        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .filter(tenures::id.eq(id.to_string()))
+        .select(Row::as_select())
+        .first(conn)?;
+    row.into_tenure()
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    page: PageRequest<Uuid>,
+) -> Result<(Vec<Tenure>, bool), Error> {
+    let mut query = tenures::table
+        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .select(Row::as_select())
+        .order(tenures::id)
+        .limit(page.limit as i64 + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(tenures::id.gt(after.to_string()));
+    }
+    let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+    Ok((
+        rows.into_iter()
+            .map(Row::into_tenure)
+            .collect::<Result<_, _>>()?,
+        more,
+    ))
+}
+
+/// A career or a succession in chronological order, paged by `(started_on, id)`.
+pub fn list_holding(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    holding: Holding,
+    as_of: AsOf,
+    page: PageRequest<(NaiveDate, Uuid)>,
+) -> Result<(Vec<TenureView>, bool), Error> {
+    let mut query = tenures::table
+        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .select(Row::as_select())
+        .order((tenures::started_on, tenures::id))
+        .limit(page.limit as i64 + 1)
+        .into_boxed();
+    query = match holding {
+        Holding::Career(person) => query.filter(tenures::person_id.eq(person.to_string())),
+        Holding::Succession(post) => query.filter(tenures::post_id.eq(post.to_string())),
+    };
+    if as_of.current_only {
+        query = query.filter(tenures::started_on.le(as_of.date)).filter(
+            tenures::ended_on
+                .is_null()
+                .or(tenures::ended_on.gt(as_of.date)),
+        );
+    }
+    if let Some((started_on, id)) = page.after {
+        query = query.filter(
+            tenures::started_on.gt(started_on).or(tenures::started_on
+                .eq(started_on)
+                .and(tenures::id.gt(id.to_string()))),
+        );
+    }
+    let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+    let tenures = rows
+        .into_iter()
+        .map(Row::into_tenure)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((with_names(conn, tenant, tenures)?, more))
+}
+
+/// The tenures holding any of `post_ids` on `date`.
+pub fn holders_on(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    post_ids: &[Uuid],
+    date: NaiveDate,
+) -> Result<Vec<TenureView>, Error> {
+    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<Row> = tenures::table
+        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .filter(tenures::post_id.eq_any(ids))
+        .filter(tenures::started_on.le(date))
+        .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(date)))
+        .order((tenures::started_on, tenures::id))
+        .select(Row::as_select())
+        .load(conn)?;
+    let tenures = rows
+        .into_iter()
+        .map(Row::into_tenure)
+        .collect::<Result<Vec<_>, _>>()?;
+    with_names(conn, tenant, tenures)
+}
+
+fn with_names(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    tenures: Vec<Tenure>,
+) -> Result<Vec<TenureView>, Error> {
+    let t = tenant.to_string();
+    let person_ids: Vec<String> = tenures.iter().map(|t| t.person_id.to_string()).collect();
+    let post_ids: Vec<String> = tenures.iter().map(|t| t.post_id.to_string()).collect();
+    let names: HashMap<String, String> = persons::table
+        .filter(persons::tenant_id.eq(&t))
+        .filter(persons::id.eq_any(person_ids))
+        .select((persons::id, persons::display_name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let titles: HashMap<String, (String, String)> = posts::table
+        .filter(posts::tenant_id.eq(&t))
+        .filter(posts::id.eq_any(post_ids))
+        .select((posts::id, (posts::title, posts::organization_id)))
+        .load::<(String, (String, String))>(conn)?
+        .into_iter()
+        .collect();
+    tenures
+        .into_iter()
+        .map(|tenure| {
+            let name = names
+                .get(&tenure.person_id.to_string())
+                .cloned()
+                .unwrap_or_default();
+            let (title, organization) = titles
+                .get(&tenure.post_id.to_string())
+                .cloned()
+                .unwrap_or_default();
+            Ok(TenureView {
+                person_display_name: name,
+                post_title: title,
+                organization_id: parse_id(&organization)?,
+                tenure,
+            })
+        })
+        .collect()
+}
+
+/// Every tenure of a post with its period, except `except`.
+pub fn periods_of_post(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    post: Uuid,
+    except: Option<Uuid>,
+) -> Result<Vec<(Uuid, Period)>, Error> {
+    let rows: Vec<(String, NaiveDate, Option<NaiveDate>)> = tenures::table
+        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .filter(tenures::post_id.eq(post.to_string()))
+        .select((tenures::id, tenures::started_on, tenures::ended_on))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, started_on, ended_on)| {
+            Ok((
+                parse_id(&id)?,
+                Period {
+                    started_on,
+                    ended_on,
+                },
+            ))
+        })
+        .filter(|entry| !matches!((entry, except), (Ok((id, _)), Some(e)) if *id == e))
+        .collect()
+}
+
+pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure, Error> {
+    let id = Uuid::now_v7();
+    check_holding(conn, tenant, id, new)?;
+    let at = now();
+    diesel::insert_into(tenures::table)
+        .values((
+            tenures::tenant_id.eq(tenant.to_string()),
+            tenures::id.eq(id.to_string()),
+            tenures::person_id.eq(new.person_id.to_string()),
+            tenures::post_id.eq(new.post_id.to_string()),
+            tenures::started_on.eq(new.period.started_on),
+            tenures::ended_on.eq(new.period.ended_on),
+            tenures::version.eq(1),
+            tenures::created_at.eq(at),
+            tenures::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    find(conn, tenant, id)
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    id: Uuid,
+    expected: &Expected,
+    new: &NewTenure,
+) -> Result<Tenure, Error> {
+    let current = find(conn, tenant, id)?;
+    expected.check(current.version)?;
+    check_holding(conn, tenant, id, new)?;
+    diesel::update(
+        tenures::table
+            .filter(tenures::tenant_id.eq(tenant.to_string()))
+            .filter(tenures::id.eq(id.to_string())),
+    )
+    .set((
+        tenures::person_id.eq(new.person_id.to_string()),
+        tenures::post_id.eq(new.post_id.to_string()),
+        tenures::started_on.eq(new.period.started_on),
+        tenures::ended_on.eq(new.period.ended_on),
+        tenures::version.eq(current.version + 1),
+        tenures::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    find(conn, tenant, id)
+}
+
+/// The person and post must exist, and the post must have a free seat for the whole period.
+fn check_holding(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &NewTenure) -> Result<(), Error> {
+    let mut missing = Vec::new();
+    if !person_store::exists(conn, tenant, new.person_id)? {
+        missing.push(crate::error::FieldError::new(
+            "/person_id",
+            "no such person",
+        ));
+    }
+    let post = match post_store::find(conn, tenant, new.post_id) {
+        Ok(post) => Some(post),
+        Err(Error::NotFound) => {
+            missing.push(crate::error::FieldError::new("/post_id", "no such post"));
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    let Some(post) = post.filter(|_| missing.is_empty()) else {
+        return Err(Error::Invalid(missing));
+    };
+    post_store::lock(conn, tenant, post.id)?;
+    let others = periods_of_post(conn, tenant, post.id, Some(id))?;
+    let conflicting = seat_conflicts(&others, new.period, post.headcount as usize);
+    if conflicting.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = conflicting.iter().map(Uuid::to_string).collect();
+    Err(Error::Conflict {
+        detail: format!(
+            "the post has {} seat(s) and is held at the same time by tenure(s) {}",
+            post.headcount,
+            names.join(", ")
+        ),
+        conflicting,
+    })
+}
+
+pub fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, expected: &Expected) -> Result<(), Error> {
+    let current = find(conn, tenant, id)?;
+    expected.check(current.version)?;
+    diesel::delete(
+        tenures::table
+            .filter(tenures::tenant_id.eq(tenant.to_string()))
+            .filter(tenures::id.eq(id.to_string())),
+    )
+    .execute(conn)?;
+    Ok(())
+}
