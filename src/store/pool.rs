@@ -148,7 +148,7 @@ impl Db {
                 .map(|v| v.len()),
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         }
-        .map_err(|e| Error::Internal(e))?;
+        .map_err(Error::Internal)?;
         if applied > 0 {
             tracing::info!(applied, backend = self.backend, "applied migrations");
         }
@@ -164,10 +164,9 @@ impl Db {
 
     /// Runs `f` in one write transaction: all of it commits, or none of it.
     pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
-        let _guard = match &self.writer {
-            Some(lock) => Some(lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
-            None => None,
-        };
+        // A writer that panicked left no transaction open: the lock is still good.
+        let _guard =
+            self.writer.as_ref().map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
         let mut pooled = self.pool.get()?;
         let conn: &mut DbConn = &mut pooled;
         conn.transaction(f)

@@ -1,1 +1,18 @@
+//! The API, end to end: the real server over HTTP, on SQLite and on PostgreSQL.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should fail loudly where its setup breaks"
+)]
+
+mod harness;
+
+mod isolation;
+mod openapi;
+mod organizations;
+mod pagination;
+mod persons;
+mod posts;
+mod requests;
+mod tenures;

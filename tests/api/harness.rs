@@ -1,0 +1,266 @@
+//! Test harness: the real server on a random port over a fresh database — a SQLite file in a
+//! temporary folder, or a PostgreSQL schema of its own that is dropped afterwards.
+
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use awc::http::{header, Method, StatusCode};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use jobcraft::domain::api_key::Scope;
+use jobcraft::startup::{Application, ServerSettings};
+use jobcraft::store::api_keys;
+use jobcraft::store::pool::PoolOptions;
+use jobcraft::store::Db;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Runs each named scenario `async fn name(app: &TestApp)` once per backend. PostgreSQL runs
+/// when `JOBCRAFT_TEST_PG_URL` is set (CI always sets it and fails if it is unreachable).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let app = crate::harness::TestApp::sqlite().await;
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let Some(app) = crate::harness::TestApp::postgres().await else { return };
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
+enum Store {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, schema: String },
+}
+
+pub struct TestApp {
+    pub base: String,
+    /// An admin key of the test's first tenant.
+    pub key: String,
+    pub tenant_id: Uuid,
+    pub db: Db,
+    client: awc::Client,
+    handle: ServerHandle,
+    store: Store,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().unwrap_or_else(|| panic!("no id in {}", self.body)).to_owned()
+    }
+
+    /// The pointers named by a problem response.
+    pub fn pointers(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors.iter().filter_map(|e| e["pointer"].as_str().map(str::to_owned)).collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "body: {}",
+            self.body
+        );
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string());
+    }
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = dir.path().join("jobcraft.db").to_string_lossy().into_owned();
+        TestApp::start(&url, Store::Sqlite(dir)).await
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        let Ok(admin_url) = std::env::var("JOBCRAFT_TEST_PG_URL") else {
+            assert!(
+                std::env::var_os("JOBCRAFT_REQUIRE_PG").is_none(),
+                "JOBCRAFT_REQUIRE_PG is set but JOBCRAFT_TEST_PG_URL is not"
+            );
+            eprintln!("JOBCRAFT_TEST_PG_URL is not set: PostgreSQL variant not run");
+            return None;
+        };
+        let schema = format!("test_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&admin_url)
+            .unwrap_or_else(|e| panic!("PostgreSQL at JOBCRAFT_TEST_PG_URL unreachable: {e}"));
+        admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
+        let separator = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+        Some(TestApp::start(&url, Store::Postgres { admin_url, schema }).await)
+    }
+
+    async fn start(url: &str, store: Store) -> TestApp {
+        let db = Db::open(
+            url,
+            &PoolOptions { max_size: 4, acquire_timeout: Duration::from_secs(10) },
+        );
+        db.migrate().expect("migrations apply");
+        let (tenant_id, key) = create_tenant(&db, "first");
+        let settings =
+            ServerSettings { bind: "127.0.0.1:0".into(), body_limit: 64 * 1024, workers: Some(2) };
+        let app = Application::build(&settings, db.clone()).expect("server builds");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+        TestApp { base, key, tenant_id, db, client, handle, store }
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        drop(self.db);
+        if let Store::Postgres { admin_url, schema } = &self.store {
+            let mut admin = PgConnection::establish(admin_url).expect("reconnect");
+            admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).expect("drop schema");
+        }
+    }
+
+    /// Another tenant with its own admin key.
+    pub fn other_tenant(&self, name: &str) -> String {
+        create_tenant(&self.db, name).1
+    }
+
+    /// A key of the first tenant with only these scopes.
+    pub fn key_with(&self, scopes: &[Scope]) -> String {
+        self.db
+            .write(|c| api_keys::create_key(c, self.tenant_id, "test", scopes))
+            .expect("key")
+            .1
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(key) = key {
+            request = request.insert_header((header::AUTHORIZATION, format!("Bearer {key}")));
+        }
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let mut response = match body {
+            Some(body) => request.send_json(body).await,
+            None => request.send().await,
+        }
+        .expect("request is answered");
+        let bytes = response.body().limit(16 * 1024 * 1024).await.expect("body");
+        Response {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Sends a raw body with a content type, for malformed input.
+    pub async fn send_raw(&self, method: Method, path: &str, content_type: &str, body: &str) -> Response {
+        let mut response = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .insert_header((header::AUTHORIZATION, format!("Bearer {}", self.key)))
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .send_body(body.to_owned())
+            .await
+            .expect("request is answered");
+        let bytes = response.body().limit(16 * 1024 * 1024).await.expect("body");
+        Response {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.call(Method::GET, path, Some(&self.key), &[], None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.call(Method::POST, path, Some(&self.key), &[], Some(&body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Response {
+        self.call(Method::PUT, path, Some(&self.key), &[], Some(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Response {
+        self.call(Method::PATCH, path, Some(&self.key), &[], Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.call(Method::DELETE, path, Some(&self.key), &[], None).await
+    }
+
+    /// Creates a resource and returns its id, failing the test unless it is a 201.
+    pub async fn create(&self, collection: &str, body: Value) -> String {
+        let response = self.post(collection, body).await;
+        assert_eq!(response.status, StatusCode::CREATED, "creating in {collection}: {}", response.body);
+        response.id()
+    }
+
+    /// Every item of a list, following cursors.
+    pub async fn all(&self, path: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let separator = if path.contains('?') { '&' } else { '?' };
+            let url = match &cursor {
+                Some(c) => format!("{path}{separator}cursor={c}"),
+                None => path.to_owned(),
+            };
+            let page = self.get(&url).await;
+            assert_eq!(page.status, StatusCode::OK, "{url}: {}", page.body);
+            items.extend(page.body["items"].as_array().cloned().unwrap_or_default());
+            match page.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return items,
+            }
+        }
+    }
+}
+
+fn create_tenant(db: &Db, name: &str) -> (Uuid, String) {
+    db.write(|c| {
+        let tenant = api_keys::create_tenant(c, name)?;
+        let (_, token) = api_keys::create_key(c, tenant.id, "admin", &[Scope::Admin])?;
+        Ok((tenant.id, token))
+    })
+    .expect("tenant")
+}
