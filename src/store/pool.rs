@@ -65,23 +65,36 @@ impl Backend {
     }
 }
 
+/// A pooled connection that remembers whether it lost its server: diesel only reports a
+/// broken transaction, so a connection whose database went away would otherwise return to the
+/// pool and fail every request after.
+pub struct Session {
+    conn: DbConn,
+    lost: bool,
+}
+
 pub struct Manager(Backend);
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Session;
     type Error = ConnectionError;
 
-    fn connect(&self) -> Result<DbConn, ConnectionError> {
-        self.0.connect()
+    fn connect(&self) -> Result<Session, ConnectionError> {
+        Ok(Session {
+            conn: self.0.connect()?,
+            lost: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
-        conn.ping()
+    fn is_valid(&self, session: &mut Session) -> Result<(), ConnectionError> {
+        session
+            .conn
+            .ping()
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, session: &mut Session) -> bool {
+        session.lost || session.conn.is_broken()
     }
 }
 
@@ -141,8 +154,8 @@ impl Db {
 
     /// Applies pending migrations of this backend.
     pub fn migrate(&self) -> Result<(), Error> {
-        let mut conn = self.pool.get()?;
-        let applied = match &mut *conn {
+        let mut session = self.pool.get()?;
+        let applied = match &mut session.conn {
             DbConn::Pg(c) => c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|v| v.len()),
@@ -157,18 +170,28 @@ impl Db {
 
     /// Runs `f` in one read transaction on the calling (blocking) thread.
     pub fn read<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
-        let mut pooled = self.pool.get()?;
-        let conn: &mut DbConn = &mut pooled;
-        conn.transaction(f)
+        self.in_transaction(f)
     }
 
     /// Runs `f` in one write transaction: all of it commits, or none of it.
     pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
         // A writer that panicked left no transaction open: the lock is still good.
-        let _guard =
-            self.writer.as_ref().map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
-        let mut pooled = self.pool.get()?;
-        let conn: &mut DbConn = &mut pooled;
-        conn.transaction(f)
+        let _guard = self
+            .writer
+            .as_ref()
+            .map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
+        self.in_transaction(f)
+    }
+
+    fn in_transaction<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut session = self.pool.get()?;
+        let result = session.conn.transaction(f);
+        if let Err(Error::Unavailable(_)) = result {
+            session.lost = true;
+        }
+        result
     }
 }

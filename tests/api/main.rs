@@ -14,5 +14,6 @@ mod organizations;
 mod pagination;
 mod persons;
 mod posts;
+mod readme;
 mod requests;
 mod tenures;

@@ -3,9 +3,12 @@
 
 #[test]
 fn the_committed_openapi_document_matches_the_code() {
-    let generated = jobcraft::http::openapi::document().to_pretty_json().unwrap();
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
-        .expect("openapi/openapi.json exists");
+    let generated = jobcraft::http::openapi::document()
+        .to_pretty_json()
+        .unwrap();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .expect("openapi/openapi.json exists");
     assert!(
         generated.trim() == committed.trim(),
         "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`"
@@ -20,12 +23,18 @@ fn every_operation_has_an_id_a_description_and_a_problem_response() {
     for (path, item) in json["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             assert!(operation["operationId"].is_string(), "{method} {path}");
-            assert!(operation["description"].is_string() || operation["summary"].is_string(), "{method} {path}");
+            assert!(
+                operation["description"].is_string() || operation["summary"].is_string(),
+                "{method} {path}"
+            );
             if !path.starts_with("/v1/") {
                 continue;
             }
             let problem = &operation["responses"]["401"]["content"]["application/problem+json"];
-            assert!(problem.is_object(), "{method} {path} documents no problem response");
+            assert!(
+                problem.is_object(),
+                "{method} {path} documents no problem response"
+            );
         }
     }
 }
