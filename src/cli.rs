@@ -13,11 +13,7 @@ use crate::store::pool::PoolOptions;
 use crate::store::Db;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "jobcraft",
-    version,
-    about = "The post, the person and the crafted job, apart."
-)]
+#[command(name = "jobcraft", version, about = "The post, the person and the crafted job, apart.")]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
@@ -135,18 +131,10 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                     api_keys::create_key(c, tenant.id, "first admin key", &[Scope::Admin])?;
                 Ok((tenant, token))
             })?;
-            println!(
-                "tenant {} ({})\nadmin key (shown once): {token}",
-                tenant.id, tenant.name
-            );
+            println!("tenant {} ({})\nadmin key (shown once): {token}", tenant.id, tenant.name);
             Ok(())
         }
-        Command::Key(KeyCommand::Create {
-            tenant,
-            scopes,
-            name,
-            db,
-        }) => {
+        Command::Key(KeyCommand::Create { tenant, scopes, name, db }) => {
             let scopes = parse_scopes(&scopes)?;
             let db = db.open();
             db.migrate()?;
@@ -188,11 +176,8 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             args.bind
         );
     }
-    let settings = ServerSettings {
-        bind: args.bind,
-        body_limit: args.body_limit,
-        workers: args.workers,
-    };
+    let settings =
+        ServerSettings { bind: args.bind, body_limit: args.body_limit, workers: args.workers };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings, db)?;
         tracing::info!(port = app.port(), bind = %settings.bind, "serving");

@@ -10,14 +10,14 @@ pub struct FieldError {
     pub pointer: String,
     /// What is wrong with it.
     pub detail: String,
+    /// For an unknown vocabulary key: the closest known keys, best first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
 }
 
 impl FieldError {
     pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.into(),
-            detail: detail.into(),
-        }
+        Self { pointer: pointer.into(), detail: detail.into(), suggestions: Vec::new() }
     }
 }
 
@@ -25,10 +25,7 @@ impl FieldError {
 pub enum Error {
     /// The input could not be read: malformed JSON, a wrong type, an unknown field.
     #[error("{detail}")]
-    Malformed {
-        detail: String,
-        errors: Vec<FieldError>,
-    },
+    Malformed { detail: String, errors: Vec<FieldError> },
     /// The input was read but breaks a rule.
     #[error("the request is invalid")]
     Invalid(Vec<FieldError>),
@@ -39,10 +36,7 @@ pub enum Error {
     #[error("not found")]
     NotFound,
     #[error("{detail}")]
-    Conflict {
-        detail: String,
-        conflicting: Vec<Uuid>,
-    },
+    Conflict { detail: String, conflicting: Vec<Uuid> },
     #[error("the resource has changed since the ETag given in If-Match")]
     PreconditionFailed,
     #[error("the request body exceeds the limit of {limit} bytes")]
@@ -61,10 +55,7 @@ impl Error {
     }
 
     pub fn conflict(detail: impl Into<String>) -> Self {
-        Error::Conflict {
-            detail: detail.into(),
-            conflicting: Vec::new(),
-        }
+        Error::Conflict { detail: detail.into(), conflicting: Vec::new() }
     }
 
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {

@@ -48,10 +48,7 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
-        Ok(Application {
-            port,
-            server: server.run(),
-        })
+        Ok(Application { port, server: server.run() })
     }
 
     pub fn port(&self) -> u16 {

@@ -33,11 +33,7 @@ pub async fn log_request(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let response = next.call(req).await?;
-    let tenant = response
-        .request()
-        .extensions()
-        .get::<TenantTag>()
-        .map(|t| t.0.to_string());
+    let tenant = response.request().extensions().get::<TenantTag>().map(|t| t.0.to_string());
     tracing::info!(
         %method,
         %path,

@@ -46,11 +46,7 @@ impl Scope {
         let mut sorted = scopes.to_vec();
         sorted.sort();
         sorted.dedup();
-        sorted
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
+        sorted.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
     }
 
     pub fn split(stored: &str) -> Vec<Scope> {
@@ -104,19 +100,13 @@ impl PresentedKey {
     pub fn verify(&self, stored_hash: &str) -> bool {
         let presented = hash_secret(&self.secret);
         presented.len() == stored_hash.len()
-            && presented
-                .bytes()
-                .zip(stored_hash.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            && presented.bytes().zip(stored_hash.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0
     }
 }
 
 fn hash_secret(secret: &[u8]) -> String {
-    Sha256::digest(secret)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(secret).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -143,10 +133,7 @@ mod tests {
 
     #[test]
     fn scopes_round_trip_sorted() {
-        assert_eq!(
-            Scope::join(&[Scope::Admin, Scope::Read, Scope::Read]),
-            "read,admin"
-        );
+        assert_eq!(Scope::join(&[Scope::Admin, Scope::Read, Scope::Read]), "read,admin");
         assert_eq!(Scope::split("read,admin"), vec![Scope::Read, Scope::Admin]);
     }
 }

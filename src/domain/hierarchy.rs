@@ -36,9 +36,7 @@ mod tests {
 
     #[test]
     fn a_node_cannot_become_its_own_ancestor() {
-        let [a, b, c] = ids(3)[..] else {
-            unreachable!()
-        };
+        let [a, b, c] = ids(3)[..] else { unreachable!() };
         // c -> b -> a
         let parents = HashMap::from([(c, b), (b, a)]);
         let lookup = |id| Ok::<_, ()>(parents.get(&id).copied());

@@ -1,6 +1,8 @@
 //! Pure domain logic: no I/O, no diesel, no actix.
 
 pub mod api_key;
+pub mod crafting;
+pub mod diff;
 pub mod facet;
 pub mod hierarchy;
 pub mod organization;
@@ -8,3 +10,4 @@ pub mod person;
 pub mod post;
 pub mod tenure;
 pub mod text;
+pub mod vocabulary;

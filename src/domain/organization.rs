@@ -84,11 +84,8 @@ impl NewOrganization {
             "/profile/industry",
             text::NAME_MAX,
         ));
-        let region = violations.check(text::optional(
-            profile.region.as_deref(),
-            "/profile/region",
-            64,
-        ));
+        let region =
+            violations.check(text::optional(profile.region.as_deref(), "/profile/region", 64));
         if profile.tags.len() > TAGS_MAX {
             violations.add("/profile/tags", format!("at most {TAGS_MAX} tags"));
         }

@@ -21,11 +21,8 @@ impl NewPerson {
         notes: Option<&str>,
     ) -> Result<Self, Error> {
         let mut violations = Violations::default();
-        let display_name = violations.check(text::required(
-            display_name,
-            "/display_name",
-            text::NAME_MAX,
-        ));
+        let display_name =
+            violations.check(text::required(display_name, "/display_name", text::NAME_MAX));
         if emails.len() > EMAILS_MAX {
             violations.add("/emails", format!("at most {EMAILS_MAX} addresses"));
         }

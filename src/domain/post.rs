@@ -1,9 +1,9 @@
 //! Posts: the formal job, which outlives its holders.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use uuid::Uuid;
 
-use crate::domain::facet::{parse_facets, Facet};
+use crate::domain::facet::{parse_facets, Facet, FacetSource};
 use crate::domain::text;
 use crate::error::{Error, Violations};
 
@@ -19,13 +19,13 @@ pub struct NewPost {
     pub established_on: Option<NaiveDate>,
     pub abolished_on: Option<NaiveDate>,
     pub facets: Vec<Facet>,
+    /// When this version of the formal facets took effect (default: now; for a new post, its
+    /// `established_on`, else always).
+    pub facets_effective_at: Option<NaiveDateTime>,
 }
 
 impl NewPost {
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one argument per field of the post"
-    )]
+    #[expect(clippy::too_many_arguments, reason = "one argument per field of the post")]
     pub fn parse(
         organization_id: Uuid,
         title: &str,
@@ -35,22 +35,20 @@ impl NewPost {
         established_on: Option<NaiveDate>,
         abolished_on: Option<NaiveDate>,
         facets: Vec<Facet>,
+        facets_effective_at: Option<NaiveDateTime>,
     ) -> Result<Self, Error> {
         let mut violations = Violations::default();
         let title = violations.check(text::required(title, "/title", text::NAME_MAX));
         let function = violations.check(text::optional(function, "/function", text::NAME_MAX));
         if !(1..=HEADCOUNT_MAX).contains(&headcount) {
-            violations.add(
-                "/headcount",
-                format!("must be between 1 and {HEADCOUNT_MAX}"),
-            );
+            violations.add("/headcount", format!("must be between 1 and {HEADCOUNT_MAX}"));
         }
         if let (Some(established), Some(abolished)) = (established_on, abolished_on) {
             if abolished < established {
                 violations.add("/abolished_on", "must not be before established_on");
             }
         }
-        let facets = parse_facets(facets, "/facets")
+        let facets = parse_facets(facets, FacetSource::Formal, "/facets")
             .map_err(|e| violations.extend(e))
             .ok();
         violations.into_result()?;
@@ -63,6 +61,7 @@ impl NewPost {
             established_on,
             abolished_on,
             facets: facets.unwrap_or_default(),
+            facets_effective_at,
         })
     }
 }

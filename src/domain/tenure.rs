@@ -16,14 +16,10 @@ pub struct Period {
 impl Period {
     pub fn parse(started_on: NaiveDate, ended_on: Option<NaiveDate>) -> Result<Self, FieldError> {
         match ended_on {
-            Some(end) if end < started_on => Err(FieldError::new(
-                "/ended_on",
-                "must not be before started_on",
-            )),
-            _ => Ok(Period {
-                started_on,
-                ended_on,
-            }),
+            Some(end) if end < started_on => {
+                Err(FieldError::new("/ended_on", "must not be before started_on"))
+            }
+            _ => Ok(Period { started_on, ended_on }),
         }
     }
 
@@ -40,24 +36,15 @@ impl Period {
 /// The tenures that, together with `new`, would put more holders on the post than it has
 /// `seats` at some moment; empty when `new` fits. `others` are the post's other tenures.
 pub fn seat_conflicts(others: &[(Uuid, Period)], new: Period, seats: usize) -> Vec<Uuid> {
-    let overlapping: Vec<&(Uuid, Period)> = others
-        .iter()
-        .filter(|(_, period)| period.overlaps(&new))
-        .collect();
+    let overlapping: Vec<&(Uuid, Period)> =
+        others.iter().filter(|(_, period)| period.overlaps(&new)).collect();
     // Occupancy only rises where a tenure starts, so checking those moments finds the peak.
-    let moments = std::iter::once(new.started_on).chain(
-        overlapping
-            .iter()
-            .map(|(_, p)| p.started_on)
-            .filter(|start| new.contains(*start)),
-    );
+    let moments = std::iter::once(new.started_on)
+        .chain(overlapping.iter().map(|(_, p)| p.started_on).filter(|start| new.contains(*start)));
     let mut worst: Vec<Uuid> = Vec::new();
     for moment in moments {
-        let holders: Vec<Uuid> = overlapping
-            .iter()
-            .filter(|(_, p)| p.contains(moment))
-            .map(|(id, _)| *id)
-            .collect();
+        let holders: Vec<Uuid> =
+            overlapping.iter().filter(|(_, p)| p.contains(moment)).map(|(id, _)| *id).collect();
         if holders.len() > worst.len() {
             worst = holders;
         }
@@ -78,18 +65,13 @@ mod tests {
     }
 
     fn period(start: &str, end: Option<&str>) -> Period {
-        Period {
-            started_on: date(start),
-            ended_on: end.map(date),
-        }
+        Period { started_on: date(start), ended_on: end.map(date) }
     }
 
     #[test]
     fn an_end_before_the_start_is_rejected() {
         assert_eq!(
-            Period::parse(date("2026-02-01"), Some(date("2026-01-01")))
-                .unwrap_err()
-                .pointer,
+            Period::parse(date("2026-02-01"), Some(date("2026-01-01"))).unwrap_err().pointer,
             "/ended_on"
         );
     }
@@ -103,10 +85,7 @@ mod tests {
     #[test]
     fn a_second_holder_of_a_single_seat_conflicts() {
         let old = (Uuid::now_v7(), period("2020-01-01", None));
-        assert_eq!(
-            seat_conflicts(&[old], period("2026-04-01", None), 1),
-            vec![old.0]
-        );
+        assert_eq!(seat_conflicts(&[old], period("2026-04-01", None), 1), vec![old.0]);
     }
 
     #[test]
@@ -116,10 +95,7 @@ mod tests {
         let b = (Uuid::now_v7(), period("2021-01-01", None));
         assert!(seat_conflicts(&[a, b], period("2020-06-01", None), 2).is_empty());
         let c = (Uuid::now_v7(), period("2020-06-01", None));
-        assert_eq!(
-            seat_conflicts(&[a, b, c], period("2022-01-01", None), 2),
-            vec![b.0, c.0]
-        );
+        assert_eq!(seat_conflicts(&[a, b, c], period("2022-01-01", None), 2), vec![b.0, c.0]);
     }
 
     #[test]

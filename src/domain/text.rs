@@ -28,19 +28,10 @@ pub fn optional(
 
 fn bounded<'a>(text: &'a str, pointer: &str, max: usize) -> Result<&'a str, FieldError> {
     if text.chars().count() > max {
-        return Err(FieldError::new(
-            pointer,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(FieldError::new(pointer, format!("must be at most {max} characters")));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(FieldError::new(
-            pointer,
-            "must not contain control characters",
-        ));
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(FieldError::new(pointer, "must not contain control characters"));
     }
     Ok(text)
 }
@@ -70,10 +61,7 @@ mod tests {
     #[test]
     fn required_text_is_trimmed_and_bounded() {
         assert_eq!(required("  Ada ", "/n", 10).unwrap(), "Ada");
-        assert_eq!(
-            required("   ", "/n", 10).unwrap_err().detail,
-            "must not be empty"
-        );
+        assert_eq!(required("   ", "/n", 10).unwrap_err().detail, "must not be empty");
         assert!(required("abcdefghijk", "/n", 10).is_err());
         assert!(required("a\u{0}b", "/n", 10).is_err());
     }

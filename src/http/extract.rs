@@ -26,9 +26,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
         let media_type = check_media_type(req);
         let declared = req
             .headers()
@@ -58,17 +56,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 }
 
 fn check_media_type(req: &HttpRequest) -> Result<(), Error> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
     {
@@ -87,9 +77,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
         let pointer = pointer(e.path(), e.inner().to_string().as_str());
         malformed(pointer, e.inner().to_string())
     })?;
-    deserializer
-        .end()
-        .map_err(|e| malformed(String::new(), e.to_string()))?;
+    deserializer.end().map_err(|e| malformed(String::new(), e.to_string()))?;
     Ok(value)
 }
 
@@ -122,9 +110,7 @@ fn pointer(path: &Path, message: &str) -> String {
             Segment::Unknown => {}
         }
     }
-    let named = ["unknown field `", "missing field `"]
-        .iter()
-        .find_map(|p| message.strip_prefix(p));
+    let named = ["unknown field `", "missing field `"].iter().find_map(|p| message.strip_prefix(p));
     if let Some(rest) = named {
         if let Some(field) = rest.split('`').next() {
             if !pointer.ends_with(&format!("/{field}")) {

@@ -22,10 +22,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, Error> {
-    read(&db, |conn| {
-        conn.batch_execute("SELECT 1")
-            .map_err(|e| Error::Unavailable(Box::new(e)))
-    })
-    .await?;
+    read(&db, |conn| conn.batch_execute("SELECT 1").map_err(|e| Error::Unavailable(Box::new(e))))
+        .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready", "backend": db.backend()})))
 }

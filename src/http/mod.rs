@@ -1,9 +1,12 @@
 //! HTTP: handlers extract, authorize, make one blocking store call, and map to a DTO.
 
 pub mod auth;
+pub mod crafting;
+pub mod diffs;
 pub mod etag;
 pub mod extract;
 pub mod health;
+pub mod moment;
 pub mod openapi;
 pub mod organizations;
 pub mod pagination;
@@ -12,6 +15,7 @@ pub mod posts;
 pub mod problem;
 pub mod respond;
 pub mod tenures;
+pub mod vocabulary;
 
 use actix_web::web;
 
@@ -25,9 +29,7 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
 {
     let db = db.clone();
-    web::block(move || db.read(f))
-        .await
-        .map_err(Error::internal)?
+    web::block(move || db.read(f)).await.map_err(Error::internal)?
 }
 
 /// Runs `f` in one write transaction on the blocking pool: all of it commits, or none.
@@ -37,9 +39,7 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
 {
     let db = db.clone();
-    web::block(move || db.write(f))
-        .await
-        .map_err(Error::internal)?
+    web::block(move || db.write(f)).await.map_err(Error::internal)?
 }
 
 /// Registers every API route; the OpenAPI document is collected from the same calls.
@@ -49,5 +49,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(organizations::routes)
         .configure(persons::routes)
         .configure(posts::routes)
-        .configure(tenures::routes);
+        .configure(tenures::routes)
+        .configure(vocabulary::routes)
+        .configure(crafting::routes)
+        .configure(diffs::routes);
 }

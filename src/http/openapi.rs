@@ -25,6 +25,8 @@ use crate::http::problem::{Problem, CONTENT_TYPE};
         (name = "persons", description = "People, apart from the posts they hold"),
         (name = "posts", description = "Formal jobs, which outlive their holders"),
         (name = "tenures", description = "A person holding a post for a period"),
+        (name = "vocabulary", description = "The keys facets may use, per dimension"),
+        (name = "crafted jobs", description = "How holders actually do their posts, and the diffs"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -79,10 +81,7 @@ pub fn document() -> OpenApi {
 fn add_problem_responses(operation: &mut Operation, method: &HttpMethod, has_id: bool) {
     let writes = !matches!(method, HttpMethod::Get);
     let mut statuses = vec![
-        (
-            "400",
-            "Malformed request: bad JSON, a wrong type, an unknown field or parameter",
-        ),
+        ("400", "Malformed request: bad JSON, a wrong type, an unknown field or parameter"),
         ("401", "No API key, or not a valid one"),
         ("403", "The API key lacks the scope this operation needs"),
         ("422", "Well-formed but invalid: `errors` names each field"),
@@ -101,21 +100,15 @@ fn add_problem_responses(operation: &mut Operation, method: &HttpMethod, has_id:
         statuses.push(("412", "`If-Match` does not match the current ETag"));
     }
     for (status, description) in statuses {
-        operation
-            .responses
-            .responses
-            .entry(status.to_owned())
-            .or_insert_with(|| {
-                ResponseBuilder::new()
-                    .description(description)
-                    .content(
-                        CONTENT_TYPE,
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Problem")))
-                            .build(),
-                    )
-                    .build()
-                    .into()
-            });
+        operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    CONTENT_TYPE,
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                )
+                .build()
+                .into()
+        });
     }
 }

@@ -109,10 +109,8 @@ pub async fn list_organizations(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let request = params.page_request()?;
-    let (rows, more) = read(&db, move |c| {
-        organizations::list(c, principal.tenant_id, request)
-    })
-    .await?;
+    let (rows, more) =
+        read(&db, move |c| organizations::list(c, principal.tenant_id, request)).await?;
     Ok(HttpResponse::Ok().json(page(rows, more, |o| o.id, OrganizationResponse::from)))
 }
 
@@ -126,16 +124,8 @@ pub async fn create_organization(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let new = body.parse()?;
-    let org = write(&db, move |c| {
-        organizations::create(c, principal.tenant_id, &new)
-    })
-    .await?;
-    Ok(created(
-        "/v1/organizations",
-        org.id,
-        org.version,
-        OrganizationResponse::from(org),
-    ))
+    let org = write(&db, move |c| organizations::create(c, principal.tenant_id, &new)).await?;
+    Ok(created("/v1/organizations", org.id, org.version, OrganizationResponse::from(org)))
 }
 
 /// Read an organization.
@@ -148,10 +138,7 @@ pub async fn find_organization(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let org = read(&db, move |c| {
-        organizations::find(c, principal.tenant_id, id)
-    })
-    .await?;
+    let org = read(&db, move |c| organizations::find(c, principal.tenant_id, id)).await?;
     Ok(ok(org.version, OrganizationResponse::from(org)))
 }
 
@@ -167,10 +154,9 @@ pub async fn replace_organization(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, new) = (id.into_inner(), body.parse()?);
-    let org = write(&db, move |c| {
-        organizations::update(c, principal.tenant_id, id, &expected, &new)
-    })
-    .await?;
+    let org =
+        write(&db, move |c| organizations::update(c, principal.tenant_id, id, &expected, &new))
+            .await?;
     Ok(ok(org.version, OrganizationResponse::from(org)))
 }
 
@@ -208,10 +194,8 @@ pub async fn delete_organization(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
-    write(&db, move |c| {
-        organizations::delete(c, principal.tenant_id, id, &expected, cascade)
-    })
-    .await?;
+    write(&db, move |c| organizations::delete(c, principal.tenant_id, id, &expected, cascade))
+        .await?;
     Ok(deleted())
 }
 
@@ -255,10 +239,7 @@ pub async fn list_organization_posts(
     let as_of = params.as_of.unwrap_or_else(|| Utc::now().date_naive());
     let current_only = params.current.unwrap_or(false);
     let tenant = principal.tenant_id;
-    let filter = PostFilter {
-        organization: Some(id),
-        exists_on: current_only.then_some(as_of),
-    };
+    let filter = PostFilter { organization: Some(id), exists_on: current_only.then_some(as_of) };
     let (rows, more) = read(&db, move |c| {
         organizations::find(c, tenant, id)?;
         let (posts, more) = posts::list(c, tenant, filter, request)?;
@@ -283,9 +264,6 @@ pub async fn list_organization_posts(
         rows,
         more,
         |(post, _)| post.id,
-        |(post, holders)| PostWithHoldersResponse {
-            post: PostResponse::from(post),
-            holders,
-        },
+        |(post, holders)| PostWithHoldersResponse { post: PostResponse::from(post), holders },
     )))
 }

@@ -83,10 +83,7 @@ pub fn page_request<K: CursorKey>(
                 })?,
         ),
     };
-    Ok(PageRequest {
-        limit: limit as usize,
-        after,
-    })
+    Ok(PageRequest { limit: limit as usize, after })
 }
 
 /// Builds a page; `last_key` gives the sort key of a row for the next cursor.
@@ -97,15 +94,11 @@ pub fn page<T, R, K: CursorKey>(
     to_item: impl Fn(R) -> T,
 ) -> Page<T> {
     let next_cursor = if more {
-        rows.last()
-            .map(|row| URL_SAFE_NO_PAD.encode(last_key(row).encode()))
+        rows.last().map(|row| URL_SAFE_NO_PAD.encode(last_key(row).encode()))
     } else {
         None
     };
-    Page {
-        items: rows.into_iter().map(to_item).collect(),
-        next_cursor,
-    }
+    Page { items: rows.into_iter().map(to_item).collect(), next_cursor }
 }
 
 impl ListParams {

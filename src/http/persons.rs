@@ -129,12 +129,7 @@ pub async fn create_person(
     principal.require(Scope::Write)?;
     let new = body.parse()?;
     let person = write(&db, move |c| persons::create(c, principal.tenant_id, &new)).await?;
-    Ok(created(
-        "/v1/persons",
-        person.id,
-        person.version,
-        PersonResponse::from(person),
-    ))
+    Ok(created("/v1/persons", person.id, person.version, PersonResponse::from(person)))
 }
 
 /// Read a person.
@@ -163,10 +158,8 @@ pub async fn replace_person(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, new) = (id.into_inner(), body.parse()?);
-    let person = write(&db, move |c| {
-        persons::update(c, principal.tenant_id, id, &expected, &new)
-    })
-    .await?;
+    let person =
+        write(&db, move |c| persons::update(c, principal.tenant_id, id, &expected, &new)).await?;
     Ok(ok(person.version, PersonResponse::from(person)))
 }
 
@@ -204,10 +197,7 @@ pub async fn delete_person(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
-    write(&db, move |c| {
-        persons::delete(c, principal.tenant_id, id, &expected, cascade)
-    })
-    .await?;
+    write(&db, move |c| persons::delete(c, principal.tenant_id, id, &expected, cascade)).await?;
     Ok(deleted())
 }
 
@@ -222,12 +212,8 @@ pub async fn list_person_tenures(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    list_holding(
-        &db,
-        principal.tenant_id,
-        Holding::Career(id),
-        params,
-        move |c, t| persons::find(c, t, id).map(|_| ()),
-    )
+    list_holding(&db, principal.tenant_id, Holding::Career(id), params, move |c, t| {
+        persons::find(c, t, id).map(|_| ())
+    })
     .await
 }

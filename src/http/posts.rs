@@ -9,8 +9,10 @@ use crate::domain::api_key::Scope;
 use crate::domain::facet::Facet;
 use crate::domain::post::NewPost;
 use crate::error::Error;
+use crate::http::crafting::AsOfParams;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
+use crate::http::moment::time_point;
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, merge_into, ok, DeleteParams};
 use crate::http::tenures::{list_holding, HoldingParams, TenureViewResponse};
@@ -57,9 +59,14 @@ pub struct PostRequest {
     /// When the post was abolished.
     #[serde(default)]
     pub abolished_on: Option<NaiveDate>,
-    /// The formal facets: tasks, expectations, priorities as written down.
+    /// The formal facets: tasks, expectations, priorities as written down. Changing them
+    /// records a new revision of the formal job.
     #[serde(default)]
     pub facets: Vec<Facet>,
+    /// When this version of the formal facets took effect (default: now; for a new post, its
+    /// `established_on`, else always).
+    #[serde(default, skip_serializing)]
+    pub facets_effective_at: Option<DateTime<Utc>>,
 }
 
 impl PostRequest {
@@ -73,6 +80,7 @@ impl PostRequest {
             self.established_on,
             self.abolished_on,
             self.facets,
+            self.facets_effective_at.map(|t| t.naive_utc()),
         )
     }
 }
@@ -88,6 +96,7 @@ impl From<&Post> for PostRequest {
             established_on: p.established_on,
             abolished_on: p.abolished_on,
             facets: p.facets.clone(),
+            facets_effective_at: None,
         }
     }
 }
@@ -150,10 +159,9 @@ pub async fn list_posts(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let request = params.page_request()?;
-    let (rows, more) = read(&db, move |c| {
-        posts::list(c, principal.tenant_id, PostFilter::default(), request)
-    })
-    .await?;
+    let (rows, more) =
+        read(&db, move |c| posts::list(c, principal.tenant_id, PostFilter::default(), request))
+            .await?;
     Ok(HttpResponse::Ok().json(page(rows, more, |p| p.id, PostResponse::from)))
 }
 
@@ -167,26 +175,25 @@ pub async fn create_post(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let new = body.parse()?;
-    let post = write(&db, move |c| posts::create(c, principal.tenant_id, &new)).await?;
-    Ok(created(
-        "/v1/posts",
-        post.id,
-        post.version,
-        PostResponse::from(post),
-    ))
+    let post =
+        write(&db, move |c| posts::create(c, principal.tenant_id, &new, Some(&principal.key_name)))
+            .await?;
+    Ok(created("/v1/posts", post.id, post.version, PostResponse::from(post)))
 }
 
-/// Read a post.
-#[utoipa::path(tag = "posts", params(("id" = Uuid, Path)), responses((status = 200, body = PostResponse)))]
+/// Read a post, with its formal facets as of a time (as known at a time).
+#[utoipa::path(tag = "posts", params(("id" = Uuid, Path), AsOfParams), responses((status = 200, body = PostResponse)))]
 #[get("/v1/posts/{id}")]
 pub async fn find_post(
     db: web::Data<Db>,
     principal: Principal,
     id: web::Path<Uuid>,
+    Query(params): Query<AsOfParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let post = read(&db, move |c| posts::find(c, principal.tenant_id, id)).await?;
+    let at = time_point(params.as_of, params.known_at);
+    let post = read(&db, move |c| posts::find_at(c, principal.tenant_id, id, at)).await?;
     Ok(ok(post.version, PostResponse::from(post)))
 }
 
@@ -203,7 +210,7 @@ pub async fn replace_post(
     principal.require(Scope::Write)?;
     let (id, new) = (id.into_inner(), body.parse()?);
     let post = write(&db, move |c| {
-        posts::update(c, principal.tenant_id, id, &expected, &new)
+        posts::update(c, principal.tenant_id, id, &expected, &new, Some(&principal.key_name))
     })
     .await?;
     Ok(ok(post.version, PostResponse::from(post)))
@@ -225,7 +232,7 @@ pub async fn update_post(
         let current = posts::find(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
         let new = merge_into(PostRequest::from(&current), &patch)?.parse()?;
-        posts::update(c, principal.tenant_id, id, &expected, &new)
+        posts::update(c, principal.tenant_id, id, &expected, &new, Some(&principal.key_name))
     })
     .await?;
     Ok(ok(post.version, PostResponse::from(post)))
@@ -244,10 +251,7 @@ pub async fn delete_post(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
-    write(&db, move |c| {
-        posts::delete(c, principal.tenant_id, id, &expected, cascade)
-    })
-    .await?;
+    write(&db, move |c| posts::delete(c, principal.tenant_id, id, &expected, cascade)).await?;
     Ok(deleted())
 }
 
@@ -262,12 +266,8 @@ pub async fn list_post_tenures(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    list_holding(
-        &db,
-        principal.tenant_id,
-        Holding::Succession(id),
-        params,
-        move |c, t| posts::find(c, t, id).map(|_| ()),
-    )
+    list_holding(&db, principal.tenant_id, Holding::Succession(id), params, move |c, t| {
+        posts::find(c, t, id).map(|_| ())
+    })
     .await
 }

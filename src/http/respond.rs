@@ -13,9 +13,7 @@ use crate::http::extract::from_value;
 
 /// 200 with the resource and its ETag.
 pub fn ok<T: Serialize>(version: i64, body: T) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(version)))
-        .json(body)
+    HttpResponse::Ok().insert_header((header::ETAG, etag(version))).json(body)
 }
 
 /// 201 with the new resource, its `Location` and its ETag.

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, ListParams, Page};
-use crate::http::respond::{created, deleted, merge_into, ok};
+use crate::http::respond::{created, deleted, merge_into, ok, DeleteParams};
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::tenures::{self, AsOf, Holding, NewTenure, Tenure, TenureView};
@@ -45,11 +45,7 @@ impl TenureRequest {
     fn parse(&self) -> Result<NewTenure, Error> {
         let period =
             Period::parse(self.started_on, self.ended_on).map_err(|e| Error::Invalid(vec![e]))?;
-        Ok(NewTenure {
-            person_id: self.person_id,
-            post_id: self.post_id,
-            period,
-        })
+        Ok(NewTenure { person_id: self.person_id, post_id: self.post_id, period })
     }
 }
 
@@ -222,12 +218,7 @@ pub async fn create_tenure(
     principal.require(Scope::Write)?;
     let new = body.parse()?;
     let tenure = write(&db, move |c| tenures::create(c, principal.tenant_id, &new)).await?;
-    Ok(created(
-        "/v1/tenures",
-        tenure.id,
-        tenure.version,
-        TenureResponse::from(tenure),
-    ))
+    Ok(created("/v1/tenures", tenure.id, tenure.version, TenureResponse::from(tenure)))
 }
 
 /// Read a tenure.
@@ -256,10 +247,8 @@ pub async fn replace_tenure(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, new) = (id.into_inner(), body.parse()?);
-    let tenure = write(&db, move |c| {
-        tenures::update(c, principal.tenant_id, id, &expected, &new)
-    })
-    .await?;
+    let tenure =
+        write(&db, move |c| tenures::update(c, principal.tenant_id, id, &expected, &new)).await?;
     Ok(ok(tenure.version, TenureResponse::from(tenure)))
 }
 
@@ -285,20 +274,18 @@ pub async fn update_tenure(
     Ok(ok(tenure.version, TenureResponse::from(tenure)))
 }
 
-/// Delete a tenure.
-#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path)), responses((status = 204, description = "deleted")))]
+/// Delete a tenure; with crafting revisions, only with `cascade=true` (they go too).
+#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path), DeleteParams), responses((status = 204, description = "deleted")))]
 #[delete("/v1/tenures/{id}")]
 pub async fn delete_tenure(
     db: web::Data<Db>,
     principal: Principal,
     id: web::Path<Uuid>,
     IfMatch(expected): IfMatch,
+    Query(params): Query<DeleteParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let id = id.into_inner();
-    write(&db, move |c| {
-        tenures::delete(c, principal.tenant_id, id, &expected)
-    })
-    .await?;
+    let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
+    write(&db, move |c| tenures::delete(c, principal.tenant_id, id, &expected, cascade)).await?;
     Ok(deleted())
 }

@@ -45,14 +45,9 @@ pub fn count_tenants(conn: &mut DbConn) -> Result<i64, Error> {
 }
 
 pub fn create_tenant(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
-    let taken: i64 = tenants::table
-        .filter(tenants::name.eq(name))
-        .count()
-        .get_result(conn)?;
+    let taken: i64 = tenants::table.filter(tenants::name.eq(name)).count().get_result(conn)?;
     if taken > 0 {
-        return Err(Error::conflict(format!(
-            "a tenant named `{name}` exists already"
-        )));
+        return Err(Error::conflict(format!("a tenant named `{name}` exists already")));
     }
     let id = Uuid::now_v7();
     diesel::insert_into(tenants::table)
@@ -62,10 +57,8 @@ pub fn create_tenant(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
             tenants::created_at.eq(now()),
         ))
         .execute(conn)?;
-    Ok(Tenant {
-        id,
-        name: name.to_owned(),
-    })
+    crate::store::vocabulary::seed(conn, id)?;
+    Ok(Tenant { id, name: name.to_owned() })
 }
 
 pub fn find_tenant_by_name(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
@@ -73,10 +66,7 @@ pub fn find_tenant_by_name(conn: &mut DbConn, name: &str) -> Result<Tenant, Erro
         .filter(tenants::name.eq(name))
         .select((tenants::id, tenants::name))
         .first(conn)?;
-    Ok(Tenant {
-        id: parse_id(&id)?,
-        name,
-    })
+    Ok(Tenant { id: parse_id(&id)?, name })
 }
 
 /// Creates a key and returns it with its token, which is never shown again.
@@ -86,10 +76,8 @@ pub fn create_key(
     name: &str,
     scopes: &[Scope],
 ) -> Result<(ApiKey, String), Error> {
-    let exists: i64 = tenants::table
-        .filter(tenants::id.eq(tenant_id.to_string()))
-        .count()
-        .get_result(conn)?;
+    let exists: i64 =
+        tenants::table.filter(tenants::id.eq(tenant_id.to_string())).count().get_result(conn)?;
     if exists == 0 {
         return Err(Error::NotFound);
     }
@@ -142,12 +130,10 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Principal>,
         .select((api_keys::name, api_keys::scopes, api_keys::secret_hash))
         .first(conn)
         .optional()?;
-    Ok(row
-        .filter(|(_, _, hash)| presented.verify(hash))
-        .map(|(name, scopes, _)| Principal {
-            tenant_id: presented.tenant_id,
-            key_id: presented.key_id,
-            key_name: name,
-            scopes: Scope::split(&scopes),
-        }))
+    Ok(row.filter(|(_, _, hash)| presented.verify(hash)).map(|(name, scopes, _)| Principal {
+        tenant_id: presented.tenant_id,
+        key_id: presented.key_id,
+        key_name: name,
+        scopes: Scope::split(&scopes),
+    }))
 }

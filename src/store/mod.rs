@@ -1,12 +1,14 @@
 //! Storage: diesel on SQLite or PostgreSQL, one module per aggregate, each taking `&mut DbConn`.
 
 pub mod api_keys;
+pub mod crafting;
 pub mod organizations;
 pub mod persons;
 pub mod pool;
 pub mod posts;
 pub mod schema;
 pub mod tenures;
+pub mod vocabulary;
 
 pub use pool::{Backend, Db, DbConn};
 
@@ -19,6 +21,12 @@ use crate::error::Error;
 pub fn now() -> NaiveDateTime {
     let now = Utc::now().naive_utc();
     now - chrono::Duration::nanoseconds(i64::from(now.and_utc().timestamp_subsec_nanos() % 1000))
+}
+
+/// Now, for what is effective now as known now.
+pub fn now_point() -> crate::domain::crafting::TimePoint {
+    let now = now();
+    crate::domain::crafting::TimePoint { as_of: now, known_at: now }
 }
 
 /// Ids are stored as text; a malformed one in the database is a bug, not bad input.

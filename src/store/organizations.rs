@@ -7,7 +7,8 @@ use uuid::Uuid;
 use crate::domain::hierarchy;
 use crate::domain::organization::{NewOrganization, OrganizationKind, Profile};
 use crate::error::Error;
-use crate::store::schema::{organizations, posts, tenants, tenures};
+use crate::store::schema::{organizations, post_revisions, posts, tenants, tenures};
+use crate::store::tenures as tenure_store;
 use crate::store::{
     from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn, Expected, PageRequest,
 };
@@ -94,12 +95,7 @@ pub fn list(
     }
     let rows: Vec<Row> = query.load(conn)?;
     let (rows, more) = split_page(rows, page.limit);
-    Ok((
-        rows.into_iter()
-            .map(Row::into_organization)
-            .collect::<Result<_, _>>()?,
-        more,
-    ))
+    Ok((rows.into_iter().map(Row::into_organization).collect::<Result<_, _>>()?, more))
 }
 
 pub fn create(
@@ -194,10 +190,7 @@ fn check_parent(
     }
     let cycle = hierarchy::closes_cycle(id, parent_id, |node| parent_of(conn, tenant, node))?;
     if cycle {
-        return Err(Error::invalid(
-            "/parent_id",
-            "would make the organization its own ancestor",
-        ));
+        return Err(Error::invalid("/parent_id", "would make the organization its own ancestor"));
     }
     Ok(())
 }
@@ -264,10 +257,16 @@ pub fn delete(
         )));
     }
     let t = tenant.to_string();
+    let tenure_ids: Vec<String> = tenures::table
+        .filter(tenures::tenant_id.eq(&t))
+        .filter(tenures::post_id.eq_any(&post_ids))
+        .select(tenures::id)
+        .load(conn)?;
+    tenure_store::delete_with_history(conn, tenant, tenure_ids)?;
     diesel::delete(
-        tenures::table
-            .filter(tenures::tenant_id.eq(&t))
-            .filter(tenures::post_id.eq_any(&post_ids)),
+        post_revisions::table
+            .filter(post_revisions::tenant_id.eq(&t))
+            .filter(post_revisions::post_id.eq_any(&post_ids)),
     )
     .execute(conn)?;
     // Posts elsewhere that reported into the deleted ones lose that reporting line.
@@ -279,9 +278,7 @@ pub fn delete(
     .set(posts::reports_to_post_id.eq(None::<String>))
     .execute(conn)?;
     diesel::delete(
-        posts::table
-            .filter(posts::tenant_id.eq(&t))
-            .filter(posts::id.eq_any(&post_ids)),
+        posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq_any(&post_ids)),
     )
     .execute(conn)?;
     // Children first, so no statement leaves a dangling parent behind.

@@ -7,7 +7,10 @@ use uuid::Uuid;
 use crate::domain::person::NewPerson;
 use crate::error::Error;
 use crate::store::schema::{persons, tenures};
-use crate::store::{from_json, now, parse_id, split_page, to_json, DbConn, Expected, PageRequest};
+use crate::store::{
+    from_json, now, parse_id, split_page, tenures as tenure_store, to_json, DbConn, Expected,
+    PageRequest,
+};
 
 #[derive(Debug, Clone)]
 pub struct Person {
@@ -103,12 +106,7 @@ pub fn list(
         query = query.filter(persons::id.gt(after.to_string()));
     }
     let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
-    Ok((
-        rows.into_iter()
-            .map(Row::into_person)
-            .collect::<Result<_, _>>()?,
-        more,
-    ))
+    Ok((rows.into_iter().map(Row::into_person).collect::<Result<_, _>>()?, more))
 }
 
 pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPerson) -> Result<Person, Error> {
@@ -170,11 +168,10 @@ pub fn delete(
             "the person has {tenure_count} tenure(s); delete them first or pass cascade=true"
         )));
     }
-    diesel::delete(career).execute(conn)?;
+    let tenure_ids = career.select(tenures::id).load(conn)?;
+    tenure_store::delete_with_history(conn, tenant, tenure_ids)?;
     diesel::delete(
-        persons::table
-            .filter(persons::tenant_id.eq(&t))
-            .filter(persons::id.eq(id.to_string())),
+        persons::table.filter(persons::tenant_id.eq(&t)).filter(persons::id.eq(id.to_string())),
     )
     .execute(conn)?;
     Ok(())

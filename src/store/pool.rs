@@ -80,17 +80,11 @@ impl r2d2::ManageConnection for Manager {
     type Error = ConnectionError;
 
     fn connect(&self) -> Result<Session, ConnectionError> {
-        Ok(Session {
-            conn: self.0.connect()?,
-            lost: false,
-        })
+        Ok(Session { conn: self.0.connect()?, lost: false })
     }
 
     fn is_valid(&self, session: &mut Session) -> Result<(), ConnectionError> {
-        session
-            .conn
-            .ping()
-            .map_err(ConnectionError::CouldntSetupConfiguration)
+        session.conn.ping().map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
     fn has_broken(&self, session: &mut Session) -> bool {
@@ -107,10 +101,7 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        PoolOptions {
-            max_size: 16,
-            acquire_timeout: Duration::from_secs(5),
-        }
+        PoolOptions { max_size: 16, acquire_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -137,11 +128,7 @@ impl Db {
             .connection_timeout(options.acquire_timeout)
             .test_on_check_out(false)
             .build_unchecked(Manager(backend));
-        Db {
-            pool,
-            writer,
-            backend: name,
-        }
+        Db { pool, writer, backend: name }
     }
 
     pub fn backend(&self) -> &'static str {
@@ -156,12 +143,11 @@ impl Db {
     pub fn migrate(&self) -> Result<(), Error> {
         let mut session = self.pool.get()?;
         let applied = match &mut session.conn {
-            DbConn::Pg(c) => c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len()),
+            DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         }
         .map_err(Error::Internal)?;
+        session.conn.transaction(crate::store::vocabulary::seed_missing)?;
         if applied > 0 {
             tracing::info!(applied, backend = self.backend, "applied migrations");
         }
@@ -176,10 +162,8 @@ impl Db {
     /// Runs `f` in one write transaction: all of it commits, or none of it.
     pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
         // A writer that panicked left no transaction open: the lock is still good.
-        let _guard = self
-            .writer
-            .as_ref()
-            .map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
+        let _guard =
+            self.writer.as_ref().map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
         self.in_transaction(f)
     }
 

@@ -1,18 +1,21 @@
 //! Posts: the formal job, its reporting line and its formal facets.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::crafting::{in_force, FormalRevision, TimePoint};
 use crate::domain::facet::Facet;
 use crate::domain::hierarchy;
 use crate::domain::post::NewPost;
 use crate::domain::tenure::seat_conflicts;
 use crate::error::Error;
-use crate::store::schema::{posts, tenures};
+use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
-    from_json, now, organizations, parse_id, parse_optional_id, split_page,
-    tenures as tenure_store, to_json, DbConn, Expected, PageRequest,
+    from_json, now, now_point, organizations, parse_id, parse_optional_id, split_page,
+    tenures as tenure_store, to_json, vocabulary, DbConn, Expected, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -42,14 +45,13 @@ struct Row {
     headcount: i32,
     established_on: Option<NaiveDate>,
     abolished_on: Option<NaiveDate>,
-    facets: String,
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
 
 impl Row {
-    fn into_post(self) -> Result<Post, Error> {
+    fn into_post(self, facets: Vec<Facet>) -> Result<Post, Error> {
         Ok(Post {
             id: parse_id(&self.id)?,
             organization_id: parse_id(&self.organization_id)?,
@@ -59,7 +61,7 @@ impl Row {
             headcount: self.headcount,
             established_on: self.established_on,
             abolished_on: self.abolished_on,
-            facets: from_json(&self.facets)?,
+            facets,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -78,7 +80,6 @@ struct Fields<'a> {
     headcount: i32,
     established_on: Option<NaiveDate>,
     abolished_on: Option<NaiveDate>,
-    facets: String,
 }
 
 impl<'a> Fields<'a> {
@@ -91,18 +92,95 @@ impl<'a> Fields<'a> {
             headcount: new.headcount,
             established_on: new.established_on,
             abolished_on: new.abolished_on,
-            facets: to_json(&new.facets)?,
         })
     }
 }
 
+/// The post with its formal facets as they are now.
 pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Post, Error> {
+    find_at(conn, tenant, id, now_point())
+}
+
+/// The post with its formal facets in force at `at`.
+pub fn find_at(conn: &mut DbConn, tenant: Uuid, id: Uuid, at: TimePoint) -> Result<Post, Error> {
     let row: Row = posts::table
         .filter(posts::tenant_id.eq(tenant.to_string()))
         .filter(posts::id.eq(id.to_string()))
         .select(Row::as_select())
         .first(conn)?;
-    row.into_post()
+    let revisions = formal_revisions(conn, tenant, &[id])?.remove(&id).unwrap_or_default();
+    row.into_post(facets_at(&revisions, at))
+}
+
+fn facets_at(revisions: &[FormalRevision], at: TimePoint) -> Vec<Facet> {
+    in_force(revisions, at, |_| true).map(|r| r.facets.clone()).unwrap_or_default()
+}
+
+/// Every formal revision of the given posts, by post.
+pub fn formal_revisions(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    post_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
+    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<(String, String, String, NaiveDateTime, NaiveDateTime)> = post_revisions::table
+        .filter(post_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(post_revisions::post_id.eq_any(ids))
+        .select((
+            post_revisions::post_id,
+            post_revisions::id,
+            post_revisions::facets,
+            post_revisions::effective_at,
+            post_revisions::recorded_at,
+        ))
+        .order((post_revisions::effective_at, post_revisions::recorded_at))
+        .load(conn)?;
+    let mut by_post: HashMap<Uuid, Vec<FormalRevision>> = HashMap::new();
+    for (post_id, id, facets, effective_at, recorded_at) in rows {
+        by_post.entry(parse_id(&post_id)?).or_default().push(FormalRevision {
+            id: parse_id(&id)?,
+            facets: from_json(&facets)?,
+            effective_at,
+            recorded_at,
+        });
+    }
+    Ok(by_post)
+}
+
+fn record_formal_revision(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    post: Uuid,
+    facets: &[Facet],
+    effective_at: NaiveDateTime,
+    recorded_by: Option<&str>,
+) -> Result<(), Error> {
+    diesel::insert_into(post_revisions::table)
+        .values((
+            post_revisions::tenant_id.eq(tenant.to_string()),
+            post_revisions::id.eq(Uuid::now_v7().to_string()),
+            post_revisions::post_id.eq(post.to_string()),
+            post_revisions::facets.eq(to_json(&facets)?),
+            post_revisions::effective_at.eq(effective_at),
+            post_revisions::recorded_at.eq(now()),
+            post_revisions::recorded_by.eq(recorded_by),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The ids of every post of these organizations.
+pub fn ids_in_organizations(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    organizations: &[String],
+) -> Result<Vec<Uuid>, Error> {
+    let ids: Vec<String> = posts::table
+        .filter(posts::tenant_id.eq(tenant.to_string()))
+        .filter(posts::organization_id.eq_any(organizations))
+        .select(posts::id)
+        .load(conn)?;
+    ids.iter().map(|id| parse_id(id)).collect()
 }
 
 /// Which posts a list shows.
@@ -131,32 +209,33 @@ pub fn list(
     }
     if let Some(date) = filter.exists_on {
         query = query
-            .filter(
-                posts::established_on
-                    .is_null()
-                    .or(posts::established_on.le(date)),
-            )
-            .filter(
-                posts::abolished_on
-                    .is_null()
-                    .or(posts::abolished_on.gt(date)),
-            );
+            .filter(posts::established_on.is_null().or(posts::established_on.le(date)))
+            .filter(posts::abolished_on.is_null().or(posts::abolished_on.gt(date)));
     }
     if let Some(after) = page.after {
         query = query.filter(posts::id.gt(after.to_string()));
     }
     let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
-    Ok((
-        rows.into_iter()
-            .map(Row::into_post)
-            .collect::<Result<_, _>>()?,
-        more,
-    ))
+    let ids = rows.iter().map(|r| parse_id(&r.id)).collect::<Result<Vec<_>, _>>()?;
+    let mut revisions = formal_revisions(conn, tenant, &ids)?;
+    let at = now_point();
+    let posts = rows
+        .into_iter()
+        .zip(ids)
+        .map(|(row, id)| row.into_post(facets_at(&revisions.remove(&id).unwrap_or_default(), at)))
+        .collect::<Result<_, _>>()?;
+    Ok((posts, more))
 }
 
-pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPost) -> Result<Post, Error> {
+pub fn create(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    new: &NewPost,
+    recorded_by: Option<&str>,
+) -> Result<Post, Error> {
     let id = Uuid::now_v7();
     check_references(conn, tenant, id, new)?;
+    vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
     let at = now();
     diesel::insert_into(posts::table)
         .values((
@@ -168,6 +247,13 @@ pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPost) -> Result<Post, Er
             posts::updated_at.eq(at),
         ))
         .execute(conn)?;
+    // A new post's facets hold since it was established, or always: the CRM is telling us
+    // about a post that already exists.
+    let since = new.facets_effective_at.unwrap_or_else(|| {
+        new.established_on
+            .map_or(chrono::DateTime::UNIX_EPOCH.naive_utc(), |d| d.and_time(NaiveTime::MIN))
+    });
+    record_formal_revision(conn, tenant, id, &new.facets, since, recorded_by)?;
     find(conn, tenant, id)
 }
 
@@ -177,9 +263,15 @@ pub fn update(
     id: Uuid,
     expected: &Expected,
     new: &NewPost,
+    recorded_by: Option<&str>,
 ) -> Result<Post, Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    if new.facets != current.facets {
+        vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
+        let since = new.facets_effective_at.unwrap_or_else(now);
+        record_formal_revision(conn, tenant, id, &new.facets, since, recorded_by)?;
+    }
     if new.organization_id != current.organization_id
         || new.reports_to_post_id != current.reports_to_post_id
     {
@@ -193,11 +285,7 @@ pub fn update(
             .filter(posts::tenant_id.eq(tenant.to_string()))
             .filter(posts::id.eq(id.to_string())),
     )
-    .set((
-        Fields::of(new)?,
-        posts::version.eq(current.version + 1),
-        posts::updated_at.eq(now()),
-    ))
+    .set((Fields::of(new)?, posts::version.eq(current.version + 1), posts::updated_at.eq(now())))
     .execute(conn)?;
     find(conn, tenant, id)
 }
@@ -294,14 +382,17 @@ pub fn delete(
              delete or move them first or pass cascade=true"
         )));
     }
-    diesel::delete(succession).execute(conn)?;
-    diesel::update(reports)
-        .set(posts::reports_to_post_id.eq(None::<String>))
-        .execute(conn)?;
+    let tenure_ids = succession.select(tenures::id).load(conn)?;
+    tenure_store::delete_with_history(conn, tenant, tenure_ids)?;
     diesel::delete(
-        posts::table
-            .filter(posts::tenant_id.eq(&t))
-            .filter(posts::id.eq(id.to_string())),
+        post_revisions::table
+            .filter(post_revisions::tenant_id.eq(&t))
+            .filter(post_revisions::post_id.eq(id.to_string())),
+    )
+    .execute(conn)?;
+    diesel::update(reports).set(posts::reports_to_post_id.eq(None::<String>)).execute(conn)?;
+    diesel::delete(
+        posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq(id.to_string())),
     )
     .execute(conn)?;
     Ok(())

@@ -62,7 +62,6 @@ diesel::table! {
         headcount -> Integer,
         established_on -> Nullable<Date>,
         abolished_on -> Nullable<Date>,
-        facets -> Text,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -83,11 +82,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    vocabulary (tenant_id, dimension, key) {
+        tenant_id -> Text,
+        dimension -> Text,
+        key -> Text,
+        label -> Text,
+        description -> Nullable<Text>,
+        retired_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_revisions (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        post_id -> Text,
+        facets -> Text,
+        effective_at -> Timestamp,
+        recorded_at -> Timestamp,
+        recorded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    crafting_revisions (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        tenure_id -> Text,
+        dimensions -> Text,
+        facets -> Text,
+        source -> Nullable<Text>,
+        confidence -> Double,
+        effective_at -> Timestamp,
+        recorded_at -> Timestamp,
+        recorded_by_key_id -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     api_keys,
     organizations,
     persons,
     posts,
-    tenures
+    tenures,
+    vocabulary,
+    post_revisions,
+    crafting_revisions
 );

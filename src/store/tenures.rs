@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::tenure::{seat_conflicts, Period};
 use crate::error::Error;
-use crate::store::schema::{persons, posts, tenures};
+use crate::store::schema::{crafting_revisions, persons, posts, tenures};
 use crate::store::{
     now, parse_id, persons as person_store, posts as post_store, split_page, DbConn, Expected,
     PageRequest,
@@ -76,10 +76,7 @@ impl Row {
             id: parse_id(&self.id)?,
             person_id: parse_id(&self.person_id)?,
             post_id: parse_id(&self.post_id)?,
-            period: Period {
-                started_on: self.started_on,
-                ended_on: self.ended_on,
-            },
+            period: Period { started_on: self.started_on, ended_on: self.ended_on },
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -111,12 +108,7 @@ pub fn list(
         query = query.filter(tenures::id.gt(after.to_string()));
     }
     let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
-    Ok((
-        rows.into_iter()
-            .map(Row::into_tenure)
-            .collect::<Result<_, _>>()?,
-        more,
-    ))
+    Ok((rows.into_iter().map(Row::into_tenure).collect::<Result<_, _>>()?, more))
 }
 
 /// A career or a succession in chronological order, paged by `(started_on, id)`.
@@ -138,24 +130,19 @@ pub fn list_holding(
         Holding::Succession(post) => query.filter(tenures::post_id.eq(post.to_string())),
     };
     if as_of.current_only {
-        query = query.filter(tenures::started_on.le(as_of.date)).filter(
-            tenures::ended_on
-                .is_null()
-                .or(tenures::ended_on.gt(as_of.date)),
-        );
+        query = query
+            .filter(tenures::started_on.le(as_of.date))
+            .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(as_of.date)));
     }
     if let Some((started_on, id)) = page.after {
         query = query.filter(
-            tenures::started_on.gt(started_on).or(tenures::started_on
-                .eq(started_on)
-                .and(tenures::id.gt(id.to_string()))),
+            tenures::started_on
+                .gt(started_on)
+                .or(tenures::started_on.eq(started_on).and(tenures::id.gt(id.to_string()))),
         );
     }
     let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
-    let tenures = rows
-        .into_iter()
-        .map(Row::into_tenure)
-        .collect::<Result<Vec<_>, _>>()?;
+    let tenures = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
     Ok((with_names(conn, tenant, tenures)?, more))
 }
 
@@ -175,10 +162,7 @@ pub fn holders_on(
         .order((tenures::started_on, tenures::id))
         .select(Row::as_select())
         .load(conn)?;
-    let tenures = rows
-        .into_iter()
-        .map(Row::into_tenure)
-        .collect::<Result<Vec<_>, _>>()?;
+    let tenures = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
     with_names(conn, tenant, tenures)
 }
 
@@ -207,14 +191,9 @@ fn with_names(
     tenures
         .into_iter()
         .map(|tenure| {
-            let name = names
-                .get(&tenure.person_id.to_string())
-                .cloned()
-                .unwrap_or_default();
-            let (title, organization) = titles
-                .get(&tenure.post_id.to_string())
-                .cloned()
-                .unwrap_or_default();
+            let name = names.get(&tenure.person_id.to_string()).cloned().unwrap_or_default();
+            let (title, organization) =
+                titles.get(&tenure.post_id.to_string()).cloned().unwrap_or_default();
             Ok(TenureView {
                 person_display_name: name,
                 post_title: title,
@@ -238,15 +217,7 @@ pub fn periods_of_post(
         .select((tenures::id, tenures::started_on, tenures::ended_on))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, started_on, ended_on)| {
-            Ok((
-                parse_id(&id)?,
-                Period {
-                    started_on,
-                    ended_on,
-                },
-            ))
-        })
+        .map(|(id, started_on, ended_on)| Ok((parse_id(&id)?, Period { started_on, ended_on })))
         .filter(|entry| !matches!((entry, except), (Ok((id, _)), Some(e)) if *id == e))
         .collect()
 }
@@ -302,10 +273,7 @@ pub fn update(
 fn check_holding(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &NewTenure) -> Result<(), Error> {
     let mut missing = Vec::new();
     if !person_store::exists(conn, tenant, new.person_id)? {
-        missing.push(crate::error::FieldError::new(
-            "/person_id",
-            "no such person",
-        ));
+        missing.push(crate::error::FieldError::new("/person_id", "no such person"));
     }
     let post = match post_store::find(conn, tenant, new.post_id) {
         Ok(post) => Some(post),
@@ -335,13 +303,41 @@ fn check_holding(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &NewTenure) -> 
     })
 }
 
-pub fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, expected: &Expected) -> Result<(), Error> {
+/// Deletes a tenure. Its crafting history is never deleted by accident: with revisions, the
+/// delete needs `cascade`.
+pub fn delete(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    id: Uuid,
+    expected: &Expected,
+    cascade: bool,
+) -> Result<(), Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    let revisions: i64 = crafting_revisions::table
+        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::tenure_id.eq(id.to_string()))
+        .count()
+        .get_result(conn)?;
+    if revisions > 0 && !cascade {
+        return Err(Error::conflict(format!(
+            "the tenure has {revisions} crafting revision(s); pass cascade=true to delete them too"
+        )));
+    }
+    delete_with_history(conn, tenant, vec![id.to_string()])
+}
+
+/// Deletes tenures together with their crafting revisions.
+pub fn delete_with_history(conn: &mut DbConn, tenant: Uuid, ids: Vec<String>) -> Result<(), Error> {
+    let t = tenant.to_string();
     diesel::delete(
-        tenures::table
-            .filter(tenures::tenant_id.eq(tenant.to_string()))
-            .filter(tenures::id.eq(id.to_string())),
+        crafting_revisions::table
+            .filter(crafting_revisions::tenant_id.eq(&t))
+            .filter(crafting_revisions::tenure_id.eq_any(&ids)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        tenures::table.filter(tenures::tenant_id.eq(&t)).filter(tenures::id.eq_any(&ids)),
     )
     .execute(conn)?;
     Ok(())

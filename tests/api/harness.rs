@@ -67,17 +67,11 @@ pub struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     }
 
     pub fn id(&self) -> String {
-        self.body["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no id in {}", self.body))
-            .to_owned()
+        self.body["id"].as_str().unwrap_or_else(|| panic!("no id in {}", self.body)).to_owned()
     }
 
     /// The pointers named by a problem response.
@@ -85,10 +79,7 @@ impl Response {
         self.body["errors"]
             .as_array()
             .map(|errors| {
-                errors
-                    .iter()
-                    .filter_map(|e| e["pointer"].as_str().map(str::to_owned))
-                    .collect()
+                errors.iter().filter_map(|e| e["pointer"].as_str().map(str::to_owned)).collect()
             })
             .unwrap_or_default()
     }
@@ -110,11 +101,7 @@ impl Response {
 impl TestApp {
     pub async fn sqlite() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = dir
-            .path()
-            .join("jobcraft.db")
-            .to_string_lossy()
-            .into_owned();
+        let url = dir.path().join("jobcraft.db").to_string_lossy().into_owned();
         TestApp::start(&url, Store::Sqlite(dir)).await
     }
 
@@ -130,45 +117,25 @@ impl TestApp {
         let schema = format!("test_{}", Uuid::new_v4().simple());
         let mut admin = PgConnection::establish(&admin_url)
             .unwrap_or_else(|e| panic!("PostgreSQL at JOBCRAFT_TEST_PG_URL unreachable: {e}"));
-        admin
-            .batch_execute(&format!("CREATE SCHEMA {schema}"))
-            .expect("create schema");
+        admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
         let separator = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
         Some(TestApp::start(&url, Store::Postgres { admin_url, schema }).await)
     }
 
     async fn start(url: &str, store: Store) -> TestApp {
-        let db = Db::open(
-            url,
-            &PoolOptions {
-                max_size: 4,
-                acquire_timeout: Duration::from_secs(10),
-            },
-        );
+        let db =
+            Db::open(url, &PoolOptions { max_size: 4, acquire_timeout: Duration::from_secs(10) });
         db.migrate().expect("migrations apply");
         let (tenant_id, key) = create_tenant(&db, "first");
-        let settings = ServerSettings {
-            bind: "127.0.0.1:0".into(),
-            body_limit: 64 * 1024,
-            workers: Some(2),
-        };
+        let settings =
+            ServerSettings { bind: "127.0.0.1:0".into(), body_limit: 64 * 1024, workers: Some(2) };
         let app = Application::build(&settings, db.clone()).expect("server builds");
         let base = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
-        let client = awc::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .finish();
-        TestApp {
-            base,
-            key,
-            tenant_id,
-            db,
-            client,
-            handle,
-            store,
-        }
+        let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+        TestApp { base, key, tenant_id, db, client, handle, store }
     }
 
     pub async fn stop(self) {
@@ -176,9 +143,7 @@ impl TestApp {
         drop(self.db);
         if let Store::Postgres { admin_url, schema } = &self.store {
             let mut admin = PgConnection::establish(admin_url).expect("reconnect");
-            admin
-                .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-                .expect("drop schema");
+            admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).expect("drop schema");
         }
     }
 
@@ -189,10 +154,7 @@ impl TestApp {
 
     /// A key of the first tenant with only these scopes.
     pub fn key_with(&self, scopes: &[Scope]) -> String {
-        self.db
-            .write(|c| api_keys::create_key(c, self.tenant_id, "test", scopes))
-            .expect("key")
-            .1
+        self.db.write(|c| api_keys::create_key(c, self.tenant_id, "test", scopes)).expect("key").1
     }
 
     pub async fn call(
@@ -248,28 +210,23 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.call(Method::GET, path, Some(&self.key), &[], None)
-            .await
+        self.call(Method::GET, path, Some(&self.key), &[], None).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
-        self.call(Method::POST, path, Some(&self.key), &[], Some(&body))
-            .await
+        self.call(Method::POST, path, Some(&self.key), &[], Some(&body)).await
     }
 
     pub async fn put(&self, path: &str, body: Value) -> Response {
-        self.call(Method::PUT, path, Some(&self.key), &[], Some(&body))
-            .await
+        self.call(Method::PUT, path, Some(&self.key), &[], Some(&body)).await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Response {
-        self.call(Method::PATCH, path, Some(&self.key), &[], Some(&body))
-            .await
+        self.call(Method::PATCH, path, Some(&self.key), &[], Some(&body)).await
     }
 
     pub async fn delete(&self, path: &str) -> Response {
-        self.call(Method::DELETE, path, Some(&self.key), &[], None)
-            .await
+        self.call(Method::DELETE, path, Some(&self.key), &[], None).await
     }
 
     /// Creates a resource and returns its id, failing the test unless it is a 201.

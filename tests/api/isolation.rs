@@ -16,18 +16,12 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
     let as_them = |path: &'static str, body: Value| {
         let theirs = theirs.clone();
         async move {
-            let response = app
-                .call(Method::POST, path, Some(&theirs), &[], Some(&body))
-                .await;
+            let response = app.call(Method::POST, path, Some(&theirs), &[], Some(&body)).await;
             assert_eq!(response.status, 201, "{}", response.body);
             response.id()
         }
     };
-    let org = as_them(
-        "/v1/organizations",
-        json!({"name": "Theirs", "kind": "client"}),
-    )
-    .await;
+    let org = as_them("/v1/organizations", json!({"name": "Theirs", "kind": "client"})).await;
     let post = as_them("/v1/posts", json!({"organization_id": org, "title": "CPO"})).await;
     let person = as_them("/v1/persons", json!({"display_name": "Secret"})).await;
     let tenure = as_them(
@@ -43,21 +37,10 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
     ]);
 
     // Valid bodies of our own, so that only the foreign id can make a request fail.
-    let my_org = app
-        .create(
-            "/v1/organizations",
-            json!({"name": "Mine", "kind": "client"}),
-        )
-        .await;
-    let my_post = app
-        .create(
-            "/v1/posts",
-            json!({"organization_id": my_org, "title": "Buyer"}),
-        )
-        .await;
-    let my_person = app
-        .create("/v1/persons", json!({"display_name": "Me"}))
-        .await;
+    let my_org = app.create("/v1/organizations", json!({"name": "Mine", "kind": "client"})).await;
+    let my_post =
+        app.create("/v1/posts", json!({"organization_id": my_org, "title": "Buyer"})).await;
+    let my_person = app.create("/v1/persons", json!({"display_name": "Me"})).await;
     let bodies: HashMap<&str, Value> = HashMap::from([
         ("organizations", json!({"name": "X", "kind": "client"})),
         ("posts", json!({"organization_id": my_org, "title": "X"})),
@@ -75,9 +58,7 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
             continue;
         }
         let collection = template.split('/').nth(2).unwrap();
-        let id = foreign
-            .get(collection)
-            .unwrap_or_else(|| panic!("no foreign id for {template}"));
+        let id = foreign.get(collection).unwrap_or_else(|| panic!("no foreign id for {template}"));
         let path = template.replace("{id}", id);
         let methods = [
             (Method::GET, item.get.is_some()),
@@ -92,12 +73,14 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
             }
             let body = match method {
                 Method::PUT => Some(bodies[collection].clone()),
+                Method::POST if template.ends_with("/crafting") => Some(
+                    json!({"facets": [{"dimension": "priority", "key": "growth", "weight": 0.5}]}),
+                ),
                 Method::PATCH | Method::POST => Some(json!({})),
                 _ => None,
             };
-            let response = app
-                .call(method.clone(), &path, Some(&app.key), &[], body.as_ref())
-                .await;
+            let response =
+                app.call(method.clone(), &path, Some(&app.key), &[], body.as_ref()).await;
             assert_eq!(response.status, 404, "{method} {path}: {}", response.body);
             checked += 1;
         }
@@ -106,20 +89,10 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
 
     for (collection, id) in &foreign {
         let items = app.all(&format!("/v1/{collection}")).await;
-        assert!(
-            items.iter().all(|item| item["id"] != *id),
-            "{collection} leaks {id}"
-        );
+        assert!(items.iter().all(|item| item["id"] != *id), "{collection} leaks {id}");
     }
     // Still there for their owner.
-    let response = app
-        .call(
-            Method::GET,
-            &format!("/v1/persons/{person}"),
-            Some(&theirs),
-            &[],
-            None,
-        )
-        .await;
+    let response =
+        app.call(Method::GET, &format!("/v1/persons/{person}"), Some(&theirs), &[], None).await;
     assert_eq!(response.body["display_name"], "Secret");
 }

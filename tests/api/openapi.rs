@@ -3,9 +3,7 @@
 
 #[test]
 fn the_committed_openapi_document_matches_the_code() {
-    let generated = jobcraft::http::openapi::document()
-        .to_pretty_json()
-        .unwrap();
+    let generated = jobcraft::http::openapi::document().to_pretty_json().unwrap();
     let committed =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
             .expect("openapi/openapi.json exists");
@@ -31,10 +29,7 @@ fn every_operation_has_an_id_a_description_and_a_problem_response() {
                 continue;
             }
             let problem = &operation["responses"]["401"]["content"]["application/problem+json"];
-            assert!(
-                problem.is_object(),
-                "{method} {path} documents no problem response"
-            );
+            assert!(problem.is_object(), "{method} {path} documents no problem response");
         }
     }
 }

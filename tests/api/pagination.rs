@@ -9,10 +9,7 @@ on_both_backends!(a_walk_visits_every_existing_row_once_while_rows_are_inserted)
 async fn a_walk_visits_every_existing_row_once_while_rows_are_inserted(app: &TestApp) {
     let mut existing = HashSet::new();
     for i in 0..23 {
-        existing.insert(
-            app.create("/v1/persons", json!({"display_name": format!("P{i}")}))
-                .await,
-        );
+        existing.insert(app.create("/v1/persons", json!({"display_name": format!("P{i}")})).await);
     }
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -31,8 +28,7 @@ async fn a_walk_visits_every_existing_row_once_while_rows_are_inserted(app: &Tes
                 .map(|p| p["id"].as_str().unwrap().to_owned()),
         );
         // A writer keeps inserting while the walk goes on.
-        app.create("/v1/persons", json!({"display_name": "late"}))
-            .await;
+        app.create("/v1/persons", json!({"display_name": "late"})).await;
         match page.body["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => break,
@@ -40,8 +36,5 @@ async fn a_walk_visits_every_existing_row_once_while_rows_are_inserted(app: &Tes
     }
     let unique: HashSet<_> = seen.iter().cloned().collect();
     assert_eq!(unique.len(), seen.len(), "a row was visited twice");
-    assert!(
-        existing.is_subset(&unique),
-        "a row that existed was skipped"
-    );
+    assert!(existing.is_subset(&unique), "a row that existed was skipped");
 }

@@ -21,23 +21,13 @@ async fn create_read_replace_patch_and_delete_a_person(app: &TestApp) {
     assert_eq!(read.body["emails"], json!(["ada@example.com"]));
     assert_eq!(read.header("etag").as_deref(), Some("\"1\""));
 
-    let replaced = app
-        .put(
-            &path,
-            json!({"display_name": "Ada King", "phone": "+44 20 1234"}),
-        )
-        .await;
+    let replaced =
+        app.put(&path, json!({"display_name": "Ada King", "phone": "+44 20 1234"})).await;
     assert_eq!(replaced.status, 200, "{}", replaced.body);
-    assert_eq!(
-        replaced.body["emails"],
-        json!([]),
-        "PUT replaces every field"
-    );
+    assert_eq!(replaced.body["emails"], json!([]), "PUT replaces every field");
     assert_eq!(replaced.header("etag").as_deref(), Some("\"2\""));
 
-    let patched = app
-        .patch(&path, json!({"notes": "met at QBR", "phone": null}))
-        .await;
+    let patched = app.patch(&path, json!({"notes": "met at QBR", "phone": null})).await;
     assert_eq!(patched.status, 200, "{}", patched.body);
     assert_eq!(patched.body["display_name"], "Ada King");
     assert_eq!(patched.body["notes"], "met at QBR");
@@ -56,40 +46,17 @@ async fn invalid_person_fields_are_all_named(app: &TestApp) {
         .await;
     response.assert_problem(422);
     assert_eq!(response.pointers(), vec!["/display_name", "/emails/1"]);
-    assert!(
-        app.all("/v1/persons").await.is_empty(),
-        "nothing was written"
-    );
+    assert!(app.all("/v1/persons").await.is_empty(), "nothing was written");
 }
 
 async fn a_career_lists_tenures_in_order_and_filters_current_ones(app: &TestApp) {
-    let acme = app
-        .create(
-            "/v1/organizations",
-            json!({"name": "Acme", "kind": "client"}),
-        )
-        .await;
-    let globex = app
-        .create(
-            "/v1/organizations",
-            json!({"name": "Globex", "kind": "client"}),
-        )
-        .await;
-    let buyer = app
-        .create(
-            "/v1/posts",
-            json!({"organization_id": acme, "title": "Buyer"}),
-        )
-        .await;
+    let acme = app.create("/v1/organizations", json!({"name": "Acme", "kind": "client"})).await;
+    let globex = app.create("/v1/organizations", json!({"name": "Globex", "kind": "client"})).await;
+    let buyer = app.create("/v1/posts", json!({"organization_id": acme, "title": "Buyer"})).await;
     let head = app
-        .create(
-            "/v1/posts",
-            json!({"organization_id": globex, "title": "Head of Procurement"}),
-        )
+        .create("/v1/posts", json!({"organization_id": globex, "title": "Head of Procurement"}))
         .await;
-    let person = app
-        .create("/v1/persons", json!({"display_name": "Carla"}))
-        .await;
+    let person = app.create("/v1/persons", json!({"display_name": "Carla"})).await;
     app.create(
         "/v1/tenures",
         json!({"person_id": person, "post_id": head, "started_on": "2024-05-01"}),
@@ -97,59 +64,30 @@ async fn a_career_lists_tenures_in_order_and_filters_current_ones(app: &TestApp)
     .await;
     app.create("/v1/tenures", json!({"person_id": person, "post_id": buyer, "started_on": "2018-02-01", "ended_on": "2024-05-01"})).await;
 
-    let career = app
-        .all(&format!("/v1/persons/{person}/tenures?limit=1"))
-        .await;
-    let titles: Vec<_> = career
-        .iter()
-        .map(|t| t["post_title"].as_str().unwrap())
-        .collect();
+    let career = app.all(&format!("/v1/persons/{person}/tenures?limit=1")).await;
+    let titles: Vec<_> = career.iter().map(|t| t["post_title"].as_str().unwrap()).collect();
     assert_eq!(titles, vec!["Buyer", "Head of Procurement"]);
     assert_eq!(career[1]["organization_id"], globex.as_str());
     assert_eq!(career[0]["is_current"], false);
     assert_eq!(career[1]["is_current"], true);
 
-    let current = app
-        .all(&format!("/v1/persons/{person}/tenures?current=true"))
-        .await;
+    let current = app.all(&format!("/v1/persons/{person}/tenures?current=true")).await;
     assert_eq!(current.len(), 1);
-    let then = app
-        .all(&format!(
-            "/v1/persons/{person}/tenures?current=true&as_of=2020-01-01"
-        ))
-        .await;
+    let then =
+        app.all(&format!("/v1/persons/{person}/tenures?current=true&as_of=2020-01-01")).await;
     assert_eq!(then[0]["post_title"], "Buyer");
 }
 
 async fn deleting_a_person_with_tenures_needs_cascade(app: &TestApp) {
-    let org = app
-        .create(
-            "/v1/organizations",
-            json!({"name": "Acme", "kind": "client"}),
-        )
-        .await;
-    let post = app
-        .create(
-            "/v1/posts",
-            json!({"organization_id": org, "title": "Buyer"}),
-        )
-        .await;
-    let person = app
-        .create("/v1/persons", json!({"display_name": "Carla"}))
-        .await;
+    let org = app.create("/v1/organizations", json!({"name": "Acme", "kind": "client"})).await;
+    let post = app.create("/v1/posts", json!({"organization_id": org, "title": "Buyer"})).await;
+    let person = app.create("/v1/persons", json!({"display_name": "Carla"})).await;
     app.create(
         "/v1/tenures",
         json!({"person_id": person, "post_id": post, "started_on": "2024-05-01"}),
     )
     .await;
-    app.delete(&format!("/v1/persons/{person}"))
-        .await
-        .assert_problem(409);
-    assert_eq!(
-        app.delete(&format!("/v1/persons/{person}?cascade=true"))
-            .await
-            .status,
-        204
-    );
+    app.delete(&format!("/v1/persons/{person}")).await.assert_problem(409);
+    assert_eq!(app.delete(&format!("/v1/persons/{person}?cascade=true")).await.status, 204);
     assert!(app.all("/v1/tenures").await.is_empty());
 }

@@ -12,11 +12,7 @@ on_both_backends!(
 );
 
 async fn org(app: &TestApp) -> String {
-    app.create(
-        "/v1/organizations",
-        json!({"name": "Acme", "kind": "client"}),
-    )
-    .await
+    app.create("/v1/organizations", json!({"name": "Acme", "kind": "client"})).await
 }
 
 async fn a_post_keeps_its_formal_facets(app: &TestApp) {
@@ -53,12 +49,7 @@ async fn invalid_facets_are_named_by_pointer(app: &TestApp) {
     response.assert_problem(422);
     assert_eq!(
         response.pointers(),
-        vec![
-            "/headcount",
-            "/facets/0/weight",
-            "/facets/1/key",
-            "/facets/2/key"
-        ]
+        vec!["/headcount", "/facets/0/weight", "/facets/1/key", "/facets/2/key"]
     );
     let unknown_dimension = app
         .post(
@@ -73,9 +64,7 @@ async fn invalid_facets_are_named_by_pointer(app: &TestApp) {
 
 async fn reporting_line_cycles_are_rejected(app: &TestApp) {
     let org = org(app).await;
-    let ceo = app
-        .create("/v1/posts", json!({"organization_id": org, "title": "CEO"}))
-        .await;
+    let ceo = app.create("/v1/posts", json!({"organization_id": org, "title": "CEO"})).await;
     let cpo = app
         .create(
             "/v1/posts",
@@ -88,43 +77,28 @@ async fn reporting_line_cycles_are_rejected(app: &TestApp) {
             json!({"organization_id": org, "title": "Buyer", "reports_to_post_id": cpo}),
         )
         .await;
-    let cycle = app
-        .patch(
-            &format!("/v1/posts/{ceo}"),
-            json!({"reports_to_post_id": buyer}),
-        )
-        .await;
+    let cycle = app.patch(&format!("/v1/posts/{ceo}"), json!({"reports_to_post_id": buyer})).await;
     cycle.assert_problem(422);
     assert_eq!(cycle.pointers(), vec!["/reports_to_post_id"]);
-    app.patch(
-        &format!("/v1/posts/{ceo}"),
-        json!({"reports_to_post_id": ceo}),
-    )
-    .await
-    .assert_problem(422);
+    app.patch(&format!("/v1/posts/{ceo}"), json!({"reports_to_post_id": ceo}))
+        .await
+        .assert_problem(422);
     let missing = app
-        .patch(
-            &format!("/v1/posts/{ceo}"),
-            json!({"reports_to_post_id": uuid::Uuid::now_v7()}),
-        )
+        .patch(&format!("/v1/posts/{ceo}"), json!({"reports_to_post_id": uuid::Uuid::now_v7()}))
         .await;
     missing.assert_problem(422);
 }
 
 async fn deleting_a_post_with_holders_or_reports_needs_cascade(app: &TestApp) {
     let org = org(app).await;
-    let cpo = app
-        .create("/v1/posts", json!({"organization_id": org, "title": "CPO"}))
-        .await;
+    let cpo = app.create("/v1/posts", json!({"organization_id": org, "title": "CPO"})).await;
     let buyer = app
         .create(
             "/v1/posts",
             json!({"organization_id": org, "title": "Buyer", "reports_to_post_id": cpo}),
         )
         .await;
-    let person = app
-        .create("/v1/persons", json!({"display_name": "Carla"}))
-        .await;
+    let person = app.create("/v1/persons", json!({"display_name": "Carla"})).await;
     app.create(
         "/v1/tenures",
         json!({"person_id": person, "post_id": cpo, "started_on": "2024-01-01"}),
@@ -132,12 +106,7 @@ async fn deleting_a_post_with_holders_or_reports_needs_cascade(app: &TestApp) {
     .await;
     let refused = app.delete(&format!("/v1/posts/{cpo}")).await;
     refused.assert_problem(409);
-    assert_eq!(
-        app.delete(&format!("/v1/posts/{cpo}?cascade=true"))
-            .await
-            .status,
-        204
-    );
+    assert_eq!(app.delete(&format!("/v1/posts/{cpo}?cascade=true")).await.status, 204);
     assert_eq!(
         app.get(&format!("/v1/posts/{buyer}")).await.body["reports_to_post_id"],
         json!(null)
@@ -154,34 +123,22 @@ async fn fewer_seats_than_simultaneous_holders_is_a_conflict(app: &TestApp) {
         )
         .await;
     for name in ["A", "B"] {
-        let person = app
-            .create("/v1/persons", json!({"display_name": name}))
-            .await;
+        let person = app.create("/v1/persons", json!({"display_name": name})).await;
         app.create(
             "/v1/tenures",
             json!({"person_id": person, "post_id": post, "started_on": "2025-01-01"}),
         )
         .await;
     }
-    let response = app
-        .patch(&format!("/v1/posts/{post}"), json!({"headcount": 1}))
-        .await;
+    let response = app.patch(&format!("/v1/posts/{post}"), json!({"headcount": 1})).await;
     response.assert_problem(409);
-    assert_eq!(
-        response.body["conflicting_ids"].as_array().unwrap().len(),
-        2
-    );
-    assert_eq!(
-        app.get(&format!("/v1/posts/{post}")).await.body["headcount"],
-        2
-    );
+    assert_eq!(response.body["conflicting_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(app.get(&format!("/v1/posts/{post}")).await.body["headcount"], 2);
 }
 
 async fn a_succession_lists_holders_in_order(app: &TestApp) {
     let org = org(app).await;
-    let post = app
-        .create("/v1/posts", json!({"organization_id": org, "title": "CPO"}))
-        .await;
+    let post = app.create("/v1/posts", json!({"organization_id": org, "title": "CPO"})).await;
     let mut expected = Vec::new();
     for (i, (start, end)) in [
         ("2010-01-01", Some("2015-01-01")),
@@ -192,9 +149,7 @@ async fn a_succession_lists_holders_in_order(app: &TestApp) {
     .enumerate()
     {
         let name = format!("Holder {i}");
-        let person = app
-            .create("/v1/persons", json!({"display_name": name}))
-            .await;
+        let person = app.create("/v1/persons", json!({"display_name": name})).await;
         app.create(
             "/v1/tenures",
             json!({"person_id": person, "post_id": post, "started_on": start, "ended_on": end}),
@@ -203,14 +158,10 @@ async fn a_succession_lists_holders_in_order(app: &TestApp) {
         expected.push(name);
     }
     let succession = app.all(&format!("/v1/posts/{post}/tenures?limit=2")).await;
-    let names: Vec<_> = succession
-        .iter()
-        .map(|t| t["person_display_name"].as_str().unwrap().to_owned())
-        .collect();
+    let names: Vec<_> =
+        succession.iter().map(|t| t["person_display_name"].as_str().unwrap().to_owned()).collect();
     assert_eq!(names, expected);
-    let current = app
-        .all(&format!("/v1/posts/{post}/tenures?current=true"))
-        .await;
+    let current = app.all(&format!("/v1/posts/{post}/tenures?current=true")).await;
     assert_eq!(current.len(), 1);
     assert_eq!(current[0]["person_display_name"], "Holder 2");
 }

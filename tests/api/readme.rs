@@ -20,28 +20,19 @@ async fn the_readme_walkthrough_runs(app: &TestApp) {
         .replace("KEY=jc_paste_your_key_here", &format!("KEY={}", app.key));
     // Off the test's thread: the server under test runs on the same runtime.
     let output = actix_web::rt::task::spawn_blocking(move || {
-        Command::new("bash")
-            .args(["-euo", "pipefail", "-c", &script])
-            .output()
+        Command::new("bash").args(["-euo", "pipefail", "-c", &script]).output()
     })
     .await
     .unwrap()
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
     for expected in [
         "\"post_title\":\"Claims Director\"",
         "\"display_name\":\"Nina Roth\"",
         "\"display_name\":\"Olga Berg\"",
         "\"status\":409",
     ] {
-        assert!(
-            stdout.contains(expected),
-            "missing {expected} in:\n{stdout}"
-        );
+        assert!(stdout.contains(expected), "missing {expected} in:\n{stdout}");
     }
 }

@@ -28,58 +28,32 @@ async fn requests_without_a_valid_key_are_401(app: &TestApp) {
 
 async fn a_revoked_key_is_refused(app: &TestApp) {
     let key = app.key_with(&[Scope::Read]);
-    assert_eq!(
-        app.call(Method::GET, "/v1/persons", Some(&key), &[], None)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.call(Method::GET, "/v1/persons", Some(&key), &[], None).await.status, 200);
     let presented = jobcraft::domain::api_key::PresentedKey::parse(&key).unwrap();
-    app.db
-        .write(|c| jobcraft::store::api_keys::revoke_key(c, presented.key_id))
-        .unwrap();
-    app.call(Method::GET, "/v1/persons", Some(&key), &[], None)
-        .await
-        .assert_problem(401);
+    app.db.write(|c| jobcraft::store::api_keys::revoke_key(c, presented.key_id)).unwrap();
+    app.call(Method::GET, "/v1/persons", Some(&key), &[], None).await.assert_problem(401);
 }
 
 async fn a_read_key_cannot_write_and_a_write_key_cannot_read(app: &TestApp) {
     let reader = app.key_with(&[Scope::Read]);
     let body = json!({"display_name": "Ada"});
-    let refused = app
-        .call(Method::POST, "/v1/persons", Some(&reader), &[], Some(&body))
-        .await;
+    let refused = app.call(Method::POST, "/v1/persons", Some(&reader), &[], Some(&body)).await;
     refused.assert_problem(403);
     assert!(app.all("/v1/persons").await.is_empty());
     let writer = app.key_with(&[Scope::Write]);
-    let created = app
-        .call(Method::POST, "/v1/persons", Some(&writer), &[], Some(&body))
-        .await;
+    let created = app.call(Method::POST, "/v1/persons", Some(&writer), &[], Some(&body)).await;
     assert_eq!(created.status, 201);
-    app.call(Method::GET, "/v1/persons", Some(&writer), &[], None)
-        .await
-        .assert_problem(403);
+    app.call(Method::GET, "/v1/persons", Some(&writer), &[], None).await.assert_problem(403);
 }
 
 async fn malformed_json_is_a_400_with_a_pointer(app: &TestApp) {
-    let broken = app
-        .send_raw(
-            Method::POST,
-            "/v1/persons",
-            "application/json",
-            "{\"display_name\": ",
-        )
-        .await;
+    let broken =
+        app.send_raw(Method::POST, "/v1/persons", "application/json", "{\"display_name\": ").await;
     broken.assert_problem(400);
     let wrong_type = app.post("/v1/persons", json!({"display_name": 42})).await;
     wrong_type.assert_problem(400);
     assert_eq!(wrong_type.pointers(), vec!["/display_name"]);
-    let unknown = app
-        .post(
-            "/v1/persons",
-            json!({"display_name": "Ada", "shoe_size": 42}),
-        )
-        .await;
+    let unknown = app.post("/v1/persons", json!({"display_name": "Ada", "shoe_size": 42})).await;
     unknown.assert_problem(400);
     assert_eq!(unknown.pointers(), vec!["/shoe_size"]);
     let missing = app.post("/v1/persons", json!({})).await;
@@ -91,74 +65,40 @@ async fn malformed_json_is_a_400_with_a_pointer(app: &TestApp) {
     let out_of_range = app.get("/v1/persons?limit=501").await;
     out_of_range.assert_problem(422);
     assert_eq!(out_of_range.pointers(), vec!["limit"]);
-    app.get("/v1/persons?cursor=bogus")
-        .await
-        .assert_problem(400);
+    app.get("/v1/persons?cursor=bogus").await.assert_problem(400);
     assert!(app.all("/v1/persons").await.is_empty());
 }
 
 async fn a_body_that_is_not_json_is_a_415(app: &TestApp) {
-    app.send_raw(
-        Method::POST,
-        "/v1/persons",
-        "text/plain",
-        "display_name=Ada",
-    )
-    .await
-    .assert_problem(415);
+    app.send_raw(Method::POST, "/v1/persons", "text/plain", "display_name=Ada")
+        .await
+        .assert_problem(415);
 }
 
 async fn an_oversized_body_is_a_413(app: &TestApp) {
     // The test server accepts 64 KiB.
     let notes = "x".repeat(70 * 1024);
-    let response = app
-        .post(
-            "/v1/persons",
-            json!({"display_name": "Ada", "notes": notes}),
-        )
-        .await;
+    let response = app.post("/v1/persons", json!({"display_name": "Ada", "notes": notes})).await;
     response.assert_problem(413);
 }
 
 async fn a_stale_if_match_is_a_412_and_changes_nothing(app: &TestApp) {
-    let id = app
-        .create("/v1/persons", json!({"display_name": "Ada"}))
-        .await;
+    let id = app.create("/v1/persons", json!({"display_name": "Ada"})).await;
     let path = format!("/v1/persons/{id}");
     let body = json!({"display_name": "Ada King"});
-    let updated = app
-        .call(
-            Method::PUT,
-            &path,
-            Some(&app.key),
-            &[("if-match", "\"1\"")],
-            Some(&body),
-        )
-        .await;
+    let updated =
+        app.call(Method::PUT, &path, Some(&app.key), &[("if-match", "\"1\"")], Some(&body)).await;
     assert_eq!(updated.status, 200);
     assert_eq!(updated.header("etag").as_deref(), Some("\"2\""));
     let stale = json!({"display_name": "Lost update"});
     for method in [Method::PUT, Method::PATCH] {
-        let response = app
-            .call(
-                method,
-                &path,
-                Some(&app.key),
-                &[("if-match", "\"1\"")],
-                Some(&stale),
-            )
-            .await;
+        let response =
+            app.call(method, &path, Some(&app.key), &[("if-match", "\"1\"")], Some(&stale)).await;
         response.assert_problem(412);
     }
-    app.call(
-        Method::DELETE,
-        &path,
-        Some(&app.key),
-        &[("if-match", "\"1\"")],
-        None,
-    )
-    .await
-    .assert_problem(412);
+    app.call(Method::DELETE, &path, Some(&app.key), &[("if-match", "\"1\"")], None)
+        .await
+        .assert_problem(412);
     assert_eq!(app.get(&path).await.body["display_name"], "Ada King");
     let any = app
         .call(
@@ -175,9 +115,7 @@ async fn a_stale_if_match_is_a_412_and_changes_nothing(app: &TestApp) {
 async fn unknown_routes_and_ids_are_problem_404s(app: &TestApp) {
     app.get("/v1/nothing-here").await.assert_problem(404);
     app.get("/v1/persons/not-a-uuid").await.assert_problem(404);
-    app.get(&format!("/v1/persons/{}", uuid::Uuid::now_v7()))
-        .await
-        .assert_problem(404);
+    app.get(&format!("/v1/persons/{}", uuid::Uuid::now_v7())).await.assert_problem(404);
 }
 
 async fn health_and_docs_need_no_key(app: &TestApp) {

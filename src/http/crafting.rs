@@ -1,0 +1,365 @@
+//! `/v1/tenures/{id}/crafting`: how the holder actually does the post, revision by revision.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope;
+use crate::domain::crafting::{
+    apply_patch, effective_crafted_job, in_force, EffectiveJob, Origin, TimePoint,
+};
+use crate::domain::facet::{parse_facets, Dimension, Facet, FacetSource};
+use crate::domain::text;
+use crate::error::{Error, Violations};
+use crate::http::extract::{Json, Query};
+use crate::http::moment::{time_point, utc, Moment};
+use crate::http::pagination::{page, ListParams, Page};
+use crate::http::{read, write};
+use crate::store::api_keys::Principal;
+use crate::store::crafting::{self, NewRevision, StoredRevision, TenureHistory};
+use crate::store::{now, vocabulary, Db};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(record_crafting).service(find_crafted_job).service(list_crafting_revisions);
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevisionMode {
+    /// `facets` is the full observed set for each dimension it covers (see `dimensions`).
+    #[default]
+    Replace,
+    /// `facets` are set and `remove` forgotten; the rest of the crafted job stays.
+    Patch,
+}
+
+/// A facet named by dimension and key.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FacetRef {
+    pub dimension: Dimension,
+    pub key: String,
+}
+
+/// An observation of how the holder crafts the post.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CraftingRequest {
+    /// `replace` (default): the facets are the full set for the dimensions covered;
+    /// `patch`: set these facets, forget those in `remove`, keep the rest.
+    #[serde(default)]
+    pub mode: RevisionMode,
+    /// `replace` only: the dimensions this observation covers, so a dimension can be stated
+    /// empty (default: the dimensions of `facets`).
+    #[serde(default)]
+    pub dimensions: Option<Vec<Dimension>>,
+    /// The facets observed.
+    #[serde(default)]
+    pub facets: Vec<Facet>,
+    /// `patch` only: crafted facets to forget (the formal job applies again).
+    #[serde(default)]
+    pub remove: Vec<FacetRef>,
+    /// Where the observation comes from, e.g. "QBR 2026-11-03".
+    #[serde(default)]
+    pub source: Option<String>,
+    /// How sure the observer is, 0 to 1 (default 1).
+    #[serde(default)]
+    pub confidence: Option<f64>,
+    /// When it became true in the world (default now); within the tenure.
+    #[serde(default)]
+    pub effective_at: Option<DateTime<Utc>>,
+}
+
+/// A crafting revision: immutable; a correction is a new revision.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RevisionResponse {
+    /// Id (UUID v7).
+    pub id: Uuid,
+    /// The tenure observed.
+    pub tenure_id: Uuid,
+    /// The dimensions this revision states in full.
+    pub dimensions: Vec<Dimension>,
+    /// The facets observed.
+    pub facets: Vec<Facet>,
+    /// Where the observation comes from.
+    pub source: Option<String>,
+    /// How sure the observer was, 0 to 1.
+    pub confidence: f64,
+    /// When it became true in the world.
+    pub effective_at: DateTime<Utc>,
+    /// When the service learned it.
+    pub recorded_at: DateTime<Utc>,
+    /// The name of the API key that recorded it.
+    pub recorded_by: Option<String>,
+}
+
+impl From<StoredRevision> for RevisionResponse {
+    fn from(r: StoredRevision) -> Self {
+        RevisionResponse {
+            id: r.revision.id,
+            tenure_id: r.tenure_id,
+            dimensions: r.revision.dimensions,
+            facets: r.revision.facets,
+            source: r.source,
+            confidence: r.confidence,
+            effective_at: utc(r.revision.effective_at),
+            recorded_at: utc(r.revision.recorded_at),
+            recorded_by: r.recorded_by,
+        }
+    }
+}
+
+/// Record how the holder crafts the post. Nothing is overwritten: a correction is a new revision.
+#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path)), request_body = CraftingRequest, responses((status = 201, body = RevisionResponse)))]
+#[post("/v1/tenures/{id}/crafting")]
+pub async fn record_crafting(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    Json(body): Json<CraftingRequest>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let id = id.into_inner();
+    let request = parse_request(body)?;
+    let revision = write(&db, move |c| {
+        let history = crafting::history(c, principal.tenant_id, id)?;
+        let new = request.into_revision(&history)?;
+        crafting::record(c, principal.tenant_id, &history.tenure, &new, &principal)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/tenures/{id}/crafting/revisions")))
+        .json(RevisionResponse::from(revision)))
+}
+
+/// A request checked on its own, before it meets the tenure's history.
+struct ParsedRequest {
+    mode: RevisionMode,
+    dimensions: Vec<Dimension>,
+    facets: Vec<Facet>,
+    remove: Vec<(Dimension, String)>,
+    source: Option<String>,
+    confidence: f64,
+    effective_at: Option<chrono::NaiveDateTime>,
+}
+
+fn parse_request(body: CraftingRequest) -> Result<ParsedRequest, Error> {
+    let mut violations = Violations::default();
+    let facets = parse_facets(body.facets, FacetSource::Crafted, "/facets")
+        .map_err(|e| violations.extend(e))
+        .unwrap_or_default();
+    let source = violations.check(text::optional(body.source.as_deref(), "/source", 500)).flatten();
+    let confidence = body.confidence.unwrap_or(1.0);
+    if !(0.0..=1.0).contains(&confidence) {
+        violations.add("/confidence", "must be between 0 and 1");
+    }
+    let mut dimensions = match (body.mode, body.dimensions) {
+        (RevisionMode::Patch, Some(_)) => {
+            violations.add("/dimensions", "only with mode `replace`; a patch covers what it names");
+            vec![]
+        }
+        (_, Some(dimensions)) => dimensions,
+        (_, None) => facets.iter().map(|f| f.dimension).collect(),
+    };
+    dimensions.sort();
+    dimensions.dedup();
+    for (i, facet) in facets.iter().enumerate() {
+        if body.mode == RevisionMode::Replace && !dimensions.contains(&facet.dimension) {
+            violations.add(format!("/facets/{i}/dimension"), "not among `dimensions`");
+        }
+    }
+    if body.mode == RevisionMode::Replace && !body.remove.is_empty() {
+        violations.add("/remove", "only with mode `patch`");
+    }
+    if body.mode == RevisionMode::Replace && dimensions.is_empty() {
+        violations.add("/facets", "a revision must cover at least one dimension");
+    }
+    if body.mode == RevisionMode::Patch && facets.is_empty() && body.remove.is_empty() {
+        violations.add("/facets", "a patch must set or remove at least one facet");
+    }
+    violations.into_result()?;
+    Ok(ParsedRequest {
+        mode: body.mode,
+        dimensions,
+        facets,
+        remove: body.remove.into_iter().map(|r| (r.dimension, r.key)).collect(),
+        source,
+        confidence,
+        effective_at: body.effective_at.map(|t| t.naive_utc()),
+    })
+}
+
+impl ParsedRequest {
+    fn into_revision(self, history: &TenureHistory) -> Result<NewRevision, Error> {
+        let now = now();
+        let effective_at = self.effective_at.unwrap_or(now);
+        let period = history.tenure.period;
+        let start = period.started_on.and_time(NaiveTime::MIN);
+        if effective_at < start {
+            return Err(Error::invalid(
+                "/effective_at",
+                format!("is before the tenure started ({})", period.started_on),
+            ));
+        }
+        if let Some(end) = period.ended_on {
+            // Without an explicit time, a revision of an ended tenure describes its last day.
+            let end = end.and_time(NaiveTime::MIN);
+            if self.effective_at.is_some() && effective_at >= end {
+                return Err(Error::invalid(
+                    "/effective_at",
+                    format!("is after the tenure ended ({})", period.ended_on.unwrap_or_default()),
+                ));
+            }
+        }
+        let effective_at = match period.ended_on {
+            Some(end) if self.effective_at.is_none() => {
+                effective_at.min(end.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1))
+            }
+            _ => effective_at,
+        };
+        let (dimensions, facets) = match self.mode {
+            RevisionMode::Replace => (self.dimensions, self.facets),
+            RevisionMode::Patch => apply_patch(
+                &history.crafting_revisions(),
+                TimePoint { as_of: effective_at, known_at: now },
+                self.facets,
+                &self.remove,
+            ),
+        };
+        Ok(NewRevision {
+            dimensions,
+            facets,
+            source: self.source,
+            confidence: self.confidence,
+            effective_at,
+        })
+    }
+}
+
+/// Reading something as it was at a time, as known at a time.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfParams {
+    /// What was effective then: an RFC 3339 time, or a date (its end). Default now.
+    #[param(value_type = Option<String>)]
+    pub as_of: Option<Moment>,
+    /// What the service had recorded by then (same forms). Default now.
+    #[param(value_type = Option<String>)]
+    pub known_at: Option<Moment>,
+}
+
+/// One facet of an effective crafted job.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EffectiveFacetResponse {
+    pub dimension: Dimension,
+    pub key: String,
+    /// The key's label from the vocabulary.
+    pub label: Option<String>,
+    /// The weight in force.
+    pub weight: f64,
+    pub note: Option<String>,
+    /// `formal` (inherited from the post), `crafted` (added by the holder) or `overridden`.
+    pub origin: Origin,
+    /// The post's weight, where the post has this facet.
+    pub formal_weight: Option<f64>,
+    /// The crafting revision that set this facet (null when inherited).
+    pub revision_id: Option<Uuid>,
+    /// For a core formal facet: the lowest weight the holder may give it.
+    pub floor: Option<f64>,
+    /// `breached` when the weight is below the floor of a core facet.
+    pub guardrail: Option<String>,
+}
+
+/// The effective crafted job of a tenure at a point in time.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CraftedJobResponse {
+    pub tenure_id: Uuid,
+    pub person_id: Uuid,
+    pub post_id: Uuid,
+    /// What was effective at this time…
+    pub as_of: DateTime<Utc>,
+    /// …as the service knew it at this time.
+    pub known_at: DateTime<Utc>,
+    /// The version of the post's formal facets in force.
+    pub formal_revision_id: Option<Uuid>,
+    /// The facets: the post's formal ones overridden key by key by the holder's crafting.
+    pub facets: Vec<EffectiveFacetResponse>,
+}
+
+pub fn crafted_job_response(
+    history: &TenureHistory,
+    job: EffectiveJob,
+    at: TimePoint,
+    labels: &std::collections::HashMap<(Dimension, String), String>,
+) -> CraftedJobResponse {
+    CraftedJobResponse {
+        tenure_id: history.tenure.id,
+        person_id: history.tenure.person_id,
+        post_id: history.tenure.post_id,
+        as_of: utc(at.as_of),
+        known_at: utc(at.known_at),
+        formal_revision_id: job.formal_revision_id,
+        facets: job
+            .facets
+            .into_iter()
+            .map(|f| EffectiveFacetResponse {
+                label: labels.get(&(f.facet.dimension, f.facet.key.clone())).cloned(),
+                dimension: f.facet.dimension,
+                key: f.facet.key,
+                weight: f.facet.weight,
+                note: f.facet.note,
+                origin: f.origin,
+                formal_weight: f.formal_weight,
+                revision_id: f.revision_id,
+                floor: f.floor,
+                guardrail: f.breached.then(|| "breached".to_owned()),
+            })
+            .collect(),
+    }
+}
+
+/// The effective crafted job: the post's formal facets overridden key by key by the holder's
+/// latest revision, as of a time and as known at a time.
+#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), AsOfParams), responses((status = 200, body = CraftedJobResponse)))]
+#[get("/v1/tenures/{id}/crafting")]
+pub async fn find_crafted_job(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    Query(params): Query<AsOfParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let id = id.into_inner();
+    let at = time_point(params.as_of, params.known_at);
+    let response = read(&db, move |c| {
+        let history = crafting::history(c, principal.tenant_id, id)?;
+        let labels = vocabulary::labels(c, principal.tenant_id)?;
+        let formal = in_force(&history.formal, at, |_| true);
+        let job = effective_crafted_job(formal, &history.crafting_revisions(), at);
+        Ok(crafted_job_response(&history, job, at, &labels))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// A tenure's crafting revisions in the order they were recorded.
+#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), ListParams), responses((status = 200, body = Page<RevisionResponse>)))]
+#[get("/v1/tenures/{id}/crafting/revisions")]
+pub async fn list_crafting_revisions(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    Query(params): Query<ListParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let id = id.into_inner();
+    let request = params.page_request()?;
+    let (rows, more) = read(&db, move |c| {
+        crate::store::tenures::find(c, principal.tenant_id, id)?;
+        crafting::list(c, principal.tenant_id, id, request)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page(rows, more, |r| r.revision.id, RevisionResponse::from)))
+}

@@ -1,0 +1,407 @@
+//! Crafted-job diffs: formal vs crafted, over time, and across a post's successive holders.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope;
+use crate::domain::crafting::{
+    effective_crafted_job, formal_weights, in_force, EffectiveJob, FacetKey, TimePoint,
+};
+use crate::domain::diff::{diff, json_patch, summarize, Change, Op, Summary};
+use crate::domain::facet::Dimension;
+use crate::error::{Error, FieldError};
+use crate::http::extract::Query;
+use crate::http::moment::{time_point, utc, Moment};
+use crate::http::{read, tenures::TenureViewResponse};
+use crate::store::api_keys::Principal;
+use crate::store::crafting::{self, TenureHistory};
+use crate::store::tenures::{self, AsOf, Holding};
+use crate::store::{now, organizations, posts, vocabulary, Db, PageRequest};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(diff_tenure).service(list_post_succession).service(list_organization_guardrails);
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+pub enum DiffFormat {
+    /// The diff document.
+    #[default]
+    #[serde(rename = "json")]
+    Json,
+    /// RFC 6902 JSON Patch over `{"facets": {"<dimension>": {"<key>": weight}}}`.
+    #[serde(rename = "json-patch")]
+    JsonPatch,
+}
+
+/// One side of a diff.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DiffSide {
+    /// `formal` (the post as written down) or `crafted` (a holder's effective crafted job).
+    pub kind: String,
+    pub post_id: Uuid,
+    pub tenure_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    /// The holder's display name, in successions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person_display_name: Option<String>,
+    /// What was effective at this time…
+    pub as_of: DateTime<Utc>,
+    /// …as known at this time.
+    pub known_at: DateTime<Utc>,
+    /// The revision this side was read at, when named in the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<Uuid>,
+}
+
+/// One changed facet.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChangeResponse {
+    pub dimension: Dimension,
+    pub key: String,
+    /// The key's label from the vocabulary.
+    pub label: Option<String>,
+    pub op: Op,
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+    /// `breached` when `after` takes a core formal facet below its floor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardrail: Option<String>,
+}
+
+/// A diff of two crafted jobs (or of the formal job and a crafted one).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DiffResponse {
+    pub from: DiffSide,
+    pub to: DiffSide,
+    pub changes: Vec<ChangeResponse>,
+    pub summary: Summary,
+}
+
+type Labels = HashMap<(Dimension, String), String>;
+
+fn diff_response(
+    from: DiffSide,
+    to: DiffSide,
+    before: &BTreeMap<FacetKey, f64>,
+    after_job: &EffectiveJob,
+    labels: &Labels,
+) -> (DiffResponse, Vec<Change>) {
+    let changes = diff(before, &after_job.weights(), &after_job.floors());
+    let summary = summarize(&changes);
+    let response = DiffResponse {
+        from,
+        to,
+        changes: changes.iter().map(|c| change_response(c, labels)).collect(),
+        summary,
+    };
+    (response, changes)
+}
+
+pub fn change_response(change: &Change, labels: &Labels) -> ChangeResponse {
+    ChangeResponse {
+        dimension: change.dimension,
+        key: change.key.clone(),
+        label: labels.get(&(change.dimension, change.key.clone())).cloned(),
+        op: change.op,
+        before: change.before,
+        after: change.after,
+        guardrail: change.breached.then(|| "breached".to_owned()),
+    }
+}
+
+fn job_at(history: &TenureHistory, at: TimePoint) -> EffectiveJob {
+    effective_crafted_job(
+        in_force(&history.formal, at, |_| true),
+        &history.crafting_revisions(),
+        at,
+    )
+}
+
+fn crafted_side(history: &TenureHistory, at: TimePoint, revision_id: Option<Uuid>) -> DiffSide {
+    DiffSide {
+        kind: "crafted".into(),
+        post_id: history.tenure.post_id,
+        tenure_id: Some(history.tenure.id),
+        person_id: Some(history.tenure.person_id),
+        person_display_name: None,
+        as_of: utc(at.as_of),
+        known_at: utc(at.known_at),
+        revision_id,
+    }
+}
+
+/// Parameters of a tenure's diff.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DiffParams {
+    /// Without `from`/`to`: the time of the formal-vs-crafted diff (RFC 3339 or a date; default now).
+    #[param(value_type = Option<String>)]
+    pub as_of: Option<Moment>,
+    /// What the service had recorded by then (default now).
+    #[param(value_type = Option<String>)]
+    pub known_at: Option<Moment>,
+    /// The earlier side: a crafting revision id of this tenure, or a time.
+    pub from: Option<String>,
+    /// The later side: a crafting revision id of this tenure, or a time.
+    pub to: Option<String>,
+    /// `json` (default) or `json-patch`.
+    pub format: Option<DiffFormat>,
+}
+
+/// A side named by revision id (the job right after it was recorded) or by time.
+fn point_of(
+    history: &TenureHistory,
+    text: &str,
+    param: &str,
+    known_at: NaiveDateTime,
+) -> Result<(TimePoint, Option<Uuid>), Error> {
+    if let Ok(id) = Uuid::parse_str(text) {
+        let revision = history.crafting.iter().find(|r| r.revision.id == id).ok_or_else(|| {
+            Error::invalid(param, "no crafting revision of this tenure has this id")
+        })?;
+        let at = TimePoint {
+            as_of: revision.revision.effective_at,
+            known_at: revision.revision.recorded_at,
+        };
+        return Ok((at, Some(id)));
+    }
+    let moment = Moment::parse(text).ok_or_else(|| Error::Malformed {
+        detail: format!("`{param}` is neither a revision id nor a time"),
+        errors: vec![FieldError::new(param, "a crafting revision id, an RFC 3339 time or a date")],
+    })?;
+    Ok((TimePoint { as_of: moment.0, known_at }, None))
+}
+
+fn respond(
+    format: Option<DiffFormat>,
+    response: &DiffResponse,
+    changes: &[Change],
+) -> HttpResponse {
+    match format.unwrap_or_default() {
+        DiffFormat::Json => HttpResponse::Ok().json(response),
+        DiffFormat::JsonPatch => {
+            HttpResponse::Ok().content_type("application/json-patch+json").json(json_patch(changes))
+        }
+    }
+}
+
+/// What the holder does differently from the post (formal vs effective crafted job at
+/// `as_of`), or, with `from` and `to`, how the crafted job changed between two revisions or times.
+#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), DiffParams), responses((status = 200, body = DiffResponse)))]
+#[get("/v1/tenures/{id}/diff")]
+pub async fn diff_tenure(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    Query(params): Query<DiffParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let id = id.into_inner();
+    let format = params.format;
+    let (response, changes) = read(&db, move |c| {
+        let history = crafting::history(c, principal.tenant_id, id)?;
+        let labels = vocabulary::labels(c, principal.tenant_id)?;
+        let known_at = params.known_at.map_or_else(now, |m| m.0);
+        match (&params.from, &params.to) {
+            (None, None) => {
+                let at = time_point(params.as_of, params.known_at);
+                let formal = in_force(&history.formal, at, |_| true);
+                let before =
+                    formal_weights(formal.map(|f| f.facets.as_slice()).unwrap_or_default());
+                let from = DiffSide {
+                    kind: "formal".into(),
+                    tenure_id: None,
+                    person_id: None,
+                    ..crafted_side(&history, at, None)
+                };
+                Ok(diff_response(
+                    from,
+                    crafted_side(&history, at, None),
+                    &before,
+                    &job_at(&history, at),
+                    &labels,
+                ))
+            }
+            (Some(from), Some(to)) => {
+                if params.as_of.is_some() {
+                    return Err(Error::invalid("as_of", "give either as_of or from and to"));
+                }
+                let (from_at, from_revision) = point_of(&history, from, "from", known_at)?;
+                let (to_at, to_revision) = point_of(&history, to, "to", known_at)?;
+                if from_at.as_of > to_at.as_of {
+                    return Err(Error::invalid("from", "is later than `to`"));
+                }
+                let before = job_at(&history, from_at).weights();
+                Ok(diff_response(
+                    crafted_side(&history, from_at, from_revision),
+                    crafted_side(&history, to_at, to_revision),
+                    &before,
+                    &job_at(&history, to_at),
+                    &labels,
+                ))
+            }
+            (None, Some(_)) => Err(Error::invalid("from", "needed with `to`")),
+            (Some(_), None) => Err(Error::invalid("to", "needed with `from`")),
+        }
+    })
+    .await?;
+    Ok(respond(format, &response, &changes))
+}
+
+/// Parameters of a succession.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SuccessionParams {
+    /// What the service had recorded by then (default now).
+    #[param(value_type = Option<String>)]
+    pub known_at: Option<Moment>,
+    /// `json` (default) or `json-patch` (one patch per succession).
+    pub format: Option<DiffFormat>,
+}
+
+/// What each new holder brings: for each pair of successive holders, the predecessor's crafted
+/// job at the end of their tenure against the successor's current (or final) one.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuccessionResponse {
+    pub post_id: Uuid,
+    /// One diff per handover, oldest first.
+    pub successions: Vec<DiffResponse>,
+}
+
+/// The last moment of a tenure that ended on `day` (exclusive end).
+fn just_before(day: chrono::NaiveDate) -> NaiveDateTime {
+    day.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1)
+}
+
+/// What each new holder of the post brings: per handover, the predecessor's crafted job at the
+/// end of their tenure against the successor's current (or final) one.
+#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), SuccessionParams), responses((status = 200, body = SuccessionResponse)))]
+#[get("/v1/posts/{id}/succession")]
+pub async fn list_post_succession(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    Query(params): Query<SuccessionParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let id = id.into_inner();
+    let tenant = principal.tenant_id;
+    let known_at = params.known_at.map_or_else(now, |m| m.0);
+    let format = params.format;
+    let pairs = read(&db, move |c| {
+        posts::find(c, tenant, id)?;
+        let labels = vocabulary::labels(c, tenant)?;
+        let everyone = AsOf { date: known_at.date(), current_only: false };
+        let all = PageRequest { limit: 10_000, after: None };
+        let (holders, _) =
+            tenures::list_holding(c, tenant, Holding::Succession(id), everyone, all)?;
+        let names: HashMap<Uuid, String> =
+            holders.iter().map(|h| (h.tenure.id, h.person_display_name.clone())).collect();
+        let histories =
+            crafting::histories(c, tenant, holders.into_iter().map(|h| h.tenure).collect())?;
+        let mut pairs = Vec::new();
+        for pair in histories.windows(2) {
+            let (before, after) = (&pair[0], &pair[1]);
+            let handover =
+                before.tenure.period.ended_on.map_or(after.tenure.period.started_on, |end| {
+                    end.min(after.tenure.period.started_on)
+                });
+            let before_at = TimePoint { as_of: just_before(handover).min(known_at), known_at };
+            let after_at = TimePoint {
+                as_of: after.tenure.period.ended_on.map_or(known_at, just_before).min(known_at),
+                known_at,
+            };
+            let mut from = crafted_side(before, before_at, None);
+            from.person_display_name = names.get(&before.tenure.id).cloned();
+            let mut to = crafted_side(after, after_at, None);
+            to.person_display_name = names.get(&after.tenure.id).cloned();
+            pairs.push(diff_response(
+                from,
+                to,
+                &job_at(before, before_at).weights(),
+                &job_at(after, after_at),
+                &labels,
+            ));
+        }
+        Ok(pairs)
+    })
+    .await?;
+    Ok(match format.unwrap_or_default() {
+        DiffFormat::Json => HttpResponse::Ok().json(SuccessionResponse {
+            post_id: id,
+            successions: pairs.into_iter().map(|(response, _)| response).collect(),
+        }),
+        DiffFormat::JsonPatch => HttpResponse::Ok().json(
+            pairs
+                .iter()
+                .map(|(r, changes)| serde_json::json!({"from_tenure_id": r.from.tenure_id, "to_tenure_id": r.to.tenure_id, "patch": json_patch(changes)}))
+                .collect::<Vec<_>>(),
+        ),
+    })
+}
+
+/// A core formal facet that a current holder takes below its floor.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BreachResponse {
+    /// The holder's tenure, with the post and person around it.
+    #[serde(flatten)]
+    pub tenure: TenureViewResponse,
+    pub dimension: Dimension,
+    pub key: String,
+    pub label: Option<String>,
+    /// The post's weight.
+    pub formal_weight: Option<f64>,
+    /// The holder's weight, below the floor.
+    pub weight: f64,
+    pub floor: f64,
+    /// The crafting revision that set the weight.
+    pub revision_id: Option<Uuid>,
+}
+
+/// Current guardrail breaches in an organization and its sub-organizations.
+#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path)), responses((status = 200, body = crate::http::pagination::Page<BreachResponse>)))]
+#[get("/v1/organizations/{id}/guardrails")]
+pub async fn list_organization_guardrails(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let id = id.into_inner();
+    let tenant = principal.tenant_id;
+    let breaches = read(&db, move |c| {
+        organizations::find(c, tenant, id)?;
+        let labels = vocabulary::labels(c, tenant)?;
+        let orgs = organizations::subtree(c, tenant, id)?;
+        let post_ids = posts::ids_in_organizations(c, tenant, &orgs)?;
+        let at = crate::store::now_point();
+        let holders = tenures::holders_on(c, tenant, &post_ids, at.as_of.date())?;
+        let histories =
+            crafting::histories(c, tenant, holders.iter().map(|h| h.tenure.clone()).collect())?;
+        let mut breaches = Vec::new();
+        for (holder, history) in holders.into_iter().zip(histories) {
+            for facet in job_at(&history, at).facets.into_iter().filter(|f| f.breached) {
+                breaches.push(BreachResponse {
+                    tenure: TenureViewResponse::from(holder.clone()),
+                    label: labels.get(&(facet.facet.dimension, facet.facet.key.clone())).cloned(),
+                    dimension: facet.facet.dimension,
+                    key: facet.facet.key,
+                    formal_weight: facet.formal_weight,
+                    weight: facet.facet.weight,
+                    floor: facet.floor.unwrap_or_default(),
+                    revision_id: facet.revision_id,
+                });
+            }
+        }
+        Ok(breaches)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .json(crate::http::pagination::Page { items: breaches, next_cursor: None }))
+}

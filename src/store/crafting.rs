@@ -1,0 +1,187 @@
+//! Crafting revisions: append-only observations of how a holder crafts their post.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::crafting::{CraftingRevision, FormalRevision};
+use crate::domain::facet::{Dimension, Facet};
+use crate::error::Error;
+use crate::store::api_keys::Principal;
+use crate::store::schema::crafting_revisions;
+use crate::store::tenures::{self, Tenure};
+use crate::store::{
+    from_json, now, parse_id, posts, split_page, to_json, vocabulary, DbConn, PageRequest,
+};
+
+/// A crafting revision with its provenance.
+#[derive(Debug, Clone)]
+pub struct StoredRevision {
+    pub revision: CraftingRevision,
+    pub tenure_id: Uuid,
+    pub source: Option<String>,
+    pub confidence: f64,
+    /// The name of the API key that recorded it, and the key's id.
+    pub recorded_by: Option<String>,
+    pub recorded_by_key_id: Option<Uuid>,
+}
+
+/// A revision as a client states it, already parsed and merged (for patches).
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    pub dimensions: Vec<Dimension>,
+    pub facets: Vec<Facet>,
+    pub source: Option<String>,
+    pub confidence: f64,
+    pub effective_at: NaiveDateTime,
+}
+
+/// Everything that decides a tenure's crafted job over time.
+#[derive(Debug, Clone)]
+pub struct TenureHistory {
+    pub tenure: Tenure,
+    pub formal: Vec<FormalRevision>,
+    pub crafting: Vec<StoredRevision>,
+}
+
+impl TenureHistory {
+    pub fn crafting_revisions(&self) -> Vec<CraftingRevision> {
+        self.crafting.iter().map(|r| r.revision.clone()).collect()
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crafting_revisions)]
+struct Row {
+    id: String,
+    tenure_id: String,
+    dimensions: String,
+    facets: String,
+    source: Option<String>,
+    confidence: f64,
+    effective_at: NaiveDateTime,
+    recorded_at: NaiveDateTime,
+    recorded_by_key_id: Option<String>,
+    recorded_by: Option<String>,
+}
+
+impl Row {
+    fn into_revision(self) -> Result<StoredRevision, Error> {
+        Ok(StoredRevision {
+            revision: CraftingRevision {
+                id: parse_id(&self.id)?,
+                dimensions: from_json(&self.dimensions)?,
+                facets: from_json(&self.facets)?,
+                effective_at: self.effective_at,
+                recorded_at: self.recorded_at,
+            },
+            tenure_id: parse_id(&self.tenure_id)?,
+            source: self.source,
+            confidence: self.confidence,
+            recorded_by: self.recorded_by,
+            recorded_by_key_id: self.recorded_by_key_id.as_deref().map(parse_id).transpose()?,
+        })
+    }
+}
+
+pub fn record(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    tenure: &Tenure,
+    new: &NewRevision,
+    recorder: &Principal,
+) -> Result<StoredRevision, Error> {
+    vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
+    let id = Uuid::now_v7();
+    diesel::insert_into(crafting_revisions::table)
+        .values((
+            crafting_revisions::tenant_id.eq(tenant.to_string()),
+            crafting_revisions::id.eq(id.to_string()),
+            crafting_revisions::tenure_id.eq(tenure.id.to_string()),
+            crafting_revisions::dimensions.eq(to_json(&new.dimensions)?),
+            crafting_revisions::facets.eq(to_json(&new.facets)?),
+            crafting_revisions::source.eq(&new.source),
+            crafting_revisions::confidence.eq(new.confidence),
+            crafting_revisions::effective_at.eq(new.effective_at),
+            crafting_revisions::recorded_at.eq(now()),
+            crafting_revisions::recorded_by_key_id.eq(recorder.key_id.to_string()),
+            crafting_revisions::recorded_by.eq(&recorder.key_name),
+        ))
+        .execute(conn)?;
+    let row: Row = crafting_revisions::table
+        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::id.eq(id.to_string()))
+        .select(Row::as_select())
+        .first(conn)?;
+    row.into_revision()
+}
+
+/// Every crafting revision of the given tenures, by tenure, oldest effective first.
+pub fn revisions_of(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    tenure_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<StoredRevision>>, Error> {
+    let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<Row> = crafting_revisions::table
+        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::tenure_id.eq_any(ids))
+        .order((crafting_revisions::effective_at, crafting_revisions::recorded_at))
+        .select(Row::as_select())
+        .load(conn)?;
+    let mut by_tenure: HashMap<Uuid, Vec<StoredRevision>> = HashMap::new();
+    for row in rows {
+        let revision = row.into_revision()?;
+        by_tenure.entry(revision.tenure_id).or_default().push(revision);
+    }
+    Ok(by_tenure)
+}
+
+/// A tenure's revisions in the order they were recorded, paged.
+pub fn list(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    tenure: Uuid,
+    page: PageRequest<Uuid>,
+) -> Result<(Vec<StoredRevision>, bool), Error> {
+    let mut query = crafting_revisions::table
+        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::tenure_id.eq(tenure.to_string()))
+        .order(crafting_revisions::id)
+        .limit(page.limit as i64 + 1)
+        .select(Row::as_select())
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(crafting_revisions::id.gt(after.to_string()));
+    }
+    let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+    Ok((rows.into_iter().map(Row::into_revision).collect::<Result<_, _>>()?, more))
+}
+
+/// The tenure with its post's formal revisions and its own crafting revisions.
+pub fn history(conn: &mut DbConn, tenant: Uuid, tenure_id: Uuid) -> Result<TenureHistory, Error> {
+    let tenure = tenures::find(conn, tenant, tenure_id)?;
+    histories(conn, tenant, vec![tenure])?.pop().ok_or(Error::NotFound)
+}
+
+/// Histories of many tenures with three queries in all.
+pub fn histories(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    tenures: Vec<Tenure>,
+) -> Result<Vec<TenureHistory>, Error> {
+    let post_ids: Vec<Uuid> = tenures.iter().map(|t| t.post_id).collect();
+    let tenure_ids: Vec<Uuid> = tenures.iter().map(|t| t.id).collect();
+    let formal = posts::formal_revisions(conn, tenant, &post_ids)?;
+    let mut crafting = revisions_of(conn, tenant, &tenure_ids)?;
+    Ok(tenures
+        .into_iter()
+        .map(|tenure| TenureHistory {
+            formal: formal.get(&tenure.post_id).cloned().unwrap_or_default(),
+            crafting: crafting.remove(&tenure.id).unwrap_or_default(),
+            tenure,
+        })
+        .collect())
+}
