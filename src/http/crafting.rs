@@ -146,9 +146,9 @@ struct ParsedRequest {
 
 fn parse_request(body: CraftingRequest) -> Result<ParsedRequest, Error> {
     let mut violations = Violations::default();
-    let facets = parse_facets(body.facets, FacetSource::Crafted, "/facets")
-        .map_err(|e| violations.extend(e))
-        .unwrap_or_default();
+    let parsed = parse_facets(body.facets, FacetSource::Crafted, "/facets");
+    let facets_ok = parsed.is_ok();
+    let facets = parsed.map_err(|e| violations.extend(e)).unwrap_or_default();
     let source = violations.check(text::optional(body.source.as_deref(), "/source", 500)).flatten();
     let confidence = body.confidence.unwrap_or(1.0);
     if !(0.0..=1.0).contains(&confidence) {
@@ -172,10 +172,11 @@ fn parse_request(body: CraftingRequest) -> Result<ParsedRequest, Error> {
     if body.mode == RevisionMode::Replace && !body.remove.is_empty() {
         violations.add("/remove", "only with mode `patch`");
     }
-    if body.mode == RevisionMode::Replace && dimensions.is_empty() {
+    if facets_ok && body.mode == RevisionMode::Replace && dimensions.is_empty() {
         violations.add("/facets", "a revision must cover at least one dimension");
     }
-    if body.mode == RevisionMode::Patch && facets.is_empty() && body.remove.is_empty() {
+    if facets_ok && body.mode == RevisionMode::Patch && facets.is_empty() && body.remove.is_empty()
+    {
         violations.add("/facets", "a patch must set or remove at least one facet");
     }
     violations.into_result()?;

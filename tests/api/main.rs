@@ -8,6 +8,8 @@
 
 mod harness;
 
+mod crafting;
+
 mod isolation;
 mod openapi;
 mod organizations;
