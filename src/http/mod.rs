@@ -1,6 +1,7 @@
 //! HTTP: handlers extract, authorize, make one blocking store call, and map to a DTO.
 
 pub mod auth;
+pub mod bulk;
 pub mod crafting;
 pub mod diffs;
 pub mod etag;
@@ -52,5 +53,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(tenures::routes)
         .configure(vocabulary::routes)
         .configure(crafting::routes)
-        .configure(diffs::routes);
+        .configure(diffs::routes)
+        .configure(bulk::routes);
 }

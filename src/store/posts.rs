@@ -183,6 +183,21 @@ pub fn ids_in_organizations(
     ids.iter().map(|id| parse_id(id)).collect()
 }
 
+/// The organization of each of these posts.
+pub fn organizations_of(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    post_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Uuid>, Error> {
+    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<(String, String)> = posts::table
+        .filter(posts::tenant_id.eq(tenant.to_string()))
+        .filter(posts::id.eq_any(ids))
+        .select((posts::id, posts::organization_id))
+        .load(conn)?;
+    rows.iter().map(|(post, org)| Ok((parse_id(post)?, parse_id(org)?))).collect()
+}
+
 /// Which posts a list shows.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PostFilter {

@@ -146,6 +146,95 @@ pub fn list_holding(
     Ok((with_names(conn, tenant, tenures)?, more))
 }
 
+/// Which tenures a bulk read walks.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Tenant,
+    /// Tenures of posts in these organizations.
+    Organizations(Vec<String>),
+    /// One person's career.
+    Person(Uuid),
+}
+
+/// Tenures in scope in id order, from `from` on (inclusive), at most `limit`.
+pub fn page_in_scope(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    scope: &Scope,
+    from: Option<Uuid>,
+    limit: usize,
+) -> Result<Vec<Tenure>, Error> {
+    let t = tenant.to_string();
+    let mut query = tenures::table
+        .filter(tenures::tenant_id.eq(t.clone()))
+        .select(Row::as_select())
+        .order(tenures::id)
+        .limit(limit as i64)
+        .into_boxed();
+    query = match scope {
+        Scope::Tenant => query,
+        Scope::Person(person) => query.filter(tenures::person_id.eq(person.to_string())),
+        Scope::Organizations(orgs) => query.filter(
+            tenures::post_id.eq_any(
+                posts::table
+                    .filter(posts::tenant_id.eq(t))
+                    .filter(posts::organization_id.eq_any(orgs.clone()))
+                    .select(posts::id),
+            ),
+        ),
+    };
+    if let Some(from) = from {
+        query = query.filter(tenures::id.ge(from.to_string()));
+    }
+    query.load::<Row>(conn)?.into_iter().map(Row::into_tenure).collect()
+}
+
+/// Every tenure of these posts, in succession order.
+pub fn of_posts(conn: &mut DbConn, tenant: Uuid, post_ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
+    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<Row> = tenures::table
+        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .filter(tenures::post_id.eq_any(ids))
+        .order((tenures::started_on, tenures::id))
+        .select(Row::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Row::into_tenure).collect()
+}
+
+/// Posts held by tenures in scope, in id order, from `from` on (inclusive), at most `limit`.
+pub fn posts_in_scope(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    scope: &Scope,
+    from: Option<Uuid>,
+    limit: usize,
+) -> Result<Vec<Uuid>, Error> {
+    let t = tenant.to_string();
+    let mut query = tenures::table
+        .filter(tenures::tenant_id.eq(t.clone()))
+        .select(tenures::post_id)
+        .distinct()
+        .order(tenures::post_id)
+        .limit(limit as i64)
+        .into_boxed();
+    query = match scope {
+        Scope::Tenant => query,
+        Scope::Person(person) => query.filter(tenures::person_id.eq(person.to_string())),
+        Scope::Organizations(orgs) => query.filter(
+            tenures::post_id.eq_any(
+                posts::table
+                    .filter(posts::tenant_id.eq(t))
+                    .filter(posts::organization_id.eq_any(orgs.clone()))
+                    .select(posts::id),
+            ),
+        ),
+    };
+    if let Some(from) = from {
+        query = query.filter(tenures::post_id.ge(from.to_string()));
+    }
+    query.load::<String>(conn)?.iter().map(|id| parse_id(id)).collect()
+}
+
 /// The tenures holding any of `post_ids` on `date`.
 pub fn holders_on(
     conn: &mut DbConn,

@@ -8,6 +8,7 @@
 
 mod harness;
 
+mod bulk;
 mod crafting;
 
 mod isolation;

@@ -1,0 +1,142 @@
+//! Bulk diffs as JSON pages, NDJSON and CSV, with filters and cursors.
+
+use awc::http::Method;
+use serde_json::{json, Value};
+
+use crate::harness::{on_both_backends, TestApp};
+
+on_both_backends!(
+    bulk_diffs_stream_as_ndjson_and_csv_and_resume_by_cursor,
+    bulk_diffs_filter_by_organization_person_dimension_and_time,
+);
+
+/// A group with a subsidiary; two holders in the subsidiary with crafting, one elsewhere.
+async fn setup(app: &TestApp) -> (String, String, String) {
+    let group = app.create("/v1/organizations", json!({"name": "Group", "kind": "client"})).await;
+    let sub = app
+        .create(
+            "/v1/organizations",
+            json!({"name": "Sub, \"Claims\"", "kind": "client", "parent_id": group}),
+        )
+        .await;
+    let other = app.create("/v1/organizations", json!({"name": "Other", "kind": "client"})).await;
+    let post = app
+        .create(
+            "/v1/posts",
+            json!({"organization_id": sub, "title": "CPO", "facets": [
+        {"dimension": "priority", "key": "cost_reduction", "weight": 0.9}]}),
+        )
+        .await;
+    let elsewhere =
+        app.create("/v1/posts", json!({"organization_id": other, "title": "Buyer"})).await;
+    let olga = app.create("/v1/persons", json!({"display_name": "Olga"})).await;
+    let nina = app.create("/v1/persons", json!({"display_name": "Nina"})).await;
+    let old = app.create("/v1/tenures", json!({"person_id": olga, "post_id": post, "started_on": "2019-01-01", "ended_on": "2026-03-01"})).await;
+    let new = app
+        .create(
+            "/v1/tenures",
+            json!({"person_id": nina, "post_id": post, "started_on": "2026-03-01"}),
+        )
+        .await;
+    let far = app
+        .create(
+            "/v1/tenures",
+            json!({"person_id": olga, "post_id": elsewhere, "started_on": "2026-03-01"}),
+        )
+        .await;
+    for (tenure, effective, facets) in [
+        (
+            &old,
+            "2020-01-01T00:00:00Z",
+            json!([{"dimension": "priority", "key": "cost_reduction", "weight": 1.0}]),
+        ),
+        (
+            &new,
+            "2026-04-01T00:00:00Z",
+            json!([{"dimension": "priority", "key": "sustainability", "weight": 0.9}, {"dimension": "priority", "key": "cost_reduction", "weight": 0.2}]),
+        ),
+        (
+            &new,
+            "2026-05-01T00:00:00Z",
+            json!([{"dimension": "decision_criterion", "key": "carbon_footprint", "weight": 0.8}]),
+        ),
+        (
+            &far,
+            "2026-04-01T00:00:00Z",
+            json!([{"dimension": "task", "key": "tendering", "weight": 0.5}]),
+        ),
+    ] {
+        app.create(
+            &format!("/v1/tenures/{tenure}/crafting"),
+            json!({"effective_at": effective, "facets": facets}),
+        )
+        .await;
+    }
+    (group, olga, new)
+}
+
+async fn raw(app: &TestApp, path: &str, accept: &str) -> (u16, String, String) {
+    let mut response = awc::Client::default()
+        .request(Method::GET, format!("{}{path}", app.base))
+        .insert_header(("Authorization", format!("Bearer {}", app.key)))
+        .insert_header(("Accept", accept))
+        .send()
+        .await
+        .unwrap();
+    let body = response.body().limit(64 * 1024 * 1024).await.unwrap();
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    (response.status().as_u16(), content_type, String::from_utf8(body.to_vec()).unwrap())
+}
+
+async fn bulk_diffs_stream_as_ndjson_and_csv_and_resume_by_cursor(app: &TestApp) {
+    setup(app).await;
+    let (status, content_type, body) =
+        raw(app, "/v1/diffs?kind=revision", "application/x-ndjson").await;
+    assert_eq!((status, content_type.as_str()), (200, "application/x-ndjson"), "{body}");
+    let rows: Vec<Value> = body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // old: +cost_reduction(1.0 over 0.9); new: cost_reduction 0.9→0.2, +sustainability, then +carbon; far: +tendering.
+    assert_eq!(rows.len(), 5, "{body}");
+    assert!(rows.iter().all(|r| r["kind"] == "revision" && r["revision_id"].is_string()));
+
+    let (_, csv_type, csv) = raw(app, "/v1/diffs?kind=revision", "text/csv").await;
+    assert!(csv_type.starts_with("text/csv"));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("kind,organization_id,post_id,tenure_id,person_id"));
+    assert_eq!(lines.len(), 6);
+    assert!(lines.iter().any(|l| l.contains(",Carbon footprint,added,")));
+
+    // Resuming after the second row gives exactly the rest.
+    let cursor = rows[1]["cursor"].as_str().unwrap();
+    let (_, _, rest) =
+        raw(app, &format!("/v1/diffs?kind=revision&cursor={cursor}"), "application/x-ndjson").await;
+    let rest: Vec<Value> = rest.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rest, rows[2..].to_vec());
+
+    // JSON pages walk the same rows.
+    let paged = app.all("/v1/diffs?kind=revision&limit=2").await;
+    assert_eq!(paged, rows);
+}
+
+async fn bulk_diffs_filter_by_organization_person_dimension_and_time(app: &TestApp) {
+    let (group, olga, _) = setup(app).await;
+    let in_group = app.all(&format!("/v1/diffs?kind=revision&organization_id={group}")).await;
+    assert_eq!(in_group.len(), 4, "the sub-organization's rows count, the other's do not");
+    let career = app.all(&format!("/v1/diffs?kind=revision&person_id={olga}")).await;
+    let keys: Vec<&str> = career.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(keys.len(), 2);
+    assert!(keys.contains(&"tendering") && keys.contains(&"cost_reduction"));
+    let carbon = app.all("/v1/diffs?kind=revision&dimension=decision_criterion").await;
+    assert_eq!(carbon.len(), 1);
+    let recent = app.all("/v1/diffs?kind=revision&since=2026-04-15").await;
+    assert_eq!(recent.len(), 1);
+    let succession = app.all("/v1/diffs?kind=succession").await;
+    assert_eq!(succession.len(), 3, "{succession:?}");
+    assert!(succession.iter().all(|r| r["from_person_id"] == olga.as_str()));
+    let formal = app.all(&format!("/v1/diffs?kind=formal&organization_id={group}")).await;
+    assert!(formal.iter().any(|r| r["key"] == "carbon_footprint" && r["op"] == "added"));
+    app.get("/v1/diffs?kind=everything").await.assert_problem(400);
+    app.get("/v1/diffs?kind=formal&since=2026-05-01&until=2026-01-01").await.assert_problem(422);
+    app.get(&format!("/v1/diffs?kind=formal&organization_id={}", uuid::Uuid::now_v7()))
+        .await
+        .assert_problem(404);
+}
