@@ -220,8 +220,7 @@ impl Export {
             .ended_on
             .map(|d| d.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1));
         let crafting = history.crafting_revisions();
-        let mut sides: Vec<(TimePoint, TimePoint, Option<Uuid>, EffectiveJob, Vec<Change>)> =
-            Vec::new();
+        let mut sides: Vec<Side> = Vec::new();
         match self.params.kind {
             DiffKind::Formal => {
                 let as_of = end.map_or(self.until, |e| e.min(self.until));
@@ -234,7 +233,7 @@ impl Export {
                     let before =
                         formal_weights(formal.map(|f| f.facets.as_slice()).unwrap_or_default());
                     let changes = diff(&before, &job.weights(), &job.floors());
-                    sides.push((at, at, None, job, changes));
+                    sides.push(Side { from_at: at, to_at: at, revision_id: None, changes });
                 }
             }
             DiffKind::Revision => {
@@ -252,13 +251,18 @@ impl Export {
                     let job_before = job_at(history, before_at);
                     let job = job_at(history, after_at);
                     let changes = diff(&job_before.weights(), &job.weights(), &job.floors());
-                    sides.push((before_at, after_at, Some(revision.id), job, changes));
+                    sides.push(Side {
+                        from_at: before_at,
+                        to_at: after_at,
+                        revision_id: Some(revision.id),
+                        changes,
+                    });
                 }
             }
             DiffKind::Succession => {}
         }
         let mut index = 0;
-        for (from_at, to_at, revision_id, _, changes) in sides {
+        for Side { from_at, to_at, revision_id, changes } in sides {
             for change in changes.iter().filter(|c| self.wanted(c)) {
                 let position = Position { group: tenure.id, index };
                 index += 1;
@@ -354,6 +358,14 @@ impl Export {
             cursor: position.encode(),
         }
     }
+}
+
+/// The two sides of one diff of a tenure, and what changed between them.
+struct Side {
+    from_at: TimePoint,
+    to_at: TimePoint,
+    revision_id: Option<Uuid>,
+    changes: Vec<Change>,
 }
 
 fn job_at(history: &TenureHistory, at: TimePoint) -> EffectiveJob {
