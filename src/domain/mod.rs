@@ -8,6 +8,7 @@ pub mod hierarchy;
 pub mod organization;
 pub mod person;
 pub mod post;
+pub mod similarity;
 pub mod tenure;
 pub mod text;
 pub mod vocabulary;

@@ -15,6 +15,7 @@ pub mod persons;
 pub mod posts;
 pub mod problem;
 pub mod respond;
+pub mod similar;
 pub mod tenures;
 pub mod vocabulary;
 
@@ -54,5 +55,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(vocabulary::routes)
         .configure(crafting::routes)
         .configure(diffs::routes)
-        .configure(bulk::routes);
+        .configure(bulk::routes)
+        .configure(similar::routes);
 }

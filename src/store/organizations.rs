@@ -213,6 +213,18 @@ pub fn lock_tenant(conn: &mut DbConn, tenant: Uuid) -> Result<(), Error> {
     Ok(())
 }
 
+/// The top of the organization's group: the account it belongs to.
+pub fn root_of(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Uuid, Error> {
+    let mut current = id;
+    for _ in 0..hierarchy::DEPTH_MAX {
+        match parent_of(conn, tenant, current)? {
+            Some(parent) => current = parent,
+            None => break,
+        }
+    }
+    Ok(current)
+}
+
 /// The organization and every organization below it, the organization first.
 pub fn subtree(conn: &mut DbConn, tenant: Uuid, root: Uuid) -> Result<Vec<String>, Error> {
     let mut all = vec![root.to_string()];

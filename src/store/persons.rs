@@ -91,6 +91,21 @@ pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> 
     Ok(count > 0)
 }
 
+/// Display names of these persons.
+pub fn display_names(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, Error> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<(String, String)> = persons::table
+        .filter(persons::tenant_id.eq(tenant.to_string()))
+        .filter(persons::id.eq_any(ids))
+        .select((persons::id, persons::display_name))
+        .load(conn)?;
+    rows.into_iter().map(|(id, name)| Ok((parse_id(&id)?, name))).collect()
+}
+
 pub fn list(
     conn: &mut DbConn,
     tenant: Uuid,

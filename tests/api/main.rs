@@ -19,4 +19,5 @@ mod persons;
 mod posts;
 mod readme;
 mod requests;
+mod similar;
 mod tenures;

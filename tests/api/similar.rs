@@ -1,0 +1,84 @@
+use serde_json::json;
+
+use crate::harness::{on_both_backends, TestApp};
+
+on_both_backends!(similar_crafters_are_ranked_explained_and_scoped);
+
+async fn holder(app: &TestApp, org: &str, name: &str, crafting: serde_json::Value) -> String {
+    let post = app
+        .create(
+            "/v1/posts",
+            json!({"organization_id": org, "title": format!("Buyer {name}"), "facets": [
+            {"dimension": "decision_criterion", "key": "price", "weight": 0.9}]}),
+        )
+        .await;
+    let person = app.create("/v1/persons", json!({"display_name": name})).await;
+    let tenure = app
+        .create(
+            "/v1/tenures",
+            json!({"person_id": person, "post_id": post, "started_on": "2025-01-01"}),
+        )
+        .await;
+    app.create(&format!("/v1/tenures/{tenure}/crafting"), json!({"facets": crafting})).await;
+    person
+}
+
+async fn similar_crafters_are_ranked_explained_and_scoped(app: &TestApp) {
+    let group = app.create("/v1/organizations", json!({"name": "Group", "kind": "client"})).await;
+    let unit = app
+        .create("/v1/organizations", json!({"name": "Unit", "kind": "client", "parent_id": group}))
+        .await;
+    let other = app.create("/v1/organizations", json!({"name": "Other", "kind": "client"})).await;
+    let green = json!([
+        {"dimension": "decision_criterion", "key": "carbon_footprint", "weight": 0.9},
+        {"dimension": "decision_criterion", "key": "price", "weight": 0.3}]);
+    let me = holder(app, &group, "Me", green.clone()).await;
+    let twin = holder(app, &unit, "Twin", green.clone()).await;
+    let half = holder(
+        app,
+        &group,
+        "Half",
+        json!([
+        {"dimension": "decision_criterion", "key": "carbon_footprint", "weight": 0.5}]),
+    )
+    .await;
+    let far_twin = holder(app, &other, "Far twin", green).await;
+    holder(
+        app,
+        &group,
+        "Opposite",
+        json!([
+        {"dimension": "decision_criterion", "key": "price", "weight": 1.0}]),
+    )
+    .await;
+
+    let tenant = app.get(&format!("/v1/persons/{me}/similar")).await;
+    assert_eq!(tenant.status, 200, "{}", tenant.body);
+    let ids: Vec<&str> = tenant.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["person_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "the opposite crafter is not similar: {}", tenant.body);
+    assert!(ids[..2].contains(&twin.as_str()) && ids[..2].contains(&far_twin.as_str()));
+    assert_eq!(ids[2], half.as_str());
+    let first = &tenant.body["items"][0];
+    assert!((first["score"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    assert_eq!(first["shared"][0]["key"], "carbon_footprint");
+    assert_eq!(first["shared"][0]["label"], "Carbon footprint");
+
+    let account = app.get(&format!("/v1/persons/{me}/similar?scope=account")).await;
+    let ids: Vec<&str> = account.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["person_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![twin.as_str(), half.as_str()]);
+    let organization =
+        app.get(&format!("/v1/persons/{me}/similar?scope=organization&limit=1")).await;
+    assert_eq!(organization.body["items"][0]["person_id"], half.as_str());
+    app.get(&format!("/v1/persons/{me}/similar?limit=0")).await.assert_problem(422);
+    app.get(&format!("/v1/persons/{me}/similar?scope=galaxy")).await.assert_problem(400);
+}
