@@ -9,12 +9,13 @@ on_both_backends!(the_readme_walkthrough_runs);
 async fn the_readme_walkthrough_runs(app: &TestApp) {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let block = readme
+    let block: String = readme
         .split("```sh\n")
         .skip(1)
         .filter_map(|rest| rest.split("\n```").next())
-        .find(|block| block.contains("KEY=jc_paste_your_key_here"))
-        .expect("the walkthrough block");
+        .filter(|block| block.starts_with("# walkthrough"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let script = block
         .replace("JC=http://127.0.0.1:8080", &format!("JC={}", app.base))
         .replace("KEY=jc_paste_your_key_here", &format!("KEY={}", app.key));
@@ -32,6 +33,11 @@ async fn the_readme_walkthrough_runs(app: &TestApp) {
         "\"display_name\":\"Nina Roth\"",
         "\"display_name\":\"Olga Berg\"",
         "\"status\":409",
+        "\"origin\":\"overridden\"",
+        "\"guardrail\":\"breached\"",
+        "\"op\":\"add\",\"path\":\"/facets/decision_criterion/carbon_footprint\"",
+        "kind,organization_id,post_id,tenure_id",
+        "formal,",
     ] {
         assert!(stdout.contains(expected), "missing {expected} in:\n{stdout}");
     }
