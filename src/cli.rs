@@ -108,6 +108,10 @@ struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "JOBCRAFT_WORKERS")]
     workers: Option<usize>,
+    /// How long a verified API key is trusted without a database lookup, in milliseconds; a
+    /// revoked key stops working within this time (0: look up every request).
+    #[arg(long, env = "JOBCRAFT_KEY_CACHE_TTL_MS", default_value_t = 5000)]
+    key_cache_ttl_ms: u64,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -176,8 +180,12 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             args.bind
         );
     }
-    let settings =
-        ServerSettings { bind: args.bind, body_limit: args.body_limit, workers: args.workers };
+    let settings = ServerSettings {
+        bind: args.bind,
+        body_limit: args.body_limit,
+        workers: args.workers,
+        key_cache_ttl: Duration::from_millis(args.key_cache_ttl_ms),
+    };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings, db)?;
         tracing::info!(port = app.port(), bind = %settings.bind, "serving");

@@ -9,6 +9,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::Error;
+use crate::http::auth::KeyCache;
 use crate::http::extract::BodyLimit;
 use crate::store::Db;
 
@@ -18,6 +19,8 @@ pub struct ServerSettings {
     pub body_limit: usize,
     /// Worker threads; default one per core.
     pub workers: Option<usize>,
+    /// How long a verified API key is trusted without a lookup (zero: always look up).
+    pub key_cache_ttl: std::time::Duration,
 }
 
 pub struct Application {
@@ -32,10 +35,12 @@ impl Application {
         let openapi = crate::http::openapi::document();
         let body_limit = BodyLimit(settings.body_limit);
         let db = web::Data::new(db);
+        let key_cache = web::Data::new(KeyCache::new(settings.key_cache_ttl));
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
                 .app_data(db.clone())
+                .app_data(key_cache.clone())
                 .app_data(body_limit)
                 .app_data(web::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .configure(crate::http::routes)

@@ -1,10 +1,15 @@
-//! Bearer-key authentication. The principal is looked up per request; its tenant is put in
-//! the request extensions for the request log.
+//! Bearer-key authentication. A verified key is kept in memory for a few seconds, so most
+//! requests skip the key lookup; its tenant is put in the request extensions for the log.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
@@ -12,6 +17,38 @@ use crate::error::Error;
 use crate::http::read;
 use crate::store::api_keys::{self, Principal};
 use crate::store::Db;
+
+/// Verified keys by the SHA-256 of their token, each kept for `ttl`: a revoked key stops
+/// working within that time on every instance. A zero `ttl` turns the cache off.
+pub struct KeyCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<Vec<u8>, (Principal, Instant)>>,
+}
+
+/// Most keys kept; beyond that the cache starts afresh (keys are few, tokens many only under attack).
+const KEY_CACHE_MAX: usize = 10_000;
+
+impl KeyCache {
+    pub fn new(ttl: Duration) -> KeyCache {
+        KeyCache { ttl, entries: Mutex::new(HashMap::new()) }
+    }
+
+    fn get(&self, digest: &[u8]) -> Option<Principal> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(digest).filter(|(_, at)| at.elapsed() < self.ttl).map(|(p, _)| p.clone())
+    }
+
+    fn put(&self, digest: Vec<u8>, principal: &Principal) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= KEY_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(digest, (principal.clone(), Instant::now()));
+    }
+}
 
 /// The tenant a request acts for, for logs.
 #[derive(Debug, Clone, Copy)]
@@ -39,15 +76,57 @@ impl FromRequest for Principal {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_owned());
         let db = req.app_data::<web::Data<Db>>().cloned();
+        let cache = req.app_data::<web::Data<KeyCache>>().cloned();
         let req = req.clone();
         Box::pin(async move {
             let token = token.ok_or(Error::Unauthenticated)?;
-            let db = db.ok_or_else(|| Error::internal("the database is not configured"))?;
-            let principal = read(&db, move |conn| api_keys::authenticate(conn, &token))
-                .await?
-                .ok_or(Error::Unauthenticated)?;
+            let digest = Sha256::digest(token.as_bytes()).to_vec();
+            let cached = cache.as_ref().and_then(|c| c.get(&digest));
+            let principal = match cached {
+                Some(principal) => principal,
+                None => {
+                    let db = db.ok_or_else(|| Error::internal("the database is not configured"))?;
+                    let principal = read(&db, move |conn| api_keys::authenticate(conn, &token))
+                        .await?
+                        .ok_or(Error::Unauthenticated)?;
+                    if let Some(cache) = &cache {
+                        cache.put(digest, &principal);
+                    }
+                    principal
+                }
+            };
             req.extensions_mut().insert(TenantTag(principal.tenant_id));
             Ok(principal)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal() -> Principal {
+        Principal {
+            tenant_id: Uuid::now_v7(),
+            key_id: Uuid::now_v7(),
+            key_name: "k".into(),
+            scopes: vec![Scope::Read],
+        }
+    }
+
+    #[test]
+    fn a_cached_key_expires_after_its_ttl() {
+        let cache = KeyCache::new(Duration::from_millis(30));
+        cache.put(vec![1], &principal());
+        assert!(cache.get(&[1]).is_some());
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(cache.get(&[1]).is_none());
+    }
+
+    #[test]
+    fn a_zero_ttl_caches_nothing() {
+        let cache = KeyCache::new(Duration::ZERO);
+        cache.put(vec![1], &principal());
+        assert!(cache.get(&[1]).is_none());
     }
 }

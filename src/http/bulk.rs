@@ -376,7 +376,7 @@ fn job_at(history: &TenureHistory, at: TimePoint) -> EffectiveJob {
     )
 }
 
-const CSV_HEADER: &str = "kind,organization_id,post_id,tenure_id,person_id,from_tenure_id,from_person_id,revision_id,from_time,to_time,dimension,key,label,op,before,after,guardrail,cursor\n";
+const CSV_HEADER: &str = "kind,organization_id,post_id,tenure_id,person_id,from_tenure_id,from_person_id,revision_id,from_time,to_time,dimension,key,label,op,before,after,guardrail,cursor\r\n";
 
 /// RFC 4180: quote a field that holds a comma, a quote or a line break; double its quotes.
 fn csv_field(out: &mut String, value: &str) {

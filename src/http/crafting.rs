@@ -18,7 +18,7 @@ use crate::http::pagination::{page, ListParams, Page};
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::crafting::{self, NewRevision, StoredRevision, TenureHistory};
-use crate::store::{now, vocabulary, Db};
+use crate::store::{now, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(record_crafting).service(find_crafted_job).service(list_crafting_revisions);
@@ -334,9 +334,10 @@ pub async fn find_crafted_job(
     principal.require(Scope::Read)?;
     let id = id.into_inner();
     let at = time_point(params.as_of, params.known_at);
+    let cache = db.labels.clone();
     let response = read(&db, move |c| {
         let history = crafting::history(c, principal.tenant_id, id)?;
-        let labels = vocabulary::labels(c, principal.tenant_id)?;
+        let labels = cache.labels(c, principal.tenant_id)?;
         let formal = in_force(&history.formal, at, |_| true);
         let job = effective_crafted_job(formal, &history.crafting_revisions(), at);
         Ok(crafted_job_response(&history, job, at, &labels))

@@ -203,9 +203,10 @@ pub async fn diff_tenure(
     principal.require(Scope::Read)?;
     let id = id.into_inner();
     let format = params.format;
+    let cache = db.labels.clone();
     let (response, changes) = read(&db, move |c| {
         let history = crafting::history(c, principal.tenant_id, id)?;
-        let labels = vocabulary::labels(c, principal.tenant_id)?;
+        let labels = cache.labels(c, principal.tenant_id)?;
         let known_at = params.known_at.map_or_else(now, |m| m.0);
         match (&params.from, &params.to) {
             (None, None) => {

@@ -115,6 +115,7 @@ pub async fn add_vocabulary_key(
         retired_at: None,
     };
     let added = write(&db, move |c| vocabulary::add(c, principal.tenant_id, &entry)).await?;
+    db.labels.forget(principal.tenant_id);
     Ok(HttpResponse::Created().json(VocabularyResponse::from(added)))
 }
 
@@ -130,5 +131,6 @@ pub async fn retire_vocabulary_key(
     let (dimension, key) = path.into_inner();
     let dimension = Dimension::parse(&dimension).ok_or(Error::NotFound)?;
     write(&db, move |c| vocabulary::retire(c, principal.tenant_id, dimension, &key)).await?;
+    db.labels.forget(principal.tenant_id);
     Ok(deleted())
 }

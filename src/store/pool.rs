@@ -73,6 +73,15 @@ pub struct Session {
     lost: bool,
 }
 
+impl Session {
+    /// Remembers a lost server, so the pool replaces this connection.
+    fn note<T>(&mut self, result: &Result<T, Error>) {
+        if let Err(Error::Unavailable(_)) = result {
+            self.lost = true;
+        }
+    }
+}
+
 pub struct Manager(Backend);
 
 impl r2d2::ManageConnection for Manager {
@@ -111,6 +120,8 @@ impl Default for PoolOptions {
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<Manager>,
+    /// Vocabulary labels, shared by the requests of this process.
+    pub labels: Arc<crate::store::vocabulary::LabelCache>,
     writer: Option<Arc<Mutex<()>>>,
     backend: &'static str,
 }
@@ -128,7 +139,8 @@ impl Db {
             .connection_timeout(options.acquire_timeout)
             .test_on_check_out(false)
             .build_unchecked(Manager(backend));
-        Db { pool, writer, backend: name }
+        let labels = Arc::new(crate::store::vocabulary::LabelCache::new(Duration::from_secs(5)));
+        Db { pool, labels, writer, backend: name }
     }
 
     pub fn backend(&self) -> &'static str {
@@ -154,9 +166,13 @@ impl Db {
         Ok(())
     }
 
-    /// Runs `f` in one read transaction on the calling (blocking) thread.
+    /// Runs reads on the calling (blocking) thread. No explicit transaction: a read cannot
+    /// leave anything half-done, and BEGIN/COMMIT would double the round trips of a small read.
     pub fn read<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
-        self.in_transaction(f)
+        let mut session = self.pool.get()?;
+        let result = f(&mut session.conn);
+        session.note(&result);
+        result
     }
 
     /// Runs `f` in one write transaction: all of it commits, or none of it.
@@ -164,18 +180,9 @@ impl Db {
         // A writer that panicked left no transaction open: the lock is still good.
         let _guard =
             self.writer.as_ref().map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
-        self.in_transaction(f)
-    }
-
-    fn in_transaction<T>(
-        &self,
-        f: impl FnOnce(&mut DbConn) -> Result<T, Error>,
-    ) -> Result<T, Error> {
         let mut session = self.pool.get()?;
         let result = session.conn.transaction(f);
-        if let Err(Error::Unavailable(_)) = result {
-            session.lost = true;
-        }
+        session.note(&result);
         result
     }
 }

@@ -1,6 +1,8 @@
 //! The tenant's vocabulary of facet keys.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -171,11 +173,42 @@ pub fn retire(
     Ok(())
 }
 
+pub type Labels = HashMap<(Dimension, String), String>;
+
+/// Labels by tenant, kept a few seconds: they change rarely and are wanted on every read of a
+/// crafted job. A label changed on another instance shows here within `ttl`.
+pub struct LabelCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<Uuid, (Arc<Labels>, Instant)>>,
+}
+
+impl LabelCache {
+    pub fn new(ttl: Duration) -> LabelCache {
+        LabelCache { ttl, entries: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn labels(&self, conn: &mut DbConn, tenant: Uuid) -> Result<Arc<Labels>, Error> {
+        let cached = {
+            let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            entries.get(&tenant).filter(|(_, at)| at.elapsed() < self.ttl).map(|(l, _)| l.clone())
+        };
+        if let Some(labels) = cached {
+            return Ok(labels);
+        }
+        let fresh = Arc::new(labels(conn, tenant)?);
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.insert(tenant, (fresh.clone(), Instant::now()));
+        Ok(fresh)
+    }
+
+    /// Drops a tenant's labels after its vocabulary changed here.
+    pub fn forget(&self, tenant: Uuid) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(&tenant);
+    }
+}
+
 /// Labels of every key, retired ones included (diffs of old revisions still name them).
-pub fn labels(
-    conn: &mut DbConn,
-    tenant: Uuid,
-) -> Result<HashMap<(Dimension, String), String>, Error> {
+pub fn labels(conn: &mut DbConn, tenant: Uuid) -> Result<Labels, Error> {
     Ok(list(conn, tenant, None, true)?
         .into_iter()
         .map(|e| ((e.dimension, e.key), e.label))

@@ -128,8 +128,13 @@ impl TestApp {
             Db::open(url, &PoolOptions { max_size: 4, acquire_timeout: Duration::from_secs(10) });
         db.migrate().expect("migrations apply");
         let (tenant_id, key) = create_tenant(&db, "first");
-        let settings =
-            ServerSettings { bind: "127.0.0.1:0".into(), body_limit: 64 * 1024, workers: Some(2) };
+        let settings = ServerSettings {
+            bind: "127.0.0.1:0".into(),
+            body_limit: 64 * 1024,
+            workers: Some(2),
+            // Exact revocation in tests; the cache itself has unit tests.
+            key_cache_ttl: Duration::ZERO,
+        };
         let app = Application::build(&settings, db.clone()).expect("server builds");
         let base = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
