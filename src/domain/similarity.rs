@@ -75,3 +75,101 @@ mod tests {
         assert_eq!(cosine(&a, &DiffVector::new()), 0.0);
     }
 }
+
+/// Facet keys numbered per tenant, so that many vectors can be held compactly in memory.
+#[derive(Debug, Default, Clone)]
+pub struct KeyTable {
+    ids: std::collections::HashMap<FacetKey, u32>,
+    keys: Vec<FacetKey>,
+}
+
+impl KeyTable {
+    pub fn id(&mut self, key: &FacetKey) -> u32 {
+        if let Some(id) = self.ids.get(key) {
+            return *id;
+        }
+        let id = self.keys.len() as u32;
+        self.keys.push(key.clone());
+        self.ids.insert(key.clone(), id);
+        id
+    }
+
+    pub fn key(&self, id: u32) -> Option<&FacetKey> {
+        self.keys.get(id as usize)
+    }
+}
+
+/// A diff vector as `(key id, delta)` pairs sorted by key id, with its norm.
+#[derive(Debug, Clone, Default)]
+pub struct CompactVector {
+    pub entries: Vec<(u32, f32)>,
+    pub norm: f32,
+}
+
+impl CompactVector {
+    pub fn of(vector: &DiffVector, table: &mut KeyTable) -> CompactVector {
+        let mut entries: Vec<(u32, f32)> =
+            vector.iter().map(|(key, delta)| (table.id(key), *delta as f32)).collect();
+        entries.sort_by_key(|(id, _)| *id);
+        let norm = entries.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
+        CompactVector { entries, norm }
+    }
+
+    /// Cosine similarity by a merge of the two sorted entry lists.
+    pub fn cosine(&self, other: &CompactVector) -> f64 {
+        if self.norm == 0.0 || other.norm == 0.0 {
+            return 0.0;
+        }
+        let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
+        while i < self.entries.len() && j < other.entries.len() {
+            let ((a, x), (b, y)) = (self.entries[i], other.entries[j]);
+            match a.cmp(&b) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    dot += x * y;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        f64::from(dot / (self.norm * other.norm))
+    }
+
+    /// The sum of several vectors (a person holding more than one post).
+    pub fn sum<'a>(vectors: impl IntoIterator<Item = &'a CompactVector>) -> CompactVector {
+        let mut summed: BTreeMap<u32, f32> = BTreeMap::new();
+        for vector in vectors {
+            for (id, delta) in &vector.entries {
+                *summed.entry(*id).or_default() += delta;
+            }
+        }
+        let entries: Vec<(u32, f32)> = summed.into_iter().filter(|(_, d)| d.abs() > 1e-9).collect();
+        let norm = entries.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
+        CompactVector { entries, norm }
+    }
+
+    pub fn expand(&self, table: &KeyTable) -> DiffVector {
+        self.entries
+            .iter()
+            .filter_map(|(id, delta)| table.key(*id).map(|k| (k.clone(), f64::from(*delta))))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod compact_tests {
+    use super::*;
+    use crate::domain::facet::Dimension;
+
+    #[test]
+    fn compact_cosine_agrees_with_the_plain_one() {
+        let key = |k: &str| (Dimension::Priority, k.to_owned());
+        let a: DiffVector = [(key("a"), 0.9), (key("b"), -0.7), (key("c"), 0.2)].into();
+        let b: DiffVector = [(key("b"), -0.5), (key("c"), 0.4), (key("d"), 1.0)].into();
+        let mut table = KeyTable::default();
+        let (ca, cb) = (CompactVector::of(&a, &mut table), CompactVector::of(&b, &mut table));
+        assert!((ca.cosine(&cb) - cosine(&a, &b)).abs() < 1e-6);
+        assert_eq!(ca.expand(&table).len(), 3);
+    }
+}

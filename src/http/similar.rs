@@ -1,23 +1,20 @@
 //! `GET /v1/persons/{id}/similar`: who else makes the same changes to their formal job.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope as KeyScope;
-use crate::domain::crafting::{effective_crafted_job, formal_weights, in_force};
-use crate::domain::diff::diff;
 use crate::domain::facet::Dimension;
-use crate::domain::similarity::{cosine, diff_vector, shared_changes, DiffVector};
+use crate::domain::similarity::{shared_changes, CompactVector};
 use crate::error::Error;
 use crate::http::extract::Query;
 use crate::http::read;
 use crate::store::api_keys::Principal;
-use crate::store::crafting::{self, TenureHistory};
-use crate::store::tenures::{self, Scope};
-use crate::store::{now_point, organizations, persons, posts, vocabulary, Db, DbConn};
+use crate::store::crafting_index::Entry;
+use crate::store::{now_point, organizations, persons, Db, DbConn};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_similar_crafters);
@@ -65,8 +62,8 @@ pub struct SimilarCrafter {
     pub display_name: String,
     /// Cosine similarity of the two formal-vs-crafted diffs, -1 to 1.
     pub score: f64,
-    /// Their current tenures compared.
-    pub tenure_ids: Vec<Uuid>,
+    /// Their current tenure whose crafting is closest.
+    pub tenure_id: Uuid,
     /// The changes both make in the same direction, strongest first.
     pub shared: Vec<SharedChange>,
 }
@@ -81,7 +78,9 @@ pub struct SimilarResponse {
 }
 
 /// Who else is making the same changes to their formal job: peers to learn from and key
-/// opinion leaders. Compares current tenures by cosine over formal-vs-crafted diffs.
+/// opinion leaders. Compares current tenures by cosine over formal-vs-crafted diffs (this
+/// person's current tenures added up; others by their closest tenure), held in
+/// an in-memory index that catches up with every change before it answers.
 #[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), SimilarParams), responses((status = 200, body = SimilarResponse)))]
 #[get("/v1/persons/{id}/similar")]
 pub async fn list_similar_crafters(
@@ -98,38 +97,47 @@ pub async fn list_similar_crafters(
     }
     let tenant = principal.tenant_id;
     let scope = params.scope.unwrap_or_default();
+    let labels_cache = db.labels.clone();
+    let index_cache = db.crafting_index.clone();
     let response = read(&db, move |c| {
         persons::find(c, tenant, person)?;
-        let mine = current_histories(c, tenant, &Scope::Person(person))?;
-        let scope = scope_of(c, tenant, scope, &mine)?;
-        let candidates = current_histories(c, tenant, &scope)?;
-        let labels = vocabulary::labels(c, tenant)?;
-        let my_vector = vector_of(mine.iter());
-        let mut by_person: HashMap<Uuid, Vec<&TenureHistory>> = HashMap::new();
-        for history in candidates.iter().filter(|h| h.tenure.person_id != person) {
-            by_person.entry(history.tenure.person_id).or_default().push(history);
-        }
-        let compared = by_person.len();
-        let mut scored: Vec<(f64, Uuid, Vec<&TenureHistory>, DiffVector)> = by_person
-            .into_iter()
-            .map(|(other, histories)| {
-                let vector = vector_of(histories.iter().copied());
-                (cosine(&my_vector, &vector), other, histories, vector)
-            })
-            .filter(|(score, ..)| *score > 0.0)
+        let index = index_cache.snapshot(c, tenant)?;
+        let today = now_point().as_of.date();
+        let current: Vec<&Entry> =
+            index.entries.values().filter(|e| e.period.contains(today)).collect();
+        let mine: Vec<&Entry> = current.iter().filter(|e| e.person_id == person).copied().collect();
+        let allowed = allowed_organizations(c, tenant, scope, &mine)?;
+        let my_vector = CompactVector::sum(mine.iter().map(|e| &e.vector));
+        // Score every current tenure without copying vectors; a person holding several posts
+        // counts with their closest one.
+        let mut scored: Vec<(f64, &Entry)> = current
+            .iter()
+            .filter(|e| e.person_id != person)
+            .filter(|e| allowed.as_ref().is_none_or(|orgs| orgs.contains(&e.organization_id)))
+            .map(|e| (my_vector.cosine(&e.vector), *e))
             .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.truncate(limit as usize);
+        let compared = scored.iter().map(|(_, e)| e.person_id).collect::<HashSet<_>>().len();
+        scored.retain(|(score, _)| *score > 0.0);
+        scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.tenure_id.cmp(&b.1.tenure_id)));
+        let mut seen = HashSet::new();
+        let scored: Vec<(f64, Uuid, &Entry)> = scored
+            .into_iter()
+            .filter(|(_, e)| seen.insert(e.person_id))
+            .take(limit as usize)
+            .map(|(score, e)| (score, e.person_id, e))
+            .collect();
         let ids: Vec<Uuid> = scored.iter().map(|s| s.1).collect();
         let names = persons::display_names(c, tenant, &ids)?;
+        let labels = labels_cache.labels(c, tenant)?;
+        let mine_expanded = my_vector.expand(&index.keys);
         let items = scored
             .into_iter()
-            .map(|(score, other, histories, vector)| SimilarCrafter {
+            .map(|(score, other, entry)| SimilarCrafter {
                 person_id: other,
                 display_name: names.get(&other).cloned().unwrap_or_default(),
                 score,
-                tenure_ids: histories.iter().map(|h| h.tenure.id).collect(),
-                shared: shared_changes(&my_vector, &vector)
+                tenure_id: entry.tenure_id,
+                shared: shared_changes(&mine_expanded, &entry.vector.expand(&index.keys))
                     .into_iter()
                     .map(|((dimension, key), mine, theirs)| SharedChange {
                         label: labels.get(&(dimension, key.clone())).cloned(),
@@ -147,60 +155,26 @@ pub async fn list_similar_crafters(
     Ok(HttpResponse::Ok().json(response))
 }
 
-/// The histories of the tenures in scope that run today.
-fn current_histories(
-    c: &mut DbConn,
-    tenant: Uuid,
-    scope: &Scope,
-) -> Result<Vec<TenureHistory>, Error> {
-    let today = now_point().as_of.date();
-    let mut current = Vec::new();
-    let mut from = None;
-    loop {
-        let page = tenures::page_in_scope(c, tenant, scope, from, 5_000)?;
-        let last = page.last().map(|t| t.id);
-        current.extend(page.into_iter().filter(|t| Some(t.id) != from && t.period.contains(today)));
-        if last.is_none() || last == from {
-            break;
-        }
-        from = last;
-    }
-    crafting::histories(c, tenant, current)
-}
-
-fn scope_of(
+/// The organizations whose holders are compared; `None` for the whole tenant.
+fn allowed_organizations(
     c: &mut DbConn,
     tenant: Uuid,
     scope: SimilarScope,
-    mine: &[TenureHistory],
-) -> Result<Scope, Error> {
-    let post_ids: Vec<Uuid> = mine.iter().map(|h| h.tenure.post_id).collect();
-    let orgs = posts::organizations_of(c, tenant, &post_ids)?;
+    mine: &[&Entry],
+) -> Result<Option<HashSet<Uuid>>, Error> {
+    let own: HashSet<Uuid> = mine.iter().map(|e| e.organization_id).collect();
     match scope {
-        SimilarScope::Tenant => Ok(Scope::Tenant),
-        SimilarScope::Organization => {
-            Ok(Scope::Organizations(orgs.values().map(Uuid::to_string).collect()))
-        }
+        SimilarScope::Tenant => Ok(None),
+        SimilarScope::Organization => Ok(Some(own)),
         SimilarScope::Account => {
-            let mut all = Vec::new();
-            for org in orgs.values() {
-                let root = organizations::root_of(c, tenant, *org)?;
-                all.extend(organizations::subtree(c, tenant, root)?);
+            let mut all = HashSet::new();
+            for org in own {
+                let root = organizations::root_of(c, tenant, org)?;
+                for id in organizations::subtree(c, tenant, root)? {
+                    all.insert(Uuid::parse_str(&id).map_err(Error::internal)?);
+                }
             }
-            Ok(Scope::Organizations(all))
+            Ok(Some(all))
         }
     }
-}
-
-/// One vector per person: their current tenures' formal-vs-crafted diffs, added up.
-fn vector_of<'a>(histories: impl Iterator<Item = &'a TenureHistory>) -> DiffVector {
-    let at = now_point();
-    let mut changes = Vec::new();
-    for history in histories {
-        let formal = in_force(&history.formal, at, |_| true);
-        let job = effective_crafted_job(formal, &history.crafting_revisions(), at);
-        let before = formal_weights(formal.map(|f| f.facets.as_slice()).unwrap_or_default());
-        changes.extend(diff(&before, &job.weights(), &job.floors()));
-    }
-    diff_vector(&changes)
 }

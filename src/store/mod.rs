@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod crafting;
+pub mod crafting_index;
 pub mod organizations;
 pub mod persons;
 pub mod pool;

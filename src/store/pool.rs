@@ -120,6 +120,8 @@ impl Default for PoolOptions {
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<Manager>,
+    /// Diff vectors of every tenure, for similarity, shared by the requests of this process.
+    pub crafting_index: Arc<crate::store::crafting_index::CraftingIndex>,
     /// Vocabulary labels, shared by the requests of this process.
     pub labels: Arc<crate::store::vocabulary::LabelCache>,
     writer: Option<Arc<Mutex<()>>>,
@@ -140,7 +142,8 @@ impl Db {
             .test_on_check_out(false)
             .build_unchecked(Manager(backend));
         let labels = Arc::new(crate::store::vocabulary::LabelCache::new(Duration::from_secs(5)));
-        Db { pool, labels, writer, backend: name }
+        let crafting_index = Arc::default();
+        Db { pool, crafting_index, labels, writer, backend: name }
     }
 
     pub fn backend(&self) -> &'static str {

@@ -189,6 +189,17 @@ pub fn page_in_scope(
     query.load::<Row>(conn)?.into_iter().map(Row::into_tenure).collect()
 }
 
+/// These tenures (those that exist).
+pub fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<Row> = tenures::table
+        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .filter(tenures::id.eq_any(ids))
+        .select(Row::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Row::into_tenure).collect()
+}
+
 /// Every tenure of these posts, in succession order.
 pub fn of_posts(conn: &mut DbConn, tenant: Uuid, post_ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
     let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
