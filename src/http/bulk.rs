@@ -13,9 +13,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope as KeyScope;
-use crate::domain::crafting::{
-    effective_crafted_job, formal_weights, in_force, EffectiveJob, TimePoint,
-};
+use crate::domain::crafting::TimePoint;
 use crate::domain::diff::{diff, Change, Op};
 use crate::domain::facet::{dimension_name, Dimension};
 use crate::error::{Error, FieldError};
@@ -219,7 +217,6 @@ impl Export {
             .period
             .ended_on
             .map(|d| d.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1));
-        let crafting = history.crafting_revisions();
         let mut sides: Vec<Side> = Vec::new();
         match self.params.kind {
             DiffKind::Formal => {
@@ -228,16 +225,12 @@ impl Export {
                     && since.is_none_or(|s| end.is_none_or(|e| e >= s));
                 if running {
                     let at = TimePoint { as_of, known_at: self.until.max(now()) };
-                    let formal = in_force(&history.formal, at, |_| true);
-                    let job = effective_crafted_job(formal, &crafting, at);
-                    let before =
-                        formal_weights(formal.map(|f| f.facets.as_slice()).unwrap_or_default());
-                    let changes = diff(&before, &job.weights(), &job.floors());
+                    let (_, changes) = history.formal_diff_at(at);
                     sides.push(Side { from_at: at, to_at: at, revision_id: None, changes });
                 }
             }
             DiffKind::Revision => {
-                for revision in &crafting {
+                for revision in &history.crafting {
                     let effective = revision.effective_at;
                     if since.is_some_and(|s| effective < s) || effective > self.until {
                         continue;
@@ -248,8 +241,8 @@ impl Export {
                         as_of: effective - chrono::Duration::microseconds(1),
                         known_at,
                     };
-                    let job_before = job_at(history, before_at);
-                    let job = job_at(history, after_at);
+                    let job_before = history.job_at(before_at);
+                    let job = history.job_at(after_at);
                     let changes = diff(&job_before.weights(), &job.weights(), &job.floors());
                     sides.push(Side {
                         from_at: before_at,
@@ -303,8 +296,8 @@ impl Export {
                 .map(|d| d.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1));
             let to_at =
                 TimePoint { as_of: to_end.map_or(self.until, |e| e.min(self.until)), known_at };
-            let job = job_at(after, to_at);
-            let changes = diff(&job_at(before, from_at).weights(), &job.weights(), &job.floors());
+            let job = after.job_at(to_at);
+            let changes = diff(&before.job_at(from_at).weights(), &job.weights(), &job.floors());
             for change in changes.iter().filter(|c| self.wanted(c)) {
                 let position = Position { group: post, index };
                 index += 1;
@@ -366,14 +359,6 @@ struct Side {
     to_at: TimePoint,
     revision_id: Option<Uuid>,
     changes: Vec<Change>,
-}
-
-fn job_at(history: &TenureHistory, at: TimePoint) -> EffectiveJob {
-    effective_crafted_job(
-        in_force(&history.formal, at, |_| true),
-        &history.crafting_revisions(),
-        at,
-    )
 }
 
 const CSV_HEADER: &str = "kind,organization_id,post_id,tenure_id,person_id,from_tenure_id,from_person_id,revision_id,from_time,to_time,dimension,key,label,op,before,after,guardrail,cursor\r\n";

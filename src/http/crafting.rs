@@ -6,9 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
-use crate::domain::crafting::{
-    apply_patch, effective_crafted_job, in_force, EffectiveJob, Origin, TimePoint,
-};
+use crate::domain::crafting::{apply_patch, EffectiveJob, Origin, TimePoint};
 use crate::domain::facet::{parse_facets, Dimension, Facet, FacetSource};
 use crate::domain::text;
 use crate::error::{Error, Violations};
@@ -222,7 +220,7 @@ impl ParsedRequest {
         let (dimensions, facets) = match self.mode {
             RevisionMode::Replace => (self.dimensions, self.facets),
             RevisionMode::Patch => apply_patch(
-                &history.crafting_revisions(),
+                &history.crafting,
                 TimePoint { as_of: effective_at, known_at: now },
                 self.facets,
                 &self.remove,
@@ -338,9 +336,7 @@ pub async fn find_crafted_job(
     let response = read(&db, move |c| {
         let history = crafting::history(c, principal.tenant_id, id)?;
         let labels = cache.labels(c, principal.tenant_id)?;
-        let formal = in_force(&history.formal, at, |_| true);
-        let job = effective_crafted_job(formal, &history.crafting_revisions(), at);
-        Ok(crafted_job_response(&history, job, at, &labels))
+        Ok(crafted_job_response(&history, history.job_at(at), at, &labels))
     })
     .await?;
     Ok(HttpResponse::Ok().json(response))

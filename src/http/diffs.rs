@@ -8,9 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
-use crate::domain::crafting::{
-    effective_crafted_job, formal_weights, in_force, EffectiveJob, FacetKey, TimePoint,
-};
+use crate::domain::crafting::{EffectiveJob, FacetKey, TimePoint};
 use crate::domain::diff::{diff, json_patch, summarize, Change, Op, Summary};
 use crate::domain::facet::Dimension;
 use crate::error::{Error, FieldError};
@@ -113,14 +111,6 @@ pub fn change_response(change: &Change, labels: &Labels) -> ChangeResponse {
     }
 }
 
-fn job_at(history: &TenureHistory, at: TimePoint) -> EffectiveJob {
-    effective_crafted_job(
-        in_force(&history.formal, at, |_| true),
-        &history.crafting_revisions(),
-        at,
-    )
-}
-
 fn crafted_side(history: &TenureHistory, at: TimePoint, revision_id: Option<Uuid>) -> DiffSide {
     DiffSide {
         kind: "crafted".into(),
@@ -161,13 +151,10 @@ fn point_of(
     known_at: NaiveDateTime,
 ) -> Result<(TimePoint, Option<Uuid>), Error> {
     if let Ok(id) = Uuid::parse_str(text) {
-        let revision = history.crafting.iter().find(|r| r.revision.id == id).ok_or_else(|| {
+        let revision = history.crafting.iter().find(|r| r.id == id).ok_or_else(|| {
             Error::invalid(param, "no crafting revision of this tenure has this id")
         })?;
-        let at = TimePoint {
-            as_of: revision.revision.effective_at,
-            known_at: revision.revision.recorded_at,
-        };
+        let at = TimePoint { as_of: revision.effective_at, known_at: revision.recorded_at };
         return Ok((at, Some(id)));
     }
     let moment = Moment::parse(text).ok_or_else(|| Error::Malformed {
@@ -211,9 +198,7 @@ pub async fn diff_tenure(
         match (&params.from, &params.to) {
             (None, None) => {
                 let at = time_point(params.as_of, params.known_at);
-                let formal = in_force(&history.formal, at, |_| true);
-                let before =
-                    formal_weights(formal.map(|f| f.facets.as_slice()).unwrap_or_default());
+                let before = history.formal_weights_at(at);
                 let from = DiffSide {
                     kind: "formal".into(),
                     tenure_id: None,
@@ -224,7 +209,7 @@ pub async fn diff_tenure(
                     from,
                     crafted_side(&history, at, None),
                     &before,
-                    &job_at(&history, at),
+                    &history.job_at(at),
                     &labels,
                 ))
             }
@@ -237,12 +222,12 @@ pub async fn diff_tenure(
                 if from_at.as_of > to_at.as_of {
                     return Err(Error::invalid("from", "is later than `to`"));
                 }
-                let before = job_at(&history, from_at).weights();
+                let before = history.job_at(from_at).weights();
                 Ok(diff_response(
                     crafted_side(&history, from_at, from_revision),
                     crafted_side(&history, to_at, to_revision),
                     &before,
-                    &job_at(&history, to_at),
+                    &history.job_at(to_at),
                     &labels,
                 ))
             }
@@ -325,8 +310,8 @@ pub async fn list_post_succession(
             pairs.push(diff_response(
                 from,
                 to,
-                &job_at(before, before_at).weights(),
-                &job_at(after, after_at),
+                &before.job_at(before_at).weights(),
+                &after.job_at(after_at),
                 &labels,
             ));
         }
@@ -387,7 +372,7 @@ pub async fn list_organization_guardrails(
             crafting::histories(c, tenant, holders.iter().map(|h| h.tenure.clone()).collect())?;
         let mut breaches = Vec::new();
         for (holder, history) in holders.into_iter().zip(histories) {
-            for facet in job_at(&history, at).facets.into_iter().filter(|f| f.breached) {
+            for facet in history.job_at(at).facets.into_iter().filter(|f| f.breached) {
                 breaches.push(BreachResponse {
                     tenure: TenureViewResponse::from(holder.clone()),
                     label: labels.get(&(facet.facet.dimension, facet.facet.key.clone())).cloned(),

@@ -1,12 +1,16 @@
 //! Crafting revisions: append-only observations of how a holder crafts their post.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::crafting::{CraftingRevision, FormalRevision};
+use crate::domain::crafting::{
+    effective_crafted_job, formal_weights, in_force, CraftingRevision, EffectiveJob, FacetKey,
+    FormalRevision, TimePoint,
+};
+use crate::domain::diff::{diff, Change};
 use crate::domain::facet::{Dimension, Facet};
 use crate::error::Error;
 use crate::store::api_keys::Principal;
@@ -43,12 +47,29 @@ pub struct NewRevision {
 pub struct TenureHistory {
     pub tenure: Tenure,
     pub formal: Vec<FormalRevision>,
-    pub crafting: Vec<StoredRevision>,
+    pub crafting: Vec<CraftingRevision>,
 }
 
 impl TenureHistory {
-    pub fn crafting_revisions(&self) -> Vec<CraftingRevision> {
-        self.crafting.iter().map(|r| r.revision.clone()).collect()
+    /// The effective crafted job at `at`.
+    pub fn job_at(&self, at: TimePoint) -> EffectiveJob {
+        effective_crafted_job(self.formal_at(at), &self.crafting, at)
+    }
+
+    /// The post's formal facets in force at `at`.
+    pub fn formal_at(&self, at: TimePoint) -> Option<&FormalRevision> {
+        in_force(&self.formal, at, |_| true)
+    }
+
+    pub fn formal_weights_at(&self, at: TimePoint) -> BTreeMap<FacetKey, f64> {
+        formal_weights(self.formal_at(at).map(|f| f.facets.as_slice()).unwrap_or_default())
+    }
+
+    /// What the holder does differently from the post at `at`.
+    pub fn formal_diff_at(&self, at: TimePoint) -> (EffectiveJob, Vec<Change>) {
+        let job = self.job_at(at);
+        let changes = diff(&self.formal_weights_at(at), &job.weights(), &job.floors());
+        (job, changes)
     }
 }
 
@@ -180,7 +201,12 @@ pub fn histories(
         .into_iter()
         .map(|tenure| TenureHistory {
             formal: formal.get(&tenure.post_id).cloned().unwrap_or_default(),
-            crafting: crafting.remove(&tenure.id).unwrap_or_default(),
+            crafting: crafting
+                .remove(&tenure.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| r.revision)
+                .collect(),
             tenure,
         })
         .collect())

@@ -10,8 +10,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::crafting::{effective_crafted_job, formal_weights, in_force, TimePoint};
-use crate::domain::diff::diff;
 use crate::domain::similarity::{diff_vector, CompactVector, KeyTable};
 use crate::domain::tenure::Period;
 use crate::error::Error;
@@ -128,11 +126,7 @@ impl TenantIndex {
 
 /// A tenure's formal-vs-crafted diff as it stands now.
 pub fn vector_now(history: &TenureHistory) -> crate::domain::similarity::DiffVector {
-    let at: TimePoint = now_point();
-    let formal = in_force(&history.formal, at, |_| true);
-    let job = effective_crafted_job(formal, &history.crafting_revisions(), at);
-    let before = formal_weights(formal.map(|f| f.facets.as_slice()).unwrap_or_default());
-    diff_vector(&diff(&before, &job.weights(), &job.floors()))
+    diff_vector(&history.formal_diff_at(now_point()).1)
 }
 
 /// Tenures whose vector may have changed since `since`.
