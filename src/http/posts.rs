@@ -29,7 +29,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(replace_post)
         .service(update_post)
         .service(delete_post)
-        .service(list_post_tenures);
+        .service(list_post_tenures)
+        .service(list_post_revisions);
 }
 
 fn one() -> i32 {
@@ -270,4 +271,43 @@ pub async fn list_post_tenures(
         posts::find(c, t, id).map(|_| ())
     })
     .await
+}
+
+/// A version of a post's formal facets.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PostRevisionResponse {
+    /// Id (UUID v7).
+    pub id: Uuid,
+    /// The formal facets of this version.
+    pub facets: Vec<Facet>,
+    /// When this version took effect.
+    pub effective_at: DateTime<Utc>,
+    /// When the service learned it.
+    pub recorded_at: DateTime<Utc>,
+    /// The name of the API key that recorded it.
+    pub recorded_by: Option<String>,
+}
+
+/// The history of a post's formal facets, in the order it was recorded.
+#[utoipa::path(tag = "posts", params(("id" = Uuid, Path)), responses((status = 200, body = Page<PostRevisionResponse>)))]
+#[get("/v1/posts/{id}/revisions")]
+pub async fn list_post_revisions(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let id = id.into_inner();
+    let history = read(&db, move |c| posts::formal_history(c, principal.tenant_id, id)).await?;
+    let items: Vec<PostRevisionResponse> = history
+        .into_iter()
+        .map(|(revision, recorded_by)| PostRevisionResponse {
+            id: revision.id,
+            facets: revision.facets,
+            effective_at: revision.effective_at.and_utc(),
+            recorded_at: revision.recorded_at.and_utc(),
+            recorded_by,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }

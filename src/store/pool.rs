@@ -169,6 +169,17 @@ impl Db {
         Ok(())
     }
 
+    /// Reverts every migration of this backend (an operator's rollback; the test that every
+    /// `down.sql` undoes its `up.sql`).
+    pub fn revert_all_migrations(&self) -> Result<(), Error> {
+        let mut session = self.pool.get()?;
+        match &mut session.conn {
+            DbConn::Pg(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+            DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        }
+        .map_err(Error::Internal)
+    }
+
     /// Runs reads on the calling (blocking) thread. No explicit transaction: a read cannot
     /// leave anything half-done, and BEGIN/COMMIT would double the round trips of a small read.
     pub fn read<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {

@@ -147,6 +147,39 @@ pub fn formal_revisions(
     Ok(by_post)
 }
 
+/// A post's formal revisions in the order they were recorded, with who recorded each.
+pub fn formal_history(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    post: Uuid,
+) -> Result<Vec<(FormalRevision, Option<String>)>, Error> {
+    find(conn, tenant, post)?;
+    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime, Option<String>)> =
+        post_revisions::table
+            .filter(post_revisions::tenant_id.eq(tenant.to_string()))
+            .filter(post_revisions::post_id.eq(post.to_string()))
+            .select((
+                post_revisions::id,
+                post_revisions::facets,
+                post_revisions::effective_at,
+                post_revisions::recorded_at,
+                post_revisions::recorded_by,
+            ))
+            .order(post_revisions::recorded_at)
+            .load(conn)?;
+    rows.into_iter()
+        .map(|(id, facets, effective_at, recorded_at, by)| {
+            let revision = FormalRevision {
+                id: parse_id(&id)?,
+                facets: from_json(&facets)?,
+                effective_at,
+                recorded_at,
+            };
+            Ok((revision, by))
+        })
+        .collect()
+}
+
 fn record_formal_revision(
     conn: &mut DbConn,
     tenant: Uuid,

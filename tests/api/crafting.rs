@@ -406,6 +406,11 @@ async fn formal_facets_are_revisions_read_as_of_a_time(app: &TestApp) {
         keys(&app.get(&format!("/v1/posts/{post}?as_of=2026-05-01")).await.body),
         vec!["price", "supplier_audits"]
     );
+    let revisions = app.get(&format!("/v1/posts/{post}/revisions")).await;
+    let revisions = revisions.body["items"].as_array().unwrap().clone();
+    assert_eq!(revisions.len(), 2);
+    assert_eq!(revisions[1]["effective_at"], "2026-06-01T00:00:00Z");
+    assert_eq!(revisions[1]["recorded_by"], "admin");
     let job_then = app.get(&format!("/v1/tenures/{tenure}/crafting?as_of=2026-05-01")).await;
     assert_eq!(facet(&job_then.body, "price")["origin"], "formal");
     app.patch(

@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use awc::http::{header, Method, StatusCode};
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use jobcraft::domain::api_key::Scope;
 use jobcraft::startup::{Application, ServerSettings};
 use jobcraft::store::api_keys;
@@ -44,7 +44,7 @@ macro_rules! on_both_backends {
 pub(crate) use on_both_backends;
 
 enum Store {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Sqlite(tempfile::TempDir),
     Postgres { admin_url: String, schema: String },
 }
 
@@ -150,6 +150,40 @@ impl TestApp {
             let mut admin = PgConnection::establish(admin_url).expect("reconnect");
             admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).expect("drop schema");
         }
+    }
+
+    /// The tables in the test's database, diesel's own bookkeeping left out.
+    pub fn table_names(&self) -> Vec<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let names: Vec<Name> = match &self.store {
+            Store::Sqlite(dir) => {
+                let path = dir.path().join("jobcraft.db");
+                let mut conn =
+                    diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+                diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    .load(&mut conn)
+                    .unwrap()
+            }
+            Store::Postgres { admin_url, schema } => {
+                let mut conn = PgConnection::establish(admin_url).unwrap();
+                diesel::sql_query(format!(
+                    "SELECT tablename AS name FROM pg_tables WHERE schemaname = '{schema}'"
+                ))
+                .load(&mut conn)
+                .unwrap()
+            }
+        };
+        let mut names: Vec<String> = names
+            .into_iter()
+            .map(|n| n.name)
+            .filter(|n| !n.starts_with("__diesel") && !n.starts_with("sqlite_"))
+            .collect();
+        names.sort();
+        names
     }
 
     /// Another tenant with its own admin key.

@@ -12,6 +12,7 @@ mod bulk;
 mod crafting;
 
 mod isolation;
+mod migrations;
 mod openapi;
 mod organizations;
 mod pagination;
