@@ -156,6 +156,33 @@ pub enum Scope {
     Person(Uuid),
 }
 
+type Condition = Box<
+    dyn BoxableExpression<
+        tenures::table,
+        <DbConn as diesel::Connection>::Backend,
+        SqlType = diesel::sql_types::Bool,
+    >,
+>;
+
+/// The tenures a scope covers, within the tenant.
+fn in_scope(tenant: Uuid, scope: &Scope) -> Condition {
+    let of_tenant = tenures::tenant_id.eq(tenant.to_string());
+    match scope {
+        Scope::Tenant => Box::new(of_tenant),
+        Scope::Person(person) => Box::new(of_tenant.and(tenures::person_id.eq(person.to_string()))),
+        Scope::Organizations(orgs) => Box::new(
+            of_tenant.and(
+                tenures::post_id.eq_any(
+                    posts::table
+                        .filter(posts::tenant_id.eq(tenant.to_string()))
+                        .filter(posts::organization_id.eq_any(orgs.clone()))
+                        .select(posts::id),
+                ),
+            ),
+        ),
+    }
+}
+
 /// Tenures in scope in id order, from `from` on (inclusive), at most `limit`.
 pub fn page_in_scope(
     conn: &mut DbConn,
@@ -164,25 +191,12 @@ pub fn page_in_scope(
     from: Option<Uuid>,
     limit: usize,
 ) -> Result<Vec<Tenure>, Error> {
-    let t = tenant.to_string();
     let mut query = tenures::table
-        .filter(tenures::tenant_id.eq(t.clone()))
+        .filter(in_scope(tenant, scope))
         .select(Row::as_select())
         .order(tenures::id)
         .limit(limit as i64)
         .into_boxed();
-    query = match scope {
-        Scope::Tenant => query,
-        Scope::Person(person) => query.filter(tenures::person_id.eq(person.to_string())),
-        Scope::Organizations(orgs) => query.filter(
-            tenures::post_id.eq_any(
-                posts::table
-                    .filter(posts::tenant_id.eq(t))
-                    .filter(posts::organization_id.eq_any(orgs.clone()))
-                    .select(posts::id),
-            ),
-        ),
-    };
     if let Some(from) = from {
         query = query.filter(tenures::id.ge(from.to_string()));
     }
@@ -220,26 +234,13 @@ pub fn posts_in_scope(
     from: Option<Uuid>,
     limit: usize,
 ) -> Result<Vec<Uuid>, Error> {
-    let t = tenant.to_string();
     let mut query = tenures::table
-        .filter(tenures::tenant_id.eq(t.clone()))
+        .filter(in_scope(tenant, scope))
         .select(tenures::post_id)
         .distinct()
         .order(tenures::post_id)
         .limit(limit as i64)
         .into_boxed();
-    query = match scope {
-        Scope::Tenant => query,
-        Scope::Person(person) => query.filter(tenures::person_id.eq(person.to_string())),
-        Scope::Organizations(orgs) => query.filter(
-            tenures::post_id.eq_any(
-                posts::table
-                    .filter(posts::tenant_id.eq(t))
-                    .filter(posts::organization_id.eq_any(orgs.clone()))
-                    .select(posts::id),
-            ),
-        ),
-    };
     if let Some(from) = from {
         query = query.filter(tenures::post_id.ge(from.to_string()));
     }
