@@ -1,6 +1,7 @@
 //! Pure domain logic: no I/O, no diesel, no actix.
 
 pub mod api_key;
+pub mod assignment;
 pub mod crafting;
 pub mod diff;
 pub mod facet;
