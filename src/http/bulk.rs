@@ -65,7 +65,7 @@ pub struct BulkDiffParams {
     pub dimension: Option<Dimension>,
     /// Resume after the row with this `cursor`.
     pub cursor: Option<String>,
-    /// Rows at most: default 500 (max 500) for JSON; unlimited when streaming.
+    /// Rows at most: for JSON pages 1 to 500 (default 50); unlimited when streaming by default.
     pub limit: Option<u32>,
 }
 
@@ -432,7 +432,7 @@ fn encode(format: Format, rows: &[DiffRow]) -> Result<Bytes, Error> {
 
 /// Crafted-job diffs in bulk, one change per row with its context. `Accept:
 /// application/x-ndjson` or `text/csv` streams every row in constant memory; JSON (the
-/// default) answers one page. Each row carries the `cursor` that resumes after it.
+/// default) answers pages of up to `limit` rows. Each row carries the `cursor` that resumes after it.
 #[utoipa::path(
     tag = "crafted jobs",
     params(BulkDiffParams),
@@ -460,11 +460,11 @@ pub async fn export_diffs(
         })?),
     };
     let limit = match (format, params.limit) {
-        (Format::Json, limit) => Some(limit.unwrap_or(500)),
+        (Format::Json, limit) => Some(limit.unwrap_or(crate::http::pagination::DEFAULT_LIMIT)),
         (_, limit) => limit,
     };
-    if limit.is_some_and(|l| !(1..=500).contains(&l) && format == Format::Json) {
-        return Err(Error::invalid("limit", "must be between 1 and 500"));
+    if limit.is_some_and(|l| l == 0 || (format == Format::Json && l > 500)) {
+        return Err(Error::invalid("limit", "must be at least 1 (and at most 500 for JSON pages)"));
     }
     let until = params.until.map_or_else(now, |m| m.0);
     if params.since.is_some_and(|s| s.0 > until) {
@@ -495,7 +495,7 @@ pub async fn export_diffs(
     let mut export = Export { tenant, params, scope, until, labels, after, done: false };
 
     if format == Format::Json {
-        let limit = limit.unwrap_or(500) as usize;
+        let limit = limit.unwrap_or(crate::http::pagination::DEFAULT_LIMIT) as usize;
         let db = db.get_ref().clone();
         let (rows, more) = web::block(move || -> Result<_, Error> {
             let mut rows = Vec::new();
