@@ -185,7 +185,8 @@ pub async fn update_person(
     Ok(ok(person.version, PersonResponse::from(person)))
 }
 
-/// Delete a person; with `cascade=true` also their tenures.
+/// Delete a person; with `cascade=true` also their tenures and crafting history: the erasure
+/// of a person's data.
 #[utoipa::path(tag = "persons", params(("id" = Uuid, Path), DeleteParams), responses((status = 204, description = "deleted")))]
 #[delete("/v1/persons/{id}")]
 pub async fn delete_person(

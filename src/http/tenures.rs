@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, ListParams, Page};
-use crate::http::respond::{created, deleted, merge_into, ok, DeleteParams};
+use crate::http::respond::{created, deleted, merge_into, ok};
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::tenures::{self, AsOf, Holding, NewTenure, Tenure, TenureView};
@@ -274,18 +274,18 @@ pub async fn update_tenure(
     Ok(ok(tenure.version, TenureResponse::from(tenure)))
 }
 
-/// Delete a tenure; with crafting revisions, only with `cascade=true` (they go too).
-#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path), DeleteParams), responses((status = 204, description = "deleted")))]
+/// Delete a tenure recorded by mistake. A tenure with crafting revisions keeps its history
+/// (409): only erasing the person removes it.
+#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path)), responses((status = 204, description = "deleted")))]
 #[delete("/v1/tenures/{id}")]
 pub async fn delete_tenure(
     db: web::Data<Db>,
     principal: Principal,
     id: web::Path<Uuid>,
     IfMatch(expected): IfMatch,
-    Query(params): Query<DeleteParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
-    write(&db, move |c| tenures::delete(c, principal.tenant_id, id, &expected, cascade)).await?;
+    let id = id.into_inner();
+    write(&db, move |c| tenures::delete(c, principal.tenant_id, id, &expected)).await?;
     Ok(deleted())
 }

@@ -274,7 +274,7 @@ pub fn delete(
         .filter(tenures::post_id.eq_any(&post_ids))
         .select(tenures::id)
         .load(conn)?;
-    tenure_store::delete_with_history(conn, tenant, tenure_ids)?;
+    tenure_store::delete_without_history(conn, tenant, tenure_ids)?;
     diesel::delete(
         post_revisions::table
             .filter(post_revisions::tenant_id.eq(&t))

@@ -431,7 +431,7 @@ pub fn delete(
         )));
     }
     let tenure_ids = succession.select(tenures::id).load(conn)?;
-    tenure_store::delete_with_history(conn, tenant, tenure_ids)?;
+    tenure_store::delete_without_history(conn, tenant, tenure_ids)?;
     diesel::delete(
         post_revisions::table
             .filter(post_revisions::tenant_id.eq(&t))

@@ -404,31 +404,40 @@ fn check_holding(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &NewTenure) -> 
     })
 }
 
-/// Deletes a tenure. Its crafting history is never deleted by accident: with revisions, the
-/// delete needs `cascade`.
-pub fn delete(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-    cascade: bool,
-) -> Result<(), Error> {
+/// Deletes a tenure recorded by mistake. A tenure with crafting revisions stays: its
+/// history is only ever removed by erasing the person.
+pub fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, expected: &Expected) -> Result<(), Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
-    let revisions: i64 = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
-        .filter(crafting_revisions::tenure_id.eq(id.to_string()))
-        .count()
-        .get_result(conn)?;
-    if revisions > 0 && !cascade {
-        return Err(Error::conflict(format!(
-            "the tenure has {revisions} crafting revision(s); pass cascade=true to delete them too"
-        )));
-    }
-    delete_with_history(conn, tenant, vec![id.to_string()])
+    delete_without_history(conn, tenant, vec![id.to_string()])
 }
 
-/// Deletes tenures together with their crafting revisions.
+/// Deletes tenures that have no crafting revisions; refuses (409) if any has some.
+pub fn delete_without_history(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    ids: Vec<String>,
+) -> Result<(), Error> {
+    let t = tenant.to_string();
+    let revisions: i64 = crafting_revisions::table
+        .filter(crafting_revisions::tenant_id.eq(&t))
+        .filter(crafting_revisions::tenure_id.eq_any(&ids))
+        .count()
+        .get_result(conn)?;
+    if revisions > 0 {
+        return Err(Error::conflict(format!(
+            "{revisions} crafting revision(s) record how the tenure(s) were held; that history \
+             is kept, and only erasing the person (DELETE /v1/persons/{{id}}?cascade=true) removes it"
+        )));
+    }
+    diesel::delete(
+        tenures::table.filter(tenures::tenant_id.eq(&t)).filter(tenures::id.eq_any(&ids)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes tenures together with their crafting revisions: the erasure of a person.
 pub fn delete_with_history(conn: &mut DbConn, tenant: Uuid, ids: Vec<String>) -> Result<(), Error> {
     let t = tenant.to_string();
     diesel::delete(

@@ -370,7 +370,8 @@ async fn bad_crafting_input_is_named_and_records_nothing(app: &TestApp) {
     assert_eq!(late.pointers(), vec!["/effective_at"]);
     assert!(app.all(&format!("{path}/revisions")).await.is_empty());
     assert!(app.all(&format!("/v1/tenures/{ended}/crafting/revisions")).await.is_empty());
-    // The history is kept: deleting the tenure needs cascade once it has revisions.
+    // The history is kept: a tenure with revisions cannot be deleted, nor its post with it;
+    // erasing the person removes it.
     craft(
         app,
         &tenure,
@@ -378,6 +379,14 @@ async fn bad_crafting_input_is_named_and_records_nothing(app: &TestApp) {
     )
     .await;
     app.delete(&format!("/v1/tenures/{tenure}")).await.assert_problem(409);
+    app.delete(&format!("/v1/posts/{post}?cascade=true")).await.assert_problem(409);
+    assert_eq!(app.all(&format!("/v1/tenures/{tenure}/crafting/revisions")).await.len(), 1);
+    let holder = app.get(&format!("/v1/tenures/{tenure}")).await.body["person_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.delete(&format!("/v1/persons/{holder}?cascade=true")).await.status, 204);
+    app.get(&format!("/v1/tenures/{tenure}/crafting/revisions")).await.assert_problem(404);
 }
 
 async fn formal_facets_are_revisions_read_as_of_a_time(app: &TestApp) {
