@@ -1,0 +1,77 @@
+//! Bulk diff rows as CSV (RFC 4180): a header row, CRLF line ends, quoting where needed.
+
+use uuid::Uuid;
+
+use super::{DiffKind, DiffRow};
+use crate::domain::diff::Op;
+use crate::domain::facet::dimension_name;
+
+pub const HEADER: &str = "kind,organization_id,post_id,tenure_id,person_id,from_tenure_id,from_person_id,revision_id,from_time,to_time,dimension,key,label,op,before,after,guardrail,cursor\r\n";
+
+/// RFC 4180: quote a field that holds a comma, a quote or a line break; double its quotes.
+fn field(out: &mut String, value: &str) {
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+pub fn write_row(out: &mut String, row: &DiffRow) {
+    let opt = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+    let num = |w: Option<f64>| w.map(|w| w.to_string()).unwrap_or_default();
+    let op = match row.op {
+        Op::Added => "added",
+        Op::Removed => "removed",
+        Op::Changed => "changed",
+    };
+    let kind = match row.kind {
+        DiffKind::Formal => "formal",
+        DiffKind::Revision => "revision",
+        DiffKind::Succession => "succession",
+    };
+    let fields = [
+        kind.to_owned(),
+        row.organization_id.to_string(),
+        row.post_id.to_string(),
+        row.tenure_id.to_string(),
+        row.person_id.to_string(),
+        opt(row.from_tenure_id),
+        opt(row.from_person_id),
+        opt(row.revision_id),
+        row.from_time.to_rfc3339(),
+        row.to_time.to_rfc3339(),
+        dimension_name(row.dimension).to_owned(),
+        row.key.clone(),
+        row.label.clone().unwrap_or_default(),
+        op.to_owned(),
+        num(row.before),
+        num(row.after),
+        row.guardrail.clone().unwrap_or_default(),
+        row.cursor.clone(),
+    ];
+    for (i, value) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        field(out, value);
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_with_commas_quotes_or_breaks_are_quoted() {
+        let mut out = String::new();
+        field(&mut out, "Sub, \"Claims\"");
+        assert_eq!(out, "\"Sub, \"\"Claims\"\"\"");
+        let mut plain = String::new();
+        field(&mut plain, "price");
+        assert_eq!(plain, "price");
+    }
+}

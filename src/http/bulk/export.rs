@@ -1,0 +1,265 @@
+//! Walking the scope a page of groups at a time and turning each group's diffs into rows.
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{NaiveDateTime, NaiveTime};
+use uuid::Uuid;
+
+use super::{BulkDiffParams, DiffKind, DiffRow};
+use crate::domain::crafting::TimePoint;
+use crate::domain::diff::{diff, Change};
+use crate::domain::facet::Dimension;
+use crate::error::Error;
+use crate::store::crafting::{self, TenureHistory};
+use crate::store::tenures::{self, Scope};
+use crate::store::{now, posts, Db};
+
+/// Groups (tenures, or posts for successions) read per database round trip.
+const GROUPS_PER_PAGE: usize = 500;
+
+/// Position of a row: its group (tenure or post) and its index within the group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Position {
+    pub(super) group: Uuid,
+    pub(super) index: usize,
+}
+
+impl Position {
+    pub(super) fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.group, self.index))
+    }
+
+    pub(super) fn decode(text: &str) -> Option<Position> {
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
+        let (group, index) = raw.split_once('|')?;
+        Some(Position { group: Uuid::parse_str(group).ok()?, index: index.parse().ok()? })
+    }
+}
+
+/// The export's state between pages: only the position, so memory stays flat.
+pub(super) struct Export {
+    pub(super) tenant: Uuid,
+    pub(super) params: BulkDiffParams,
+    pub(super) scope: Scope,
+    pub(super) until: NaiveDateTime,
+    pub(super) labels: HashMap<(Dimension, String), String>,
+    pub(super) after: Option<Position>,
+    pub(super) done: bool,
+}
+
+impl Export {
+    /// The next page of rows; empty when the export is complete.
+    pub(super) fn next_page(&mut self, db: &Db) -> Result<Vec<DiffRow>, Error> {
+        while !self.done {
+            let rows = db.read(|c| self.read_page(c))?;
+            if !rows.is_empty() {
+                return Ok(rows);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    fn read_page(&mut self, c: &mut crate::store::DbConn) -> Result<Vec<DiffRow>, Error> {
+        let from = self.after.map(|p| p.group);
+        let mut rows = Vec::new();
+        let last_group = match self.params.kind {
+            DiffKind::Formal | DiffKind::Revision => {
+                let page =
+                    tenures::page_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
+                let last = page.last().map(|t| t.id);
+                let post_ids: Vec<Uuid> = page.iter().map(|t| t.post_id).collect();
+                let orgs = posts::organizations_of(c, self.tenant, &post_ids)?;
+                for history in crafting::histories(c, self.tenant, page)? {
+                    let org = orgs.get(&history.tenure.post_id).copied().unwrap_or_default();
+                    self.tenure_rows(&history, org, &mut rows);
+                }
+                last
+            }
+            DiffKind::Succession => {
+                let post_ids =
+                    tenures::posts_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
+                let last = post_ids.last().copied();
+                let orgs = posts::organizations_of(c, self.tenant, &post_ids)?;
+                let holders = tenures::of_posts(c, self.tenant, &post_ids)?;
+                let histories = crafting::histories(c, self.tenant, holders)?;
+                for post in &post_ids {
+                    let succession: Vec<&TenureHistory> =
+                        histories.iter().filter(|h| h.tenure.post_id == *post).collect();
+                    let org = orgs.get(post).copied().unwrap_or_default();
+                    self.succession_rows(*post, &succession, org, &mut rows);
+                }
+                last
+            }
+        };
+        // The group at the cursor was read again: skip what was already sent.
+        if let Some(after) = self.after {
+            rows.retain(|(position, _)| {
+                position.group != after.group || position.index > after.index
+            });
+        }
+        match last_group {
+            Some(group) if last_group != from => {
+                // A page holds whole groups: the next one starts after the last.
+                self.after = Some(Position { group, index: usize::MAX });
+            }
+            _ => self.done = true,
+        }
+        Ok(rows.into_iter().map(|(_, row)| row).collect())
+    }
+
+    fn wanted(&self, change: &Change) -> bool {
+        self.params.dimension.is_none_or(|d| d == change.dimension)
+    }
+
+    fn tenure_rows(&self, history: &TenureHistory, org: Uuid, rows: &mut Vec<(Position, DiffRow)>) {
+        let tenure = &history.tenure;
+        let since = self.params.since.map(|m| m.0);
+        let end = tenure
+            .period
+            .ended_on
+            .map(|d| d.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1));
+        let mut sides: Vec<Side> = Vec::new();
+        match self.params.kind {
+            DiffKind::Formal => {
+                let as_of = end.map_or(self.until, |e| e.min(self.until));
+                let running = tenure.period.started_on.and_time(NaiveTime::MIN) <= self.until
+                    && since.is_none_or(|s| end.is_none_or(|e| e >= s));
+                if running {
+                    let at = TimePoint { as_of, known_at: self.until.max(now()) };
+                    let (_, changes) = history.formal_diff_at(at);
+                    sides.push(Side { from_at: at, to_at: at, revision_id: None, changes });
+                }
+            }
+            DiffKind::Revision => {
+                for revision in &history.crafting {
+                    let effective = revision.effective_at;
+                    if since.is_some_and(|s| effective < s) || effective > self.until {
+                        continue;
+                    }
+                    let known_at = now();
+                    let after_at = TimePoint { as_of: effective, known_at };
+                    let before_at = TimePoint {
+                        as_of: effective - chrono::Duration::microseconds(1),
+                        known_at,
+                    };
+                    let job_before = history.job_at(before_at);
+                    let job = history.job_at(after_at);
+                    let changes = diff(&job_before.weights(), &job.weights(), &job.floors());
+                    sides.push(Side {
+                        from_at: before_at,
+                        to_at: after_at,
+                        revision_id: Some(revision.id),
+                        changes,
+                    });
+                }
+            }
+            DiffKind::Succession => {}
+        }
+        let mut index = 0;
+        for Side { from_at, to_at, revision_id, changes } in sides {
+            for change in changes.iter().filter(|c| self.wanted(c)) {
+                let position = Position { group: tenure.id, index };
+                index += 1;
+                rows.push((
+                    position,
+                    self.row(position, org, tenure, None, revision_id, from_at, to_at, change),
+                ));
+            }
+        }
+    }
+
+    fn succession_rows(
+        &self,
+        post: Uuid,
+        succession: &[&TenureHistory],
+        org: Uuid,
+        rows: &mut Vec<(Position, DiffRow)>,
+    ) {
+        let since = self.params.since.map(|m| m.0);
+        let known_at = now();
+        let mut index = 0;
+        for pair in succession.windows(2) {
+            let (before, after) = (pair[0], pair[1]);
+            let handover_day =
+                before.tenure.period.ended_on.map_or(after.tenure.period.started_on, |e| {
+                    e.min(after.tenure.period.started_on)
+                });
+            let handover = handover_day.and_time(NaiveTime::MIN);
+            if since.is_some_and(|s| handover < s) || handover > self.until {
+                continue;
+            }
+            let from_at =
+                TimePoint { as_of: handover - chrono::Duration::microseconds(1), known_at };
+            let to_end = after
+                .tenure
+                .period
+                .ended_on
+                .map(|d| d.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1));
+            let to_at =
+                TimePoint { as_of: to_end.map_or(self.until, |e| e.min(self.until)), known_at };
+            let job = after.job_at(to_at);
+            let changes = diff(&before.job_at(from_at).weights(), &job.weights(), &job.floors());
+            for change in changes.iter().filter(|c| self.wanted(c)) {
+                let position = Position { group: post, index };
+                index += 1;
+                rows.push((
+                    position,
+                    self.row(
+                        position,
+                        org,
+                        &after.tenure,
+                        Some(&before.tenure),
+                        None,
+                        from_at,
+                        to_at,
+                        change,
+                    ),
+                ));
+            }
+        }
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one argument per column group of the row")]
+    fn row(
+        &self,
+        position: Position,
+        organization_id: Uuid,
+        tenure: &tenures::Tenure,
+        predecessor: Option<&tenures::Tenure>,
+        revision_id: Option<Uuid>,
+        from_at: TimePoint,
+        to_at: TimePoint,
+        change: &Change,
+    ) -> DiffRow {
+        DiffRow {
+            kind: self.params.kind,
+            organization_id,
+            post_id: tenure.post_id,
+            tenure_id: tenure.id,
+            person_id: tenure.person_id,
+            from_tenure_id: predecessor.map(|t| t.id),
+            from_person_id: predecessor.map(|t| t.person_id),
+            revision_id,
+            from_time: from_at.as_of.and_utc(),
+            to_time: to_at.as_of.and_utc(),
+            dimension: change.dimension,
+            key: change.key.clone(),
+            label: self.labels.get(&(change.dimension, change.key.clone())).cloned(),
+            op: change.op,
+            before: change.before,
+            after: change.after,
+            guardrail: change.breached.then(|| "breached".to_owned()),
+            cursor: position.encode(),
+        }
+    }
+}
+
+/// The two sides of one diff of a tenure, and what changed between them.
+struct Side {
+    from_at: TimePoint,
+    to_at: TimePoint,
+    revision_id: Option<Uuid>,
+    changes: Vec<Change>,
+}

@@ -1,0 +1,251 @@
+//! `GET /v1/diffs`: crafted-job diffs in bulk, one change per row, for analysts. Streams
+//! NDJSON or CSV in constant memory (a page of tenures at a time), resumable by cursor.
+
+mod csv;
+mod export;
+
+use export::{Export, Position};
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope as KeyScope;
+use crate::domain::diff::Op;
+use crate::domain::facet::Dimension;
+use crate::error::{Error, FieldError};
+use crate::http::extract::Query;
+use crate::http::moment::Moment;
+use crate::http::pagination::Page;
+use crate::http::read;
+use crate::store::api_keys::Principal;
+use crate::store::tenures::Scope;
+use crate::store::{now, organizations, persons, vocabulary, Db};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(export_diffs);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DiffKind {
+    /// Each tenure's formal post against its effective crafted job (at `until`, or its end).
+    Formal,
+    /// Each crafting revision against the crafted job just before it.
+    Revision,
+    /// Each handover of a post: predecessor's crafted job at the end against the successor's.
+    Succession,
+}
+
+/// What to export.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BulkDiffParams {
+    /// `formal`, `revision` or `succession`.
+    pub kind: DiffKind,
+    /// Only this organization and its sub-organizations.
+    pub organization_id: Option<Uuid>,
+    /// Only this person's career.
+    pub person_id: Option<Uuid>,
+    /// From this time (RFC 3339 or a date): revisions effective, handovers, tenures running.
+    #[param(value_type = Option<String>)]
+    pub since: Option<Moment>,
+    /// Up to this time (default now).
+    #[param(value_type = Option<String>)]
+    pub until: Option<Moment>,
+    /// Only changes of this dimension.
+    pub dimension: Option<Dimension>,
+    /// Resume after the row with this `cursor`.
+    pub cursor: Option<String>,
+    /// Rows at most: for JSON pages 1 to 500 (default 50); unlimited when streaming by default.
+    pub limit: Option<u32>,
+}
+
+/// One change with its context.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DiffRow {
+    pub kind: DiffKind,
+    pub organization_id: Uuid,
+    pub post_id: Uuid,
+    /// The tenure whose crafted job is the `to` side.
+    pub tenure_id: Uuid,
+    pub person_id: Uuid,
+    /// In successions: the predecessor's tenure and person.
+    pub from_tenure_id: Option<Uuid>,
+    pub from_person_id: Option<Uuid>,
+    /// In revision diffs: the revision.
+    pub revision_id: Option<Uuid>,
+    /// The `as_of` times of both sides.
+    pub from_time: DateTime<Utc>,
+    pub to_time: DateTime<Utc>,
+    pub dimension: Dimension,
+    pub key: String,
+    pub label: Option<String>,
+    pub op: Op,
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+    /// `breached` when `after` takes a core facet below its floor.
+    pub guardrail: Option<String>,
+    /// Pass as `cursor` to resume after this row.
+    pub cursor: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Format {
+    Json,
+    Ndjson,
+    Csv,
+}
+
+fn format_of(req: &HttpRequest) -> Format {
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.contains("application/x-ndjson") {
+        Format::Ndjson
+    } else if accept.contains("text/csv") {
+        Format::Csv
+    } else {
+        Format::Json
+    }
+}
+
+fn encode(format: Format, rows: &[DiffRow]) -> Result<Bytes, Error> {
+    let mut out = String::with_capacity(rows.len() * 300);
+    for row in rows {
+        match format {
+            Format::Csv => csv::write_row(&mut out, row),
+            _ => {
+                out.push_str(&serde_json::to_string(row).map_err(Error::internal)?);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(Bytes::from(out))
+}
+
+/// Crafted-job diffs in bulk, one change per row with its context. `Accept:
+/// application/x-ndjson` or `text/csv` streams every row in constant memory; JSON (the
+/// default) answers pages of up to `limit` rows. Each row carries the `cursor` that resumes after it.
+#[utoipa::path(
+    tag = "crafted jobs",
+    params(BulkDiffParams),
+    responses(
+        (status = 200, body = Page<DiffRow>, content_type = "application/json"),
+        (status = 200, body = String, content_type = "application/x-ndjson", description = "one DiffRow per line"),
+        (status = 200, body = String, content_type = "text/csv", description = "a header row, then one DiffRow per line"),
+    )
+)]
+#[get("/v1/diffs")]
+pub async fn export_diffs(
+    db: web::Data<Db>,
+    principal: Principal,
+    req: HttpRequest,
+    Query(params): Query<BulkDiffParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(KeyScope::Read)?;
+    let format = format_of(&req);
+    let tenant = principal.tenant_id;
+    let after = match params.cursor.as_deref() {
+        None => None,
+        Some(text) => Some(Position::decode(text).ok_or_else(|| Error::Malformed {
+            detail: "the cursor is not one this service issued".into(),
+            errors: vec![FieldError::new("cursor", "not a cursor of this export")],
+        })?),
+    };
+    let limit = match (format, params.limit) {
+        (Format::Json, limit) => Some(limit.unwrap_or(crate::http::pagination::DEFAULT_LIMIT)),
+        (_, limit) => limit,
+    };
+    if limit.is_some_and(|l| l == 0 || (format == Format::Json && l > 500)) {
+        return Err(Error::invalid("limit", "must be at least 1 (and at most 500 for JSON pages)"));
+    }
+    let until = params.until.map_or_else(now, |m| m.0);
+    if params.since.is_some_and(|s| s.0 > until) {
+        return Err(Error::invalid("since", "is later than `until`"));
+    }
+    let (organization_id, person_id) = (params.organization_id, params.person_id);
+    let (scope, labels) = read(&db, move |c| {
+        let scope = match (organization_id, person_id) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "person_id",
+                    "give organization_id or person_id, not both",
+                ))
+            }
+            (Some(org), None) => {
+                organizations::find(c, tenant, org)?;
+                Scope::Organizations(organizations::subtree(c, tenant, org)?)
+            }
+            (None, Some(person)) => {
+                persons::find(c, tenant, person)?;
+                Scope::Person(person)
+            }
+            (None, None) => Scope::Tenant,
+        };
+        Ok((scope, vocabulary::labels(c, tenant)?))
+    })
+    .await?;
+    let mut export = Export { tenant, params, scope, until, labels, after, done: false };
+
+    if format == Format::Json {
+        let limit = limit.unwrap_or(crate::http::pagination::DEFAULT_LIMIT) as usize;
+        let db = db.get_ref().clone();
+        let (rows, more) = web::block(move || -> Result<_, Error> {
+            let mut rows = Vec::new();
+            while rows.len() <= limit {
+                let page = export.next_page(&db)?;
+                if page.is_empty() {
+                    break;
+                }
+                rows.extend(page);
+            }
+            let more = rows.len() > limit;
+            rows.truncate(limit);
+            Ok((rows, more))
+        })
+        .await
+        .map_err(Error::internal)??;
+        let next_cursor = if more { rows.last().map(|r| r.cursor.clone()) } else { None };
+        return Ok(HttpResponse::Ok().json(Page { items: rows, next_cursor }));
+    }
+
+    // A bounded channel between the reading thread and the response: the reader waits while
+    // the client is slow, so memory stays at a few pages whatever the export's size.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, Error>>(4);
+    let db = db.get_ref().clone();
+    let mut remaining = limit.map(|l| l as usize);
+    actix_web::rt::task::spawn_blocking(move || {
+        if format == Format::Csv
+            && sender.blocking_send(Ok(Bytes::from_static(csv::HEADER.as_bytes()))).is_err()
+        {
+            return;
+        }
+        loop {
+            let mut page = match export.next_page(&db) {
+                Ok(page) if page.is_empty() => return,
+                Ok(page) => page,
+                Err(error) => {
+                    tracing::error!(%error, "bulk diff export stopped");
+                    let _ = sender.blocking_send(Err(error));
+                    return;
+                }
+            };
+            if let Some(left) = remaining.as_mut() {
+                page.truncate(*left);
+                *left -= page.len();
+            }
+            if sender.blocking_send(encode(format, &page)).is_err() || remaining == Some(0) {
+                return;
+            }
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    let content_type =
+        if format == Format::Csv { "text/csv; charset=utf-8" } else { "application/x-ndjson" };
+    Ok(HttpResponse::Ok().content_type(content_type).streaming(body))
+}
