@@ -17,8 +17,8 @@ use crate::http::moment::{time_point, utc, Moment};
 use crate::http::{read, tenures::TenureViewResponse};
 use crate::store::api_keys::Principal;
 use crate::store::crafting::{self, TenureHistory};
-use crate::store::tenures::{self, AsOf, Holding};
-use crate::store::{now, organizations, posts, vocabulary, Db, PageRequest};
+use crate::store::tenures;
+use crate::store::{now, organizations, persons, posts, vocabulary, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(diff_tenure).service(list_post_succession).service(list_organization_guardrails);
@@ -283,14 +283,10 @@ pub async fn list_post_succession(
     let pairs = read(&db, move |c| {
         posts::find(c, tenant, id)?;
         let labels = vocabulary::labels(c, tenant)?;
-        let everyone = AsOf { date: known_at.date(), current_only: false };
-        let all = PageRequest { limit: 10_000, after: None };
-        let (holders, _) =
-            tenures::list_holding(c, tenant, Holding::Succession(id), everyone, all)?;
-        let names: HashMap<Uuid, String> =
-            holders.iter().map(|h| (h.tenure.id, h.person_display_name.clone())).collect();
-        let histories =
-            crafting::histories(c, tenant, holders.into_iter().map(|h| h.tenure).collect())?;
+        let holders = tenures::of_posts(c, tenant, &[id])?;
+        let person_ids: Vec<Uuid> = holders.iter().map(|t| t.person_id).collect();
+        let names = persons::display_names(c, tenant, &person_ids)?;
+        let histories = crafting::histories(c, tenant, holders)?;
         let mut pairs = Vec::new();
         for pair in histories.windows(2) {
             let (before, after) = (&pair[0], &pair[1]);
@@ -304,9 +300,9 @@ pub async fn list_post_succession(
                 known_at,
             };
             let mut from = crafted_side(before, before_at, None);
-            from.person_display_name = names.get(&before.tenure.id).cloned();
+            from.person_display_name = names.get(&before.tenure.person_id).cloned();
             let mut to = crafted_side(after, after_at, None);
-            to.person_display_name = names.get(&after.tenure.id).cloned();
+            to.person_display_name = names.get(&after.tenure.person_id).cloned();
             pairs.push(diff_response(
                 from,
                 to,
