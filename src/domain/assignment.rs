@@ -75,127 +75,243 @@ pub fn solve(problem: &Problem) -> Result<Assignment, AssignmentError> {
     Ok(Assignment { pairs, objective })
 }
 
-#[derive(Debug, Clone)]
-struct Edge {
-    to: usize,
-    capacity: i64,
-    cost: f64,
-}
-
-/// Node layout: 0 source, 1 sink, then salespeople, then stakeholders.
+/// Max-weight b-matching as min-cost flow, solved stakeholder slot by slot (the Hungarian
+/// method generalised to capacities): each slot takes the shortest augmenting path in the
+/// residual graph to a salesperson with spare capacity, or to "nobody" (cost 0), which keeps
+/// every partial solution optimal for the slots placed so far. Costs are negated weights;
+/// Johnson potentials keep reduced costs non-negative so each search is a Dijkstra that stops
+/// at the first free salesperson, which keeps searches short when capacity is ample.
 fn max_weight_flow(
     capacities: &[u32],
     demands: &[u32],
     pairs: &[(usize, usize, f64)],
 ) -> Vec<(usize, usize)> {
-    let salesperson = |s: usize| 2 + s;
-    let stakeholder = |t: usize| 2 + capacities.len() + t;
-    let nodes = 2 + capacities.len() + demands.len();
-    let mut edges: Vec<Edge> = Vec::new();
-    let mut out: Vec<Vec<usize>> = vec![Vec::new(); nodes];
-    let mut add = |from: usize, to: usize, capacity: i64, cost: f64| {
-        out[from].push(edges.len());
-        edges.push(Edge { to, capacity, cost });
-        out[to].push(edges.len());
-        edges.push(Edge { to: from, capacity: 0, cost: -cost });
-    };
-    for (s, capacity) in capacities.iter().enumerate() {
-        add(0, salesperson(s), i64::from(*capacity), 0.0);
+    let salespeople = capacities.len();
+    let nobody = salespeople;
+    // Allowed pairs by stakeholder: (salesperson, weight).
+    let mut options: Vec<Vec<(usize, f64)>> = vec![Vec::new(); demands.len()];
+    for (s, t, w) in pairs {
+        options[*t].push((*s, *w));
     }
-    // Each edge comes with its reverse: the pair edges start after the salespeople's.
-    let first_pair_edge = 2 * capacities.len();
-    for (s, t, weight) in pairs {
-        add(salesperson(*s), stakeholder(*t), 1, -weight);
+    // Who each salesperson covers now, with the pair's weight.
+    let mut covering: Vec<Vec<(usize, f64)>> = vec![Vec::new(); salespeople];
+    // Potentials: stakeholders start at 0, salespeople at their best (lowest) edge cost.
+    let mut stakeholder_potential = vec![0.0f64; demands.len()];
+    let mut salesperson_potential = vec![0.0f64; salespeople + 1];
+    for (s, _, w) in pairs {
+        salesperson_potential[*s] = salesperson_potential[*s].min(-w);
     }
+    // The sink (where free capacity ends a path) starts below every salesperson.
+    let mut sink_potential = salesperson_potential.iter().copied().fold(0.0, f64::min);
+    let mut search = Search::new(demands.len(), salespeople + 1);
     for (t, demand) in demands.iter().enumerate() {
-        add(stakeholder(t), 1, i64::from(*demand), 0.0);
-    }
-
-    // The graph is layered (source → salespeople → stakeholders → sink), so the initial
-    // shortest distances follow layer by layer; they make every reduced cost non-negative.
-    let mut potential = vec![0.0f64; nodes];
-    for (s, _) in capacities.iter().enumerate() {
-        for &e in &out[salesperson(s)] {
-            if edges[e].capacity > 0 {
-                let to = edges[e].to;
-                potential[to] = potential[to].min(edges[e].cost);
+        for _ in 0..*demand {
+            let placed = search.run(
+                t,
+                &options,
+                &covering,
+                capacities,
+                &mut stakeholder_potential,
+                &mut salesperson_potential,
+                &mut sink_potential,
+            );
+            if let Some(path) = placed {
+                augment(&path, &options, &mut covering, nobody);
             }
         }
     }
-    potential[1] = (0..demands.len()).map(|t| potential[stakeholder(t)]).fold(0.0, f64::min);
-
-    loop {
-        // Dijkstra on reduced costs.
-        let mut distance = vec![f64::INFINITY; nodes];
-        let mut via = vec![usize::MAX; nodes];
-        let mut heap = BinaryHeap::new();
-        distance[0] = 0.0;
-        heap.push(State { cost: 0.0, node: 0 });
-        while let Some(State { cost, node }) = heap.pop() {
-            if cost > distance[node] + EPSILON {
-                continue;
-            }
-            for &e in &out[node] {
-                let edge = &edges[e];
-                if edge.capacity <= 0 {
-                    continue;
-                }
-                let reduced = (edge.cost + potential[node] - potential[edge.to]).max(0.0);
-                let next = cost + reduced;
-                if next + EPSILON < distance[edge.to] {
-                    distance[edge.to] = next;
-                    via[edge.to] = e;
-                    heap.push(State { cost: next, node: edge.to });
-                }
-            }
-        }
-        if !distance[1].is_finite() {
-            break;
-        }
-        for node in 0..nodes {
-            if distance[node].is_finite() {
-                potential[node] += distance[node];
-            }
-        }
-        // The true cost of the path; stop once another unit of flow no longer adds weight.
-        if potential[1] - potential[0] >= -EPSILON {
-            break;
-        }
-        let mut bottleneck = i64::MAX;
-        let mut node = 1;
-        while node != 0 {
-            let e = via[node];
-            bottleneck = bottleneck.min(edges[e].capacity);
-            node = edges[e ^ 1].to;
-        }
-        let mut node = 1;
-        while node != 0 {
-            let e = via[node];
-            edges[e].capacity -= bottleneck;
-            edges[e ^ 1].capacity += bottleneck;
-            node = edges[e ^ 1].to;
-        }
-    }
-
-    pairs
+    let mut chosen: Vec<(usize, usize)> = covering
         .iter()
         .enumerate()
-        .filter(|(i, _)| edges[first_pair_edge + 2 * i].capacity == 0)
-        .map(|(_, (s, t, _))| (*s, *t))
-        .collect()
+        .flat_map(|(s, ts)| ts.iter().map(move |(t, _)| (s, *t)))
+        .collect();
+    chosen.sort();
+    chosen
+}
+
+/// Moves along an augmenting path `[(stakeholder, to salesperson, from salesperson)]`: each
+/// stakeholder on it leaves the salesperson it was reached through for the next one.
+fn augment(
+    path: &[(usize, usize, Option<usize>)],
+    options: &[Vec<(usize, f64)>],
+    covering: &mut [Vec<(usize, f64)>],
+    nobody: usize,
+) {
+    for (t, to, from) in path {
+        if let Some(from) = from {
+            covering[*from].retain(|(c, _)| c != t);
+        }
+        if *to != nobody {
+            let weight = options[*t].iter().find(|(s, _)| s == to).map_or(0.0, |(_, w)| *w);
+            covering[*to].push((*t, weight));
+        }
+    }
+}
+
+/// Dijkstra state reused between searches; only the nodes a search touched are reset.
+struct Search {
+    stakeholder_distance: Vec<f64>,
+    salesperson_distance: Vec<f64>,
+    /// The stakeholder a salesperson was reached from.
+    salesperson_via: Vec<usize>,
+    /// The salesperson a stakeholder was reached from (its current coverer), if not the start.
+    stakeholder_via: Vec<Option<usize>>,
+    settled_stakeholders: Vec<(usize, f64)>,
+    settled_salespeople: Vec<(usize, f64)>,
+    touched_stakeholders: Vec<usize>,
+    touched_salespeople: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Node {
+    Stakeholder(usize),
+    Salesperson(usize),
+    Sink,
+}
+
+impl Search {
+    fn new(stakeholders: usize, salespeople: usize) -> Self {
+        Search {
+            stakeholder_distance: vec![f64::INFINITY; stakeholders],
+            salesperson_distance: vec![f64::INFINITY; salespeople],
+            salesperson_via: vec![usize::MAX; salespeople],
+            stakeholder_via: vec![None; stakeholders],
+            settled_stakeholders: Vec::new(),
+            settled_salespeople: Vec::new(),
+            touched_stakeholders: Vec::new(),
+            touched_salespeople: Vec::new(),
+        }
+    }
+
+    /// The shortest augmenting path from stakeholder `start` to a free salesperson (or
+    /// nobody), as steps `(stakeholder, to salesperson, from salesperson)`; potentials are
+    /// updated so reduced costs stay non-negative. `None` when no step gains weight.
+    fn run(
+        &mut self,
+        start: usize,
+        options: &[Vec<(usize, f64)>],
+        covering: &[Vec<(usize, f64)>],
+        capacities: &[u32],
+        stakeholder_potential: &mut [f64],
+        salesperson_potential: &mut [f64],
+        sink_potential: &mut f64,
+    ) -> Option<Vec<(usize, usize, Option<usize>)>> {
+        let nobody = capacities.len();
+        let mut heap = BinaryHeap::new();
+        self.stakeholder_distance[start] = 0.0;
+        self.stakeholder_via[start] = None;
+        self.touched_stakeholders.push(start);
+        heap.push(State { cost: 0.0, node: Node::Stakeholder(start) });
+        let mut sink_distance = f64::INFINITY;
+        let mut sink_via = usize::MAX;
+        let mut target = None;
+        while let Some(State { cost, node }) = heap.pop() {
+            match node {
+                Node::Stakeholder(t) => {
+                    if cost > self.stakeholder_distance[t] {
+                        continue;
+                    }
+                    self.settled_stakeholders.push((t, cost));
+                    let mut relax = |s: usize, edge_cost: f64, heap: &mut BinaryHeap<State>| {
+                        let reduced = (edge_cost + stakeholder_potential[t]
+                            - salesperson_potential[s])
+                            .max(0.0);
+                        let next = cost + reduced;
+                        if next < self.salesperson_distance[s] {
+                            if self.salesperson_distance[s].is_infinite() {
+                                self.touched_salespeople.push(s);
+                            }
+                            self.salesperson_distance[s] = next;
+                            self.salesperson_via[s] = t;
+                            heap.push(State { cost: next, node: Node::Salesperson(s) });
+                        }
+                    };
+                    relax(nobody, 0.0, &mut heap);
+                    for (s, w) in &options[t] {
+                        if !covering[*s].iter().any(|(c, _)| *c == t) {
+                            relax(*s, -w, &mut heap);
+                        }
+                    }
+                }
+                Node::Salesperson(s) => {
+                    if cost > self.salesperson_distance[s] {
+                        continue;
+                    }
+                    self.settled_salespeople.push((s, cost));
+                    if s == nobody || (covering[s].len() as u32) < capacities[s] {
+                        let next = cost + (salesperson_potential[s] - *sink_potential).max(0.0);
+                        if next < sink_distance {
+                            sink_distance = next;
+                            sink_via = s;
+                            heap.push(State { cost: next, node: Node::Sink });
+                        }
+                    }
+                    let covered = if s == nobody { &[][..] } else { &covering[s][..] };
+                    for (t, w) in covered {
+                        let reduced =
+                            (w + salesperson_potential[s] - stakeholder_potential[*t]).max(0.0);
+                        let next = cost + reduced;
+                        if next < self.stakeholder_distance[*t] {
+                            if self.stakeholder_distance[*t].is_infinite() {
+                                self.touched_stakeholders.push(*t);
+                            }
+                            self.stakeholder_distance[*t] = next;
+                            self.stakeholder_via[*t] = Some(s);
+                            heap.push(State { cost: next, node: Node::Stakeholder(*t) });
+                        }
+                    }
+                }
+                Node::Sink => {
+                    target = Some((sink_via, cost));
+                    break;
+                }
+            }
+        }
+        // Nobody is always free, so a target is always found.
+        let (end, distance) = target?;
+        let mut path = Vec::new();
+        let mut s = end;
+        loop {
+            let t = self.salesperson_via[s];
+            let from = self.stakeholder_via[t];
+            path.push((t, s, from));
+            match from {
+                Some(previous) => s = previous,
+                None => break,
+            }
+        }
+        for (t, d) in self.settled_stakeholders.drain(..) {
+            stakeholder_potential[t] += d - distance;
+        }
+        for (s, d) in self.settled_salespeople.drain(..) {
+            salesperson_potential[s] += d - distance;
+        }
+        for t in self.touched_stakeholders.drain(..) {
+            self.stakeholder_distance[t] = f64::INFINITY;
+        }
+        for s in self.touched_salespeople.drain(..) {
+            self.salesperson_distance[s] = f64::INFINITY;
+        }
+        Some(path)
+    }
 }
 
 #[derive(Debug, PartialEq)]
 struct State {
     cost: f64,
-    node: usize,
+    node: Node,
 }
 
 impl Eq for State {}
 
 impl Ord for State {
     fn cmp(&self, other: &Self) -> Ordering {
-        other.cost.total_cmp(&self.cost).then(self.node.cmp(&other.node))
+        let rank = |n: &Node| match n {
+            Node::Stakeholder(t) => (0, *t),
+            Node::Salesperson(s) => (1, *s),
+            Node::Sink => (2, 0),
+        };
+        other.cost.total_cmp(&self.cost).then(rank(&self.node).cmp(&rank(&other.node)))
     }
 }
 
