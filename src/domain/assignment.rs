@@ -96,25 +96,20 @@ fn max_weight_flow(
     // Who each salesperson covers now, with the pair's weight.
     let mut covering: Vec<Vec<(usize, f64)>> = vec![Vec::new(); salespeople];
     // Potentials: stakeholders start at 0, salespeople at their best (lowest) edge cost.
-    let mut stakeholder_potential = vec![0.0f64; demands.len()];
-    let mut salesperson_potential = vec![0.0f64; salespeople + 1];
+    let mut potential = Potentials {
+        stakeholders: vec![0.0; demands.len()],
+        salespeople: vec![0.0; salespeople + 1],
+        sink: 0.0,
+    };
     for (s, _, w) in pairs {
-        salesperson_potential[*s] = salesperson_potential[*s].min(-w);
+        potential.salespeople[*s] = potential.salespeople[*s].min(-w);
     }
     // The sink (where free capacity ends a path) starts below every salesperson.
-    let mut sink_potential = salesperson_potential.iter().copied().fold(0.0, f64::min);
+    potential.sink = potential.salespeople.iter().copied().fold(0.0, f64::min);
     let mut search = Search::new(demands.len(), salespeople + 1);
     for (t, demand) in demands.iter().enumerate() {
         for _ in 0..*demand {
-            let placed = search.run(
-                t,
-                &options,
-                &covering,
-                capacities,
-                &mut stakeholder_potential,
-                &mut salesperson_potential,
-                &mut sink_potential,
-            );
+            let placed = search.run(t, &options, &covering, capacities, &mut potential);
             if let Some(path) = placed {
                 augment(&path, &options, &mut covering, nobody);
             }
@@ -146,6 +141,13 @@ fn augment(
             covering[*to].push((*t, weight));
         }
     }
+}
+
+/// Johnson potentials of the residual graph's nodes (salespeople include nobody, last).
+struct Potentials {
+    stakeholders: Vec<f64>,
+    salespeople: Vec<f64>,
+    sink: f64,
 }
 
 /// Dijkstra state reused between searches; only the nodes a search touched are reset.
@@ -192,9 +194,7 @@ impl Search {
         options: &[Vec<(usize, f64)>],
         covering: &[Vec<(usize, f64)>],
         capacities: &[u32],
-        stakeholder_potential: &mut [f64],
-        salesperson_potential: &mut [f64],
-        sink_potential: &mut f64,
+        potential: &mut Potentials,
     ) -> Option<Vec<(usize, usize, Option<usize>)>> {
         let nobody = capacities.len();
         let mut heap = BinaryHeap::new();
@@ -213,8 +213,8 @@ impl Search {
                     }
                     self.settled_stakeholders.push((t, cost));
                     let mut relax = |s: usize, edge_cost: f64, heap: &mut BinaryHeap<State>| {
-                        let reduced = (edge_cost + stakeholder_potential[t]
-                            - salesperson_potential[s])
+                        let reduced = (edge_cost + potential.stakeholders[t]
+                            - potential.salespeople[s])
                             .max(0.0);
                         let next = cost + reduced;
                         if next < self.salesperson_distance[s] {
@@ -239,7 +239,7 @@ impl Search {
                     }
                     self.settled_salespeople.push((s, cost));
                     if s == nobody || (covering[s].len() as u32) < capacities[s] {
-                        let next = cost + (salesperson_potential[s] - *sink_potential).max(0.0);
+                        let next = cost + (potential.salespeople[s] - potential.sink).max(0.0);
                         if next < sink_distance {
                             sink_distance = next;
                             sink_via = s;
@@ -249,7 +249,7 @@ impl Search {
                     let covered = if s == nobody { &[][..] } else { &covering[s][..] };
                     for (t, w) in covered {
                         let reduced =
-                            (w + salesperson_potential[s] - stakeholder_potential[*t]).max(0.0);
+                            (w + potential.salespeople[s] - potential.stakeholders[*t]).max(0.0);
                         let next = cost + reduced;
                         if next < self.stakeholder_distance[*t] {
                             if self.stakeholder_distance[*t].is_infinite() {
@@ -281,10 +281,10 @@ impl Search {
             }
         }
         for (t, d) in self.settled_stakeholders.drain(..) {
-            stakeholder_potential[t] += d - distance;
+            potential.stakeholders[t] += d - distance;
         }
         for (s, d) in self.settled_salespeople.drain(..) {
-            salesperson_potential[s] += d - distance;
+            potential.salespeople[s] += d - distance;
         }
         for t in self.touched_stakeholders.drain(..) {
             self.stakeholder_distance[t] = f64::INFINITY;
