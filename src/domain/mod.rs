@@ -1,7 +1,9 @@
 //! Pure domain logic: no I/O, no diesel, no actix.
 
+pub mod account;
 pub mod api_key;
 pub mod assignment;
+pub mod coverage;
 pub mod crafting;
 pub mod diff;
 pub mod facet;
@@ -13,6 +15,7 @@ pub mod person;
 pub mod post;
 pub mod similarity;
 pub mod strength;
+pub mod suggestion;
 pub mod tenure;
 pub mod text;
 pub mod vocabulary;

@@ -76,6 +76,8 @@ diesel::table! {
         post_id -> Text,
         started_on -> Date,
         ended_on -> Nullable<Date>,
+        buying_roles -> Text,
+        capacity -> Nullable<Integer>,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -122,6 +124,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    relationships (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        from_person_id -> Text,
+        to_person_id -> Text,
+        kind -> Text,
+        strength -> Double,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coverage_links (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        salesperson_id -> Text,
+        stakeholder_id -> Text,
+        role -> Text,
+        stated_strength -> Nullable<Double>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    interactions (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        salesperson_id -> Text,
+        stakeholder_id -> Text,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        summary -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    affinities (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        from_dimension -> Text,
+        from_key -> Text,
+        to_dimension -> Text,
+        to_key -> Text,
+        weight -> Double,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coverage_settings (tenant_id) {
+        tenant_id -> Text,
+        settings -> Text,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     api_keys,
@@ -131,5 +199,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenures,
     vocabulary,
     post_revisions,
-    crafting_revisions
+    crafting_revisions,
+    relationships,
+    coverage_links,
+    interactions,
+    affinities,
+    coverage_settings
 );

@@ -1,0 +1,474 @@
+//! An account (a client organization and its sub-organizations) as sales managers read it:
+//! who holds which post, each stakeholder's influence, who covers them, and what needs action.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use uuid::Uuid;
+
+use crate::domain::coverage::{BuyingRole, CoverageRole, CoverageSettings, RelationshipKind};
+use crate::domain::influence::{influence, Influence};
+
+/// Everything the report reads, loaded in one go.
+#[derive(Debug, Clone, Default)]
+pub struct Account {
+    pub posts: Vec<AccountPost>,
+    /// Tenures of the account's posts that ended, whose holders someone covers.
+    pub departures: Vec<Departure>,
+    /// Coverage links whose stakeholder holds or held an account post.
+    pub links: Vec<Link>,
+    /// Relationships valid today between persons holding account posts.
+    pub relationships: Vec<Relationship>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountPost {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub title: String,
+    pub reports_to: Option<Uuid>,
+    pub headcount: u32,
+    pub holders: Vec<Holder>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub tenure_id: Uuid,
+    pub person_id: Uuid,
+    pub display_name: String,
+    pub started_on: NaiveDate,
+    pub buying_roles: Vec<BuyingRole>,
+    pub crafting_recorded: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Departure {
+    pub tenure_id: Uuid,
+    pub person_id: Uuid,
+    pub post_id: Uuid,
+    pub ended_on: NaiveDate,
+    /// Where the person holds a post now, outside the account: a lead worth following.
+    pub now_at: Option<Whereabouts>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Whereabouts {
+    pub organization_id: Uuid,
+    pub post_id: Uuid,
+    pub tenure_id: Uuid,
+}
+
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub id: Uuid,
+    pub salesperson_id: Uuid,
+    pub stakeholder_id: Uuid,
+    pub role: CoverageRole,
+    /// Stated strength, or derived from interactions.
+    pub strength: f64,
+    pub last_interaction_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Relationship {
+    pub from_person_id: Uuid,
+    pub to_person_id: Uuid,
+    pub kind: RelationshipKind,
+    pub strength: f64,
+}
+
+/// The influence of each current stakeholder of the account, by person.
+pub fn influences(account: &Account, settings: &CoverageSettings) -> HashMap<Uuid, Influence> {
+    let mut people: Vec<(Uuid, Vec<BuyingRole>)> = Vec::new();
+    let mut index: HashMap<Uuid, usize> = HashMap::new();
+    for holder in account.posts.iter().flat_map(|p| &p.holders) {
+        match index.get(&holder.person_id) {
+            Some(i) => people[*i].1.extend(holder.buying_roles.iter().copied()),
+            None => {
+                index.insert(holder.person_id, people.len());
+                people.push((holder.person_id, holder.buying_roles.clone()));
+            }
+        }
+    }
+    let mut edges: Vec<(usize, usize, f64)> = Vec::new();
+    // Formal lines: every holder defers to the holders of the nearest held post above.
+    let posts: HashMap<Uuid, &AccountPost> = account.posts.iter().map(|p| (p.id, p)).collect();
+    for post in &account.posts {
+        let mut above = post.reports_to;
+        let mut steps = 0;
+        let managers: &[Holder] = loop {
+            match above.and_then(|id| posts.get(&id)) {
+                Some(manager) if !manager.holders.is_empty() => break &manager.holders,
+                Some(manager) if steps < posts.len() => {
+                    above = manager.reports_to;
+                    steps += 1;
+                }
+                _ => break &[],
+            }
+        };
+        for holder in &post.holders {
+            for manager in managers {
+                edges.push((index[&holder.person_id], index[&manager.person_id], 1.0));
+            }
+        }
+    }
+    for r in &account.relationships {
+        let (Some(from), Some(to)) = (index.get(&r.from_person_id), index.get(&r.to_person_id))
+        else {
+            continue;
+        };
+        for defers in r.kind.deference() {
+            let (a, b) = if *defers { (*from, *to) } else { (*to, *from) };
+            edges.push((a, b, r.strength));
+        }
+    }
+    let factors: Vec<f64> = people.iter().map(|(_, roles)| settings.role_factor(roles)).collect();
+    let result = influence(people.len(), &edges, &factors);
+    people.into_iter().map(|(id, _)| id).zip(result).collect()
+}
+
+/// Account-level figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metrics {
+    pub stakeholders: usize,
+    pub covered_stakeholders: usize,
+    pub covered_share: f64,
+    pub influence_covered: f64,
+    pub decision_makers: usize,
+    pub decision_makers_covered: usize,
+    pub economic_buyers: usize,
+    pub economic_buyers_covered: usize,
+    /// Stakeholders with more than one strong thread.
+    pub multi_threaded_stakeholders: usize,
+    pub salespeople: usize,
+    pub vacant_posts: usize,
+    pub alerts: usize,
+    /// 0 (safe) to 1: see `risk`.
+    pub risk: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Alert {
+    VacantPost {
+        post_id: Uuid,
+        organization_id: Uuid,
+        open_seats: u32,
+    },
+    NewHolder {
+        post_id: Uuid,
+        tenure_id: Uuid,
+        person_id: Uuid,
+        started_on: NaiveDate,
+    },
+    CoveredPersonLeft {
+        post_id: Uuid,
+        tenure_id: Uuid,
+        person_id: Uuid,
+        ended_on: NaiveDate,
+        salesperson_ids: Vec<Uuid>,
+        post_now_covered: bool,
+        now_at: Option<Whereabouts>,
+    },
+    UncoveredBuyingRole {
+        post_id: Uuid,
+        tenure_id: Uuid,
+        person_id: Uuid,
+        role: BuyingRole,
+    },
+    SingleThreadedAccount {
+        salesperson_id: Uuid,
+        stakeholders: usize,
+    },
+    StaleRelationship {
+        coverage_id: Uuid,
+        salesperson_id: Uuid,
+        stakeholder_id: Uuid,
+        last_interaction_at: Option<NaiveDateTime>,
+    },
+}
+
+impl Alert {
+    /// Lower is more urgent; alerts are listed in this order.
+    pub fn urgency(&self) -> u8 {
+        match self {
+            Alert::CoveredPersonLeft { .. } => 0,
+            Alert::UncoveredBuyingRole { .. } => 1,
+            Alert::SingleThreadedAccount { .. } => 2,
+            Alert::NewHolder { .. } => 3,
+            Alert::VacantPost { .. } => 4,
+            Alert::StaleRelationship { .. } => 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub influence: HashMap<Uuid, Influence>,
+    /// Links of current stakeholders, by stakeholder.
+    pub coverage: HashMap<Uuid, Vec<Link>>,
+    pub metrics: Metrics,
+    pub alerts: Vec<Alert>,
+}
+
+pub fn report(account: &Account, settings: &CoverageSettings, now: NaiveDateTime) -> Report {
+    let today = now.date();
+    let influence = influences(account, settings);
+    let holders: Vec<(&AccountPost, &Holder)> =
+        account.posts.iter().flat_map(|p| p.holders.iter().map(move |h| (p, h))).collect();
+    let stakeholders: HashSet<Uuid> = holders.iter().map(|(_, h)| h.person_id).collect();
+    let mut coverage: HashMap<Uuid, Vec<Link>> = HashMap::new();
+    for link in account.links.iter().filter(|l| stakeholders.contains(&l.stakeholder_id)) {
+        coverage.entry(link.stakeholder_id).or_default().push(link.clone());
+    }
+    let covered = |person: &Uuid| coverage.get(person).is_some_and(|links| !links.is_empty());
+
+    let mut metrics = Metrics { stakeholders: stakeholders.len(), ..Metrics::default() };
+    metrics.covered_stakeholders = stakeholders.iter().filter(|p| covered(p)).count();
+    metrics.covered_share = share(metrics.covered_stakeholders, metrics.stakeholders);
+    metrics.influence_covered =
+        influence.iter().filter(|(p, _)| covered(p)).map(|(_, i)| i.influence).sum();
+    let with_role = |role: BuyingRole| -> HashSet<Uuid> {
+        holders
+            .iter()
+            .filter(|(_, h)| h.buying_roles.contains(&role))
+            .map(|(_, h)| h.person_id)
+            .collect()
+    };
+    let decision_makers = with_role(BuyingRole::DecisionMaker);
+    let economic_buyers = with_role(BuyingRole::EconomicBuyer);
+    metrics.decision_makers = decision_makers.len();
+    metrics.decision_makers_covered = decision_makers.iter().filter(|p| covered(p)).count();
+    metrics.economic_buyers = economic_buyers.len();
+    metrics.economic_buyers_covered = economic_buyers.iter().filter(|p| covered(p)).count();
+    metrics.multi_threaded_stakeholders = coverage
+        .values()
+        .filter(|links| links.iter().filter(|l| l.strength >= settings.strong_thread).count() > 1)
+        .count();
+    let salespeople: HashSet<Uuid> =
+        coverage.values().flatten().map(|l| l.salesperson_id).collect();
+    metrics.salespeople = salespeople.len();
+
+    let mut alerts = Vec::new();
+    for post in &account.posts {
+        let open = post.headcount.saturating_sub(post.holders.len() as u32);
+        if open > 0 {
+            metrics.vacant_posts += 1;
+            alerts.push(Alert::VacantPost {
+                post_id: post.id,
+                organization_id: post.organization_id,
+                open_seats: open,
+            });
+        }
+        for holder in &post.holders {
+            let age = (today - holder.started_on).num_days();
+            if age < settings.new_holder_days && !holder.crafting_recorded {
+                alerts.push(Alert::NewHolder {
+                    post_id: post.id,
+                    tenure_id: holder.tenure_id,
+                    person_id: holder.person_id,
+                    started_on: holder.started_on,
+                });
+            }
+            if !covered(&holder.person_id) {
+                let mut roles = holder.buying_roles.clone();
+                roles.sort();
+                roles.dedup();
+                for role in roles {
+                    alerts.push(Alert::UncoveredBuyingRole {
+                        post_id: post.id,
+                        tenure_id: holder.tenure_id,
+                        person_id: holder.person_id,
+                        role,
+                    });
+                }
+            }
+        }
+    }
+    let posts: HashMap<Uuid, &AccountPost> = account.posts.iter().map(|p| (p.id, p)).collect();
+    for departure in account.departures.iter().filter(|d| !stakeholders.contains(&d.person_id)) {
+        let salesperson_ids: Vec<Uuid> = account
+            .links
+            .iter()
+            .filter(|l| l.stakeholder_id == departure.person_id)
+            .map(|l| l.salesperson_id)
+            .collect();
+        if salesperson_ids.is_empty() {
+            continue;
+        }
+        let post_now_covered = posts
+            .get(&departure.post_id)
+            .is_some_and(|p| p.holders.iter().any(|h| covered(&h.person_id)));
+        alerts.push(Alert::CoveredPersonLeft {
+            post_id: departure.post_id,
+            tenure_id: departure.tenure_id,
+            person_id: departure.person_id,
+            ended_on: departure.ended_on,
+            salesperson_ids,
+            post_now_covered,
+            now_at: departure.now_at.clone(),
+        });
+    }
+    if salespeople.len() == 1 {
+        let salesperson_id = *salespeople.iter().next().unwrap_or(&Uuid::nil());
+        alerts.push(Alert::SingleThreadedAccount {
+            salesperson_id,
+            stakeholders: metrics.covered_stakeholders,
+        });
+    }
+    let stale_after = chrono::Duration::days(settings.stale_after_days);
+    let mut stale = 0;
+    for link in coverage.values().flatten() {
+        if link.last_interaction_at.is_none_or(|at| now - at > stale_after) {
+            stale += 1;
+            alerts.push(Alert::StaleRelationship {
+                coverage_id: link.id,
+                salesperson_id: link.salesperson_id,
+                stakeholder_id: link.stakeholder_id,
+                last_interaction_at: link.last_interaction_at,
+            });
+        }
+    }
+    alerts.sort_by_key(Alert::urgency);
+    metrics.alerts = alerts.len();
+    let key_roles = metrics.decision_makers + metrics.economic_buyers;
+    let key_roles_covered = metrics.decision_makers_covered + metrics.economic_buyers_covered;
+    let links = coverage.values().map(Vec::len).sum::<usize>();
+    metrics.risk = risk(
+        metrics.stakeholders,
+        metrics.influence_covered,
+        1.0 - share(key_roles_covered, key_roles).max(if key_roles == 0 { 1.0 } else { 0.0 }),
+        metrics.salespeople == 1,
+        share(stale, links),
+    );
+    Report { influence, coverage, metrics, alerts }
+}
+
+/// risk = 0.5 × influence not covered + 0.2 × decision makers and economic buyers not
+/// covered + 0.2 if all coverage runs through one salesperson + 0.1 × share of stale links.
+/// An account without stakeholders carries no risk.
+fn risk(
+    stakeholders: usize,
+    influence_covered: f64,
+    key_roles_uncovered: f64,
+    single_threaded: bool,
+    stale_share: f64,
+) -> f64 {
+    if stakeholders == 0 {
+        return 0.0;
+    }
+    let single = if single_threaded { 1.0 } else { 0.0 };
+    (0.5 * (1.0 - influence_covered) + 0.2 * key_roles_uncovered + 0.2 * single + 0.1 * stale_share)
+        .clamp(0.0, 1.0)
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn holder(person: u128, roles: &[BuyingRole]) -> Holder {
+        Holder {
+            tenure_id: id(person + 1000),
+            person_id: id(person),
+            display_name: format!("p{person}"),
+            started_on: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            buying_roles: roles.to_vec(),
+            crafting_recorded: true,
+        }
+    }
+
+    fn post(n: u128, reports_to: Option<u128>, holders: Vec<Holder>) -> AccountPost {
+        AccountPost {
+            id: id(n),
+            organization_id: id(1),
+            title: format!("post {n}"),
+            reports_to: reports_to.map(id),
+            headcount: 1,
+            holders,
+        }
+    }
+
+    fn link(salesperson: u128, stakeholder: u128) -> Link {
+        Link {
+            id: id(salesperson * 100 + stakeholder),
+            salesperson_id: id(salesperson),
+            stakeholder_id: id(stakeholder),
+            role: CoverageRole::Primary,
+            strength: 0.8,
+            last_interaction_at: None,
+        }
+    }
+
+    fn now() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap().and_hms_opt(12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn the_report_counts_coverage_and_raises_alerts() {
+        let account = Account {
+            posts: vec![
+                post(10, None, vec![holder(1, &[BuyingRole::DecisionMaker])]),
+                post(11, Some(10), vec![holder(2, &[BuyingRole::EconomicBuyer])]),
+                post(12, Some(10), vec![]),
+            ],
+            departures: vec![Departure {
+                tenure_id: id(77),
+                person_id: id(3),
+                post_id: id(12),
+                ended_on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                now_at: None,
+            }],
+            links: vec![link(50, 1), link(50, 3)],
+            relationships: vec![],
+        };
+        let report = report(&account, &CoverageSettings::default(), now());
+        let m = &report.metrics;
+        assert_eq!((m.stakeholders, m.covered_stakeholders, m.vacant_posts), (2, 1, 1));
+        assert_eq!((m.decision_makers_covered, m.economic_buyers_covered), (1, 0));
+        // The boss everyone reports to, and a decision maker: most of the influence.
+        assert!(m.influence_covered > 0.6 && m.influence_covered < 1.0);
+        let kinds: Vec<u8> = report.alerts.iter().map(Alert::urgency).collect();
+        assert_eq!(kinds, vec![0, 1, 2, 4, 5]);
+        assert!(matches!(
+            &report.alerts[0],
+            Alert::CoveredPersonLeft { person_id, post_now_covered: false, .. } if *person_id == id(3)
+        ));
+        assert!(m.risk > 0.0 && m.risk < 1.0);
+    }
+
+    #[test]
+    fn an_empty_account_is_a_valid_empty_report() {
+        let report = report(&Account::default(), &CoverageSettings::default(), now());
+        assert_eq!(report.metrics, Metrics::default());
+        assert!(report.alerts.is_empty());
+    }
+
+    #[test]
+    fn relationships_shift_influence_towards_whom_others_defer_to() {
+        let mut account = Account {
+            posts: vec![post(10, None, vec![holder(1, &[])]), post(11, None, vec![holder(2, &[])])],
+            ..Account::default()
+        };
+        let even = influences(&account, &CoverageSettings::default());
+        assert!((even[&id(1)].influence - even[&id(2)].influence).abs() < 1e-9);
+        account.relationships.push(Relationship {
+            from_person_id: id(1),
+            to_person_id: id(2),
+            kind: RelationshipKind::Advises,
+            strength: 1.0,
+        });
+        let advised = influences(&account, &CoverageSettings::default());
+        assert!(advised[&id(1)].influence > advised[&id(2)].influence);
+    }
+}
