@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
+use crate::domain::coverage::{check_capacity, BuyingRole};
 use crate::domain::tenure::Period;
-use crate::error::Error;
+use crate::error::{Error, Violations};
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, ListParams, Page};
@@ -39,13 +40,31 @@ pub struct TenureRequest {
     /// The day the tenure ended (exclusive: a successor may start that day); absent while it runs.
     #[serde(default)]
     pub ended_on: Option<NaiveDate>,
+    /// The holder's roles in the account's buying centre (the tenure's, not the person's).
+    #[serde(default)]
+    pub buying_roles: Vec<BuyingRole>,
+    /// For salespeople: how many stakeholders they can cover; absent for the tenant's default.
+    #[serde(default)]
+    pub capacity: Option<i64>,
 }
 
 impl TenureRequest {
     fn parse(&self) -> Result<NewTenure, Error> {
-        let period =
-            Period::parse(self.started_on, self.ended_on).map_err(|e| Error::Invalid(vec![e]))?;
-        Ok(NewTenure { person_id: self.person_id, post_id: self.post_id, period })
+        let mut violations = Violations::default();
+        let period = violations.check(Period::parse(self.started_on, self.ended_on));
+        let capacity = self.capacity.map(|c| check_capacity(&mut violations, c, "/capacity"));
+        violations.into_result()?;
+        let mut buying_roles = self.buying_roles.clone();
+        buying_roles.sort();
+        buying_roles.dedup();
+        Ok(NewTenure {
+            person_id: self.person_id,
+            post_id: self.post_id,
+            // Checked above: a bad period is a violation and never gets here.
+            period: period.unwrap_or(Period { started_on: self.started_on, ended_on: None }),
+            buying_roles,
+            capacity,
+        })
     }
 }
 
@@ -56,6 +75,8 @@ impl From<&Tenure> for TenureRequest {
             post_id: t.post_id,
             started_on: t.period.started_on,
             ended_on: t.period.ended_on,
+            buying_roles: t.buying_roles.clone(),
+            capacity: t.capacity.map(i64::from),
         }
     }
 }
@@ -75,6 +96,10 @@ pub struct TenureResponse {
     pub ended_on: Option<NaiveDate>,
     /// Whether the tenure runs today.
     pub is_current: bool,
+    /// The holder's buying roles.
+    pub buying_roles: Vec<BuyingRole>,
+    /// A salesperson's capacity; null for the tenant's default.
+    pub capacity: Option<u32>,
     /// Increases with every change; the ETag.
     pub version: i64,
     /// When it was created.
@@ -92,6 +117,8 @@ impl From<Tenure> for TenureResponse {
             started_on: t.period.started_on,
             ended_on: t.period.ended_on,
             is_current: t.period.contains(Utc::now().date_naive()),
+            buying_roles: t.buying_roles,
+            capacity: t.capacity,
             version: t.version,
             created_at: t.created_at.and_utc(),
             updated_at: t.updated_at.and_utc(),

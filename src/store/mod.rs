@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod crafting;
 pub mod crafting_index;
+pub mod network;
 pub mod organizations;
 pub mod persons;
 pub mod pool;

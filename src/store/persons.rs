@@ -183,6 +183,7 @@ pub fn delete(
             "the person has {tenure_count} tenure(s); delete them first or pass cascade=true"
         )));
     }
+    crate::store::network::delete_of_person(conn, tenant, id, cascade)?;
     let tenure_ids = career.select(tenures::id).load(conn)?;
     tenure_store::delete_with_history(conn, tenant, tenure_ids)?;
     diesel::delete(

@@ -6,12 +6,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::coverage::BuyingRole;
 use crate::domain::tenure::{seat_conflicts, Period};
 use crate::error::Error;
 use crate::store::schema::{crafting_revisions, persons, posts, tenures};
 use crate::store::{
-    now, parse_id, persons as person_store, posts as post_store, split_page, DbConn, Expected,
-    PageRequest,
+    from_json, now, parse_id, persons as person_store, posts as post_store, split_page, to_json,
+    DbConn, Expected, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -20,6 +21,9 @@ pub struct Tenure {
     pub person_id: Uuid,
     pub post_id: Uuid,
     pub period: Period,
+    pub buying_roles: Vec<BuyingRole>,
+    /// Stakeholders a salesperson in this tenure can cover; `None` for the tenant's default.
+    pub capacity: Option<u32>,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -39,6 +43,8 @@ pub struct NewTenure {
     pub person_id: Uuid,
     pub post_id: Uuid,
     pub period: Period,
+    pub buying_roles: Vec<BuyingRole>,
+    pub capacity: Option<u32>,
 }
 
 /// Whose tenures to list.
@@ -65,6 +71,8 @@ struct Row {
     post_id: String,
     started_on: NaiveDate,
     ended_on: Option<NaiveDate>,
+    buying_roles: String,
+    capacity: Option<i32>,
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -77,6 +85,8 @@ impl Row {
             person_id: parse_id(&self.person_id)?,
             post_id: parse_id(&self.post_id)?,
             period: Period { started_on: self.started_on, ended_on: self.ended_on },
+            buying_roles: from_json(&self.buying_roles)?,
+            capacity: self.capacity.map(|c| c.max(0) as u32),
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -335,6 +345,8 @@ pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure
             tenures::post_id.eq(new.post_id.to_string()),
             tenures::started_on.eq(new.period.started_on),
             tenures::ended_on.eq(new.period.ended_on),
+            tenures::buying_roles.eq(to_json(&new.buying_roles)?),
+            tenures::capacity.eq(new.capacity.map(|c| c as i32)),
             tenures::version.eq(1),
             tenures::created_at.eq(at),
             tenures::updated_at.eq(at),
@@ -363,6 +375,8 @@ pub fn update(
         tenures::post_id.eq(new.post_id.to_string()),
         tenures::started_on.eq(new.period.started_on),
         tenures::ended_on.eq(new.period.ended_on),
+        tenures::buying_roles.eq(to_json(&new.buying_roles)?),
+        tenures::capacity.eq(new.capacity.map(|c| c as i32)),
         tenures::version.eq(current.version + 1),
         tenures::updated_at.eq(now()),
     ))
