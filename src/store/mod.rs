@@ -1,5 +1,6 @@
 //! Storage: diesel on SQLite or PostgreSQL, one module per aggregate, each taking `&mut DbConn`.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod crafting;
 pub mod crafting_index;

@@ -70,6 +70,21 @@ pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Organization, E
     row.into_organization()
 }
 
+/// These organizations (those that exist).
+pub fn find_many(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<Organization>, Error> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<Row> = organizations::table
+        .filter(organizations::tenant_id.eq(tenant.to_string()))
+        .filter(organizations::id.eq_any(ids))
+        .select(Row::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Row::into_organization).collect()
+}
+
 pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> {
     let count: i64 = organizations::table
         .filter(organizations::tenant_id.eq(tenant.to_string()))

@@ -236,6 +236,22 @@ pub fn of_posts(conn: &mut DbConn, tenant: Uuid, post_ids: &[Uuid]) -> Result<Ve
     rows.into_iter().map(Row::into_tenure).collect()
 }
 
+/// Every tenure of these persons, in career order.
+pub fn of_persons(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    person_ids: &[Uuid],
+) -> Result<Vec<Tenure>, Error> {
+    let ids: Vec<String> = person_ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<Row> = tenures::table
+        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .filter(tenures::person_id.eq_any(ids))
+        .order((tenures::started_on, tenures::id))
+        .select(Row::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Row::into_tenure).collect()
+}
+
 /// Posts held by tenures in scope, in id order, from `from` on (inclusive), at most `limit`.
 pub fn posts_in_scope(
     conn: &mut DbConn,

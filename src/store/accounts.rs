@@ -1,0 +1,332 @@
+//! Loads an account — a client organization with its sub-organizations — with everything the
+//! network view, the coverage report and suggestions read, in a fixed number of queries.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::account::{self, Account, AccountPost, Departure, Holder, Whereabouts};
+use crate::domain::coverage::CoverageSettings;
+use crate::domain::crafting::TimePoint;
+use crate::domain::facet::Facet;
+use crate::domain::organization::OrganizationKind;
+use crate::domain::strength::derived_strength;
+use crate::error::{Error, FieldError};
+use crate::store::crafting::histories;
+use crate::store::network::{self, Relationship};
+use crate::store::organizations::{self, Organization};
+use crate::store::schema::{crafting_revisions, posts};
+use crate::store::tenures::{self, Tenure};
+use crate::store::{parse_id, parse_optional_id, persons, DbConn};
+
+/// An account as loaded: the domain view plus what the network view draws.
+pub struct AccountData {
+    pub root: Organization,
+    pub organizations: Vec<Organization>,
+    pub account: Account,
+    /// Relationships valid today touching a current stakeholder (including outside ones).
+    pub relationships: Vec<Relationship>,
+    /// Current tenures of the account's posts.
+    pub tenures: Vec<Tenure>,
+    /// Display names of every person mentioned.
+    pub names: HashMap<Uuid, String>,
+    /// Coverage links that carry a stated strength (the others are derived).
+    pub stated: HashSet<Uuid>,
+    pub settings: CoverageSettings,
+}
+
+impl AccountData {
+    pub fn stakeholders(&self) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = self.tenures.iter().map(|t| t.person_id).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// The organization a current stakeholder works in (their first current tenure's).
+    pub fn organization_of(&self, person: Uuid) -> Option<&Organization> {
+        let post =
+            self.account.posts.iter().find(|p| p.holders.iter().any(|h| h.person_id == person))?;
+        self.organizations.iter().find(|o| o.id == post.organization_id)
+    }
+}
+
+/// The account rooted at `root`; 404 if there is no such organization, 422 if it is not a
+/// client.
+pub fn load(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    root: Uuid,
+    now: NaiveDateTime,
+) -> Result<AccountData, Error> {
+    let root = organizations::find(conn, tenant, root)?;
+    if root.kind != OrganizationKind::Client {
+        return Err(Error::Invalid(vec![FieldError::new(
+            "organization_id",
+            format!("is a {} organization; accounts are client organizations", root.kind.as_str()),
+        )]));
+    }
+    let ids: Vec<Uuid> = organizations::subtree(conn, tenant, root.id)?
+        .iter()
+        .map(|id| parse_id(id))
+        .collect::<Result<_, _>>()?;
+    let organizations = organizations::find_many(conn, tenant, &ids)?;
+    let today = now.date();
+    let post_rows = account_posts(conn, tenant, &ids, today)?;
+    let post_ids: Vec<Uuid> = post_rows.iter().map(|p| p.id).collect();
+    let all_tenures = tenures::of_posts(conn, tenant, &post_ids)?;
+    let (current, ended): (Vec<Tenure>, Vec<Tenure>) =
+        all_tenures.into_iter().partition(|t| t.period.contains(today));
+    let ended: Vec<Tenure> =
+        ended.into_iter().filter(|t| t.period.ended_on.is_some_and(|end| end <= today)).collect();
+    let stakeholders: HashSet<Uuid> = current.iter().map(|t| t.person_id).collect();
+    let departed: Vec<Uuid> = ended
+        .iter()
+        .map(|t| t.person_id)
+        .filter(|p| !stakeholders.contains(p))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut people: Vec<Uuid> =
+        stakeholders.iter().copied().chain(departed.iter().copied()).collect();
+    people.sort();
+
+    let settings = network::settings(conn, tenant)?.0;
+    let links = network::coverage_of(conn, tenant, &people)?;
+    let touches = network::touches(conn, tenant, &people)?;
+    let stated: HashSet<Uuid> =
+        links.iter().filter(|l| l.fields.strength.is_some()).map(|l| l.id).collect();
+    let domain_links: Vec<account::Link> = links
+        .iter()
+        .map(|l| {
+            let pair = (l.fields.salesperson_id, l.fields.stakeholder_id);
+            let times = touches.get(&pair).map(Vec::as_slice).unwrap_or(&[]);
+            account::Link {
+                id: l.id,
+                salesperson_id: pair.0,
+                stakeholder_id: pair.1,
+                role: l.fields.role,
+                strength: l
+                    .fields
+                    .strength
+                    .unwrap_or_else(|| derived_strength(times, now, settings.half_life())),
+                last_interaction_at: times.iter().filter(|t| **t <= now).max().copied(),
+            }
+        })
+        .collect();
+
+    let current_ids: Vec<Uuid> = current.iter().map(|t| t.id).collect();
+    let crafted = crafted_tenures(conn, tenant, &current_ids)?;
+    let stakeholder_ids: Vec<Uuid> = stakeholders.iter().copied().collect();
+    let relationships = network::relationships_among(conn, tenant, &stakeholder_ids, today)?;
+    let whereabouts = whereabouts(conn, tenant, &departed, &ids, today)?;
+
+    let mut mentioned: Vec<Uuid> = people.clone();
+    mentioned.extend(links.iter().map(|l| l.fields.salesperson_id));
+    mentioned.extend(
+        relationships.iter().flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]),
+    );
+    mentioned.sort();
+    mentioned.dedup();
+    let names = persons::display_names(conn, tenant, &mentioned)?;
+
+    let posts = post_rows
+        .into_iter()
+        .map(|p| AccountPost {
+            holders: current
+                .iter()
+                .filter(|t| t.post_id == p.id)
+                .map(|t| Holder {
+                    tenure_id: t.id,
+                    person_id: t.person_id,
+                    display_name: names.get(&t.person_id).cloned().unwrap_or_default(),
+                    started_on: t.period.started_on,
+                    buying_roles: t.buying_roles.clone(),
+                    crafting_recorded: crafted.contains(&t.id),
+                })
+                .collect(),
+            ..p
+        })
+        .collect();
+    let departures = ended
+        .iter()
+        .filter(|t| !stakeholders.contains(&t.person_id))
+        .map(|t| Departure {
+            tenure_id: t.id,
+            person_id: t.person_id,
+            post_id: t.post_id,
+            ended_on: t.period.ended_on.unwrap_or(today),
+            now_at: whereabouts.get(&t.person_id).cloned(),
+        })
+        .collect();
+    let account_relationships = relationships
+        .iter()
+        .filter(|r| {
+            stakeholders.contains(&r.fields.from_person_id)
+                && stakeholders.contains(&r.fields.to_person_id)
+        })
+        .map(|r| account::Relationship {
+            from_person_id: r.fields.from_person_id,
+            to_person_id: r.fields.to_person_id,
+            kind: r.fields.kind,
+            strength: r.fields.strength,
+        })
+        .collect();
+    Ok(AccountData {
+        root,
+        organizations,
+        account: Account {
+            posts,
+            departures,
+            links: domain_links,
+            relationships: account_relationships,
+        },
+        relationships,
+        tenures: current,
+        names,
+        stated,
+        settings,
+    })
+}
+
+/// Posts of these organizations that exist on `date`, without holders yet.
+fn account_posts(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    organizations: &[Uuid],
+    date: NaiveDate,
+) -> Result<Vec<AccountPost>, Error> {
+    let ids: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
+    let rows: Vec<(String, String, String, Option<String>, i32)> = posts::table
+        .filter(posts::tenant_id.eq(tenant.to_string()))
+        .filter(posts::organization_id.eq_any(ids))
+        .filter(posts::established_on.is_null().or(posts::established_on.le(date)))
+        .filter(posts::abolished_on.is_null().or(posts::abolished_on.gt(date)))
+        .order(posts::id)
+        .select((
+            posts::id,
+            posts::organization_id,
+            posts::title,
+            posts::reports_to_post_id,
+            posts::headcount,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, organization, title, reports_to, headcount)| {
+            Ok(AccountPost {
+                id: parse_id(&id)?,
+                organization_id: parse_id(&organization)?,
+                title,
+                reports_to: parse_optional_id(reports_to.as_deref())?,
+                headcount: headcount.max(0) as u32,
+                holders: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// The tenures among these that have crafting revisions.
+fn crafted_tenures(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    tenure_ids: &[Uuid],
+) -> Result<HashSet<Uuid>, Error> {
+    let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<String> = crafting_revisions::table
+        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::tenure_id.eq_any(ids))
+        .select(crafting_revisions::tenure_id)
+        .distinct()
+        .load(conn)?;
+    rows.iter().map(|id| parse_id(id)).collect()
+}
+
+/// Where people who left the account hold a post now, outside the account.
+fn whereabouts(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    persons: &[Uuid],
+    account_organizations: &[Uuid],
+    today: NaiveDate,
+) -> Result<HashMap<Uuid, Whereabouts>, Error> {
+    let current: Vec<Tenure> = tenures::of_persons(conn, tenant, persons)?
+        .into_iter()
+        .filter(|t| t.period.contains(today))
+        .collect();
+    let post_ids: Vec<Uuid> = current.iter().map(|t| t.post_id).collect();
+    let organization_of = crate::store::posts::organizations_of(conn, tenant, &post_ids)?;
+    let mut found = HashMap::new();
+    for tenure in current {
+        let Some(organization_id) = organization_of.get(&tenure.post_id).copied() else {
+            continue;
+        };
+        if !account_organizations.contains(&organization_id) {
+            found.insert(
+                tenure.person_id,
+                Whereabouts { organization_id, post_id: tenure.post_id, tenure_id: tenure.id },
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// Effective crafted facets of these tenures now.
+pub fn crafted_facets(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    tenures: Vec<Tenure>,
+    at: TimePoint,
+) -> Result<HashMap<Uuid, Vec<Facet>>, Error> {
+    Ok(histories(conn, tenant, tenures)?
+        .into_iter()
+        .map(|h| (h.tenure.id, h.job_at(at).facets.into_iter().map(|f| f.facet).collect()))
+        .collect())
+}
+
+/// A salesperson as suggestions read them.
+pub struct SalesProfile {
+    pub tenure: network::SalesTenure,
+    pub facets: Vec<Facet>,
+    pub unit: crate::domain::organization::Profile,
+    /// Stakeholders they cover outside these stakeholders.
+    pub load_elsewhere: u32,
+}
+
+/// Every salesperson today (or those of `only`), with what suggestions read about them;
+/// `stakeholders` are the account's, whose coverage does not count as load elsewhere.
+pub fn salesforce(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    only: Option<&[Uuid]>,
+    stakeholders: &[Uuid],
+    at: TimePoint,
+) -> Result<Vec<SalesProfile>, Error> {
+    let sales = network::salespeople(conn, tenant, at.as_of.date(), only)?;
+    let mut sales: Vec<network::SalesTenure> = sales.into_values().collect();
+    sales.sort_by_key(|s| s.person_id);
+    let tenure_ids: Vec<Uuid> = sales.iter().map(|s| s.tenure_id).collect();
+    let mut facets =
+        crafted_facets(conn, tenant, tenures::find_many(conn, tenant, &tenure_ids)?, at)?;
+    let unit_ids: Vec<Uuid> = sales.iter().map(|s| s.organization_id).collect();
+    let units: HashMap<Uuid, Organization> =
+        organizations::find_many(conn, tenant, &unit_ids)?.into_iter().map(|o| (o.id, o)).collect();
+    let person_ids: Vec<Uuid> = sales.iter().map(|s| s.person_id).collect();
+    let inside: HashSet<&Uuid> = stakeholders.iter().collect();
+    let mut load: HashMap<Uuid, u32> = HashMap::new();
+    for (salesperson, stakeholder) in network::loads(conn, tenant, &person_ids)? {
+        if !inside.contains(&stakeholder) {
+            *load.entry(salesperson).or_default() += 1;
+        }
+    }
+    Ok(sales
+        .into_iter()
+        .map(|tenure| SalesProfile {
+            facets: facets.remove(&tenure.tenure_id).unwrap_or_default(),
+            unit: units.get(&tenure.organization_id).map(|o| o.profile.clone()).unwrap_or_default(),
+            load_elsewhere: load.get(&tenure.person_id).copied().unwrap_or(0),
+            tenure,
+        })
+        .collect())
+}
