@@ -307,8 +307,8 @@ pub fn salesforce(
     let mut sales: Vec<network::SalesTenure> = sales.into_values().collect();
     sales.sort_by_key(|s| s.person_id);
     let tenure_ids: Vec<Uuid> = sales.iter().map(|s| s.tenure_id).collect();
-    let mut facets =
-        crafted_facets(conn, tenant, tenures::find_many(conn, tenant, &tenure_ids)?, at)?;
+    let sales_tenures = tenures::find_many(conn, tenant, &tenure_ids)?;
+    let mut facets = crafted_facets(conn, tenant, sales_tenures, at)?;
     let unit_ids: Vec<Uuid> = sales.iter().map(|s| s.organization_id).collect();
     let units: HashMap<Uuid, Organization> =
         organizations::find_many(conn, tenant, &unit_ids)?.into_iter().map(|o| (o.id, o)).collect();
