@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bulk;
+pub mod coverage;
 pub mod crafting;
 pub mod diffs;
 pub mod etag;
@@ -14,6 +15,7 @@ pub mod pagination;
 pub mod persons;
 pub mod posts;
 pub mod problem;
+pub mod relationships;
 pub mod respond;
 pub mod similar;
 pub mod tenures;
@@ -56,5 +58,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(crafting::routes)
         .configure(diffs::routes)
         .configure(bulk::routes)
-        .configure(similar::routes);
+        .configure(similar::routes)
+        .configure(relationships::routes)
+        .configure(coverage::routes);
 }

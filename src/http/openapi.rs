@@ -27,6 +27,10 @@ use crate::http::problem::{Problem, CONTENT_TYPE};
         (name = "tenures", description = "A person holding a post for a period"),
         (name = "vocabulary", description = "The keys facets may use, per dimension"),
         (name = "crafted jobs", description = "How holders actually do their posts, and the diffs"),
+        (name = "network", description = "Relationships between persons"),
+        (name = "coverage", description = "Salespeople covering stakeholders, and their interactions"),
+        (name = "accounts", description = "Account networks, coverage reports and suggestions"),
+        (name = "settings", description = "Affinity rules and coverage settings of the tenant"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

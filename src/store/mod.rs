@@ -22,8 +22,11 @@ use crate::error::Error;
 
 /// Timestamps are stored as UTC without zone, at microsecond precision on both backends.
 pub fn now() -> NaiveDateTime {
-    let now = Utc::now().naive_utc();
-    now - chrono::Duration::nanoseconds(i64::from(now.and_utc().timestamp_subsec_nanos() % 1000))
+    to_micros(Utc::now().naive_utc())
+}
+
+pub fn to_micros(time: NaiveDateTime) -> NaiveDateTime {
+    time - chrono::Duration::nanoseconds(i64::from(time.and_utc().timestamp_subsec_nanos() % 1000))
 }
 
 /// Now, for what is effective now as known now.
