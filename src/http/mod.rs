@@ -1,5 +1,6 @@
 //! HTTP: handlers extract, authorize, make one blocking store call, and map to a DTO.
 
+pub mod accounts;
 pub mod auth;
 pub mod bulk;
 pub mod coverage;
@@ -17,6 +18,7 @@ pub mod posts;
 pub mod problem;
 pub mod relationships;
 pub mod respond;
+pub mod settings;
 pub mod similar;
 pub mod tenures;
 pub mod vocabulary;
@@ -59,6 +61,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(diffs::routes)
         .configure(bulk::routes)
         .configure(similar::routes)
+        .configure(accounts::routes)
         .configure(relationships::routes)
-        .configure(coverage::routes);
+        .configure(coverage::routes)
+        .configure(settings::routes);
 }

@@ -709,9 +709,9 @@ pub fn delete_of_person(
         .filter(interactions::tenant_id.eq(&t))
         .filter(interactions::salesperson_id.eq(&p).or(interactions::stakeholder_id.eq(&p)));
     if !cascade {
-        let count: i64 = relationships_of.clone().count().get_result::<i64>(conn)?
-            + links_of.clone().count().get_result::<i64>(conn)?
-            + touches_of.clone().count().get_result::<i64>(conn)?;
+        let count: i64 = relationships_of.count().get_result::<i64>(conn)?
+            + links_of.count().get_result::<i64>(conn)?
+            + touches_of.count().get_result::<i64>(conn)?;
         if count > 0 {
             return Err(Error::conflict(format!(
                 "the person has {count} relationship(s), coverage link(s) or interaction(s); \

@@ -85,6 +85,22 @@ pub fn find_many(
     rows.into_iter().map(Row::into_organization).collect()
 }
 
+/// Accounts: client organizations not part of another client, in name order.
+pub fn account_roots(conn: &mut DbConn, tenant: Uuid) -> Result<Vec<Uuid>, Error> {
+    let clients: Vec<(String, Option<String>)> = organizations::table
+        .filter(organizations::tenant_id.eq(tenant.to_string()))
+        .filter(organizations::kind.eq(OrganizationKind::Client.as_str()))
+        .order((organizations::name, organizations::id))
+        .select((organizations::id, organizations::parent_id))
+        .load(conn)?;
+    let ids: std::collections::HashSet<&String> = clients.iter().map(|(id, _)| id).collect();
+    clients
+        .iter()
+        .filter(|(_, parent)| parent.as_ref().is_none_or(|p| !ids.contains(p)))
+        .map(|(id, _)| parse_id(id))
+        .collect()
+}
+
 pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> {
     let count: i64 = organizations::table
         .filter(organizations::tenant_id.eq(tenant.to_string()))

@@ -1,0 +1,34 @@
+//! `/v1/accounts/{organization_id}/…`: a client organization with its sub-organizations seen
+//! as an account — its network, its coverage report, and suggestions for who covers whom.
+//! `/v1/coverage/overview` compares the report's metrics across accounts.
+
+mod network;
+mod report;
+mod suggestions;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::store::accounts::AccountData;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(network::account_network)
+        .service(report::account_coverage)
+        .service(report::coverage_overview)
+        .service(suggestions::suggest)
+        .service(suggestions::apply);
+}
+
+/// The account a response is about.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountRef {
+    /// The client organization at the top of the account.
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl AccountRef {
+    fn of(data: &AccountData) -> Self {
+        AccountRef { id: data.root.id, name: data.root.name.clone() }
+    }
+}

@@ -1,0 +1,664 @@
+//! Suggestions for who should cover whom in an account, and applying them.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use actix_web::{post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::account::influences;
+use crate::domain::api_key::Scope;
+use crate::domain::coverage::{check_capacity, BuyingRole, CoverageRole, NewCoverage};
+use crate::domain::crafting::FacetKey;
+use crate::domain::fit::FitWeights;
+use crate::domain::suggestion::{self, Salesperson, Stakeholder, UncoveredReason};
+use crate::error::{Error, FieldError, Violations};
+use crate::http::accounts::AccountRef;
+use crate::http::extract::Json;
+use crate::http::settings::FacetRef;
+use crate::http::{read, write};
+use crate::store::accounts::{self, AccountData, SalesProfile};
+use crate::store::api_keys::Principal;
+use crate::store::network;
+use crate::store::{now, now_point, Db, DbConn};
+
+/// Most coverers a stakeholder can ask for.
+const COVERERS_MAX: i64 = 10;
+
+/// A (salesperson, stakeholder) pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairRef {
+    pub salesperson_id: Uuid,
+    pub stakeholder_id: Uuid,
+}
+
+/// How much each part of the fit counts (non-negative; parts with nothing to compare are
+/// left out and the others share their weight).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WeightsRequest {
+    pub alignment: f64,
+    pub partner: f64,
+    pub relationship: f64,
+    pub continuity: f64,
+}
+
+impl Default for WeightsRequest {
+    fn default() -> Self {
+        let d = FitWeights::default();
+        WeightsRequest {
+            alignment: d.alignment,
+            partner: d.partner,
+            relationship: d.relationship,
+            continuity: d.continuity,
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SuggestionRequest {
+    /// Salespeople who may be suggested; absent for every salesperson of the tenant.
+    pub salesperson_ids: Option<Vec<Uuid>>,
+    /// Capacity per salesperson id, instead of their tenure's or the tenant's default.
+    pub capacity_overrides: BTreeMap<Uuid, i64>,
+    /// Coverers per stakeholder (default 1).
+    pub coverers: Option<i64>,
+    /// Coverers for stakeholders with a buying role, e.g. `{"decision_maker": 2}`; a
+    /// stakeholder with several roles gets the largest.
+    #[schema(value_type = BTreeMap<String, i64>)]
+    pub coverers_by_role: BTreeMap<BuyingRole, i64>,
+    /// Pairs to keep whatever they score.
+    pub locked: Vec<PairRef>,
+    /// Pairs never to suggest.
+    pub excluded: Vec<PairRef>,
+    pub weights: Option<WeightsRequest>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MatchedFacets {
+    pub salesperson: FacetRef,
+    pub stakeholder: FacetRef,
+    /// What the match adds to the alignment.
+    pub value: f64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PartnerMatch {
+    pub key: String,
+    pub weight: f64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FitParts {
+    /// Crafting alignment, 0 to 1; null when the stakeholder states no criteria or priorities.
+    pub alignment: Option<f64>,
+    /// Partner-preference fit, 0 to 1; null without preferences.
+    pub partner: Option<f64>,
+    /// Strength of the existing coverage or relationship.
+    pub relationship: f64,
+    /// 1 when the salesperson covers the stakeholder already.
+    pub continuity: f64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuggestedPair {
+    pub salesperson_id: Uuid,
+    pub salesperson_name: String,
+    pub stakeholder_id: Uuid,
+    pub stakeholder_name: String,
+    /// influence × fit: the pair's share of the objective.
+    pub score: f64,
+    pub influence: f64,
+    /// Weighted mean of the parts, 0 to 1.
+    pub fit: f64,
+    pub parts: FitParts,
+    /// The facet pairs that made the alignment, largest first.
+    pub matched_facets: Vec<MatchedFacets>,
+    /// Partner preferences the salesperson's unit meets.
+    pub partner_matches: Vec<PartnerMatch>,
+    pub locked: bool,
+    /// Whether the salesperson covers the stakeholder today.
+    pub covering_now: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UncoveredReasonResponse {
+    NoEligibleSalesperson,
+    EveryFitZero,
+    NoCapacity,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UncoveredResponse {
+    pub stakeholder_id: Uuid,
+    pub stakeholder_name: String,
+    pub missing_coverers: u32,
+    pub reason: UncoveredReasonResponse,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SalespersonLoad {
+    pub salesperson_id: Uuid,
+    pub name: String,
+    /// Capacity before load elsewhere.
+    pub capacity: u32,
+    /// Stakeholders they cover in other accounts.
+    pub load_elsewhere: u32,
+    /// Stakeholders suggested for them here.
+    pub assigned: u32,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Timing {
+    /// Loading the account and salespeople from the database.
+    pub load_ms: f64,
+    /// Scoring every pair.
+    pub fit_ms: f64,
+    /// The exact assignment.
+    pub solve_ms: f64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuggestionResponse {
+    pub account: AccountRef,
+    /// The suggested coverage, best pairs first. Nothing is applied until
+    /// `POST …/suggestions/apply`.
+    pub pairs: Vec<SuggestedPair>,
+    pub uncovered: Vec<UncoveredResponse>,
+    /// Sum of the pairs' scores: the maximum possible under the constraints.
+    pub objective: f64,
+    /// The same sum for today's coverage between these people.
+    pub current_objective: f64,
+    pub salespeople: Vec<SalespersonLoad>,
+    pub timing: Timing,
+}
+
+/// Everything a suggestion needs, checked.
+struct Plan {
+    data: AccountData,
+    sales: Vec<SalesProfile>,
+    stakeholders: Vec<Stakeholder>,
+    salespeople: Vec<Salesperson>,
+    capacities: Vec<u32>,
+}
+
+fn check_request(body: &SuggestionRequest) -> Result<FitWeights, Error> {
+    let mut v = Violations::default();
+    let weights = body.weights.unwrap_or_default();
+    for (value, pointer) in [
+        (weights.alignment, "/weights/alignment"),
+        (weights.partner, "/weights/partner"),
+        (weights.relationship, "/weights/relationship"),
+        (weights.continuity, "/weights/continuity"),
+    ] {
+        if !value.is_finite() || value < 0.0 {
+            v.add(pointer, "must be a finite number, 0 or more");
+        }
+    }
+    if weights.alignment + weights.partner + weights.relationship + weights.continuity <= 0.0 {
+        v.add("/weights", "at least one weight must be above 0");
+    }
+    for (id, capacity) in &body.capacity_overrides {
+        check_capacity(&mut v, *capacity, &format!("/capacity_overrides/{id}"));
+    }
+    if let Some(c) = body.coverers {
+        if !(0..=COVERERS_MAX).contains(&c) {
+            v.add("/coverers", format!("must be a whole number from 0 to {COVERERS_MAX}"));
+        }
+    }
+    for (role, c) in &body.coverers_by_role {
+        if !(0..=COVERERS_MAX).contains(c) {
+            let role = crate::domain::coverage::enum_name(role);
+            v.add(format!("/coverers_by_role/{role}"), format!("must be from 0 to {COVERERS_MAX}"));
+        }
+    }
+    let excluded: HashSet<&PairRef> = body.excluded.iter().collect();
+    for (i, pair) in body.locked.iter().enumerate() {
+        if excluded.contains(pair) {
+            v.add(format!("/locked/{i}"), "the pair is also excluded");
+        }
+    }
+    v.into_result()?;
+    Ok(FitWeights {
+        alignment: weights.alignment,
+        partner: weights.partner,
+        relationship: weights.relationship,
+        continuity: weights.continuity,
+    })
+}
+
+fn plan(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    account: Uuid,
+    body: &SuggestionRequest,
+) -> Result<Plan, Error> {
+    let at = now_point();
+    let data = accounts::load(conn, tenant, account, at.as_of)?;
+    let stakeholder_ids = data.stakeholders();
+    let sales =
+        accounts::salesforce(conn, tenant, body.salesperson_ids.as_deref(), &stakeholder_ids, at)?;
+    // Salespeople are never their own stakeholders.
+    let stakeholder_ids: Vec<Uuid> = stakeholder_ids
+        .into_iter()
+        .filter(|p| !sales.iter().any(|s| s.tenure.person_id == *p))
+        .collect();
+
+    let sales_ids: Vec<Uuid> = sales.iter().map(|s| s.tenure.person_id).collect();
+    let mut data = data;
+    data.names.extend(crate::store::persons::display_names(conn, tenant, &sales_ids)?);
+
+    let mut v = Violations::default();
+    let is_salesperson: HashSet<Uuid> = sales.iter().map(|s| s.tenure.person_id).collect();
+    let in_account: HashSet<Uuid> = stakeholder_ids.iter().copied().collect();
+    for (i, id) in body.salesperson_ids.iter().flatten().enumerate() {
+        if !is_salesperson.contains(id) {
+            v.add(
+                format!("/salesperson_ids/{i}"),
+                "not a salesperson: no current tenure in an own organization",
+            );
+        }
+    }
+    for id in body.capacity_overrides.keys() {
+        if !is_salesperson.contains(id) {
+            v.add(format!("/capacity_overrides/{id}"), "not an eligible salesperson");
+        }
+    }
+    for (list, pointer) in [(&body.locked, "/locked"), (&body.excluded, "/excluded")] {
+        for (i, pair) in list.iter().enumerate() {
+            if !is_salesperson.contains(&pair.salesperson_id) {
+                v.add(format!("{pointer}/{i}/salesperson_id"), "not an eligible salesperson");
+            }
+            if !in_account.contains(&pair.stakeholder_id) {
+                v.add(
+                    format!("{pointer}/{i}/stakeholder_id"),
+                    "does not hold a post in the account now",
+                );
+            }
+        }
+    }
+    v.into_result()?;
+
+    let tenures: Vec<_> =
+        data.tenures.iter().filter(|t| in_account.contains(&t.person_id)).cloned().collect();
+    let mut crafted = accounts::crafted_facets(conn, tenant, tenures.clone(), at)?;
+    let influence = influences(&data.account, &data.settings);
+    let mut stakeholders = Vec::new();
+    for person in &stakeholder_ids {
+        // A person holding two posts in the account: the roles and facets of both count.
+        let theirs: Vec<_> = tenures.iter().filter(|t| t.person_id == *person).collect();
+        let roles: Vec<BuyingRole> =
+            theirs.iter().flat_map(|t| t.buying_roles.iter().copied()).collect();
+        let coverers = roles
+            .iter()
+            .filter_map(|r| body.coverers_by_role.get(r))
+            .copied()
+            .max()
+            .or(body.coverers)
+            .unwrap_or(1);
+        stakeholders.push(Stakeholder {
+            person_id: *person,
+            influence: influence.get(person).map_or(0.0, |i| i.influence),
+            facets: theirs.iter().flat_map(|t| crafted.remove(&t.id).unwrap_or_default()).collect(),
+            client: data.organization_of(*person).map(|o| o.profile.clone()).unwrap_or_default(),
+            coverers: coverers.clamp(0, COVERERS_MAX) as u32,
+        });
+    }
+    let mut capacities = Vec::new();
+    let salespeople = sales
+        .iter()
+        .map(|s| {
+            let capacity = body
+                .capacity_overrides
+                .get(&s.tenure.person_id)
+                .map(|c| (*c).clamp(0, i64::from(u32::MAX)) as u32)
+                .or(s.tenure.capacity)
+                .unwrap_or(data.settings.default_capacity.max(0) as u32);
+            capacities.push(capacity);
+            Salesperson {
+                person_id: s.tenure.person_id,
+                facets: s.facets.clone(),
+                unit: s.unit.clone(),
+                capacity: capacity.saturating_sub(s.load_elsewhere),
+            }
+        })
+        .collect();
+    Ok(Plan { data, sales, stakeholders, salespeople, capacities })
+}
+
+fn facet_ref(key: &FacetKey) -> FacetRef {
+    FacetRef { dimension: key.0, key: key.1.clone() }
+}
+
+/// Suggest who should cover whom: the assignment that maximises the sum of influence × fit
+/// under capacities, coverers per stakeholder, locked and excluded pairs — exactly, not
+/// greedily — with every pair's score broken into its parts. Nothing is written.
+#[utoipa::path(tag = "accounts", params(("organization_id" = Uuid, Path, description = "A client organization")), request_body = SuggestionRequest, responses((status = 200, body = SuggestionResponse)))]
+#[post("/v1/accounts/{organization_id}/suggestions")]
+pub async fn suggest(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    Json(body): Json<SuggestionRequest>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let weights = check_request(&body)?;
+    let (id, tenant) = (id.into_inner(), principal.tenant_id);
+    let loading = Instant::now();
+    let (plan, affinities, body) = read(&db, move |c| {
+        let plan = plan(c, tenant, id, &body)?;
+        let affinities = network::list_affinities(c, tenant)?;
+        Ok((plan, affinities, body))
+    })
+    .await?;
+    let load_time = loading.elapsed();
+    let response = web::block(move || compute(&plan, affinities, &body, weights, load_time))
+        .await
+        .map_err(Error::internal)??;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            "Server-Timing",
+            format!(
+                "load;dur={:.2}, fit;dur={:.2}, solve;dur={:.2}",
+                response.timing.load_ms, response.timing.fit_ms, response.timing.solve_ms
+            ),
+        ))
+        .json(response))
+}
+
+/// Scores every pair and solves the assignment: CPU work, run off the async executor.
+fn compute(
+    plan: &Plan,
+    affinities: Vec<network::StoredAffinity>,
+    body: &SuggestionRequest,
+    weights: FitWeights,
+    load_time: std::time::Duration,
+) -> Result<SuggestionResponse, Error> {
+    let affinities: Vec<_> = affinities.into_iter().map(|a| a.affinity).collect();
+
+    let in_account: HashSet<Uuid> = plan.stakeholders.iter().map(|s| s.person_id).collect();
+    let mut ties: HashMap<(Uuid, Uuid), f64> = HashMap::new();
+    let mut covering: HashSet<(Uuid, Uuid)> = HashSet::new();
+    for link in plan.data.account.links.iter().filter(|l| in_account.contains(&l.stakeholder_id)) {
+        let pair = (link.salesperson_id, link.stakeholder_id);
+        covering.insert(pair);
+        let tie = ties.entry(pair).or_default();
+        *tie = tie.max(link.strength);
+    }
+    for r in &plan.data.relationships {
+        for (a, b) in [
+            (r.fields.from_person_id, r.fields.to_person_id),
+            (r.fields.to_person_id, r.fields.from_person_id),
+        ] {
+            if in_account.contains(&b) {
+                let tie = ties.entry((a, b)).or_default();
+                *tie = tie.max(r.fields.strength);
+            }
+        }
+    }
+    let locked: Vec<(Uuid, Uuid)> =
+        body.locked.iter().map(|p| (p.salesperson_id, p.stakeholder_id)).collect();
+    let excluded: HashSet<(Uuid, Uuid)> =
+        body.excluded.iter().map(|p| (p.salesperson_id, p.stakeholder_id)).collect();
+    let result = suggestion::suggest(&suggestion::Request {
+        stakeholders: &plan.stakeholders,
+        salespeople: &plan.salespeople,
+        affinities: &affinities,
+        weights,
+        ties: &ties,
+        covering: &covering,
+        locked: &locked,
+        excluded: &excluded,
+    })?;
+
+    let name = |id: &Uuid| plan.data.names.get(id).cloned().unwrap_or_default();
+    let mut assigned: HashMap<Uuid, u32> = HashMap::new();
+    for p in &result.pairs {
+        *assigned.entry(p.salesperson_id).or_default() += 1;
+    }
+    let response = SuggestionResponse {
+        account: AccountRef::of(&plan.data),
+        pairs: result
+            .pairs
+            .iter()
+            .map(|p| SuggestedPair {
+                salesperson_id: p.salesperson_id,
+                salesperson_name: name(&p.salesperson_id),
+                stakeholder_id: p.stakeholder_id,
+                stakeholder_name: name(&p.stakeholder_id),
+                score: p.score,
+                influence: p.influence,
+                fit: p.fit.fit,
+                parts: FitParts {
+                    alignment: p.fit.alignment,
+                    partner: p.fit.partner,
+                    relationship: p.fit.relationship,
+                    continuity: p.fit.continuity,
+                },
+                matched_facets: p
+                    .fit
+                    .contributions
+                    .iter()
+                    .map(|c| MatchedFacets {
+                        salesperson: facet_ref(&c.salesperson),
+                        stakeholder: facet_ref(&c.stakeholder),
+                        value: c.value,
+                    })
+                    .collect(),
+                partner_matches: p
+                    .fit
+                    .partner_matches
+                    .iter()
+                    .map(|(key, weight)| PartnerMatch { key: key.clone(), weight: *weight })
+                    .collect(),
+                locked: p.locked,
+                covering_now: p.covering_now,
+            })
+            .collect(),
+        uncovered: result
+            .uncovered
+            .iter()
+            .map(|u| UncoveredResponse {
+                stakeholder_id: u.stakeholder_id,
+                stakeholder_name: name(&u.stakeholder_id),
+                missing_coverers: u.missing_coverers,
+                reason: match u.reason {
+                    UncoveredReason::NoEligibleSalesperson => {
+                        UncoveredReasonResponse::NoEligibleSalesperson
+                    }
+                    UncoveredReason::EveryFitZero => UncoveredReasonResponse::EveryFitZero,
+                    UncoveredReason::NoCapacity => UncoveredReasonResponse::NoCapacity,
+                },
+            })
+            .collect(),
+        objective: result.objective,
+        current_objective: result.current_objective,
+        salespeople: plan
+            .sales
+            .iter()
+            .zip(&plan.capacities)
+            .map(|(s, capacity)| SalespersonLoad {
+                salesperson_id: s.tenure.person_id,
+                name: name(&s.tenure.person_id),
+                capacity: *capacity,
+                load_elsewhere: s.load_elsewhere,
+                assigned: assigned.get(&s.tenure.person_id).copied().unwrap_or(0),
+            })
+            .collect(),
+        timing: Timing {
+            load_ms: load_time.as_secs_f64() * 1e3,
+            fit_ms: result.fit_time.as_secs_f64() * 1e3,
+            solve_ms: result.solve_time.as_secs_f64() * 1e3,
+        },
+    };
+    Ok(response)
+}
+
+/// A pair to apply, with the role it takes.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyPair {
+    pub salesperson_id: Uuid,
+    pub stakeholder_id: Uuid,
+    /// Default: `primary` if the stakeholder has no primary coverer yet, else `secondary`.
+    #[serde(default)]
+    pub role: Option<CoverageRole>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyRequest {
+    /// The pairs to cover, typically a suggestion's `pairs`.
+    pub pairs: Vec<ApplyPair>,
+    /// Also delete the account's coverage links that are not among the pairs.
+    #[serde(default)]
+    pub replace: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApplyResponse {
+    /// Coverage links created.
+    pub created: Vec<Uuid>,
+    /// Pairs that were covered already, by their coverage link.
+    pub kept: Vec<Uuid>,
+    /// Coverage links deleted (with `replace`).
+    pub removed: Vec<Uuid>,
+}
+
+/// Apply pairs (usually a suggestion's) in one transaction: all of them or none.
+#[utoipa::path(tag = "accounts", params(("organization_id" = Uuid, Path, description = "A client organization")), request_body = ApplyRequest, responses((status = 200, body = ApplyResponse)))]
+#[post("/v1/accounts/{organization_id}/suggestions/apply")]
+pub async fn apply(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    Json(body): Json<ApplyRequest>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let (id, tenant) = (id.into_inner(), principal.tenant_id);
+    let response = write(&db, move |c| apply_pairs(c, tenant, id, &body)).await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+fn apply_pairs(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    account: Uuid,
+    body: &ApplyRequest,
+) -> Result<ApplyResponse, Error> {
+    let data = accounts::load(conn, tenant, account, now())?;
+    let in_account: HashSet<Uuid> = data.stakeholders().into_iter().collect();
+    let wanted: Vec<Uuid> = body.pairs.iter().map(|p| p.salesperson_id).collect();
+    let sales = network::salespeople(conn, tenant, now().date(), Some(&wanted))?;
+    let settings = &data.settings;
+    let mut v = Violations::default();
+    let mut seen = HashSet::new();
+    for (i, pair) in body.pairs.iter().enumerate() {
+        if !sales.contains_key(&pair.salesperson_id) {
+            v.add(
+                format!("/pairs/{i}/salesperson_id"),
+                "not a salesperson: no current tenure in an own organization",
+            );
+        }
+        if !in_account.contains(&pair.stakeholder_id) {
+            v.add(format!("/pairs/{i}/stakeholder_id"), "does not hold a post in the account now");
+        }
+        if !seen.insert((pair.salesperson_id, pair.stakeholder_id)) {
+            v.add(format!("/pairs/{i}"), "the pair is listed twice");
+        }
+    }
+    v.into_result()?;
+
+    let existing: HashMap<(Uuid, Uuid), Uuid> = data
+        .account
+        .links
+        .iter()
+        .filter(|l| in_account.contains(&l.stakeholder_id))
+        .map(|l| ((l.salesperson_id, l.stakeholder_id), l.id))
+        .collect();
+    let mut response = ApplyResponse { created: Vec::new(), kept: Vec::new(), removed: Vec::new() };
+    if body.replace {
+        let remove: Vec<Uuid> =
+            existing.iter().filter(|(pair, _)| !seen.contains(*pair)).map(|(_, id)| *id).collect();
+        network::delete_coverage_ids(conn, tenant, &remove)?;
+        response.removed = remove;
+    }
+    let mut has_primary: HashSet<Uuid> = data
+        .account
+        .links
+        .iter()
+        .filter(|l| l.role == CoverageRole::Primary && !response.removed.contains(&l.id))
+        .map(|l| l.stakeholder_id)
+        .collect();
+    let mut added: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (i, pair) in body.pairs.iter().enumerate() {
+        if let Some(id) = existing.get(&(pair.salesperson_id, pair.stakeholder_id)) {
+            response.kept.push(*id);
+            continue;
+        }
+        let role = pair.role.unwrap_or(if has_primary.contains(&pair.stakeholder_id) {
+            CoverageRole::Secondary
+        } else {
+            CoverageRole::Primary
+        });
+        if role == CoverageRole::Primary {
+            has_primary.insert(pair.stakeholder_id);
+        }
+        let new = NewCoverage {
+            salesperson_id: pair.salesperson_id,
+            stakeholder_id: pair.stakeholder_id,
+            role,
+            strength: None,
+        }
+        .validate()
+        .map_err(|e| at_pair(e, i))?;
+        response
+            .created
+            .push(network::create_coverage(conn, tenant, &new).map_err(|e| at_pair(e, i))?.id);
+        added.entry(pair.salesperson_id).or_default().push(i);
+    }
+    // Whoever gets new stakeholders must still be within capacity, all accounts counted.
+    let receivers: Vec<Uuid> = added.keys().copied().collect();
+    let mut load: HashMap<Uuid, u32> = HashMap::new();
+    for (salesperson, _) in network::loads(conn, tenant, &receivers)? {
+        *load.entry(salesperson).or_default() += 1;
+    }
+    let mut over = Vec::new();
+    for (salesperson, indexes) in &added {
+        let capacity = sales
+            .get(salesperson)
+            .and_then(|s| s.capacity)
+            .unwrap_or(settings.default_capacity.max(0) as u32);
+        let total = load.get(salesperson).copied().unwrap_or(0);
+        if total > capacity {
+            for i in indexes {
+                over.push(FieldError::new(
+                    format!("/pairs/{i}"),
+                    format!("the salesperson would cover {total} stakeholders; their capacity is {capacity}"),
+                ));
+            }
+        }
+    }
+    if !over.is_empty() {
+        over.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+        return Err(Error::Invalid(over));
+    }
+    Ok(response)
+}
+
+/// Names the pair an error from creating its link belongs to.
+fn at_pair(error: Error, index: usize) -> Error {
+    match error {
+        Error::Invalid(errors) => Error::Invalid(
+            errors
+                .into_iter()
+                .map(|e| FieldError { pointer: format!("/pairs/{index}{}", e.pointer), ..e })
+                .collect(),
+        ),
+        other => other,
+    }
+}

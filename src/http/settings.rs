@@ -1,0 +1,193 @@
+//! `/v1/affinities` (tenant rules that extend crafting alignment beyond same keys) and
+//! `/v1/settings/coverage` (half-life, default capacity, alert thresholds, role weights).
+
+use actix_web::{delete, get, post, put, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope;
+use crate::domain::coverage::CoverageSettings;
+use crate::domain::facet::{Dimension, Facet};
+use crate::domain::fit::Affinity;
+use crate::error::{Error, FieldError, Violations};
+use crate::http::etag::IfMatch;
+use crate::http::extract::Json;
+use crate::http::respond::{created, deleted, ok};
+use crate::http::{read, write};
+use crate::store::api_keys::Principal;
+use crate::store::network::{self, StoredAffinity};
+use crate::store::{vocabulary, Db, DbConn};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_affinities)
+        .service(create_affinity)
+        .service(find_affinity)
+        .service(delete_affinity)
+        .service(find_settings)
+        .service(replace_settings);
+}
+
+/// A facet named by dimension and vocabulary key.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FacetRef {
+    pub dimension: Dimension,
+    pub key: String,
+}
+
+/// "A salesperson whose crafted job has `from` suits a stakeholder who wants `to`".
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AffinityRequest {
+    /// The salesperson's facet (priority, cognitive or task).
+    pub from: FacetRef,
+    /// The stakeholder's facet (decision criterion or priority).
+    pub to: FacetRef,
+    /// How fully `from` meets `to`, 0 to 1.
+    pub weight: f64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AffinityResponse {
+    pub id: Uuid,
+    pub from: FacetRef,
+    pub to: FacetRef,
+    pub weight: f64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<StoredAffinity> for AffinityResponse {
+    fn from(a: StoredAffinity) -> Self {
+        let (from, to) = (a.affinity.from, a.affinity.to);
+        AffinityResponse {
+            id: a.id,
+            from: FacetRef { dimension: from.0, key: from.1 },
+            to: FacetRef { dimension: to.0, key: to.1 },
+            weight: a.affinity.weight,
+            created_at: a.created_at.and_utc(),
+        }
+    }
+}
+
+/// Both facets must be active vocabulary keys.
+fn check_affinity(conn: &mut DbConn, tenant: Uuid, affinity: &Affinity) -> Result<(), Error> {
+    let mut errors = Vec::new();
+    for (key, pointer) in [(&affinity.from, "/from"), (&affinity.to, "/to")] {
+        let facet = Facet {
+            dimension: key.0,
+            key: key.1.clone(),
+            weight: 1.0,
+            note: None,
+            core: false,
+            floor: None,
+        };
+        match vocabulary::check_keys(conn, tenant, &[facet], pointer) {
+            Ok(()) => {}
+            Err(Error::Invalid(found)) => errors.extend(
+                found.into_iter().map(|e| FieldError { pointer: format!("{pointer}/key"), ..e }),
+            ),
+            Err(other) => return Err(other),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+/// The tenant's affinity rules.
+#[utoipa::path(tag = "settings", responses((status = 200, body = Vec<AffinityResponse>)))]
+#[get("/v1/affinities")]
+pub async fn list_affinities(
+    db: web::Data<Db>,
+    principal: Principal,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let rows = read(&db, move |c| network::list_affinities(c, principal.tenant_id)).await?;
+    let items: Vec<AffinityResponse> = rows.into_iter().map(AffinityResponse::from).collect();
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// Add an affinity rule.
+#[utoipa::path(tag = "settings", request_body = AffinityRequest, responses((status = 201, body = AffinityResponse)))]
+#[post("/v1/affinities")]
+pub async fn create_affinity(
+    db: web::Data<Db>,
+    principal: Principal,
+    Json(body): Json<AffinityRequest>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Admin)?;
+    let mut violations = Violations::default();
+    if !body.weight.is_finite() || !(0.0..=1.0).contains(&body.weight) {
+        violations.add("/weight", "must be a number from 0 to 1");
+    }
+    violations.into_result()?;
+    let affinity = Affinity {
+        from: (body.from.dimension, body.from.key),
+        to: (body.to.dimension, body.to.key),
+        weight: body.weight,
+    };
+    let tenant = principal.tenant_id;
+    let stored = write(&db, move |c| {
+        check_affinity(c, tenant, &affinity)?;
+        network::create_affinity(c, tenant, &affinity)
+    })
+    .await?;
+    Ok(created("/v1/affinities", stored.id, 1, AffinityResponse::from(stored)))
+}
+
+/// Read an affinity rule.
+#[utoipa::path(tag = "settings", params(("id" = Uuid, Path)), responses((status = 200, body = AffinityResponse)))]
+#[get("/v1/affinities/{id}")]
+pub async fn find_affinity(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let id = id.into_inner();
+    let stored = read(&db, move |c| network::find_affinity(c, principal.tenant_id, id)).await?;
+    Ok(ok(1, AffinityResponse::from(stored)))
+}
+
+/// Delete an affinity rule.
+#[utoipa::path(tag = "settings", params(("id" = Uuid, Path)), responses((status = 204, description = "deleted")))]
+#[delete("/v1/affinities/{id}")]
+pub async fn delete_affinity(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Admin)?;
+    let id = id.into_inner();
+    write(&db, move |c| network::delete_affinity(c, principal.tenant_id, id)).await?;
+    Ok(deleted())
+}
+
+/// The tenant's coverage settings (defaults until changed).
+#[utoipa::path(tag = "settings", responses((status = 200, body = CoverageSettings)))]
+#[get("/v1/settings/coverage")]
+pub async fn find_settings(db: web::Data<Db>, principal: Principal) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let (settings, version) = read(&db, move |c| network::settings(c, principal.tenant_id)).await?;
+    Ok(ok(version, settings))
+}
+
+/// Replace the coverage settings; fields left out take their defaults.
+#[utoipa::path(tag = "settings", request_body = CoverageSettings, responses((status = 200, body = CoverageSettings)))]
+#[put("/v1/settings/coverage")]
+pub async fn replace_settings(
+    db: web::Data<Db>,
+    principal: Principal,
+    IfMatch(expected): IfMatch,
+    Json(body): Json<CoverageSettings>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Admin)?;
+    let settings = body.validate()?;
+    let (settings, version) =
+        write(&db, move |c| network::save_settings(c, principal.tenant_id, &expected, &settings))
+            .await?;
+    Ok(ok(version, settings))
+}
