@@ -12,7 +12,8 @@ use crate::domain::facet::{Dimension, Facet};
 use crate::domain::fit::Affinity;
 use crate::error::{Error, FieldError, Violations};
 use crate::http::etag::IfMatch;
-use crate::http::extract::Json;
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, ok};
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
@@ -97,17 +98,19 @@ fn check_affinity(conn: &mut DbConn, tenant: Uuid, affinity: &Affinity) -> Resul
     }
 }
 
-/// The tenant's affinity rules.
-#[utoipa::path(tag = "settings", responses((status = 200, body = Vec<AffinityResponse>)))]
+/// The tenant's affinity rules in id order.
+#[utoipa::path(tag = "settings", params(ListParams), responses((status = 200, body = Page<AffinityResponse>)))]
 #[get("/v1/affinities")]
 pub async fn list_affinities(
     db: web::Data<Db>,
     principal: Principal,
+    Query(params): Query<ListParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
-    let rows = read(&db, move |c| network::list_affinities(c, principal.tenant_id)).await?;
-    let items: Vec<AffinityResponse> = rows.into_iter().map(AffinityResponse::from).collect();
-    Ok(HttpResponse::Ok().json(items))
+    let request = params.page_request()?;
+    let (rows, more) =
+        read(&db, move |c| network::affinities_page(c, principal.tenant_id, request)).await?;
+    Ok(HttpResponse::Ok().json(page(rows, more, |a| a.id, AffinityResponse::from)))
 }
 
 /// Add an affinity rule.

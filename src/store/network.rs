@@ -772,6 +772,25 @@ pub fn list_affinities(conn: &mut DbConn, tenant: Uuid) -> Result<Vec<StoredAffi
     rows.into_iter().map(stored_affinity).collect()
 }
 
+/// A page of the tenant's affinity rules in id order.
+pub fn affinities_page(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    page: PageRequest<Uuid>,
+) -> Result<(Vec<StoredAffinity>, bool), Error> {
+    let mut query = affinities::table
+        .filter(affinities::tenant_id.eq(tenant.to_string()))
+        .order(affinities::id)
+        .limit(page.limit as i64 + 1)
+        .select(affinity_columns())
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(affinities::id.gt(after.to_string()));
+    }
+    let (rows, more) = split_page(query.load::<AffinityRow>(conn)?, page.limit);
+    Ok((rows.into_iter().map(stored_affinity).collect::<Result<_, _>>()?, more))
+}
+
 pub fn find_affinity(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<StoredAffinity, Error> {
     let row = affinities::table
         .filter(affinities::tenant_id.eq(tenant.to_string()))

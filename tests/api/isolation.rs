@@ -29,11 +29,47 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
         json!({"person_id": person, "post_id": post, "started_on": "2024-01-01"}),
     )
     .await;
+    // Their salesperson covers their stakeholder, with a logged touch and a relationship.
+    let unit = as_them("/v1/organizations", json!({"name": "Their sales", "kind": "own"})).await;
+    let seat = as_them("/v1/posts", json!({"organization_id": unit, "title": "AE"})).await;
+    let seller = as_them("/v1/persons", json!({"display_name": "Seller"})).await;
+    as_them(
+        "/v1/tenures",
+        json!({"person_id": seller, "post_id": seat, "started_on": "2024-01-01"}),
+    )
+    .await;
+    let coverage = as_them(
+        "/v1/coverage",
+        json!({"salesperson_id": seller, "stakeholder_id": person, "role": "primary"}),
+    )
+    .await;
+    let interaction = as_them(
+        "/v1/interactions",
+        json!({"salesperson_id": seller, "stakeholder_id": person, "kind": "call",
+               "occurred_at": "2026-01-05T10:00:00Z"}),
+    )
+    .await;
+    let relationship = as_them(
+        "/v1/relationships",
+        json!({"from_person_id": seller, "to_person_id": person, "kind": "allies_with", "strength": 0.5}),
+    )
+    .await;
+    let affinity = as_them(
+        "/v1/affinities",
+        json!({"from": {"dimension": "cognitive", "key": "client_success"},
+               "to": {"dimension": "decision_criterion", "key": "quality"}, "weight": 0.5}),
+    )
+    .await;
     let foreign: HashMap<&str, &str> = HashMap::from([
         ("organizations", org.as_str()),
+        ("accounts", org.as_str()),
         ("posts", post.as_str()),
         ("persons", person.as_str()),
         ("tenures", tenure.as_str()),
+        ("coverage", coverage.as_str()),
+        ("interactions", interaction.as_str()),
+        ("relationships", relationship.as_str()),
+        ("affinities", affinity.as_str()),
     ]);
 
     // Valid bodies of our own, so that only the foreign id can make a request fail.
@@ -41,6 +77,7 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
     let my_post =
         app.create("/v1/posts", json!({"organization_id": my_org, "title": "Buyer"})).await;
     let my_person = app.create("/v1/persons", json!({"display_name": "Me"})).await;
+    let my_other = app.create("/v1/persons", json!({"display_name": "You"})).await;
     let bodies: HashMap<&str, Value> = HashMap::from([
         ("organizations", json!({"name": "X", "kind": "client"})),
         ("posts", json!({"organization_id": my_org, "title": "X"})),
@@ -48,6 +85,14 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
         (
             "tenures",
             json!({"person_id": my_person, "post_id": my_post, "started_on": "2024-01-01"}),
+        ),
+        (
+            "coverage",
+            json!({"salesperson_id": my_person, "stakeholder_id": my_other, "role": "primary"}),
+        ),
+        (
+            "relationships",
+            json!({"from_person_id": my_person, "to_person_id": my_other, "kind": "advises", "strength": 0.5}),
         ),
     ]);
 
@@ -73,6 +118,7 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
             }
             let body = match method {
                 Method::PUT => Some(bodies[collection].clone()),
+                Method::POST if template.ends_with("/apply") => Some(json!({"pairs": []})),
                 Method::POST if template.ends_with("/crafting") => Some(
                     json!({"facets": [{"dimension": "priority", "key": "growth", "weight": 0.5}]}),
                 ),
@@ -87,7 +133,7 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
     }
     assert!(checked >= 12, "only {checked} routes checked");
 
-    for (collection, id) in &foreign {
+    for (collection, id) in foreign.iter().filter(|(c, _)| **c != "accounts") {
         let items = app.all(&format!("/v1/{collection}")).await;
         assert!(items.iter().all(|item| item["id"] != *id), "{collection} leaks {id}");
     }

@@ -9,6 +9,7 @@
 mod harness;
 
 mod bulk;
+mod coverage;
 mod crafting;
 
 mod isolation;

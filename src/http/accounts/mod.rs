@@ -1,4 +1,4 @@
-//! `/v1/accounts/{organization_id}/…`: a client organization with its sub-organizations seen
+//! `/v1/accounts/{id}/…`: a client organization with its sub-organizations seen
 //! as an account — its network, its coverage report, and suggestions for who covers whom.
 //! `/v1/coverage/overview` compares the report's metrics across accounts.
 

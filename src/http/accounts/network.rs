@@ -196,8 +196,8 @@ fn graph(data: &AccountData) -> NetworkResponse {
 
 /// The account as a graph: organizations, posts (vacant ones too), current holders with
 /// their influence, formal reporting lines, relationships, buying roles and coverage.
-#[utoipa::path(tag = "accounts", params(("organization_id" = Uuid, Path, description = "A client organization")), responses((status = 200, body = NetworkResponse)))]
-#[get("/v1/accounts/{organization_id}/network")]
+#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path, description = "A client organization: the account")), responses((status = 200, body = NetworkResponse)))]
+#[get("/v1/accounts/{id}/network")]
 pub async fn account_network(
     db: web::Data<Db>,
     principal: Principal,

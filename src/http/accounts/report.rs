@@ -376,8 +376,8 @@ fn report_response(
 
 /// The coverage report of an account: every post with its holders, their influence, buying
 /// roles and who covers them; the account's metrics; and alerts, most urgent first.
-#[utoipa::path(tag = "accounts", params(("organization_id" = Uuid, Path, description = "A client organization")), responses((status = 200, body = CoverageReportResponse)))]
-#[get("/v1/accounts/{organization_id}/coverage")]
+#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path, description = "A client organization: the account")), responses((status = 200, body = CoverageReportResponse)))]
+#[get("/v1/accounts/{id}/coverage")]
 pub async fn account_coverage(
     db: web::Data<Db>,
     principal: Principal,

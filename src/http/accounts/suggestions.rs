@@ -337,8 +337,8 @@ fn facet_ref(key: &FacetKey) -> FacetRef {
 /// Suggest who should cover whom: the assignment that maximises the sum of influence × fit
 /// under capacities, coverers per stakeholder, locked and excluded pairs — exactly, not
 /// greedily — with every pair's score broken into its parts. Nothing is written.
-#[utoipa::path(tag = "accounts", params(("organization_id" = Uuid, Path, description = "A client organization")), request_body = SuggestionRequest, responses((status = 200, body = SuggestionResponse)))]
-#[post("/v1/accounts/{organization_id}/suggestions")]
+#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path, description = "A client organization: the account")), request_body = SuggestionRequest, responses((status = 200, body = SuggestionResponse)))]
+#[post("/v1/accounts/{id}/suggestions")]
 pub async fn suggest(
     db: web::Data<Db>,
     principal: Principal,
@@ -530,8 +530,8 @@ pub struct ApplyResponse {
 }
 
 /// Apply pairs (usually a suggestion's) in one transaction: all of them or none.
-#[utoipa::path(tag = "accounts", params(("organization_id" = Uuid, Path, description = "A client organization")), request_body = ApplyRequest, responses((status = 200, body = ApplyResponse)))]
-#[post("/v1/accounts/{organization_id}/suggestions/apply")]
+#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path, description = "A client organization: the account")), request_body = ApplyRequest, responses((status = 200, body = ApplyResponse)))]
+#[post("/v1/accounts/{id}/suggestions/apply")]
 pub async fn apply(
     db: web::Data<Db>,
     principal: Principal,

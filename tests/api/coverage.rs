@@ -1,0 +1,621 @@
+//! Account coverage: relationships, coverage links, interactions, the account network, the
+//! coverage report with its alerts, and optimal suggestions with their explanations.
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+
+use crate::harness::{on_both_backends, TestApp};
+
+on_both_backends!(
+    the_report_raises_the_alerts_a_sales_manager_acts_on,
+    the_suggestion_puts_the_client_first_salesperson_on_the_green_buyer,
+    applying_a_suggestion_writes_it_in_one_transaction,
+    the_network_is_drawable_and_influence_is_explained,
+    interactions_derive_strength_and_stated_strength_wins,
+    coverage_needs_a_salesperson_and_names_the_field,
+    bad_suggestion_options_are_named,
+    an_account_without_stakeholders_or_salespeople_is_an_empty_answer,
+    the_overview_sorts_accounts_by_risk,
+    settings_change_half_life_and_role_weights,
+    erasing_a_person_removes_their_network,
+);
+
+fn days_ago(days: i64) -> String {
+    (Utc::now().date_naive() - Duration::days(days)).to_string()
+}
+
+/// The story of the README's "Account coverage" section.
+struct Story {
+    acme: String,
+    globex: String,
+    carla: String,
+    max: String,
+    olga: String,
+    nora: String,
+    peter: String,
+    ivo: String,
+    procurement: String,
+}
+
+async fn person(app: &TestApp, name: &str) -> String {
+    app.create("/v1/persons", json!({"display_name": name})).await
+}
+
+async fn hold(app: &TestApp, person: &str, post: &str, started: &str, extra: Value) -> String {
+    let mut body = json!({"person_id": person, "post_id": post, "started_on": started});
+    body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    app.create("/v1/tenures", body).await
+}
+
+async fn craft(app: &TestApp, tenure: &str, facets: Value) {
+    app.create(&format!("/v1/tenures/{tenure}/crafting"), json!({"facets": facets})).await;
+}
+
+async fn story(app: &TestApp) -> Story {
+    // The seller: two units, one salesperson each, crafting their jobs differently.
+    let seller = app.create("/v1/organizations", json!({"name": "Northwind", "kind": "own"})).await;
+    let dach = app
+        .create(
+            "/v1/organizations",
+            json!({"name": "Northwind DACH", "kind": "own", "parent_id": seller,
+                   "profile": {"size_band": "sme", "region": "dach", "tags": ["iso14001"]}}),
+        )
+        .await;
+    let enterprise = app
+        .create(
+            "/v1/organizations",
+            json!({"name": "Northwind Enterprise", "kind": "own", "parent_id": seller,
+                   "profile": {"size_band": "enterprise", "region": "nordics"}}),
+        )
+        .await;
+    let ae_dach =
+        app.create("/v1/posts", json!({"organization_id": dach, "title": "AE DACH"})).await;
+    let ae_ent = app
+        .create("/v1/posts", json!({"organization_id": enterprise, "title": "AE Enterprise"}))
+        .await;
+    let carla = person(app, "Carla").await;
+    let max = person(app, "Max").await;
+    let carla_t = hold(app, &carla, &ae_dach, "2022-01-01", json!({"capacity": 10})).await;
+    let max_t = hold(app, &max, &ae_ent, "2022-01-01", json!({"capacity": 10})).await;
+    craft(
+        app,
+        &carla_t,
+        json!([{"dimension": "cognitive", "key": "client_success", "weight": 0.9},
+               {"dimension": "cognitive", "key": "sustainability_champion", "weight": 0.8}]),
+    )
+    .await;
+    craft(
+        app,
+        &max_t,
+        json!([{"dimension": "cognitive", "key": "commission_first", "weight": 1.0},
+               {"dimension": "priority", "key": "growth", "weight": 0.9}]),
+    )
+    .await;
+    app.create(
+        "/v1/affinities",
+        json!({"from": {"dimension": "cognitive", "key": "sustainability_champion"},
+               "to": {"dimension": "decision_criterion", "key": "carbon_footprint"}, "weight": 1.0}),
+    )
+    .await;
+
+    // The client account: a CEO, a procurement head who changed, a new claims manager.
+    let acme = app
+        .create(
+            "/v1/organizations",
+            json!({"name": "Acme Insurance", "kind": "client", "profile": {"region": "dach"}}),
+        )
+        .await;
+    let claims = app
+        .create(
+            "/v1/organizations",
+            json!({"name": "Acme Claims", "kind": "client", "parent_id": acme}),
+        )
+        .await;
+    let ceo = app.create("/v1/posts", json!({"organization_id": acme, "title": "CEO"})).await;
+    let procurement = app
+        .create(
+            "/v1/posts",
+            json!({"organization_id": acme, "title": "Head of Procurement", "reports_to_post_id": ceo}),
+        )
+        .await;
+    let claims_manager = app
+        .create(
+            "/v1/posts",
+            json!({"organization_id": claims, "title": "Claims Manager", "reports_to_post_id": ceo}),
+        )
+        .await;
+    app.create(
+        "/v1/posts",
+        json!({"organization_id": acme, "title": "CFO", "reports_to_post_id": ceo}),
+    )
+    .await;
+    let olga = person(app, "Olga").await;
+    let peter = person(app, "Peter").await;
+    let nora = person(app, "Nora").await;
+    let ivo = person(app, "Ivo").await;
+    hold(app, &olga, &ceo, "2019-01-01", json!({"buying_roles": ["decision_maker"]})).await;
+    hold(
+        app,
+        &peter,
+        &procurement,
+        "2020-01-01",
+        json!({"ended_on": days_ago(40), "buying_roles": ["champion"]}),
+    )
+    .await;
+    let nora_t =
+        hold(app, &nora, &procurement, &days_ago(40), json!({"buying_roles": ["economic_buyer"]}))
+            .await;
+    craft(
+        app,
+        &nora_t,
+        json!([{"dimension": "decision_criterion", "key": "carbon_footprint", "weight": 0.9},
+               {"dimension": "partner_preference", "key": "supplier_size_small", "weight": 0.7}]),
+    )
+    .await;
+    hold(app, &ivo, &claims_manager, &days_ago(20), json!({})).await;
+
+    // The champion moved to another account.
+    let globex = app.create("/v1/organizations", json!({"name": "Globex", "kind": "client"})).await;
+    let purchasing = app
+        .create("/v1/posts", json!({"organization_id": globex, "title": "Head of Purchasing"}))
+        .await;
+    hold(app, &peter, &purchasing, &days_ago(39), json!({})).await;
+
+    // Max covers the CEO and (still) Peter; nobody covers Nora.
+    app.create(
+        "/v1/coverage",
+        json!({"salesperson_id": max, "stakeholder_id": olga, "role": "primary", "strength": 0.7}),
+    )
+    .await;
+    app.create(
+        "/v1/coverage",
+        json!({"salesperson_id": max, "stakeholder_id": peter, "role": "primary", "strength": 0.8}),
+    )
+    .await;
+    Story { acme, globex, carla, max, olga, nora, peter, ivo, procurement }
+}
+
+fn alerts_of<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
+    report["alerts"].as_array().unwrap().iter().filter(|a| a["type"] == kind).collect()
+}
+
+async fn the_report_raises_the_alerts_a_sales_manager_acts_on(app: &TestApp) {
+    let s = story(app).await;
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let r = &report.body;
+    let m = &r["metrics"];
+    assert_eq!(m["stakeholders"], 3, "{m}");
+    assert_eq!(m["covered_stakeholders"], 1);
+    assert_eq!(
+        (m["decision_makers"].as_u64(), m["decision_makers_covered"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        (m["economic_buyers"].as_u64(), m["economic_buyers_covered"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(m["vacant_posts"], 1);
+    let covered = m["influence_covered"].as_f64().unwrap();
+    assert!(covered > 0.4 && covered < 1.0, "{covered}");
+
+    let left = alerts_of(r, "covered_person_left");
+    assert_eq!(left.len(), 1, "{r}");
+    assert_eq!(left[0]["person_id"], s.peter);
+    assert_eq!(left[0]["post_id"], s.procurement);
+    assert_eq!(left[0]["post_now_covered"], false);
+    assert_eq!(left[0]["salesperson_ids"], json!([s.max]));
+    assert_eq!(left[0]["now_at"]["organization_id"], s.globex);
+    assert!(left[0]["message"].as_str().unwrap().contains("Globex"));
+    let role = alerts_of(r, "uncovered_buying_role");
+    assert_eq!((role.len(), &role[0]["person_id"]), (1, &json!(s.nora)));
+    assert_eq!(role[0]["buying_role"], "economic_buyer");
+    assert_eq!(alerts_of(r, "single_threaded_account")[0]["salesperson_ids"], json!([s.max]));
+    let new = alerts_of(r, "new_holder");
+    assert_eq!(new.len(), 1, "Nora's crafting is recorded, Ivo's is not: {r}");
+    assert_eq!(new[0]["person_id"], s.ivo);
+    assert_eq!(alerts_of(r, "vacant_post").len(), 1);
+    let stale = alerts_of(r, "stale_relationship");
+    assert_eq!(stale.len(), 1, "no interaction logged with the CEO");
+    assert_eq!(r["alerts"][0]["type"], "covered_person_left", "most urgent first");
+
+    let ceo = r["posts"].as_array().unwrap().iter().find(|p| p["title"] == "CEO").unwrap();
+    let holder = &ceo["holders"][0];
+    assert_eq!(holder["person_id"], s.olga);
+    assert_eq!(holder["covered_by"][0]["salesperson_name"], "Max");
+    assert_eq!(holder["covered_by"][0]["strength_source"], "stated");
+    assert_eq!(holder["role_factor"], 3.0);
+}
+
+fn pair_of<'a>(suggestion: &'a Value, stakeholder: &str) -> Vec<&'a Value> {
+    suggestion["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["stakeholder_id"] == stakeholder)
+        .collect()
+}
+
+async fn the_suggestion_puts_the_client_first_salesperson_on_the_green_buyer(app: &TestApp) {
+    let s = story(app).await;
+    let response = app.post(&format!("/v1/accounts/{}/suggestions", s.acme), json!({})).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert!(response.header("server-timing").unwrap().contains("solve;dur="));
+    let body = &response.body;
+    let nora = pair_of(body, &s.nora);
+    assert_eq!(nora.len(), 1, "{body}");
+    assert_eq!(nora[0]["salesperson_id"], s.carla);
+    assert_eq!(nora[0]["salesperson_name"], "Carla");
+    let matched = &nora[0]["matched_facets"][0];
+    assert_eq!(matched["salesperson"]["key"], "sustainability_champion");
+    assert_eq!(matched["stakeholder"]["key"], "carbon_footprint");
+    assert_eq!(nora[0]["partner_matches"][0]["key"], "supplier_size_small");
+    assert_eq!(nora[0]["parts"]["partner"], 1.0);
+    // Max keeps the CEO he covers (continuity and relationship).
+    let olga = pair_of(body, &s.olga);
+    assert_eq!(olga[0]["salesperson_id"], s.max);
+    assert_eq!(olga[0]["covering_now"], true);
+    let objective = body["objective"].as_f64().unwrap();
+    assert!(objective > body["current_objective"].as_f64().unwrap());
+    let sum: f64 =
+        body["pairs"].as_array().unwrap().iter().map(|p| p["score"].as_f64().unwrap()).sum();
+    assert!((sum - objective).abs() < 1e-9);
+    // Nothing was written.
+    assert_eq!(app.all("/v1/coverage").await.len(), 2);
+
+    // Two coverers for decision makers, and Carla excluded from the CEO: Max only.
+    let response = app
+        .post(
+            &format!("/v1/accounts/{}/suggestions", s.acme),
+            json!({"coverers_by_role": {"decision_maker": 2},
+                   "excluded": [{"salesperson_id": s.carla, "stakeholder_id": s.olga}]}),
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(pair_of(&response.body, &s.olga).len(), 1);
+    let uncovered = response.body["uncovered"].as_array().unwrap();
+    let olga = uncovered.iter().find(|u| u["stakeholder_id"] == s.olga).unwrap();
+    assert_eq!(olga["missing_coverers"], 1);
+
+    // With no capacity left, the reason says so.
+    let response = app
+        .post(
+            &format!("/v1/accounts/{}/suggestions", s.acme),
+            json!({"capacity_overrides": {(s.carla.clone()): 0, (s.max.clone()): 0}}),
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert!(response.body["pairs"].as_array().unwrap().is_empty());
+    assert!(response.body["uncovered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["reason"] == "no_capacity" || u["reason"] == "every_fit_zero"));
+}
+
+async fn applying_a_suggestion_writes_it_in_one_transaction(app: &TestApp) {
+    let s = story(app).await;
+    let suggestion = app.post(&format!("/v1/accounts/{}/suggestions", s.acme), json!({})).await;
+    let pairs: Vec<Value> = suggestion.body["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| json!({"salesperson_id": p["salesperson_id"], "stakeholder_id": p["stakeholder_id"]}))
+        .collect();
+
+    // One bad pair: nothing is written.
+    let mut bad = pairs.clone();
+    bad.push(json!({"salesperson_id": s.olga, "stakeholder_id": s.nora}));
+    let rejected = app
+        .post(&format!("/v1/accounts/{}/suggestions/apply", s.acme), json!({"pairs": bad}))
+        .await;
+    rejected.assert_problem(422);
+    assert_eq!(rejected.pointers(), vec![format!("/pairs/{}/salesperson_id", pairs.len())]);
+    assert_eq!(app.all("/v1/coverage").await.len(), 2);
+
+    let applied = app
+        .post(&format!("/v1/accounts/{}/suggestions/apply", s.acme), json!({"pairs": pairs}))
+        .await;
+    assert_eq!(applied.status, 200, "{}", applied.body);
+    assert_eq!(
+        applied.body["kept"].as_array().unwrap().len(),
+        1,
+        "Max on the CEO: {}",
+        applied.body
+    );
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
+    assert!(alerts_of(&report, "uncovered_buying_role").is_empty(), "{report}");
+    assert!(alerts_of(&report, "single_threaded_account").is_empty());
+    let links = app.all(&format!("/v1/coverage?stakeholder_id={}", s.nora)).await;
+    assert_eq!(links[0]["salesperson_id"], s.carla);
+    assert_eq!(links[0]["role"], "primary");
+    assert_eq!(links[0]["strength_source"], "derived");
+
+    // Replacing removes the account's other links (Peter's left with him: not the account's).
+    let only_nora =
+        json!({"pairs": [{"salesperson_id": s.carla, "stakeholder_id": s.nora}], "replace": true});
+    let replaced = app.post(&format!("/v1/accounts/{}/suggestions/apply", s.acme), only_nora).await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert!(!replaced.body["removed"].as_array().unwrap().is_empty());
+    let remaining = app.all("/v1/coverage").await;
+    assert!(remaining.iter().any(|l| l["stakeholder_id"] == s.peter), "Peter's link follows him");
+    assert!(remaining.iter().all(|l| l["stakeholder_id"] != s.olga));
+}
+
+async fn the_network_is_drawable_and_influence_is_explained(app: &TestApp) {
+    let s = story(app).await;
+    app.create(
+        "/v1/relationships",
+        json!({"from_person_id": s.ivo, "to_person_id": s.nora, "kind": "reports_informally_to", "strength": 0.9}),
+    )
+    .await;
+    let network = app.get(&format!("/v1/accounts/{}/network", s.acme)).await;
+    assert_eq!(network.status, 200, "{}", network.body);
+    let nodes = network.body["nodes"].as_array().unwrap();
+    let edges = network.body["edges"].as_array().unwrap();
+    let count = |t: &str| nodes.iter().filter(|n| n["type"] == t).count();
+    assert_eq!((count("organization"), count("post"), count("stakeholder")), (2, 4, 3));
+    assert_eq!(count("salesperson"), 1);
+    let vacant = nodes.iter().filter(|n| n["vacant"] == true).count();
+    assert_eq!(vacant, 1);
+    let edge_count = |t: &str| edges.iter().filter(|e| e["type"] == t).count();
+    assert_eq!((edge_count("reports_to"), edge_count("holds"), edge_count("covers")), (3, 3, 1));
+    assert_eq!(edge_count("relationship"), 1);
+    // Every edge joins drawn nodes.
+    for edge in edges {
+        for end in ["source", "target"] {
+            assert!(nodes.iter().any(|n| n["id"] == edge[end]), "{edge}");
+        }
+    }
+    let stakeholders: Vec<&Value> = nodes.iter().filter(|n| n["type"] == "stakeholder").collect();
+    let total: f64 = stakeholders.iter().map(|n| n["influence"].as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    let of = |id: &str| (*stakeholders.iter().find(|n| n["id"] == id).unwrap()).clone();
+    assert!(of(&s.olga)["influence"].as_f64() > of(&s.ivo)["influence"].as_f64());
+    // Ivo defers to Nora: she is more central than Ivo.
+    assert!(of(&s.nora)["centrality"].as_f64() > of(&s.ivo)["centrality"].as_f64());
+    assert_eq!(of(&s.nora)["role_factor"], 2.5);
+
+    // Not a client: 422 naming it.
+    let own = app.create("/v1/organizations", json!({"name": "Us", "kind": "own"})).await;
+    let response = app.get(&format!("/v1/accounts/{own}/network")).await;
+    response.assert_problem(422);
+    assert_eq!(response.pointers(), vec!["organization_id"]);
+}
+
+async fn interactions_derive_strength_and_stated_strength_wins(app: &TestApp) {
+    let s = story(app).await;
+    let link = app
+        .create(
+            "/v1/coverage",
+            json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "role": "primary"}),
+        )
+        .await;
+    let before = app.get(&format!("/v1/coverage/{link}")).await.body;
+    assert_eq!(before["strength"], 0.0);
+    assert_eq!(before["last_interaction_at"], Value::Null);
+    let now = Utc::now();
+    for (kind, days) in [("meeting", 1), ("call", 10), ("email", 200)] {
+        let at = (now - Duration::days(days)).to_rfc3339();
+        app.create(
+            "/v1/interactions",
+            json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "kind": kind, "occurred_at": at}),
+        )
+        .await;
+    }
+    let after = app.get(&format!("/v1/coverage/{link}")).await;
+    let strength = after.body["strength"].as_f64().unwrap();
+    assert!(strength > 0.5 && strength < 0.9, "{}", after.body);
+    assert_eq!(after.body["strength_source"], "derived");
+    let etag = after.header("etag").unwrap();
+    let patched = app
+        .call(
+            awc::http::Method::PATCH,
+            &format!("/v1/coverage/{link}"),
+            Some(&app.key),
+            &[("If-Match", etag.as_str())],
+            Some(&json!({"strength": 0.2})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(patched.body["strength"], 0.2);
+    assert_eq!(patched.body["strength_source"], "stated");
+    assert_eq!(patched.body["derived_strength"].as_f64().unwrap(), strength);
+    assert_eq!(app.all(&format!("/v1/interactions?stakeholder_id={}", s.nora)).await.len(), 3);
+
+    // A touch in the future, or by someone who is not a salesperson, is refused.
+    let tomorrow = (now + Duration::days(3)).to_rfc3339();
+    let future = app
+        .post(
+            "/v1/interactions",
+            json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "kind": "call", "occurred_at": tomorrow}),
+        )
+        .await;
+    future.assert_problem(422);
+    assert_eq!(future.pointers(), vec!["/occurred_at"]);
+    let not_sales = app
+        .post(
+            "/v1/interactions",
+            json!({"salesperson_id": s.olga, "stakeholder_id": s.nora, "kind": "call",
+                   "occurred_at": now.to_rfc3339()}),
+        )
+        .await;
+    not_sales.assert_problem(422);
+    assert_eq!(not_sales.pointers(), vec!["/salesperson_id"]);
+}
+
+async fn coverage_needs_a_salesperson_and_names_the_field(app: &TestApp) {
+    let s = story(app).await;
+    let response = app
+        .post(
+            "/v1/coverage",
+            json!({"salesperson_id": s.olga, "stakeholder_id": s.nora, "role": "primary"}),
+        )
+        .await;
+    response.assert_problem(422);
+    assert_eq!(response.pointers(), vec!["/salesperson_id"]);
+    assert!(response.body["errors"][0]["detail"].as_str().unwrap().contains("own organization"));
+    let response = app
+        .post(
+            "/v1/coverage",
+            json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "role": "primary", "strength": 1.5}),
+        )
+        .await;
+    response.assert_problem(422);
+    assert_eq!(response.pointers(), vec!["/strength"]);
+    let response = app
+        .post(
+            "/v1/coverage",
+            json!({"salesperson_id": s.max, "stakeholder_id": s.olga, "role": "secondary"}),
+        )
+        .await;
+    response.assert_problem(409);
+    let response = app
+        .post(
+            "/v1/coverage",
+            json!({"salesperson_id": s.max, "stakeholder_id": s.olga, "role": "main"}),
+        )
+        .await;
+    response.assert_problem(400);
+    assert_eq!(response.pointers(), vec!["/role"]);
+    let response = app
+        .post(
+            "/v1/relationships",
+            json!({"from_person_id": s.olga, "to_person_id": s.olga, "kind": "advises", "strength": -1}),
+        )
+        .await;
+    response.assert_problem(422);
+    assert_eq!(response.pointers(), vec!["/to_person_id", "/strength"]);
+    assert!(app.all("/v1/relationships").await.is_empty());
+    let response = app
+        .post(
+            "/v1/tenures",
+            json!({"person_id": s.olga, "post_id": s.procurement, "started_on": "2010-01-01",
+                   "ended_on": "2011-01-01", "capacity": -3}),
+        )
+        .await;
+    response.assert_problem(422);
+    assert_eq!(response.pointers(), vec!["/capacity"]);
+    assert_eq!(app.all("/v1/coverage").await.len(), 2);
+}
+
+async fn bad_suggestion_options_are_named(app: &TestApp) {
+    let s = story(app).await;
+    let path = format!("/v1/accounts/{}/suggestions", s.acme);
+    let pair = json!({"salesperson_id": s.carla, "stakeholder_id": s.nora});
+    let response = app.post(&path, json!({"locked": [pair], "excluded": [pair]})).await;
+    response.assert_problem(422);
+    assert_eq!(response.pointers(), vec!["/locked/0"]);
+
+    let outside = json!({"salesperson_id": s.carla, "stakeholder_id": s.peter});
+    let not_sales = json!({"salesperson_id": s.olga, "stakeholder_id": s.nora});
+    let response = app.post(&path, json!({"locked": [outside, not_sales]})).await;
+    response.assert_problem(422);
+    assert_eq!(response.pointers(), vec!["/locked/0/stakeholder_id", "/locked/1/salesperson_id"]);
+
+    let response = app
+        .post(
+            &path,
+            json!({"capacity_overrides": {(s.carla.clone()): -1}, "weights": {"alignment": -0.5}}),
+        )
+        .await;
+    response.assert_problem(422);
+    assert_eq!(
+        response.pointers(),
+        vec!["/weights/alignment", format!("/capacity_overrides/{}", s.carla).as_str()]
+    );
+
+    let infinite = r#"{"weights": {"alignment": 1e999}}"#;
+    let response = app.send_raw(awc::http::Method::POST, &path, "application/json", infinite).await;
+    response.assert_problem(400);
+    assert_eq!(response.pointers(), vec!["/weights/alignment"]);
+
+    let response = app.post(&path, json!({"salesperson_ids": [s.olga]})).await;
+    response.assert_problem(422);
+    assert_eq!(response.pointers(), vec!["/salesperson_ids/0"]);
+
+    // Two locks on Carla with capacity 1.
+    let locks = json!({
+        "capacity_overrides": {(s.carla.clone()): 1},
+        "locked": [{"salesperson_id": s.carla, "stakeholder_id": s.nora},
+                   {"salesperson_id": s.carla, "stakeholder_id": s.ivo}]});
+    let response = app.post(&path, locks).await;
+    response.assert_problem(422);
+    assert_eq!(response.pointers(), vec!["/locked/0", "/locked/1"]);
+}
+
+async fn an_account_without_stakeholders_or_salespeople_is_an_empty_answer(app: &TestApp) {
+    let empty = app.create("/v1/organizations", json!({"name": "Empty", "kind": "client"})).await;
+    let suggestion = app.post(&format!("/v1/accounts/{empty}/suggestions"), json!({})).await;
+    assert_eq!(suggestion.status, 200, "{}", suggestion.body);
+    assert!(suggestion.body["pairs"].as_array().unwrap().is_empty());
+    assert_eq!(suggestion.body["objective"], 0.0);
+    let report = app.get(&format!("/v1/accounts/{empty}/coverage")).await;
+    assert_eq!(report.status, 200);
+    assert_eq!(report.body["metrics"]["stakeholders"], 0);
+    assert_eq!(report.body["metrics"]["risk"], 0.0);
+
+    // Stakeholders but no salesperson anywhere: all uncovered, for that reason.
+    let post = app.create("/v1/posts", json!({"organization_id": empty, "title": "Buyer"})).await;
+    let buyer = person(app, "Bea").await;
+    hold(app, &buyer, &post, "2024-01-01", json!({})).await;
+    let suggestion = app.post(&format!("/v1/accounts/{empty}/suggestions"), json!({})).await;
+    assert_eq!(suggestion.status, 200, "{}", suggestion.body);
+    assert_eq!(suggestion.body["uncovered"][0]["reason"], "no_eligible_salesperson");
+}
+
+async fn the_overview_sorts_accounts_by_risk(app: &TestApp) {
+    let s = story(app).await;
+    let overview = app.get("/v1/coverage/overview").await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    let items = overview.body["items"].as_array().unwrap();
+    let names: Vec<&str> = items.iter().map(|i| i["account"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2, "Acme Claims is part of Acme: {names:?}");
+    // Globex: one stakeholder (Peter), covered by Max: lower risk than Acme.
+    assert_eq!(names, vec!["Acme Insurance", "Globex"]);
+    let risks: Vec<f64> = items.iter().map(|i| i["metrics"]["risk"].as_f64().unwrap()).collect();
+    assert!(risks[0] >= risks[1]);
+    assert_eq!(items[0]["account"]["id"], s.acme);
+    let by_name = app.get("/v1/coverage/overview?sort=name").await;
+    assert_eq!(by_name.body["items"][1]["account"]["name"], "Globex");
+    app.get("/v1/coverage/overview?sort=size").await.assert_problem(400);
+}
+
+async fn settings_change_half_life_and_role_weights(app: &TestApp) {
+    let defaults = app.get("/v1/settings/coverage").await;
+    assert_eq!(defaults.status, 200);
+    assert_eq!(defaults.body["interaction_half_life_days"], 90);
+    assert_eq!(defaults.body["role_weights"]["decision_maker"], 3.0);
+    let saved = app
+        .put(
+            "/v1/settings/coverage",
+            json!({"interaction_half_life_days": 30, "role_weights": {"champion": 5}}),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(saved.body["interaction_half_life_days"], 30);
+    assert_eq!(saved.body["role_weights"]["champion"], 5.0);
+    assert_eq!(saved.body["role_weights"]["decision_maker"], 3.0, "left out: default");
+    assert_eq!(saved.body["default_capacity"], 25);
+    let bad = app
+        .put("/v1/settings/coverage", json!({"interaction_half_life_days": 0, "strong_thread": 2}))
+        .await;
+    bad.assert_problem(422);
+    assert_eq!(bad.pointers(), vec!["/interaction_half_life_days", "/strong_thread"]);
+    app.put("/v1/settings/coverage", json!({"half_life": 3})).await.assert_problem(400);
+    assert_eq!(app.get("/v1/settings/coverage").await.body["interaction_half_life_days"], 30);
+}
+
+async fn erasing_a_person_removes_their_network(app: &TestApp) {
+    let s = story(app).await;
+    app.create(
+        "/v1/relationships",
+        json!({"from_person_id": s.olga, "to_person_id": s.nora, "kind": "allies_with", "strength": 0.4}),
+    )
+    .await;
+    app.delete(&format!("/v1/persons/{}", s.olga)).await.assert_problem(409);
+    let erased = app.delete(&format!("/v1/persons/{}?cascade=true", s.olga)).await;
+    assert_eq!(erased.status, 204, "{}", erased.body);
+    assert!(app.all("/v1/relationships").await.is_empty());
+    assert!(app.all("/v1/coverage").await.iter().all(|l| l["stakeholder_id"] != s.olga));
+}
