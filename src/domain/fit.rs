@@ -54,13 +54,13 @@ pub struct Fit {
 }
 
 /// What a stakeholder wants, as the alignment reads it.
-fn wants(facet: &Facet) -> bool {
+pub fn wants(facet: &Facet) -> bool {
     matches!(facet.dimension, Dimension::DecisionCriterion | Dimension::Priority)
         && facet.weight > 0.0
 }
 
 /// What a salesperson brings, as the alignment reads it.
-fn brings(facet: &Facet) -> bool {
+pub fn brings(facet: &Facet) -> bool {
     matches!(facet.dimension, Dimension::Priority | Dimension::Cognitive | Dimension::Task)
         && facet.weight > 0.0
 }
@@ -177,26 +177,23 @@ pub fn fit(input: &FitInput, weights: &FitWeights) -> Fit {
     let (partner, partner_matches) = partner_fit(input.stakeholder, input.unit, input.client);
     let relationship = input.relationship.clamp(0.0, 1.0);
     let continuity = if input.covering { 1.0 } else { 0.0 };
-    let parts = [
+    let fit = combine(&[
         (alignment, weights.alignment),
         (partner, weights.partner),
         (Some(relationship), weights.relationship),
         (Some(continuity), weights.continuity),
-    ];
+    ]);
+    Fit { alignment, partner, relationship, continuity, fit, contributions, partner_matches }
+}
+
+/// The weighted mean of the parts that apply (`Some`), in [0, 1].
+pub fn combine(parts: &[(Option<f64>, f64)]) -> f64 {
     let total: f64 = parts.iter().filter(|(p, _)| p.is_some()).map(|(_, w)| w.max(0.0)).sum();
-    let fit = if total > 0.0 {
-        parts.iter().filter_map(|(p, w)| p.map(|p| p * w.max(0.0))).sum::<f64>() / total
+    if total > 0.0 {
+        let sum: f64 = parts.iter().filter_map(|(p, w)| p.map(|p| p * w.max(0.0))).sum();
+        (sum / total).clamp(0.0, 1.0)
     } else {
         0.0
-    };
-    Fit {
-        alignment,
-        partner,
-        relationship,
-        continuity,
-        fit: fit.clamp(0.0, 1.0),
-        contributions,
-        partner_matches,
     }
 }
 

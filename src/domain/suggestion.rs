@@ -8,8 +8,11 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::domain::assignment::{solve, AssignmentError, Problem};
+use crate::domain::facet::Dimension;
 use crate::domain::facet::Facet;
-use crate::domain::fit::{fit, Affinity, Fit, FitInput, FitWeights};
+use crate::domain::fit::{
+    brings, combine, fit, partner_fit, wants, Affinity, Fit, FitInput, FitWeights,
+};
 use crate::domain::organization::Profile;
 use crate::error::{Error, FieldError};
 
@@ -100,16 +103,45 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
 
     // Fit of every allowed pair; only the value is kept here, explanations are redone for
     // the chosen pairs.
+    let scorer = Scorer::new(request);
+    let mut ties: Vec<Vec<(usize, f64, bool)>> = vec![Vec::new(); request.stakeholders.len()];
+    for (pair, tie) in request.ties {
+        if let (Some(s), Some(t)) = (salesperson_index.get(&pair.0), stakeholder_index.get(&pair.1))
+        {
+            ties[*t].push((*s, *tie, request.covering.contains(pair)));
+        }
+    }
+    for pair in request.covering {
+        if let (Some(s), Some(t)) = (salesperson_index.get(&pair.0), stakeholder_index.get(&pair.1))
+        {
+            if !request.ties.contains_key(pair) {
+                ties[*t].push((*s, 0.0, true));
+            }
+        }
+    }
     let mut weights = Vec::with_capacity(request.salespeople.len() * request.stakeholders.len());
     let mut eligible = vec![false; request.stakeholders.len()];
     for (t, stakeholder) in request.stakeholders.iter().enumerate() {
+        ties[t].sort_by_key(|(s, _, _)| *s);
+        let mut next_tie = ties[t].iter().peekable();
         for (s, salesperson) in request.salespeople.iter().enumerate() {
-            let key = (salesperson.person_id, stakeholder.person_id);
-            if request.excluded.contains(&key) {
+            let mut tie = (0.0, false);
+            while let Some((ts, strength, covering)) = next_tie.peek() {
+                if *ts > s {
+                    break;
+                }
+                if *ts == s {
+                    tie = (*strength, *covering);
+                }
+                next_tie.next();
+            }
+            if !request.excluded.is_empty()
+                && request.excluded.contains(&(salesperson.person_id, stakeholder.person_id))
+            {
                 continue;
             }
             eligible[t] = true;
-            let value = pair_fit(request, salesperson, stakeholder).fit;
+            let value = scorer.fit(s, t, tie.0, tie.1);
             weights.push((s, t, stakeholder.influence * value));
         }
     }
@@ -181,6 +213,117 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
     })
 }
 
+/// Scores pairs without allocating: the keys stakeholders want are interned, and each
+/// salesperson's best offer per wanted key, and each stakeholder's partner fit per distinct unit,
+/// are computed once; a pair then costs a few array reads. Equals `fit(..).fit` (tested).
+struct Scorer {
+    weights: FitWeights,
+    /// Per stakeholder: (wanted key index, weight) and the total weight.
+    wants: Vec<(Vec<(usize, f64)>, f64)>,
+    /// Per salesperson: the value of their best offer for each wanted key.
+    offers: Vec<Vec<f64>>,
+    /// Per stakeholder: partner fit for each distinct unit.
+    partner: Vec<Vec<Option<f64>>>,
+    /// Per salesperson: the index of their unit among the distinct ones.
+    unit_of: Vec<usize>,
+}
+
+impl Scorer {
+    fn new(request: &Request) -> Self {
+        let mut keys: HashMap<(Dimension, &str), usize> = HashMap::new();
+        let mut wanted_keys: Vec<(Dimension, &str)> = Vec::new();
+        let wants = request
+            .stakeholders
+            .iter()
+            .map(|t| {
+                let list: Vec<(usize, f64)> = t
+                    .facets
+                    .iter()
+                    .filter(|f| wants(f))
+                    .map(|f| {
+                        let key = (f.dimension, f.key.as_str());
+                        let index = *keys.entry(key).or_insert_with(|| {
+                            wanted_keys.push(key);
+                            wanted_keys.len() - 1
+                        });
+                        (index, f.weight)
+                    })
+                    .collect();
+                let total = list.iter().map(|(_, w)| w).sum();
+                (list, total)
+            })
+            .collect();
+        let offers = request
+            .salespeople
+            .iter()
+            .map(|s| {
+                wanted_keys
+                    .iter()
+                    .map(|(dimension, key)| {
+                        s.facets
+                            .iter()
+                            .filter(|f| brings(f))
+                            .map(|offer| {
+                                let rule = if offer.key == *key {
+                                    1.0
+                                } else {
+                                    request
+                                        .affinities
+                                        .iter()
+                                        .filter(|a| {
+                                            a.from.0 == offer.dimension
+                                                && a.from.1 == offer.key
+                                                && a.to.0 == *dimension
+                                                && a.to.1 == *key
+                                        })
+                                        .map(|a| a.weight.clamp(0.0, 1.0))
+                                        .fold(0.0, f64::max)
+                                };
+                                offer.weight.min(1.0) * rule
+                            })
+                            .fold(0.0, f64::max)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut units: Vec<&Profile> = Vec::new();
+        let unit_of = request
+            .salespeople
+            .iter()
+            .map(|s| match units.iter().position(|u| **u == s.unit) {
+                Some(i) => i,
+                None => {
+                    units.push(&s.unit);
+                    units.len() - 1
+                }
+            })
+            .collect();
+        let partner = request
+            .stakeholders
+            .iter()
+            .map(|t| units.iter().map(|u| partner_fit(&t.facets, u, &t.client).0).collect())
+            .collect();
+        Scorer { weights: request.weights, wants, offers, partner, unit_of }
+    }
+
+    fn fit(&self, s: usize, t: usize, relationship: f64, covering: bool) -> f64 {
+        let (wants, total) = &self.wants[t];
+        let alignment = (*total > 0.0).then(|| {
+            let met: f64 = wants.iter().map(|(k, w)| w * self.offers[s][*k]).sum();
+            (met / total).clamp(0.0, 1.0)
+        });
+        let partner = self.partner[t][self.unit_of[s]];
+        let w = &self.weights;
+        let parts = [
+            (alignment, w.alignment),
+            (partner, w.partner),
+            (Some(relationship.clamp(0.0, 1.0)), w.relationship),
+            (Some(if covering { 1.0 } else { 0.0 }), w.continuity),
+        ];
+        combine(&parts)
+    }
+}
+
 fn pair_fit(request: &Request, salesperson: &Salesperson, stakeholder: &Stakeholder) -> Fit {
     let key = (salesperson.person_id, stakeholder.person_id);
     fit(
@@ -225,6 +368,81 @@ mod tests {
 
     fn facet(dimension: Dimension, key: &str, weight: f64) -> Facet {
         Facet { dimension, key: key.into(), weight, note: None, core: false, floor: None }
+    }
+
+    #[test]
+    fn the_fast_scorer_equals_the_explained_fit() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let keys = ["price", "quality", "carbon_footprint", "growth", "sustainability"];
+        let dims = [Dimension::DecisionCriterion, Dimension::Priority, Dimension::Cognitive];
+        let facets = |rng: &mut rand::rngs::StdRng| -> Vec<Facet> {
+            let mut list: Vec<Facet> = Vec::new();
+            for _ in 0..rng.gen_range(0..5) {
+                let (d, k) = (dims[rng.gen_range(0..3)], keys[rng.gen_range(0..5)]);
+                list.push(facet(d, k, rng.gen_range(-0.5..1.2)));
+            }
+            if rng.gen_bool(0.5) {
+                list.push(facet(Dimension::PartnerPreference, "supplier_size_small", 0.6));
+            }
+            list
+        };
+        let profiles = [
+            Profile { size_band: Some("sme".into()), ..Profile::default() },
+            Profile { size_band: Some("enterprise".into()), ..Profile::default() },
+        ];
+        let stakeholders: Vec<Stakeholder> = (0..20)
+            .map(|i| Stakeholder {
+                person_id: Uuid::from_u128(i),
+                influence: 0.05,
+                facets: facets(&mut rng),
+                client: Profile::default(),
+                coverers: 1,
+            })
+            .collect();
+        let salespeople: Vec<Salesperson> = (0..10)
+            .map(|i| Salesperson {
+                person_id: Uuid::from_u128(100 + i),
+                facets: facets(&mut rng),
+                unit: profiles[i as usize % 2].clone(),
+                capacity: 3,
+            })
+            .collect();
+        let affinities = vec![Affinity {
+            from: (Dimension::Cognitive, "growth".into()),
+            to: (Dimension::DecisionCriterion, "carbon_footprint".into()),
+            weight: 0.7,
+        }];
+        let (ties, covering, excluded) = (HashMap::new(), HashSet::new(), HashSet::new());
+        let request = Request {
+            stakeholders: &stakeholders,
+            salespeople: &salespeople,
+            affinities: &affinities,
+            weights: FitWeights::default(),
+            ties: &ties,
+            covering: &covering,
+            locked: &[],
+            excluded: &excluded,
+        };
+        let scorer = Scorer::new(&request);
+        for (t, stakeholder) in stakeholders.iter().enumerate() {
+            for (s, salesperson) in salespeople.iter().enumerate() {
+                let (tie, covers) = (((s + t) % 3) as f64 / 3.0, (s + t) % 4 == 0);
+                let explained = fit(
+                    &FitInput {
+                        salesperson: &salesperson.facets,
+                        stakeholder: &stakeholder.facets,
+                        affinities: &affinities,
+                        unit: &salesperson.unit,
+                        client: &stakeholder.client,
+                        relationship: tie,
+                        covering: covers,
+                    },
+                    &FitWeights::default(),
+                );
+                assert!((scorer.fit(s, t, tie, covers) - explained.fit).abs() < 1e-12);
+            }
+        }
     }
 
     #[test]
