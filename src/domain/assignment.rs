@@ -220,8 +220,13 @@ fn solve_on(
     // The sink (where free capacity ends a path) starts below every salesperson.
     potential.sink = potential.salespeople.iter().copied().fold(0.0, f64::min);
     let mut search = Search::new(demands.len(), salespeople + 1);
-    for (t, demand) in demands.iter().enumerate() {
-        for _ in 0..*demand {
+    // Any order gives the optimum; placing the most valuable stakeholders first means the
+    // others, when capacity runs out, find quickly that displacing anyone is not worth it.
+    let best = |t: usize| options[t].iter().map(|(_, w)| *w).fold(0.0, f64::max);
+    let mut order: Vec<usize> = (0..demands.len()).collect();
+    order.sort_by(|a, b| best(*b).total_cmp(&best(*a)));
+    for t in order {
+        for _ in 0..demands[t] {
             let placed = search.run(t, options, &covering, &coverers, capacities, &mut potential);
             if let Some(path) = placed {
                 augment(&path, options, &mut covering, &mut coverers, nobody);

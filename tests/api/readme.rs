@@ -38,6 +38,10 @@ async fn the_readme_walkthrough_runs(app: &TestApp) {
         "\"op\":\"add\",\"path\":\"/facets/decision_criterion/carbon_footprint\"",
         "kind,organization_id,post_id,tenure_id",
         "formal,",
+        "\"type\":\"covered_person_left\"",
+        "\"type\":\"uncovered_buying_role\"",
+        "\"key\":\"sustainability_champion\"},\"stakeholder\":{\"dimension\":\"decision_criterion\",\"key\":\"carbon_footprint\"}",
+        "\"created\":[\"",
     ] {
         assert!(stdout.contains(expected), "missing {expected} in:\n{stdout}");
     }
