@@ -45,11 +45,21 @@ impl AccountData {
         ids
     }
 
-    /// The organization a current stakeholder works in (their first current tenure's).
-    pub fn organization_of(&self, person: Uuid) -> Option<&Organization> {
-        let post =
-            self.account.posts.iter().find(|p| p.holders.iter().any(|h| h.person_id == person))?;
-        self.organizations.iter().find(|o| o.id == post.organization_id)
+    /// The profile of the organization each current stakeholder works in (their first post's).
+    pub fn client_profiles(&self) -> HashMap<Uuid, crate::domain::organization::Profile> {
+        let organizations: HashMap<Uuid, &Organization> =
+            self.organizations.iter().map(|o| (o.id, o)).collect();
+        let mut profiles = HashMap::new();
+        for post in &self.account.posts {
+            for holder in &post.holders {
+                if let Some(organization) = organizations.get(&post.organization_id) {
+                    profiles
+                        .entry(holder.person_id)
+                        .or_insert_with(|| organization.profile.clone());
+                }
+            }
+        }
+        profiles
     }
 }
 
@@ -132,12 +142,18 @@ pub fn load(
     mentioned.dedup();
     let names = persons::display_names(conn, tenant, &mentioned)?;
 
+    let mut by_post: HashMap<Uuid, Vec<&Tenure>> = HashMap::new();
+    for tenure in &current {
+        by_post.entry(tenure.post_id).or_default().push(tenure);
+    }
     let posts = post_rows
         .into_iter()
         .map(|p| AccountPost {
-            holders: current
+            holders: by_post
+                .get(&p.id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
                 .iter()
-                .filter(|t| t.post_id == p.id)
                 .map(|t| Holder {
                     tenure_id: t.id,
                     person_id: t.person_id,

@@ -1,5 +1,7 @@
 //! The coverage report of an account, and the overview of every account's metrics.
 
+use std::collections::HashMap;
+
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -169,15 +171,9 @@ impl AlertResponse {
     }
 }
 
-fn alert(a: &Alert, data: &AccountData) -> AlertResponse {
+fn alert(a: &Alert, data: &AccountData, titles: &HashMap<Uuid, &str>) -> AlertResponse {
     let name = |id: &Uuid| data.names.get(id).cloned().unwrap_or_else(|| id.to_string());
-    let title = |id: &Uuid| {
-        data.account
-            .posts
-            .iter()
-            .find(|p| p.id == *id)
-            .map_or_else(|| id.to_string(), |p| p.title.clone())
-    };
+    let title = |id: &Uuid| titles.get(id).map_or_else(|| id.to_string(), |t| (*t).to_owned());
     match a {
         Alert::VacantPost { post_id, organization_id, open_seats } => AlertResponse {
             post_id: Some(*post_id),
@@ -316,6 +312,8 @@ fn report_response(
     as_of: DateTime<Utc>,
 ) -> CoverageReportResponse {
     let name = |id: &Uuid| data.names.get(id).cloned().unwrap_or_default();
+    let titles: HashMap<Uuid, &str> =
+        data.account.posts.iter().map(|p| (p.id, p.title.as_str())).collect();
     let posts = data
         .account
         .posts
@@ -370,7 +368,7 @@ fn report_response(
         as_of,
         metrics: MetricsResponse::from(&report.metrics),
         posts,
-        alerts: report.alerts.iter().map(|a| alert(a, data)).collect(),
+        alerts: report.alerts.iter().map(|a| alert(a, data, &titles)).collect(),
     }
 }
 

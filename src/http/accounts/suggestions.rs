@@ -287,10 +287,15 @@ fn plan(
         data.tenures.iter().filter(|t| in_account.contains(&t.person_id)).cloned().collect();
     let mut crafted = accounts::crafted_facets(conn, tenant, tenures.clone(), at)?;
     let influence = influences(&data.account, &data.settings);
+    let profiles = data.client_profiles();
+    let mut by_person: HashMap<Uuid, Vec<&crate::store::tenures::Tenure>> = HashMap::new();
+    for tenure in &tenures {
+        by_person.entry(tenure.person_id).or_default().push(tenure);
+    }
     let mut stakeholders = Vec::new();
     for person in &stakeholder_ids {
         // A person holding two posts in the account: the roles and facets of both count.
-        let theirs: Vec<_> = tenures.iter().filter(|t| t.person_id == *person).collect();
+        let theirs = by_person.get(person).map(Vec::as_slice).unwrap_or(&[]);
         let roles: Vec<BuyingRole> =
             theirs.iter().flat_map(|t| t.buying_roles.iter().copied()).collect();
         let coverers = roles
@@ -304,7 +309,7 @@ fn plan(
             person_id: *person,
             influence: influence.get(person).map_or(0.0, |i| i.influence),
             facets: theirs.iter().flat_map(|t| crafted.remove(&t.id).unwrap_or_default()).collect(),
-            client: data.organization_of(*person).map(|o| o.profile.clone()).unwrap_or_default(),
+            client: profiles.get(person).cloned().unwrap_or_default(),
             coverers: coverers.clamp(0, COVERERS_MAX) as u32,
         });
     }
