@@ -50,6 +50,24 @@ impl KeyCache {
     }
 }
 
+/// Names the system a write comes from, so its consumers can drop their own echo in the feed.
+pub const ORIGIN_HEADER: &str = "X-Jobcraft-Origin";
+
+/// 1 to 100 characters: lowercase letters, digits, `_`, `-`, `.`.
+fn parse_origin(value: &[u8]) -> Result<String, Error> {
+    let valid = !value.is_empty()
+        && value.len() <= 100
+        && value.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(b));
+    if valid {
+        Ok(String::from_utf8_lossy(value).into_owned())
+    } else {
+        Err(Error::Malformed {
+            detail: format!("{ORIGIN_HEADER} names a system: 1 to 100 of a-z, 0-9, _, -, ."),
+            errors: vec![crate::error::FieldError::new(ORIGIN_HEADER, "not a system name")],
+        })
+    }
+}
+
 /// The tenant a request acts for, for logs.
 #[derive(Debug, Clone, Copy)]
 pub struct TenantTag(pub Uuid);
@@ -77,6 +95,7 @@ impl FromRequest for Principal {
             .map(|t| t.trim().to_owned());
         let db = req.app_data::<web::Data<Db>>().cloned();
         let cache = req.app_data::<web::Data<KeyCache>>().cloned();
+        let origin = req.headers().get(ORIGIN_HEADER).map(|v| parse_origin(v.as_bytes()));
         let req = req.clone();
         Box::pin(async move {
             let token = token.ok_or(Error::Unauthenticated)?;
@@ -96,6 +115,10 @@ impl FromRequest for Principal {
                 }
             };
             req.extensions_mut().insert(TenantTag(principal.tenant_id));
+            let mut principal = principal;
+            if let Some(origin) = origin {
+                principal.origin = origin?;
+            }
             Ok(principal)
         })
     }
@@ -111,6 +134,7 @@ mod tests {
             key_id: Uuid::now_v7(),
             key_name: "k".into(),
             scopes: vec![Scope::Read],
+            origin: "k".into(),
         }
     }
 

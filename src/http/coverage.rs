@@ -16,8 +16,9 @@ use crate::http::pagination::{page, page_request, Page};
 use crate::http::respond::{created, deleted, merge_into, ok};
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
-use crate::store::network::{self, Coverage, CoverageFilter, Interaction};
-use crate::store::{now, to_micros, Db, DbConn};
+use crate::store::coverage::{self as coverage_store, Coverage, CoverageFilter};
+use crate::store::interactions::{self, Interaction};
+use crate::store::{coverage_settings, now, to_micros, Db, DbConn};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_coverage)
@@ -103,9 +104,9 @@ fn with_strength(
     tenant: Uuid,
     links: Vec<Coverage>,
 ) -> Result<Vec<CoverageResponse>, Error> {
-    let settings = network::settings(conn, tenant)?.0;
+    let settings = coverage_settings::settings(conn, tenant)?.0;
     let stakeholders: Vec<Uuid> = links.iter().map(|l| l.fields.stakeholder_id).collect();
-    let touches = network::touches(conn, tenant, &stakeholders)?;
+    let touches = interactions::touches(conn, tenant, &stakeholders)?;
     let at = now();
     Ok(links
         .into_iter()
@@ -174,7 +175,7 @@ pub async fn list_coverage(
         (page_request(params.limit, params.cursor.as_deref())?, params.filter());
     let tenant = principal.tenant_id;
     let (rows, more) = read(&db, move |c| {
-        let (links, more) = network::list_coverage(c, tenant, filter, request)?;
+        let (links, more) = coverage_store::list_coverage(c, tenant, filter, request)?;
         Ok((with_strength(c, tenant, links)?, more))
     })
     .await?;
@@ -191,8 +192,8 @@ pub async fn create_coverage(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (new, tenant) = (body.parse()?, principal.tenant_id);
-    let link = write(&db, move |c| {
-        let link = network::create_coverage(c, tenant, &new)?;
+    let link = write(&db, principal.actor(), move |c| {
+        let link = coverage_store::create_coverage(c, tenant, &new)?;
         one(c, tenant, link)
     })
     .await?;
@@ -210,7 +211,7 @@ pub async fn find_coverage(
     principal.require(Scope::Read)?;
     let (id, tenant) = (id.into_inner(), principal.tenant_id);
     let link = read(&db, move |c| {
-        let link = network::find_coverage(c, tenant, id)?;
+        let link = coverage_store::find_coverage(c, tenant, id)?;
         one(c, tenant, link)
     })
     .await?;
@@ -229,8 +230,8 @@ pub async fn replace_coverage(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, new, tenant) = (id.into_inner(), body.parse()?, principal.tenant_id);
-    let link = write(&db, move |c| {
-        let link = network::update_coverage(c, tenant, id, &expected, &new)?;
+    let link = write(&db, principal.actor(), move |c| {
+        let link = coverage_store::update_coverage(c, tenant, id, &expected, &new)?;
         one(c, tenant, link)
     })
     .await?;
@@ -249,11 +250,11 @@ pub async fn update_coverage(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, tenant) = (id.into_inner(), principal.tenant_id);
-    let link = write(&db, move |c| {
-        let current = network::find_coverage(c, tenant, id)?;
+    let link = write(&db, principal.actor(), move |c| {
+        let current = coverage_store::find_coverage(c, tenant, id)?;
         expected.check(current.version)?;
         let new = merge_into(CoverageRequest::from(&current), &patch)?.parse()?;
-        let link = network::update_coverage(c, tenant, id, &expected, &new)?;
+        let link = coverage_store::update_coverage(c, tenant, id, &expected, &new)?;
         one(c, tenant, link)
     })
     .await?;
@@ -271,7 +272,10 @@ pub async fn delete_coverage(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let id = id.into_inner();
-    write(&db, move |c| network::delete_coverage(c, principal.tenant_id, id, &expected)).await?;
+    write(&db, principal.actor(), move |c| {
+        coverage_store::delete_coverage(c, principal.tenant_id, id, &expected)
+    })
+    .await?;
     Ok(deleted())
 }
 
@@ -327,9 +331,10 @@ pub async fn list_interactions(
     principal.require(Scope::Read)?;
     let (request, filter) =
         (page_request(params.limit, params.cursor.as_deref())?, params.filter());
-    let (rows, more) =
-        read(&db, move |c| network::list_interactions(c, principal.tenant_id, filter, request))
-            .await?;
+    let (rows, more) = read(&db, move |c| {
+        interactions::list_interactions(c, principal.tenant_id, filter, request)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(page(rows, more, |r| r.id, InteractionResponse::from)))
 }
 
@@ -350,7 +355,10 @@ pub async fn create_interaction(
         summary: body.summary,
     }
     .validate(now())?;
-    let i = write(&db, move |c| network::create_interaction(c, principal.tenant_id, &new)).await?;
+    let i = write(&db, principal.actor(), move |c| {
+        interactions::create_interaction(c, principal.tenant_id, &new)
+    })
+    .await?;
     Ok(created("/v1/interactions", i.id, 1, InteractionResponse::from(i)))
 }
 
@@ -364,7 +372,7 @@ pub async fn find_interaction(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let i = read(&db, move |c| network::find_interaction(c, principal.tenant_id, id)).await?;
+    let i = read(&db, move |c| interactions::find_interaction(c, principal.tenant_id, id)).await?;
     Ok(ok(1, InteractionResponse::from(i)))
 }
 
@@ -378,6 +386,9 @@ pub async fn delete_interaction(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let id = id.into_inner();
-    write(&db, move |c| network::delete_interaction(c, principal.tenant_id, id)).await?;
+    write(&db, principal.actor(), move |c| {
+        interactions::delete_interaction(c, principal.tenant_id, id)
+    })
+    .await?;
     Ok(deleted())
 }

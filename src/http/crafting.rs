@@ -120,7 +120,7 @@ pub async fn record_crafting(
     principal.require(Scope::Write)?;
     let id = id.into_inner();
     let request = parse_request(body)?;
-    let revision = write(&db, move |c| {
+    let revision = write(&db, principal.actor(), move |c| {
         let history = crafting::history(c, principal.tenant_id, id)?;
         let new = request.into_revision(&history)?;
         crafting::record(c, principal.tenant_id, &history.tenure, &new, &principal)

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod bulk;
+pub mod changes;
 pub mod coverage;
 pub mod crafting;
 pub mod diffs;
@@ -26,6 +27,7 @@ pub mod vocabulary;
 use actix_web::web;
 
 use crate::error::Error;
+use crate::store::changes::{acting_as, Actor};
 use crate::store::{Db, DbConn};
 
 /// Runs `f` in one read transaction on the blocking pool, off the async executor.
@@ -38,14 +40,15 @@ where
     web::block(move || db.read(f)).await.map_err(Error::internal)?
 }
 
-/// Runs `f` in one write transaction on the blocking pool: all of it commits, or none.
-pub async fn write<T, F>(db: &Db, f: F) -> Result<T, Error>
+/// Runs `f` in one write transaction on the blocking pool: all of it commits, or none. The
+/// changes it records are attributed to `actor`.
+pub async fn write<T, F>(db: &Db, actor: Actor, f: F) -> Result<T, Error>
 where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
 {
     let db = db.clone();
-    web::block(move || db.write(f)).await.map_err(Error::internal)?
+    web::block(move || acting_as(actor, || db.write(f))).await.map_err(Error::internal)?
 }
 
 /// Registers every API route; the OpenAPI document is collected from the same calls.
@@ -64,5 +67,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(accounts::routes)
         .configure(relationships::routes)
         .configure(coverage::routes)
-        .configure(settings::routes);
+        .configure(settings::routes)
+        .configure(changes::routes);
 }

@@ -31,6 +31,7 @@ use crate::http::problem::{Problem, CONTENT_TYPE};
         (name = "coverage", description = "Salespeople covering stakeholders, and their interactions"),
         (name = "accounts", description = "Account networks, coverage reports and suggestions"),
         (name = "settings", description = "Affinity rules and coverage settings of the tenant"),
+        (name = "sync", description = "The change feed, external ids and upserts for CRMs"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -124,7 +124,9 @@ pub async fn create_organization(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let new = body.parse()?;
-    let org = write(&db, move |c| organizations::create(c, principal.tenant_id, &new)).await?;
+    let org =
+        write(&db, principal.actor(), move |c| organizations::create(c, principal.tenant_id, &new))
+            .await?;
     Ok(created("/v1/organizations", org.id, org.version, OrganizationResponse::from(org)))
 }
 
@@ -154,9 +156,10 @@ pub async fn replace_organization(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, new) = (id.into_inner(), body.parse()?);
-    let org =
-        write(&db, move |c| organizations::update(c, principal.tenant_id, id, &expected, &new))
-            .await?;
+    let org = write(&db, principal.actor(), move |c| {
+        organizations::update(c, principal.tenant_id, id, &expected, &new)
+    })
+    .await?;
     Ok(ok(org.version, OrganizationResponse::from(org)))
 }
 
@@ -172,7 +175,7 @@ pub async fn update_organization(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let id = id.into_inner();
-    let org = write(&db, move |c| {
+    let org = write(&db, principal.actor(), move |c| {
         let current = organizations::find(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
         let new = merge_into(OrganizationRequest::from(&current), &patch)?.parse()?;
@@ -194,8 +197,10 @@ pub async fn delete_organization(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
-    write(&db, move |c| organizations::delete(c, principal.tenant_id, id, &expected, cascade))
-        .await?;
+    write(&db, principal.actor(), move |c| {
+        organizations::delete(c, principal.tenant_id, id, &expected, cascade)
+    })
+    .await?;
     Ok(deleted())
 }
 

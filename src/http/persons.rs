@@ -128,7 +128,9 @@ pub async fn create_person(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let new = body.parse()?;
-    let person = write(&db, move |c| persons::create(c, principal.tenant_id, &new)).await?;
+    let person =
+        write(&db, principal.actor(), move |c| persons::create(c, principal.tenant_id, &new))
+            .await?;
     Ok(created("/v1/persons", person.id, person.version, PersonResponse::from(person)))
 }
 
@@ -158,8 +160,10 @@ pub async fn replace_person(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, new) = (id.into_inner(), body.parse()?);
-    let person =
-        write(&db, move |c| persons::update(c, principal.tenant_id, id, &expected, &new)).await?;
+    let person = write(&db, principal.actor(), move |c| {
+        persons::update(c, principal.tenant_id, id, &expected, &new)
+    })
+    .await?;
     Ok(ok(person.version, PersonResponse::from(person)))
 }
 
@@ -175,7 +179,7 @@ pub async fn update_person(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let id = id.into_inner();
-    let person = write(&db, move |c| {
+    let person = write(&db, principal.actor(), move |c| {
         let current = persons::find(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
         let new = merge_into(PersonRequest::from(&current), &patch)?.parse()?;
@@ -198,7 +202,10 @@ pub async fn delete_person(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
-    write(&db, move |c| persons::delete(c, principal.tenant_id, id, &expected, cascade)).await?;
+    write(&db, principal.actor(), move |c| {
+        persons::delete(c, principal.tenant_id, id, &expected, cascade)
+    })
+    .await?;
     Ok(deleted())
 }
 

@@ -176,9 +176,10 @@ pub async fn create_post(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let new = body.parse()?;
-    let post =
-        write(&db, move |c| posts::create(c, principal.tenant_id, &new, Some(&principal.key_name)))
-            .await?;
+    let post = write(&db, principal.actor(), move |c| {
+        posts::create(c, principal.tenant_id, &new, Some(&principal.key_name))
+    })
+    .await?;
     Ok(created("/v1/posts", post.id, post.version, PostResponse::from(post)))
 }
 
@@ -210,7 +211,7 @@ pub async fn replace_post(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, new) = (id.into_inner(), body.parse()?);
-    let post = write(&db, move |c| {
+    let post = write(&db, principal.actor(), move |c| {
         posts::update(c, principal.tenant_id, id, &expected, &new, Some(&principal.key_name))
     })
     .await?;
@@ -229,7 +230,7 @@ pub async fn update_post(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let id = id.into_inner();
-    let post = write(&db, move |c| {
+    let post = write(&db, principal.actor(), move |c| {
         let current = posts::find(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
         let new = merge_into(PostRequest::from(&current), &patch)?.parse()?;
@@ -252,7 +253,10 @@ pub async fn delete_post(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
-    write(&db, move |c| posts::delete(c, principal.tenant_id, id, &expected, cascade)).await?;
+    write(&db, principal.actor(), move |c| {
+        posts::delete(c, principal.tenant_id, id, &expected, cascade)
+    })
+    .await?;
     Ok(deleted())
 }
 

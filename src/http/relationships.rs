@@ -14,7 +14,7 @@ use crate::http::pagination::{page, page_request, Page};
 use crate::http::respond::{created, deleted, merge_into, ok};
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
-use crate::store::network::{self, Relationship};
+use crate::store::relationships::{self, Relationship};
 use crate::store::Db;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -129,9 +129,10 @@ pub async fn list_relationships(
     principal.require(Scope::Read)?;
     let request = page_request(params.limit, params.cursor.as_deref())?;
     let person = params.person_id;
-    let (rows, more) =
-        read(&db, move |c| network::list_relationships(c, principal.tenant_id, person, request))
-            .await?;
+    let (rows, more) = read(&db, move |c| {
+        relationships::list_relationships(c, principal.tenant_id, person, request)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(page(rows, more, |r| r.id, RelationshipResponse::from)))
 }
 
@@ -145,7 +146,10 @@ pub async fn create_relationship(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let new = body.parse()?;
-    let r = write(&db, move |c| network::create_relationship(c, principal.tenant_id, &new)).await?;
+    let r = write(&db, principal.actor(), move |c| {
+        relationships::create_relationship(c, principal.tenant_id, &new)
+    })
+    .await?;
     Ok(created("/v1/relationships", r.id, r.version, RelationshipResponse::from(r)))
 }
 
@@ -159,7 +163,8 @@ pub async fn find_relationship(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let r = read(&db, move |c| network::find_relationship(c, principal.tenant_id, id)).await?;
+    let r =
+        read(&db, move |c| relationships::find_relationship(c, principal.tenant_id, id)).await?;
     Ok(ok(r.version, RelationshipResponse::from(r)))
 }
 
@@ -175,8 +180,8 @@ pub async fn replace_relationship(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, new) = (id.into_inner(), body.parse()?);
-    let r = write(&db, move |c| {
-        network::update_relationship(c, principal.tenant_id, id, &expected, &new)
+    let r = write(&db, principal.actor(), move |c| {
+        relationships::update_relationship(c, principal.tenant_id, id, &expected, &new)
     })
     .await?;
     Ok(ok(r.version, RelationshipResponse::from(r)))
@@ -194,11 +199,11 @@ pub async fn update_relationship(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let id = id.into_inner();
-    let r = write(&db, move |c| {
-        let current = network::find_relationship(c, principal.tenant_id, id)?;
+    let r = write(&db, principal.actor(), move |c| {
+        let current = relationships::find_relationship(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
         let new = merge_into(RelationshipRequest::from(&current), &patch)?.parse()?;
-        network::update_relationship(c, principal.tenant_id, id, &expected, &new)
+        relationships::update_relationship(c, principal.tenant_id, id, &expected, &new)
     })
     .await?;
     Ok(ok(r.version, RelationshipResponse::from(r)))
@@ -215,7 +220,9 @@ pub async fn delete_relationship(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let id = id.into_inner();
-    write(&db, move |c| network::delete_relationship(c, principal.tenant_id, id, &expected))
-        .await?;
+    write(&db, principal.actor(), move |c| {
+        relationships::delete_relationship(c, principal.tenant_id, id, &expected)
+    })
+    .await?;
     Ok(deleted())
 }

@@ -16,8 +16,9 @@ use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, ok};
 use crate::http::{read, write};
+use crate::store::affinities::{self, StoredAffinity};
 use crate::store::api_keys::Principal;
-use crate::store::network::{self, StoredAffinity};
+use crate::store::coverage_settings;
 use crate::store::{vocabulary, Db, DbConn};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -109,7 +110,7 @@ pub async fn list_affinities(
     principal.require(Scope::Read)?;
     let request = params.page_request()?;
     let (rows, more) =
-        read(&db, move |c| network::affinities_page(c, principal.tenant_id, request)).await?;
+        read(&db, move |c| affinities::affinities_page(c, principal.tenant_id, request)).await?;
     Ok(HttpResponse::Ok().json(page(rows, more, |a| a.id, AffinityResponse::from)))
 }
 
@@ -133,9 +134,9 @@ pub async fn create_affinity(
         weight: body.weight,
     };
     let tenant = principal.tenant_id;
-    let stored = write(&db, move |c| {
+    let stored = write(&db, principal.actor(), move |c| {
         check_affinity(c, tenant, &affinity)?;
-        network::create_affinity(c, tenant, &affinity)
+        affinities::create_affinity(c, tenant, &affinity)
     })
     .await?;
     Ok(created("/v1/affinities", stored.id, 1, AffinityResponse::from(stored)))
@@ -151,7 +152,7 @@ pub async fn find_affinity(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let stored = read(&db, move |c| network::find_affinity(c, principal.tenant_id, id)).await?;
+    let stored = read(&db, move |c| affinities::find_affinity(c, principal.tenant_id, id)).await?;
     Ok(ok(1, AffinityResponse::from(stored)))
 }
 
@@ -165,7 +166,8 @@ pub async fn delete_affinity(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Admin)?;
     let id = id.into_inner();
-    write(&db, move |c| network::delete_affinity(c, principal.tenant_id, id)).await?;
+    write(&db, principal.actor(), move |c| affinities::delete_affinity(c, principal.tenant_id, id))
+        .await?;
     Ok(deleted())
 }
 
@@ -174,7 +176,8 @@ pub async fn delete_affinity(
 #[get("/v1/settings/coverage")]
 pub async fn find_settings(db: web::Data<Db>, principal: Principal) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
-    let (settings, version) = read(&db, move |c| network::settings(c, principal.tenant_id)).await?;
+    let (settings, version) =
+        read(&db, move |c| coverage_settings::settings(c, principal.tenant_id)).await?;
     Ok(ok(version, settings))
 }
 
@@ -189,8 +192,9 @@ pub async fn replace_settings(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Admin)?;
     let settings = body.validate()?;
-    let (settings, version) =
-        write(&db, move |c| network::save_settings(c, principal.tenant_id, &expected, &settings))
-            .await?;
+    let (settings, version) = write(&db, principal.actor(), move |c| {
+        coverage_settings::save_settings(c, principal.tenant_id, &expected, &settings)
+    })
+    .await?;
     Ok(ok(version, settings))
 }

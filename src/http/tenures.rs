@@ -244,7 +244,9 @@ pub async fn create_tenure(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let new = body.parse()?;
-    let tenure = write(&db, move |c| tenures::create(c, principal.tenant_id, &new)).await?;
+    let tenure =
+        write(&db, principal.actor(), move |c| tenures::create(c, principal.tenant_id, &new))
+            .await?;
     Ok(created("/v1/tenures", tenure.id, tenure.version, TenureResponse::from(tenure)))
 }
 
@@ -274,8 +276,10 @@ pub async fn replace_tenure(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, new) = (id.into_inner(), body.parse()?);
-    let tenure =
-        write(&db, move |c| tenures::update(c, principal.tenant_id, id, &expected, &new)).await?;
+    let tenure = write(&db, principal.actor(), move |c| {
+        tenures::update(c, principal.tenant_id, id, &expected, &new)
+    })
+    .await?;
     Ok(ok(tenure.version, TenureResponse::from(tenure)))
 }
 
@@ -291,7 +295,7 @@ pub async fn update_tenure(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let id = id.into_inner();
-    let tenure = write(&db, move |c| {
+    let tenure = write(&db, principal.actor(), move |c| {
         let current = tenures::find(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
         let new = merge_into(TenureRequest::from(&current), &patch)?.parse()?;
@@ -313,6 +317,7 @@ pub async fn delete_tenure(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let id = id.into_inner();
-    write(&db, move |c| tenures::delete(c, principal.tenant_id, id, &expected)).await?;
+    write(&db, principal.actor(), move |c| tenures::delete(c, principal.tenant_id, id, &expected))
+        .await?;
     Ok(deleted())
 }

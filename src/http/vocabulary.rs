@@ -114,7 +114,9 @@ pub async fn add_vocabulary_key(
         description: description.flatten(),
         retired_at: None,
     };
-    let added = write(&db, move |c| vocabulary::add(c, principal.tenant_id, &entry)).await?;
+    let added =
+        write(&db, principal.actor(), move |c| vocabulary::add(c, principal.tenant_id, &entry))
+            .await?;
     db.labels.forget(principal.tenant_id);
     Ok(HttpResponse::Created().json(VocabularyResponse::from(added)))
 }
@@ -130,7 +132,10 @@ pub async fn retire_vocabulary_key(
     principal.require(Scope::Write)?;
     let (dimension, key) = path.into_inner();
     let dimension = Dimension::parse(&dimension).ok_or(Error::NotFound)?;
-    write(&db, move |c| vocabulary::retire(c, principal.tenant_id, dimension, &key)).await?;
+    write(&db, principal.actor(), move |c| {
+        vocabulary::retire(c, principal.tenant_id, dimension, &key)
+    })
+    .await?;
     db.labels.forget(principal.tenant_id);
     Ok(deleted())
 }

@@ -15,10 +15,11 @@ use crate::domain::organization::OrganizationKind;
 use crate::domain::strength::derived_strength;
 use crate::error::{Error, FieldError};
 use crate::store::crafting::histories;
-use crate::store::network::{self, Relationship};
 use crate::store::organizations::{self, Organization};
+use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
 use crate::store::tenures::{self, Tenure};
+use crate::store::{coverage, coverage_settings, interactions};
 use crate::store::{parse_id, parse_optional_id, persons, DbConn};
 
 /// An account as loaded: the domain view plus what the network view draws.
@@ -103,9 +104,9 @@ pub fn load(
         stakeholders.iter().copied().chain(departed.iter().copied()).collect();
     people.sort();
 
-    let settings = network::settings(conn, tenant)?.0;
-    let links = network::coverage_of(conn, tenant, &people)?;
-    let touches = network::touches(conn, tenant, &people)?;
+    let settings = coverage_settings::settings(conn, tenant)?.0;
+    let links = coverage::coverage_of(conn, tenant, &people)?;
+    let touches = interactions::touches(conn, tenant, &people)?;
     let stated: HashSet<Uuid> =
         links.iter().filter(|l| l.fields.strength.is_some()).map(|l| l.id).collect();
     let domain_links: Vec<account::Link> = links
@@ -130,7 +131,7 @@ pub fn load(
     let current_ids: Vec<Uuid> = current.iter().map(|t| t.id).collect();
     let crafted = crafted_tenures(conn, tenant, &current_ids)?;
     let stakeholder_ids: Vec<Uuid> = stakeholders.iter().copied().collect();
-    let relationships = network::relationships_among(conn, tenant, &stakeholder_ids, today)?;
+    let relationships = relationships::relationships_among(conn, tenant, &stakeholder_ids, today)?;
     let whereabouts = whereabouts(conn, tenant, &departed, &ids, today)?;
 
     let mut mentioned: Vec<Uuid> = people.clone();
@@ -303,7 +304,7 @@ pub fn crafted_facets(
 
 /// A salesperson as suggestions read them.
 pub struct SalesProfile {
-    pub tenure: network::SalesTenure,
+    pub tenure: coverage::SalesTenure,
     pub facets: Vec<Facet>,
     pub unit: crate::domain::organization::Profile,
     /// Stakeholders they cover outside these stakeholders.
@@ -319,8 +320,8 @@ pub fn salesforce(
     stakeholders: &[Uuid],
     at: TimePoint,
 ) -> Result<Vec<SalesProfile>, Error> {
-    let sales = network::salespeople(conn, tenant, at.as_of.date(), only)?;
-    let mut sales: Vec<network::SalesTenure> = sales.into_values().collect();
+    let sales = coverage::salespeople(conn, tenant, at.as_of.date(), only)?;
+    let mut sales: Vec<coverage::SalesTenure> = sales.into_values().collect();
     sales.sort_by_key(|s| s.person_id);
     let tenure_ids: Vec<Uuid> = sales.iter().map(|s| s.tenure_id).collect();
     let sales_tenures = tenures::find_many(conn, tenant, &tenure_ids)?;
@@ -331,7 +332,7 @@ pub fn salesforce(
     let person_ids: Vec<Uuid> = sales.iter().map(|s| s.person_id).collect();
     let inside: HashSet<&Uuid> = stakeholders.iter().collect();
     let mut load: HashMap<Uuid, u32> = HashMap::new();
-    for (salesperson, stakeholder) in network::loads(conn, tenant, &person_ids)? {
+    for (salesperson, stakeholder) in coverage::loads(conn, tenant, &person_ids)? {
         if !inside.contains(&stakeholder) {
             *load.entry(salesperson).or_default() += 1;
         }

@@ -22,9 +22,16 @@ pub struct Principal {
     pub key_id: Uuid,
     pub key_name: String,
     pub scopes: Vec<Scope>,
+    /// Who the changes of this request are attributed to in the change feed: the
+    /// `X-Jobcraft-Origin` header (a sync source, e.g. `salesforce`), else the key's name.
+    pub origin: String,
 }
 
 impl Principal {
+    pub fn actor(&self) -> crate::store::changes::Actor {
+        crate::store::changes::Actor { origin: self.origin.clone(), key_id: Some(self.key_id) }
+    }
+
     /// `admin` grants everything; `read` and `write` only themselves.
     pub fn has(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
@@ -133,6 +140,7 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Principal>,
     Ok(row.filter(|(_, _, hash)| presented.verify(hash)).map(|(name, scopes, _)| Principal {
         tenant_id: presented.tenant_id,
         key_id: presented.key_id,
+        origin: name.clone(),
         key_name: name,
         scopes: Scope::split(&scopes),
     }))

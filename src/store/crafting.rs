@@ -14,6 +14,7 @@ use crate::domain::diff::{diff, Change};
 use crate::domain::facet::{Dimension, Facet};
 use crate::error::Error;
 use crate::store::api_keys::Principal;
+use crate::store::changes::{self, Entity, Operation};
 use crate::store::schema::crafting_revisions;
 use crate::store::tenures::{self, Tenure};
 use crate::store::{
@@ -131,6 +132,7 @@ pub fn record(
             crafting_revisions::recorded_by.eq(&recorder.key_name),
         ))
         .execute(conn)?;
+    changes::record(conn, tenant, Entity::CraftingRevision, id, Operation::Create)?;
     let row: Row = crafting_revisions::table
         .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
         .filter(crafting_revisions::id.eq(id.to_string()))

@@ -1,14 +1,19 @@
 //! Storage: diesel on SQLite or PostgreSQL, one module per aggregate, each taking `&mut DbConn`.
 
 pub mod accounts;
+pub mod affinities;
 pub mod api_keys;
+pub mod changes;
+pub mod coverage;
+pub mod coverage_settings;
 pub mod crafting;
 pub mod crafting_index;
-pub mod network;
+pub mod interactions;
 pub mod organizations;
 pub mod persons;
 pub mod pool;
 pub mod posts;
+pub mod relationships;
 pub mod schema;
 pub mod tenures;
 pub mod vocabulary;

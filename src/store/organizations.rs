@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::domain::hierarchy;
 use crate::domain::organization::{NewOrganization, OrganizationKind, Profile};
 use crate::error::Error;
+use crate::store::changes::{self, Entity, Operation};
 use crate::store::schema::{organizations, post_revisions, posts, tenants, tenures};
 use crate::store::tenures as tenure_store;
 use crate::store::{
@@ -147,6 +148,7 @@ pub fn create(
             organizations::updated_at.eq(at),
         ))
         .execute(conn)?;
+    changes::record(conn, tenant, Entity::Organization, id, Operation::Create)?;
     find(conn, tenant, id)
 }
 
@@ -173,6 +175,7 @@ pub fn update(
         organizations::updated_at.eq(now()),
     ))
     .execute(conn)?;
+    changes::record(conn, tenant, Entity::Organization, id, Operation::Update)?;
     find(conn, tenant, id)
 }
 
@@ -313,6 +316,19 @@ pub fn delete(
     )
     .execute(conn)?;
     // Posts elsewhere that reported into the deleted ones lose that reporting line.
+    let orphaned: Vec<String> = posts::table
+        .filter(posts::tenant_id.eq(&t))
+        .filter(posts::reports_to_post_id.eq_any(&post_ids))
+        .filter(posts::id.ne_all(&post_ids))
+        .select(posts::id)
+        .load(conn)?;
+    changes::record_many(
+        conn,
+        tenant,
+        Entity::Post,
+        &changes::parse_ids(&orphaned)?,
+        Operation::Update,
+    )?;
     diesel::update(
         posts::table
             .filter(posts::tenant_id.eq(&t))
@@ -320,10 +336,12 @@ pub fn delete(
     )
     .set(posts::reports_to_post_id.eq(None::<String>))
     .execute(conn)?;
+    changes::deleted(conn, tenant, Entity::Post, &changes::parse_ids(&post_ids)?)?;
     diesel::delete(
         posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq_any(&post_ids)),
     )
     .execute(conn)?;
+    changes::deleted(conn, tenant, Entity::Organization, &changes::parse_ids(&orgs)?)?;
     // Children first, so no statement leaves a dangling parent behind.
     for org in orgs.iter().rev() {
         diesel::delete(

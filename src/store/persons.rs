@@ -5,8 +5,9 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::person::NewPerson;
-use crate::error::Error;
-use crate::store::schema::{persons, tenures};
+use crate::error::{Error, FieldError};
+use crate::store::changes::{self, Entity, Operation};
+use crate::store::schema::{coverage_links, interactions, persons, relationships, tenures};
 use crate::store::{
     from_json, now, parse_id, split_page, tenures as tenure_store, to_json, DbConn, Expected,
     PageRequest,
@@ -137,6 +138,7 @@ pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPerson) -> Result<Person
             persons::updated_at.eq(at),
         ))
         .execute(conn)?;
+    changes::record(conn, tenant, Entity::Person, id, Operation::Create)?;
     find(conn, tenant, id)
 }
 
@@ -160,6 +162,7 @@ pub fn update(
         persons::updated_at.eq(now()),
     ))
     .execute(conn)?;
+    changes::record(conn, tenant, Entity::Person, id, Operation::Update)?;
     find(conn, tenant, id)
 }
 
@@ -183,12 +186,70 @@ pub fn delete(
             "the person has {tenure_count} tenure(s); delete them first or pass cascade=true"
         )));
     }
-    crate::store::network::delete_of_person(conn, tenant, id, cascade)?;
+    delete_network(conn, tenant, id, cascade)?;
     let tenure_ids = career.select(tenures::id).load(conn)?;
     tenure_store::delete_with_history(conn, tenant, tenure_ids)?;
+    changes::deleted(conn, tenant, Entity::Person, &[id])?;
     diesel::delete(
         persons::table.filter(persons::tenant_id.eq(&t)).filter(persons::id.eq(id.to_string())),
     )
     .execute(conn)?;
+    Ok(())
+}
+
+/// These persons must exist: a 422 naming each missing one by its pointer.
+pub fn require(conn: &mut DbConn, tenant: Uuid, persons: &[(Uuid, &str)]) -> Result<(), Error> {
+    let mut missing = Vec::new();
+    for (id, pointer) in persons {
+        if !exists(conn, tenant, *id)? {
+            missing.push(FieldError::new(*pointer, "no such person"));
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(missing))
+    }
+}
+
+/// Removes the person's relationships, coverage links and interactions (erasure); without
+/// `cascade`, refuses while there are any.
+fn delete_network(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    person: Uuid,
+    cascade: bool,
+) -> Result<(), Error> {
+    let (t, p) = (tenant.to_string(), person.to_string());
+    let relationships_of = relationships::table
+        .filter(relationships::tenant_id.eq(&t))
+        .filter(relationships::from_person_id.eq(&p).or(relationships::to_person_id.eq(&p)));
+    let links_of = coverage_links::table
+        .filter(coverage_links::tenant_id.eq(&t))
+        .filter(coverage_links::salesperson_id.eq(&p).or(coverage_links::stakeholder_id.eq(&p)));
+    let touches_of = interactions::table
+        .filter(interactions::tenant_id.eq(&t))
+        .filter(interactions::salesperson_id.eq(&p).or(interactions::stakeholder_id.eq(&p)));
+    if !cascade {
+        let count: i64 = relationships_of.count().get_result::<i64>(conn)?
+            + links_of.count().get_result::<i64>(conn)?
+            + touches_of.count().get_result::<i64>(conn)?;
+        if count > 0 {
+            return Err(Error::conflict(format!(
+                "the person has {count} relationship(s), coverage link(s) or interaction(s); \
+                 pass cascade=true to delete them too"
+            )));
+        }
+        return Ok(());
+    }
+    let ids: Vec<String> = relationships_of.select(relationships::id).load(conn)?;
+    changes::deleted(conn, tenant, Entity::Relationship, &changes::parse_ids(&ids)?)?;
+    let ids: Vec<String> = links_of.select(coverage_links::id).load(conn)?;
+    changes::deleted(conn, tenant, Entity::Coverage, &changes::parse_ids(&ids)?)?;
+    let ids: Vec<String> = touches_of.select(interactions::id).load(conn)?;
+    changes::deleted(conn, tenant, Entity::Interaction, &changes::parse_ids(&ids)?)?;
+    diesel::delete(relationships_of).execute(conn)?;
+    diesel::delete(links_of).execute(conn)?;
+    diesel::delete(touches_of).execute(conn)?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::domain::hierarchy;
 use crate::domain::post::NewPost;
 use crate::domain::tenure::seat_conflicts;
 use crate::error::Error;
+use crate::store::changes::{self, Entity, Operation};
 use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
     from_json, now, now_point, organizations, parse_id, parse_optional_id, split_page,
@@ -302,6 +303,7 @@ pub fn create(
             .map_or(chrono::DateTime::UNIX_EPOCH.naive_utc(), |d| d.and_time(NaiveTime::MIN))
     });
     record_formal_revision(conn, tenant, id, &new.facets, since, recorded_by)?;
+    changes::record(conn, tenant, Entity::Post, id, Operation::Create)?;
     find(conn, tenant, id)
 }
 
@@ -335,6 +337,7 @@ pub fn update(
     )
     .set((Fields::of(new)?, posts::version.eq(current.version + 1), posts::updated_at.eq(now())))
     .execute(conn)?;
+    changes::record(conn, tenant, Entity::Post, id, Operation::Update)?;
     find(conn, tenant, id)
 }
 
@@ -438,7 +441,16 @@ pub fn delete(
             .filter(post_revisions::post_id.eq(id.to_string())),
     )
     .execute(conn)?;
+    let reporting: Vec<String> = reports.clone().select(posts::id).load(conn)?;
+    changes::record_many(
+        conn,
+        tenant,
+        Entity::Post,
+        &changes::parse_ids(&reporting)?,
+        Operation::Update,
+    )?;
     diesel::update(reports).set(posts::reports_to_post_id.eq(None::<String>)).execute(conn)?;
+    changes::deleted(conn, tenant, Entity::Post, &[id])?;
     diesel::delete(
         posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq(id.to_string())),
     )

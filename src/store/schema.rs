@@ -5,6 +5,7 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Timestamp,
+        change_seq -> BigInt,
     }
 }
 
@@ -190,6 +191,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    changes (tenant_id, seq) {
+        tenant_id -> Text,
+        seq -> BigInt,
+        entity -> Text,
+        entity_id -> Text,
+        operation -> Text,
+        origin -> Text,
+        key_id -> Nullable<Text>,
+        external_refs -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    external_refs (tenant_id, entity, source, external_id) {
+        tenant_id -> Text,
+        entity -> Text,
+        source -> Text,
+        external_id -> Text,
+        entity_id -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     api_keys,
@@ -204,5 +229,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     coverage_links,
     interactions,
     affinities,
-    coverage_settings
+    coverage_settings,
+    changes,
+    external_refs
 );

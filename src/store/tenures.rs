@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::domain::coverage::BuyingRole;
 use crate::domain::tenure::{seat_conflicts, Period};
 use crate::error::Error;
+use crate::store::changes::{self, Entity, Operation};
 use crate::store::schema::{crafting_revisions, persons, posts, tenures};
 use crate::store::{
     from_json, now, parse_id, persons as person_store, posts as post_store, split_page, to_json,
@@ -368,6 +369,7 @@ pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure
             tenures::updated_at.eq(at),
         ))
         .execute(conn)?;
+    changes::record(conn, tenant, Entity::Tenure, id, Operation::Create)?;
     find(conn, tenant, id)
 }
 
@@ -397,6 +399,7 @@ pub fn update(
         tenures::updated_at.eq(now()),
     ))
     .execute(conn)?;
+    changes::record(conn, tenant, Entity::Tenure, id, Operation::Update)?;
     find(conn, tenant, id)
 }
 
@@ -460,6 +463,7 @@ pub fn delete_without_history(
              is kept, and only erasing the person (DELETE /v1/persons/{{id}}?cascade=true) removes it"
         )));
     }
+    changes::deleted(conn, tenant, Entity::Tenure, &changes::parse_ids(&ids)?)?;
     diesel::delete(
         tenures::table.filter(tenures::tenant_id.eq(&t)).filter(tenures::id.eq_any(&ids)),
     )
@@ -470,6 +474,13 @@ pub fn delete_without_history(
 /// Deletes tenures together with their crafting revisions: the erasure of a person.
 pub fn delete_with_history(conn: &mut DbConn, tenant: Uuid, ids: Vec<String>) -> Result<(), Error> {
     let t = tenant.to_string();
+    let revisions: Vec<String> = crafting_revisions::table
+        .filter(crafting_revisions::tenant_id.eq(&t))
+        .filter(crafting_revisions::tenure_id.eq_any(&ids))
+        .select(crafting_revisions::id)
+        .load(conn)?;
+    changes::deleted(conn, tenant, Entity::CraftingRevision, &changes::parse_ids(&revisions)?)?;
+    changes::deleted(conn, tenant, Entity::Tenure, &changes::parse_ids(&ids)?)?;
     diesel::delete(
         crafting_revisions::table
             .filter(crafting_revisions::tenant_id.eq(&t))

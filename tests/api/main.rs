@@ -9,6 +9,7 @@
 mod harness;
 
 mod bulk;
+mod changes;
 mod coverage;
 mod crafting;
 

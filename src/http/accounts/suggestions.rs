@@ -20,7 +20,7 @@ use crate::http::settings::FacetRef;
 use crate::http::{read, write};
 use crate::store::accounts::{self, AccountData, SalesProfile};
 use crate::store::api_keys::Principal;
-use crate::store::network;
+use crate::store::{affinities, coverage};
 use crate::store::{now, now_point, Db, DbConn};
 
 /// Most coverers a stakeholder can ask for.
@@ -356,7 +356,7 @@ pub async fn suggest(
     let loading = Instant::now();
     let (plan, affinities, body) = read(&db, move |c| {
         let plan = plan(c, tenant, id, &body)?;
-        let affinities = network::list_affinities(c, tenant)?;
+        let affinities = affinities::list_affinities(c, tenant)?;
         Ok((plan, affinities, body))
     })
     .await?;
@@ -378,7 +378,7 @@ pub async fn suggest(
 /// Scores every pair and solves the assignment: CPU work, run off the async executor.
 fn compute(
     plan: &Plan,
-    affinities: Vec<network::StoredAffinity>,
+    affinities: Vec<affinities::StoredAffinity>,
     body: &SuggestionRequest,
     weights: FitWeights,
     load_time: std::time::Duration,
@@ -545,7 +545,8 @@ pub async fn apply(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, tenant) = (id.into_inner(), principal.tenant_id);
-    let response = write(&db, move |c| apply_pairs(c, tenant, id, &body)).await?;
+    let response =
+        write(&db, principal.actor(), move |c| apply_pairs(c, tenant, id, &body)).await?;
     Ok(HttpResponse::Ok().json(response))
 }
 
@@ -558,7 +559,7 @@ fn apply_pairs(
     let data = accounts::load(conn, tenant, account, now())?;
     let in_account: HashSet<Uuid> = data.stakeholders().into_iter().collect();
     let wanted: Vec<Uuid> = body.pairs.iter().map(|p| p.salesperson_id).collect();
-    let sales = network::salespeople(conn, tenant, now().date(), Some(&wanted))?;
+    let sales = coverage::salespeople(conn, tenant, now().date(), Some(&wanted))?;
     let settings = &data.settings;
     let mut v = Violations::default();
     let mut seen = HashSet::new();
@@ -589,7 +590,7 @@ fn apply_pairs(
     if body.replace {
         let remove: Vec<Uuid> =
             existing.iter().filter(|(pair, _)| !seen.contains(*pair)).map(|(_, id)| *id).collect();
-        network::delete_coverage_ids(conn, tenant, &remove)?;
+        coverage::delete_coverage_ids(conn, tenant, &remove)?;
         response.removed = remove;
     }
     let mut has_primary: HashSet<Uuid> = data
@@ -623,13 +624,13 @@ fn apply_pairs(
         .map_err(|e| at_pair(e, i))?;
         response
             .created
-            .push(network::create_coverage(conn, tenant, &new).map_err(|e| at_pair(e, i))?.id);
+            .push(coverage::create_coverage(conn, tenant, &new).map_err(|e| at_pair(e, i))?.id);
         added.entry(pair.salesperson_id).or_default().push(i);
     }
     // Whoever gets new stakeholders must still be within capacity, all accounts counted.
     let receivers: Vec<Uuid> = added.keys().copied().collect();
     let mut load: HashMap<Uuid, u32> = HashMap::new();
-    for (salesperson, _) in network::loads(conn, tenant, &receivers)? {
+    for (salesperson, _) in coverage::loads(conn, tenant, &receivers)? {
         *load.entry(salesperson).or_default() += 1;
     }
     let mut over = Vec::new();

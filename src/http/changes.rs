@@ -1,0 +1,136 @@
+//! `GET /v1/changes`: the tenant's committed creates, updates and deletes in commit order.
+
+use actix_web::{get, web, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope;
+use crate::error::{Error, FieldError};
+use crate::http::extract::Query;
+use crate::http::read;
+use crate::store::api_keys::Principal;
+use crate::store::changes::{self, Change, Entity, ExternalRef, FeedFilter, Operation};
+use crate::store::Db;
+
+pub const FEED_DEFAULT_LIMIT: u32 = 100;
+pub const FEED_MAX_LIMIT: u32 = 1_000;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_changes);
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesParams {
+    /// A `next_cursor` from an earlier answer; absent to start from the first change, `latest`
+    /// to start after the newest one (only what happens from now on).
+    pub after: Option<String>,
+    /// Changes per answer, 1 to 1,000 (default 100).
+    pub limit: Option<u32>,
+    /// Only changes of this entity type.
+    pub entity: Option<Entity>,
+    /// Leave out changes of this origin, e.g. your own sync source.
+    pub exclude_origin: Option<String>,
+}
+
+/// One committed change.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChangeResponse {
+    /// Resume right after this change with `after=<cursor>`.
+    pub cursor: String,
+    pub entity: Entity,
+    /// The entity's id.
+    pub id: Uuid,
+    pub operation: Operation,
+    /// The entity's external ids when the change was made (a deletion keeps the last ones).
+    pub external_refs: Vec<ExternalRef>,
+    /// The sync source named by the writer (`X-Jobcraft-Origin`), else the API key's name.
+    pub origin: String,
+    /// The API key that wrote it.
+    pub key_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChangesResponse {
+    pub items: Vec<ChangeResponse>,
+    /// Where to continue: pass it as `after` next time, also when `items` is empty.
+    pub next_cursor: String,
+    /// Whether more changes are there already.
+    pub has_more: bool,
+}
+
+fn encode(seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("change:{seq}"))
+}
+
+fn decode(cursor: &str) -> Option<i64> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
+    text.strip_prefix("change:")?.parse().ok().filter(|seq: &i64| *seq >= 0)
+}
+
+fn malformed(name: &str, detail: &str) -> Error {
+    Error::Malformed { detail: detail.into(), errors: vec![FieldError::new(name, detail)] }
+}
+
+impl From<Change> for ChangeResponse {
+    fn from(c: Change) -> Self {
+        ChangeResponse {
+            cursor: encode(c.seq),
+            entity: c.entity,
+            id: c.entity_id,
+            operation: c.operation,
+            external_refs: c.external_refs,
+            origin: c.origin,
+            key_id: c.key_id,
+            occurred_at: c.occurred_at.and_utc(),
+        }
+    }
+}
+
+/// The change feed: every committed create, update and delete of the tenant in commit order.
+/// A consumer polling while others write never misses a change and never sees one twice.
+#[utoipa::path(tag = "sync", params(ChangesParams), responses((status = 200, body = ChangesResponse)))]
+#[get("/v1/changes")]
+pub async fn list_changes(
+    db: web::Data<Db>,
+    principal: Principal,
+    Query(params): Query<ChangesParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let limit = params.limit.unwrap_or(FEED_DEFAULT_LIMIT);
+    if !(1..=FEED_MAX_LIMIT).contains(&limit) {
+        return Err(Error::Invalid(vec![FieldError::new(
+            "limit",
+            format!("must be between 1 and {FEED_MAX_LIMIT}"),
+        )]));
+    }
+    let tenant = principal.tenant_id;
+    let after = match params.after.as_deref() {
+        None => Some(0),
+        Some("latest") => None,
+        Some(cursor) => {
+            Some(decode(cursor).ok_or_else(|| malformed("after", "not a cursor of this feed"))?)
+        }
+    };
+    let filter = FeedFilter { entity: params.entity, exclude_origin: params.exclude_origin };
+    let (items, next, more) = read(&db, move |c| {
+        let after = match after {
+            Some(seq) => seq,
+            None => changes::latest(c, tenant)?,
+        };
+        let (items, more) = changes::after(c, tenant, after, limit as usize, &filter)?;
+        let next = items.last().map_or(after, |c| c.seq);
+        Ok((items, next, more))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ChangesResponse {
+        items: items.into_iter().map(ChangeResponse::from).collect(),
+        next_cursor: encode(next),
+        has_more: more,
+    }))
+}

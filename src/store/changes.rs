@@ -1,0 +1,259 @@
+//! The change feed: every committed create, update and delete of a tenant, in commit order.
+//!
+//! Each change takes the next number of its tenant's counter (`tenants.change_seq`). Updating
+//! the counter locks the tenant's row until the transaction ends, so a later writer of the same
+//! tenant waits for it: numbers commit in the order they are taken, a poller that has seen
+//! number N has seen every number below it, and a rolled-back transaction returns its numbers.
+//! The price is that writers of one tenant serialise from their first change to their commit.
+
+use std::cell::RefCell;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::store::schema::{changes, external_refs, tenants};
+use crate::store::{from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn};
+
+/// The kinds of entity the feed reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Organization,
+    Person,
+    Post,
+    Tenure,
+    CraftingRevision,
+    Relationship,
+    Coverage,
+    Interaction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+}
+
+/// An id of the entity in another system.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalRef {
+    /// The system, e.g. `salesforce`.
+    pub source: String,
+    /// The id there.
+    pub external_id: String,
+}
+
+/// Who is writing: set for the duration of a write transaction by `Db::write`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The sync source named in the request, else the API key's name.
+    pub origin: String,
+    pub key_id: Option<Uuid>,
+}
+
+impl Actor {
+    /// Writes not made through the API (the command line, migrations).
+    pub fn system() -> Actor {
+        Actor { origin: "system".into(), key_id: None }
+    }
+}
+
+thread_local! {
+    // A write transaction runs on one blocking thread from start to commit, so the thread is
+    // where its actor lives; store functions record changes without each taking an actor.
+    static ACTOR: RefCell<Option<Actor>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `actor` as the author of the changes it records.
+pub fn acting_as<T>(actor: Actor, f: impl FnOnce() -> T) -> T {
+    struct Reset(Option<Actor>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            ACTOR.with(|a| *a.borrow_mut() = self.0.take());
+        }
+    }
+    let _reset = Reset(ACTOR.with(|a| a.borrow_mut().replace(actor)));
+    f()
+}
+
+fn current_actor() -> Actor {
+    ACTOR.with(|a| a.borrow().clone()).unwrap_or_else(Actor::system)
+}
+
+/// Records that `entity` `id` was created, updated or deleted, with its external ids as they
+/// are now (record deletions before removing the references).
+pub fn record(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    id: Uuid,
+    operation: Operation,
+) -> Result<(), Error> {
+    record_many(conn, tenant, entity, &[id], operation)
+}
+
+pub fn record_many(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    ids: &[Uuid],
+    operation: Operation,
+) -> Result<(), Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let t = tenant.to_string();
+    diesel::update(tenants::table.filter(tenants::id.eq(&t)))
+        .set(tenants::change_seq.eq(tenants::change_seq + ids.len() as i64))
+        .execute(conn)?;
+    let last: i64 =
+        tenants::table.filter(tenants::id.eq(&t)).select(tenants::change_seq).first(conn)?;
+    let actor = current_actor();
+    let at = now();
+    let entity_name = crate::domain::coverage::enum_name(&entity);
+    let operation_name = crate::domain::coverage::enum_name(&operation);
+    let first = last - ids.len() as i64 + 1;
+    for (i, id) in ids.iter().enumerate() {
+        let refs = refs_of(conn, tenant, entity, *id)?;
+        diesel::insert_into(changes::table)
+            .values((
+                changes::tenant_id.eq(&t),
+                changes::seq.eq(first + i as i64),
+                changes::entity.eq(&entity_name),
+                changes::entity_id.eq(id.to_string()),
+                changes::operation.eq(&operation_name),
+                changes::origin.eq(&actor.origin),
+                changes::key_id.eq(actor.key_id.map(|k| k.to_string())),
+                changes::external_refs.eq(to_json(&refs)?),
+                changes::occurred_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The external ids of an entity, sorted.
+pub fn refs_of(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    id: Uuid,
+) -> Result<Vec<ExternalRef>, Error> {
+    let rows: Vec<(String, String)> = external_refs::table
+        .filter(external_refs::tenant_id.eq(tenant.to_string()))
+        .filter(external_refs::entity.eq(crate::domain::coverage::enum_name(&entity)))
+        .filter(external_refs::entity_id.eq(id.to_string()))
+        .order((external_refs::source, external_refs::external_id))
+        .select((external_refs::source, external_refs::external_id))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(source, external_id)| ExternalRef { source, external_id }).collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub seq: i64,
+    pub entity: Entity,
+    pub entity_id: Uuid,
+    pub operation: Operation,
+    pub origin: String,
+    pub key_id: Option<Uuid>,
+    pub external_refs: Vec<ExternalRef>,
+    pub occurred_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FeedFilter {
+    pub entity: Option<Entity>,
+    /// Leave out changes of this origin (a CRM's own echo).
+    pub exclude_origin: Option<String>,
+}
+
+/// Changes after `after` in commit order, at most `limit`; whether more follow.
+pub fn after(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    after: i64,
+    limit: usize,
+    filter: &FeedFilter,
+) -> Result<(Vec<Change>, bool), Error> {
+    let mut query = changes::table
+        .filter(changes::tenant_id.eq(tenant.to_string()))
+        .filter(changes::seq.gt(after))
+        .order(changes::seq)
+        .limit(limit as i64 + 1)
+        .select((
+            changes::seq,
+            changes::entity,
+            changes::entity_id,
+            changes::operation,
+            changes::origin,
+            changes::key_id,
+            changes::external_refs,
+            changes::occurred_at,
+        ))
+        .into_boxed();
+    if let Some(entity) = filter.entity {
+        query = query.filter(changes::entity.eq(crate::domain::coverage::enum_name(&entity)));
+    }
+    if let Some(origin) = &filter.exclude_origin {
+        query = query.filter(changes::origin.ne(origin.clone()));
+    }
+    type Row = (i64, String, String, String, String, Option<String>, String, NaiveDateTime);
+    let (rows, more) = split_page(query.load::<Row>(conn)?, limit);
+    let changes = rows
+        .into_iter()
+        .map(|(seq, entity, id, operation, origin, key_id, refs, at)| {
+            Ok(Change {
+                seq,
+                entity: crate::domain::coverage::enum_parse(&entity)?,
+                entity_id: parse_id(&id)?,
+                operation: crate::domain::coverage::enum_parse(&operation)?,
+                origin,
+                key_id: parse_optional_id(key_id.as_deref())?,
+                external_refs: from_json(&refs)?,
+                occurred_at: at,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok((changes, more))
+}
+
+/// The tenant's latest change number: where a new consumer that wants only what comes next
+/// starts.
+pub fn latest(conn: &mut DbConn, tenant: Uuid) -> Result<i64, Error> {
+    Ok(tenants::table
+        .filter(tenants::id.eq(tenant.to_string()))
+        .select(tenants::change_seq)
+        .first(conn)?)
+}
+
+/// Records deletions — tombstones carrying the external ids the entities had — and drops those
+/// external ids.
+pub fn deleted(conn: &mut DbConn, tenant: Uuid, entity: Entity, ids: &[Uuid]) -> Result<(), Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    record_many(conn, tenant, entity, ids, Operation::Delete)?;
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    diesel::delete(
+        external_refs::table
+            .filter(external_refs::tenant_id.eq(tenant.to_string()))
+            .filter(external_refs::entity.eq(crate::domain::coverage::enum_name(&entity)))
+            .filter(external_refs::entity_id.eq_any(ids)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Stored ids as uuids.
+pub fn parse_ids(stored: &[String]) -> Result<Vec<Uuid>, Error> {
+    stored.iter().map(|id| parse_id(id)).collect()
+}

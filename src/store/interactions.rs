@@ -1,0 +1,151 @@
+//! Interactions: logged touches between a salesperson and a stakeholder.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::coverage::{enum_name, enum_parse, InteractionKind, NewInteraction};
+use crate::error::Error;
+use crate::store::changes::{self, Entity, Operation};
+use crate::store::schema::interactions;
+use crate::store::{now, parse_id, persons as person_store, split_page, DbConn, PageRequest};
+
+#[derive(Debug, Clone)]
+pub struct Interaction {
+    pub id: Uuid,
+    pub fields: NewInteraction,
+    pub created_at: NaiveDateTime,
+}
+
+type InteractionRow =
+    (String, String, String, String, NaiveDateTime, Option<String>, NaiveDateTime);
+
+fn interaction_columns() -> (
+    interactions::id,
+    interactions::salesperson_id,
+    interactions::stakeholder_id,
+    interactions::kind,
+    interactions::occurred_at,
+    interactions::summary,
+    interactions::created_at,
+) {
+    use interactions::*;
+    (id, salesperson_id, stakeholder_id, kind, occurred_at, summary, created_at)
+}
+
+fn interaction(
+    (id, salesperson, stakeholder, kind, occurred_at, summary, created): InteractionRow,
+) -> Result<Interaction, Error> {
+    Ok(Interaction {
+        id: parse_id(&id)?,
+        fields: NewInteraction {
+            salesperson_id: parse_id(&salesperson)?,
+            stakeholder_id: parse_id(&stakeholder)?,
+            kind: enum_parse::<InteractionKind>(&kind)?,
+            occurred_at,
+            summary,
+        },
+        created_at: created,
+    })
+}
+
+pub fn find_interaction(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Interaction, Error> {
+    let row = interactions::table
+        .filter(interactions::tenant_id.eq(tenant.to_string()))
+        .filter(interactions::id.eq(id.to_string()))
+        .select(interaction_columns())
+        .first(conn)?;
+    interaction(row)
+}
+
+pub fn list_interactions(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    filter: crate::store::coverage::CoverageFilter,
+    page: PageRequest<Uuid>,
+) -> Result<(Vec<Interaction>, bool), Error> {
+    let mut query = interactions::table
+        .filter(interactions::tenant_id.eq(tenant.to_string()))
+        .select(interaction_columns())
+        .order(interactions::id)
+        .limit(page.limit as i64 + 1)
+        .into_boxed();
+    if let Some(s) = filter.salesperson_id {
+        query = query.filter(interactions::salesperson_id.eq(s.to_string()));
+    }
+    if let Some(s) = filter.stakeholder_id {
+        query = query.filter(interactions::stakeholder_id.eq(s.to_string()));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(interactions::id.gt(after.to_string()));
+    }
+    let (rows, more) = split_page(query.load(conn)?, page.limit);
+    Ok((rows.into_iter().map(interaction).collect::<Result<_, _>>()?, more))
+}
+
+/// When each (salesperson, stakeholder) pair met, for stakeholders among these persons.
+pub fn touches(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    stakeholders: &[Uuid],
+) -> Result<HashMap<(Uuid, Uuid), Vec<NaiveDateTime>>, Error> {
+    let ids: Vec<String> = stakeholders.iter().map(Uuid::to_string).collect();
+    let rows: Vec<(String, String, NaiveDateTime)> = interactions::table
+        .filter(interactions::tenant_id.eq(tenant.to_string()))
+        .filter(interactions::stakeholder_id.eq_any(ids))
+        .select((
+            interactions::salesperson_id,
+            interactions::stakeholder_id,
+            interactions::occurred_at,
+        ))
+        .load(conn)?;
+    let mut by_pair: HashMap<(Uuid, Uuid), Vec<NaiveDateTime>> = HashMap::new();
+    for (s, t, at) in rows {
+        by_pair.entry((parse_id(&s)?, parse_id(&t)?)).or_default().push(at);
+    }
+    Ok(by_pair)
+}
+
+pub fn create_interaction(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    new: &NewInteraction,
+) -> Result<Interaction, Error> {
+    person_store::require(conn, tenant, &[(new.stakeholder_id, "/stakeholder_id")])?;
+    crate::store::coverage::require_salesperson(
+        conn,
+        tenant,
+        new.salesperson_id,
+        new.occurred_at.date(),
+        "/salesperson_id",
+    )?;
+    let id = Uuid::now_v7();
+    diesel::insert_into(interactions::table)
+        .values((
+            interactions::tenant_id.eq(tenant.to_string()),
+            interactions::id.eq(id.to_string()),
+            interactions::salesperson_id.eq(new.salesperson_id.to_string()),
+            interactions::stakeholder_id.eq(new.stakeholder_id.to_string()),
+            interactions::kind.eq(enum_name(&new.kind)),
+            interactions::occurred_at.eq(new.occurred_at),
+            interactions::summary.eq(&new.summary),
+            interactions::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    changes::record(conn, tenant, Entity::Interaction, id, Operation::Create)?;
+    find_interaction(conn, tenant, id)
+}
+
+pub fn delete_interaction(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(), Error> {
+    find_interaction(conn, tenant, id)?;
+    changes::deleted(conn, tenant, Entity::Interaction, &[id])?;
+    diesel::delete(
+        interactions::table
+            .filter(interactions::tenant_id.eq(tenant.to_string()))
+            .filter(interactions::id.eq(id.to_string())),
+    )
+    .execute(conn)?;
+    Ok(())
+}

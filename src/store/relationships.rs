@@ -1,0 +1,226 @@
+//! Relationships: observed links between persons, inside or across organizations.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::coverage::{enum_name, enum_parse, NewRelationship};
+use crate::error::Error;
+use crate::store::changes::{self, Entity, Operation};
+use crate::store::schema::relationships;
+use crate::store::{
+    now, parse_id, persons as person_store, split_page, DbConn, Expected, PageRequest,
+};
+
+#[derive(Debug, Clone)]
+pub struct Relationship {
+    pub id: Uuid,
+    pub fields: NewRelationship,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+type RelationshipRow = (
+    String,
+    String,
+    String,
+    String,
+    f64,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    Option<String>,
+    i64,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+
+fn relationship_columns() -> (
+    relationships::id,
+    relationships::from_person_id,
+    relationships::to_person_id,
+    relationships::kind,
+    relationships::strength,
+    relationships::valid_from,
+    relationships::valid_until,
+    relationships::notes,
+    relationships::version,
+    relationships::created_at,
+    relationships::updated_at,
+) {
+    use relationships::*;
+    (
+        id,
+        from_person_id,
+        to_person_id,
+        kind,
+        strength,
+        valid_from,
+        valid_until,
+        notes,
+        version,
+        created_at,
+        updated_at,
+    )
+}
+
+fn relationship(row: RelationshipRow) -> Result<Relationship, Error> {
+    let (id, from, to, kind, strength, valid_from, valid_until, notes, version, created, updated) =
+        row;
+    Ok(Relationship {
+        id: parse_id(&id)?,
+        fields: NewRelationship {
+            from_person_id: parse_id(&from)?,
+            to_person_id: parse_id(&to)?,
+            kind: enum_parse(&kind)?,
+            strength,
+            valid_from,
+            valid_until,
+            notes,
+        },
+        version,
+        created_at: created,
+        updated_at: updated,
+    })
+}
+
+pub fn find_relationship(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Relationship, Error> {
+    let row = relationships::table
+        .filter(relationships::tenant_id.eq(tenant.to_string()))
+        .filter(relationships::id.eq(id.to_string()))
+        .select(relationship_columns())
+        .first(conn)?;
+    relationship(row)
+}
+
+/// Relationships in id order; with `person`, those from or to that person.
+pub fn list_relationships(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    person: Option<Uuid>,
+    page: PageRequest<Uuid>,
+) -> Result<(Vec<Relationship>, bool), Error> {
+    let mut query = relationships::table
+        .filter(relationships::tenant_id.eq(tenant.to_string()))
+        .select(relationship_columns())
+        .order(relationships::id)
+        .limit(page.limit as i64 + 1)
+        .into_boxed();
+    if let Some(person) = person {
+        let person = person.to_string();
+        query = query.filter(
+            relationships::from_person_id
+                .eq(person.clone())
+                .or(relationships::to_person_id.eq(person)),
+        );
+    }
+    if let Some(after) = page.after {
+        query = query.filter(relationships::id.gt(after.to_string()));
+    }
+    let (rows, more) = split_page(query.load(conn)?, page.limit);
+    Ok((rows.into_iter().map(relationship).collect::<Result<_, _>>()?, more))
+}
+
+/// Relationships touching any of these persons, valid on `date`.
+pub fn relationships_among(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    persons: &[Uuid],
+    date: NaiveDate,
+) -> Result<Vec<Relationship>, Error> {
+    let ids: Vec<String> = persons.iter().map(Uuid::to_string).collect();
+    let rows: Vec<RelationshipRow> = relationships::table
+        .filter(relationships::tenant_id.eq(tenant.to_string()))
+        .filter(
+            relationships::from_person_id.eq_any(&ids).or(relationships::to_person_id.eq_any(&ids)),
+        )
+        .select(relationship_columns())
+        .load(conn)?;
+    let all: Vec<Relationship> = rows.into_iter().map(relationship).collect::<Result<_, _>>()?;
+    Ok(all.into_iter().filter(|r| r.fields.holds_on(date)).collect())
+}
+
+pub fn create_relationship(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    new: &NewRelationship,
+) -> Result<Relationship, Error> {
+    person_store::require(
+        conn,
+        tenant,
+        &[(new.from_person_id, "/from_person_id"), (new.to_person_id, "/to_person_id")],
+    )?;
+    let id = Uuid::now_v7();
+    let at = now();
+    diesel::insert_into(relationships::table)
+        .values((
+            relationships::tenant_id.eq(tenant.to_string()),
+            relationships::id.eq(id.to_string()),
+            relationships::from_person_id.eq(new.from_person_id.to_string()),
+            relationships::to_person_id.eq(new.to_person_id.to_string()),
+            relationships::kind.eq(enum_name(&new.kind)),
+            relationships::strength.eq(new.strength),
+            relationships::valid_from.eq(new.valid_from),
+            relationships::valid_until.eq(new.valid_until),
+            relationships::notes.eq(&new.notes),
+            relationships::version.eq(1),
+            relationships::created_at.eq(at),
+            relationships::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    changes::record(conn, tenant, Entity::Relationship, id, Operation::Create)?;
+    find_relationship(conn, tenant, id)
+}
+
+pub fn update_relationship(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    id: Uuid,
+    expected: &Expected,
+    new: &NewRelationship,
+) -> Result<Relationship, Error> {
+    let current = find_relationship(conn, tenant, id)?;
+    expected.check(current.version)?;
+    person_store::require(
+        conn,
+        tenant,
+        &[(new.from_person_id, "/from_person_id"), (new.to_person_id, "/to_person_id")],
+    )?;
+    diesel::update(
+        relationships::table
+            .filter(relationships::tenant_id.eq(tenant.to_string()))
+            .filter(relationships::id.eq(id.to_string())),
+    )
+    .set((
+        relationships::from_person_id.eq(new.from_person_id.to_string()),
+        relationships::to_person_id.eq(new.to_person_id.to_string()),
+        relationships::kind.eq(enum_name(&new.kind)),
+        relationships::strength.eq(new.strength),
+        relationships::valid_from.eq(new.valid_from),
+        relationships::valid_until.eq(new.valid_until),
+        relationships::notes.eq(&new.notes),
+        relationships::version.eq(current.version + 1),
+        relationships::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    changes::record(conn, tenant, Entity::Relationship, id, Operation::Update)?;
+    find_relationship(conn, tenant, id)
+}
+
+pub fn delete_relationship(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    id: Uuid,
+    expected: &Expected,
+) -> Result<(), Error> {
+    let current = find_relationship(conn, tenant, id)?;
+    expected.check(current.version)?;
+    changes::deleted(conn, tenant, Entity::Relationship, &[id])?;
+    diesel::delete(
+        relationships::table
+            .filter(relationships::tenant_id.eq(tenant.to_string()))
+            .filter(relationships::id.eq(id.to_string())),
+    )
+    .execute(conn)?;
+    Ok(())
+}
