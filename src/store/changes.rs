@@ -4,7 +4,8 @@
 //! the counter locks the tenant's row until the transaction ends, so a later writer of the same
 //! tenant waits for it: numbers commit in the order they are taken, a poller that has seen
 //! number N has seen every number below it, and a rolled-back transaction returns its numbers.
-//! The price is that writers of one tenant serialise from their first change to their commit.
+//! Changes are collected during the transaction and numbered just before it commits, so the
+//! price — writers of one tenant serialise — is paid only from numbering to commit.
 
 use std::cell::RefCell;
 
@@ -13,6 +14,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::coverage::{enum_name, enum_parse};
 use crate::error::Error;
 use crate::store::schema::{changes, external_refs, tenants};
 use crate::store::{from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn};
@@ -88,8 +90,63 @@ fn current_actor() -> Actor {
     ACTOR.with(|a| a.borrow().clone()).unwrap_or_else(Actor::system)
 }
 
-/// Records that `entity` `id` was created, updated or deleted, with its external ids as they
-/// are now (record deletions before removing the references).
+/// A change recorded during a write transaction, numbered when the transaction is about to
+/// commit.
+struct Pending {
+    tenant: Uuid,
+    entity: Entity,
+    id: Uuid,
+    operation: Operation,
+    /// Taken when recorded for deletions (the references go with the entity); for creates and
+    /// updates, when numbered, so references set later in the transaction are included.
+    refs: Option<Vec<ExternalRef>>,
+}
+
+thread_local! {
+    static PENDING: RefCell<Option<Vec<Pending>>> = const { RefCell::new(None) };
+}
+
+/// Runs a write transaction `f`, which calls `flush` last: changes recorded inside are
+/// numbered at the end, so the tenant stays locked only from then until the commit.
+pub fn collecting<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(Option<Vec<Pending>>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            PENDING.with(|p| *p.borrow_mut() = self.0.take());
+        }
+    }
+    let _reset = Reset(PENDING.with(|p| p.borrow_mut().replace(Vec::new())));
+    f()
+}
+
+/// Numbers and writes the changes recorded so far in this transaction.
+pub fn flush(conn: &mut DbConn) -> Result<(), Error> {
+    let pending = PENDING.with(|p| p.borrow_mut().as_mut().map(std::mem::take)).unwrap_or_default();
+    let mut tenants: Vec<Uuid> = pending.iter().map(|p| p.tenant).collect();
+    tenants.sort();
+    tenants.dedup();
+    for tenant in tenants {
+        let mine: Vec<&Pending> = pending.iter().filter(|p| p.tenant == tenant).collect();
+        write(conn, tenant, &mine)?;
+    }
+    Ok(())
+}
+
+/// How many changes are waiting to be numbered: a savepoint that rolls back drops what came
+/// after it with `forget_since`.
+pub fn pending_len() -> usize {
+    PENDING.with(|p| p.borrow().as_ref().map_or(0, Vec::len))
+}
+
+pub fn forget_since(len: usize) {
+    PENDING.with(|p| {
+        if let Some(pending) = p.borrow_mut().as_mut() {
+            pending.truncate(len);
+        }
+    });
+}
+
+/// Records that `entity` `id` was created, updated or deleted.
 pub fn record(
     conn: &mut DbConn,
     tenant: Uuid,
@@ -107,29 +164,54 @@ pub fn record_many(
     ids: &[Uuid],
     operation: Operation,
 ) -> Result<(), Error> {
-    if ids.is_empty() {
+    let mut pending = Vec::with_capacity(ids.len());
+    for id in ids {
+        let refs = match operation {
+            Operation::Delete => Some(refs_of(conn, tenant, entity, *id)?),
+            _ => None,
+        };
+        pending.push(Pending { tenant, entity, id: *id, operation, refs });
+    }
+    let collected = PENDING.with(|p| match p.borrow_mut().as_mut() {
+        Some(list) => {
+            list.append(&mut pending);
+            true
+        }
+        None => false,
+    });
+    if collected {
+        return Ok(());
+    }
+    // Outside a collecting transaction (the command line): numbered right away.
+    let mine: Vec<&Pending> = pending.iter().collect();
+    write(conn, tenant, &mine)
+}
+
+fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<(), Error> {
+    if changes.is_empty() {
         return Ok(());
     }
     let t = tenant.to_string();
     diesel::update(tenants::table.filter(tenants::id.eq(&t)))
-        .set(tenants::change_seq.eq(tenants::change_seq + ids.len() as i64))
+        .set(tenants::change_seq.eq(tenants::change_seq + changes.len() as i64))
         .execute(conn)?;
     let last: i64 =
         tenants::table.filter(tenants::id.eq(&t)).select(tenants::change_seq).first(conn)?;
     let actor = current_actor();
     let at = now();
-    let entity_name = crate::domain::coverage::enum_name(&entity);
-    let operation_name = crate::domain::coverage::enum_name(&operation);
-    let first = last - ids.len() as i64 + 1;
-    for (i, id) in ids.iter().enumerate() {
-        let refs = refs_of(conn, tenant, entity, *id)?;
+    let first = last - changes.len() as i64 + 1;
+    for (i, change) in changes.iter().enumerate() {
+        let refs = match &change.refs {
+            Some(refs) => refs.clone(),
+            None => refs_of(conn, tenant, change.entity, change.id)?,
+        };
         diesel::insert_into(changes::table)
             .values((
                 changes::tenant_id.eq(&t),
                 changes::seq.eq(first + i as i64),
-                changes::entity.eq(&entity_name),
-                changes::entity_id.eq(id.to_string()),
-                changes::operation.eq(&operation_name),
+                changes::entity.eq(enum_name(&change.entity)),
+                changes::entity_id.eq(change.id.to_string()),
+                changes::operation.eq(enum_name(&change.operation)),
                 changes::origin.eq(&actor.origin),
                 changes::key_id.eq(actor.key_id.map(|k| k.to_string())),
                 changes::external_refs.eq(to_json(&refs)?),
@@ -149,7 +231,7 @@ pub fn refs_of(
 ) -> Result<Vec<ExternalRef>, Error> {
     let rows: Vec<(String, String)> = external_refs::table
         .filter(external_refs::tenant_id.eq(tenant.to_string()))
-        .filter(external_refs::entity.eq(crate::domain::coverage::enum_name(&entity)))
+        .filter(external_refs::entity.eq(enum_name(&entity)))
         .filter(external_refs::entity_id.eq(id.to_string()))
         .order((external_refs::source, external_refs::external_id))
         .select((external_refs::source, external_refs::external_id))
@@ -201,7 +283,7 @@ pub fn after(
         ))
         .into_boxed();
     if let Some(entity) = filter.entity {
-        query = query.filter(changes::entity.eq(crate::domain::coverage::enum_name(&entity)));
+        query = query.filter(changes::entity.eq(enum_name(&entity)));
     }
     if let Some(origin) = &filter.exclude_origin {
         query = query.filter(changes::origin.ne(origin.clone()));
@@ -213,9 +295,9 @@ pub fn after(
         .map(|(seq, entity, id, operation, origin, key_id, refs, at)| {
             Ok(Change {
                 seq,
-                entity: crate::domain::coverage::enum_parse(&entity)?,
+                entity: enum_parse(&entity)?,
                 entity_id: parse_id(&id)?,
-                operation: crate::domain::coverage::enum_parse(&operation)?,
+                operation: enum_parse(&operation)?,
                 origin,
                 key_id: parse_optional_id(key_id.as_deref())?,
                 external_refs: from_json(&refs)?,
@@ -246,7 +328,7 @@ pub fn deleted(conn: &mut DbConn, tenant: Uuid, entity: Entity, ids: &[Uuid]) ->
     diesel::delete(
         external_refs::table
             .filter(external_refs::tenant_id.eq(tenant.to_string()))
-            .filter(external_refs::entity.eq(crate::domain::coverage::enum_name(&entity)))
+            .filter(external_refs::entity.eq(enum_name(&entity)))
             .filter(external_refs::entity_id.eq_any(ids)),
     )
     .execute(conn)?;

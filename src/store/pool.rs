@@ -195,7 +195,13 @@ impl Db {
         let _guard =
             self.writer.as_ref().map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
         let mut session = self.pool.get()?;
-        let result = session.conn.transaction(f);
+        let result = crate::store::changes::collecting(|| {
+            session.conn.transaction(|conn| {
+                let value = f(conn)?;
+                crate::store::changes::flush(conn)?;
+                Ok(value)
+            })
+        });
         session.note(&result);
         result
     }
