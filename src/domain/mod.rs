@@ -16,6 +16,7 @@ pub mod post;
 pub mod similarity;
 pub mod strength;
 pub mod suggestion;
+pub mod sync;
 pub mod tenure;
 pub mod text;
 pub mod vocabulary;

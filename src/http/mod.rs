@@ -21,6 +21,7 @@ pub mod relationships;
 pub mod respond;
 pub mod settings;
 pub mod similar;
+pub mod sync;
 pub mod tenures;
 pub mod vocabulary;
 
@@ -68,5 +69,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(relationships::routes)
         .configure(coverage::routes)
         .configure(settings::routes)
-        .configure(changes::routes);
+        .configure(changes::routes)
+        .configure(sync::routes);
 }

@@ -7,12 +7,14 @@ use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
 use crate::domain::organization::{NewOrganization, OrganizationKind, Profile};
+use crate::domain::sync::{Entity, ExternalRef};
 use crate::error::Error;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::posts::PostResponse;
 use crate::http::respond::{created, deleted, merge_into, ok, DeleteParams};
+use crate::http::sync::refresh;
 use crate::http::tenures::HolderResponse;
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
@@ -44,10 +46,13 @@ pub struct OrganizationRequest {
     /// The profile matched against partner preferences.
     #[serde(default)]
     pub profile: Profile,
+    /// Ids of this entity in other systems; absent keeps the current ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl OrganizationRequest {
-    fn parse(self) -> Result<NewOrganization, Error> {
+    pub(crate) fn parse(self) -> Result<NewOrganization, Error> {
         NewOrganization::parse(&self.name, self.kind, self.parent_id, self.profile)
     }
 }
@@ -55,6 +60,7 @@ impl OrganizationRequest {
 impl From<&Organization> for OrganizationRequest {
     fn from(o: &Organization) -> Self {
         OrganizationRequest {
+            external_refs: None,
             name: o.name.clone(),
             kind: o.kind,
             parent_id: o.parent_id,
@@ -82,11 +88,15 @@ pub struct OrganizationResponse {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Ids of this entity in other systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl From<Organization> for OrganizationResponse {
     fn from(o: Organization) -> Self {
         OrganizationResponse {
+            external_refs: o.external_refs.clone(),
             id: o.id,
             name: o.name,
             kind: o.kind,
@@ -123,10 +133,13 @@ pub async fn create_organization(
     Json(body): Json<OrganizationRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let new = body.parse()?;
-    let org =
-        write(&db, principal.actor(), move |c| organizations::create(c, principal.tenant_id, &new))
-            .await?;
+    let (refs, new) = (body.external_refs.clone(), body.parse()?);
+    let org = write(&db, principal.actor(), move |c| {
+        organizations::create(c, principal.tenant_id, &new).and_then(|x| {
+            refresh(c, principal.tenant_id, Entity::Organization, x.id, refs, organizations::find)
+        })
+    })
+    .await?;
     Ok(created("/v1/organizations", org.id, org.version, OrganizationResponse::from(org)))
 }
 
@@ -155,9 +168,11 @@ pub async fn replace_organization(
     Json(body): Json<OrganizationRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (id, new) = (id.into_inner(), body.parse()?);
+    let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
     let org = write(&db, principal.actor(), move |c| {
-        organizations::update(c, principal.tenant_id, id, &expected, &new)
+        organizations::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
+            refresh(c, principal.tenant_id, Entity::Organization, x.id, refs, organizations::find)
+        })
     })
     .await?;
     Ok(ok(org.version, OrganizationResponse::from(org)))
@@ -178,8 +193,11 @@ pub async fn update_organization(
     let org = write(&db, principal.actor(), move |c| {
         let current = organizations::find(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
-        let new = merge_into(OrganizationRequest::from(&current), &patch)?.parse()?;
-        organizations::update(c, principal.tenant_id, id, &expected, &new)
+        let merged = merge_into(OrganizationRequest::from(&current), &patch)?;
+        let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
+        organizations::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
+            refresh(c, principal.tenant_id, Entity::Organization, x.id, refs, organizations::find)
+        })
     })
     .await?;
     Ok(ok(org.version, OrganizationResponse::from(org)))

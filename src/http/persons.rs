@@ -7,11 +7,13 @@ use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
 use crate::domain::person::NewPerson;
+use crate::domain::sync::{Entity, ExternalRef};
 use crate::error::Error;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, merge_into, ok, DeleteParams};
+use crate::http::sync::refresh;
 use crate::http::tenures::{list_holding, HoldingParams, TenureViewResponse};
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
@@ -44,10 +46,13 @@ pub struct PersonRequest {
     /// Free notes.
     #[serde(default)]
     pub notes: Option<String>,
+    /// Ids of this entity in other systems; absent keeps the current ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl PersonRequest {
-    fn parse(&self) -> Result<NewPerson, Error> {
+    pub(crate) fn parse(&self) -> Result<NewPerson, Error> {
         NewPerson::parse(
             &self.display_name,
             &self.emails,
@@ -60,6 +65,7 @@ impl PersonRequest {
 impl From<&Person> for PersonRequest {
     fn from(p: &Person) -> Self {
         PersonRequest {
+            external_refs: None,
             display_name: p.display_name.clone(),
             emails: p.emails.clone(),
             phone: p.phone.clone(),
@@ -87,11 +93,15 @@ pub struct PersonResponse {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Ids of this entity in other systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl From<Person> for PersonResponse {
     fn from(p: Person) -> Self {
         PersonResponse {
+            external_refs: p.external_refs.clone(),
             id: p.id,
             display_name: p.display_name,
             emails: p.emails,
@@ -127,10 +137,13 @@ pub async fn create_person(
     Json(body): Json<PersonRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let new = body.parse()?;
-    let person =
-        write(&db, principal.actor(), move |c| persons::create(c, principal.tenant_id, &new))
-            .await?;
+    let (refs, new) = (body.external_refs.clone(), body.parse()?);
+    let person = write(&db, principal.actor(), move |c| {
+        persons::create(c, principal.tenant_id, &new).and_then(|x| {
+            refresh(c, principal.tenant_id, Entity::Person, x.id, refs, persons::find)
+        })
+    })
+    .await?;
     Ok(created("/v1/persons", person.id, person.version, PersonResponse::from(person)))
 }
 
@@ -159,9 +172,11 @@ pub async fn replace_person(
     Json(body): Json<PersonRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (id, new) = (id.into_inner(), body.parse()?);
+    let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
     let person = write(&db, principal.actor(), move |c| {
-        persons::update(c, principal.tenant_id, id, &expected, &new)
+        persons::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
+            refresh(c, principal.tenant_id, Entity::Person, x.id, refs, persons::find)
+        })
     })
     .await?;
     Ok(ok(person.version, PersonResponse::from(person)))
@@ -182,8 +197,11 @@ pub async fn update_person(
     let person = write(&db, principal.actor(), move |c| {
         let current = persons::find(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
-        let new = merge_into(PersonRequest::from(&current), &patch)?.parse()?;
-        persons::update(c, principal.tenant_id, id, &expected, &new)
+        let merged = merge_into(PersonRequest::from(&current), &patch)?;
+        let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
+        persons::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
+            refresh(c, principal.tenant_id, Entity::Person, x.id, refs, persons::find)
+        })
     })
     .await?;
     Ok(ok(person.version, PersonResponse::from(person)))

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::domain::api_key::Scope;
 use crate::domain::facet::Facet;
 use crate::domain::post::NewPost;
+use crate::domain::sync::{Entity, ExternalRef};
 use crate::error::Error;
 use crate::http::crafting::AsOfParams;
 use crate::http::etag::IfMatch;
@@ -15,6 +16,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::moment::time_point;
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, merge_into, ok, DeleteParams};
+use crate::http::sync::refresh;
 use crate::http::tenures::{list_holding, HoldingParams, TenureViewResponse};
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
@@ -68,10 +70,13 @@ pub struct PostRequest {
     /// `established_on`, else always).
     #[serde(default, skip_serializing)]
     pub facets_effective_at: Option<DateTime<Utc>>,
+    /// Ids of this entity in other systems; absent keeps the current ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl PostRequest {
-    fn parse(self) -> Result<NewPost, Error> {
+    pub(crate) fn parse(self) -> Result<NewPost, Error> {
         NewPost::parse(
             self.organization_id,
             &self.title,
@@ -89,6 +94,7 @@ impl PostRequest {
 impl From<&Post> for PostRequest {
     fn from(p: &Post) -> Self {
         PostRequest {
+            external_refs: None,
             organization_id: p.organization_id,
             title: p.title.clone(),
             function: p.function.clone(),
@@ -129,11 +135,15 @@ pub struct PostResponse {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Ids of this entity in other systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl From<Post> for PostResponse {
     fn from(p: Post) -> Self {
         PostResponse {
+            external_refs: p.external_refs.clone(),
             id: p.id,
             organization_id: p.organization_id,
             title: p.title,
@@ -175,9 +185,10 @@ pub async fn create_post(
     Json(body): Json<PostRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let new = body.parse()?;
+    let (refs, new) = (body.external_refs.clone(), body.parse()?);
     let post = write(&db, principal.actor(), move |c| {
         posts::create(c, principal.tenant_id, &new, Some(&principal.key_name))
+            .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, refs, posts::find))
     })
     .await?;
     Ok(created("/v1/posts", post.id, post.version, PostResponse::from(post)))
@@ -210,9 +221,10 @@ pub async fn replace_post(
     Json(body): Json<PostRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (id, new) = (id.into_inner(), body.parse()?);
+    let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
     let post = write(&db, principal.actor(), move |c| {
         posts::update(c, principal.tenant_id, id, &expected, &new, Some(&principal.key_name))
+            .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, refs, posts::find))
     })
     .await?;
     Ok(ok(post.version, PostResponse::from(post)))
@@ -233,8 +245,10 @@ pub async fn update_post(
     let post = write(&db, principal.actor(), move |c| {
         let current = posts::find(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
-        let new = merge_into(PostRequest::from(&current), &patch)?.parse()?;
+        let merged = merge_into(PostRequest::from(&current), &patch)?;
+        let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
         posts::update(c, principal.tenant_id, id, &expected, &new, Some(&principal.key_name))
+            .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, refs, posts::find))
     })
     .await?;
     Ok(ok(post.version, PostResponse::from(post)))

@@ -7,12 +7,14 @@ use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
 use crate::domain::coverage::{check_capacity, BuyingRole};
+use crate::domain::sync::{Entity, ExternalRef};
 use crate::domain::tenure::Period;
 use crate::error::{Error, Violations};
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, ListParams, Page};
 use crate::http::respond::{created, deleted, merge_into, ok};
+use crate::http::sync::refresh;
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::tenures::{self, AsOf, Holding, NewTenure, Tenure, TenureView};
@@ -46,10 +48,13 @@ pub struct TenureRequest {
     /// For salespeople: how many stakeholders they can cover; absent for the tenant's default.
     #[serde(default)]
     pub capacity: Option<i64>,
+    /// Ids of this entity in other systems; absent keeps the current ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl TenureRequest {
-    fn parse(&self) -> Result<NewTenure, Error> {
+    pub(crate) fn parse(&self) -> Result<NewTenure, Error> {
         let mut violations = Violations::default();
         let period = violations.check(Period::parse(self.started_on, self.ended_on));
         let capacity = self.capacity.map(|c| check_capacity(&mut violations, c, "/capacity"));
@@ -71,6 +76,7 @@ impl TenureRequest {
 impl From<&Tenure> for TenureRequest {
     fn from(t: &Tenure) -> Self {
         TenureRequest {
+            external_refs: None,
             person_id: t.person_id,
             post_id: t.post_id,
             started_on: t.period.started_on,
@@ -106,11 +112,15 @@ pub struct TenureResponse {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Ids of this entity in other systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl From<Tenure> for TenureResponse {
     fn from(t: Tenure) -> Self {
         TenureResponse {
+            external_refs: t.external_refs.clone(),
             id: t.id,
             person_id: t.person_id,
             post_id: t.post_id,
@@ -243,10 +253,13 @@ pub async fn create_tenure(
     Json(body): Json<TenureRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let new = body.parse()?;
-    let tenure =
-        write(&db, principal.actor(), move |c| tenures::create(c, principal.tenant_id, &new))
-            .await?;
+    let (refs, new) = (body.external_refs.clone(), body.parse()?);
+    let tenure = write(&db, principal.actor(), move |c| {
+        tenures::create(c, principal.tenant_id, &new).and_then(|x| {
+            refresh(c, principal.tenant_id, Entity::Tenure, x.id, refs, tenures::find)
+        })
+    })
+    .await?;
     Ok(created("/v1/tenures", tenure.id, tenure.version, TenureResponse::from(tenure)))
 }
 
@@ -275,9 +288,11 @@ pub async fn replace_tenure(
     Json(body): Json<TenureRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (id, new) = (id.into_inner(), body.parse()?);
+    let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
     let tenure = write(&db, principal.actor(), move |c| {
-        tenures::update(c, principal.tenant_id, id, &expected, &new)
+        tenures::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
+            refresh(c, principal.tenant_id, Entity::Tenure, x.id, refs, tenures::find)
+        })
     })
     .await?;
     Ok(ok(tenure.version, TenureResponse::from(tenure)))
@@ -298,8 +313,11 @@ pub async fn update_tenure(
     let tenure = write(&db, principal.actor(), move |c| {
         let current = tenures::find(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
-        let new = merge_into(TenureRequest::from(&current), &patch)?.parse()?;
-        tenures::update(c, principal.tenant_id, id, &expected, &new)
+        let merged = merge_into(TenureRequest::from(&current), &patch)?;
+        let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
+        tenures::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
+            refresh(c, principal.tenant_id, Entity::Tenure, x.id, refs, tenures::find)
+        })
     })
     .await?;
     Ok(ok(tenure.version, TenureResponse::from(tenure)))

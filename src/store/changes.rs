@@ -11,47 +11,13 @@ use std::cell::RefCell;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::coverage::{enum_name, enum_parse};
+pub use crate::domain::sync::{Entity, ExternalRef, Operation};
 use crate::error::Error;
 use crate::store::schema::{changes, external_refs, tenants};
 use crate::store::{from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn};
-
-/// The kinds of entity the feed reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Entity {
-    Organization,
-    Person,
-    Post,
-    Tenure,
-    CraftingRevision,
-    Relationship,
-    Coverage,
-    Interaction,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    Create,
-    Update,
-    Delete,
-}
-
-/// An id of the entity in another system.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
-)]
-#[serde(deny_unknown_fields)]
-pub struct ExternalRef {
-    /// The system, e.g. `salesforce`.
-    pub source: String,
-    /// The id there.
-    pub external_id: String,
-}
 
 /// Who is writing: set for the duration of a write transaction by `Db::write`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod coverage_settings;
 pub mod crafting;
 pub mod crafting_index;
+pub mod external_refs;
 pub mod interactions;
 pub mod organizations;
 pub mod persons;

@@ -6,8 +6,10 @@ use uuid::Uuid;
 
 use crate::domain::hierarchy;
 use crate::domain::organization::{NewOrganization, OrganizationKind, Profile};
+use crate::domain::sync::ExternalRef;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
+use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{organizations, post_revisions, posts, tenants, tenures};
 use crate::store::tenures as tenure_store;
 use crate::store::{
@@ -17,6 +19,8 @@ use crate::store::{
 #[derive(Debug, Clone)]
 pub struct Organization {
     pub id: Uuid,
+    /// Ids in other systems; loaded by `find` and `list` only.
+    pub external_refs: Option<Vec<ExternalRef>>,
     pub name: String,
     pub kind: OrganizationKind,
     pub parent_id: Option<Uuid>,
@@ -45,6 +49,7 @@ struct Row {
 impl Row {
     fn into_organization(self) -> Result<Organization, Error> {
         Ok(Organization {
+            external_refs: None,
             id: parse_id(&self.id)?,
             name: self.name,
             kind: OrganizationKind::from_stored(&self.kind),
@@ -68,7 +73,9 @@ pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Organization, E
         .filter(organizations::id.eq(id.to_string()))
         .select(Row::as_select())
         .first(conn)?;
-    row.into_organization()
+    let mut found = row.into_organization()?;
+    found.external_refs = Some(external_refs::of(conn, tenant, Entity::Organization, id)?);
+    Ok(found)
 }
 
 /// These organizations (those that exist).
@@ -127,7 +134,18 @@ pub fn list(
     }
     let rows: Vec<Row> = query.load(conn)?;
     let (rows, more) = split_page(rows, page.limit);
-    Ok((rows.into_iter().map(Row::into_organization).collect::<Result<_, _>>()?, more))
+    let found = rows.into_iter().map(Row::into_organization).collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        with_refs(
+            conn,
+            tenant,
+            Entity::Organization,
+            found,
+            |o| o.id,
+            |o, r| o.external_refs = Some(r),
+        )?,
+        more,
+    ))
 }
 
 pub fn create(

@@ -5,8 +5,10 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::person::NewPerson;
+use crate::domain::sync::ExternalRef;
 use crate::error::{Error, FieldError};
 use crate::store::changes::{self, Entity, Operation};
+use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{coverage_links, interactions, persons, relationships, tenures};
 use crate::store::{
     from_json, now, parse_id, split_page, tenures as tenure_store, to_json, DbConn, Expected,
@@ -16,6 +18,8 @@ use crate::store::{
 #[derive(Debug, Clone)]
 pub struct Person {
     pub id: Uuid,
+    /// Ids in other systems; loaded by `find` and `list` only.
+    pub external_refs: Option<Vec<ExternalRef>>,
     pub display_name: String,
     pub emails: Vec<String>,
     pub phone: Option<String>,
@@ -41,6 +45,7 @@ struct Row {
 impl Row {
     fn into_person(self) -> Result<Person, Error> {
         Ok(Person {
+            external_refs: None,
             id: parse_id(&self.id)?,
             display_name: self.display_name,
             emails: from_json(&self.emails)?,
@@ -80,7 +85,9 @@ pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Person, Error> 
         .filter(persons::id.eq(id.to_string()))
         .select(Row::as_select())
         .first(conn)?;
-    row.into_person()
+    let mut found = row.into_person()?;
+    found.external_refs = Some(external_refs::of(conn, tenant, Entity::Person, id)?);
+    Ok(found)
 }
 
 pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> {
@@ -122,7 +129,11 @@ pub fn list(
         query = query.filter(persons::id.gt(after.to_string()));
     }
     let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
-    Ok((rows.into_iter().map(Row::into_person).collect::<Result<_, _>>()?, more))
+    let found = rows.into_iter().map(Row::into_person).collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        with_refs(conn, tenant, Entity::Person, found, |x| x.id, |x, r| x.external_refs = Some(r))?,
+        more,
+    ))
 }
 
 pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPerson) -> Result<Person, Error> {

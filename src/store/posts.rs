@@ -10,9 +10,11 @@ use crate::domain::crafting::{in_force, FormalRevision, TimePoint};
 use crate::domain::facet::Facet;
 use crate::domain::hierarchy;
 use crate::domain::post::NewPost;
+use crate::domain::sync::ExternalRef;
 use crate::domain::tenure::seat_conflicts;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
+use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
     from_json, now, now_point, organizations, parse_id, parse_optional_id, split_page,
@@ -22,6 +24,8 @@ use crate::store::{
 #[derive(Debug, Clone)]
 pub struct Post {
     pub id: Uuid,
+    /// Ids in other systems; loaded by `find` and `list` only.
+    pub external_refs: Option<Vec<ExternalRef>>,
     pub organization_id: Uuid,
     pub title: String,
     pub function: Option<String>,
@@ -54,6 +58,7 @@ struct Row {
 impl Row {
     fn into_post(self, facets: Vec<Facet>) -> Result<Post, Error> {
         Ok(Post {
+            external_refs: None,
             id: parse_id(&self.id)?,
             organization_id: parse_id(&self.organization_id)?,
             title: self.title,
@@ -110,7 +115,9 @@ pub fn find_at(conn: &mut DbConn, tenant: Uuid, id: Uuid, at: TimePoint) -> Resu
         .select(Row::as_select())
         .first(conn)?;
     let revisions = formal_revisions(conn, tenant, &[id])?.remove(&id).unwrap_or_default();
-    row.into_post(facets_at(&revisions, at))
+    let mut post = row.into_post(facets_at(&revisions, at))?;
+    post.external_refs = Some(external_refs::of(conn, tenant, Entity::Post, id)?);
+    Ok(post)
 }
 
 fn facets_at(revisions: &[FormalRevision], at: TimePoint) -> Vec<Facet> {
@@ -272,8 +279,11 @@ pub fn list(
         .into_iter()
         .zip(ids)
         .map(|(row, id)| row.into_post(facets_at(&revisions.remove(&id).unwrap_or_default(), at)))
-        .collect::<Result<_, _>>()?;
-    Ok((posts, more))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        with_refs(conn, tenant, Entity::Post, posts, |p| p.id, |p, r| p.external_refs = Some(r))?,
+        more,
+    ))
 }
 
 pub fn create(

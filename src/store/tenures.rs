@@ -7,9 +7,11 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::coverage::BuyingRole;
+use crate::domain::sync::ExternalRef;
 use crate::domain::tenure::{seat_conflicts, Period};
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
+use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{crafting_revisions, persons, posts, tenures};
 use crate::store::{
     from_json, now, parse_id, persons as person_store, posts as post_store, split_page, to_json,
@@ -19,6 +21,8 @@ use crate::store::{
 #[derive(Debug, Clone)]
 pub struct Tenure {
     pub id: Uuid,
+    /// Ids in other systems; loaded by `find` and `list` only.
+    pub external_refs: Option<Vec<ExternalRef>>,
     pub person_id: Uuid,
     pub post_id: Uuid,
     pub period: Period,
@@ -39,7 +43,7 @@ pub struct TenureView {
     pub organization_id: Uuid,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewTenure {
     pub person_id: Uuid,
     pub post_id: Uuid,
@@ -82,6 +86,7 @@ struct Row {
 impl Row {
     fn into_tenure(self) -> Result<Tenure, Error> {
         Ok(Tenure {
+            external_refs: None,
             id: parse_id(&self.id)?,
             person_id: parse_id(&self.person_id)?,
             post_id: parse_id(&self.post_id)?,
@@ -101,7 +106,9 @@ pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Tenure, Error> 
         .filter(tenures::id.eq(id.to_string()))
         .select(Row::as_select())
         .first(conn)?;
-    row.into_tenure()
+    let mut found = row.into_tenure()?;
+    found.external_refs = Some(external_refs::of(conn, tenant, Entity::Tenure, id)?);
+    Ok(found)
 }
 
 pub fn list(
@@ -119,7 +126,11 @@ pub fn list(
         query = query.filter(tenures::id.gt(after.to_string()));
     }
     let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
-    Ok((rows.into_iter().map(Row::into_tenure).collect::<Result<_, _>>()?, more))
+    let found = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        with_refs(conn, tenant, Entity::Tenure, found, |x| x.id, |x, r| x.external_refs = Some(r))?,
+        more,
+    ))
 }
 
 /// A career or a succession in chronological order, paged by `(started_on, id)`.

@@ -23,4 +23,5 @@ mod posts;
 mod readme;
 mod requests;
 mod similar;
+mod sync;
 mod tenures;

@@ -1,0 +1,392 @@
+//! Sync with CRMs: external ids on entities, and upserts by a CRM's own ids, where the body
+//! may name other entities by their external ids too.
+
+use actix_web::http::header;
+use actix_web::{get, put, web, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope;
+use crate::domain::coverage::enum_name;
+use crate::domain::organization::NewOrganization;
+use crate::domain::person::NewPerson;
+use crate::domain::post::NewPost;
+use crate::domain::sync::{Entity, ExternalRef, Operation};
+use crate::error::{Error, FieldError};
+use crate::http::etag::etag;
+use crate::http::extract::{from_value, Json};
+use crate::http::organizations::{OrganizationRequest, OrganizationResponse};
+use crate::http::persons::{PersonRequest, PersonResponse};
+use crate::http::posts::{PostRequest, PostResponse};
+use crate::http::tenures::{TenureRequest, TenureResponse};
+use crate::http::{read, write};
+use crate::store::api_keys::Principal;
+use crate::store::tenures::NewTenure;
+use crate::store::Db;
+use crate::store::{
+    changes, external_refs, organizations, persons, posts, tenures, DbConn, Expected,
+};
+
+/// Gives a written entity the external ids its request named (none named: it keeps its own)
+/// and reads it back with them.
+pub fn refresh<T>(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    id: Uuid,
+    refs: Option<Vec<ExternalRef>>,
+    find: fn(&mut DbConn, Uuid, Uuid) -> Result<T, Error>,
+) -> Result<T, Error> {
+    if let Some(refs) = refs {
+        external_refs::set(conn, tenant, entity, id, &refs, "/external_refs")?;
+    }
+    find(conn, tenant, id)
+}
+
+/// An entity type a CRM can upsert by its own id.
+trait Synced {
+    const ENTITY: Entity;
+    /// Body fields naming other entities: a sync body may give them as `{source, external_id}`.
+    const REFERENCES: &'static [(&'static str, Entity)];
+    type Request: DeserializeOwned;
+    type New: PartialEq;
+
+    fn refs(request: &Self::Request) -> Option<Vec<ExternalRef>>;
+    fn parse(request: Self::Request) -> Result<Self::New, Error>;
+    /// The stored entity as it would be written again, and its version.
+    fn current(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(Self::New, i64), Error>;
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error>;
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error>;
+    /// The entity as its own `GET` answers it.
+    fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error>;
+}
+
+struct Organizations;
+struct Persons;
+struct Posts;
+struct Tenures;
+
+fn json<T: serde::Serialize>(version: i64, body: T) -> Result<(i64, Value), Error> {
+    Ok((version, serde_json::to_value(body).map_err(Error::internal)?))
+}
+
+impl Synced for Organizations {
+    const ENTITY: Entity = Entity::Organization;
+    const REFERENCES: &'static [(&'static str, Entity)] = &[("parent_id", Entity::Organization)];
+    type Request = OrganizationRequest;
+    type New = NewOrganization;
+
+    fn refs(request: &Self::Request) -> Option<Vec<ExternalRef>> {
+        request.external_refs.clone()
+    }
+    fn parse(request: Self::Request) -> Result<Self::New, Error> {
+        request.parse()
+    }
+    fn current(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(Self::New, i64), Error> {
+        let found = organizations::find(conn, tenant, id)?;
+        Ok((OrganizationRequest::from(&found).parse()?, found.version))
+    }
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
+        Ok(organizations::create(conn, tenant, new)?.id)
+    }
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
+        organizations::update(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    }
+    fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
+        let found = organizations::find(conn, tenant, id)?;
+        json(found.version, OrganizationResponse::from(found))
+    }
+}
+
+impl Synced for Persons {
+    const ENTITY: Entity = Entity::Person;
+    const REFERENCES: &'static [(&'static str, Entity)] = &[];
+    type Request = PersonRequest;
+    type New = NewPerson;
+
+    fn refs(request: &Self::Request) -> Option<Vec<ExternalRef>> {
+        request.external_refs.clone()
+    }
+    fn parse(request: Self::Request) -> Result<Self::New, Error> {
+        request.parse()
+    }
+    fn current(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(Self::New, i64), Error> {
+        let found = persons::find(conn, tenant, id)?;
+        Ok((PersonRequest::from(&found).parse()?, found.version))
+    }
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
+        Ok(persons::create(conn, tenant, new)?.id)
+    }
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
+        persons::update(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    }
+    fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
+        let found = persons::find(conn, tenant, id)?;
+        json(found.version, PersonResponse::from(found))
+    }
+}
+
+impl Synced for Posts {
+    const ENTITY: Entity = Entity::Post;
+    const REFERENCES: &'static [(&'static str, Entity)] =
+        &[("organization_id", Entity::Organization), ("reports_to_post_id", Entity::Post)];
+    type Request = PostRequest;
+    type New = NewPost;
+
+    fn refs(request: &Self::Request) -> Option<Vec<ExternalRef>> {
+        request.external_refs.clone()
+    }
+    fn parse(request: Self::Request) -> Result<Self::New, Error> {
+        request.parse()
+    }
+    fn current(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(Self::New, i64), Error> {
+        let found = posts::find(conn, tenant, id)?;
+        Ok((PostRequest::from(&found).parse()?, found.version))
+    }
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
+        Ok(posts::create(conn, tenant, new, Some("sync"))?.id)
+    }
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
+        posts::update(conn, tenant, id, &Expected::Any, new, Some("sync")).map(|_| ())
+    }
+    fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
+        let found = posts::find(conn, tenant, id)?;
+        json(found.version, PostResponse::from(found))
+    }
+}
+
+impl Synced for Tenures {
+    const ENTITY: Entity = Entity::Tenure;
+    const REFERENCES: &'static [(&'static str, Entity)] =
+        &[("person_id", Entity::Person), ("post_id", Entity::Post)];
+    type Request = TenureRequest;
+    type New = NewTenure;
+
+    fn refs(request: &Self::Request) -> Option<Vec<ExternalRef>> {
+        request.external_refs.clone()
+    }
+    fn parse(request: Self::Request) -> Result<Self::New, Error> {
+        request.parse()
+    }
+    fn current(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(Self::New, i64), Error> {
+        let found = tenures::find(conn, tenant, id)?;
+        Ok((TenureRequest::from(&found).parse()?, found.version))
+    }
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
+        Ok(tenures::create(conn, tenant, new)?.id)
+    }
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
+        tenures::update(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    }
+    fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
+        let found = tenures::find(conn, tenant, id)?;
+        json(found.version, TenureResponse::from(found))
+    }
+}
+
+/// Replaces `{source, external_id}` references in the body's reference fields by the ids they
+/// name; one that names nothing is a 422 naming the field.
+fn resolve_references(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    body: &mut Value,
+    references: &[(&str, Entity)],
+) -> Result<(), Error> {
+    let mut errors = Vec::new();
+    for (field, entity) in references {
+        let Some(value) = body.get_mut(*field) else { continue };
+        if !value.is_object() {
+            continue;
+        }
+        let pointer = format!("/{field}");
+        let reference: ExternalRef = from_value(value.clone()).map_err(|_| Error::Malformed {
+            detail: format!("{field} is an id or {{\"source\", \"external_id\"}}"),
+            errors: vec![FieldError::new(pointer.as_str(), "an id or {source, external_id}")],
+        })?;
+        match external_refs::resolve(conn, tenant, *entity, &reference)? {
+            Some(id) => *value = Value::String(id.to_string()),
+            None => errors.push(FieldError::new(
+                pointer,
+                format!(
+                    "no {} has the external id {}:{}",
+                    enum_name(entity),
+                    reference.source,
+                    reference.external_id
+                ),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+/// What an upsert did.
+pub struct Upserted {
+    pub created: bool,
+    pub id: Uuid,
+    pub version: i64,
+    pub body: Value,
+}
+
+fn upsert_as<S: Synced>(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    key: &ExternalRef,
+    mut body: Value,
+) -> Result<Upserted, Error> {
+    resolve_references(conn, tenant, &mut body, S::REFERENCES)?;
+    let request: S::Request = from_value(body)?;
+    let given_refs = S::refs(&request);
+    let new = S::parse(request)?;
+    let existing = external_refs::resolve(conn, tenant, S::ENTITY, key)?;
+    let (id, created) = match existing {
+        Some(id) => {
+            let (current, _) = S::current(conn, tenant, id)?;
+            // An identical body changes nothing, so it records no change either.
+            if current != new {
+                S::update(conn, tenant, id, &new)?;
+            }
+            (id, false)
+        }
+        None => (S::create(conn, tenant, &new)?, true),
+    };
+    let mut refs = match given_refs {
+        Some(refs) => refs,
+        None => external_refs::of(conn, tenant, S::ENTITY, id)?,
+    };
+    if !refs.contains(key) {
+        refs.push(key.clone());
+    }
+    refs.sort();
+    if external_refs::of(conn, tenant, S::ENTITY, id)? != refs {
+        external_refs::set(conn, tenant, S::ENTITY, id, &refs, "/external_refs")?;
+        if !created {
+            changes::record(conn, tenant, S::ENTITY, id, Operation::Update)?;
+        }
+    }
+    let (version, body) = S::respond(conn, tenant, id)?;
+    Ok(Upserted { created, id, version, body })
+}
+
+/// Creates or updates the entity the CRM knows as `key`.
+pub fn upsert(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    key: &ExternalRef,
+    body: Value,
+) -> Result<Upserted, Error> {
+    match entity {
+        Entity::Organization => upsert_as::<Organizations>(conn, tenant, key, body),
+        Entity::Person => upsert_as::<Persons>(conn, tenant, key, body),
+        Entity::Post => upsert_as::<Posts>(conn, tenant, key, body),
+        Entity::Tenure => upsert_as::<Tenures>(conn, tenant, key, body),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// The entity the CRM knows as `key`, as its own `GET` answers it.
+pub fn lookup(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    key: &ExternalRef,
+) -> Result<(Uuid, i64, Value), Error> {
+    let id = external_refs::resolve(conn, tenant, entity, key)?.ok_or(Error::NotFound)?;
+    let (version, body) = match entity {
+        Entity::Organization => Organizations::respond(conn, tenant, id)?,
+        Entity::Person => Persons::respond(conn, tenant, id)?,
+        Entity::Post => Posts::respond(conn, tenant, id)?,
+        Entity::Tenure => Tenures::respond(conn, tenant, id)?,
+        _ => return Err(Error::NotFound),
+    };
+    Ok((id, version, body))
+}
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(find_synced).service(upsert_synced);
+}
+
+/// Which entity a sync path names, and by which external id.
+fn key_of(path: (String, String, String)) -> Result<(Entity, ExternalRef), Error> {
+    let (entity, source, external_id) = path;
+    let malformed = |name: &str, detail: String| Error::Malformed {
+        detail: detail.clone(),
+        errors: vec![FieldError::new(name, detail)],
+    };
+    let entity = Entity::from_path(&entity).ok_or_else(|| {
+        malformed("entity", format!("`{entity}` is not one of {}", Entity::SYNCED.join(", ")))
+    })?;
+    if !crate::domain::sync::is_source(&source) {
+        return Err(malformed("source", "a system name: 1 to 100 of a-z, 0-9, _, -, .".into()));
+    }
+    if !crate::domain::sync::is_external_id(&external_id) {
+        return Err(malformed("external_id", "1 to 255 characters, not blank".into()));
+    }
+    Ok((entity, ExternalRef { source, external_id }))
+}
+
+fn collection(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Organization => "/v1/organizations",
+        Entity::Person => "/v1/persons",
+        Entity::Post => "/v1/posts",
+        _ => "/v1/tenures",
+    }
+}
+
+/// The entity another system knows by this id, as its own `GET` answers it.
+#[utoipa::path(tag = "sync", params(
+    ("entity" = String, Path, description = "organizations, persons, posts or tenures"),
+    ("source" = String, Path, description = "The other system, e.g. salesforce"),
+    ("external_id" = String, Path, description = "The id there"),
+), responses((status = 200, body = Object)))]
+#[get("/v1/sync/{entity}/{source}/{external_id}")]
+pub async fn find_synced(
+    db: web::Data<Db>,
+    principal: Principal,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let (entity, key) = key_of(path.into_inner())?;
+    let tenant = principal.tenant_id;
+    let (id, version, body) = read(&db, move |c| lookup(c, tenant, entity, &key)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_LOCATION, format!("{}/{id}", collection(entity))))
+        .insert_header((header::ETAG, etag(version)))
+        .json(body))
+}
+
+/// Create (201) or update (200) the entity another system knows by this id. The body is the
+/// entity's own (as for `POST` to its collection); fields naming other entities (`parent_id`,
+/// `organization_id`, `reports_to_post_id`, `person_id`, `post_id`) may be given as
+/// `{"source", "external_id"}`. Sending the same body again changes nothing.
+#[utoipa::path(tag = "sync", params(
+    ("entity" = String, Path, description = "organizations, persons, posts or tenures"),
+    ("source" = String, Path, description = "The other system, e.g. salesforce"),
+    ("external_id" = String, Path, description = "The id there"),
+), request_body = Object, responses((status = 200, body = Object), (status = 201, body = Object)))]
+#[put("/v1/sync/{entity}/{source}/{external_id}")]
+pub async fn upsert_synced(
+    db: web::Data<Db>,
+    principal: Principal,
+    path: web::Path<(String, String, String)>,
+    Json(body): Json<Value>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let (entity, key) = key_of(path.into_inner())?;
+    let tenant = principal.tenant_id;
+    let done =
+        write(&db, principal.actor(), move |c| upsert(c, tenant, entity, &key, body)).await?;
+    let location = format!("{}/{}", collection(entity), done.id);
+    let mut response = if done.created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    Ok(response
+        .insert_header((header::CONTENT_LOCATION, location.clone()))
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, etag(done.version)))
+        .json(done.body))
+}
