@@ -105,6 +105,9 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "JOBCRAFT_BODY_LIMIT", default_value_t = crate::http::extract::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Largest `POST /v1/sync/batch` body accepted, in bytes.
+    #[arg(long, env = "JOBCRAFT_BATCH_BODY_LIMIT", default_value_t = crate::http::extract::DEFAULT_BATCH_BODY_LIMIT)]
+    batch_body_limit: usize,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "JOBCRAFT_WORKERS")]
     workers: Option<usize>,
@@ -183,6 +186,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let settings = ServerSettings {
         bind: args.bind,
         body_limit: args.body_limit,
+        batch_body_limit: args.batch_body_limit,
         workers: args.workers,
         key_cache_ttl: Duration::from_millis(args.key_cache_ttl_ms),
     };

@@ -41,12 +41,18 @@ pub enum Error {
     PreconditionFailed,
     #[error("the request body exceeds the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// A list in the request is longer than its limit (413, naming the list).
+    #[error("{detail}")]
+    TooMany { detail: String, pointer: String },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("the database is unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// One operation of a batch failed: the problem is its, located in the batch.
+    #[error("operation {index}: {error}")]
+    InOperation { index: usize, error: Box<Error> },
 }
 
 impl Error {
@@ -56,6 +62,11 @@ impl Error {
 
     pub fn conflict(detail: impl Into<String>) -> Self {
         Error::Conflict { detail: detail.into(), conflicting: Vec::new() }
+    }
+
+    /// Locates the error in operation `index` of a batch.
+    pub fn in_operation(self, index: usize) -> Self {
+        Error::InOperation { index, error: Box::new(self) }
     }
 
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {

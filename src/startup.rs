@@ -17,6 +17,8 @@ use crate::store::Db;
 pub struct ServerSettings {
     pub bind: String,
     pub body_limit: usize,
+    /// Largest body of a sync batch.
+    pub batch_body_limit: usize,
     /// Worker threads; default one per core.
     pub workers: Option<usize>,
     /// How long a verified API key is trusted without a lookup (zero: always look up).
@@ -33,7 +35,8 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let openapi = crate::http::openapi::document();
-        let body_limit = BodyLimit(settings.body_limit);
+        let body_limit =
+            BodyLimit { normal: settings.body_limit, batch: settings.batch_body_limit };
         let db = web::Data::new(db);
         let key_cache = web::Data::new(KeyCache::new(settings.key_cache_ttl));
         let mut server = HttpServer::new(move || {

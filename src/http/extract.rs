@@ -11,48 +11,77 @@ use serde_path_to_error::{Path, Segment};
 
 use crate::error::{Error, FieldError};
 
-/// The largest JSON body accepted, in bytes.
+/// The largest JSON body accepted, in bytes: `normal` for every request, `batch` for sync
+/// batches (up to 1,000 records).
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct BodyLimit {
+    pub normal: usize,
+    pub batch: usize,
+}
 
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+pub const DEFAULT_BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// A JSON request body: `application/json` (or any `+json` type), within the body limit,
 /// with unknown fields and wrong types reported by JSON pointer.
 pub struct Json<T>(pub T);
+
+/// A JSON body that may be as large as the batch limit.
+pub struct BatchJson<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = Error;
     type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
-        let media_type = check_media_type(req);
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
-        Box::pin(async move {
-            media_type?;
-            if declared.is_some_and(|length| length > limit) {
+        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.normal);
+        let read = read_json(req, payload, limit);
+        Box::pin(async move { read.await.map(Json) })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for BatchJson<T> {
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BATCH_BODY_LIMIT, |l| l.batch);
+        let read = read_json(req, payload, limit);
+        Box::pin(async move { read.await.map(BatchJson) })
+    }
+}
+
+/// Reads a JSON body of at most `limit` bytes into `T`.
+fn read_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> LocalBoxFuture<'static, Result<T, Error>> {
+    let media_type = check_media_type(req);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    Box::pin(async move {
+        media_type?;
+        if declared.is_some_and(|length| length > limit) {
+            return Err(Error::PayloadTooLarge { limit });
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| Error::Malformed {
+                detail: format!("the request body could not be read: {e}"),
+                errors: vec![],
+            })?;
+            if body.len() + chunk.len() > limit {
                 return Err(Error::PayloadTooLarge { limit });
             }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| Error::Malformed {
-                    detail: format!("the request body could not be read: {e}"),
-                    errors: vec![],
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(Error::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse_json(&body).map(Json)
-        })
-    }
+            body.extend_from_slice(&chunk);
+        }
+        parse_json(&body)
+    })
 }
 
 fn check_media_type(req: &HttpRequest) -> Result<(), Error> {

@@ -29,6 +29,9 @@ pub struct Problem {
     /// For conflicts: the ids of the resources the request conflicts with.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conflicting_ids: Vec<Uuid>,
+    /// For a batch: the index of the operation that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_index: Option<usize>,
 }
 
 impl Error {
@@ -41,10 +44,57 @@ impl Error {
             Error::NotFound => ("not-found", "Not found"),
             Error::Conflict { .. } => ("conflict", "Conflict with the current state"),
             Error::PreconditionFailed => ("precondition-failed", "Precondition failed"),
-            Error::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
+            Error::PayloadTooLarge { .. } | Error::TooMany { .. } => {
+                ("payload-too-large", "Payload too large")
+            }
             Error::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Error::Unavailable(_) => ("unavailable", "Service unavailable"),
             Error::Internal(_) => ("internal", "Internal server error"),
+            Error::InOperation { error, .. } => error.kind(),
+        }
+    }
+
+    /// The problem document of this error.
+    pub fn problem(&self) -> Problem {
+        if let Error::InOperation { index, error } = self {
+            let mut problem = error.problem();
+            problem.detail = format!("operation {index}: {}", problem.detail);
+            for e in &mut problem.errors {
+                // Body pointers go below the operation's body; other names (the entity, the
+                // source) are the operation's own fields.
+                e.pointer = if e.pointer.starts_with('/') {
+                    format!("/operations/{index}/body{}", e.pointer)
+                } else {
+                    format!("/operations/{index}/{}", e.pointer)
+                };
+            }
+            problem.operation_index = Some(*index);
+            return problem;
+        }
+        let (slug, title) = self.kind();
+        let (errors, conflicting_ids) = match self {
+            Error::Malformed { errors, .. } | Error::Invalid(errors) => (errors.clone(), vec![]),
+            Error::Conflict { conflicting, .. } => (vec![], conflicting.clone()),
+            Error::TooMany { detail, pointer } => (vec![FieldError::new(pointer, detail)], vec![]),
+            _ => (vec![], vec![]),
+        };
+        let detail = match self {
+            Error::Invalid(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.pointer, e.detail))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail,
+            instance: format!("urn:uuid:{}", Uuid::now_v7()),
+            errors,
+            conflicting_ids,
+            operation_index: None,
         }
     }
 }
@@ -59,42 +109,20 @@ impl ResponseError for Error {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::PayloadTooLarge { .. } | Error::TooMany { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::InOperation { error, .. } => error.status_code(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let instance = Uuid::now_v7();
+        let problem = self.problem();
         let status = self.status_code();
         if let Error::Internal(_) | Error::Unavailable(_) = self {
-            tracing::error!(%instance, cause = %cause_chain(self), "{self}");
+            tracing::error!(instance = %problem.instance, cause = %cause_chain(self), "{self}");
         }
-        let (slug, title) = self.kind();
-        let (errors, conflicting_ids) = match self {
-            Error::Malformed { errors, .. } | Error::Invalid(errors) => (errors.clone(), vec![]),
-            Error::Conflict { conflicting, .. } => (vec![], conflicting.clone()),
-            _ => (vec![], vec![]),
-        };
-        let detail = match self {
-            Error::Invalid(errors) => errors
-                .iter()
-                .map(|e| format!("{}: {}", e.pointer, e.detail))
-                .collect::<Vec<_>>()
-                .join("; "),
-            other => other.to_string(),
-        };
-        let problem = Problem {
-            kind: format!("/problems/{slug}"),
-            title: title.to_owned(),
-            status: status.as_u16(),
-            detail,
-            instance: format!("urn:uuid:{instance}"),
-            errors,
-            conflicting_ids,
-        };
         let mut response = HttpResponse::build(status);
         response.content_type(CONTENT_TYPE);
         match self {

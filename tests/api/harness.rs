@@ -131,6 +131,7 @@ impl TestApp {
         let settings = ServerSettings {
             bind: "127.0.0.1:0".into(),
             body_limit: 64 * 1024,
+            batch_body_limit: 1024 * 1024,
             workers: Some(2),
             // Exact revocation in tests; the cache itself has unit tests.
             key_cache_ttl: Duration::ZERO,

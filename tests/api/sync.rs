@@ -13,6 +13,10 @@ on_both_backends!(
     external_ids_are_unique_per_entity_type_and_source,
     deletions_keep_their_external_ids_in_the_feed,
     bad_sync_paths_are_named,
+    an_atomic_batch_imports_an_account_and_a_replay_records_nothing,
+    an_atomic_batch_fails_whole_at_its_first_bad_operation,
+    a_partial_batch_applies_what_it_can_and_says_why_not,
+    batch_limits_are_named,
 );
 
 async fn feed_after(app: &TestApp, cursor: &str) -> Vec<Value> {
@@ -200,4 +204,101 @@ async fn bad_sync_paths_are_named(app: &TestApp) {
     let response = app.get(&format!("/v1/sync/persons/salesforce/{long}")).await;
     response.assert_problem(400);
     assert_eq!(response.pointers(), vec!["external_id"]);
+}
+
+fn account_batch(mode: &str) -> Value {
+    let sf = |id: &str| json!({"source": "salesforce", "external_id": id});
+    json!({"mode": mode, "operations": [
+        {"op": "upsert", "entity": "organizations", "source": "salesforce", "external_id": "001",
+         "body": {"name": "Acme", "kind": "client"}},
+        {"op": "upsert", "entity": "posts", "source": "salesforce", "external_id": "P-1",
+         "body": {"organization_id": sf("001"), "title": "Head of Procurement"}},
+        {"op": "upsert", "entity": "persons", "source": "salesforce", "external_id": "003",
+         "body": {"display_name": "Nina Roth"}},
+        {"op": "upsert", "entity": "tenures", "source": "salesforce", "external_id": "T-1",
+         "body": {"person_id": sf("003"), "post_id": sf("P-1"), "started_on": "2026-03-01",
+                  "buying_roles": ["economic_buyer"]}}
+    ]})
+}
+
+fn statuses(response: &Value) -> Vec<u64> {
+    response["results"].as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect()
+}
+
+async fn an_atomic_batch_imports_an_account_and_a_replay_records_nothing(app: &TestApp) {
+    let start = latest(app).await;
+    let first = app.post("/v1/sync/batch", account_batch("atomic")).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(statuses(&first.body), vec![201, 201, 201, 201]);
+    let tenure = app.get("/v1/sync/tenures/salesforce/T-1").await;
+    assert_eq!(tenure.body["person_id"], first.body["results"][2]["id"]);
+    let after_first = latest(app).await;
+    assert_eq!(feed_after(app, &start).await.len(), 4);
+
+    let replay = app.post("/v1/sync/batch", account_batch("atomic")).await;
+    assert_eq!(replay.status, 200, "{}", replay.body);
+    assert_eq!(statuses(&replay.body), vec![200, 200, 200, 200]);
+    assert_eq!(replay.body["results"][3]["id"], first.body["results"][3]["id"]);
+    assert!(feed_after(app, &after_first).await.is_empty(), "an unchanged replay records nothing");
+
+    let delete = json!({"operations": [
+        {"op": "delete", "entity": "tenures", "source": "salesforce", "external_id": "T-1"}]});
+    let deleted = app.post("/v1/sync/batch", delete).await;
+    assert_eq!(statuses(&deleted.body), vec![204]);
+    assert_eq!(app.get("/v1/sync/tenures/salesforce/T-1").await.status, 404);
+}
+
+async fn an_atomic_batch_fails_whole_at_its_first_bad_operation(app: &TestApp) {
+    let start = latest(app).await;
+    let mut batch = account_batch("atomic");
+    // The tenure refers forward to a person the batch creates only later.
+    let operations = batch["operations"].as_array_mut().unwrap();
+    operations.swap(2, 3);
+    let response = app.post("/v1/sync/batch", batch).await;
+    response.assert_problem(422);
+    assert_eq!(response.body["operation_index"], 2);
+    assert_eq!(response.pointers(), vec!["/operations/2/body/person_id"]);
+    assert!(feed_after(app, &start).await.is_empty());
+    assert_eq!(app.get("/v1/sync/organizations/salesforce/001").await.status, 404);
+}
+
+async fn a_partial_batch_applies_what_it_can_and_says_why_not(app: &TestApp) {
+    let start = latest(app).await;
+    let mut batch = account_batch("partial");
+    let operations = batch["operations"].as_array_mut().unwrap();
+    operations.swap(2, 3);
+    operations.push(json!({"op": "delete", "entity": "persons", "source": "salesforce", "external_id": "nobody"}));
+    let response = app.post("/v1/sync/batch", batch).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(statuses(&response.body), vec![201, 201, 422, 201, 404]);
+    let problem = &response.body["results"][2]["problem"];
+    assert_eq!(problem["errors"][0]["pointer"], "/operations/2/body/person_id");
+    assert_eq!(problem["operation_index"], 2);
+    // Applied: organization, post, person; the rejected tenure left nothing, not even a change.
+    let feed = feed_after(app, &start).await;
+    let entities: Vec<&str> = feed.iter().map(|c| c["entity"].as_str().unwrap()).collect();
+    assert_eq!(entities, vec!["organization", "post", "person"]);
+    assert_eq!(app.get("/v1/sync/tenures/salesforce/T-1").await.status, 404);
+}
+
+async fn batch_limits_are_named(app: &TestApp) {
+    let op = json!({"op": "upsert", "entity": "persons", "source": "salesforce", "external_id": "1",
+                    "body": {"display_name": "X"}});
+    let too_many = json!({"operations": vec![op.clone(); 1_001]});
+    let response = app.post("/v1/sync/batch", too_many).await;
+    response.assert_problem(413);
+    assert_eq!(response.pointers(), vec!["/operations"]);
+    let response = app.post("/v1/sync/batch", json!({"operations": []})).await;
+    response.assert_problem(422);
+    let response = app
+        .post("/v1/sync/batch", json!({"operations": [{"op": "upsert", "entity": "planets", "source": "s", "external_id": "1", "body": {}}]}))
+        .await;
+    response.assert_problem(400);
+    assert_eq!(response.pointers(), vec!["/operations/0/entity"]);
+    let response = app
+        .post("/v1/sync/batch", json!({"operations": [{"op": "upsert", "entity": "persons", "source": "s", "external_id": "1"}]}))
+        .await;
+    response.assert_problem(400);
+    assert_eq!(response.pointers(), vec!["/operations/0/body"]);
+    assert!(app.all("/v1/persons").await.is_empty());
 }

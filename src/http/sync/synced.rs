@@ -1,48 +1,24 @@
-//! Sync with CRMs: external ids on entities, and upserts by a CRM's own ids, where the body
-//! may name other entities by their external ids too.
+//! The entity types a CRM can upsert by its own ids, behind one trait.
 
-use actix_web::http::header;
-use actix_web::{get, put, web, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::domain::api_key::Scope;
 use crate::domain::coverage::enum_name;
 use crate::domain::organization::NewOrganization;
 use crate::domain::person::NewPerson;
 use crate::domain::post::NewPost;
 use crate::domain::sync::{Entity, ExternalRef, Operation};
 use crate::error::{Error, FieldError};
-use crate::http::etag::etag;
-use crate::http::extract::{from_value, Json};
+use crate::http::extract::from_value;
 use crate::http::organizations::{OrganizationRequest, OrganizationResponse};
 use crate::http::persons::{PersonRequest, PersonResponse};
 use crate::http::posts::{PostRequest, PostResponse};
 use crate::http::tenures::{TenureRequest, TenureResponse};
-use crate::http::{read, write};
-use crate::store::api_keys::Principal;
 use crate::store::tenures::NewTenure;
-use crate::store::Db;
 use crate::store::{
     changes, external_refs, organizations, persons, posts, tenures, DbConn, Expected,
 };
-
-/// Gives a written entity the external ids its request named (none named: it keeps its own)
-/// and reads it back with them.
-pub fn refresh<T>(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    entity: Entity,
-    id: Uuid,
-    refs: Option<Vec<ExternalRef>>,
-    find: fn(&mut DbConn, Uuid, Uuid) -> Result<T, Error>,
-) -> Result<T, Error> {
-    if let Some(refs) = refs {
-        external_refs::set(conn, tenant, entity, id, &refs, "/external_refs")?;
-    }
-    find(conn, tenant, id)
-}
 
 /// An entity type a CRM can upsert by its own id.
 trait Synced {
@@ -58,6 +34,7 @@ trait Synced {
     fn current(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(Self::New, i64), Error>;
     fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error>;
     fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error>;
+    fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, cascade: bool) -> Result<(), Error>;
     /// The entity as its own `GET` answers it.
     fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error>;
 }
@@ -93,6 +70,9 @@ impl Synced for Organizations {
     fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
         organizations::update(conn, tenant, id, &Expected::Any, new).map(|_| ())
     }
+    fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, cascade: bool) -> Result<(), Error> {
+        organizations::delete(conn, tenant, id, &Expected::Any, cascade)
+    }
     fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
         let found = organizations::find(conn, tenant, id)?;
         json(found.version, OrganizationResponse::from(found))
@@ -120,6 +100,9 @@ impl Synced for Persons {
     }
     fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
         persons::update(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    }
+    fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, cascade: bool) -> Result<(), Error> {
+        persons::delete(conn, tenant, id, &Expected::Any, cascade)
     }
     fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
         let found = persons::find(conn, tenant, id)?;
@@ -150,6 +133,9 @@ impl Synced for Posts {
     fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
         posts::update(conn, tenant, id, &Expected::Any, new, Some("sync")).map(|_| ())
     }
+    fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, cascade: bool) -> Result<(), Error> {
+        posts::delete(conn, tenant, id, &Expected::Any, cascade)
+    }
     fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
         let found = posts::find(conn, tenant, id)?;
         json(found.version, PostResponse::from(found))
@@ -178,6 +164,9 @@ impl Synced for Tenures {
     }
     fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
         tenures::update(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    }
+    fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, _cascade: bool) -> Result<(), Error> {
+        tenures::delete(conn, tenant, id, &Expected::Any)
     }
     fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
         let found = tenures::find(conn, tenant, id)?;
@@ -289,6 +278,25 @@ pub fn upsert(
     }
 }
 
+/// Deletes the entity the CRM knows as `key` (404 if none); `cascade` as for its own `DELETE`.
+pub fn delete(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    key: &ExternalRef,
+    cascade: bool,
+) -> Result<Uuid, Error> {
+    let id = external_refs::resolve(conn, tenant, entity, key)?.ok_or(Error::NotFound)?;
+    match entity {
+        Entity::Organization => Organizations::delete(conn, tenant, id, cascade)?,
+        Entity::Person => Persons::delete(conn, tenant, id, cascade)?,
+        Entity::Post => Posts::delete(conn, tenant, id, cascade)?,
+        Entity::Tenure => Tenures::delete(conn, tenant, id, cascade)?,
+        _ => return Err(Error::NotFound),
+    }
+    Ok(id)
+}
+
 /// The entity the CRM knows as `key`, as its own `GET` answers it.
 pub fn lookup(
     conn: &mut DbConn,
@@ -305,88 +313,4 @@ pub fn lookup(
         _ => return Err(Error::NotFound),
     };
     Ok((id, version, body))
-}
-
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(find_synced).service(upsert_synced);
-}
-
-/// Which entity a sync path names, and by which external id.
-fn key_of(path: (String, String, String)) -> Result<(Entity, ExternalRef), Error> {
-    let (entity, source, external_id) = path;
-    let malformed = |name: &str, detail: String| Error::Malformed {
-        detail: detail.clone(),
-        errors: vec![FieldError::new(name, detail)],
-    };
-    let entity = Entity::from_path(&entity).ok_or_else(|| {
-        malformed("entity", format!("`{entity}` is not one of {}", Entity::SYNCED.join(", ")))
-    })?;
-    if !crate::domain::sync::is_source(&source) {
-        return Err(malformed("source", "a system name: 1 to 100 of a-z, 0-9, _, -, .".into()));
-    }
-    if !crate::domain::sync::is_external_id(&external_id) {
-        return Err(malformed("external_id", "1 to 255 characters, not blank".into()));
-    }
-    Ok((entity, ExternalRef { source, external_id }))
-}
-
-fn collection(entity: Entity) -> &'static str {
-    match entity {
-        Entity::Organization => "/v1/organizations",
-        Entity::Person => "/v1/persons",
-        Entity::Post => "/v1/posts",
-        _ => "/v1/tenures",
-    }
-}
-
-/// The entity another system knows by this id, as its own `GET` answers it.
-#[utoipa::path(tag = "sync", params(
-    ("entity" = String, Path, description = "organizations, persons, posts or tenures"),
-    ("source" = String, Path, description = "The other system, e.g. salesforce"),
-    ("external_id" = String, Path, description = "The id there"),
-), responses((status = 200, body = Object)))]
-#[get("/v1/sync/{entity}/{source}/{external_id}")]
-pub async fn find_synced(
-    db: web::Data<Db>,
-    principal: Principal,
-    path: web::Path<(String, String, String)>,
-) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Read)?;
-    let (entity, key) = key_of(path.into_inner())?;
-    let tenant = principal.tenant_id;
-    let (id, version, body) = read(&db, move |c| lookup(c, tenant, entity, &key)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_LOCATION, format!("{}/{id}", collection(entity))))
-        .insert_header((header::ETAG, etag(version)))
-        .json(body))
-}
-
-/// Create (201) or update (200) the entity another system knows by this id. The body is the
-/// entity's own (as for `POST` to its collection); fields naming other entities (`parent_id`,
-/// `organization_id`, `reports_to_post_id`, `person_id`, `post_id`) may be given as
-/// `{"source", "external_id"}`. Sending the same body again changes nothing.
-#[utoipa::path(tag = "sync", params(
-    ("entity" = String, Path, description = "organizations, persons, posts or tenures"),
-    ("source" = String, Path, description = "The other system, e.g. salesforce"),
-    ("external_id" = String, Path, description = "The id there"),
-), request_body = Object, responses((status = 200, body = Object), (status = 201, body = Object)))]
-#[put("/v1/sync/{entity}/{source}/{external_id}")]
-pub async fn upsert_synced(
-    db: web::Data<Db>,
-    principal: Principal,
-    path: web::Path<(String, String, String)>,
-    Json(body): Json<Value>,
-) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Write)?;
-    let (entity, key) = key_of(path.into_inner())?;
-    let tenant = principal.tenant_id;
-    let done =
-        write(&db, principal.actor(), move |c| upsert(c, tenant, entity, &key, body)).await?;
-    let location = format!("{}/{}", collection(entity), done.id);
-    let mut response = if done.created { HttpResponse::Created() } else { HttpResponse::Ok() };
-    Ok(response
-        .insert_header((header::CONTENT_LOCATION, location.clone()))
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::ETAG, etag(done.version)))
-        .json(done.body))
 }

@@ -1,0 +1,175 @@
+//! `POST /v1/sync/batch`: up to 1,000 ordered upserts and deletes of mixed entity types, in one
+//! transaction (`atomic`) or each on its own (`partial`).
+
+use actix_web::{post, web, HttpResponse};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope;
+use crate::error::{Error, FieldError};
+use crate::http::extract::BatchJson;
+use crate::http::problem::Problem;
+use crate::http::sync::{key_of, synced};
+use crate::http::write;
+use crate::store::api_keys::Principal;
+use crate::store::{changes, Db, DbConn};
+
+/// Most operations in one batch.
+pub const BATCH_MAX: usize = 1_000;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchMode {
+    /// All operations or none: the first failure rolls the whole batch back.
+    #[default]
+    Atomic,
+    /// Each operation applied or rejected on its own.
+    Partial,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchOp {
+    Upsert,
+    Delete,
+}
+
+/// One operation, on the entity another system knows as `source`/`external_id`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchOperation {
+    pub op: BatchOp,
+    /// `organizations`, `persons`, `posts` or `tenures`.
+    pub entity: String,
+    pub source: String,
+    pub external_id: String,
+    /// For `upsert`: the entity, as for `PUT /v1/sync/{entity}/{source}/{external_id}`;
+    /// references may name entities upserted earlier in the batch.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub body: Option<Value>,
+    /// For `delete`: also delete what depends on the entity.
+    #[serde(default)]
+    pub cascade: bool,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    #[serde(default)]
+    pub mode: BatchMode,
+    /// 1 to 1,000 operations, applied in order.
+    pub operations: Vec<BatchOperation>,
+}
+
+/// What became of one operation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResult {
+    pub index: usize,
+    /// 201 created, 200 updated (or unchanged), 204 deleted, or the problem's status.
+    pub status: u16,
+    /// The entity's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    /// The entity's version after the operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    /// Why the operation was rejected (`partial` mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResponse {
+    pub mode: BatchMode,
+    /// One result per operation, in request order.
+    pub results: Vec<BatchResult>,
+}
+
+fn run(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    index: usize,
+    op: &BatchOperation,
+) -> Result<BatchResult, Error> {
+    let (entity, key) = key_of((op.entity.clone(), op.source.clone(), op.external_id.clone()))?;
+    match (op.op, &op.body) {
+        (BatchOp::Upsert, Some(body)) => {
+            let done = synced::upsert(conn, tenant, entity, &key, body.clone())?;
+            Ok(BatchResult {
+                index,
+                status: if done.created { 201 } else { 200 },
+                id: Some(done.id),
+                version: Some(done.version),
+                problem: None,
+            })
+        }
+        (BatchOp::Upsert, None) => Err(Error::Malformed {
+            detail: "an upsert needs a body".into(),
+            errors: vec![FieldError::new("body", "required for upsert")],
+        }),
+        (BatchOp::Delete, None) => {
+            let id = synced::delete(conn, tenant, entity, &key, op.cascade)?;
+            Ok(BatchResult { index, status: 204, id: Some(id), version: None, problem: None })
+        }
+        (BatchOp::Delete, Some(_)) => Err(Error::Malformed {
+            detail: "a delete takes no body".into(),
+            errors: vec![FieldError::new("body", "not allowed for delete")],
+        }),
+    }
+}
+
+/// Applies the operations in order. `atomic`: all or nothing; the first failure answers its
+/// own problem with `operation_index` and pointers under `/operations/{index}`. `partial`: each
+/// operation on its own; the answer lists every result, failures with their problem.
+#[utoipa::path(tag = "sync", request_body = BatchRequest, responses((status = 200, body = BatchResponse)))]
+#[post("/v1/sync/batch")]
+pub async fn sync_batch(
+    db: web::Data<Db>,
+    principal: Principal,
+    BatchJson(body): BatchJson<BatchRequest>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    if body.operations.is_empty() || body.operations.len() > BATCH_MAX {
+        let detail =
+            format!("a batch holds 1 to {BATCH_MAX} operations, not {}", body.operations.len());
+        return Err(if body.operations.is_empty() {
+            Error::invalid("/operations", detail)
+        } else {
+            Error::TooMany { detail, pointer: "/operations".into() }
+        });
+    }
+    let tenant = principal.tenant_id;
+    let mode = body.mode;
+    let results = write(&db, principal.actor(), move |c| {
+        let mut results = Vec::with_capacity(body.operations.len());
+        for (index, op) in body.operations.iter().enumerate() {
+            if mode == BatchMode::Atomic {
+                results.push(run(c, tenant, index, op).map_err(|e| e.in_operation(index))?);
+                continue;
+            }
+            // Each operation in a savepoint: a rejected one leaves nothing, not even changes.
+            let mark = changes::pending_len();
+            match c.transaction(|c| run(c, tenant, index, op)) {
+                Ok(result) => results.push(result),
+                Err(e @ (Error::Unavailable(_) | Error::Internal(_))) => return Err(e),
+                Err(e) => {
+                    changes::forget_since(mark);
+                    let problem = e.in_operation(index).problem();
+                    results.push(BatchResult {
+                        index,
+                        status: problem.status,
+                        id: None,
+                        version: None,
+                        problem: Some(problem),
+                    });
+                }
+            }
+        }
+        Ok(results)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(BatchResponse { mode, results }))
+}

@@ -1,0 +1,121 @@
+//! Sync with CRMs: external ids on entities, lookups and upserts by a CRM's own ids (where
+//! the body may name other entities by their external ids too), and batches of them.
+
+mod batch;
+pub(crate) mod synced;
+
+use actix_web::http::header;
+use actix_web::{get, put, web, HttpResponse};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::domain::api_key::Scope;
+use crate::domain::sync::{Entity, ExternalRef};
+use crate::error::{Error, FieldError};
+use crate::http::etag::etag;
+use crate::http::extract::Json;
+use crate::http::{read, write};
+use crate::store::api_keys::Principal;
+use crate::store::{external_refs, Db, DbConn};
+
+pub use synced::{lookup, upsert, Upserted};
+
+/// Gives a written entity the external ids its request named (none named: it keeps its own)
+/// and reads it back with them.
+pub fn refresh<T>(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    id: Uuid,
+    refs: Option<Vec<ExternalRef>>,
+    find: fn(&mut DbConn, Uuid, Uuid) -> Result<T, Error>,
+) -> Result<T, Error> {
+    if let Some(refs) = refs {
+        external_refs::set(conn, tenant, entity, id, &refs, "/external_refs")?;
+    }
+    find(conn, tenant, id)
+}
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(find_synced).service(upsert_synced).service(batch::sync_batch);
+}
+
+/// Which entity a sync path names, and by which external id.
+pub(crate) fn key_of(path: (String, String, String)) -> Result<(Entity, ExternalRef), Error> {
+    let (entity, source, external_id) = path;
+    let malformed = |name: &str, detail: String| Error::Malformed {
+        detail: detail.clone(),
+        errors: vec![FieldError::new(name, detail)],
+    };
+    let entity = Entity::from_path(&entity).ok_or_else(|| {
+        malformed("entity", format!("`{entity}` is not one of {}", Entity::SYNCED.join(", ")))
+    })?;
+    if !crate::domain::sync::is_source(&source) {
+        return Err(malformed("source", "a system name: 1 to 100 of a-z, 0-9, _, -, .".into()));
+    }
+    if !crate::domain::sync::is_external_id(&external_id) {
+        return Err(malformed("external_id", "1 to 255 characters, not blank".into()));
+    }
+    Ok((entity, ExternalRef { source, external_id }))
+}
+
+fn collection(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Organization => "/v1/organizations",
+        Entity::Person => "/v1/persons",
+        Entity::Post => "/v1/posts",
+        _ => "/v1/tenures",
+    }
+}
+
+/// The entity another system knows by this id, as its own `GET` answers it.
+#[utoipa::path(tag = "sync", params(
+    ("entity" = String, Path, description = "organizations, persons, posts or tenures"),
+    ("source" = String, Path, description = "The other system, e.g. salesforce"),
+    ("external_id" = String, Path, description = "The id there"),
+), responses((status = 200, body = Object)))]
+#[get("/v1/sync/{entity}/{source}/{external_id}")]
+pub async fn find_synced(
+    db: web::Data<Db>,
+    principal: Principal,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let (entity, key) = key_of(path.into_inner())?;
+    let tenant = principal.tenant_id;
+    let (id, version, body) = read(&db, move |c| lookup(c, tenant, entity, &key)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_LOCATION, format!("{}/{id}", collection(entity))))
+        .insert_header((header::ETAG, etag(version)))
+        .json(body))
+}
+
+/// Create (201) or update (200) the entity another system knows by this id. The body is the
+/// entity's own (as for `POST` to its collection); fields naming other entities (`parent_id`,
+/// `organization_id`, `reports_to_post_id`, `person_id`, `post_id`) may be given as
+/// `{"source", "external_id"}`. Sending the same body again changes nothing.
+#[utoipa::path(tag = "sync", params(
+    ("entity" = String, Path, description = "organizations, persons, posts or tenures"),
+    ("source" = String, Path, description = "The other system, e.g. salesforce"),
+    ("external_id" = String, Path, description = "The id there"),
+), request_body = Object, responses((status = 200, body = Object), (status = 201, body = Object)))]
+#[put("/v1/sync/{entity}/{source}/{external_id}")]
+pub async fn upsert_synced(
+    db: web::Data<Db>,
+    principal: Principal,
+    path: web::Path<(String, String, String)>,
+    Json(body): Json<Value>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let (entity, key) = key_of(path.into_inner())?;
+    let tenant = principal.tenant_id;
+    let done =
+        write(&db, principal.actor(), move |c| upsert(c, tenant, entity, &key, body)).await?;
+    let location = format!("{}/{}", collection(entity), done.id);
+    let mut response = if done.created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    Ok(response
+        .insert_header((header::CONTENT_LOCATION, location.clone()))
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, etag(done.version)))
+        .json(done.body))
+}
