@@ -50,6 +50,7 @@ impl Application {
                 .into_app()
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
                 .default_service(web::to(not_found))
+                .wrap(from_fn(crate::http::idempotency::idempotency))
                 .wrap(from_fn(crate::telemetry::log_request))
         })
         .listen(listener)?;

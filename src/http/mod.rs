@@ -10,6 +10,7 @@ pub mod diffs;
 pub mod etag;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod moment;
 pub mod openapi;
 pub mod organizations;

@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document, collected from the handlers' annotations.
 
 use actix_web::App;
-use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::path::{HttpMethod, Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::Required;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi as _};
@@ -76,11 +78,43 @@ pub fn document() -> OpenApi {
             if let Some(operation) = operation {
                 if !public {
                     add_problem_responses(operation, &method, path.contains('{'));
+                    add_write_headers(operation, &method);
                 }
             }
         }
     }
     api
+}
+
+/// Headers every write understands: the origin for the change feed, and on `POST` an
+/// idempotency key.
+fn add_write_headers(operation: &mut Operation, method: &HttpMethod) {
+    if matches!(method, HttpMethod::Get) {
+        return;
+    }
+    let header = |name: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(255))))
+            .build()
+    };
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    parameters.push(header(
+        crate::http::auth::ORIGIN_HEADER,
+        "The system this write comes from (a-z, 0-9, _, -, .), e.g. `salesforce`: the change \
+         feed reports it as the change's origin; default the API key's name",
+    ));
+    if matches!(method, HttpMethod::Post) {
+        parameters.push(header(
+            crate::http::idempotency::HEADER,
+            "Up to 255 characters: a replay with the same key and body gets the stored \
+             response without a second write; another body is a 422, a replay while the first \
+             runs a 409. Kept 48 hours per tenant.",
+        ));
+    }
 }
 
 fn add_problem_responses(operation: &mut Operation, method: &HttpMethod, has_id: bool) {

@@ -9,6 +9,7 @@ pub mod coverage_settings;
 pub mod crafting;
 pub mod crafting_index;
 pub mod external_refs;
+pub mod idempotency;
 pub mod interactions;
 pub mod organizations;
 pub mod persons;

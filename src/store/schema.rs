@@ -215,6 +215,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (tenant_id, idempotency_key) {
+        tenant_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        owner -> Text,
+        status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     api_keys,
@@ -231,5 +245,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     affinities,
     coverage_settings,
     changes,
-    external_refs
+    external_refs,
+    idempotency_keys
 );
