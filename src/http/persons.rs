@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, ListParams, Page};
-use crate::http::respond::{created, deleted, merge_into, ok, DeleteParams};
+use crate::http::respond::{created, deleted, merge_into, ok};
 use crate::http::sync::refresh;
 use crate::http::tenures::{list_holding, HoldingParams, TenureViewResponse};
 use crate::http::{read, write};
@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(replace_person)
         .service(update_person)
         .service(delete_person)
+        .service(list_erasures)
         .service(list_person_tenures);
 }
 
@@ -87,6 +88,9 @@ pub struct PersonResponse {
     pub phone: Option<String>,
     /// Free notes.
     pub notes: Option<String>,
+    /// When the person's personal data was erased (their record stays, anonymised).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<DateTime<Utc>>,
     /// Increases with every change; the ETag.
     pub version: i64,
     /// When it was created.
@@ -107,6 +111,7 @@ impl From<Person> for PersonResponse {
             emails: p.emails,
             phone: p.phone,
             notes: p.notes,
+            erased_at: p.erased_at.map(|t| t.and_utc()),
             version: p.version,
             created_at: p.created_at.and_utc(),
             updated_at: p.updated_at.and_utc(),
@@ -207,19 +212,47 @@ pub async fn update_person(
     Ok(ok(person.version, PersonResponse::from(person)))
 }
 
-/// Delete a person; with `cascade=true` also their tenures and crafting history: the erasure
-/// of a person's data.
-#[utoipa::path(tag = "persons", params(("id" = Uuid, Path), DeleteParams), responses((status = 204, description = "deleted")))]
+/// How a person is deleted.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PersonDeleteParams {
+    /// Also delete their tenures, crafting history, relationships, coverage and interactions.
+    pub cascade: Option<bool>,
+    /// Erase the person's personal data everywhere and keep the anonymised structure
+    /// (admin scope): see the README.
+    pub erase: Option<bool>,
+}
+
+/// Delete a person; with `cascade=true` also everything about them. With `erase=true`
+/// (admin) their personal data is erased everywhere instead, the anonymised structure stays
+/// (the post's succession shows an erased holder), the feed gets a tombstone, and the erasure
+/// is recorded (`GET /v1/erasures`).
+#[utoipa::path(tag = "persons", params(("id" = Uuid, Path), PersonDeleteParams), responses((status = 204, description = "deleted or erased")))]
 #[delete("/v1/persons/{id}")]
 pub async fn delete_person(
     db: web::Data<Db>,
     principal: Principal,
     id: web::Path<Uuid>,
     IfMatch(expected): IfMatch,
-    Query(params): Query<DeleteParams>,
+    Query(params): Query<PersonDeleteParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
+    if params.erase == Some(true) {
+        principal.require(Scope::Admin)?;
+        if cascade {
+            return Err(Error::invalid(
+                "erase",
+                "erase keeps the structure; cascade deletes it: choose one",
+            ));
+        }
+        write(&db, principal.actor(), move |c| {
+            persons::erase(c, principal.tenant_id, id, &expected)
+        })
+        .await?;
+        return Ok(deleted());
+    }
     write(&db, principal.actor(), move |c| {
         persons::delete(c, principal.tenant_id, id, &expected, cascade)
     })
@@ -242,4 +275,42 @@ pub async fn list_person_tenures(
         persons::find(c, t, id).map(|_| ())
     })
     .await
+}
+
+/// A recorded erasure: who erased whom, when.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErasureResponse {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub erased_at: DateTime<Utc>,
+    /// The API key that erased.
+    pub key_id: Option<Uuid>,
+    /// The origin of the request (`X-Jobcraft-Origin`, else the key's name).
+    pub origin: String,
+}
+
+/// Erasures of the tenant, oldest first (admin scope).
+#[utoipa::path(tag = "persons", params(ListParams), responses((status = 200, body = Page<ErasureResponse>)))]
+#[get("/v1/erasures")]
+pub async fn list_erasures(
+    db: web::Data<Db>,
+    principal: Principal,
+    Query(params): Query<ListParams>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Admin)?;
+    let request = params.page_request()?;
+    let (rows, more) =
+        read(&db, move |c| persons::erasures(c, principal.tenant_id, request)).await?;
+    Ok(HttpResponse::Ok().json(page(
+        rows,
+        more,
+        |e| e.id,
+        |e| ErasureResponse {
+            id: e.id,
+            person_id: e.person_id,
+            erased_at: e.erased_at.and_utc(),
+            key_id: e.key_id,
+            origin: e.origin,
+        },
+    )))
 }

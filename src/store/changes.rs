@@ -52,7 +52,7 @@ pub fn acting_as<T>(actor: Actor, f: impl FnOnce() -> T) -> T {
     f()
 }
 
-fn current_actor() -> Actor {
+pub fn current_actor() -> Actor {
     ACTOR.with(|a| a.borrow().clone()).unwrap_or_else(Actor::system)
 }
 

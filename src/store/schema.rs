@@ -49,6 +49,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -229,6 +230,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    erasures (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        person_id -> Text,
+        erased_at -> Timestamp,
+        key_id -> Nullable<Text>,
+        origin -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     api_keys,
@@ -246,5 +258,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     coverage_settings,
     changes,
     external_refs,
-    idempotency_keys
+    idempotency_keys,
+    erasures
 );

@@ -1,0 +1,2 @@
+DROP TABLE erasures;
+ALTER TABLE persons DROP COLUMN erased_at;
