@@ -50,6 +50,8 @@ enum Store {
 
 pub struct TestApp {
     pub base: String,
+    /// The database's URL, for a second process on the same data.
+    pub url: String,
     /// An admin key of the test's first tenant.
     pub key: String,
     pub tenant_id: Uuid,
@@ -141,7 +143,7 @@ impl TestApp {
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
-        TestApp { base, key, tenant_id, db, client, handle, store }
+        TestApp { base, url: url.to_owned(), key, tenant_id, db, client, handle, store }
     }
 
     pub async fn stop(self) {

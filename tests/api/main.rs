@@ -13,6 +13,7 @@ mod changes;
 mod coverage;
 mod crafting;
 
+mod faults;
 mod idempotency;
 mod isolation;
 mod migrations;
