@@ -23,7 +23,7 @@ struct Service {
 /// The release or debug binary of this package, serving the test's database.
 async fn start(app: &TestApp) -> Service {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_jobcraft"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jobcraft"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &app.url])
         .env("JOBCRAFT_KEY_CACHE_TTL_MS", "0")
         .env("JOBCRAFT_LOG", "warn")
@@ -41,6 +41,8 @@ async fn start(app: &TestApp) -> Service {
         }
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
+    child.kill().ok();
+    child.wait().ok();
     panic!("the service did not become ready");
 }
 
