@@ -42,6 +42,9 @@ async fn the_readme_walkthrough_runs(app: &TestApp) {
         "\"type\":\"uncovered_buying_role\"",
         "\"key\":\"sustainability_champion\"},\"stakeholder\":{\"dimension\":\"decision_criterion\",\"key\":\"carbon_footprint\"}",
         "\"created\":[\"",
+        "idempotent-replayed: true",
+        "\"display_name\":\"Bill Lumbergh\"",
+        "\"entity\":\"person\",\"id\"",
     ] {
         assert!(stdout.contains(expected), "missing {expected} in:\n{stdout}");
     }
