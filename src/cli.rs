@@ -115,6 +115,15 @@ struct ServeArgs {
     /// revoked key stops working within this time (0: look up every request).
     #[arg(long, env = "JOBCRAFT_KEY_CACHE_TTL_MS", default_value_t = 5000)]
     key_cache_ttl_ms: u64,
+    /// How often webhook deliveries that are due are looked for, in milliseconds.
+    #[arg(long, env = "JOBCRAFT_WEBHOOK_INTERVAL_MS", default_value_t = 1000)]
+    webhook_interval_ms: u64,
+    /// How long a webhook receiver may take to answer, in milliseconds.
+    #[arg(long, env = "JOBCRAFT_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    webhook_timeout_ms: u64,
+    /// Allow webhook URLs on link-local and cloud metadata addresses (refused by default).
+    #[arg(long, env = "JOBCRAFT_WEBHOOK_ALLOW_LINK_LOCAL", default_value_t = false)]
+    webhook_allow_link_local: bool,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -189,6 +198,11 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         batch_body_limit: args.batch_body_limit,
         workers: args.workers,
         key_cache_ttl: Duration::from_millis(args.key_cache_ttl_ms),
+        delivery: crate::delivery::DeliverySettings {
+            interval: Duration::from_millis(args.webhook_interval_ms.max(10)),
+            timeout: Duration::from_millis(args.webhook_timeout_ms.max(100)),
+        },
+        webhook_allow_link_local: args.webhook_allow_link_local,
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings, db)?;

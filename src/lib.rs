@@ -3,6 +3,7 @@
 //! `domain` is pure logic, `store` is diesel, `http` is actix-web; `startup` wires them.
 
 pub mod cli;
+pub mod delivery;
 pub mod domain;
 pub mod error;
 pub mod http;

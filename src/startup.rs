@@ -23,6 +23,10 @@ pub struct ServerSettings {
     pub workers: Option<usize>,
     /// How long a verified API key is trusted without a lookup (zero: always look up).
     pub key_cache_ttl: std::time::Duration,
+    /// Webhook delivery: how often and how patiently.
+    pub delivery: crate::delivery::DeliverySettings,
+    /// Whether webhook URLs may point at link-local and metadata addresses.
+    pub webhook_allow_link_local: bool,
 }
 
 pub struct Application {
@@ -39,11 +43,17 @@ impl Application {
             BodyLimit { normal: settings.body_limit, batch: settings.batch_body_limit };
         let db = web::Data::new(db);
         let key_cache = web::Data::new(KeyCache::new(settings.key_cache_ttl));
+        let allow_link_local = web::Data::new(crate::http::webhooks::AllowLinkLocal(
+            settings.webhook_allow_link_local,
+        ));
+        // Webhooks are delivered by this process, on its runtime, as long as it serves.
+        actix_web::rt::spawn(crate::delivery::run(db.get_ref().clone(), settings.delivery));
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
                 .app_data(db.clone())
                 .app_data(key_cache.clone())
+                .app_data(allow_link_local.clone())
                 .app_data(body_limit)
                 .app_data(web::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .configure(crate::http::routes)

@@ -20,3 +20,4 @@ pub mod sync;
 pub mod tenure;
 pub mod text;
 pub mod vocabulary;
+pub mod webhook;

@@ -64,7 +64,7 @@ pub struct ChangesResponse {
     pub has_more: bool,
 }
 
-fn encode(seq: i64) -> String {
+pub fn encode(seq: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("change:{seq}"))
 }
 

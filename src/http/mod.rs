@@ -25,6 +25,7 @@ pub mod similar;
 pub mod sync;
 pub mod tenures;
 pub mod vocabulary;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -71,5 +72,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(coverage::routes)
         .configure(settings::routes)
         .configure(changes::routes)
-        .configure(sync::routes);
+        .configure(sync::routes)
+        .configure(webhooks::routes);
 }

@@ -19,6 +19,7 @@ pub mod relationships;
 pub mod schema;
 pub mod tenures;
 pub mod vocabulary;
+pub mod webhooks;
 
 pub use pool::{Backend, Db, DbConn};
 

@@ -241,6 +241,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        url -> Text,
+        entities -> Text,
+        secret -> Text,
+        active -> Bool,
+        cursor -> BigInt,
+        failures -> Integer,
+        next_attempt_at -> Timestamp,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        webhook_id -> Text,
+        change_seq -> BigInt,
+        event_id -> Text,
+        attempt -> Integer,
+        status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        outcome -> Text,
+        duration_ms -> BigInt,
+        attempted_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     api_keys,
@@ -259,5 +292,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     changes,
     external_refs,
     idempotency_keys,
-    erasures
+    erasures,
+    webhooks,
+    webhook_deliveries
 );

@@ -137,6 +137,11 @@ impl TestApp {
             workers: Some(2),
             // Exact revocation in tests; the cache itself has unit tests.
             key_cache_ttl: Duration::ZERO,
+            delivery: jobcraft::delivery::DeliverySettings {
+                interval: Duration::from_millis(20),
+                timeout: Duration::from_secs(2),
+            },
+            webhook_allow_link_local: false,
         };
         let app = Application::build(&settings, db.clone()).expect("server builds");
         let base = format!("http://127.0.0.1:{}", app.port());

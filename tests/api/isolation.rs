@@ -60,7 +60,9 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
                "to": {"dimension": "decision_criterion", "key": "quality"}, "weight": 0.5}),
     )
     .await;
+    let webhook = as_them("/v1/webhooks", json!({"url": "https://example.com/hook"})).await;
     let foreign: HashMap<&str, &str> = HashMap::from([
+        ("webhooks", webhook.as_str()),
         ("organizations", org.as_str()),
         ("accounts", org.as_str()),
         ("posts", post.as_str()),
@@ -119,6 +121,9 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
             let body = match method {
                 Method::PUT => Some(bodies[collection].clone()),
                 Method::POST if template.ends_with("/apply") => Some(json!({"pairs": []})),
+                Method::PATCH if template.starts_with("/v1/webhooks") => {
+                    Some(json!({"active": true}))
+                }
                 Method::POST if template.ends_with("/crafting") => Some(
                     json!({"facets": [{"dimension": "priority", "key": "growth", "weight": 0.5}]}),
                 ),

@@ -27,3 +27,4 @@ mod requests;
 mod similar;
 mod sync;
 mod tenures;
+mod webhooks;

@@ -1,0 +1,351 @@
+//! Webhook subscriptions, their place in the change feed, and the log of delivery attempts.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::sync::Entity;
+use crate::error::Error;
+use crate::store::schema::{webhook_deliveries, webhooks};
+use crate::store::{changes, from_json, now, parse_id, split_page, to_json, DbConn, PageRequest};
+
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub tenant_id: Uuid,
+    pub id: Uuid,
+    pub url: String,
+    /// Entity types delivered; empty for all.
+    pub entities: Vec<Entity>,
+    pub secret: String,
+    pub active: bool,
+    /// The last change delivered or given up on.
+    pub cursor: i64,
+    /// Failed attempts at the change after the cursor.
+    pub failures: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+}
+
+type Row =
+    (String, String, String, String, String, bool, i64, i32, NaiveDateTime, i64, NaiveDateTime);
+
+fn columns() -> (
+    webhooks::tenant_id,
+    webhooks::id,
+    webhooks::url,
+    webhooks::entities,
+    webhooks::secret,
+    webhooks::active,
+    webhooks::cursor,
+    webhooks::failures,
+    webhooks::next_attempt_at,
+    webhooks::version,
+    webhooks::created_at,
+) {
+    use webhooks::*;
+    (
+        tenant_id,
+        id,
+        url,
+        entities,
+        secret,
+        active,
+        cursor,
+        failures,
+        next_attempt_at,
+        version,
+        created_at,
+    )
+}
+
+fn webhook(row: Row) -> Result<Webhook, Error> {
+    let (tenant, id, url, entities, secret, active, cursor, failures, next, version, created) = row;
+    Ok(Webhook {
+        tenant_id: parse_id(&tenant)?,
+        id: parse_id(&id)?,
+        url,
+        entities: from_json(&entities)?,
+        secret,
+        active,
+        cursor,
+        failures,
+        next_attempt_at: next,
+        version,
+        created_at: created,
+    })
+}
+
+pub struct NewWebhook {
+    pub url: String,
+    pub entities: Vec<Entity>,
+    pub secret: String,
+    pub active: bool,
+}
+
+/// Subscribes; delivery starts with the changes committed after now.
+pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewWebhook) -> Result<Webhook, Error> {
+    let id = Uuid::now_v7();
+    let at = now();
+    let cursor = changes::latest(conn, tenant)?;
+    diesel::insert_into(webhooks::table)
+        .values((
+            webhooks::tenant_id.eq(tenant.to_string()),
+            webhooks::id.eq(id.to_string()),
+            webhooks::url.eq(&new.url),
+            webhooks::entities.eq(to_json(&new.entities)?),
+            webhooks::secret.eq(&new.secret),
+            webhooks::active.eq(new.active),
+            webhooks::cursor.eq(cursor),
+            webhooks::failures.eq(0),
+            webhooks::next_attempt_at.eq(at),
+            webhooks::version.eq(1),
+            webhooks::created_at.eq(at),
+            webhooks::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    find(conn, tenant, id)
+}
+
+pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Webhook, Error> {
+    let row: Row = webhooks::table
+        .filter(webhooks::tenant_id.eq(tenant.to_string()))
+        .filter(webhooks::id.eq(id.to_string()))
+        .select(columns())
+        .first(conn)?;
+    webhook(row)
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    page: PageRequest<Uuid>,
+) -> Result<(Vec<Webhook>, bool), Error> {
+    let mut query = webhooks::table
+        .filter(webhooks::tenant_id.eq(tenant.to_string()))
+        .order(webhooks::id)
+        .limit(page.limit as i64 + 1)
+        .select(columns())
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(webhooks::id.gt(after.to_string()));
+    }
+    let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+    Ok((rows.into_iter().map(webhook).collect::<Result<_, _>>()?, more))
+}
+
+pub fn set_active(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    id: Uuid,
+    active: bool,
+) -> Result<Webhook, Error> {
+    let current = find(conn, tenant, id)?;
+    diesel::update(
+        webhooks::table
+            .filter(webhooks::tenant_id.eq(tenant.to_string()))
+            .filter(webhooks::id.eq(id.to_string())),
+    )
+    .set((
+        webhooks::active.eq(active),
+        webhooks::failures.eq(0),
+        webhooks::next_attempt_at.eq(now()),
+        webhooks::version.eq(current.version + 1),
+        webhooks::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    find(conn, tenant, id)
+}
+
+pub fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(), Error> {
+    find(conn, tenant, id)?;
+    let (t, w) = (tenant.to_string(), id.to_string());
+    diesel::delete(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::tenant_id.eq(&t))
+            .filter(webhook_deliveries::webhook_id.eq(&w)),
+    )
+    .execute(conn)?;
+    diesel::delete(webhooks::table.filter(webhooks::tenant_id.eq(&t)).filter(webhooks::id.eq(&w)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Active subscriptions of every tenant whose next attempt is due.
+pub fn due(conn: &mut DbConn, at: NaiveDateTime) -> Result<Vec<Webhook>, Error> {
+    let rows: Vec<Row> = webhooks::table
+        .filter(webhooks::active.eq(true))
+        .filter(webhooks::next_attempt_at.le(at))
+        .order(webhooks::next_attempt_at)
+        .limit(100)
+        .select(columns())
+        .load(conn)?;
+    rows.into_iter().map(webhook).collect()
+}
+
+/// What one delivery attempt came to.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub change_seq: i64,
+    pub event_id: String,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Tried again later (5xx, 429, timeout, no connection).
+    Retry,
+    /// Refused for good (another 4xx): skipped.
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Retry => "retry",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// Logs an attempt and moves the subscription on: past the change when delivered or failed
+/// for good, to a later try (`retry_in`) otherwise. The cursor only moves forward from where
+/// this attempt started, so a subscription changed meanwhile is not set back.
+pub fn record(
+    conn: &mut DbConn,
+    hook: &Webhook,
+    attempt: &Attempt,
+    retry_in: Duration,
+) -> Result<(), Error> {
+    let (t, w) = (hook.tenant_id.to_string(), hook.id.to_string());
+    let at = now();
+    diesel::insert_into(webhook_deliveries::table)
+        .values((
+            webhook_deliveries::tenant_id.eq(&t),
+            webhook_deliveries::id.eq(Uuid::now_v7().to_string()),
+            webhook_deliveries::webhook_id.eq(&w),
+            webhook_deliveries::change_seq.eq(attempt.change_seq),
+            webhook_deliveries::event_id.eq(&attempt.event_id),
+            webhook_deliveries::attempt.eq(hook.failures + 1),
+            webhook_deliveries::status.eq(attempt.status.map(i32::from)),
+            webhook_deliveries::error.eq(&attempt.error),
+            webhook_deliveries::outcome.eq(attempt.outcome.as_str()),
+            webhook_deliveries::duration_ms.eq(attempt.duration_ms),
+            webhook_deliveries::attempted_at.eq(at),
+        ))
+        .execute(conn)?;
+    let target = webhooks::table
+        .filter(webhooks::tenant_id.eq(&t))
+        .filter(webhooks::id.eq(&w))
+        .filter(webhooks::cursor.eq(hook.cursor));
+    match attempt.outcome {
+        Outcome::Delivered | Outcome::Failed => diesel::update(target)
+            .set((
+                webhooks::cursor.eq(attempt.change_seq),
+                webhooks::failures.eq(0),
+                webhooks::next_attempt_at.eq(at),
+            ))
+            .execute(conn)?,
+        Outcome::Retry => diesel::update(target)
+            .set((
+                webhooks::failures.eq(hook.failures + 1),
+                webhooks::next_attempt_at.eq(at + retry_in),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Nothing to deliver: look again after `later`.
+pub fn idle(conn: &mut DbConn, hook: &Webhook, later: Duration) -> Result<(), Error> {
+    diesel::update(
+        webhooks::table
+            .filter(webhooks::tenant_id.eq(hook.tenant_id.to_string()))
+            .filter(webhooks::id.eq(hook.id.to_string()))
+            .filter(webhooks::cursor.eq(hook.cursor)),
+    )
+    .set(webhooks::next_attempt_at.eq(now() + later))
+    .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub change_seq: i64,
+    pub event_id: String,
+    pub attempt: i32,
+    pub status: Option<i32>,
+    pub error: Option<String>,
+    pub outcome: String,
+    pub duration_ms: i64,
+    pub attempted_at: NaiveDateTime,
+}
+
+/// The delivery log of a subscription, oldest first.
+pub fn deliveries(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    webhook: Uuid,
+    page: PageRequest<Uuid>,
+) -> Result<(Vec<Delivery>, bool), Error> {
+    find(conn, tenant, webhook)?;
+    let mut query = webhook_deliveries::table
+        .filter(webhook_deliveries::tenant_id.eq(tenant.to_string()))
+        .filter(webhook_deliveries::webhook_id.eq(webhook.to_string()))
+        .order(webhook_deliveries::id)
+        .limit(page.limit as i64 + 1)
+        .select((
+            webhook_deliveries::id,
+            webhook_deliveries::change_seq,
+            webhook_deliveries::event_id,
+            webhook_deliveries::attempt,
+            webhook_deliveries::status,
+            webhook_deliveries::error,
+            webhook_deliveries::outcome,
+            webhook_deliveries::duration_ms,
+            webhook_deliveries::attempted_at,
+        ))
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(webhook_deliveries::id.gt(after.to_string()));
+    }
+    type DeliveryRow =
+        (String, i64, String, i32, Option<i32>, Option<String>, String, i64, NaiveDateTime);
+    let (rows, more) = split_page(query.load::<DeliveryRow>(conn)?, page.limit);
+    let found = rows
+        .into_iter()
+        .map(|(id, seq, event, attempt, status, error, outcome, ms, at)| {
+            Ok(Delivery {
+                id: parse_id(&id)?,
+                change_seq: seq,
+                event_id: event,
+                attempt,
+                status,
+                error,
+                outcome,
+                duration_ms: ms,
+                attempted_at: at,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok((found, more))
+}
+
+/// Moves past a change the subscription does not want.
+pub fn skip(conn: &mut DbConn, hook: &Webhook, change_seq: i64) -> Result<(), Error> {
+    diesel::update(
+        webhooks::table
+            .filter(webhooks::tenant_id.eq(hook.tenant_id.to_string()))
+            .filter(webhooks::id.eq(hook.id.to_string()))
+            .filter(webhooks::cursor.eq(hook.cursor)),
+    )
+    .set(webhooks::cursor.eq(change_seq))
+    .execute(conn)?;
+    Ok(())
+}

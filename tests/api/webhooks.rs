@@ -1,0 +1,158 @@
+//! Webhooks: the change feed POSTed to subscribers, signed, in order, at least once, retried
+//! on 5xx with backoff and given up on other 4xx, with a delivery log.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use serde_json::{json, Value};
+
+use jobcraft::domain::webhook::signature;
+
+use crate::harness::{on_both_backends, TestApp};
+
+on_both_backends!(
+    events_arrive_signed_in_order_and_5xx_is_retried_with_the_same_event_id,
+    a_4xx_is_given_up_on_and_delivery_goes_on,
+    webhook_urls_and_secrets_are_checked,
+);
+
+#[derive(Clone)]
+struct Received {
+    path: String,
+    signature: String,
+    event_id: String,
+    body: Vec<u8>,
+}
+
+/// A receiver: `/flaky` answers 503 twice, then 200; `/gone` always 410; anything else 200.
+async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
+    let log: Arc<Mutex<Vec<Received>>> = Arc::default();
+    let state = web::Data::new(log.clone());
+    let server = HttpServer::new(move || {
+        App::new().app_data(state.clone()).default_service(web::to(
+            |req: HttpRequest, body: web::Bytes, log: web::Data<Arc<Mutex<Vec<Received>>>>| async move {
+                let header = |name: &str| {
+                    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+                };
+                let path = req.path().to_owned();
+                let mut log = log.lock().unwrap();
+                log.push(Received {
+                    path: path.clone(),
+                    signature: header("x-jobcraft-signature"),
+                    event_id: header("x-jobcraft-event-id"),
+                    body: body.to_vec(),
+                });
+                let flaky_calls = log.iter().filter(|r| r.path == "/flaky").count();
+                match path.as_str() {
+                    "/flaky" if flaky_calls <= 2 => HttpResponse::ServiceUnavailable().finish(),
+                    "/gone" => HttpResponse::Gone().finish(),
+                    _ => HttpResponse::Ok().finish(),
+                }
+            },
+        ))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let base = format!("http://{}", server.addrs()[0]);
+    actix_web::rt::spawn(server.run());
+    (base, log)
+}
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if done() {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn delivered(log: &Arc<Mutex<Vec<Received>>>, path: &str) -> Vec<Received> {
+    log.lock().unwrap().iter().filter(|r| r.path == path).cloned().collect()
+}
+
+async fn events_arrive_signed_in_order_and_5xx_is_retried_with_the_same_event_id(app: &TestApp) {
+    let (base, log) = receiver().await;
+    let secret = "0123456789abcdef-our-secret";
+    let hook = app
+        .post(
+            "/v1/webhooks",
+            json!({"url": format!("{base}/flaky"), "entities": ["person"], "secret": secret}),
+        )
+        .await;
+    assert_eq!(hook.status, 201, "{}", hook.body);
+    assert_eq!(hook.body["secret"], secret);
+    let hook_id = hook.body["id"].as_str().unwrap().to_owned();
+    assert!(app.get(&format!("/v1/webhooks/{hook_id}")).await.body.get("secret").is_none());
+
+    app.create("/v1/organizations", json!({"name": "Acme", "kind": "client"})).await;
+    let nina = app.create("/v1/persons", json!({"display_name": "Nina"})).await;
+    let olga = app.create("/v1/persons", json!({"display_name": "Olga"})).await;
+    // Two 503s (1 s and 2 s of backoff), then both events.
+    wait_for("two events", || delivered(&log, "/flaky").len() >= 4).await;
+    let calls = delivered(&log, "/flaky");
+    let bodies: Vec<Value> =
+        calls.iter().map(|r| serde_json::from_slice(&r.body).unwrap()).collect();
+    assert_eq!(bodies[0]["change"]["id"], nina.as_str());
+    assert_eq!(calls[0].event_id, calls[2].event_id, "a retry carries the same event id");
+    assert_eq!(bodies[2]["change"]["id"], nina.as_str());
+    assert_eq!(bodies[3]["change"]["id"], olga.as_str(), "in order, the organization left out");
+    assert_eq!(bodies[3]["type"], "person.create");
+    assert_ne!(calls[3].event_id, calls[2].event_id);
+    for call in &calls {
+        let timestamp: i64 = call.signature.split(',').next().unwrap()[2..].parse().unwrap();
+        assert_eq!(call.signature, signature(secret, timestamp, &call.body));
+    }
+
+    let deliveries = app.all(&format!("/v1/webhooks/{hook_id}/deliveries")).await;
+    let outcomes: Vec<&str> = deliveries.iter().map(|d| d["outcome"].as_str().unwrap()).collect();
+    assert_eq!(&outcomes[..4], ["retry", "retry", "delivered", "delivered"]);
+    assert_eq!(deliveries[0]["status"], 503);
+    assert_eq!(deliveries[2]["attempt"], 3);
+}
+
+async fn a_4xx_is_given_up_on_and_delivery_goes_on(app: &TestApp) {
+    let (base, log) = receiver().await;
+    let gone = app.post("/v1/webhooks", json!({"url": format!("{base}/gone")})).await;
+    let fine = app.post("/v1/webhooks", json!({"url": format!("{base}/fine")})).await;
+    assert_eq!((gone.status.as_u16(), fine.status.as_u16()), (201, 201));
+    app.create("/v1/persons", json!({"display_name": "Nina"})).await;
+    app.create("/v1/persons", json!({"display_name": "Olga"})).await;
+    wait_for("both subscriptions", || {
+        delivered(&log, "/gone").len() >= 2 && delivered(&log, "/fine").len() >= 2
+    })
+    .await;
+    assert_eq!(delivered(&log, "/gone").len(), 2, "no retry on 410");
+    let id = gone.body["id"].as_str().unwrap();
+    let deliveries = app.all(&format!("/v1/webhooks/{id}/deliveries")).await;
+    assert!(deliveries.iter().all(|d| d["outcome"] == "failed" && d["status"] == 410));
+    // Paused subscriptions receive nothing.
+    let fine_id = fine.body["id"].as_str().unwrap();
+    assert_eq!(
+        app.patch(&format!("/v1/webhooks/{fine_id}"), json!({"active": false})).await.status,
+        200
+    );
+    app.create("/v1/persons", json!({"display_name": "Ivo"})).await;
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(delivered(&log, "/fine").len(), 2);
+    assert_eq!(app.delete(&format!("/v1/webhooks/{fine_id}")).await.status, 204);
+}
+
+async fn webhook_urls_and_secrets_are_checked(app: &TestApp) {
+    let response = app
+        .post(
+            "/v1/webhooks",
+            json!({"url": "http://169.254.169.254/latest/meta-data", "secret": "short"}),
+        )
+        .await;
+    response.assert_problem(422);
+    assert_eq!(response.pointers(), vec!["/url", "/secret"]);
+    app.post("/v1/webhooks", json!({"url": "ftp://example.com"})).await.assert_problem(422);
+    app.post("/v1/webhooks", json!({"url": "https://example.com", "entities": ["planet"]}))
+        .await
+        .assert_problem(400);
+    assert!(app.all("/v1/webhooks").await.is_empty());
+}
