@@ -45,6 +45,7 @@ async fn the_readme_walkthrough_runs(app: &TestApp) {
         "idempotent-replayed: true",
         "\"display_name\":\"Bill Lumbergh\"",
         "\"entity\":\"person\",\"id\"",
+        "\"url\":\"http://127.0.0.1:9/jobcraft-events\"",
     ] {
         assert!(stdout.contains(expected), "missing {expected} in:\n{stdout}");
     }
