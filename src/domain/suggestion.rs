@@ -65,7 +65,7 @@ pub struct Pair {
 pub enum UncoveredReason {
     /// No salesperson is eligible for them (none at all, or every pair excluded).
     NoEligibleSalesperson,
-    /// Every eligible salesperson fits them not at all.
+    /// No other eligible salesperson fits them at all.
     EveryFitZero,
     /// Salespeople who fit them have no capacity left for them in the optimum.
     NoCapacity,
@@ -176,8 +176,14 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
     }
     pairs.sort_by(|a, b| b.score.total_cmp(&a.score));
 
-    let positive: HashSet<usize> =
-        weights.iter().filter(|(_, _, w)| *w > 0.0).map(|(_, t, _)| *t).collect();
+    // Salespeople who fit each stakeholder at all: when all of them already cover it, the rest
+    // fit it not at all; otherwise capacity went to stakeholders worth more.
+    let mut fitting = vec![0u32; request.stakeholders.len()];
+    for (_, t, w) in &weights {
+        if *w > 0.0 {
+            fitting[*t] += 1;
+        }
+    }
     let uncovered = request
         .stakeholders
         .iter()
@@ -188,7 +194,7 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
             missing_coverers: s.coverers - coverers[t],
             reason: if !eligible[t] {
                 UncoveredReason::NoEligibleSalesperson
-            } else if !positive.contains(&t) {
+            } else if fitting[t] <= coverers[t] {
                 UncoveredReason::EveryFitZero
             } else {
                 UncoveredReason::NoCapacity

@@ -276,6 +276,7 @@ async fn the_suggestion_puts_the_client_first_salesperson_on_the_green_buyer(app
     let uncovered = response.body["uncovered"].as_array().unwrap();
     let olga = uncovered.iter().find(|u| u["stakeholder_id"] == s.olga).unwrap();
     assert_eq!(olga["missing_coverers"], 1);
+    assert_eq!(olga["reason"], "every_fit_zero", "Carla is excluded, Max covers her already");
 
     // With no capacity left, the reason says so.
     let response = app
