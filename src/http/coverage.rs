@@ -9,11 +9,13 @@ use uuid::Uuid;
 use crate::domain::api_key::Scope;
 use crate::domain::coverage::{CoverageRole, InteractionKind, NewCoverage, NewInteraction};
 use crate::domain::strength::derived_strength;
+use crate::domain::sync::{Entity, ExternalRef};
 use crate::error::Error;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, Page};
 use crate::http::respond::{created, deleted, merge_into, ok};
+use crate::http::sync::refresh;
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::coverage::{self as coverage_store, Coverage, CoverageFilter};
@@ -45,10 +47,13 @@ pub struct CoverageRequest {
     /// Stated strength, 0 to 1; absent to derive it from interactions.
     #[serde(default)]
     pub strength: Option<f64>,
+    /// Ids of this link in other systems; absent keeps the current ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl CoverageRequest {
-    fn parse(&self) -> Result<NewCoverage, Error> {
+    pub(crate) fn parse(&self) -> Result<NewCoverage, Error> {
         NewCoverage {
             salesperson_id: self.salesperson_id,
             stakeholder_id: self.stakeholder_id,
@@ -66,6 +71,7 @@ impl From<&Coverage> for CoverageRequest {
             stakeholder_id: c.fields.stakeholder_id,
             role: c.fields.role,
             strength: c.fields.strength,
+            external_refs: c.external_refs.clone(),
         }
     }
 }
@@ -96,6 +102,9 @@ pub struct CoverageResponse {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Ids of this link in other systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 /// Coverage links with their strengths, derived from the interactions of their pairs.
@@ -117,6 +126,7 @@ fn with_strength(
                 .unwrap_or(&[]);
             let derived = derived_strength(times, at, settings.half_life());
             CoverageResponse {
+                external_refs: l.external_refs.clone(),
                 id: l.id,
                 salesperson_id: l.fields.salesperson_id,
                 stakeholder_id: l.fields.stakeholder_id,
@@ -138,7 +148,11 @@ fn with_strength(
         .collect())
 }
 
-fn one(conn: &mut DbConn, tenant: Uuid, link: Coverage) -> Result<CoverageResponse, Error> {
+pub(crate) fn one(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    link: Coverage,
+) -> Result<CoverageResponse, Error> {
     with_strength(conn, tenant, vec![link])?.pop().ok_or(Error::NotFound)
 }
 
@@ -191,9 +205,11 @@ pub async fn create_coverage(
     Json(body): Json<CoverageRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (new, tenant) = (body.parse()?, principal.tenant_id);
+    let (refs, new, tenant) = (body.external_refs.clone(), body.parse()?, principal.tenant_id);
     let link = write(&db, principal.actor(), move |c| {
         let link = coverage_store::create_coverage(c, tenant, &new)?;
+        let link =
+            refresh(c, tenant, Entity::Coverage, link.id, refs, coverage_store::find_coverage)?;
         one(c, tenant, link)
     })
     .await?;
@@ -229,9 +245,12 @@ pub async fn replace_coverage(
     Json(body): Json<CoverageRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (id, new, tenant) = (id.into_inner(), body.parse()?, principal.tenant_id);
+    let (id, refs, new, tenant) =
+        (id.into_inner(), body.external_refs.clone(), body.parse()?, principal.tenant_id);
     let link = write(&db, principal.actor(), move |c| {
         let link = coverage_store::update_coverage(c, tenant, id, &expected, &new)?;
+        let link =
+            refresh(c, tenant, Entity::Coverage, link.id, refs, coverage_store::find_coverage)?;
         one(c, tenant, link)
     })
     .await?;
@@ -253,8 +272,11 @@ pub async fn update_coverage(
     let link = write(&db, principal.actor(), move |c| {
         let current = coverage_store::find_coverage(c, tenant, id)?;
         expected.check(current.version)?;
-        let new = merge_into(CoverageRequest::from(&current), &patch)?.parse()?;
+        let merged = merge_into(CoverageRequest::from(&current), &patch)?;
+        let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
         let link = coverage_store::update_coverage(c, tenant, id, &expected, &new)?;
+        let link =
+            refresh(c, tenant, Entity::Coverage, link.id, refs, coverage_store::find_coverage)?;
         one(c, tenant, link)
     })
     .await?;

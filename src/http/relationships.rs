@@ -7,11 +7,13 @@ use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
 use crate::domain::coverage::{NewRelationship, RelationshipKind};
+use crate::domain::sync::{Entity, ExternalRef};
 use crate::error::Error;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, Page};
 use crate::http::respond::{created, deleted, merge_into, ok};
+use crate::http::sync::refresh;
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::relationships::{self, Relationship};
@@ -46,10 +48,13 @@ pub struct RelationshipRequest {
     /// Free notes.
     #[serde(default)]
     pub notes: Option<String>,
+    /// Ids of this relationship in other systems; absent keeps the current ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl RelationshipRequest {
-    fn parse(&self) -> Result<NewRelationship, Error> {
+    pub(crate) fn parse(&self) -> Result<NewRelationship, Error> {
         NewRelationship {
             from_person_id: self.from_person_id,
             to_person_id: self.to_person_id,
@@ -74,6 +79,7 @@ impl From<&Relationship> for RelationshipRequest {
             valid_from: f.valid_from,
             valid_until: f.valid_until,
             notes: f.notes.clone(),
+            external_refs: r.external_refs.clone(),
         }
     }
 }
@@ -145,9 +151,18 @@ pub async fn create_relationship(
     Json(body): Json<RelationshipRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let new = body.parse()?;
+    let (refs, new) = (body.external_refs.clone(), body.parse()?);
     let r = write(&db, principal.actor(), move |c| {
-        relationships::create_relationship(c, principal.tenant_id, &new)
+        relationships::create_relationship(c, principal.tenant_id, &new).and_then(|x| {
+            refresh(
+                c,
+                principal.tenant_id,
+                Entity::Relationship,
+                x.id,
+                refs,
+                relationships::find_relationship,
+            )
+        })
     })
     .await?;
     Ok(created("/v1/relationships", r.id, r.version, RelationshipResponse::from(r)))
@@ -179,9 +194,20 @@ pub async fn replace_relationship(
     Json(body): Json<RelationshipRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (id, new) = (id.into_inner(), body.parse()?);
+    let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
     let r = write(&db, principal.actor(), move |c| {
-        relationships::update_relationship(c, principal.tenant_id, id, &expected, &new)
+        relationships::update_relationship(c, principal.tenant_id, id, &expected, &new).and_then(
+            |x| {
+                refresh(
+                    c,
+                    principal.tenant_id,
+                    Entity::Relationship,
+                    x.id,
+                    refs,
+                    relationships::find_relationship,
+                )
+            },
+        )
     })
     .await?;
     Ok(ok(r.version, RelationshipResponse::from(r)))
@@ -202,8 +228,20 @@ pub async fn update_relationship(
     let r = write(&db, principal.actor(), move |c| {
         let current = relationships::find_relationship(c, principal.tenant_id, id)?;
         expected.check(current.version)?;
-        let new = merge_into(RelationshipRequest::from(&current), &patch)?.parse()?;
-        relationships::update_relationship(c, principal.tenant_id, id, &expected, &new)
+        let merged = merge_into(RelationshipRequest::from(&current), &patch)?;
+        let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
+        relationships::update_relationship(c, principal.tenant_id, id, &expected, &new).and_then(
+            |x| {
+                refresh(
+                    c,
+                    principal.tenant_id,
+                    Entity::Relationship,
+                    x.id,
+                    refs,
+                    relationships::find_relationship,
+                )
+            },
+        )
     })
     .await?;
     Ok(ok(r.version, RelationshipResponse::from(r)))

@@ -8,8 +8,10 @@ use uuid::Uuid;
 
 use crate::domain::coverage::{enum_name, enum_parse, NewCoverage};
 use crate::domain::organization::OrganizationKind;
+use crate::domain::sync::ExternalRef;
 use crate::error::{Error, FieldError};
 use crate::store::changes::{self, Entity, Operation};
+use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{coverage_links, organizations, posts, tenures};
 use crate::store::{
     now, parse_id, persons as person_store, split_page, DbConn, Expected, PageRequest,
@@ -93,6 +95,8 @@ pub fn require_salesperson(
 pub struct Coverage {
     pub id: Uuid,
     pub fields: NewCoverage,
+    /// Ids in other systems; loaded by `find_coverage` and `list_coverage` only.
+    pub external_refs: Option<Vec<ExternalRef>>,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -125,6 +129,7 @@ fn coverage(
             role: enum_parse(&role)?,
             strength,
         },
+        external_refs: None,
         version,
         created_at: created,
         updated_at: updated,
@@ -137,7 +142,9 @@ pub fn find_coverage(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Covera
         .filter(coverage_links::id.eq(id.to_string()))
         .select(coverage_columns())
         .first(conn)?;
-    coverage(row)
+    let mut found = coverage(row)?;
+    found.external_refs = Some(external_refs::of(conn, tenant, Entity::Coverage, id)?);
+    Ok(found)
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -168,7 +175,16 @@ pub fn list_coverage(
         query = query.filter(coverage_links::id.gt(after.to_string()));
     }
     let (rows, more) = split_page(query.load(conn)?, page.limit);
-    Ok((rows.into_iter().map(coverage).collect::<Result<_, _>>()?, more))
+    let found = rows.into_iter().map(coverage).collect::<Result<Vec<_>, _>>()?;
+    let found = with_refs(
+        conn,
+        tenant,
+        Entity::Coverage,
+        found,
+        |l| l.id,
+        |l, refs| l.external_refs = Some(refs),
+    )?;
+    Ok((found, more))
 }
 
 /// Links whose stakeholder is one of these persons.

@@ -5,8 +5,10 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::coverage::{enum_name, enum_parse, NewRelationship};
+use crate::domain::sync::ExternalRef;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
+use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::relationships;
 use crate::store::{
     now, parse_id, persons as person_store, split_page, DbConn, Expected, PageRequest,
@@ -16,6 +18,8 @@ use crate::store::{
 pub struct Relationship {
     pub id: Uuid,
     pub fields: NewRelationship,
+    /// Ids in other systems; loaded by `find_relationship` and `list_relationships` only.
+    pub external_refs: Option<Vec<ExternalRef>>,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -78,6 +82,7 @@ fn relationship(row: RelationshipRow) -> Result<Relationship, Error> {
             valid_until,
             notes,
         },
+        external_refs: None,
         version,
         created_at: created,
         updated_at: updated,
@@ -90,7 +95,9 @@ pub fn find_relationship(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Re
         .filter(relationships::id.eq(id.to_string()))
         .select(relationship_columns())
         .first(conn)?;
-    relationship(row)
+    let mut found = relationship(row)?;
+    found.external_refs = Some(external_refs::of(conn, tenant, Entity::Relationship, id)?);
+    Ok(found)
 }
 
 /// Relationships in id order; with `person`, those from or to that person.
@@ -118,7 +125,16 @@ pub fn list_relationships(
         query = query.filter(relationships::id.gt(after.to_string()));
     }
     let (rows, more) = split_page(query.load(conn)?, page.limit);
-    Ok((rows.into_iter().map(relationship).collect::<Result<_, _>>()?, more))
+    let found = rows.into_iter().map(relationship).collect::<Result<Vec<_>, _>>()?;
+    let found = with_refs(
+        conn,
+        tenant,
+        Entity::Relationship,
+        found,
+        |r| r.id,
+        |r, refs| r.external_refs = Some(refs),
+    )?;
+    Ok((found, more))
 }
 
 /// Relationships touching any of these persons, valid on `date`.

@@ -17,6 +17,7 @@ on_both_backends!(
     an_atomic_batch_fails_whole_at_its_first_bad_operation,
     a_partial_batch_applies_what_it_can_and_says_why_not,
     batch_limits_are_named,
+    relationships_and_coverage_sync_by_external_ids,
 );
 
 async fn feed_after(app: &TestApp, cursor: &str) -> Vec<Value> {
@@ -301,4 +302,33 @@ async fn batch_limits_are_named(app: &TestApp) {
     response.assert_problem(400);
     assert_eq!(response.pointers(), vec!["/operations/0/body"]);
     assert!(app.all("/v1/persons").await.is_empty());
+}
+
+async fn relationships_and_coverage_sync_by_external_ids(app: &TestApp) {
+    let sf = |id: &str| json!({"source": "salesforce", "external_id": id});
+    let op = |entity: &str, id: &str, body: Value| json!({"op": "upsert", "entity": entity, "source": "salesforce", "external_id": id, "body": body});
+    let batch = json!({"operations": [
+        op("organizations", "S1", json!({"name": "Northwind", "kind": "own"})),
+        op("posts", "SP1", json!({"organization_id": sf("S1"), "title": "Account Executive"})),
+        op("persons", "M1", json!({"display_name": "Max"})),
+        op("tenures", "MT1", json!({"person_id": sf("M1"), "post_id": sf("SP1"), "started_on": "2024-01-01"})),
+        op("persons", "N1", json!({"display_name": "Nina"})),
+        op("relationships", "R1", json!({"from_person_id": sf("M1"), "to_person_id": sf("N1"),
+                                         "kind": "allies_with", "strength": 0.5})),
+        op("coverage", "C1", json!({"salesperson_id": sf("M1"), "stakeholder_id": sf("N1"), "role": "primary"}))
+    ]});
+    let first = app.post("/v1/sync/batch", batch.clone()).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(statuses(&first.body), vec![201; 7]);
+    let link = app.get("/v1/sync/coverage/salesforce/C1").await;
+    assert_eq!(link.status, 200, "{}", link.body);
+    assert_eq!(link.body["salesperson_id"], first.body["results"][2]["id"]);
+    assert_eq!(link.body["external_refs"][0]["external_id"], "C1");
+    let relationship = first.body["results"][5]["id"].as_str().unwrap().to_owned();
+    let found = app.get(&format!("/v1/relationships/{relationship}")).await;
+    assert_eq!(found.body["external_refs"][0]["external_id"], "R1");
+    let start = latest(app).await;
+    let replay = app.post("/v1/sync/batch", batch).await;
+    assert_eq!(statuses(&replay.body), vec![200; 7]);
+    assert!(feed_after(app, &start).await.is_empty());
 }

@@ -64,13 +64,15 @@ fn collection(entity: Entity) -> &'static str {
         Entity::Organization => "/v1/organizations",
         Entity::Person => "/v1/persons",
         Entity::Post => "/v1/posts",
+        Entity::Relationship => "/v1/relationships",
+        Entity::Coverage => "/v1/coverage",
         _ => "/v1/tenures",
     }
 }
 
 /// The entity another system knows by this id, as its own `GET` answers it.
 #[utoipa::path(tag = "sync", params(
-    ("entity" = String, Path, description = "organizations, persons, posts or tenures"),
+    ("entity" = String, Path, description = "organizations, persons, posts, tenures, relationships or coverage"),
     ("source" = String, Path, description = "The other system, e.g. salesforce"),
     ("external_id" = String, Path, description = "The id there"),
 ), responses((status = 200, body = Object)))]
@@ -95,7 +97,7 @@ pub async fn find_synced(
 /// `organization_id`, `reports_to_post_id`, `person_id`, `post_id`) may be given as
 /// `{"source", "external_id"}`. Sending the same body again changes nothing.
 #[utoipa::path(tag = "sync", params(
-    ("entity" = String, Path, description = "organizations, persons, posts or tenures"),
+    ("entity" = String, Path, description = "organizations, persons, posts, tenures, relationships or coverage"),
     ("source" = String, Path, description = "The other system, e.g. salesforce"),
     ("external_id" = String, Path, description = "The id there"),
 ), request_body = Object, responses((status = 200, body = Object), (status = 201, body = Object)))]

@@ -5,19 +5,23 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::coverage::enum_name;
+use crate::domain::coverage::{NewCoverage, NewRelationship};
 use crate::domain::organization::NewOrganization;
 use crate::domain::person::NewPerson;
 use crate::domain::post::NewPost;
 use crate::domain::sync::{Entity, ExternalRef, Operation};
 use crate::error::{Error, FieldError};
+use crate::http::coverage::CoverageRequest;
 use crate::http::extract::from_value;
 use crate::http::organizations::{OrganizationRequest, OrganizationResponse};
 use crate::http::persons::{PersonRequest, PersonResponse};
 use crate::http::posts::{PostRequest, PostResponse};
+use crate::http::relationships::{RelationshipRequest, RelationshipResponse};
 use crate::http::tenures::{TenureRequest, TenureResponse};
 use crate::store::tenures::NewTenure;
 use crate::store::{
-    changes, external_refs, organizations, persons, posts, tenures, DbConn, Expected,
+    changes, coverage, external_refs, organizations, persons, posts, relationships, tenures,
+    DbConn, Expected,
 };
 
 /// An entity type a CRM can upsert by its own id.
@@ -174,6 +178,74 @@ impl Synced for Tenures {
     }
 }
 
+struct Relationships;
+struct CoverageLinks;
+
+impl Synced for Relationships {
+    const ENTITY: Entity = Entity::Relationship;
+    const REFERENCES: &'static [(&'static str, Entity)] =
+        &[("from_person_id", Entity::Person), ("to_person_id", Entity::Person)];
+    type Request = RelationshipRequest;
+    type New = NewRelationship;
+
+    fn refs(request: &Self::Request) -> Option<Vec<ExternalRef>> {
+        request.external_refs.clone()
+    }
+    fn parse(request: Self::Request) -> Result<Self::New, Error> {
+        request.parse()
+    }
+    fn current(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(Self::New, i64), Error> {
+        let found = relationships::find_relationship(conn, tenant, id)?;
+        Ok((RelationshipRequest::from(&found).parse()?, found.version))
+    }
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
+        Ok(relationships::create_relationship(conn, tenant, new)?.id)
+    }
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
+        relationships::update_relationship(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    }
+    fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, _cascade: bool) -> Result<(), Error> {
+        relationships::delete_relationship(conn, tenant, id, &Expected::Any)
+    }
+    fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
+        let found = relationships::find_relationship(conn, tenant, id)?;
+        json(found.version, RelationshipResponse::from(found))
+    }
+}
+
+impl Synced for CoverageLinks {
+    const ENTITY: Entity = Entity::Coverage;
+    const REFERENCES: &'static [(&'static str, Entity)] =
+        &[("salesperson_id", Entity::Person), ("stakeholder_id", Entity::Person)];
+    type Request = CoverageRequest;
+    type New = NewCoverage;
+
+    fn refs(request: &Self::Request) -> Option<Vec<ExternalRef>> {
+        request.external_refs.clone()
+    }
+    fn parse(request: Self::Request) -> Result<Self::New, Error> {
+        request.parse()
+    }
+    fn current(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(Self::New, i64), Error> {
+        let found = coverage::find_coverage(conn, tenant, id)?;
+        Ok((CoverageRequest::from(&found).parse()?, found.version))
+    }
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
+        Ok(coverage::create_coverage(conn, tenant, new)?.id)
+    }
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
+        coverage::update_coverage(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    }
+    fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, _cascade: bool) -> Result<(), Error> {
+        coverage::delete_coverage(conn, tenant, id, &Expected::Any)
+    }
+    fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
+        let found = coverage::find_coverage(conn, tenant, id)?;
+        let response = crate::http::coverage::one(conn, tenant, found)?;
+        json(response.version, response)
+    }
+}
+
 /// Replaces `{source, external_id}` references in the body's reference fields by the ids they
 /// name; one that names nothing is a 422 naming the field.
 fn resolve_references(
@@ -274,6 +346,8 @@ pub fn upsert(
         Entity::Person => upsert_as::<Persons>(conn, tenant, key, body),
         Entity::Post => upsert_as::<Posts>(conn, tenant, key, body),
         Entity::Tenure => upsert_as::<Tenures>(conn, tenant, key, body),
+        Entity::Relationship => upsert_as::<Relationships>(conn, tenant, key, body),
+        Entity::Coverage => upsert_as::<CoverageLinks>(conn, tenant, key, body),
         _ => Err(Error::NotFound),
     }
 }
@@ -292,6 +366,8 @@ pub fn delete(
         Entity::Person => Persons::delete(conn, tenant, id, cascade)?,
         Entity::Post => Posts::delete(conn, tenant, id, cascade)?,
         Entity::Tenure => Tenures::delete(conn, tenant, id, cascade)?,
+        Entity::Relationship => Relationships::delete(conn, tenant, id, cascade)?,
+        Entity::Coverage => CoverageLinks::delete(conn, tenant, id, cascade)?,
         _ => return Err(Error::NotFound),
     }
     Ok(id)
@@ -310,6 +386,8 @@ pub fn lookup(
         Entity::Person => Persons::respond(conn, tenant, id)?,
         Entity::Post => Posts::respond(conn, tenant, id)?,
         Entity::Tenure => Tenures::respond(conn, tenant, id)?,
+        Entity::Relationship => Relationships::respond(conn, tenant, id)?,
+        Entity::Coverage => CoverageLinks::respond(conn, tenant, id)?,
         _ => return Err(Error::NotFound),
     };
     Ok((id, version, body))
