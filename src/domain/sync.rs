@@ -49,12 +49,20 @@ impl Entity {
             "tenures" => Entity::Tenure,
             "relationships" => Entity::Relationship,
             "coverage" => Entity::Coverage,
+            "crafting_revisions" => Entity::CraftingRevision,
             _ => return None,
         })
     }
 
-    pub const SYNCED: [&'static str; 6] =
-        ["organizations", "persons", "posts", "tenures", "relationships", "coverage"];
+    pub const SYNCED: [&'static str; 7] = [
+        "organizations",
+        "persons",
+        "posts",
+        "tenures",
+        "relationships",
+        "coverage",
+        "crafting_revisions",
+    ];
 }
 
 /// Longest external id kept; CRM ids are far shorter.

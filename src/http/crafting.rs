@@ -8,11 +8,13 @@ use uuid::Uuid;
 use crate::domain::api_key::Scope;
 use crate::domain::crafting::{apply_patch, EffectiveJob, Origin, TimePoint};
 use crate::domain::facet::{parse_facets, Dimension, Facet, FacetSource};
+use crate::domain::sync::{Entity, ExternalRef};
 use crate::domain::text;
 use crate::error::{Error, Violations};
 use crate::http::extract::{Json, Query};
 use crate::http::moment::{time_point, utc, Moment};
 use crate::http::pagination::{page, ListParams, Page};
+use crate::http::sync::refresh;
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::crafting::{self, NewRevision, StoredRevision, TenureHistory};
@@ -67,6 +69,9 @@ pub struct CraftingRequest {
     /// When it became true in the world (default now); within the tenure.
     #[serde(default)]
     pub effective_at: Option<DateTime<Utc>>,
+    /// Ids of this observation in other systems.
+    #[serde(default)]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 /// A crafting revision: immutable; a correction is a new revision.
@@ -90,6 +95,9 @@ pub struct RevisionResponse {
     pub recorded_at: DateTime<Utc>,
     /// The name of the API key that recorded it.
     pub recorded_by: Option<String>,
+    /// Ids of this observation in other systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 impl From<StoredRevision> for RevisionResponse {
@@ -104,6 +112,7 @@ impl From<StoredRevision> for RevisionResponse {
             effective_at: utc(r.revision.effective_at),
             recorded_at: utc(r.revision.recorded_at),
             recorded_by: r.recorded_by,
+            external_refs: r.external_refs,
         }
     }
 }
@@ -119,11 +128,14 @@ pub async fn record_crafting(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let id = id.into_inner();
+    let refs = body.external_refs.clone();
     let request = parse_request(body)?;
     let revision = write(&db, principal.actor(), move |c| {
         let history = crafting::history(c, principal.tenant_id, id)?;
         let new = request.into_revision(&history)?;
-        crafting::record(c, principal.tenant_id, &history.tenure, &new, &principal)
+        let revision = crafting::record(c, principal.tenant_id, &history.tenure, &new, &principal)?;
+        let revision_id = revision.revision.id;
+        refresh(c, principal.tenant_id, Entity::CraftingRevision, revision_id, refs, crafting::find)
     })
     .await?;
     Ok(HttpResponse::Created()

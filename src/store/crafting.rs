@@ -12,9 +12,11 @@ use crate::domain::crafting::{
 };
 use crate::domain::diff::{diff, Change};
 use crate::domain::facet::{Dimension, Facet};
+use crate::domain::sync::ExternalRef;
 use crate::error::Error;
 use crate::store::api_keys::Principal;
 use crate::store::changes::{self, Entity, Operation};
+use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::crafting_revisions;
 use crate::store::tenures::{self, Tenure};
 use crate::store::{
@@ -31,6 +33,8 @@ pub struct StoredRevision {
     /// The name of the API key that recorded it, and the key's id.
     pub recorded_by: Option<String>,
     pub recorded_by_key_id: Option<Uuid>,
+    /// Ids in other systems; loaded by `find` and `list` only.
+    pub external_refs: Option<Vec<ExternalRef>>,
 }
 
 /// A revision as a client states it, already parsed and merged (for patches).
@@ -104,6 +108,7 @@ impl Row {
             confidence: self.confidence,
             recorded_by: self.recorded_by,
             recorded_by_key_id: self.recorded_by_key_id.as_deref().map(parse_id).transpose()?,
+            external_refs: None,
         })
     }
 }
@@ -139,6 +144,18 @@ pub fn record(
         .select(Row::as_select())
         .first(conn)?;
     row.into_revision()
+}
+
+/// One revision, with its external ids.
+pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<StoredRevision, Error> {
+    let row: Row = crafting_revisions::table
+        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::id.eq(id.to_string()))
+        .select(Row::as_select())
+        .first(conn)?;
+    let mut found = row.into_revision()?;
+    found.external_refs = Some(external_refs::of(conn, tenant, Entity::CraftingRevision, id)?);
+    Ok(found)
 }
 
 /// Every crafting revision of the given tenures, by tenure, oldest effective first.
@@ -180,7 +197,16 @@ pub fn list(
         query = query.filter(crafting_revisions::id.gt(after.to_string()));
     }
     let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
-    Ok((rows.into_iter().map(Row::into_revision).collect::<Result<_, _>>()?, more))
+    let found = rows.into_iter().map(Row::into_revision).collect::<Result<Vec<_>, _>>()?;
+    let found = with_refs(
+        conn,
+        tenant,
+        Entity::CraftingRevision,
+        found,
+        |r| r.revision.id,
+        |r, refs| r.external_refs = Some(refs),
+    )?;
+    Ok((found, more))
 }
 
 /// The tenure with its post's formal revisions and its own crafting revisions.

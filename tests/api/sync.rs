@@ -18,6 +18,7 @@ on_both_backends!(
     a_partial_batch_applies_what_it_can_and_says_why_not,
     batch_limits_are_named,
     relationships_and_coverage_sync_by_external_ids,
+    crafting_revisions_carry_external_ids_and_stay_immutable,
 );
 
 async fn feed_after(app: &TestApp, cursor: &str) -> Vec<Value> {
@@ -331,4 +332,33 @@ async fn relationships_and_coverage_sync_by_external_ids(app: &TestApp) {
     let replay = app.post("/v1/sync/batch", batch).await;
     assert_eq!(statuses(&replay.body), vec![200; 7]);
     assert!(feed_after(app, &start).await.is_empty());
+}
+
+async fn crafting_revisions_carry_external_ids_and_stay_immutable(app: &TestApp) {
+    let org = app.create("/v1/organizations", json!({"name": "Acme", "kind": "client"})).await;
+    let post = app.create("/v1/posts", json!({"organization_id": org, "title": "CPO"})).await;
+    let person = app.create("/v1/persons", json!({"display_name": "Nina"})).await;
+    let tenure = app
+        .create(
+            "/v1/tenures",
+            json!({"person_id": person, "post_id": post, "started_on": "2024-01-01"}),
+        )
+        .await;
+    let revision = app
+        .post(
+            &format!("/v1/tenures/{tenure}/crafting"),
+            json!({"facets": [{"dimension": "priority", "key": "growth", "weight": 0.5}],
+                   "external_refs": [{"source": "gong", "external_id": "call-17"}]}),
+        )
+        .await;
+    assert_eq!(revision.status, 201, "{}", revision.body);
+    assert_eq!(revision.body["external_refs"][0]["external_id"], "call-17");
+    let found = app.get("/v1/sync/crafting_revisions/gong/call-17").await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.body["id"], revision.body["id"]);
+    let listed = app.all(&format!("/v1/tenures/{tenure}/crafting/revisions")).await;
+    assert_eq!(listed[0]["external_refs"][0]["source"], "gong");
+    let refused = app.put("/v1/sync/crafting_revisions/gong/call-18", json!({"facets": []})).await;
+    refused.assert_problem(400);
+    assert_eq!(refused.pointers(), vec!["entity"]);
 }

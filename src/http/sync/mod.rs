@@ -59,20 +59,23 @@ pub(crate) fn key_of(path: (String, String, String)) -> Result<(Entity, External
     Ok((entity, ExternalRef { source, external_id }))
 }
 
-fn collection(entity: Entity) -> &'static str {
-    match entity {
+/// Where the entity lives as a resource of its own (revisions have none: they are listed under
+/// their tenure).
+fn collection(entity: Entity) -> Option<&'static str> {
+    Some(match entity {
         Entity::Organization => "/v1/organizations",
         Entity::Person => "/v1/persons",
         Entity::Post => "/v1/posts",
+        Entity::Tenure => "/v1/tenures",
         Entity::Relationship => "/v1/relationships",
         Entity::Coverage => "/v1/coverage",
-        _ => "/v1/tenures",
-    }
+        Entity::CraftingRevision | Entity::Interaction => return None,
+    })
 }
 
 /// The entity another system knows by this id, as its own `GET` answers it.
 #[utoipa::path(tag = "sync", params(
-    ("entity" = String, Path, description = "organizations, persons, posts, tenures, relationships or coverage"),
+    ("entity" = String, Path, description = "organizations, persons, posts, tenures, relationships, coverage or (lookup only) crafting_revisions"),
     ("source" = String, Path, description = "The other system, e.g. salesforce"),
     ("external_id" = String, Path, description = "The id there"),
 ), responses((status = 200, body = Object)))]
@@ -86,10 +89,11 @@ pub async fn find_synced(
     let (entity, key) = key_of(path.into_inner())?;
     let tenant = principal.tenant_id;
     let (id, version, body) = read(&db, move |c| lookup(c, tenant, entity, &key)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_LOCATION, format!("{}/{id}", collection(entity))))
-        .insert_header((header::ETAG, etag(version)))
-        .json(body))
+    let mut response = HttpResponse::Ok();
+    if let Some(collection) = collection(entity) {
+        response.insert_header((header::CONTENT_LOCATION, format!("{collection}/{id}")));
+    }
+    Ok(response.insert_header((header::ETAG, etag(version))).json(body))
 }
 
 /// Create (201) or update (200) the entity another system knows by this id. The body is the
@@ -97,7 +101,7 @@ pub async fn find_synced(
 /// `organization_id`, `reports_to_post_id`, `person_id`, `post_id`) may be given as
 /// `{"source", "external_id"}`. Sending the same body again changes nothing.
 #[utoipa::path(tag = "sync", params(
-    ("entity" = String, Path, description = "organizations, persons, posts, tenures, relationships or coverage"),
+    ("entity" = String, Path, description = "organizations, persons, posts, tenures, relationships, coverage or (lookup only) crafting_revisions"),
     ("source" = String, Path, description = "The other system, e.g. salesforce"),
     ("external_id" = String, Path, description = "The id there"),
 ), request_body = Object, responses((status = 200, body = Object), (status = 201, body = Object)))]
@@ -113,7 +117,8 @@ pub async fn upsert_synced(
     let tenant = principal.tenant_id;
     let done =
         write(&db, principal.actor(), move |c| upsert(c, tenant, entity, &key, body)).await?;
-    let location = format!("{}/{}", collection(entity), done.id);
+    // Only entities with a collection of their own get here: the others are refused above.
+    let location = format!("{}/{}", collection(entity).unwrap_or("/v1"), done.id);
     let mut response = if done.created { HttpResponse::Created() } else { HttpResponse::Ok() };
     Ok(response
         .insert_header((header::CONTENT_LOCATION, location.clone()))

@@ -348,7 +348,17 @@ pub fn upsert(
         Entity::Tenure => upsert_as::<Tenures>(conn, tenant, key, body),
         Entity::Relationship => upsert_as::<Relationships>(conn, tenant, key, body),
         Entity::Coverage => upsert_as::<CoverageLinks>(conn, tenant, key, body),
-        _ => Err(Error::NotFound),
+        _ => Err(immutable()),
+    }
+}
+
+/// Crafting revisions are looked up by external id but never upserted or deleted.
+fn immutable() -> Error {
+    Error::Malformed {
+        detail: "crafting revisions are immutable: record one with POST /v1/tenures/{id}/crafting \
+                 (with its external_refs); revisions are only removed by erasing the person"
+            .into(),
+        errors: vec![FieldError::new("entity", "crafting revisions cannot be upserted or deleted")],
     }
 }
 
@@ -368,7 +378,7 @@ pub fn delete(
         Entity::Tenure => Tenures::delete(conn, tenant, id, cascade)?,
         Entity::Relationship => Relationships::delete(conn, tenant, id, cascade)?,
         Entity::Coverage => CoverageLinks::delete(conn, tenant, id, cascade)?,
-        _ => return Err(Error::NotFound),
+        _ => return Err(immutable()),
     }
     Ok(id)
 }
@@ -388,7 +398,10 @@ pub fn lookup(
         Entity::Tenure => Tenures::respond(conn, tenant, id)?,
         Entity::Relationship => Relationships::respond(conn, tenant, id)?,
         Entity::Coverage => CoverageLinks::respond(conn, tenant, id)?,
-        _ => return Err(Error::NotFound),
+        _ => {
+            let found = crate::store::crafting::find(conn, tenant, id)?;
+            json(1, crate::http::crafting::RevisionResponse::from(found))?
+        }
     };
     Ok((id, version, body))
 }
