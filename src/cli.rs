@@ -121,6 +121,9 @@ struct ServeArgs {
     /// How long a webhook receiver may take to answer, in milliseconds.
     #[arg(long, env = "JOBCRAFT_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
     webhook_timeout_ms: u64,
+    /// Deliver webhooks from this instance (turn off on all but the instances that should).
+    #[arg(long, env = "JOBCRAFT_WEBHOOK_DELIVERY", default_value_t = true, action = clap::ArgAction::Set)]
+    webhook_delivery: bool,
     /// Allow webhook URLs on link-local and cloud metadata addresses (refused by default).
     #[arg(long, env = "JOBCRAFT_WEBHOOK_ALLOW_LINK_LOCAL", default_value_t = false)]
     webhook_allow_link_local: bool,
@@ -198,10 +201,10 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         batch_body_limit: args.batch_body_limit,
         workers: args.workers,
         key_cache_ttl: Duration::from_millis(args.key_cache_ttl_ms),
-        delivery: crate::delivery::DeliverySettings {
+        delivery: args.webhook_delivery.then_some(crate::delivery::DeliverySettings {
             interval: Duration::from_millis(args.webhook_interval_ms.max(10)),
             timeout: Duration::from_millis(args.webhook_timeout_ms.max(100)),
-        },
+        }),
         webhook_allow_link_local: args.webhook_allow_link_local,
     };
     actix_web::rt::System::new().block_on(async move {

@@ -23,8 +23,9 @@ pub struct ServerSettings {
     pub workers: Option<usize>,
     /// How long a verified API key is trusted without a lookup (zero: always look up).
     pub key_cache_ttl: std::time::Duration,
-    /// Webhook delivery: how often and how patiently.
-    pub delivery: crate::delivery::DeliverySettings,
+    /// Webhook delivery: how often and how patiently; `None` leaves delivery to other
+    /// instances.
+    pub delivery: Option<crate::delivery::DeliverySettings>,
     /// Whether webhook URLs may point at link-local and metadata addresses.
     pub webhook_allow_link_local: bool,
 }
@@ -47,7 +48,9 @@ impl Application {
             settings.webhook_allow_link_local,
         ));
         // Webhooks are delivered by this process, on its runtime, as long as it serves.
-        actix_web::rt::spawn(crate::delivery::run(db.get_ref().clone(), settings.delivery));
+        if let Some(delivery) = settings.delivery {
+            actix_web::rt::spawn(crate::delivery::run(db.get_ref().clone(), delivery));
+        }
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()

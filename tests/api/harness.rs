@@ -102,12 +102,22 @@ impl Response {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = dir.path().join("jobcraft.db").to_string_lossy().into_owned();
-        TestApp::start(&url, Store::Sqlite(dir)).await
+        TestApp::sqlite_with(true).await
     }
 
     pub async fn postgres() -> Option<TestApp> {
+        TestApp::postgres_with(true).await
+    }
+
+    /// `delivery`: whether this server delivers webhooks (a test may leave that to another
+    /// process on the same database).
+    pub async fn sqlite_with(delivery: bool) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = dir.path().join("jobcraft.db").to_string_lossy().into_owned();
+        TestApp::start(&url, Store::Sqlite(dir), delivery).await
+    }
+
+    pub async fn postgres_with(delivery: bool) -> Option<TestApp> {
         let Ok(admin_url) = std::env::var("JOBCRAFT_TEST_PG_URL") else {
             assert!(
                 std::env::var_os("JOBCRAFT_REQUIRE_PG").is_none(),
@@ -122,10 +132,10 @@ impl TestApp {
         admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
         let separator = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
-        Some(TestApp::start(&url, Store::Postgres { admin_url, schema }).await)
+        Some(TestApp::start(&url, Store::Postgres { admin_url, schema }, delivery).await)
     }
 
-    async fn start(url: &str, store: Store) -> TestApp {
+    async fn start(url: &str, store: Store, delivery: bool) -> TestApp {
         let db =
             Db::open(url, &PoolOptions { max_size: 4, acquire_timeout: Duration::from_secs(10) });
         db.migrate().expect("migrations apply");
@@ -137,10 +147,10 @@ impl TestApp {
             workers: Some(2),
             // Exact revocation in tests; the cache itself has unit tests.
             key_cache_ttl: Duration::ZERO,
-            delivery: jobcraft::delivery::DeliverySettings {
+            delivery: delivery.then_some(jobcraft::delivery::DeliverySettings {
                 interval: Duration::from_millis(20),
                 timeout: Duration::from_secs(2),
-            },
+            }),
             webhook_allow_link_local: false,
         };
         let app = Application::build(&settings, db.clone()).expect("server builds");

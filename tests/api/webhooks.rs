@@ -18,15 +18,15 @@ on_both_backends!(
 );
 
 #[derive(Clone)]
-struct Received {
-    path: String,
-    signature: String,
-    event_id: String,
-    body: Vec<u8>,
+pub(crate) struct Received {
+    pub path: String,
+    pub signature: String,
+    pub event_id: String,
+    pub body: Vec<u8>,
 }
 
 /// A receiver: `/flaky` answers 503 twice, then 200; `/gone` always 410; anything else 200.
-async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
+pub(crate) async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
     let log: Arc<Mutex<Vec<Received>>> = Arc::default();
     let state = web::Data::new(log.clone());
     let server = HttpServer::new(move || {
