@@ -202,6 +202,13 @@ async fn bad_sync_paths_are_named(app: &TestApp) {
     let response = app.get("/v1/sync/persons/Sales%20Force/1").await;
     response.assert_problem(400);
     assert_eq!(response.pointers(), vec!["source"]);
+    let response = app.put("/v1/sync/persons//003", json!({"display_name": "X"})).await;
+    response.assert_problem(400);
+    assert_eq!(response.pointers(), vec!["source"]);
+    let response = app.put("/v1/sync/persons/salesforce/", json!({"display_name": "X"})).await;
+    response.assert_problem(400);
+    assert_eq!(response.pointers(), vec!["external_id"]);
+    assert!(app.all("/v1/persons").await.is_empty());
     let long = "x".repeat(300);
     let response = app.get(&format!("/v1/sync/persons/salesforce/{long}")).await;
     response.assert_problem(400);

@@ -79,7 +79,7 @@ fn collection(entity: Entity) -> Option<&'static str> {
     ("source" = String, Path, description = "The other system, e.g. salesforce"),
     ("external_id" = String, Path, description = "The id there"),
 ), responses((status = 200, body = Object)))]
-#[get("/v1/sync/{entity}/{source}/{external_id}")]
+#[get("/v1/sync/{entity}/{source:[^/]*}/{external_id:[^/]*}")]
 pub async fn find_synced(
     db: web::Data<Db>,
     principal: Principal,
@@ -105,7 +105,7 @@ pub async fn find_synced(
     ("source" = String, Path, description = "The other system, e.g. salesforce"),
     ("external_id" = String, Path, description = "The id there"),
 ), request_body = Object, responses((status = 200, body = Object), (status = 201, body = Object)))]
-#[put("/v1/sync/{entity}/{source}/{external_id}")]
+#[put("/v1/sync/{entity}/{source:[^/]*}/{external_id:[^/]*}")]
 pub async fn upsert_synced(
     db: web::Data<Db>,
     principal: Principal,
