@@ -2,6 +2,7 @@
 //! as an account — its network, its coverage report, and suggestions for who covers whom.
 //! `/v1/coverage/overview` compares the report's metrics across accounts.
 
+mod apply;
 mod network;
 mod report;
 mod suggestions;
@@ -16,7 +17,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(report::account_coverage)
         .service(report::coverage_overview)
         .service(suggestions::suggest)
-        .service(suggestions::apply);
+        .service(apply::apply);
 }
 
 /// The account a response is about.
