@@ -96,19 +96,12 @@ async fn deliver(
         .await
         .map_err(Error::internal)?;
     }
+    // Changes the subscription does not want are passed over in memory; the cursor moves past
+    // them with the next attempt, or once at the end.
+    let mut passed_over = None;
     for change in pending {
         if !hook.entities.is_empty() && !hook.entities.contains(&change.entity) {
-            // Not subscribed: passed over without a log line.
-            let attempt = Attempt {
-                change_seq: change.seq,
-                event_id: String::new(),
-                status: None,
-                error: None,
-                duration_ms: 0,
-                outcome: Outcome::Delivered,
-            };
-            pass(db, &hook, &attempt, true).await?;
-            hook.cursor = change.seq;
+            passed_over = Some(change.seq);
             continue;
         }
         let (id, body) = event(&hook, &change);
@@ -138,29 +131,30 @@ async fn deliver(
         };
         let attempt =
             Attempt { change_seq: change.seq, event_id: id, status, error, duration_ms, outcome };
-        pass(db, &hook, &attempt, false).await?;
+        pass(db, &hook, &attempt).await?;
         if outcome == Outcome::Retry {
             return Ok(());
         }
         hook.cursor = change.seq;
         hook.failures = 0;
+        passed_over = None;
     }
-    Ok(())
+    match passed_over {
+        Some(seq) => {
+            let (db, hook) = (db.clone(), hook.clone());
+            actix_web::web::block(move || db.write(|c| webhooks::skip(c, &hook, seq)))
+                .await
+                .map_err(Error::internal)?
+        }
+        None => Ok(()),
+    }
 }
 
-/// Records an attempt (or a change passed over, `silent`) and moves the subscription on.
-async fn pass(db: &Db, hook: &Webhook, attempt: &Attempt, silent: bool) -> Result<(), Error> {
+/// Records an attempt and moves the subscription on.
+async fn pass(db: &Db, hook: &Webhook, attempt: &Attempt) -> Result<(), Error> {
     let (db, hook, attempt) = (db.clone(), hook.clone(), attempt.clone());
     let retry_in = chrono::Duration::seconds(backoff_seconds(hook.failures.max(0) as u32));
-    actix_web::web::block(move || {
-        db.write(|c| {
-            if silent {
-                webhooks::skip(c, &hook, attempt.change_seq)
-            } else {
-                webhooks::record(c, &hook, &attempt, retry_in)
-            }
-        })
-    })
-    .await
-    .map_err(Error::internal)?
+    actix_web::web::block(move || db.write(|c| webhooks::record(c, &hook, &attempt, retry_in)))
+        .await
+        .map_err(Error::internal)?
 }

@@ -8,6 +8,7 @@
 //! price — writers of one tenant serialise — is paid only from numbering to commit.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -16,7 +17,8 @@ use uuid::Uuid;
 use crate::domain::coverage::{enum_name, enum_parse};
 pub use crate::domain::sync::{Entity, ExternalRef, Operation};
 use crate::error::Error;
-use crate::store::schema::{changes, external_refs, tenants};
+use crate::store::external_refs;
+use crate::store::schema::{changes, external_refs as external_refs_table, tenants};
 use crate::store::{from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn};
 
 /// Who is writing: set for the duration of a write transaction by `Db::write`.
@@ -130,14 +132,21 @@ pub fn record_many(
     ids: &[Uuid],
     operation: Operation,
 ) -> Result<(), Error> {
-    let mut pending = Vec::with_capacity(ids.len());
-    for id in ids {
-        let refs = match operation {
-            Operation::Delete => Some(refs_of(conn, tenant, entity, *id)?),
-            _ => None,
-        };
-        pending.push(Pending { tenant, entity, id: *id, operation, refs });
-    }
+    // A deletion keeps the external ids the entity had; they go with it.
+    let mut deleted_refs = match operation {
+        Operation::Delete => Some(external_refs::of_many(conn, tenant, entity, ids)?),
+        _ => None,
+    };
+    let mut pending: Vec<Pending> = ids
+        .iter()
+        .map(|id| Pending {
+            tenant,
+            entity,
+            id: *id,
+            operation,
+            refs: deleted_refs.as_mut().map(|refs| refs.remove(id).unwrap_or_default()),
+        })
+        .collect();
     let collected = PENDING.with(|p| match p.borrow_mut().as_mut() {
         Some(list) => {
             list.append(&mut pending);
@@ -166,10 +175,28 @@ fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<(), Er
     let actor = current_actor();
     let at = now();
     let first = last - changes.len() as i64 + 1;
+    // External ids of created and updated entities as they are now, one query per entity type.
+    let mut current: HashMap<(Entity, Uuid), Vec<ExternalRef>> = HashMap::new();
+    let mut entities: Vec<Entity> = Vec::new();
+    for change in changes.iter().filter(|c| c.refs.is_none()) {
+        if !entities.contains(&change.entity) {
+            entities.push(change.entity);
+        }
+    }
+    for entity in entities {
+        let ids: Vec<Uuid> = changes
+            .iter()
+            .filter(|c| c.refs.is_none() && c.entity == entity)
+            .map(|c| c.id)
+            .collect();
+        for (id, refs) in external_refs::of_many(conn, tenant, entity, &ids)? {
+            current.insert((entity, id), refs);
+        }
+    }
     for (i, change) in changes.iter().enumerate() {
         let refs = match &change.refs {
             Some(refs) => refs.clone(),
-            None => refs_of(conn, tenant, change.entity, change.id)?,
+            None => current.get(&(change.entity, change.id)).cloned().unwrap_or_default(),
         };
         diesel::insert_into(changes::table)
             .values((
@@ -186,23 +213,6 @@ fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<(), Er
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// The external ids of an entity, sorted.
-pub fn refs_of(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    entity: Entity,
-    id: Uuid,
-) -> Result<Vec<ExternalRef>, Error> {
-    let rows: Vec<(String, String)> = external_refs::table
-        .filter(external_refs::tenant_id.eq(tenant.to_string()))
-        .filter(external_refs::entity.eq(enum_name(&entity)))
-        .filter(external_refs::entity_id.eq(id.to_string()))
-        .order((external_refs::source, external_refs::external_id))
-        .select((external_refs::source, external_refs::external_id))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(source, external_id)| ExternalRef { source, external_id }).collect())
 }
 
 #[derive(Debug, Clone)]
@@ -292,10 +302,10 @@ pub fn deleted(conn: &mut DbConn, tenant: Uuid, entity: Entity, ids: &[Uuid]) ->
     record_many(conn, tenant, entity, ids, Operation::Delete)?;
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     diesel::delete(
-        external_refs::table
-            .filter(external_refs::tenant_id.eq(tenant.to_string()))
-            .filter(external_refs::entity.eq(enum_name(&entity)))
-            .filter(external_refs::entity_id.eq_any(ids)),
+        external_refs_table::table
+            .filter(external_refs_table::tenant_id.eq(tenant.to_string()))
+            .filter(external_refs_table::entity.eq(enum_name(&entity)))
+            .filter(external_refs_table::entity_id.eq_any(ids)),
     )
     .execute(conn)?;
     Ok(())

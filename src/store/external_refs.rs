@@ -110,22 +110,6 @@ pub fn set(
     Ok(())
 }
 
-/// Adds one external id to the entity's, keeping the others.
-pub fn add(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    entity: Entity,
-    id: Uuid,
-    reference: &ExternalRef,
-) -> Result<(), Error> {
-    let mut refs = of(conn, tenant, entity, id)?;
-    if !refs.contains(reference) {
-        refs.push(reference.clone());
-        set(conn, tenant, entity, id, &refs, "/external_refs")?;
-    }
-    Ok(())
-}
-
 /// Loads the external ids of a page of entities into them.
 pub fn with_refs<T>(
     conn: &mut DbConn,

@@ -315,15 +315,13 @@ fn upsert_as<S: Synced>(
         }
         None => (S::create(conn, tenant, &new)?, true),
     };
-    let mut refs = match given_refs {
-        Some(refs) => refs,
-        None => external_refs::of(conn, tenant, S::ENTITY, id)?,
-    };
+    let current_refs = external_refs::of(conn, tenant, S::ENTITY, id)?;
+    let mut refs = given_refs.unwrap_or_else(|| current_refs.clone());
     if !refs.contains(key) {
         refs.push(key.clone());
     }
     refs.sort();
-    if external_refs::of(conn, tenant, S::ENTITY, id)? != refs {
+    if current_refs != refs {
         external_refs::set(conn, tenant, S::ENTITY, id, &refs, "/external_refs")?;
         if !created {
             changes::record(conn, tenant, S::ENTITY, id, Operation::Update)?;
