@@ -29,7 +29,7 @@ pub enum Operation {
 
 /// An id of the entity in another system.
 #[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
 )]
 #[serde(deny_unknown_fields)]
 pub struct ExternalRef {

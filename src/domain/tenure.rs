@@ -1,6 +1,8 @@
 //! Tenures: a person holding a post for a period. A person's tenures are their career,
 //! a post's tenures its succession.
 
+use std::cmp::Reverse;
+
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -39,21 +41,26 @@ pub fn seat_conflicts(others: &[(Uuid, Period)], new: Period, seats: usize) -> V
     let overlapping: Vec<&(Uuid, Period)> =
         others.iter().filter(|(_, period)| period.overlaps(&new)).collect();
     // Occupancy only rises where a tenure starts, so checking those moments finds the peak.
-    let moments = std::iter::once(new.started_on)
-        .chain(overlapping.iter().map(|(_, p)| p.started_on).filter(|start| new.contains(*start)));
-    let mut worst: Vec<Uuid> = Vec::new();
-    for moment in moments {
-        let holders: Vec<Uuid> =
-            overlapping.iter().filter(|(_, p)| p.contains(moment)).map(|(id, _)| *id).collect();
-        if holders.len() > worst.len() {
-            worst = holders;
-        }
+    // Each distinct moment once (a post of many seats filled on one day has one moment, not
+    // one per holder); the earliest peak names the conflicting tenures.
+    let mut moments: Vec<NaiveDate> = overlapping
+        .iter()
+        .map(|(_, p)| p.started_on)
+        .filter(|start| new.contains(*start))
+        .chain(std::iter::once(new.started_on))
+        .collect();
+    moments.sort_unstable();
+    moments.dedup();
+    let holders_at =
+        |moment: NaiveDate| overlapping.iter().filter(move |(_, p)| p.contains(moment));
+    let Some(peak) = moments.into_iter().max_by_key(|m| (holders_at(*m).count(), Reverse(*m)))
+    else {
+        return Vec::new();
+    };
+    if holders_at(peak).count() < seats {
+        return Vec::new();
     }
-    if worst.len() + 1 > seats {
-        worst
-    } else {
-        Vec::new()
-    }
+    holders_at(peak).map(|(id, _)| *id).collect()
 }
 
 #[cfg(test)]

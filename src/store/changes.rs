@@ -19,7 +19,10 @@ pub use crate::domain::sync::{Entity, ExternalRef, Operation};
 use crate::error::Error;
 use crate::store::external_refs;
 use crate::store::schema::{changes, external_refs as external_refs_table, tenants};
-use crate::store::{from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn};
+use crate::store::{
+    execute_natively, from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn,
+    INSERT_CHUNK,
+};
 
 /// Who is writing: set for the duration of a write transaction by `Db::write`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,24 +196,30 @@ fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<(), Er
             current.insert((entity, id), refs);
         }
     }
-    for (i, change) in changes.iter().enumerate() {
-        let refs = match &change.refs {
-            Some(refs) => refs.clone(),
-            None => current.get(&(change.entity, change.id)).cloned().unwrap_or_default(),
-        };
-        diesel::insert_into(changes::table)
-            .values((
+    let key_id = actor.key_id.map(|k| k.to_string());
+    let rows = changes
+        .iter()
+        .enumerate()
+        .map(|(i, change)| {
+            let refs = match &change.refs {
+                Some(refs) => to_json(refs)?,
+                None => to_json(current.get(&(change.entity, change.id)).unwrap_or(&Vec::new()))?,
+            };
+            Ok((
                 changes::tenant_id.eq(&t),
                 changes::seq.eq(first + i as i64),
                 changes::entity.eq(enum_name(&change.entity)),
                 changes::entity_id.eq(change.id.to_string()),
                 changes::operation.eq(enum_name(&change.operation)),
                 changes::origin.eq(&actor.origin),
-                changes::key_id.eq(actor.key_id.map(|k| k.to_string())),
-                changes::external_refs.eq(to_json(&refs)?),
+                changes::key_id.eq(key_id.as_deref()),
+                changes::external_refs.eq(refs),
                 changes::occurred_at.eq(at),
             ))
-            .execute(conn)?;
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        execute_natively(conn, diesel::insert_into(changes::table).values(chunk))?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! External ids: what other systems call our entities, unique per tenant, entity type and
 //! source.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -10,7 +10,7 @@ use crate::domain::coverage::enum_name;
 use crate::domain::sync::{check_refs, Entity, ExternalRef};
 use crate::error::Error;
 use crate::store::schema::external_refs;
-use crate::store::{parse_id, DbConn};
+use crate::store::{execute_natively, parse_id, DbConn, INSERT_CHUNK};
 
 /// The entity that carries this external id, if any.
 pub fn resolve(
@@ -61,6 +61,63 @@ pub fn of(
     Ok(of_many(conn, tenant, entity, &[id])?.remove(&id).unwrap_or_default())
 }
 
+/// Which entities of the type carry these external ids; ids carried by none are absent.
+pub fn resolve_many(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    refs: &[&ExternalRef],
+) -> Result<HashMap<ExternalRef, Uuid>, Error> {
+    let mut by_source: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for reference in refs {
+        by_source.entry(&reference.source).or_default().push(&reference.external_id);
+    }
+    let mut found = HashMap::new();
+    for (source, external_ids) in by_source {
+        for chunk in external_ids.chunks(INSERT_CHUNK) {
+            let rows: Vec<(String, String)> = external_refs::table
+                .filter(external_refs::tenant_id.eq(tenant.to_string()))
+                .filter(external_refs::entity.eq(enum_name(&entity)))
+                .filter(external_refs::source.eq(source))
+                .filter(external_refs::external_id.eq_any(chunk))
+                .select((external_refs::external_id, external_refs::entity_id))
+                .load(conn)?;
+            for (external_id, id) in rows {
+                let reference = ExternalRef { source: source.to_owned(), external_id };
+                found.insert(reference, parse_id(&id)?);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Refuses claims of external ids that another entity of the type already carries, or that
+/// two entities claim at once: a 409 naming the holder.
+fn refuse_taken(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    claims: &[(Uuid, &ExternalRef)],
+) -> Result<(), Error> {
+    let refs: Vec<&ExternalRef> = claims.iter().map(|(_, r)| *r).collect();
+    let mut holders = resolve_many(conn, tenant, entity, &refs)?;
+    for (claimant, reference) in claims {
+        let holder = *holders.entry((*reference).clone()).or_insert(*claimant);
+        if holder != *claimant {
+            return Err(Error::Conflict {
+                detail: format!(
+                    "{}:{} already names {} {holder}",
+                    reference.source,
+                    reference.external_id,
+                    enum_name(&entity)
+                ),
+                conflicting: vec![holder],
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Gives the entity exactly these external ids. An id another entity of the type already
 /// carries is a 409 naming that entity; `pointer` names the list in errors.
 pub fn set(
@@ -75,37 +132,58 @@ pub fn set(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    for reference in refs {
-        if let Some(holder) = resolve(conn, tenant, entity, reference)?.filter(|h| *h != id) {
-            return Err(Error::Conflict {
-                detail: format!(
-                    "{}:{} already names {} {holder}",
-                    reference.source,
-                    reference.external_id,
-                    enum_name(&entity)
-                ),
-                conflicting: vec![holder],
-            });
-        }
-    }
-    let t = tenant.to_string();
+    let claims: Vec<(Uuid, &ExternalRef)> = refs.iter().map(|r| (id, r)).collect();
+    refuse_taken(conn, tenant, entity, &claims)?;
     diesel::delete(
         external_refs::table
-            .filter(external_refs::tenant_id.eq(&t))
+            .filter(external_refs::tenant_id.eq(tenant.to_string()))
             .filter(external_refs::entity.eq(enum_name(&entity)))
             .filter(external_refs::entity_id.eq(id.to_string())),
     )
     .execute(conn)?;
-    for reference in refs {
-        diesel::insert_into(external_refs::table)
-            .values((
+    insert(conn, tenant, entity, &claims)
+}
+
+/// Gives entities created in this transaction (none carries an external id yet) these ids,
+/// checked as `set` checks them.
+pub fn set_new(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    new: &[(Uuid, Vec<ExternalRef>)],
+    pointer: &str,
+) -> Result<(), Error> {
+    let errors: Vec<_> = new.iter().flat_map(|(_, refs)| check_refs(refs, pointer)).collect();
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let claims: Vec<(Uuid, &ExternalRef)> =
+        new.iter().flat_map(|(id, refs)| refs.iter().map(|r| (*id, r))).collect();
+    refuse_taken(conn, tenant, entity, &claims)?;
+    insert(conn, tenant, entity, &claims)
+}
+
+fn insert(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    claims: &[(Uuid, &ExternalRef)],
+) -> Result<(), Error> {
+    let (t, name) = (tenant.to_string(), enum_name(&entity));
+    let rows: Vec<_> = claims
+        .iter()
+        .map(|(id, reference)| {
+            (
                 external_refs::tenant_id.eq(&t),
-                external_refs::entity.eq(enum_name(&entity)),
+                external_refs::entity.eq(&name),
                 external_refs::source.eq(&reference.source),
                 external_refs::external_id.eq(&reference.external_id),
                 external_refs::entity_id.eq(id.to_string()),
-            ))
-            .execute(conn)?;
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        execute_natively(conn, diesel::insert_into(external_refs::table).values(chunk))?;
     }
     Ok(())
 }

@@ -24,9 +24,27 @@ pub mod webhooks;
 pub use pool::{Backend, Db, DbConn};
 
 use chrono::{NaiveDateTime, Utc};
+use diesel::query_dsl::methods::ExecuteDsl;
+use diesel::{PgConnection, SqliteConnection};
 use uuid::Uuid;
 
 use crate::error::Error;
+
+/// Rows per multi-row `INSERT`: well under SQLite's 32,766 and PostgreSQL's 65,535 bound
+/// parameters for the widest row we insert that way.
+pub const INSERT_CHUNK: usize = 500;
+
+/// Runs a statement on the connection's own backend: for what diesel's multi-backend
+/// connection cannot express — multi-row inserts — behind a match on the variant.
+pub fn execute_natively<Q>(conn: &mut DbConn, statement: Q) -> Result<usize, Error>
+where
+    Q: ExecuteDsl<PgConnection> + ExecuteDsl<SqliteConnection>,
+{
+    Ok(match conn {
+        DbConn::Pg(c) => ExecuteDsl::<PgConnection>::execute(statement, c)?,
+        DbConn::Sqlite(c) => ExecuteDsl::<SqliteConnection>::execute(statement, c)?,
+    })
+}
 
 /// Timestamps are stored as UTC without zone, at microsecond precision on both backends.
 pub fn now() -> NaiveDateTime {

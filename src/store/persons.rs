@@ -1,5 +1,7 @@
 //! Persons: personal data, kept apart from the posts they hold.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -13,8 +15,8 @@ use crate::store::schema::{
     coverage_links, crafting_revisions, erasures, interactions, persons, relationships, tenures,
 };
 use crate::store::{
-    from_json, now, parse_id, split_page, tenures as tenure_store, to_json, DbConn, Expected,
-    PageRequest,
+    execute_natively, from_json, now, parse_id, split_page, tenures as tenure_store, to_json,
+    DbConn, Expected, PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -105,6 +107,28 @@ pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> 
     Ok(count > 0)
 }
 
+/// Which of these persons exist.
+pub fn existing(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<HashSet<Uuid>, Error> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let found: Vec<String> = persons::table
+        .filter(persons::tenant_id.eq(tenant.to_string()))
+        .filter(persons::id.eq_any(ids))
+        .select(persons::id)
+        .load(conn)?;
+    found.iter().map(|id| parse_id(id)).collect()
+}
+
+/// These persons (those that exist), without their external ids.
+pub fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Person>, Error> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<Row> = persons::table
+        .filter(persons::tenant_id.eq(tenant.to_string()))
+        .filter(persons::id.eq_any(ids))
+        .select(Row::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Row::into_person).collect()
+}
+
 /// Display names of these persons.
 pub fn display_names(
     conn: &mut DbConn,
@@ -143,20 +167,39 @@ pub fn list(
 }
 
 pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPerson) -> Result<Person, Error> {
-    let id = Uuid::now_v7();
-    let at = now();
-    diesel::insert_into(persons::table)
-        .values((
-            persons::tenant_id.eq(tenant.to_string()),
-            persons::id.eq(id.to_string()),
-            Fields::of(new)?,
-            persons::version.eq(1),
-            persons::created_at.eq(at),
-            persons::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    changes::record(conn, tenant, Entity::Person, id, Operation::Create)?;
+    let [id] = create_many(conn, tenant, &[new])?[..] else {
+        return Err(Error::internal("one person created, not one id"));
+    };
     find(conn, tenant, id)
+}
+
+/// Creates these persons in multi-row inserts; their ids, in order.
+pub fn create_many(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    news: &[&NewPerson],
+) -> Result<Vec<Uuid>, Error> {
+    let (t, at) = (tenant.to_string(), now());
+    let ids: Vec<Uuid> = news.iter().map(|_| Uuid::now_v7()).collect();
+    let rows = news
+        .iter()
+        .zip(&ids)
+        .map(|(new, id)| {
+            Ok((
+                persons::tenant_id.eq(&t),
+                persons::id.eq(id.to_string()),
+                Fields::of(new)?,
+                persons::version.eq(1),
+                persons::created_at.eq(at),
+                persons::updated_at.eq(at),
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        execute_natively(conn, diesel::insert_into(persons::table).values(chunk))?;
+    }
+    changes::record_many(conn, tenant, Entity::Person, &ids, Operation::Create)?;
+    Ok(ids)
 }
 
 pub fn update(

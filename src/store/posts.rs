@@ -404,17 +404,25 @@ fn check_holders_fit(conn: &mut DbConn, tenant: Uuid, id: Uuid, seats: i32) -> R
     Ok(())
 }
 
-/// Takes the post's row lock (a no-op update), so that concurrent tenure writes on one post
-/// check its seats one after the other.
-pub fn lock(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(), Error> {
-    diesel::update(
-        posts::table
-            .filter(posts::tenant_id.eq(tenant.to_string()))
-            .filter(posts::id.eq(id.to_string())),
-    )
-    .set(posts::version.eq(posts::version))
-    .execute(conn)?;
-    Ok(())
+/// Takes the row locks of these posts (a no-op update), so that concurrent tenure writes on
+/// a post check its seats one after the other, and answers their seats; a post that does not
+/// exist is absent.
+pub fn lock_seats(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, i32>, Error> {
+    let (t, ids): (String, Vec<String>) =
+        (tenant.to_string(), ids.iter().map(Uuid::to_string).collect());
+    diesel::update(posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq_any(&ids)))
+        .set(posts::version.eq(posts::version))
+        .execute(conn)?;
+    let rows: Vec<(String, i32)> = posts::table
+        .filter(posts::tenant_id.eq(&t))
+        .filter(posts::id.eq_any(&ids))
+        .select((posts::id, posts::headcount))
+        .load(conn)?;
+    rows.into_iter().map(|(id, seats)| Ok((parse_id(&id)?, seats))).collect()
 }
 
 /// Deletes a post. Without `cascade` it refuses while tenures hold it or posts report to it;

@@ -1,6 +1,6 @@
 //! Tenures: who holds which post when. Read as careers (by person) and successions (by post).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -14,8 +14,8 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{crafting_revisions, persons, posts, tenures};
 use crate::store::{
-    from_json, now, parse_id, persons as person_store, posts as post_store, split_page, to_json,
-    DbConn, Expected, PageRequest,
+    execute_natively, from_json, now, parse_id, persons as person_store, posts as post_store,
+    split_page, to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -350,38 +350,74 @@ pub fn periods_of_post(
     post: Uuid,
     except: Option<Uuid>,
 ) -> Result<Vec<(Uuid, Period)>, Error> {
-    let rows: Vec<(String, NaiveDate, Option<NaiveDate>)> = tenures::table
+    let mut periods = periods_of_posts(conn, tenant, &[post])?.remove(&post).unwrap_or_default();
+    periods.retain(|(id, _)| Some(*id) != except);
+    Ok(periods)
+}
+
+/// Every tenure of these posts with its period, by post.
+fn periods_of_posts(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    posts: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<(Uuid, Period)>>, Error> {
+    let ids: Vec<String> = posts.iter().map(Uuid::to_string).collect();
+    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = tenures::table
         .filter(tenures::tenant_id.eq(tenant.to_string()))
-        .filter(tenures::post_id.eq(post.to_string()))
-        .select((tenures::id, tenures::started_on, tenures::ended_on))
+        .filter(tenures::post_id.eq_any(ids))
+        .select((tenures::id, tenures::post_id, tenures::started_on, tenures::ended_on))
         .load(conn)?;
-    rows.into_iter()
-        .map(|(id, started_on, ended_on)| Ok((parse_id(&id)?, Period { started_on, ended_on })))
-        .filter(|entry| !matches!((entry, except), (Ok((id, _)), Some(e)) if *id == e))
-        .collect()
+    let mut by_post: HashMap<Uuid, Vec<(Uuid, Period)>> = HashMap::new();
+    for (id, post, started_on, ended_on) in rows {
+        by_post
+            .entry(parse_id(&post)?)
+            .or_default()
+            .push((parse_id(&id)?, Period { started_on, ended_on }));
+    }
+    Ok(by_post)
 }
 
 pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure, Error> {
-    let id = Uuid::now_v7();
-    check_holding(conn, tenant, id, new)?;
-    let at = now();
-    diesel::insert_into(tenures::table)
-        .values((
-            tenures::tenant_id.eq(tenant.to_string()),
-            tenures::id.eq(id.to_string()),
-            tenures::person_id.eq(new.person_id.to_string()),
-            tenures::post_id.eq(new.post_id.to_string()),
-            tenures::started_on.eq(new.period.started_on),
-            tenures::ended_on.eq(new.period.ended_on),
-            tenures::buying_roles.eq(to_json(&new.buying_roles)?),
-            tenures::capacity.eq(new.capacity.map(|c| c as i32)),
-            tenures::version.eq(1),
-            tenures::created_at.eq(at),
-            tenures::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    changes::record(conn, tenant, Entity::Tenure, id, Operation::Create)?;
+    let [id] = create_many(conn, tenant, &[new])?[..] else {
+        return Err(Error::internal("one tenure created, not one id"));
+    };
     find(conn, tenant, id)
+}
+
+/// Creates these tenures, checked in order as `create` checks one, in multi-row inserts;
+/// their ids, in order.
+pub fn create_many(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    news: &[&NewTenure],
+) -> Result<Vec<Uuid>, Error> {
+    let holdings: Vec<(Uuid, &NewTenure)> = news.iter().map(|new| (Uuid::now_v7(), *new)).collect();
+    check_holdings(conn, tenant, &holdings)?;
+    let (t, at) = (tenant.to_string(), now());
+    let rows = holdings
+        .iter()
+        .map(|(id, new)| {
+            Ok((
+                tenures::tenant_id.eq(&t),
+                tenures::id.eq(id.to_string()),
+                tenures::person_id.eq(new.person_id.to_string()),
+                tenures::post_id.eq(new.post_id.to_string()),
+                tenures::started_on.eq(new.period.started_on),
+                tenures::ended_on.eq(new.period.ended_on),
+                tenures::buying_roles.eq(to_json(&new.buying_roles)?),
+                tenures::capacity.eq(new.capacity.map(|c| c as i32)),
+                tenures::version.eq(1),
+                tenures::created_at.eq(at),
+                tenures::updated_at.eq(at),
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        execute_natively(conn, diesel::insert_into(tenures::table).values(chunk))?;
+    }
+    let ids: Vec<Uuid> = holdings.iter().map(|(id, _)| *id).collect();
+    changes::record_many(conn, tenant, Entity::Tenure, &ids, Operation::Create)?;
+    Ok(ids)
 }
 
 pub fn update(
@@ -393,7 +429,7 @@ pub fn update(
 ) -> Result<Tenure, Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
-    check_holding(conn, tenant, id, new)?;
+    check_holdings(conn, tenant, &[(id, new)])?;
     diesel::update(
         tenures::table
             .filter(tenures::tenant_id.eq(tenant.to_string()))
@@ -414,38 +450,52 @@ pub fn update(
     find(conn, tenant, id)
 }
 
-/// The person and post must exist, and the post must have a free seat for the whole period.
-fn check_holding(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &NewTenure) -> Result<(), Error> {
-    let mut missing = Vec::new();
-    if !person_store::exists(conn, tenant, new.person_id)? {
-        missing.push(crate::error::FieldError::new("/person_id", "no such person"));
-    }
-    let post = match post_store::find(conn, tenant, new.post_id) {
-        Ok(post) => Some(post),
-        Err(Error::NotFound) => {
-            missing.push(crate::error::FieldError::new("/post_id", "no such post"));
-            None
+/// The persons and posts must exist, and each post must have a free seat for each period:
+/// the holdings are checked in order, each beside the post's other tenures and the holdings
+/// before it (a holding's own id, when it is an update, is not one of the others).
+fn check_holdings(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    holdings: &[(Uuid, &NewTenure)],
+) -> Result<(), Error> {
+    let persons: Vec<Uuid> = holdings.iter().map(|(_, new)| new.person_id).collect();
+    let posts: Vec<Uuid> = holdings.iter().map(|(_, new)| new.post_id).collect();
+    let persons = person_store::existing(conn, tenant, &persons)?;
+    let seats = post_store::lock_seats(conn, tenant, &posts)?;
+    for (_, new) in holdings {
+        let mut missing = Vec::new();
+        if !persons.contains(&new.person_id) {
+            missing.push(crate::error::FieldError::new("/person_id", "no such person"));
         }
-        Err(other) => return Err(other),
-    };
-    let Some(post) = post.filter(|_| missing.is_empty()) else {
-        return Err(Error::Invalid(missing));
-    };
-    post_store::lock(conn, tenant, post.id)?;
-    let others = periods_of_post(conn, tenant, post.id, Some(id))?;
-    let conflicting = seat_conflicts(&others, new.period, post.headcount as usize);
-    if conflicting.is_empty() {
-        return Ok(());
+        if !seats.contains_key(&new.post_id) {
+            missing.push(crate::error::FieldError::new("/post_id", "no such post"));
+        }
+        if !missing.is_empty() {
+            return Err(Error::Invalid(missing));
+        }
     }
-    let names: Vec<String> = conflicting.iter().map(Uuid::to_string).collect();
-    Err(Error::Conflict {
-        detail: format!(
-            "the post has {} seat(s) and is held at the same time by tenure(s) {}",
-            post.headcount,
-            names.join(", ")
-        ),
-        conflicting,
-    })
+    let checked: HashSet<Uuid> = holdings.iter().map(|(id, _)| *id).collect();
+    let mut periods = periods_of_posts(conn, tenant, &posts)?;
+    for others in periods.values_mut() {
+        others.retain(|(id, _)| !checked.contains(id));
+    }
+    for (id, new) in holdings {
+        let headcount = seats.get(&new.post_id).copied().unwrap_or_default();
+        let others = periods.entry(new.post_id).or_default();
+        let conflicting = seat_conflicts(others, new.period, headcount.max(0) as usize);
+        if !conflicting.is_empty() {
+            let names: Vec<String> = conflicting.iter().map(Uuid::to_string).collect();
+            return Err(Error::Conflict {
+                detail: format!(
+                    "the post has {headcount} seat(s) and is held at the same time by tenure(s) {}",
+                    names.join(", ")
+                ),
+                conflicting,
+            });
+        }
+        others.push((*id, new.period));
+    }
+    Ok(())
 }
 
 /// Deletes a tenure recorded by mistake. A tenure with crafting revisions stays: its

@@ -26,5 +26,6 @@ mod readme;
 mod requests;
 mod similar;
 mod sync;
+mod sync_runs;
 mod tenures;
 mod webhooks;

@@ -21,13 +21,13 @@ on_both_backends!(
     crafting_revisions_carry_external_ids_and_stay_immutable,
 );
 
-async fn feed_after(app: &TestApp, cursor: &str) -> Vec<Value> {
+pub(crate) async fn feed_after(app: &TestApp, cursor: &str) -> Vec<Value> {
     let page = app.get(&format!("/v1/changes?limit=1000&after={cursor}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     page.body["items"].as_array().unwrap().clone()
 }
 
-async fn latest(app: &TestApp) -> String {
+pub(crate) async fn latest(app: &TestApp) -> String {
     app.get("/v1/changes?after=latest").await.body["next_cursor"].as_str().unwrap().to_owned()
 }
 
@@ -230,7 +230,7 @@ fn account_batch(mode: &str) -> Value {
     ]})
 }
 
-fn statuses(response: &Value) -> Vec<u64> {
+pub(crate) fn statuses(response: &Value) -> Vec<u64> {
     response["results"].as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect()
 }
 

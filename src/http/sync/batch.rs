@@ -1,6 +1,8 @@
 //! `POST /v1/sync/batch`: up to 1,000 ordered upserts and deletes of mixed entity types, in one
 //! transaction (`atomic`) or each on its own (`partial`).
 
+use std::ops::Range;
+
 use actix_web::{post, web, HttpResponse};
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
@@ -88,7 +90,7 @@ pub struct BatchResponse {
     pub results: Vec<BatchResult>,
 }
 
-fn run(
+fn run_one(
     conn: &mut DbConn,
     tenant: Uuid,
     index: usize,
@@ -143,16 +145,45 @@ pub async fn sync_batch(
     }
     let tenant = principal.tenant_id;
     let mode = body.mode;
-    let results = write(&db, principal.actor(), move |c| {
-        let mut results = Vec::with_capacity(body.operations.len());
-        for (index, op) in body.operations.iter().enumerate() {
+    let results =
+        write(&db, principal.actor(), move |c| apply(c, tenant, mode, &body.operations)).await?;
+    Ok(HttpResponse::Ok().json(BatchResponse { mode, results }))
+}
+
+fn apply(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    mode: BatchMode,
+    operations: &[BatchOperation],
+) -> Result<Vec<BatchResult>, Error> {
+    let mut results = Vec::with_capacity(operations.len());
+    for run in runs(operations) {
+        if run.len() > 1 {
+            // Set-wise in a savepoint; if anything in it fails, it leaves nothing and the
+            // operations go one by one below, which finds and names the failure.
+            let mark = changes::pending_len();
+            match conn.transaction(|c| run_set_wise(c, tenant, run.start, &operations[run.clone()]))
+            {
+                Ok(done) => {
+                    results.extend(done);
+                    continue;
+                }
+                Err(e @ (Error::Unavailable(_) | Error::Internal(_))) => return Err(e),
+                Err(e) => {
+                    tracing::debug!(?run, error = %e, "set-wise run failed; one by one instead");
+                    changes::forget_since(mark);
+                }
+            }
+        }
+        for index in run {
+            let op = &operations[index];
             if mode == BatchMode::Atomic {
-                results.push(run(c, tenant, index, op).map_err(|e| e.in_operation(index))?);
+                results.push(run_one(conn, tenant, index, op).map_err(|e| e.in_operation(index))?);
                 continue;
             }
             // Each operation in a savepoint: a rejected one leaves nothing, not even changes.
             let mark = changes::pending_len();
-            match c.transaction(|c| run(c, tenant, index, op)) {
+            match conn.transaction(|c| run_one(c, tenant, index, op)) {
                 Ok(result) => results.push(result),
                 Err(e @ (Error::Unavailable(_) | Error::Internal(_))) => return Err(e),
                 Err(e) => {
@@ -168,8 +199,55 @@ pub async fn sync_batch(
                 }
             }
         }
-        Ok(results)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(BatchResponse { mode, results }))
+    }
+    Ok(results)
+}
+
+/// The batch cut into runs of consecutive upserts of one entity type (a delete is a run of
+/// its own), in order.
+fn runs(operations: &[BatchOperation]) -> Vec<Range<usize>> {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for (index, op) in operations.iter().enumerate() {
+        let joins = |last: &Range<usize>| {
+            let previous = &operations[last.start];
+            op.op == BatchOp::Upsert
+                && previous.op == BatchOp::Upsert
+                && previous.entity == op.entity
+        };
+        match runs.last_mut() {
+            Some(last) if joins(last) => last.end = index + 1,
+            _ => runs.push(index..index + 1),
+        }
+    }
+    runs
+}
+
+/// Upserts a run at once; the operations start at `first` in the batch.
+fn run_set_wise(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    first: usize,
+    operations: &[BatchOperation],
+) -> Result<Vec<BatchResult>, Error> {
+    let mut items = Vec::with_capacity(operations.len());
+    let mut entity = None;
+    for op in operations {
+        let (kind, key) = key_of((op.entity.clone(), op.source.clone(), op.external_id.clone()))?;
+        let body = op.body.clone().ok_or(Error::NotFound)?;
+        entity = Some(kind);
+        items.push((key, body));
+    }
+    let Some(entity) = entity else { return Ok(Vec::new()) };
+    let written = synced::upsert_many(conn, tenant, entity, items)?;
+    Ok(written
+        .into_iter()
+        .enumerate()
+        .map(|(i, done)| BatchResult {
+            index: first + i,
+            status: if done.created { 201 } else { 200 },
+            id: Some(done.id),
+            version: Some(done.version),
+            problem: None,
+        })
+        .collect())
 }

@@ -2,6 +2,7 @@
 //! the body may name other entities by their external ids too), and batches of them.
 
 mod batch;
+mod runs;
 pub(crate) mod synced;
 
 use actix_web::http::header;

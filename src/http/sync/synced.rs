@@ -1,10 +1,11 @@
 //! The entity types a CRM can upsert by its own ids, behind one trait.
 
+use std::collections::HashMap;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::domain::coverage::enum_name;
 use crate::domain::coverage::{NewCoverage, NewRelationship};
 use crate::domain::organization::NewOrganization;
 use crate::domain::person::NewPerson;
@@ -17,6 +18,7 @@ use crate::http::organizations::{OrganizationRequest, OrganizationResponse};
 use crate::http::persons::{PersonRequest, PersonResponse};
 use crate::http::posts::{PostRequest, PostResponse};
 use crate::http::relationships::{RelationshipRequest, RelationshipResponse};
+use crate::http::sync::runs::{refs_after, resolve_references, upsert_many_as, Written};
 use crate::http::tenures::{TenureRequest, TenureResponse};
 use crate::store::tenures::NewTenure;
 use crate::store::{
@@ -25,7 +27,7 @@ use crate::store::{
 };
 
 /// An entity type a CRM can upsert by its own id.
-trait Synced {
+pub(super) trait Synced {
     const ENTITY: Entity;
     /// Body fields naming other entities: a sync body may give them as `{source, external_id}`.
     const REFERENCES: &'static [(&'static str, Entity)];
@@ -37,16 +39,34 @@ trait Synced {
     /// The stored entity as it would be written again, and its version.
     fn current(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(Self::New, i64), Error>;
     fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error>;
-    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error>;
+    /// Updates the entity; its new version.
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<i64, Error>;
+    /// `current` of many (those that exist), for a run of a batch; one by one unless the
+    /// type reads them at once.
+    fn current_many(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, (Self::New, i64)>, Error> {
+        ids.iter().map(|id| Ok((*id, Self::current(conn, tenant, *id)?))).collect()
+    }
+    /// `create` of many, in order; their ids. One by one unless the type inserts them at once.
+    fn create_many(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        news: &[&Self::New],
+    ) -> Result<Vec<Uuid>, Error> {
+        news.iter().map(|new| Self::create(conn, tenant, new)).collect()
+    }
     fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, cascade: bool) -> Result<(), Error>;
     /// The entity as its own `GET` answers it.
     fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error>;
 }
 
-struct Organizations;
-struct Persons;
-struct Posts;
-struct Tenures;
+pub(super) struct Organizations;
+pub(super) struct Persons;
+pub(super) struct Posts;
+pub(super) struct Tenures;
 
 fn json<T: serde::Serialize>(version: i64, body: T) -> Result<(i64, Value), Error> {
     Ok((version, serde_json::to_value(body).map_err(Error::internal)?))
@@ -71,8 +91,8 @@ impl Synced for Organizations {
     fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
         Ok(organizations::create(conn, tenant, new)?.id)
     }
-    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
-        organizations::update(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<i64, Error> {
+        organizations::update(conn, tenant, id, &Expected::Any, new).map(|found| found.version)
     }
     fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, cascade: bool) -> Result<(), Error> {
         organizations::delete(conn, tenant, id, &Expected::Any, cascade)
@@ -102,11 +122,26 @@ impl Synced for Persons {
     fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
         Ok(persons::create(conn, tenant, new)?.id)
     }
-    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
-        persons::update(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<i64, Error> {
+        persons::update(conn, tenant, id, &Expected::Any, new).map(|found| found.version)
     }
     fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, cascade: bool) -> Result<(), Error> {
         persons::delete(conn, tenant, id, &Expected::Any, cascade)
+    }
+    fn current_many(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, (Self::New, i64)>, Error> {
+        let found = persons::find_many(conn, tenant, ids)?;
+        found.iter().map(|p| Ok((p.id, (PersonRequest::from(p).parse()?, p.version)))).collect()
+    }
+    fn create_many(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        news: &[&Self::New],
+    ) -> Result<Vec<Uuid>, Error> {
+        persons::create_many(conn, tenant, news)
     }
     fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
         let found = persons::find(conn, tenant, id)?;
@@ -134,8 +169,9 @@ impl Synced for Posts {
     fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
         Ok(posts::create(conn, tenant, new, Some("sync"))?.id)
     }
-    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
-        posts::update(conn, tenant, id, &Expected::Any, new, Some("sync")).map(|_| ())
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<i64, Error> {
+        posts::update(conn, tenant, id, &Expected::Any, new, Some("sync"))
+            .map(|found| found.version)
     }
     fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, cascade: bool) -> Result<(), Error> {
         posts::delete(conn, tenant, id, &Expected::Any, cascade)
@@ -166,11 +202,26 @@ impl Synced for Tenures {
     fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
         Ok(tenures::create(conn, tenant, new)?.id)
     }
-    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
-        tenures::update(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<i64, Error> {
+        tenures::update(conn, tenant, id, &Expected::Any, new).map(|found| found.version)
     }
     fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, _cascade: bool) -> Result<(), Error> {
         tenures::delete(conn, tenant, id, &Expected::Any)
+    }
+    fn current_many(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, (Self::New, i64)>, Error> {
+        let found = tenures::find_many(conn, tenant, ids)?;
+        found.iter().map(|t| Ok((t.id, (TenureRequest::from(t).parse()?, t.version)))).collect()
+    }
+    fn create_many(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        news: &[&Self::New],
+    ) -> Result<Vec<Uuid>, Error> {
+        tenures::create_many(conn, tenant, news)
     }
     fn respond(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(i64, Value), Error> {
         let found = tenures::find(conn, tenant, id)?;
@@ -178,8 +229,8 @@ impl Synced for Tenures {
     }
 }
 
-struct Relationships;
-struct CoverageLinks;
+pub(super) struct Relationships;
+pub(super) struct CoverageLinks;
 
 impl Synced for Relationships {
     const ENTITY: Entity = Entity::Relationship;
@@ -201,8 +252,9 @@ impl Synced for Relationships {
     fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
         Ok(relationships::create_relationship(conn, tenant, new)?.id)
     }
-    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
-        relationships::update_relationship(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<i64, Error> {
+        relationships::update_relationship(conn, tenant, id, &Expected::Any, new)
+            .map(|found| found.version)
     }
     fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, _cascade: bool) -> Result<(), Error> {
         relationships::delete_relationship(conn, tenant, id, &Expected::Any)
@@ -233,8 +285,8 @@ impl Synced for CoverageLinks {
     fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Uuid, Error> {
         Ok(coverage::create_coverage(conn, tenant, new)?.id)
     }
-    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<(), Error> {
-        coverage::update_coverage(conn, tenant, id, &Expected::Any, new).map(|_| ())
+    fn update(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &Self::New) -> Result<i64, Error> {
+        coverage::update_coverage(conn, tenant, id, &Expected::Any, new).map(|found| found.version)
     }
     fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, _cascade: bool) -> Result<(), Error> {
         coverage::delete_coverage(conn, tenant, id, &Expected::Any)
@@ -243,45 +295,6 @@ impl Synced for CoverageLinks {
         let found = coverage::find_coverage(conn, tenant, id)?;
         let response = crate::http::coverage::one(conn, tenant, found)?;
         json(response.version, response)
-    }
-}
-
-/// Replaces `{source, external_id}` references in the body's reference fields by the ids they
-/// name; one that names nothing is a 422 naming the field.
-fn resolve_references(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    body: &mut Value,
-    references: &[(&str, Entity)],
-) -> Result<(), Error> {
-    let mut errors = Vec::new();
-    for (field, entity) in references {
-        let Some(value) = body.get_mut(*field) else { continue };
-        if !value.is_object() {
-            continue;
-        }
-        let pointer = format!("/{field}");
-        let reference: ExternalRef = from_value(value.clone()).map_err(|_| Error::Malformed {
-            detail: format!("{field} is an id or {{\"source\", \"external_id\"}}"),
-            errors: vec![FieldError::new(pointer.as_str(), "an id or {source, external_id}")],
-        })?;
-        match external_refs::resolve(conn, tenant, *entity, &reference)? {
-            Some(id) => *value = Value::String(id.to_string()),
-            None => errors.push(FieldError::new(
-                pointer,
-                format!(
-                    "no {} has the external id {}:{}",
-                    enum_name(entity),
-                    reference.source,
-                    reference.external_id
-                ),
-            )),
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Invalid(errors))
     }
 }
 
@@ -297,10 +310,10 @@ fn upsert_as<S: Synced>(
     conn: &mut DbConn,
     tenant: Uuid,
     key: &ExternalRef,
-    mut body: Value,
+    body: Value,
 ) -> Result<Upserted, Error> {
-    resolve_references(conn, tenant, &mut body, S::REFERENCES)?;
-    let request: S::Request = from_value(body)?;
+    let body = resolve_references(conn, tenant, vec![body], S::REFERENCES)?.pop();
+    let request: S::Request = from_value(body.unwrap_or_default())?;
     let given_refs = S::refs(&request);
     let new = S::parse(request)?;
     let existing = external_refs::resolve(conn, tenant, S::ENTITY, key)?;
@@ -316,11 +329,7 @@ fn upsert_as<S: Synced>(
         None => (S::create(conn, tenant, &new)?, true),
     };
     let current_refs = external_refs::of(conn, tenant, S::ENTITY, id)?;
-    let mut refs = given_refs.unwrap_or_else(|| current_refs.clone());
-    if !refs.contains(key) {
-        refs.push(key.clone());
-    }
-    refs.sort();
+    let refs = refs_after(given_refs, &current_refs, key);
     if current_refs != refs {
         external_refs::set(conn, tenant, S::ENTITY, id, &refs, "/external_refs")?;
         if !created {
@@ -346,6 +355,24 @@ pub fn upsert(
         Entity::Tenure => upsert_as::<Tenures>(conn, tenant, key, body),
         Entity::Relationship => upsert_as::<Relationships>(conn, tenant, key, body),
         Entity::Coverage => upsert_as::<CoverageLinks>(conn, tenant, key, body),
+        _ => Err(immutable()),
+    }
+}
+
+/// Upserts a run of a batch set-wise (see `runs`): the entities the CRM knows as these keys.
+pub fn upsert_many(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    entity: Entity,
+    items: Vec<(ExternalRef, Value)>,
+) -> Result<Vec<Written>, Error> {
+    match entity {
+        Entity::Organization => upsert_many_as::<Organizations>(conn, tenant, items),
+        Entity::Person => upsert_many_as::<Persons>(conn, tenant, items),
+        Entity::Post => upsert_many_as::<Posts>(conn, tenant, items),
+        Entity::Tenure => upsert_many_as::<Tenures>(conn, tenant, items),
+        Entity::Relationship => upsert_many_as::<Relationships>(conn, tenant, items),
+        Entity::Coverage => upsert_many_as::<CoverageLinks>(conn, tenant, items),
         _ => Err(immutable()),
     }
 }

@@ -1,0 +1,156 @@
+//! A run of a batch — consecutive upserts of one entity type — written set-wise: references,
+//! external ids and the current entities are read in a few queries whatever the run's length,
+//! and new entities go in with multi-row inserts. A run that fails in any way is rolled back
+//! by the caller and applied again one operation at a time, which finds and names the problem;
+//! so this path only has to be right when everything in it is.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::domain::coverage::enum_name;
+use crate::domain::sync::{Entity, ExternalRef, Operation};
+use crate::error::{Error, FieldError};
+use crate::http::extract::from_value;
+use crate::http::sync::synced::Synced;
+use crate::store::{changes, external_refs, DbConn};
+
+/// What an upsert of a run did.
+#[derive(Debug, Clone, Copy)]
+pub struct Written {
+    pub created: bool,
+    pub id: Uuid,
+    /// The entity's version after the upsert.
+    pub version: i64,
+}
+
+/// The external ids an upserted entity ends with: those the body gives (else those it has),
+/// always including the key it was upserted by; sorted, as they are compared.
+pub fn refs_after(
+    given: Option<Vec<ExternalRef>>,
+    current: &[ExternalRef],
+    key: &ExternalRef,
+) -> Vec<ExternalRef> {
+    let mut refs = given.unwrap_or_else(|| current.to_vec());
+    if !refs.contains(key) {
+        refs.push(key.clone());
+    }
+    refs.sort();
+    refs
+}
+
+/// Replaces `{source, external_id}` references in the bodies' reference fields by the ids they
+/// name, one query per referenced entity type and source; a reference that names nothing is a
+/// 422 naming the field (of the first body that has one).
+pub fn resolve_references(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    mut bodies: Vec<Value>,
+    references: &[(&str, Entity)],
+) -> Result<Vec<Value>, Error> {
+    let mut named: Vec<(usize, &str, Entity, ExternalRef)> = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        for (field, entity) in references {
+            let Some(value) = body.get(*field).filter(|v| v.is_object()) else { continue };
+            let reference: ExternalRef = from_value(value.clone()).map_err(|_| {
+                let pointer = format!("/{field}");
+                Error::Malformed {
+                    detail: format!("{field} is an id or {{\"source\", \"external_id\"}}"),
+                    errors: vec![FieldError::new(pointer, "an id or {source, external_id}")],
+                }
+            })?;
+            named.push((i, field, *entity, reference));
+        }
+    }
+    let mut resolved: HashMap<Entity, HashMap<ExternalRef, Uuid>> = HashMap::new();
+    for (_, entity) in references {
+        if !resolved.contains_key(entity) {
+            let refs: Vec<&ExternalRef> =
+                named.iter().filter(|n| n.2 == *entity).map(|n| &n.3).collect();
+            resolved.insert(*entity, external_refs::resolve_many(conn, tenant, *entity, &refs)?);
+        }
+    }
+    let mut errors = Vec::new();
+    let mut failing = None;
+    for (i, field, entity, reference) in &named {
+        if failing.is_some_and(|body| body != *i) {
+            break;
+        }
+        match resolved.get(entity).and_then(|found| found.get(reference)) {
+            Some(id) => bodies[*i][*field] = Value::String(id.to_string()),
+            None => {
+                failing = Some(*i);
+                errors.push(FieldError::new(
+                    format!("/{field}"),
+                    format!(
+                        "no {} has the external id {}:{}",
+                        enum_name(entity),
+                        reference.source,
+                        reference.external_id
+                    ),
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(bodies)
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+/// Upserts the run's entities, each known by its key, in order; what became of each.
+pub(super) fn upsert_many_as<S: Synced>(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    items: Vec<(ExternalRef, Value)>,
+) -> Result<Vec<Written>, Error> {
+    let (keys, bodies): (Vec<ExternalRef>, Vec<Value>) = items.into_iter().unzip();
+    let mut parsed = Vec::with_capacity(keys.len());
+    for body in resolve_references(conn, tenant, bodies, S::REFERENCES)? {
+        let request: S::Request = from_value(body)?;
+        let given_refs = S::refs(&request);
+        parsed.push((given_refs, S::parse(request)?));
+    }
+    let existing =
+        external_refs::resolve_many(conn, tenant, S::ENTITY, &keys.iter().collect::<Vec<_>>())?;
+    let existing_ids: Vec<Uuid> = existing.values().copied().collect();
+    let mut current = S::current_many(conn, tenant, &existing_ids)?;
+    let mut current_refs = external_refs::of_many(conn, tenant, S::ENTITY, &existing_ids)?;
+
+    let mut written: Vec<Option<Written>> = vec![None; keys.len()];
+    let mut creating: Vec<usize> = Vec::new();
+    for (i, (key, (given_refs, new))) in keys.iter().zip(&parsed).enumerate() {
+        let Some(&id) = existing.get(key) else {
+            creating.push(i);
+            continue;
+        };
+        // Taken out, so a key upserted twice in one run fails here and goes the slow way.
+        let (now, mut version) = current.remove(&id).ok_or(Error::NotFound)?;
+        // An identical body changes nothing, so it records no change either.
+        if now != *new {
+            version = S::update(conn, tenant, id, new)?;
+        }
+        let had = current_refs.remove(&id).unwrap_or_default();
+        let refs = refs_after(given_refs.clone(), &had, key);
+        if refs != had {
+            external_refs::set(conn, tenant, S::ENTITY, id, &refs, "/external_refs")?;
+            changes::record(conn, tenant, S::ENTITY, id, Operation::Update)?;
+        }
+        written[i] = Some(Written { created: false, id, version });
+    }
+
+    let news: Vec<&S::New> = creating.iter().map(|&i| &parsed[i].1).collect();
+    let ids = S::create_many(conn, tenant, &news)?;
+    let mut new_refs = Vec::with_capacity(ids.len());
+    for (&i, &id) in creating.iter().zip(&ids) {
+        new_refs.push((id, refs_after(parsed[i].0.clone(), &[], &keys[i])));
+        written[i] = Some(Written { created: true, id, version: 1 });
+    }
+    external_refs::set_new(conn, tenant, S::ENTITY, &new_refs, "/external_refs")?;
+    written
+        .into_iter()
+        .map(|w| w.ok_or_else(|| Error::internal("an upsert without result")))
+        .collect()
+}
