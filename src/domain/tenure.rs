@@ -106,6 +106,23 @@ mod tests {
     }
 
     #[test]
+    fn the_earliest_of_equal_peaks_names_the_conflict() {
+        // One seat: a holds it in 2020, b from 2022; the new holder overlaps both.
+        let a = (Uuid::now_v7(), period("2020-01-01", Some("2021-01-01")));
+        let b = (Uuid::now_v7(), period("2022-01-01", None));
+        assert_eq!(seat_conflicts(&[b, a], period("2020-06-01", None), 1), vec![a.0]);
+        assert!(seat_conflicts(&[b, a], period("2020-06-01", None), 2).is_empty());
+    }
+
+    #[test]
+    fn many_holders_starting_on_one_day_fill_as_many_seats() {
+        let holders: Vec<(Uuid, Period)> =
+            (0..999).map(|_| (Uuid::now_v7(), period("2024-01-01", None))).collect();
+        assert!(seat_conflicts(&holders, period("2024-01-01", None), 1000).is_empty());
+        assert_eq!(seat_conflicts(&holders, period("2025-01-01", None), 999).len(), 999);
+    }
+
+    #[test]
     fn contains_is_half_open() {
         let p = period("2026-01-01", Some("2026-02-01"));
         assert!(p.contains(date("2026-01-01")));

@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Text};
+use diesel::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::coverage::enum_name;
@@ -72,16 +74,20 @@ pub fn resolve_many(
     for reference in refs {
         by_source.entry(&reference.source).or_default().push(&reference.external_id);
     }
+    let (t, name) = (tenant.to_string(), enum_name(&entity));
     let mut found = HashMap::new();
     for (source, external_ids) in by_source {
         for chunk in external_ids.chunks(INSERT_CHUNK) {
-            let rows: Vec<(String, String)> = external_refs::table
-                .filter(external_refs::tenant_id.eq(tenant.to_string()))
-                .filter(external_refs::entity.eq(enum_name(&entity)))
-                .filter(external_refs::source.eq(source))
-                .filter(external_refs::external_id.eq_any(chunk))
-                .select((external_refs::external_id, external_refs::entity_id))
-                .load(conn)?;
+            let rows = match conn {
+                DbConn::Pg(pg) => probe_each(pg, &t, &name, source, chunk)?,
+                DbConn::Sqlite(_) => external_refs::table
+                    .filter(external_refs::tenant_id.eq(&t))
+                    .filter(external_refs::entity.eq(&name))
+                    .filter(external_refs::source.eq(source))
+                    .filter(external_refs::external_id.eq_any(chunk))
+                    .select((external_refs::external_id, external_refs::entity_id))
+                    .load(conn)?,
+            };
             for (external_id, id) in rows {
                 let reference = ExternalRef { source: source.to_owned(), external_id };
                 found.insert(reference, parse_id(&id)?);
@@ -89,6 +95,37 @@ pub fn resolve_many(
         }
     }
     Ok(found)
+}
+
+/// PostgreSQL: one primary-key probe per external id. The plain `external_id = ANY(…)` lets
+/// the planner scan every id of the tenant's source and filter them when its statistics are
+/// stale — as they are while a new tenant's first import grows the table — which makes an
+/// import quadratic; a lateral probe per id cannot be planned that way.
+fn probe_each(
+    conn: &mut PgConnection,
+    tenant: &str,
+    entity: &str,
+    source: &str,
+    external_ids: &[&str],
+) -> Result<Vec<(String, String)>, Error> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        external_id: String,
+        #[diesel(sql_type = Text)]
+        entity_id: String,
+    }
+    let found: Vec<Found> = diesel::sql_query(
+        "SELECT k.external_id, r.entity_id FROM unnest($4::text[]) AS k(external_id) \
+         CROSS JOIN LATERAL (SELECT entity_id FROM external_refs WHERE tenant_id = $1 \
+         AND entity = $2 AND source = $3 AND external_id = k.external_id LIMIT 1) r",
+    )
+    .bind::<Text, _>(tenant)
+    .bind::<Text, _>(entity)
+    .bind::<Text, _>(source)
+    .bind::<Array<Text>, _>(external_ids)
+    .load(conn)?;
+    Ok(found.into_iter().map(|f| (f.external_id, f.entity_id)).collect())
 }
 
 /// Refuses claims of external ids that another entity of the type already carries, or that

@@ -66,9 +66,11 @@ impl Row {
     }
 }
 
-/// The columns a client writes, shared by insert and update.
+/// The columns a client writes, shared by insert and update. `None` is NULL, never
+/// `DEFAULT`: SQLite has no `DEFAULT` in a multi-row insert, and diesel would fall back to a
+/// statement per row.
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = persons, treat_none_as_null = true)]
+#[diesel(table_name = persons, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct Fields<'a> {
     display_name: &'a str,
     emails: String,

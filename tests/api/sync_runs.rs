@@ -16,6 +16,7 @@ on_both_backends!(
     a_run_of_tenures_keeps_to_the_seats_of_the_post,
     a_run_may_refer_to_an_entity_created_earlier_in_the_same_run,
     external_ids_claimed_by_a_run_are_unique,
+    a_run_meets_the_state_its_earlier_operations_left,
 );
 
 fn sf(id: &str) -> Value {
@@ -230,4 +231,55 @@ async fn external_ids_claimed_by_a_run_are_unique(app: &TestApp) {
     let holder = app.get("/v1/sync/persons/hubspot/h1").await;
     assert_eq!(holder.body["id"], response.body["results"][0]["id"]);
     assert_eq!(app.all("/v1/persons").await.len(), 2);
+}
+
+async fn a_run_meets_the_state_its_earlier_operations_left(app: &TestApp) {
+    account(app, 1).await;
+    let first = vec![person(0), person(1), person(2), tenure(0, "P-1")];
+    let response = app.post("/v1/sync/batch", batch("atomic", first)).await;
+    assert_eq!(statuses(&response.body), vec![201; 4], "{}", response.body);
+    let id = |response: &Value, i: usize| response["results"][i]["id"].as_str().unwrap().to_owned();
+
+    // A new holder of the one seat from March is refused: the holder leaves in March only in
+    // the operation after it.
+    let mut successor = tenure(1, "P-1");
+    successor["body"]["started_on"] = json!("2025-03-01");
+    let mut leaving = tenure(0, "P-1");
+    leaving["body"]["ended_on"] = json!("2025-03-01");
+    let response =
+        app.post("/v1/sync/batch", batch("partial", vec![successor.clone(), leaving])).await;
+    assert_eq!(statuses(&response.body), vec![409, 200], "{}", response.body);
+    let response = app.post("/v1/sync/batch", batch("atomic", vec![successor])).await;
+    assert_eq!(statuses(&response.body), vec![201], "{}", response.body);
+
+    // The feed lists the changes in the order of the operations that made them.
+    let start = latest(app).await;
+    let mut renamed = person(1);
+    renamed["body"]["display_name"] = json!("Contact One");
+    let response = app.post("/v1/sync/batch", batch("atomic", vec![person(5), renamed])).await;
+    assert_eq!(statuses(&response.body), vec![201, 200], "{}", response.body);
+    let order: Vec<(String, String)> = feed_after(app, &start)
+        .await
+        .iter()
+        .map(|c| {
+            (c["id"].as_str().unwrap().to_owned(), c["operation"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let expected =
+        vec![(id(&response.body, 0), "create".into()), (id(&response.body, 1), "update".into())];
+    assert_eq!(order, expected);
+
+    // A new person claiming an external id that a later operation frees is refused: it was
+    // still taken when its turn came.
+    let mut holds = person(0);
+    holds["body"]["external_refs"] = json!([sf("C-0"), {"source": "hubspot", "external_id": "h"}]);
+    let response = app.post("/v1/sync/batch", batch("atomic", vec![holds])).await;
+    assert_eq!(statuses(&response.body), vec![200], "{}", response.body);
+    let mut claims = person(3);
+    claims["body"]["external_refs"] = json!([sf("C-3"), {"source": "hubspot", "external_id": "h"}]);
+    let mut frees = person(0);
+    frees["body"]["external_refs"] = json!([sf("C-0")]);
+    let response = app.post("/v1/sync/batch", batch("partial", vec![claims, frees])).await;
+    assert_eq!(statuses(&response.body), vec![409, 200], "{}", response.body);
+    assert_eq!(app.get("/v1/sync/persons/hubspot/h").await.status, 404);
 }

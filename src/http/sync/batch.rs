@@ -10,6 +10,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
+use crate::domain::sync::Entity;
 use crate::error::{Error, FieldError};
 use crate::http::extract::BatchJson;
 use crate::http::problem::Problem;
@@ -108,10 +109,7 @@ fn run_one(
                 problem: None,
             })
         }
-        (BatchOp::Upsert, None) => Err(Error::Malformed {
-            detail: "an upsert needs a body".into(),
-            errors: vec![FieldError::new("body", "required for upsert")],
-        }),
+        (BatchOp::Upsert, None) => Err(body_required()),
         (BatchOp::Delete, None) => {
             let id = synced::delete(conn, tenant, entity, &key, op.cascade)?;
             Ok(BatchResult { index, status: 204, id: Some(id), version: None, problem: None })
@@ -203,19 +201,23 @@ fn apply(
     Ok(results)
 }
 
-/// The batch cut into runs of consecutive upserts of one entity type (a delete is a run of
-/// its own), in order.
+/// The batch cut into runs: consecutive upserts of one entity type that may be written
+/// set-wise, else single operations; in order.
 fn runs(operations: &[BatchOperation]) -> Vec<Range<usize>> {
+    let set_wise = |op: &BatchOperation| {
+        op.op == BatchOp::Upsert
+            && Entity::from_path(&op.entity).is_some_and(synced::writes_set_wise)
+    };
     let mut runs: Vec<Range<usize>> = Vec::new();
     for (index, op) in operations.iter().enumerate() {
-        let joins = |last: &Range<usize>| {
-            let previous = &operations[last.start];
-            op.op == BatchOp::Upsert
-                && previous.op == BatchOp::Upsert
-                && previous.entity == op.entity
-        };
         match runs.last_mut() {
-            Some(last) if joins(last) => last.end = index + 1,
+            Some(last)
+                if set_wise(op)
+                    && set_wise(&operations[last.start])
+                    && operations[last.start].entity == op.entity =>
+            {
+                last.end = index + 1;
+            }
             _ => runs.push(index..index + 1),
         }
     }
@@ -229,15 +231,14 @@ fn run_set_wise(
     first: usize,
     operations: &[BatchOperation],
 ) -> Result<Vec<BatchResult>, Error> {
+    let mut entity = Entity::Person;
     let mut items = Vec::with_capacity(operations.len());
-    let mut entity = None;
     for op in operations {
         let (kind, key) = key_of((op.entity.clone(), op.source.clone(), op.external_id.clone()))?;
-        let body = op.body.clone().ok_or(Error::NotFound)?;
-        entity = Some(kind);
+        let body = op.body.clone().ok_or_else(body_required)?;
+        entity = kind;
         items.push((key, body));
     }
-    let Some(entity) = entity else { return Ok(Vec::new()) };
     let written = synced::upsert_many(conn, tenant, entity, items)?;
     Ok(written
         .into_iter()
@@ -250,4 +251,11 @@ fn run_set_wise(
             problem: None,
         })
         .collect())
+}
+
+fn body_required() -> Error {
+    Error::Malformed {
+        detail: "an upsert needs a body".into(),
+        errors: vec![FieldError::new("body", "required for upsert")],
+    }
 }

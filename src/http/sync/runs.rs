@@ -2,7 +2,7 @@
 //! external ids and the current entities are read in a few queries whatever the run's length,
 //! and new entities go in with multi-row inserts. A run that fails in any way is rolled back
 //! by the caller and applied again one operation at a time, which finds and names the problem;
-//! so this path only has to be right when everything in it is.
+//! so this path only has to be right when everything in it is. A single upsert is a run of one.
 
 use std::collections::HashMap;
 
@@ -100,7 +100,9 @@ pub fn resolve_references(
     }
 }
 
-/// Upserts the run's entities, each known by its key, in order; what became of each.
+/// Upserts the entities, each known by its key, in order; what became of each. Consecutive
+/// creations are written together; updates one by one between them, so that every operation
+/// meets the state the operations before it left.
 pub(super) fn upsert_many_as<S: Synced>(
     conn: &mut DbConn,
     tenant: Uuid,
@@ -119,38 +121,55 @@ pub(super) fn upsert_many_as<S: Synced>(
     let mut current = S::current_many(conn, tenant, &existing_ids)?;
     let mut current_refs = external_refs::of_many(conn, tenant, S::ENTITY, &existing_ids)?;
 
-    let mut written: Vec<Option<Written>> = vec![None; keys.len()];
-    let mut creating: Vec<usize> = Vec::new();
-    for (i, (key, (given_refs, new))) in keys.iter().zip(&parsed).enumerate() {
+    let mut written = Vec::with_capacity(keys.len());
+    let mut creating: Vec<Creation<S>> = Vec::new();
+    for (key, (given_refs, new)) in keys.iter().zip(parsed) {
         let Some(&id) = existing.get(key) else {
-            creating.push(i);
+            creating.push(Creation { key, given_refs, new });
             continue;
         };
+        create_all(conn, tenant, &mut creating, &mut written)?;
         // Taken out, so a key upserted twice in one run fails here and goes the slow way.
         let (now, mut version) = current.remove(&id).ok_or(Error::NotFound)?;
         // An identical body changes nothing, so it records no change either.
-        if now != *new {
-            version = S::update(conn, tenant, id, new)?;
+        if now != new {
+            version = S::update(conn, tenant, id, &new)?;
         }
         let had = current_refs.remove(&id).unwrap_or_default();
-        let refs = refs_after(given_refs.clone(), &had, key);
+        let refs = refs_after(given_refs, &had, key);
         if refs != had {
             external_refs::set(conn, tenant, S::ENTITY, id, &refs, "/external_refs")?;
             changes::record(conn, tenant, S::ENTITY, id, Operation::Update)?;
         }
-        written[i] = Some(Written { created: false, id, version });
+        written.push(Written { created: false, id, version });
     }
+    create_all(conn, tenant, &mut creating, &mut written)?;
+    Ok(written)
+}
 
-    let news: Vec<&S::New> = creating.iter().map(|&i| &parsed[i].1).collect();
-    let ids = S::create_many(conn, tenant, &news)?;
-    let mut new_refs = Vec::with_capacity(ids.len());
-    for (&i, &id) in creating.iter().zip(&ids) {
-        new_refs.push((id, refs_after(parsed[i].0.clone(), &[], &keys[i])));
-        written[i] = Some(Written { created: true, id, version: 1 });
+/// An entity of the run that no key names yet.
+struct Creation<'a, S: Synced> {
+    key: &'a ExternalRef,
+    given_refs: Option<Vec<ExternalRef>>,
+    new: S::New,
+}
+
+/// Creates the waiting entities at once, with their external ids.
+fn create_all<S: Synced>(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    creating: &mut Vec<Creation<'_, S>>,
+    written: &mut Vec<Written>,
+) -> Result<(), Error> {
+    if creating.is_empty() {
+        return Ok(());
     }
-    external_refs::set_new(conn, tenant, S::ENTITY, &new_refs, "/external_refs")?;
-    written
-        .into_iter()
-        .map(|w| w.ok_or_else(|| Error::internal("an upsert without result")))
-        .collect()
+    let news: Vec<&S::New> = creating.iter().map(|c| &c.new).collect();
+    let ids = S::create_many(conn, tenant, &news)?;
+    let mut refs = Vec::with_capacity(ids.len());
+    for (creation, id) in creating.drain(..).zip(ids) {
+        refs.push((id, refs_after(creation.given_refs, &[], creation.key)));
+        written.push(Written { created: true, id, version: 1 });
+    }
+    external_refs::set_new(conn, tenant, S::ENTITY, &refs, "/external_refs")
 }

@@ -10,20 +10,19 @@ use crate::domain::coverage::{NewCoverage, NewRelationship};
 use crate::domain::organization::NewOrganization;
 use crate::domain::person::NewPerson;
 use crate::domain::post::NewPost;
-use crate::domain::sync::{Entity, ExternalRef, Operation};
+use crate::domain::sync::{Entity, ExternalRef};
 use crate::error::{Error, FieldError};
 use crate::http::coverage::CoverageRequest;
-use crate::http::extract::from_value;
 use crate::http::organizations::{OrganizationRequest, OrganizationResponse};
 use crate::http::persons::{PersonRequest, PersonResponse};
 use crate::http::posts::{PostRequest, PostResponse};
 use crate::http::relationships::{RelationshipRequest, RelationshipResponse};
-use crate::http::sync::runs::{refs_after, resolve_references, upsert_many_as, Written};
+use crate::http::sync::runs::{upsert_many_as, Written};
 use crate::http::tenures::{TenureRequest, TenureResponse};
 use crate::store::tenures::NewTenure;
 use crate::store::{
-    changes, coverage, external_refs, organizations, persons, posts, relationships, tenures,
-    DbConn, Expected,
+    coverage, external_refs, organizations, persons, posts, relationships, tenures, DbConn,
+    Expected,
 };
 
 /// An entity type a CRM can upsert by its own id.
@@ -312,32 +311,11 @@ fn upsert_as<S: Synced>(
     key: &ExternalRef,
     body: Value,
 ) -> Result<Upserted, Error> {
-    let body = resolve_references(conn, tenant, vec![body], S::REFERENCES)?.pop();
-    let request: S::Request = from_value(body.unwrap_or_default())?;
-    let given_refs = S::refs(&request);
-    let new = S::parse(request)?;
-    let existing = external_refs::resolve(conn, tenant, S::ENTITY, key)?;
-    let (id, created) = match existing {
-        Some(id) => {
-            let (current, _) = S::current(conn, tenant, id)?;
-            // An identical body changes nothing, so it records no change either.
-            if current != new {
-                S::update(conn, tenant, id, &new)?;
-            }
-            (id, false)
-        }
-        None => (S::create(conn, tenant, &new)?, true),
+    let [done] = upsert_many_as::<S>(conn, tenant, vec![(key.clone(), body)])?[..] else {
+        return Err(Error::internal("one upsert, not one result"));
     };
-    let current_refs = external_refs::of(conn, tenant, S::ENTITY, id)?;
-    let refs = refs_after(given_refs, &current_refs, key);
-    if current_refs != refs {
-        external_refs::set(conn, tenant, S::ENTITY, id, &refs, "/external_refs")?;
-        if !created {
-            changes::record(conn, tenant, S::ENTITY, id, Operation::Update)?;
-        }
-    }
-    let (version, body) = S::respond(conn, tenant, id)?;
-    Ok(Upserted { created, id, version, body })
+    let (version, body) = S::respond(conn, tenant, done.id)?;
+    Ok(Upserted { created: done.created, id: done.id, version, body })
 }
 
 /// Creates or updates the entity the CRM knows as `key`.
@@ -356,6 +334,24 @@ pub fn upsert(
         Entity::Relationship => upsert_as::<Relationships>(conn, tenant, key, body),
         Entity::Coverage => upsert_as::<CoverageLinks>(conn, tenant, key, body),
         _ => Err(immutable()),
+    }
+}
+
+/// Whether a run of upserts of the type may be written set-wise: not when the type refers to
+/// its own kind (a parent, a manager's post), since a run resolves references up front and
+/// an operation may name what an earlier one in the run created or renamed.
+pub fn writes_set_wise(entity: Entity) -> bool {
+    fn refers_to_itself<S: Synced>() -> bool {
+        S::REFERENCES.iter().any(|(_, referenced)| *referenced == S::ENTITY)
+    }
+    match entity {
+        Entity::Organization => !refers_to_itself::<Organizations>(),
+        Entity::Person => !refers_to_itself::<Persons>(),
+        Entity::Post => !refers_to_itself::<Posts>(),
+        Entity::Tenure => !refers_to_itself::<Tenures>(),
+        Entity::Relationship => !refers_to_itself::<Relationships>(),
+        Entity::Coverage => !refers_to_itself::<CoverageLinks>(),
+        Entity::CraftingRevision | Entity::Interaction => false,
     }
 }
 
