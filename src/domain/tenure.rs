@@ -38,6 +38,11 @@ impl Period {
 /// The tenures that, together with `new`, would put more holders on the post than it has
 /// `seats` at some moment; empty when `new` fits. `others` are the post's other tenures.
 pub fn seat_conflicts(others: &[(Uuid, Period)], new: Period, seats: usize) -> Vec<Uuid> {
+    // Fewer other tenures than seats can never fill them (a post of many seats, filled by an
+    // import one holder after the other, is checked in constant time).
+    if others.len() < seats {
+        return Vec::new();
+    }
     let overlapping: Vec<&(Uuid, Period)> =
         others.iter().filter(|(_, period)| period.overlaps(&new)).collect();
     // Occupancy only rises where a tenure starts, so checking those moments finds the peak.

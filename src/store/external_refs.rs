@@ -4,8 +4,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Text};
-use diesel::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::coverage::enum_name;
@@ -78,16 +76,13 @@ pub fn resolve_many(
     let mut found = HashMap::new();
     for (source, external_ids) in by_source {
         for chunk in external_ids.chunks(INSERT_CHUNK) {
-            let rows = match conn {
-                DbConn::Pg(pg) => probe_each(pg, &t, &name, source, chunk)?,
-                DbConn::Sqlite(_) => external_refs::table
-                    .filter(external_refs::tenant_id.eq(&t))
-                    .filter(external_refs::entity.eq(&name))
-                    .filter(external_refs::source.eq(source))
-                    .filter(external_refs::external_id.eq_any(chunk))
-                    .select((external_refs::external_id, external_refs::entity_id))
-                    .load(conn)?,
-            };
+            let rows: Vec<(String, String)> = external_refs::table
+                .filter(external_refs::tenant_id.eq(&t))
+                .filter(external_refs::entity.eq(&name))
+                .filter(external_refs::source.eq(source))
+                .filter(external_refs::external_id.eq_any(chunk))
+                .select((external_refs::external_id, external_refs::entity_id))
+                .load(conn)?;
             for (external_id, id) in rows {
                 let reference = ExternalRef { source: source.to_owned(), external_id };
                 found.insert(reference, parse_id(&id)?);
@@ -97,47 +92,14 @@ pub fn resolve_many(
     Ok(found)
 }
 
-/// PostgreSQL: one primary-key probe per external id. The plain `external_id = ANY(…)` lets
-/// the planner scan every id of the tenant's source and filter them when its statistics are
-/// stale — as they are while a new tenant's first import grows the table — which makes an
-/// import quadratic; a lateral probe per id cannot be planned that way.
-fn probe_each(
-    conn: &mut PgConnection,
-    tenant: &str,
-    entity: &str,
-    source: &str,
-    external_ids: &[&str],
-) -> Result<Vec<(String, String)>, Error> {
-    #[derive(QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = Text)]
-        external_id: String,
-        #[diesel(sql_type = Text)]
-        entity_id: String,
-    }
-    let found: Vec<Found> = diesel::sql_query(
-        "SELECT k.external_id, r.entity_id FROM unnest($4::text[]) AS k(external_id) \
-         CROSS JOIN LATERAL (SELECT entity_id FROM external_refs WHERE tenant_id = $1 \
-         AND entity = $2 AND source = $3 AND external_id = k.external_id LIMIT 1) r",
-    )
-    .bind::<Text, _>(tenant)
-    .bind::<Text, _>(entity)
-    .bind::<Text, _>(source)
-    .bind::<Array<Text>, _>(external_ids)
-    .load(conn)?;
-    Ok(found.into_iter().map(|f| (f.external_id, f.entity_id)).collect())
-}
-
-/// Refuses claims of external ids that another entity of the type already carries, or that
-/// two entities claim at once: a 409 naming the holder.
+/// Refuses claims of external ids that another entity of the type carries (`holders`: who
+/// carries which, as `resolve_many` answers), or that two entities claim at once: a 409
+/// naming the holder.
 fn refuse_taken(
-    conn: &mut DbConn,
-    tenant: Uuid,
     entity: Entity,
     claims: &[(Uuid, &ExternalRef)],
+    mut holders: HashMap<ExternalRef, Uuid>,
 ) -> Result<(), Error> {
-    let refs: Vec<&ExternalRef> = claims.iter().map(|(_, r)| *r).collect();
-    let mut holders = resolve_many(conn, tenant, entity, &refs)?;
     for (claimant, reference) in claims {
         let holder = *holders.entry((*reference).clone()).or_insert(*claimant);
         if holder != *claimant {
@@ -170,7 +132,8 @@ pub fn set(
         return Err(Error::Invalid(errors));
     }
     let claims: Vec<(Uuid, &ExternalRef)> = refs.iter().map(|r| (id, r)).collect();
-    refuse_taken(conn, tenant, entity, &claims)?;
+    let holders = resolve_many(conn, tenant, entity, &refs.iter().collect::<Vec<_>>())?;
+    refuse_taken(entity, &claims, holders)?;
     diesel::delete(
         external_refs::table
             .filter(external_refs::tenant_id.eq(tenant.to_string()))
@@ -182,12 +145,14 @@ pub fn set(
 }
 
 /// Gives entities created in this transaction (none carries an external id yet) these ids,
-/// checked as `set` checks them.
+/// checked as `set` checks them against `holders`: the caller's `resolve_many` of them, made
+/// earlier in the transaction. What changed since is refused by the primary key.
 pub fn set_new(
     conn: &mut DbConn,
     tenant: Uuid,
     entity: Entity,
     new: &[(Uuid, Vec<ExternalRef>)],
+    holders: HashMap<ExternalRef, Uuid>,
     pointer: &str,
 ) -> Result<(), Error> {
     let errors: Vec<_> = new.iter().flat_map(|(_, refs)| check_refs(refs, pointer)).collect();
@@ -196,7 +161,7 @@ pub fn set_new(
     }
     let claims: Vec<(Uuid, &ExternalRef)> =
         new.iter().flat_map(|(id, refs)| refs.iter().map(|r| (*id, r))).collect();
-    refuse_taken(conn, tenant, entity, &claims)?;
+    refuse_taken(entity, &claims, holders)?;
     insert(conn, tenant, entity, &claims)
 }
 

@@ -17,6 +17,7 @@ pub mod pool;
 pub mod posts;
 pub mod relationships;
 pub mod schema;
+pub mod statistics;
 pub mod tenures;
 pub mod vocabulary;
 pub mod webhooks;

@@ -15,9 +15,9 @@ use crate::error::{Error, FieldError};
 use crate::http::extract::BatchJson;
 use crate::http::problem::Problem;
 use crate::http::sync::{key_of, synced};
-use crate::http::write;
+use crate::http::{read, write};
 use crate::store::api_keys::Principal;
-use crate::store::{changes, Db, DbConn};
+use crate::store::{changes, statistics, Db, DbConn};
 
 /// Most operations in one batch.
 pub const BATCH_MAX: usize = 1_000;
@@ -145,6 +145,13 @@ pub async fn sync_batch(
     let mode = body.mode;
     let results =
         write(&db, principal.actor(), move |c| apply(c, tenant, mode, &body.operations)).await?;
+    // Off the response's path: a failure only means the planner waits for autovacuum.
+    let db = db.into_inner();
+    actix_web::rt::spawn(async move {
+        if let Err(e) = read(&db, statistics::refresh_after_bulk_write).await {
+            tracing::warn!(error = %e, "could not refresh planner statistics");
+        }
+    });
     Ok(HttpResponse::Ok().json(BatchResponse { mode, results }))
 }
 

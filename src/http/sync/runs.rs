@@ -115,8 +115,13 @@ pub(super) fn upsert_many_as<S: Synced>(
         let given_refs = S::refs(&request);
         parsed.push((given_refs, S::parse(request)?));
     }
-    let existing =
-        external_refs::resolve_many(conn, tenant, S::ENTITY, &keys.iter().collect::<Vec<_>>())?;
+    // Who carries the keys and the external ids the bodies give, in one query: the keys tell
+    // creations from updates, the rest is checked when creations claim them.
+    let mut named: Vec<&ExternalRef> = keys.iter().collect();
+    named.extend(parsed.iter().flat_map(|(given, _)| given.iter().flatten()));
+    let holders = external_refs::resolve_many(conn, tenant, S::ENTITY, &named)?;
+    let existing: HashMap<&ExternalRef, Uuid> =
+        keys.iter().filter_map(|key| Some((key, *holders.get(key)?))).collect();
     let existing_ids: Vec<Uuid> = existing.values().copied().collect();
     let mut current = S::current_many(conn, tenant, &existing_ids)?;
     let mut current_refs = external_refs::of_many(conn, tenant, S::ENTITY, &existing_ids)?;
@@ -128,7 +133,7 @@ pub(super) fn upsert_many_as<S: Synced>(
             creating.push(Creation { key, given_refs, new });
             continue;
         };
-        create_all(conn, tenant, &mut creating, &mut written)?;
+        create_all(conn, tenant, &mut creating, &holders, &mut written)?;
         // Taken out, so a key upserted twice in one run fails here and goes the slow way.
         let (now, mut version) = current.remove(&id).ok_or(Error::NotFound)?;
         // An identical body changes nothing, so it records no change either.
@@ -143,7 +148,7 @@ pub(super) fn upsert_many_as<S: Synced>(
         }
         written.push(Written { created: false, id, version });
     }
-    create_all(conn, tenant, &mut creating, &mut written)?;
+    create_all(conn, tenant, &mut creating, &holders, &mut written)?;
     Ok(written)
 }
 
@@ -154,11 +159,13 @@ struct Creation<'a, S: Synced> {
     new: S::New,
 }
 
-/// Creates the waiting entities at once, with their external ids.
+/// Creates the waiting entities at once, with their external ids (checked against
+/// `holders`).
 fn create_all<S: Synced>(
     conn: &mut DbConn,
     tenant: Uuid,
     creating: &mut Vec<Creation<'_, S>>,
+    holders: &HashMap<ExternalRef, Uuid>,
     written: &mut Vec<Written>,
 ) -> Result<(), Error> {
     if creating.is_empty() {
@@ -167,9 +174,12 @@ fn create_all<S: Synced>(
     let news: Vec<&S::New> = creating.iter().map(|c| &c.new).collect();
     let ids = S::create_many(conn, tenant, &news)?;
     let mut refs = Vec::with_capacity(ids.len());
+    let mut claimed = HashMap::new();
     for (creation, id) in creating.drain(..).zip(ids) {
-        refs.push((id, refs_after(creation.given_refs, &[], creation.key)));
+        let after = refs_after(creation.given_refs, &[], creation.key);
+        claimed.extend(after.iter().filter_map(|r| Some((r.clone(), *holders.get(r)?))));
+        refs.push((id, after));
         written.push(Written { created: true, id, version: 1 });
     }
-    external_refs::set_new(conn, tenant, S::ENTITY, &refs, "/external_refs")
+    external_refs::set_new(conn, tenant, S::ENTITY, &refs, claimed, "/external_refs")
 }
