@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
+use crate::domain::rate_limit::RateLimit;
 use crate::error::Error;
 use crate::startup::{Application, ServerSettings};
 use crate::store::api_keys;
@@ -43,6 +44,23 @@ enum TenantCommand {
     /// Create a tenant; prints its id and a first admin key (shown once).
     Create {
         name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Give a tenant's API keys a rate limit of their own (or, with --default, the instance's
+    /// again). Running instances apply it within the key cache's time.
+    RateLimit {
+        /// Tenant id or name.
+        tenant: String,
+        /// Requests per second each key gets back.
+        #[arg(long, required_unless_present = "default")]
+        per_second: Option<f64>,
+        /// Requests each key may make at once.
+        #[arg(long, required_unless_present = "default")]
+        burst: Option<u32>,
+        /// Back to the instance's default limit.
+        #[arg(long, conflicts_with_all = ["per_second", "burst"])]
+        default: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -127,6 +145,13 @@ struct ServeArgs {
     /// Allow webhook URLs on link-local and cloud metadata addresses (refused by default).
     #[arg(long, env = "JOBCRAFT_WEBHOOK_ALLOW_LINK_LOCAL", default_value_t = false)]
     webhook_allow_link_local: bool,
+    /// Requests per second each API key gets back (its sustained rate), unless its tenant has
+    /// a limit of its own; 0: unlimited.
+    #[arg(long, env = "JOBCRAFT_RATE_LIMIT_PER_SECOND", default_value_t = 100.0)]
+    rate_limit_per_second: f64,
+    /// Requests each API key may make at once (its bucket), unless its tenant has its own.
+    #[arg(long, env = "JOBCRAFT_RATE_LIMIT_BURST", default_value_t = 200)]
+    rate_limit_burst: u32,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -153,15 +178,33 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("tenant {} ({})\nadmin key (shown once): {token}", tenant.id, tenant.name);
             Ok(())
         }
+        Command::Tenant(TenantCommand::RateLimit { tenant, per_second, burst, default, db }) => {
+            let limit = match (per_second, burst) {
+                (Some(per_second), Some(burst)) if !default => {
+                    Some(RateLimit::parse(per_second, burst)?)
+                }
+                _ => None,
+            };
+            let db = db.open();
+            db.migrate()?;
+            db.write(|c| {
+                let tenant_id = tenant_id(c, &tenant)?;
+                api_keys::set_rate_limit(c, tenant_id, limit)
+            })?;
+            match limit {
+                Some(l) => {
+                    println!("tenant {tenant}: {} requests/s, bursts of {}", l.per_second, l.burst)
+                }
+                None => println!("tenant {tenant}: the instance's default rate limit"),
+            }
+            Ok(())
+        }
         Command::Key(KeyCommand::Create { tenant, scopes, name, db }) => {
             let scopes = parse_scopes(&scopes)?;
             let db = db.open();
             db.migrate()?;
             let (key, token) = db.write(|c| {
-                let tenant_id = match Uuid::parse_str(&tenant) {
-                    Ok(id) => id,
-                    Err(_) => api_keys::find_tenant_by_name(c, &tenant)?.id,
-                };
+                let tenant_id = tenant_id(c, &tenant)?;
                 api_keys::create_key(c, tenant_id, &name, &scopes)
             })?;
             println!("key {} ({})\n{token}", key.id, Scope::join(&key.scopes));
@@ -174,6 +217,14 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("key {id} revoked");
             Ok(())
         }
+    }
+}
+
+/// A tenant named by its id or its name.
+fn tenant_id(conn: &mut crate::store::DbConn, tenant: &str) -> Result<Uuid, Error> {
+    match Uuid::parse_str(tenant) {
+        Ok(id) => Ok(id),
+        Err(_) => Ok(api_keys::find_tenant_by_name(conn, tenant)?.id),
     }
 }
 
@@ -206,6 +257,11 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             timeout: Duration::from_millis(args.webhook_timeout_ms.max(100)),
         }),
         webhook_allow_link_local: args.webhook_allow_link_local,
+        rate_limit: if args.rate_limit_per_second == 0.0 {
+            None
+        } else {
+            Some(RateLimit::parse(args.rate_limit_per_second, args.rate_limit_burst)?)
+        },
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings, db)?;

@@ -11,6 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::Error;
 use crate::http::auth::KeyCache;
 use crate::http::extract::BodyLimit;
+use crate::http::rate_limit::RateLimiter;
 use crate::store::Db;
 
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct ServerSettings {
     pub delivery: Option<crate::delivery::DeliverySettings>,
     /// Whether webhook URLs may point at link-local and metadata addresses.
     pub webhook_allow_link_local: bool,
+    /// Each API key's rate limit unless its tenant has one of its own; `None`: unlimited.
+    pub rate_limit: Option<crate::domain::rate_limit::RateLimit>,
 }
 
 pub struct Application {
@@ -44,6 +47,7 @@ impl Application {
             BodyLimit { normal: settings.body_limit, batch: settings.batch_body_limit };
         let db = web::Data::new(db);
         let key_cache = web::Data::new(KeyCache::new(settings.key_cache_ttl));
+        let limiter = web::Data::new(RateLimiter::new(settings.rate_limit));
         let allow_link_local = web::Data::new(crate::http::webhooks::AllowLinkLocal(
             settings.webhook_allow_link_local,
         ));
@@ -56,6 +60,7 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(db.clone())
                 .app_data(key_cache.clone())
+                .app_data(limiter.clone())
                 .app_data(allow_link_local.clone())
                 .app_data(body_limit)
                 .app_data(web::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
@@ -64,6 +69,7 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
                 .default_service(web::to(not_found))
                 .wrap(from_fn(crate::http::idempotency::idempotency))
+                .wrap(from_fn(crate::http::rate_limit::rate_limit_headers))
                 .wrap(from_fn(crate::telemetry::log_request))
         })
         .listen(listener)?;

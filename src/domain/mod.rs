@@ -13,6 +13,7 @@ pub mod influence;
 pub mod organization;
 pub mod person;
 pub mod post;
+pub mod rate_limit;
 pub mod similarity;
 pub mod strength;
 pub mod suggestion;

@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
+use crate::domain::rate_limit::Decision;
 use crate::error::Error;
+use crate::http::rate_limit::RateLimiter;
 use crate::http::read;
 use crate::store::api_keys::{self, Principal};
 use crate::store::Db;
@@ -87,6 +89,17 @@ impl FromRequest for Principal {
     type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Extracted before for this request (the idempotency middleware does so): the same
+        // answer, without spending the rate limit twice.
+        if let Some(principal) = req.extensions().get::<Principal>() {
+            return Box::pin(futures_util::future::ready(Ok(principal.clone())));
+        }
+        if let Some(refused) = req.extensions().get::<Decision>().filter(|d| !d.allowed) {
+            let retry_after = refused.retry_after;
+            return Box::pin(futures_util::future::ready(Err(Error::TooManyRequests {
+                retry_after,
+            })));
+        }
         let token = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -95,6 +108,7 @@ impl FromRequest for Principal {
             .map(|t| t.trim().to_owned());
         let db = req.app_data::<web::Data<Db>>().cloned();
         let cache = req.app_data::<web::Data<KeyCache>>().cloned();
+        let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
         let origin = req.headers().get(ORIGIN_HEADER).map(|v| parse_origin(v.as_bytes()));
         let req = req.clone();
         Box::pin(async move {
@@ -115,10 +129,18 @@ impl FromRequest for Principal {
                 }
             };
             req.extensions_mut().insert(TenantTag(principal.tenant_id));
+            let decision = limiter.and_then(|l| l.take(principal.key_id, principal.rate_limit));
+            if let Some(decision) = decision {
+                req.extensions_mut().insert(decision);
+                if !decision.allowed {
+                    return Err(Error::TooManyRequests { retry_after: decision.retry_after });
+                }
+            }
             let mut principal = principal;
             if let Some(origin) = origin {
                 principal.origin = origin?;
             }
+            req.extensions_mut().insert(principal.clone());
             Ok(principal)
         })
     }
@@ -135,6 +157,7 @@ mod tests {
             key_name: "k".into(),
             scopes: vec![Scope::Read],
             origin: "k".into(),
+            rate_limit: None,
         }
     }
 

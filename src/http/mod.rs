@@ -18,6 +18,7 @@ pub mod pagination;
 pub mod persons;
 pub mod posts;
 pub mod problem;
+pub mod rate_limit;
 pub mod relationships;
 pub mod respond;
 pub mod settings;

@@ -124,6 +124,12 @@ fn add_problem_responses(operation: &mut Operation, method: &HttpMethod, has_id:
         ("401", "No API key, or not a valid one"),
         ("403", "The API key lacks the scope this operation needs"),
         ("422", "Well-formed but invalid: `errors` names each field"),
+        (
+            "429",
+            "The API key spent its rate limit: `Retry-After` says in how many seconds to retry \
+             (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` come with every \
+             answer to a limited key)",
+        ),
         ("500", "Internal error (logged with the `instance` id)"),
         ("503", "The database is unavailable; retry later"),
     ];

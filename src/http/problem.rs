@@ -48,6 +48,7 @@ impl Error {
                 ("payload-too-large", "Payload too large")
             }
             Error::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            Error::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             Error::Unavailable(_) => ("unavailable", "Service unavailable"),
             Error::Internal(_) => ("internal", "Internal server error"),
             Error::InOperation { error, .. } => error.kind(),
@@ -111,6 +112,7 @@ impl ResponseError for Error {
             Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Error::PayloadTooLarge { .. } | Error::TooMany { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::InOperation { error, .. } => error.status_code(),
@@ -131,6 +133,10 @@ impl ResponseError for Error {
             }
             Error::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            Error::TooManyRequests { retry_after } => {
+                let seconds = crate::http::rate_limit::seconds(*retry_after).max(1);
+                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
             _ => {}
         }

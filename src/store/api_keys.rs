@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::api_key::{self, PresentedKey, Scope};
+use crate::domain::rate_limit::RateLimit;
 use crate::error::Error;
 use crate::store::schema::{api_keys, tenants};
 use crate::store::{now, parse_id, DbConn};
@@ -25,6 +26,8 @@ pub struct Principal {
     /// Who the changes of this request are attributed to in the change feed: the
     /// `X-Jobcraft-Origin` header (a sync source, e.g. `salesforce`), else the key's name.
     pub origin: String,
+    /// The tenant's own limit for each of its keys; `None` for the instance's default.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Principal {
@@ -130,18 +133,53 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Principal>,
     let Some(presented) = PresentedKey::parse(token) else {
         return Ok(None);
     };
-    let row: Option<(String, String, String)> = api_keys::table
+    type Row = (String, String, String, Option<f64>, Option<i32>);
+    let row: Option<Row> = api_keys::table
+        .inner_join(tenants::table.on(tenants::id.eq(api_keys::tenant_id)))
         .filter(api_keys::tenant_id.eq(presented.tenant_id.to_string()))
         .filter(api_keys::id.eq(presented.key_id.to_string()))
         .filter(api_keys::revoked_at.is_null())
-        .select((api_keys::name, api_keys::scopes, api_keys::secret_hash))
+        .select((
+            api_keys::name,
+            api_keys::scopes,
+            api_keys::secret_hash,
+            tenants::rate_limit_per_second,
+            tenants::rate_limit_burst,
+        ))
         .first(conn)
         .optional()?;
-    Ok(row.filter(|(_, _, hash)| presented.verify(hash)).map(|(name, scopes, _)| Principal {
+    let Some((name, scopes, hash, per_second, burst)) = row else { return Ok(None) };
+    if !presented.verify(&hash) {
+        return Ok(None);
+    }
+    let rate_limit = per_second
+        .zip(burst)
+        .map(|(per_second, burst)| RateLimit { per_second, burst: burst.max(1) as u32 });
+    Ok(Some(Principal {
         tenant_id: presented.tenant_id,
         key_id: presented.key_id,
         origin: name.clone(),
         key_name: name,
         scopes: Scope::split(&scopes),
+        rate_limit,
     }))
+}
+
+/// Sets the tenant's rate limit for each of its keys (`None`: the instance's default). Keys
+/// already verified keep the old limit until their cache entry expires.
+pub fn set_rate_limit(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    limit: Option<RateLimit>,
+) -> Result<(), Error> {
+    let updated = diesel::update(tenants::table.filter(tenants::id.eq(tenant.to_string())))
+        .set((
+            tenants::rate_limit_per_second.eq(limit.map(|l| l.per_second)),
+            tenants::rate_limit_burst.eq(limit.map(|l| l.burst as i32)),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(Error::NotFound);
+    }
+    Ok(())
 }

@@ -6,6 +6,8 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         change_seq -> BigInt,
+        rate_limit_per_second -> Nullable<Double>,
+        rate_limit_burst -> Nullable<Integer>,
     }
 }
 

@@ -26,6 +26,8 @@ async fn start(app: &TestApp) -> Service {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jobcraft"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &app.url])
         .env("JOBCRAFT_KEY_CACHE_TTL_MS", "0")
+        // Writers here stream as fast as they can; limits are tested elsewhere.
+        .env("JOBCRAFT_RATE_LIMIT_PER_SECOND", "0")
         .env("JOBCRAFT_LOG", "warn")
         .env("JOBCRAFT_WEBHOOK_INTERVAL_MS", "20")
         .stdout(Stdio::null())

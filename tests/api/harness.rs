@@ -152,6 +152,8 @@ impl TestApp {
                 timeout: Duration::from_secs(2),
             }),
             webhook_allow_link_local: false,
+            // Unlimited unless a test gives its tenant a limit.
+            rate_limit: None,
         };
         let app = Application::build(&settings, db.clone()).expect("server builds");
         let base = format!("http://127.0.0.1:{}", app.port());

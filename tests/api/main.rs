@@ -22,6 +22,7 @@ mod organizations;
 mod pagination;
 mod persons;
 mod posts;
+mod rate_limits;
 mod readme;
 mod requests;
 mod similar;

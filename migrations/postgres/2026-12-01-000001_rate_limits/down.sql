@@ -1,0 +1,2 @@
+ALTER TABLE tenants DROP COLUMN rate_limit_burst;
+ALTER TABLE tenants DROP COLUMN rate_limit_per_second;
