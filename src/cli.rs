@@ -152,6 +152,9 @@ struct ServeArgs {
     /// Requests each API key may make at once (its bucket), unless its tenant has its own.
     #[arg(long, env = "JOBCRAFT_RATE_LIMIT_BURST", default_value_t = 200)]
     rate_limit_burst: u32,
+    /// Serve `/metrics` on this address instead of beside the API (e.g. 127.0.0.1:9090).
+    #[arg(long, env = "JOBCRAFT_METRICS_BIND")]
+    metrics_bind: Option<String>,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -262,10 +265,11 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         } else {
             Some(RateLimit::parse(args.rate_limit_per_second, args.rate_limit_burst)?)
         },
+        metrics_bind: args.metrics_bind,
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings, db)?;
-        tracing::info!(port = app.port(), bind = %settings.bind, "serving");
+        tracing::info!(port = app.port(), bind = %settings.bind, metrics_port = ?app.metrics_port(), "serving");
         app.run_until_stopped().await
     })?;
     Ok(())

@@ -129,6 +129,10 @@ async fn deliver(
             }
             Err(e) => (None, Some(e.to_string()), Outcome::Retry),
         };
+        if outcome != Outcome::Delivered {
+            crate::http::metrics::WEBHOOK_FAILURES
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let attempt =
             Attempt { change_seq: change.seq, event_id: id, status, error, duration_ms, outcome };
         pass(db, &hook, &attempt).await?;

@@ -11,6 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::Error;
 use crate::http::auth::KeyCache;
 use crate::http::extract::BodyLimit;
+use crate::http::metrics::Metrics;
 use crate::http::rate_limit::RateLimiter;
 use crate::store::Db;
 
@@ -31,11 +32,15 @@ pub struct ServerSettings {
     pub webhook_allow_link_local: bool,
     /// Each API key's rate limit unless its tenant has one of its own; `None`: unlimited.
     pub rate_limit: Option<crate::domain::rate_limit::RateLimit>,
+    /// Where `/metrics` is served instead of beside the API; `None`: beside the API.
+    pub metrics_bind: Option<String>,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// `/metrics` on an address of its own.
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -48,6 +53,9 @@ impl Application {
         let db = web::Data::new(db);
         let key_cache = web::Data::new(KeyCache::new(settings.key_cache_ttl));
         let limiter = web::Data::new(RateLimiter::new(settings.rate_limit));
+        let metrics = web::Data::new(Metrics::default());
+        let metrics_beside_api = settings.metrics_bind.is_none();
+        let (db_for_metrics, metrics_for_metrics) = (db.clone(), metrics.clone());
         let allow_link_local = web::Data::new(crate::http::webhooks::AllowLinkLocal(
             settings.webhook_allow_link_local,
         ));
@@ -61,12 +69,18 @@ impl Application {
                 .app_data(db.clone())
                 .app_data(key_cache.clone())
                 .app_data(limiter.clone())
+                .app_data(metrics.clone())
                 .app_data(allow_link_local.clone())
                 .app_data(body_limit)
                 .app_data(web::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .configure(crate::http::routes)
                 .into_app()
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                .configure(|cfg| {
+                    if metrics_beside_api {
+                        cfg.route("/metrics", web::get().to(crate::http::metrics::metrics));
+                    }
+                })
                 .default_service(web::to(not_found))
                 .wrap(from_fn(crate::http::idempotency::idempotency))
                 .wrap(from_fn(crate::http::rate_limit::rate_limit_headers))
@@ -76,7 +90,35 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
-        Ok(Application { port, server: server.run() })
+        let metrics = match &settings.metrics_bind {
+            Some(bind) => Some(Self::metrics_server(bind, db_for_metrics, metrics_for_metrics)?),
+            None => None,
+        };
+        Ok(Application { port, server: server.run(), metrics })
+    }
+
+    fn metrics_server(
+        bind: &str,
+        db: web::Data<Db>,
+        metrics: web::Data<Metrics>,
+    ) -> std::io::Result<(u16, Server)> {
+        let listener = TcpListener::bind(bind)?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(db.clone())
+                .app_data(metrics.clone())
+                .route("/metrics", web::get().to(crate::http::metrics::metrics))
+        })
+        .workers(1)
+        .listen(listener)?
+        .run();
+        Ok((port, server))
+    }
+
+    /// The port of `/metrics` when it has an address of its own.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn port(&self) -> u16 {
@@ -90,7 +132,12 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests (actix's graceful stop).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, metrics)) = self.metrics else { return self.server.await };
+        let handle = metrics.handle();
+        actix_web::rt::spawn(metrics);
+        let served = self.server.await;
+        handle.stop(true).await;
+        served
     }
 }
 

@@ -5,10 +5,11 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
+use actix_web::{web, HttpMessage};
 use tracing_subscriber::EnvFilter;
 
 use crate::http::auth::TenantTag;
+use crate::http::metrics::Metrics;
 
 /// Logs to stderr; `JOBCRAFT_LOG` (or `RUST_LOG`) sets the filter, default `info`.
 pub fn init() {
@@ -23,7 +24,8 @@ pub fn init() {
         .try_init();
 }
 
-/// One log line per request: method, path, status, latency and tenant. The query string is
+/// One log line per request: method, path, status, latency and tenant; and the request's
+/// count and latency in the metrics. The query string is
 /// left out (it may carry cursors and filters of personal data).
 pub async fn log_request(
     req: ServiceRequest,
@@ -32,7 +34,13 @@ pub async fn log_request(
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_owned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).await?;
+    if let Some(metrics) = metrics {
+        // The route template, not the path: ids would make every request a series of its own.
+        let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+        metrics.observe(method.as_str(), &route, response.status().as_u16(), started.elapsed());
+    }
     let tenant = response.request().extensions().get::<TenantTag>().map(|t| t.0.to_string());
     tracing::info!(
         %method,

@@ -11,6 +11,7 @@ pub mod etag;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod metrics;
 pub mod moment;
 pub mod openapi;
 pub mod organizations;

@@ -1,6 +1,7 @@
 //! Connections: the backend is chosen from the URL, never by trial (a SQLite path accepts
 //! anything, so trying PostgreSQL first and falling back could silently create a file).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -126,6 +127,8 @@ pub struct Db {
     pub labels: Arc<crate::store::vocabulary::LabelCache>,
     writer: Option<Arc<Mutex<()>>>,
     backend: &'static str,
+    /// Requests waiting for a connection right now (for metrics).
+    waiting: Arc<AtomicUsize>,
 }
 
 impl Db {
@@ -143,7 +146,7 @@ impl Db {
             .build_unchecked(Manager(backend));
         let labels = Arc::new(crate::store::vocabulary::LabelCache::new(Duration::from_secs(5)));
         let crafting_index = Arc::default();
-        Db { pool, crafting_index, labels, writer, backend: name }
+        Db { pool, crafting_index, labels, writer, backend: name, waiting: Arc::default() }
     }
 
     pub fn backend(&self) -> &'static str {
@@ -154,9 +157,26 @@ impl Db {
         self.pool.state()
     }
 
+    pub fn pool_max_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
+    /// How many requests wait for a connection right now.
+    pub fn pool_waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// A pooled connection, counting the wait.
+    fn session(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let session = self.pool.get();
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        Ok(session?)
+    }
+
     /// Applies pending migrations of this backend.
     pub fn migrate(&self) -> Result<(), Error> {
-        let mut session = self.pool.get()?;
+        let mut session = self.session()?;
         let applied = match &mut session.conn {
             DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
@@ -172,7 +192,7 @@ impl Db {
     /// Reverts every migration of this backend (an operator's rollback; the test that every
     /// `down.sql` undoes its `up.sql`).
     pub fn revert_all_migrations(&self) -> Result<(), Error> {
-        let mut session = self.pool.get()?;
+        let mut session = self.session()?;
         match &mut session.conn {
             DbConn::Pg(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
             DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|_| ()),
@@ -183,7 +203,7 @@ impl Db {
     /// Runs reads on the calling (blocking) thread. No explicit transaction: a read cannot
     /// leave anything half-done, and BEGIN/COMMIT would double the round trips of a small read.
     pub fn read<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
-        let mut session = self.pool.get()?;
+        let mut session = self.session()?;
         let result = f(&mut session.conn);
         session.note(&result);
         result
@@ -194,7 +214,7 @@ impl Db {
         // A writer that panicked left no transaction open: the lock is still good.
         let _guard =
             self.writer.as_ref().map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
-        let mut session = self.pool.get()?;
+        let mut session = self.session()?;
         let result = crate::store::changes::collecting(|| {
             session.conn.transaction(|conn| {
                 let value = f(conn)?;

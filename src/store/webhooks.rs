@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::sync::Entity;
 use crate::error::Error;
-use crate::store::schema::{webhook_deliveries, webhooks};
+use crate::store::schema::{tenants, webhook_deliveries, webhooks};
 use crate::store::{changes, from_json, now, parse_id, split_page, to_json, DbConn, PageRequest};
 
 #[derive(Debug, Clone)]
@@ -348,4 +348,15 @@ pub fn skip(conn: &mut DbConn, hook: &Webhook, change_seq: i64) -> Result<(), Er
     .set(webhooks::cursor.eq(change_seq))
     .execute(conn)?;
     Ok(())
+}
+
+/// Changes not yet passed by the active subscriptions, summed over all tenants (for metrics;
+/// changes a subscription's entity filter leaves out count until it passes them).
+pub fn backlog(conn: &mut DbConn) -> Result<i64, Error> {
+    let rows: Vec<(i64, i64)> = webhooks::table
+        .inner_join(tenants::table.on(tenants::id.eq(webhooks::tenant_id)))
+        .filter(webhooks::active.eq(true))
+        .select((tenants::change_seq, webhooks::cursor))
+        .load(conn)?;
+    Ok(rows.iter().map(|(latest, cursor)| (latest - cursor).max(0)).sum())
 }

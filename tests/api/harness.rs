@@ -48,7 +48,15 @@ enum Store {
     Postgres { admin_url: String, schema: String },
 }
 
+#[derive(Clone, Copy)]
+struct Options {
+    delivery: bool,
+    metrics_apart: bool,
+}
+
 pub struct TestApp {
+    /// Where `/metrics` listens when it has an address of its own.
+    pub metrics_port: Option<u16>,
     pub base: String,
     /// The database's URL, for a second process on the same data.
     pub url: String,
@@ -112,12 +120,29 @@ impl TestApp {
     /// `delivery`: whether this server delivers webhooks (a test may leave that to another
     /// process on the same database).
     pub async fn sqlite_with(delivery: bool) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = dir.path().join("jobcraft.db").to_string_lossy().into_owned();
-        TestApp::start(&url, Store::Sqlite(dir), delivery).await
+        TestApp::sqlite_with_options(Options { delivery, metrics_apart: false }).await
     }
 
     pub async fn postgres_with(delivery: bool) -> Option<TestApp> {
+        TestApp::postgres_with_options(Options { delivery, metrics_apart: false }).await
+    }
+
+    /// `/metrics` on an address of its own (`metrics_port`).
+    pub async fn sqlite_with_metrics_apart() -> TestApp {
+        TestApp::sqlite_with_options(Options { delivery: true, metrics_apart: true }).await
+    }
+
+    pub async fn postgres_with_metrics_apart() -> Option<TestApp> {
+        TestApp::postgres_with_options(Options { delivery: true, metrics_apart: true }).await
+    }
+
+    async fn sqlite_with_options(options: Options) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = dir.path().join("jobcraft.db").to_string_lossy().into_owned();
+        TestApp::start(&url, Store::Sqlite(dir), options).await
+    }
+
+    async fn postgres_with_options(options: Options) -> Option<TestApp> {
         let Ok(admin_url) = std::env::var("JOBCRAFT_TEST_PG_URL") else {
             assert!(
                 std::env::var_os("JOBCRAFT_REQUIRE_PG").is_none(),
@@ -132,10 +157,11 @@ impl TestApp {
         admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
         let separator = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
-        Some(TestApp::start(&url, Store::Postgres { admin_url, schema }, delivery).await)
+        Some(TestApp::start(&url, Store::Postgres { admin_url, schema }, options).await)
     }
 
-    async fn start(url: &str, store: Store, delivery: bool) -> TestApp {
+    async fn start(url: &str, store: Store, options: Options) -> TestApp {
+        let Options { delivery, metrics_apart } = options;
         let db =
             Db::open(url, &PoolOptions { max_size: 4, acquire_timeout: Duration::from_secs(10) });
         db.migrate().expect("migrations apply");
@@ -154,13 +180,25 @@ impl TestApp {
             webhook_allow_link_local: false,
             // Unlimited unless a test gives its tenant a limit.
             rate_limit: None,
+            metrics_bind: metrics_apart.then(|| "127.0.0.1:0".to_owned()),
         };
         let app = Application::build(&settings, db.clone()).expect("server builds");
         let base = format!("http://127.0.0.1:{}", app.port());
+        let metrics_port = app.metrics_port();
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
-        TestApp { base, url: url.to_owned(), key, tenant_id, db, client, handle, store }
+        TestApp {
+            base,
+            url: url.to_owned(),
+            key,
+            tenant_id,
+            db,
+            client,
+            handle,
+            store,
+            metrics_port,
+        }
     }
 
     pub async fn stop(self) {
@@ -242,6 +280,18 @@ impl TestApp {
             headers: response.headers().clone(),
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
+    }
+
+    /// A plain-text answer from any address (no key), e.g. `/metrics`.
+    pub async fn get_text(&self, url: &str) -> (StatusCode, String, String) {
+        let mut response = self.client.get(url).send().await.expect("request is answered");
+        let bytes = response.body().limit(16 * 1024 * 1024).await.expect("body");
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        (response.status(), content_type, String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// Sends a raw body with a content type, for malformed input.

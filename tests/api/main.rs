@@ -16,6 +16,7 @@ mod crafting;
 mod faults;
 mod idempotency;
 mod isolation;
+mod metrics;
 mod migrations;
 mod openapi;
 mod organizations;
