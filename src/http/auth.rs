@@ -140,6 +140,8 @@ impl FromRequest for Principal {
             if let Some(origin) = origin {
                 principal.origin = origin?;
             }
+            let route = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+            principal.action = format!("{} {route}", req.method());
             req.extensions_mut().insert(principal.clone());
             Ok(principal)
         })
@@ -158,6 +160,7 @@ mod tests {
             scopes: vec![Scope::Read],
             origin: "k".into(),
             rate_limit: None,
+            action: String::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! HTTP: handlers extract, authorize, make one blocking store call, and map to a DTO.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod changes;
@@ -74,6 +75,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(coverage::routes)
         .configure(settings::routes)
         .configure(changes::routes)
+        .configure(audit::routes)
         .configure(sync::routes)
         .configure(webhooks::routes);
 }

@@ -28,11 +28,24 @@ pub struct Principal {
     pub origin: String,
     /// The tenant's own limit for each of its keys; `None` for the instance's default.
     pub rate_limit: Option<RateLimit>,
+    /// What the request asks: method and route template, e.g. `POST /v1/persons` (set by
+    /// the extractor; empty outside a request).
+    pub action: String,
 }
 
 impl Principal {
+    /// The author of what this request writes, for the change feed and the audit log.
     pub fn actor(&self) -> crate::store::changes::Actor {
-        crate::store::changes::Actor { origin: self.origin.clone(), key_id: Some(self.key_id) }
+        crate::store::changes::Actor {
+            origin: self.origin.clone(),
+            key_id: Some(self.key_id),
+            request: Some(crate::store::changes::Request {
+                tenant_id: self.tenant_id,
+                key_id: self.key_id,
+                key_name: self.key_name.clone(),
+                action: self.action.clone(),
+            }),
+        }
     }
 
     /// `admin` grants everything; `read` and `write` only themselves.
@@ -162,6 +175,7 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Principal>,
         key_name: name,
         scopes: Scope::split(&scopes),
         rate_limit,
+        action: String::new(),
     }))
 }
 

@@ -30,12 +30,24 @@ pub struct Actor {
     /// The sync source named in the request, else the API key's name.
     pub origin: String,
     pub key_id: Option<Uuid>,
+    /// The API request writing, for the audit log; `None` for the system's own writes.
+    pub request: Option<Request>,
+}
+
+/// An API request that writes: whose key, and what it asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub tenant_id: Uuid,
+    pub key_id: Uuid,
+    pub key_name: String,
+    /// Method and route template, e.g. `POST /v1/sync/batch`.
+    pub action: String,
 }
 
 impl Actor {
-    /// Writes not made through the API (the command line, migrations).
+    /// Writes not made through the API (the command line, migrations, webhook delivery).
     pub fn system() -> Actor {
-        Actor { origin: "system".into(), key_id: None }
+        Actor { origin: "system".into(), key_id: None, request: None }
     }
 }
 
@@ -90,17 +102,19 @@ pub fn collecting<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// Numbers and writes the changes recorded so far in this transaction.
-pub fn flush(conn: &mut DbConn) -> Result<(), Error> {
+/// Numbers and writes the changes recorded so far in this transaction; the numbers each
+/// tenant's changes took (first, count).
+pub fn flush(conn: &mut DbConn) -> Result<Vec<(Uuid, i64, i64)>, Error> {
     let pending = PENDING.with(|p| p.borrow_mut().as_mut().map(std::mem::take)).unwrap_or_default();
     let mut tenants: Vec<Uuid> = pending.iter().map(|p| p.tenant).collect();
     tenants.sort();
     tenants.dedup();
+    let mut numbered = Vec::with_capacity(tenants.len());
     for tenant in tenants {
         let mine: Vec<&Pending> = pending.iter().filter(|p| p.tenant == tenant).collect();
-        write(conn, tenant, &mine)?;
+        numbered.push((tenant, write(conn, tenant, &mine)?, mine.len() as i64));
     }
-    Ok(())
+    Ok(numbered)
 }
 
 /// How many changes are waiting to be numbered: a savepoint that rolls back drops what came
@@ -162,12 +176,13 @@ pub fn record_many(
     }
     // Outside a collecting transaction (the command line): numbered right away.
     let mine: Vec<&Pending> = pending.iter().collect();
-    write(conn, tenant, &mine)
+    write(conn, tenant, &mine).map(|_| ())
 }
 
-fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<(), Error> {
+/// Numbers and inserts the changes; the first number they took.
+fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<i64, Error> {
     if changes.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let t = tenant.to_string();
     diesel::update(tenants::table.filter(tenants::id.eq(&t)))
@@ -221,7 +236,7 @@ fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<(), Er
     for chunk in rows.chunks(INSERT_CHUNK) {
         execute_natively(conn, diesel::insert_into(changes::table).values(chunk))?;
     }
-    Ok(())
+    Ok(first)
 }
 
 #[derive(Debug, Clone)]

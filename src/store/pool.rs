@@ -218,7 +218,12 @@ impl Db {
         let result = crate::store::changes::collecting(|| {
             session.conn.transaction(|conn| {
                 let value = f(conn)?;
-                crate::store::changes::flush(conn)?;
+                let numbered = crate::store::changes::flush(conn)?;
+                crate::store::audit::record(
+                    conn,
+                    &crate::store::changes::current_actor(),
+                    &numbered,
+                )?;
                 Ok(value)
             })
         });

@@ -276,7 +276,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        at -> Timestamp,
+        key_id -> Text,
+        key_name -> Text,
+        origin -> Text,
+        action -> Text,
+        first_change -> Nullable<BigInt>,
+        change_count -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
     tenants,
     api_keys,
     organizations,

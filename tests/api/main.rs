@@ -8,6 +8,7 @@
 
 mod harness;
 
+mod audit;
 mod bulk;
 mod changes;
 mod coverage;
