@@ -43,11 +43,14 @@ pub struct Facet {
     /// Which form of crafting, or which sales attribute, this is.
     pub dimension: Dimension,
     /// The attribute, e.g. `carbon_footprint`: lowercase letters, digits, `_`, `-`, `.`.
+    #[schema(min_length = 1, max_length = 64)]
     pub key: String,
     /// From -1 to 1: positive stresses, adds or prefers; negative plays down or avoids; 0 drops.
+    #[schema(minimum = -1, maximum = 1)]
     pub weight: f64,
     /// Free text, e.g. what was observed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
     /// Formal facets only: a core responsibility, which crafting may not take below `floor`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

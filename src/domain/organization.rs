@@ -45,15 +45,19 @@ impl OrganizationKind {
 pub struct Profile {
     /// Size band, e.g. `sme`, `mid_market`, `enterprise`.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub size_band: Option<String>,
     /// Industry, e.g. `insurance`.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub industry: Option<String>,
     /// Region, e.g. `dach`, `nordics`.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub region: Option<String>,
     /// Free tags such as `iso14001` or `b_corp`: lowercase letters, digits, `_`, `-`, `.`.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub tags: Vec<String>,
 }
 

@@ -34,8 +34,10 @@ pub enum Operation {
 #[serde(deny_unknown_fields)]
 pub struct ExternalRef {
     /// The system, e.g. `salesforce`.
+    #[schema(min_length = 1, max_length = 100, pattern = "^[a-z0-9_.-]+$")]
     pub source: String,
     /// The id there.
+    #[schema(min_length = 1, max_length = 255)]
     pub external_id: String,
 }
 

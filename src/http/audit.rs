@@ -24,6 +24,7 @@ pub struct AuditParams {
     /// Only the writes of this API key.
     pub key_id: Option<Uuid>,
     /// Rows per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -30,6 +30,7 @@ pub struct ChangesParams {
     /// to start after the newest one (only what happens from now on).
     pub after: Option<String>,
     /// Changes per answer, 1 to 1,000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Only changes of this entity type.
     pub entity: Option<Entity>,

@@ -49,6 +49,7 @@ pub struct CoverageRequest {
     pub strength: Option<f64>,
     /// Ids of this link in other systems; absent keeps the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 
@@ -104,6 +105,7 @@ pub struct CoverageResponse {
     pub updated_at: DateTime<Utc>,
     /// Ids of this link in other systems.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 

@@ -56,12 +56,14 @@ pub struct CraftingRequest {
     pub dimensions: Option<Vec<Dimension>>,
     /// The facets observed.
     #[serde(default)]
+    #[schema(max_items = 200)]
     pub facets: Vec<Facet>,
     /// `patch` only: crafted facets to forget (the formal job applies again).
     #[serde(default)]
     pub remove: Vec<FacetRef>,
     /// Where the observation comes from, e.g. "QBR 2026-11-03".
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub source: Option<String>,
     /// How sure the observer is, 0 to 1 (default 1).
     #[serde(default)]
@@ -71,6 +73,7 @@ pub struct CraftingRequest {
     pub effective_at: Option<DateTime<Utc>>,
     /// Ids of this observation in other systems.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 
@@ -97,6 +100,7 @@ pub struct RevisionResponse {
     pub recorded_by: Option<String>,
     /// Ids of this observation in other systems.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 

@@ -17,7 +17,15 @@ use crate::http::problem::{Problem, CONTENT_TYPE};
     info(
         title = "jobcraft",
         description = "Keeps the post (the formal job), the person and the crafted job (how the \
-                       holder actually does it) apart, for CRMs and the sales managers using them."
+                       holder actually does it) apart, for CRMs and the sales managers using them.\n\n\
+                       Limits (each answered with a problem naming it): request bodies 1 MiB \
+                       (413; `POST /v1/sync/batch` 16 MiB and 1 to 1,000 operations); pages 1 to \
+                       500 rows (the change feed 1 to 1,000); 200 facets per revision or post; \
+                       names and titles 200 characters, notes 10,000, facet notes 1,000, \
+                       external ids 255 (20 per entity); `Idempotency-Key` 255 characters; \
+                       each API key 100 requests/s in bursts of 200 by default (429 with \
+                       `Retry-After`; the operator sets others per tenant). Every schema below \
+                       states its own bounds."
     ),
     security(("api_key" = [])),
     modifiers(&BearerKey),
@@ -34,7 +42,7 @@ use crate::http::problem::{Problem, CONTENT_TYPE};
         (name = "accounts", description = "Account networks, coverage reports and suggestions"),
         (name = "settings", description = "Affinity rules and coverage settings of the tenant"),
         (name = "sync", description = "The change feed, external ids and upserts for CRMs"),
-        (name = "operations", description = "Health and readiness"),
+        (name = "operations", description = "Health, readiness and the audit log"),
     )
 )]
 struct ApiDoc;

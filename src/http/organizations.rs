@@ -37,6 +37,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct OrganizationRequest {
     /// Display name.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// `own` (the seller and its units), `client`, `partner` or `other`.
     pub kind: OrganizationKind,
@@ -48,6 +49,7 @@ pub struct OrganizationRequest {
     pub profile: Profile,
     /// Ids of this entity in other systems; absent keeps the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 
@@ -90,6 +92,7 @@ pub struct OrganizationResponse {
     pub updated_at: DateTime<Utc>,
     /// Ids of this entity in other systems.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 

@@ -28,6 +28,7 @@ pub struct Page<T> {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Rows per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -37,18 +37,23 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct PersonRequest {
     /// The name shown for the person.
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
     /// E-mail addresses, most used first.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub emails: Vec<String>,
     /// Phone number, free form.
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub phone: Option<String>,
     /// Free notes.
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
     /// Ids of this entity in other systems; absent keeps the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 
@@ -99,6 +104,7 @@ pub struct PersonResponse {
     pub updated_at: DateTime<Utc>,
     /// Ids of this entity in other systems.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 

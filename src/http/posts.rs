@@ -46,15 +46,18 @@ pub struct PostRequest {
     /// The organization the post belongs to.
     pub organization_id: Uuid,
     /// Job title as written down.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// Business function, e.g. `procurement`.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub function: Option<String>,
     /// The post this one formally reports to; no cycles.
     #[serde(default)]
     pub reports_to_post_id: Option<Uuid>,
     /// Seats: how many persons may hold the post at the same time (default 1).
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 10000)]
     pub headcount: i32,
     /// When the post was created.
     #[serde(default)]
@@ -65,6 +68,7 @@ pub struct PostRequest {
     /// The formal facets: tasks, expectations, priorities as written down. Changing them
     /// records a new revision of the formal job.
     #[serde(default)]
+    #[schema(max_items = 200)]
     pub facets: Vec<Facet>,
     /// When this version of the formal facets took effect (default: now; for a new post, its
     /// `established_on`, else always).
@@ -72,6 +76,7 @@ pub struct PostRequest {
     pub facets_effective_at: Option<DateTime<Utc>>,
     /// Ids of this entity in other systems; absent keeps the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 
@@ -137,6 +142,7 @@ pub struct PostResponse {
     pub updated_at: DateTime<Utc>,
     /// Ids of this entity in other systems.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 

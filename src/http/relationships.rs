@@ -50,6 +50,7 @@ pub struct RelationshipRequest {
     pub notes: Option<String>,
     /// Ids of this relationship in other systems; absent keeps the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 

@@ -50,6 +50,7 @@ pub struct TenureRequest {
     pub capacity: Option<i64>,
     /// Ids of this entity in other systems; absent keeps the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 
@@ -114,6 +115,7 @@ pub struct TenureResponse {
     pub updated_at: DateTime<Utc>,
     /// Ids of this entity in other systems.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
 }
 

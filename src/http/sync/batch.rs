@@ -64,6 +64,7 @@ pub struct BatchRequest {
     #[serde(default)]
     pub mode: BatchMode,
     /// 1 to 1,000 operations, applied in order.
+    #[schema(min_items = 1, max_items = 1000)]
     pub operations: Vec<BatchOperation>,
 }
 
