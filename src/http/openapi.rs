@@ -85,13 +85,20 @@ pub fn document() -> OpenApi {
         ] {
             if let Some(operation) = operation {
                 if !public {
-                    add_problem_responses(operation, &method, path.contains('{'));
+                    let names_ids = path.contains('{') || names_an_id(operation);
+                    add_problem_responses(operation, &method, names_ids);
                     add_write_headers(operation, &method);
                 }
             }
         }
     }
     api
+}
+
+/// Whether a parameter names a resource by id (`organization_id=`, `person_id=`): one that
+/// is not there is a 404, as in a path.
+fn names_an_id(operation: &Operation) -> bool {
+    operation.parameters.iter().flatten().any(|p| p.name.ends_with("_id") || p.name == "id")
 }
 
 /// Headers every write understands: the origin for the change feed, and on `POST` an

@@ -282,6 +282,28 @@ impl TestApp {
         }
     }
 
+    /// Any request, answered as raw bytes: for fuzzing, where bodies and headers may be
+    /// anything.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> (StatusCode, awc::http::header::HeaderMap, Vec<u8>) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.insert_header((name.as_str(), value.as_str()));
+        }
+        let mut response = match body {
+            Some(body) => request.send_body(body).await,
+            None => request.send().await,
+        }
+        .expect("request is answered");
+        let bytes = response.body().limit(64 * 1024 * 1024).await.expect("body");
+        (response.status(), response.headers().clone(), bytes.to_vec())
+    }
+
     /// A plain-text answer from any address (no key), e.g. `/metrics`.
     pub async fn get_text(&self, url: &str) -> (StatusCode, String, String) {
         let mut response = self.client.get(url).send().await.expect("request is answered");

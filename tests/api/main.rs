@@ -15,6 +15,7 @@ mod coverage;
 mod crafting;
 
 mod faults;
+mod fuzz;
 mod idempotency;
 mod isolation;
 mod metrics;
