@@ -156,7 +156,7 @@ fn add_problem_responses(operation: &mut Operation, method: &HttpMethod, has_id:
         statuses.push(("413", "The request body is too large"));
         statuses.push(("415", "The request body is not JSON"));
     }
-    if writes && has_id {
+    if matches!(method, HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete) {
         statuses.push(("412", "`If-Match` does not match the current ETag"));
     }
     for (status, description) in statuses {
