@@ -38,7 +38,9 @@ const PAGE: usize = 100;
 
 /// Runs until the runtime stops.
 pub async fn run(db: Db, settings: DeliverySettings) {
-    let client = awc::Client::builder().timeout(settings.timeout).finish();
+    // No redirects: one could lead delivery to an address the URL check refused (SSRF); a
+    // 3xx is given up on like a 4xx.
+    let client = awc::Client::builder().timeout(settings.timeout).disable_redirects().finish();
     loop {
         let db_due = db.clone();
         let due = actix_web::web::block(move || db_due.read(|c| webhooks::due(c, now()))).await;

@@ -14,6 +14,7 @@ use crate::harness::{on_both_backends, TestApp};
 on_both_backends!(
     events_arrive_signed_in_order_and_5xx_is_retried_with_the_same_event_id,
     a_4xx_is_given_up_on_and_delivery_goes_on,
+    a_redirect_is_not_followed,
     webhook_urls_and_secrets_are_checked,
 );
 
@@ -25,7 +26,8 @@ pub(crate) struct Received {
     pub body: Vec<u8>,
 }
 
-/// A receiver: `/flaky` answers 503 twice, then 200; `/gone` always 410; anything else 200.
+/// A receiver: `/flaky` answers 503 twice, then 200; `/gone` always 410; `/moved` redirects
+/// to `/elsewhere`; anything else 200.
 pub(crate) async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
     let log: Arc<Mutex<Vec<Received>>> = Arc::default();
     let state = web::Data::new(log.clone());
@@ -47,6 +49,9 @@ pub(crate) async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
                 match path.as_str() {
                     "/flaky" if flaky_calls <= 2 => HttpResponse::ServiceUnavailable().finish(),
                     "/gone" => HttpResponse::Gone().finish(),
+                    "/moved" => HttpResponse::TemporaryRedirect()
+                        .insert_header(("Location", "/elsewhere"))
+                        .finish(),
                     _ => HttpResponse::Ok().finish(),
                 }
             },
@@ -139,6 +144,24 @@ async fn a_4xx_is_given_up_on_and_delivery_goes_on(app: &TestApp) {
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(delivered(&log, "/fine").len(), 2);
     assert_eq!(app.delete(&format!("/v1/webhooks/{fine_id}")).await.status, 204);
+}
+
+async fn a_redirect_is_not_followed(app: &TestApp) {
+    // A redirect could lead delivery anywhere (a metadata address, say): it is given up like
+    // a 4xx.
+    let (base, log) = receiver().await;
+    let moved = app.post("/v1/webhooks", json!({"url": format!("{base}/moved")})).await;
+    assert_eq!(moved.status, 201, "{}", moved.body);
+    app.create("/v1/persons", json!({"display_name": "Nina"})).await;
+    wait_for("the redirect", || !delivered(&log, "/moved").is_empty()).await;
+    actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    assert!(delivered(&log, "/elsewhere").is_empty(), "the redirect was followed");
+    let id = moved.body["id"].as_str().unwrap();
+    let deliveries = app.all(&format!("/v1/webhooks/{id}/deliveries")).await;
+    assert!(
+        deliveries.iter().all(|d| d["outcome"] == "failed" && d["status"] == 307),
+        "{deliveries:?}"
+    );
 }
 
 async fn webhook_urls_and_secrets_are_checked(app: &TestApp) {
