@@ -152,6 +152,9 @@ struct ServeArgs {
     /// Requests each API key may make at once (its bucket), unless its tenant has its own.
     #[arg(long, env = "JOBCRAFT_RATE_LIMIT_BURST", default_value_t = 200)]
     rate_limit_burst: u32,
+    /// How long a client may take to send a request's head, in milliseconds (408 after).
+    #[arg(long, env = "JOBCRAFT_CLIENT_TIMEOUT_MS", default_value_t = 5000)]
+    client_timeout_ms: u64,
     /// Serve `/metrics` on this address instead of beside the API (e.g. 127.0.0.1:9090).
     #[arg(long, env = "JOBCRAFT_METRICS_BIND")]
     metrics_bind: Option<String>,
@@ -266,6 +269,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             Some(RateLimit::parse(args.rate_limit_per_second, args.rate_limit_burst)?)
         },
         metrics_bind: args.metrics_bind,
+        client_timeout: Duration::from_millis(args.client_timeout_ms.max(100)),
     };
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings, db)?;

@@ -34,6 +34,9 @@ pub struct ServerSettings {
     pub rate_limit: Option<crate::domain::rate_limit::RateLimit>,
     /// Where `/metrics` is served instead of beside the API; `None`: beside the API.
     pub metrics_bind: Option<String>,
+    /// How long a client may take to send a request's head (408 after), and to close after
+    /// the answer: a slow client cannot hold a worker's connection.
+    pub client_timeout: std::time::Duration,
 }
 
 pub struct Application {
@@ -87,6 +90,9 @@ impl Application {
                 .wrap(from_fn(crate::telemetry::log_request))
         })
         .listen(listener)?;
+        server = server
+            .client_request_timeout(settings.client_timeout)
+            .client_disconnect_timeout(settings.client_timeout);
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }

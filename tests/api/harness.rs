@@ -156,7 +156,10 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("PostgreSQL at JOBCRAFT_TEST_PG_URL unreachable: {e}"));
         admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
         let separator = if admin_url.contains('?') { '&' } else { '?' };
-        let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+        // The application name lets a test find (and cut) its own connections.
+        let url = format!(
+            "{admin_url}{separator}options=-csearch_path%3D{schema}&application_name={schema}"
+        );
         Some(TestApp::start(&url, Store::Postgres { admin_url, schema }, options).await)
     }
 
@@ -181,6 +184,7 @@ impl TestApp {
             // Unlimited unless a test gives its tenant a limit.
             rate_limit: None,
             metrics_bind: metrics_apart.then(|| "127.0.0.1:0".to_owned()),
+            client_timeout: Duration::from_millis(500),
         };
         let app = Application::build(&settings, db.clone()).expect("server builds");
         let base = format!("http://127.0.0.1:{}", app.port());
@@ -242,6 +246,20 @@ impl TestApp {
             .collect();
         names.sort();
         names
+    }
+
+    /// PostgreSQL: terminates every database connection of this test's server (the database
+    /// "going away" for it). `false` on SQLite, which has no server to lose.
+    pub fn cut_database_connections(&self) -> bool {
+        let Store::Postgres { admin_url, schema } = &self.store else { return false };
+        let mut admin = PgConnection::establish(admin_url).expect("admin connection");
+        admin
+            .batch_execute(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name = '{schema}'"
+            ))
+            .expect("terminate");
+        true
     }
 
     /// Another tenant with its own admin key.

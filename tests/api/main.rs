@@ -28,6 +28,7 @@ mod posts;
 mod rate_limits;
 mod readme;
 mod requests;
+mod resilience;
 mod similar;
 mod sync;
 mod sync_runs;

@@ -1,0 +1,58 @@
+//! Back-pressure and recovery: a slow client is cut off, and a database that goes away and
+//! comes back needs no restart.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::harness::{on_both_backends, TestApp};
+
+on_both_backends!(a_client_that_never_finishes_its_request_is_cut_off);
+
+async fn a_client_that_never_finishes_its_request_is_cut_off(app: &TestApp) {
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let started = Instant::now();
+    let answer = actix_web::rt::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(address).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        // Half a request head, then silence.
+        stream.write_all(b"GET /v1/persons HTTP/1.1\r\nHost: x\r\n").expect("write");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    })
+    .await
+    .expect("joined");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "cut off after the 500 ms client timeout");
+    // The server serves everyone else meanwhile and after.
+    assert_eq!(app.get("/v1/persons").await.status, 200);
+}
+
+mod postgres_only {
+    use super::*;
+
+    #[actix_web::test]
+    async fn the_database_going_away_and_coming_back_needs_no_restart() {
+        let Some(app) = TestApp::postgres().await else { return };
+        app.create("/v1/persons", json!({"display_name": "Nina"})).await;
+        assert!(app.cut_database_connections());
+        // Each request is answered — a 503 problem while the pool finds its connections gone,
+        // then 200 again — without restarting anything.
+        let mut statuses = Vec::new();
+        for _ in 0..20 {
+            let response = app.get("/v1/persons").await;
+            statuses.push(response.status.as_u16());
+            if response.status == 200 {
+                assert_eq!(response.body["items"].as_array().unwrap().len(), 1);
+                break;
+            }
+            response.assert_problem(503);
+            assert_eq!(response.header("retry-after").as_deref(), Some("1"));
+        }
+        assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
+        app.stop().await;
+    }
+}
