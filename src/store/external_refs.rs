@@ -42,12 +42,16 @@ pub fn of_many(
         .filter(external_refs::tenant_id.eq(tenant.to_string()))
         .filter(external_refs::entity.eq(enum_name(&entity)))
         .filter(external_refs::entity_id.eq_any(ids))
-        .order((external_refs::source, external_refs::external_id))
         .select((external_refs::entity_id, external_refs::source, external_refs::external_id))
         .load(conn)?;
     let mut by_entity: HashMap<Uuid, Vec<ExternalRef>> = HashMap::new();
     for (id, source, external_id) in rows {
         by_entity.entry(parse_id(&id)?).or_default().push(ExternalRef { source, external_id });
+    }
+    // Sorted here, not by the query: an ORDER BY on (source, external_id) lets SQLite walk
+    // the primary key — every id of the entity type — instead of the index on entity_id.
+    for refs in by_entity.values_mut() {
+        refs.sort();
     }
     Ok(by_entity)
 }

@@ -100,6 +100,32 @@ impl Row {
     }
 }
 
+/// The columns a client writes, shared by insert and update. `None` is NULL, never
+/// `DEFAULT` (see `persons::Fields`).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = tenures, treat_none_as_null = true, treat_none_as_default_value = false)]
+struct Fields {
+    person_id: String,
+    post_id: String,
+    started_on: NaiveDate,
+    ended_on: Option<NaiveDate>,
+    buying_roles: String,
+    capacity: Option<i32>,
+}
+
+impl Fields {
+    fn of(new: &NewTenure) -> Result<Self, Error> {
+        Ok(Fields {
+            person_id: new.person_id.to_string(),
+            post_id: new.post_id.to_string(),
+            started_on: new.period.started_on,
+            ended_on: new.period.ended_on,
+            buying_roles: to_json(&new.buying_roles)?,
+            capacity: new.capacity.map(|c| c as i32),
+        })
+    }
+}
+
 pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Tenure, Error> {
     let row: Row = tenures::table
         .filter(tenures::tenant_id.eq(tenant.to_string()))
@@ -400,12 +426,7 @@ pub fn create_many(
             Ok((
                 tenures::tenant_id.eq(&t),
                 tenures::id.eq(id.to_string()),
-                tenures::person_id.eq(new.person_id.to_string()),
-                tenures::post_id.eq(new.post_id.to_string()),
-                tenures::started_on.eq(new.period.started_on),
-                tenures::ended_on.eq(new.period.ended_on),
-                tenures::buying_roles.eq(to_json(&new.buying_roles)?),
-                tenures::capacity.eq(new.capacity.map(|c| c as i32)),
+                Fields::of(new)?,
                 tenures::version.eq(1),
                 tenures::created_at.eq(at),
                 tenures::updated_at.eq(at),
@@ -436,12 +457,7 @@ pub fn update(
             .filter(tenures::id.eq(id.to_string())),
     )
     .set((
-        tenures::person_id.eq(new.person_id.to_string()),
-        tenures::post_id.eq(new.post_id.to_string()),
-        tenures::started_on.eq(new.period.started_on),
-        tenures::ended_on.eq(new.period.ended_on),
-        tenures::buying_roles.eq(to_json(&new.buying_roles)?),
-        tenures::capacity.eq(new.capacity.map(|c| c as i32)),
+        Fields::of(new)?,
         tenures::version.eq(current.version + 1),
         tenures::updated_at.eq(now()),
     ))

@@ -147,12 +147,14 @@ pub async fn sync_batch(
     let results =
         write(&db, principal.actor(), move |c| apply(c, tenant, mode, &body.operations)).await?;
     // Off the response's path: a failure only means the planner waits for autovacuum.
-    let db = db.into_inner();
-    actix_web::rt::spawn(async move {
-        if let Err(e) = read(&db, statistics::refresh_after_bulk_write).await {
-            tracing::warn!(error = %e, "could not refresh planner statistics");
-        }
-    });
+    if db.backend() == "postgres" {
+        let db = db.into_inner();
+        actix_web::rt::spawn(async move {
+            if let Err(e) = read(&db, statistics::refresh_after_bulk_write).await {
+                tracing::warn!(error = %e, "could not refresh planner statistics");
+            }
+        });
+    }
     Ok(HttpResponse::Ok().json(BatchResponse { mode, results }))
 }
 
