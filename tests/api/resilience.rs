@@ -9,7 +9,35 @@ use serde_json::json;
 
 use crate::harness::{on_both_backends, TestApp};
 
-on_both_backends!(a_client_that_never_finishes_its_request_is_cut_off);
+on_both_backends!(
+    a_client_that_never_finishes_its_request_is_cut_off,
+    a_request_that_gets_no_database_connection_in_time_is_a_503,
+);
+
+async fn a_request_that_gets_no_database_connection_in_time_is_a_503(app: &TestApp) {
+    // The test's pool has 4 connections and a 10 s wait: hold all of them past that.
+    let holders: Vec<_> = (0..4)
+        .map(|_| {
+            let db = app.db.clone();
+            std::thread::spawn(move || {
+                db.read(|_| {
+                    std::thread::sleep(Duration::from_secs(12));
+                    Ok(())
+                })
+            })
+        })
+        .collect();
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let response = app.get("/v1/persons").await;
+    response.assert_problem(503);
+    assert_eq!(response.header("retry-after").as_deref(), Some("1"));
+    assert!(started.elapsed() >= Duration::from_secs(9), "it waited for a connection first");
+    for holder in holders {
+        holder.join().expect("holder").expect("held");
+    }
+    assert_eq!(app.get("/v1/persons").await.status, 200, "served again once connections return");
+}
 
 async fn a_client_that_never_finishes_its_request_is_cut_off(app: &TestApp) {
     let address = app.base.trim_start_matches("http://").to_owned();
