@@ -37,6 +37,45 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Load the demo tenant (DESIGN.md's story: a sales team, three client accounts), print
+    /// its key and where to look, and serve.
+    Demo(DemoArgs),
+    /// Fill the database with synthetic tenants for benchmarks; prints what it made as JSON
+    /// (tenant ids, an admin key each, sample ids, row counts).
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Stop once the demo is loaded instead of serving.
+    #[arg(long)]
+    load_only: bool,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Tenants to create (named `generated-SEED-N`).
+    #[arg(long, default_value_t = 1)]
+    tenants: u32,
+    /// Client accounts per tenant.
+    #[arg(long, default_value_t = 100)]
+    accounts: u32,
+    /// Held posts per account (each with a current holder; one in four had a predecessor).
+    #[arg(long, default_value_t = 1000)]
+    stakeholders_per_account: u32,
+    /// Salespeople per tenant.
+    #[arg(long, default_value_t = 200)]
+    salespeople: u32,
+    /// Crafting revisions per current tenure.
+    #[arg(long, default_value_t = 2)]
+    revisions_per_tenure: u32,
+    /// The same seed makes the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +206,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     crate::telemetry::init();
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
+        Command::Demo(args) => demo(args),
         Command::Migrate(db) => Ok(db.open().migrate()?),
         Command::Openapi => {
             println!("{}", crate::http::openapi::document().to_pretty_json()?);
@@ -216,6 +256,21 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("key {} ({})\n{token}", key.id, Scope::join(&key.scopes));
             Ok(())
         }
+        Command::Generate(args) => {
+            let db = args.db.open();
+            db.migrate()?;
+            let shape = crate::generate::Shape {
+                tenants: args.tenants,
+                accounts: args.accounts,
+                stakeholders_per_account: args.stakeholders_per_account,
+                salespeople: args.salespeople.max(1),
+                revisions_per_tenure: args.revisions_per_tenure,
+                seed: args.seed,
+            };
+            let report = crate::generate::generate(&db, shape)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::Key(KeyCommand::Revoke { id, db }) => {
             let db = db.open();
             db.migrate()?;
@@ -252,7 +307,51 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
             args.bind
         );
     }
-    let settings = ServerSettings {
+    let settings = server_settings(args)?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&settings, db)?;
+        tracing::info!(port = app.port(), bind = %settings.bind, metrics_port = ?app.metrics_port(), "serving");
+        app.run_until_stopped().await
+    })?;
+    Ok(())
+}
+
+/// Serves, and loads the demo through the server's own API once it listens.
+fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let db = args.serve.db.open();
+    migrate_when_reachable(&db)?;
+    let (key, new) = crate::demo::tenant_key(&db)?;
+    let settings = server_settings(args.serve)?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&settings, db)?;
+        let host = match settings.bind.rsplit_once(':') {
+            Some(("0.0.0.0" | "[::]", _)) | None => "127.0.0.1",
+            Some((host, _)) => host,
+        };
+        let base = format!("http://{host}:{}", app.port());
+        let handle = app.handle();
+        let serving = actix_web::rt::spawn(app.run_until_stopped());
+        if new {
+            crate::demo::load(&base, &key).await.map_err(std::io::Error::other)?;
+            println!("\nLoaded the demo tenant `{}`.", crate::demo::TENANT);
+        } else {
+            println!(
+                "\nThe demo tenant `{}` was loaded before; here is a new key for it.",
+                crate::demo::TENANT
+            );
+        }
+        let welcome = crate::demo::welcome(&base, &key).await.map_err(std::io::Error::other)?;
+        println!("{welcome}");
+        if args.load_only {
+            handle.stop(true).await;
+        }
+        serving.await.map_err(std::io::Error::other)?
+    })?;
+    Ok(())
+}
+
+fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error::Error>> {
+    Ok(ServerSettings {
         bind: args.bind,
         body_limit: args.body_limit,
         batch_body_limit: args.batch_body_limit,
@@ -270,13 +369,7 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         },
         metrics_bind: args.metrics_bind,
         client_timeout: Duration::from_millis(args.client_timeout_ms.max(100)),
-    };
-    actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(&settings, db)?;
-        tracing::info!(port = app.port(), bind = %settings.bind, metrics_port = ?app.metrics_port(), "serving");
-        app.run_until_stopped().await
-    })?;
-    Ok(())
+    })
 }
 
 /// Waits up to a minute for the database (a container may start before it), then migrates.

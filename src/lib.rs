@@ -4,8 +4,10 @@
 
 pub mod cli;
 pub mod delivery;
+pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod generate;
 pub mod http;
 pub mod startup;
 pub mod store;

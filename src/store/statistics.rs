@@ -51,3 +51,13 @@ pub fn refresh_after_bulk_write(conn: &mut DbConn) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// After a bulk load: statistics for every table, so the first reads are planned for the data
+/// that is there (PostgreSQL analyses; SQLite's `optimize` analyses what needs it).
+pub fn refresh_all(conn: &mut DbConn) -> Result<(), Error> {
+    match conn {
+        DbConn::Pg(pg) => pg.batch_execute("ANALYZE")?,
+        DbConn::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA optimize")?,
+    }
+    Ok(())
+}

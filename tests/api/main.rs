@@ -13,9 +13,11 @@ mod bulk;
 mod changes;
 mod coverage;
 mod crafting;
+mod demo;
 
 mod faults;
 mod fuzz;
+mod generate;
 mod idempotency;
 mod isolation;
 mod metrics;

@@ -1,0 +1,76 @@
+//! `jobcraft demo`: the story loads through the API, and the README's tour tells it.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::harness::{on_both_backends, TestApp};
+
+on_both_backends!(the_demo_loads_and_the_readme_tour_tells_its_story);
+
+async fn the_demo_loads_and_the_readme_tour_tells_its_story(app: &TestApp) {
+    let (key, new) = jobcraft::demo::tenant_key(&app.db).unwrap();
+    assert!(new);
+    jobcraft::demo::load(&app.base, &key).await.unwrap();
+    // A second run loads nothing more: the tenant is there, a fresh key is made for it.
+    let (again, new) = jobcraft::demo::tenant_key(&app.db).unwrap();
+    assert!(!new && again != key);
+
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let tour = readme
+        .split("```sh\n")
+        .filter_map(|rest| rest.split("\n```").next())
+        .find(|block| block.starts_with("# tour"))
+        .expect("a tour block in the README")
+        .replace("JC=http://127.0.0.1:8080", &format!("JC={}", app.base))
+        .replace("KEY=jc_paste_the_demo_key_here", &format!("KEY={key}"));
+    let output = actix_web::rt::task::spawn_blocking(move || {
+        Command::new("bash").args(["-euo", "pipefail", "-c", &tour]).output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+    for expected in [
+        "\"name\":\"Borealis Energy\"",
+        "\"type\":\"covered_person_left\"",
+        "\"type\":\"uncovered_buying_role\"",
+        "\"type\":\"new_holder\"",
+        "\"type\":\"vacant_post\"",
+        "\"key\":\"sustainability_champion\"},\"stakeholder\":{\"dimension\":\"decision_criterion\",\"key\":\"carbon_footprint\"}",
+        "\"person_display_name\":\"Olga Berg\"",
+        "\"key\":\"carbon_footprint\",\"label\":\"Carbon footprint\",\"op\":\"added\"",
+        "\"guardrail\":\"breached\"",
+        "kind,organization_id,post_id,tenure_id",
+    ] {
+        assert!(stdout.contains(expected), "missing {expected} in:\n{stdout}");
+    }
+
+    // The suggestion puts Carla on Nina, whom nobody covers.
+    let demo = |path: String| {
+        let key = key.clone();
+        async move { app.call(awc::http::Method::GET, &path, Some(&key), &[], None).await }
+    };
+    let acme = demo("/v1/sync/organizations/demo/acme".into()).await.id();
+    let suggestion = app
+        .call(
+            awc::http::Method::POST,
+            &format!("/v1/accounts/{acme}/suggestions"),
+            Some(&key),
+            &[],
+            Some(&serde_json::json!({})),
+        )
+        .await;
+    let pairs = suggestion.body["pairs"].as_array().unwrap();
+    let carla_on_nina = pairs.iter().find(|p| p["stakeholder_name"] == "Nina Roth").unwrap();
+    assert_eq!(carla_on_nina["salesperson_name"], "Carla Diaz", "{carla_on_nina}");
+    assert_eq!(carla_on_nina["covering_now"], Value::Bool(false));
+
+    // 40+ posts over the seller and three accounts; none of it visible to another tenant.
+    let posts =
+        app.call(awc::http::Method::GET, "/v1/posts?limit=100", Some(&key), &[], None).await;
+    assert!(posts.body["items"].as_array().unwrap().len() >= 40);
+    app.get("/v1/sync/organizations/demo/acme").await.assert_problem(404);
+}
