@@ -26,7 +26,7 @@ def pgbench(path, prefix):
     out = open(path).read()
     tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
     latencies = sorted(
-        int(line.split()[2]) for name in glob.glob(prefix + ".*") for line in open(name)
+        int(line.split()[2]) for name in glob.glob(prefix + ".[0-9]*") for line in open(name)
     )
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] / 1000
     print(f"{tps:.0f} {pick(0.5):.2f} {pick(0.99):.2f}")
