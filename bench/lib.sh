@@ -17,3 +17,9 @@ wait_ready() {
   echo "not ready: $1" >&2
   return 1
 }
+
+# The release binary; bench/run builds it once (BENCH_BUILT=1) so that a script run from it
+# measures that build even if the sources change meanwhile.
+build_release() {
+  [ -n "${BENCH_BUILT:-}" ] || cargo build --release --quiet "$@"
+}

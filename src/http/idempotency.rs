@@ -90,6 +90,7 @@ pub async fn idempotency(
     let tenant = principal.tenant_id;
     let (db_claim, claim_key) = (db.clone(), key.clone());
     let claim = web::block(move || {
+        db_claim.hold_owner_lock(process())?;
         db_claim.write(|c| idempotency::claim(c, tenant, &claim_key, &hash, process()))
     })
     .await

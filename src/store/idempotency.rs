@@ -33,6 +33,36 @@ pub enum Claim {
 
 type Row = (String, String, Option<i32>, Option<String>, Option<String>);
 
+/// The advisory lock a process holds on PostgreSQL while it lives (`Db::hold_owner_lock`):
+/// both halves of its owner id folded into the lock's 64 bits.
+pub fn owner_lock_key(owner: Uuid) -> i64 {
+    let (high, low) = owner.as_u64_pair();
+    (high ^ low) as i64
+}
+
+/// Whether the process that claimed a key still lives. On PostgreSQL: whether its owner lock
+/// is held (trying it takes it if not, so it is let go at once). On SQLite one process serves
+/// a database file, so another owner is a process that died.
+fn owner_alive(conn: &mut DbConn, owner: &str) -> Result<bool, Error> {
+    let DbConn::Pg(pg) = conn else { return Ok(false) };
+    let Ok(owner) = Uuid::parse_str(owner) else { return Ok(false) };
+    #[derive(QueryableByName)]
+    struct Tried {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        taken: bool,
+    }
+    let key = owner_lock_key(owner);
+    let tried: Tried = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS taken")
+        .bind::<diesel::sql_types::BigInt, _>(key)
+        .get_result(pg)?;
+    if tried.taken {
+        diesel::sql_query("SELECT pg_advisory_unlock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(key)
+            .execute(pg)?;
+    }
+    Ok(!tried.taken)
+}
+
 /// Claims `key` for the request with `hash` on behalf of `owner` (this process).
 pub fn claim(
     conn: &mut DbConn,
@@ -83,6 +113,7 @@ pub fn claim(
             body: body.unwrap_or_default(),
         })),
         None if stored_owner == owner.to_string() => Ok(Claim::Running),
+        None if owner_alive(conn, &stored_owner)? => Ok(Claim::Running),
         None => {
             // Claimed by a process that is gone (it died before answering): its transaction
             // never committed, so the request runs again here.

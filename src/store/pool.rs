@@ -9,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::R2D2Connection;
 use diesel::sqlite::SqliteConnection;
-use diesel::{Connection, ConnectionError};
+use diesel::{Connection, ConnectionError, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::Error;
@@ -129,6 +129,16 @@ pub struct Db {
     backend: &'static str,
     /// Requests waiting for a connection right now (for metrics).
     waiting: Arc<AtomicUsize>,
+    owner_lock: Arc<OwnerLock>,
+}
+
+/// This process's hold on its idempotency claims (PostgreSQL): a session advisory lock on its
+/// owner id, taken on a connection of its own and kept while the process lives, so another
+/// instance can tell a claim still running (the lock is held) from one whose process died
+/// (the lock went with its connection). See `idempotency::claim`.
+struct OwnerLock {
+    url: Option<String>,
+    held: Mutex<Option<PgConnection>>,
 }
 
 impl Db {
@@ -137,6 +147,13 @@ impl Db {
     pub fn open(url: &str, options: &PoolOptions) -> Db {
         let backend = Backend::from_url(url);
         let writer = matches!(backend, Backend::Sqlite(_)).then(|| Arc::new(Mutex::new(())));
+        let owner_lock = Arc::new(OwnerLock {
+            url: match &backend {
+                Backend::Postgres(url) => Some(url.clone()),
+                Backend::Sqlite(_) => None,
+            },
+            held: Mutex::new(None),
+        });
         let name = backend.name();
         let pool = r2d2::Pool::builder()
             .max_size(options.max_size)
@@ -146,7 +163,33 @@ impl Db {
             .build_unchecked(Manager(backend));
         let labels = Arc::new(crate::store::vocabulary::LabelCache::new(Duration::from_secs(5)));
         let crafting_index = Arc::default();
-        Db { pool, crafting_index, labels, writer, backend: name, waiting: Arc::default() }
+        Db {
+            pool,
+            crafting_index,
+            labels,
+            writer,
+            backend: name,
+            waiting: Arc::default(),
+            owner_lock,
+        }
+    }
+
+    /// Takes this process's owner lock (once; PostgreSQL only) before it claims idempotency
+    /// keys as `owner`.
+    pub fn hold_owner_lock(&self, owner: uuid::Uuid) -> Result<(), Error> {
+        let Some(url) = &self.owner_lock.url else { return Ok(()) };
+        let mut held = self.owner_lock.held.lock().unwrap_or_else(|p| p.into_inner());
+        if held.is_none() {
+            let mut conn =
+                PgConnection::establish(url).map_err(|e| Error::Unavailable(Box::new(e)))?;
+            diesel::sql_query("SELECT pg_advisory_lock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(crate::store::idempotency::owner_lock_key(
+                    owner,
+                ))
+                .execute(&mut conn)?;
+            *held = Some(conn);
+        }
+        Ok(())
     }
 
     pub fn backend(&self) -> &'static str {

@@ -95,3 +95,35 @@ async fn a_replayed_batch_returns_its_original_results(app: &TestApp) {
     let rerun = post_with_key(app, "/v1/sync/batch", "b-2", &batch).await;
     assert_eq!(rerun.body["results"][0]["status"], 200);
 }
+
+/// Behind a load balancer: a replay that reaches another instance while the first still runs
+/// the request is a 409 too. An instance that lives holds its owner lock (PostgreSQL); once it
+/// is gone, its claim is taken over.
+#[actix_web::test]
+async fn a_claim_of_another_live_instance_is_running_until_that_instance_is_gone() {
+    use diesel::{Connection, RunQueryDsl};
+    let Some(app) = TestApp::postgres().await else { return };
+    let body = json!({"display_name": "Nina"});
+    let hash = request_hash("/v1/persons", "", &serde_json::to_vec(&body).unwrap());
+    let other_instance = uuid::Uuid::now_v7();
+    let mut its_lock = diesel::PgConnection::establish(&app.url).unwrap();
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(jobcraft::store::idempotency::owner_lock_key(
+            other_instance,
+        ))
+        .execute(&mut its_lock)
+        .unwrap();
+    let (db, tenant) = (app.db.clone(), app.tenant_id);
+    actix_web::rt::task::spawn_blocking(move || {
+        db.write(|c| claim(c, tenant, "k-5", &hash, other_instance))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    post_with_key(&app, "/v1/persons", "k-5", &body).await.assert_problem(409);
+    assert_eq!(app.all("/v1/persons").await.len(), 0);
+    drop(its_lock);
+    let taken_over = post_with_key(&app, "/v1/persons", "k-5", &body).await;
+    assert_eq!(taken_over.status, 201, "{}", taken_over.body);
+    app.stop().await;
+}
