@@ -241,9 +241,12 @@ const RELATIONSHIPS: &[(&str, &str, &str, f64)] = &[
     ("emil", "sara", "blocks", 0.5),
 ];
 
+/// (dimension, key)
+type FacetRef = (&'static str, &'static str);
+
 /// Tenant rules: what a salesperson's crafting offers to what a stakeholder wants.
 #[rustfmt::skip]
-const AFFINITIES: &[((&str, &str), (&str, &str), f64)] = &[
+const AFFINITIES: &[(FacetRef, FacetRef, f64)] = &[
     (("cognitive", "sustainability_champion"), ("decision_criterion", "carbon_footprint"), 1.0),
     (("cognitive", "sustainability_champion"), ("priority", "sustainability"), 0.8),
     (("cognitive", "client_success"), ("cognitive", "helping_people"), 0.8),
