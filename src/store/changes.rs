@@ -212,14 +212,32 @@ fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<i64, E
         }
     }
     let key_id = actor.key_id.map(|k| k.to_string());
+    let refs_of = |change: &&Pending| match &change.refs {
+        Some(refs) => to_json(refs),
+        None => to_json(current.get(&(change.entity, change.id)).unwrap_or(&Vec::new())),
+    };
+    if let DbConn::Pg(pg) = conn {
+        return crate::store::unnest::changes(
+            pg,
+            crate::store::unnest::Changes {
+                tenant: &t,
+                origin: &actor.origin,
+                key_id: key_id.as_deref(),
+                occurred_at: at,
+                seqs: (first..first + changes.len() as i64).collect(),
+                entities: changes.iter().map(|c| enum_name(&c.entity)).collect(),
+                entity_ids: changes.iter().map(|c| c.id.to_string()).collect(),
+                operations: changes.iter().map(|c| enum_name(&c.operation)).collect(),
+                external_refs: changes.iter().map(refs_of).collect::<Result<_, _>>()?,
+            },
+        )
+        .map(|()| first);
+    }
     let rows = changes
         .iter()
         .enumerate()
         .map(|(i, change)| {
-            let refs = match &change.refs {
-                Some(refs) => to_json(refs)?,
-                None => to_json(current.get(&(change.entity, change.id)).unwrap_or(&Vec::new()))?,
-            };
+            let refs = refs_of(change)?;
             Ok((
                 changes::tenant_id.eq(&t),
                 changes::seq.eq(first + i as i64),

@@ -79,7 +79,9 @@ pub fn resolve_many(
     let (t, name) = (tenant.to_string(), enum_name(&entity));
     let mut found = HashMap::new();
     for (source, external_ids) in by_source {
-        for chunk in external_ids.chunks(INSERT_CHUNK) {
+        // One query for a whole batch: a list of 1,000 is one array on PostgreSQL and well
+        // under SQLite's bound on parameters.
+        for chunk in external_ids.chunks(LOOKUP_CHUNK) {
             let rows: Vec<(String, String)> = external_refs::table
                 .filter(external_refs::tenant_id.eq(&t))
                 .filter(external_refs::entity.eq(&name))
@@ -95,6 +97,9 @@ pub fn resolve_many(
     }
     Ok(found)
 }
+
+/// External ids looked up per query.
+const LOOKUP_CHUNK: usize = 5_000;
 
 /// Refuses claims of external ids that another entity of the type carries (`holders`: who
 /// carries which, as `resolve_many` answers), or that two entities claim at once: a 409
@@ -176,6 +181,16 @@ fn insert(
     claims: &[(Uuid, &ExternalRef)],
 ) -> Result<(), Error> {
     let (t, name) = (tenant.to_string(), enum_name(&entity));
+    if let DbConn::Pg(pg) = conn {
+        return crate::store::unnest::external_refs(
+            pg,
+            &t,
+            &name,
+            claims.iter().map(|(_, r)| r.source.as_str()).collect(),
+            claims.iter().map(|(_, r)| r.external_id.as_str()).collect(),
+            claims.iter().map(|(id, _)| id.to_string()).collect(),
+        );
+    }
     let rows: Vec<_> = claims
         .iter()
         .map(|(id, reference)| {

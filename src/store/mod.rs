@@ -20,6 +20,7 @@ pub mod relationships;
 pub mod schema;
 pub mod statistics;
 pub mod tenures;
+pub mod unnest;
 pub mod vocabulary;
 pub mod webhooks;
 

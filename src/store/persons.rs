@@ -183,6 +183,20 @@ pub fn create_many(
 ) -> Result<Vec<Uuid>, Error> {
     let (t, at) = (tenant.to_string(), now());
     let ids: Vec<Uuid> = news.iter().map(|_| Uuid::now_v7()).collect();
+    if let DbConn::Pg(pg) = conn {
+        let mut rows = crate::store::unnest::Persons::default();
+        for (new, id) in news.iter().zip(&ids) {
+            let fields = Fields::of(new)?;
+            rows.ids.push(id.to_string());
+            rows.names.push(fields.display_name.to_owned());
+            rows.emails.push(fields.emails);
+            rows.phones.push(fields.phone.map(str::to_owned));
+            rows.notes.push(fields.notes.map(str::to_owned));
+        }
+        crate::store::unnest::persons(pg, &t, at, rows)?;
+        changes::record_many(conn, tenant, Entity::Person, &ids, Operation::Create)?;
+        return Ok(ids);
+    }
     let rows = news
         .iter()
         .zip(&ids)

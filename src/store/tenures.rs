@@ -420,6 +420,23 @@ pub fn create_many(
     let holdings: Vec<(Uuid, &NewTenure)> = news.iter().map(|new| (Uuid::now_v7(), *new)).collect();
     check_holdings(conn, tenant, &holdings)?;
     let (t, at) = (tenant.to_string(), now());
+    let ids: Vec<Uuid> = holdings.iter().map(|(id, _)| *id).collect();
+    if let DbConn::Pg(pg) = conn {
+        let mut rows = crate::store::unnest::Tenures::default();
+        for (id, new) in &holdings {
+            let fields = Fields::of(new)?;
+            rows.ids.push(id.to_string());
+            rows.person_ids.push(fields.person_id);
+            rows.post_ids.push(fields.post_id);
+            rows.started_on.push(fields.started_on);
+            rows.ended_on.push(fields.ended_on);
+            rows.buying_roles.push(fields.buying_roles);
+            rows.capacities.push(fields.capacity);
+        }
+        crate::store::unnest::tenures(pg, &t, at, rows)?;
+        changes::record_many(conn, tenant, Entity::Tenure, &ids, Operation::Create)?;
+        return Ok(ids);
+    }
     let rows = holdings
         .iter()
         .map(|(id, new)| {
@@ -436,7 +453,6 @@ pub fn create_many(
     for chunk in rows.chunks(INSERT_CHUNK) {
         execute_natively(conn, diesel::insert_into(tenures::table).values(chunk))?;
     }
-    let ids: Vec<Uuid> = holdings.iter().map(|(id, _)| *id).collect();
     changes::record_many(conn, tenant, Entity::Tenure, &ids, Operation::Create)?;
     Ok(ids)
 }
