@@ -23,3 +23,16 @@ wait_ready() {
 build_release() {
   [ -n "${BENCH_BUILT:-}" ] || cargo build --release --quiet "$@"
 }
+
+# Waits for PostgreSQL to be quiet — dirty pages written (CHECKPOINT) and no autovacuum still
+# working through an earlier script's bulk load — so a script measures its own load only
+# (a batch benchmark right after the diff-export data set measured a third of its rate).
+settle_postgres() {
+  psql -qc CHECKPOINT "$1" >/dev/null
+  for _ in $(seq 1 120); do
+    busy=$(psql -Atc "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'" "$1")
+    [ "$busy" = 0 ] && return 0
+    sleep 1
+  done
+  echo "PostgreSQL still vacuuming after 120 s; measuring anyway" >&2
+}

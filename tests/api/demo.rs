@@ -1,7 +1,5 @@
 //! `jobcraft demo`: the story loads through the API, and the README's tour tells it.
 
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::harness::{on_both_backends, TestApp};
@@ -16,23 +14,14 @@ async fn the_demo_loads_and_the_readme_tour_tells_its_story(app: &TestApp) {
     let (again, new) = jobcraft::demo::tenant_key(&app.db).unwrap();
     assert!(!new && again != key);
 
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let tour = readme
-        .split("```sh\n")
-        .filter_map(|rest| rest.split("\n```").next())
-        .find(|block| block.starts_with("# tour"))
-        .expect("a tour block in the README")
-        .replace("JC=http://127.0.0.1:8080", &format!("JC={}", app.base))
-        .replace("KEY=jc_paste_the_demo_key_here", &format!("KEY={key}"));
-    let output = actix_web::rt::task::spawn_blocking(move || {
-        Command::new("bash").args(["-euo", "pipefail", "-c", &tour]).output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+    let stdout = crate::readme::run_readme_blocks(
+        "# tour",
+        &[
+            ("JC=http://127.0.0.1:8080", &format!("JC={}", app.base)),
+            ("KEY=jc_paste_the_demo_key_here", &format!("KEY={key}")),
+        ],
+    )
+    .await;
     for expected in [
         "\"name\":\"Borealis Energy\"",
         "\"type\":\"covered_person_left\"",

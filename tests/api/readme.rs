@@ -7,27 +7,14 @@ use crate::harness::{on_both_backends, TestApp};
 on_both_backends!(the_readme_walkthrough_runs);
 
 async fn the_readme_walkthrough_runs(app: &TestApp) {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let block: String = readme
-        .split("```sh\n")
-        .skip(1)
-        .filter_map(|rest| rest.split("\n```").next())
-        .filter(|block| block.starts_with("# walkthrough"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let script = block
-        .replace("JC=http://127.0.0.1:8080", &format!("JC={}", app.base))
-        .replace("KEY=jc_paste_your_key_here", &format!("KEY={}", app.key));
-    // Off the test's thread: the server under test runs on the same runtime.
-    let output = actix_web::rt::task::spawn_blocking(move || {
-        Command::new("bash").args(["-euo", "pipefail", "-c", &script]).output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+    let stdout = run_readme_blocks(
+        "# walkthrough",
+        &[
+            ("JC=http://127.0.0.1:8080", &format!("JC={}", app.base)),
+            ("KEY=jc_paste_your_key_here", &format!("KEY={}", app.key)),
+        ],
+    )
+    .await;
     for expected in [
         "\"post_title\":\"Claims Director\"",
         "\"display_name\":\"Nina Roth\"",
@@ -49,4 +36,32 @@ async fn the_readme_walkthrough_runs(app: &TestApp) {
     ] {
         assert!(stdout.contains(expected), "missing {expected} in:\n{stdout}");
     }
+}
+
+/// Runs the README's `sh` blocks that start with `marker`, in order as one script, with each
+/// `(text, replacement)` applied (the server's address, a key); what the script printed.
+pub async fn run_readme_blocks(marker: &str, replacements: &[(&str, &str)]) -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut script: String = readme
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("\n```").next())
+        .filter(|block| block.starts_with(marker))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!script.is_empty(), "no README block starts with {marker}");
+    for (text, replacement) in replacements {
+        script = script.replace(text, replacement);
+    }
+    // Off the test's thread: the server under test runs on the same runtime.
+    let output = actix_web::rt::task::spawn_blocking(move || {
+        Command::new("bash").args(["-euo", "pipefail", "-c", &script]).output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+    stdout
 }
