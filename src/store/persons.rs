@@ -194,25 +194,24 @@ pub fn create_many(
             rows.notes.push(fields.notes.map(str::to_owned));
         }
         crate::store::unnest::persons(pg, &t, at, rows)?;
-        changes::record_many(conn, tenant, Entity::Person, &ids, Operation::Create)?;
-        return Ok(ids);
-    }
-    let rows = news
-        .iter()
-        .zip(&ids)
-        .map(|(new, id)| {
-            Ok((
-                persons::tenant_id.eq(&t),
-                persons::id.eq(id.to_string()),
-                Fields::of(new)?,
-                persons::version.eq(1),
-                persons::created_at.eq(at),
-                persons::updated_at.eq(at),
-            ))
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        execute_natively(conn, diesel::insert_into(persons::table).values(chunk))?;
+    } else {
+        let rows = news
+            .iter()
+            .zip(&ids)
+            .map(|(new, id)| {
+                Ok((
+                    persons::tenant_id.eq(&t),
+                    persons::id.eq(id.to_string()),
+                    Fields::of(new)?,
+                    persons::version.eq(1),
+                    persons::created_at.eq(at),
+                    persons::updated_at.eq(at),
+                ))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            execute_natively(conn, diesel::insert_into(persons::table).values(chunk))?;
+        }
     }
     changes::record_many(conn, tenant, Entity::Person, &ids, Operation::Create)?;
     Ok(ids)

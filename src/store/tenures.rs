@@ -434,24 +434,23 @@ pub fn create_many(
             rows.capacities.push(fields.capacity);
         }
         crate::store::unnest::tenures(pg, &t, at, rows)?;
-        changes::record_many(conn, tenant, Entity::Tenure, &ids, Operation::Create)?;
-        return Ok(ids);
-    }
-    let rows = holdings
-        .iter()
-        .map(|(id, new)| {
-            Ok((
-                tenures::tenant_id.eq(&t),
-                tenures::id.eq(id.to_string()),
-                Fields::of(new)?,
-                tenures::version.eq(1),
-                tenures::created_at.eq(at),
-                tenures::updated_at.eq(at),
-            ))
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        execute_natively(conn, diesel::insert_into(tenures::table).values(chunk))?;
+    } else {
+        let rows = holdings
+            .iter()
+            .map(|(id, new)| {
+                Ok((
+                    tenures::tenant_id.eq(&t),
+                    tenures::id.eq(id.to_string()),
+                    Fields::of(new)?,
+                    tenures::version.eq(1),
+                    tenures::created_at.eq(at),
+                    tenures::updated_at.eq(at),
+                ))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            execute_natively(conn, diesel::insert_into(tenures::table).values(chunk))?;
+        }
     }
     changes::record_many(conn, tenant, Entity::Tenure, &ids, Operation::Create)?;
     Ok(ids)
