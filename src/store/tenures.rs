@@ -1,6 +1,6 @@
 //! Tenures: who holds which post when. Read as careers (by person) and successions (by post).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -489,8 +489,16 @@ fn check_holdings(
     tenant: Uuid,
     holdings: &[(Uuid, &NewTenure)],
 ) -> Result<(), Error> {
-    let persons: Vec<Uuid> = holdings.iter().map(|(_, new)| new.person_id).collect();
-    let posts: Vec<Uuid> = holdings.iter().map(|(_, new)| new.post_id).collect();
+    // Each id once: an import fills a post of many seats with one batch, and a thousand copies
+    // of its id made the planner expect a thousand matches per copy.
+    let persons: Vec<Uuid> = holdings
+        .iter()
+        .map(|(_, new)| new.person_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let posts: Vec<Uuid> =
+        holdings.iter().map(|(_, new)| new.post_id).collect::<BTreeSet<_>>().into_iter().collect();
     let persons = person_store::existing(conn, tenant, &persons)?;
     let seats = post_store::lock_seats(conn, tenant, &posts)?;
     for (_, new) in holdings {
