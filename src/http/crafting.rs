@@ -346,16 +346,19 @@ pub async fn find_crafted_job(
     Query(params): Query<AsOfParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
-    let id = id.into_inner();
+    let (tenant, id) = (principal.tenant_id, id.into_inner());
     let at = time_point(params.as_of, params.known_at);
     let cache = db.labels.clone();
-    let response = read(&db, move |c| {
-        let history = crafting::history(c, principal.tenant_id, id)?;
-        let labels = cache.labels(c, principal.tenant_id)?;
-        Ok(crafted_job_response(&history, history.job_at(at), at, &labels))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(response))
+    let (history, labels) = match (&db.pipelined, cache.cached(tenant)) {
+        (Some(pipelined), Some(labels)) => {
+            (pipelined.read(|c| crafting::history_pipelined(c, tenant, id)).await?, labels)
+        }
+        _ => {
+            read(&db, move |c| Ok((crafting::history(c, tenant, id)?, cache.labels(c, tenant)?)))
+                .await?
+        }
+    };
+    Ok(HttpResponse::Ok().json(crafted_job_response(&history, history.job_at(at), at, &labels)))
 }
 
 /// A tenure's crafting revisions in the order they were recorded.

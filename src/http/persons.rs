@@ -167,8 +167,11 @@ pub async fn find_person(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
-    let id = id.into_inner();
-    let person = read(&db, move |c| persons::find(c, principal.tenant_id, id)).await?;
+    let (tenant, id) = (principal.tenant_id, id.into_inner());
+    let person = match &db.pipelined {
+        Some(pipelined) => pipelined.read(|c| persons::find_pipelined(c, tenant, id)).await?,
+        None => read(&db, move |c| persons::find(c, tenant, id)).await?,
+    };
     Ok(ok(person.version, PersonResponse::from(person)))
 }
 
@@ -277,10 +280,7 @@ pub async fn list_person_tenures(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    list_holding(&db, principal.tenant_id, Holding::Career(id), params, move |c, t| {
-        persons::find(c, t, id).map(|_| ())
-    })
-    .await
+    list_holding(&db, principal.tenant_id, Holding::Career(id), params).await
 }
 
 /// A recorded erasure: who erased whom, when.

@@ -291,10 +291,7 @@ pub async fn list_post_tenures(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    list_holding(&db, principal.tenant_id, Holding::Succession(id), params, move |c, t| {
-        posts::find(c, t, id).map(|_| ())
-    })
-    .await
+    list_holding(&db, principal.tenant_id, Holding::Succession(id), params).await
 }
 
 /// A version of a post's formal facets.

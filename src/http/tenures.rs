@@ -18,7 +18,7 @@ use crate::http::sync::refresh;
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::tenures::{self, AsOf, Holding, NewTenure, Tenure, TenureView};
-use crate::store::{Db, DbConn};
+use crate::store::{persons, posts, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_tenures)
@@ -211,18 +211,37 @@ pub async fn list_holding(
     tenant: Uuid,
     holding: Holding,
     params: HoldingParams,
-    check_owner: impl FnOnce(&mut DbConn, Uuid) -> Result<(), Error> + Send + 'static,
 ) -> Result<HttpResponse, Error> {
     let request = page_request(params.limit, params.cursor.as_deref())?;
     let as_of = AsOf {
         date: params.as_of.unwrap_or_else(|| Utc::now().date_naive()),
         current_only: params.current.unwrap_or(false),
     };
-    let (rows, more) = read(db, move |c| {
-        check_owner(c, tenant)?;
-        tenures::list_holding(c, tenant, holding, as_of, request)
-    })
-    .await?;
+    // The person or post must exist: an empty page would not tell a reader it has a wrong id.
+    let (rows, more) = match (&db.pipelined, holding) {
+        (Some(pipelined), Holding::Succession(post)) => {
+            pipelined
+                .read(|c| async move {
+                    let (_, page) = futures_util::future::try_join(
+                        posts::find_pipelined(c.clone(), tenant, post),
+                        tenures::list_holding_pipelined(c, tenant, holding, as_of, request),
+                    )
+                    .await?;
+                    Ok(page)
+                })
+                .await?
+        }
+        _ => {
+            read(db, move |c| {
+                match holding {
+                    Holding::Career(person) => persons::find(c, tenant, person).map(|_| ())?,
+                    Holding::Succession(post) => posts::find(c, tenant, post).map(|_| ())?,
+                }
+                tenures::list_holding(c, tenant, holding, as_of, request)
+            })
+            .await?
+        }
+    };
     Ok(HttpResponse::Ok().json(page(
         rows,
         more,

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
+use diesel::dsl;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -20,7 +21,8 @@ use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::crafting_revisions;
 use crate::store::tenures::{self, Tenure};
 use crate::store::{
-    from_json, now, parse_id, posts, split_page, to_json, vocabulary, DbConn, PageRequest,
+    from_json, now, parse_id, pipelined, posts, split_page, to_json, vocabulary, DbConn,
+    PageRequest,
 };
 
 /// A crafting revision with its provenance.
@@ -164,17 +166,31 @@ pub fn revisions_of(
     tenant: Uuid,
     tenure_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<StoredRevision>>, Error> {
-    let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<Row> = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
-        .filter(crafting_revisions::tenure_id.eq_any(ids))
-        .order((crafting_revisions::effective_at, crafting_revisions::recorded_at))
-        .select(Row::as_select())
-        .load(conn)?;
+    let rows: Vec<Row> = revisions_query(tenant, tenure_ids).select(Row::as_select()).load(conn)?;
     let mut by_tenure: HashMap<Uuid, Vec<StoredRevision>> = HashMap::new();
     for row in rows {
         let revision = row.into_revision()?;
         by_tenure.entry(revision.tenure_id).or_default().push(revision);
+    }
+    Ok(by_tenure)
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn revisions_query(tenant: Uuid, tenure_ids: &[Uuid]) -> _ {
+    let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();
+    let tenant: String = tenant.to_string();
+    crafting_revisions::table
+        .filter(crafting_revisions::tenant_id.eq(tenant))
+        .filter(crafting_revisions::tenure_id.eq_any(ids))
+        .order((crafting_revisions::effective_at, crafting_revisions::recorded_at))
+}
+
+/// The revisions of each tenure, in the order of the rows.
+fn by_tenure(rows: Vec<Row>) -> Result<HashMap<Uuid, Vec<CraftingRevision>>, Error> {
+    let mut by_tenure: HashMap<Uuid, Vec<CraftingRevision>> = HashMap::new();
+    for row in rows {
+        let stored = row.into_revision()?;
+        by_tenure.entry(stored.tenure_id).or_default().push(stored.revision);
     }
     Ok(by_tenure)
 }
@@ -215,6 +231,29 @@ pub fn history(conn: &mut DbConn, tenant: Uuid, tenure_id: Uuid) -> Result<Tenur
     histories(conn, tenant, vec![tenure])?.pop().ok_or(Error::NotFound)
 }
 
+/// `history` on a pipelining connection: the tenure, its external ids and its crafting in
+/// one round trip, then its post's formal revisions.
+pub async fn history_pipelined(
+    conn: pipelined::Connection,
+    tenant: Uuid,
+    tenure_id: Uuid,
+) -> Result<TenureHistory, Error> {
+    let (tenure, crafting) = futures_util::future::try_join(
+        tenures::find_pipelined(conn.clone(), tenant, tenure_id),
+        pipelined::load(
+            conn.clone(),
+            revisions_query(tenant, &[tenure_id]).select(Row::as_select()),
+        ),
+    )
+    .await?;
+    let mut formal = posts::formal_revisions_pipelined(conn, tenant, &[tenure.post_id]).await?;
+    Ok(TenureHistory {
+        formal: formal.remove(&tenure.post_id).unwrap_or_default(),
+        crafting: by_tenure(crafting)?.remove(&tenure_id).unwrap_or_default(),
+        tenure,
+    })
+}
+
 /// Histories of many tenures with three queries in all.
 pub fn histories(
     conn: &mut DbConn,
@@ -224,17 +263,13 @@ pub fn histories(
     let post_ids: Vec<Uuid> = tenures.iter().map(|t| t.post_id).collect();
     let tenure_ids: Vec<Uuid> = tenures.iter().map(|t| t.id).collect();
     let formal = posts::formal_revisions(conn, tenant, &post_ids)?;
-    let mut crafting = revisions_of(conn, tenant, &tenure_ids)?;
+    let mut crafting =
+        by_tenure(revisions_query(tenant, &tenure_ids).select(Row::as_select()).load(conn)?)?;
     Ok(tenures
         .into_iter()
         .map(|tenure| TenureHistory {
             formal: formal.get(&tenure.post_id).cloned().unwrap_or_default(),
-            crafting: crafting
-                .remove(&tenure.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| r.revision)
-                .collect(),
+            crafting: crafting.remove(&tenure.id).unwrap_or_default(),
             tenure,
         })
         .collect())

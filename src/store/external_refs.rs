@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use diesel::dsl;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -10,7 +11,7 @@ use crate::domain::coverage::enum_name;
 use crate::domain::sync::{check_refs, Entity, ExternalRef};
 use crate::error::Error;
 use crate::store::schema::external_refs;
-use crate::store::{execute_natively, parse_id, DbConn, INSERT_CHUNK};
+use crate::store::{execute_natively, parse_id, pipelined, DbConn, INSERT_CHUNK};
 
 /// The entity that carries this external id, if any.
 pub fn resolve(
@@ -37,13 +38,33 @@ pub fn of_many(
     entity: Entity,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<ExternalRef>>, Error> {
+    by_entity(of_many_query(tenant, entity, ids).load(conn)?)
+}
+
+/// `of_many` on a pipelining connection.
+pub async fn of_many_pipelined(
+    conn: pipelined::Connection,
+    tenant: Uuid,
+    entity: Entity,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<ExternalRef>>, Error> {
+    by_entity(pipelined::load(conn, of_many_query(tenant, entity, ids)).await?)
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn of_many_query(tenant: Uuid, entity: Entity, ids: &[Uuid]) -> _ {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<(String, String, String)> = external_refs::table
-        .filter(external_refs::tenant_id.eq(tenant.to_string()))
-        .filter(external_refs::entity.eq(enum_name(&entity)))
+    let (tenant, entity): (String, String) = (tenant.to_string(), enum_name(&entity));
+    external_refs::table
+        .filter(external_refs::tenant_id.eq(tenant))
+        .filter(external_refs::entity.eq(entity))
         .filter(external_refs::entity_id.eq_any(ids))
         .select((external_refs::entity_id, external_refs::source, external_refs::external_id))
-        .load(conn)?;
+}
+
+fn by_entity(
+    rows: Vec<(String, String, String)>,
+) -> Result<HashMap<Uuid, Vec<ExternalRef>>, Error> {
     let mut by_entity: HashMap<Uuid, Vec<ExternalRef>> = HashMap::new();
     for (id, source, external_id) in rows {
         by_entity.entry(parse_id(&id)?).or_default().push(ExternalRef { source, external_id });

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod interactions;
 pub mod organizations;
 pub mod persons;
+pub mod pipelined;
 pub mod pool;
 pub mod posts;
 pub mod relationships;

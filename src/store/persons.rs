@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
+use diesel::dsl;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -15,8 +16,8 @@ use crate::store::schema::{
     coverage_links, crafting_revisions, erasures, interactions, persons, relationships, tenures,
 };
 use crate::store::{
-    execute_natively, from_json, now, parse_id, split_page, tenures as tenure_store, to_json,
-    DbConn, Expected, PageRequest, INSERT_CHUNK,
+    execute_natively, from_json, now, parse_id, pipelined, split_page, tenures as tenure_store,
+    to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -90,14 +91,32 @@ impl<'a> Fields<'a> {
 }
 
 pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Person, Error> {
-    let row: Row = persons::table
-        .filter(persons::tenant_id.eq(tenant.to_string()))
-        .filter(persons::id.eq(id.to_string()))
-        .select(Row::as_select())
-        .first(conn)?;
+    let row: Row = one(tenant, id).select(Row::as_select()).first(conn)?;
     let mut found = row.into_person()?;
     found.external_refs = Some(external_refs::of(conn, tenant, Entity::Person, id)?);
     Ok(found)
+}
+
+/// `find` on a pipelining connection: the person and its external ids in one round trip.
+pub async fn find_pipelined(
+    conn: pipelined::Connection,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<Person, Error> {
+    let (rows, mut refs) = futures_util::future::try_join(
+        pipelined::load::<Row, _>(conn.clone(), one(tenant, id).select(Row::as_select()).limit(1)),
+        external_refs::of_many_pipelined(conn, tenant, Entity::Person, &[id]),
+    )
+    .await?;
+    let mut found = rows.into_iter().next().ok_or(Error::NotFound)?.into_person()?;
+    found.external_refs = Some(refs.remove(&id).unwrap_or_default());
+    Ok(found)
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn one(tenant: Uuid, id: Uuid) -> _ {
+    let (tenant, id): (String, String) = (tenant.to_string(), id.to_string());
+    persons::table.filter(persons::tenant_id.eq(tenant)).filter(persons::id.eq(id))
 }
 
 pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> {

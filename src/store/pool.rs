@@ -125,6 +125,8 @@ pub struct Db {
     pub crafting_index: Arc<crate::store::crafting_index::CraftingIndex>,
     /// Vocabulary labels, shared by the requests of this process.
     pub labels: Arc<crate::store::vocabulary::LabelCache>,
+    /// The hottest point reads, pipelined (PostgreSQL only).
+    pub pipelined: Option<Arc<crate::store::pipelined::Pipelined>>,
     writer: Option<Arc<Mutex<()>>>,
     backend: &'static str,
     /// Requests waiting for a connection right now (for metrics).
@@ -154,6 +156,12 @@ impl Db {
             },
             held: Mutex::new(None),
         });
+        let pipelined = match &backend {
+            Backend::Postgres(url) => {
+                Some(Arc::new(crate::store::pipelined::Pipelined::new(url.clone())))
+            }
+            Backend::Sqlite(_) => None,
+        };
         let name = backend.name();
         let pool = r2d2::Pool::builder()
             .max_size(options.max_size)
@@ -162,11 +170,13 @@ impl Db {
             .test_on_check_out(false)
             .build_unchecked(Manager(backend));
         let labels = Arc::new(crate::store::vocabulary::LabelCache::new(Duration::from_secs(5)));
+
         let crafting_index = Arc::default();
         Db {
             pool,
             crafting_index,
             labels,
+            pipelined,
             writer,
             backend: name,
             waiting: Arc::default(),

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use diesel::dsl;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -17,7 +18,7 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
-    from_json, now, now_point, organizations, parse_id, parse_optional_id, split_page,
+    from_json, now, now_point, organizations, parse_id, parse_optional_id, pipelined, split_page,
     tenures as tenure_store, to_json, vocabulary, DbConn, Expected, PageRequest,
 };
 
@@ -109,15 +110,36 @@ pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Post, Error> {
 
 /// The post with its formal facets in force at `at`.
 pub fn find_at(conn: &mut DbConn, tenant: Uuid, id: Uuid, at: TimePoint) -> Result<Post, Error> {
-    let row: Row = posts::table
-        .filter(posts::tenant_id.eq(tenant.to_string()))
-        .filter(posts::id.eq(id.to_string()))
-        .select(Row::as_select())
-        .first(conn)?;
+    let row: Row = one(tenant, id).select(Row::as_select()).first(conn)?;
     let revisions = formal_revisions(conn, tenant, &[id])?.remove(&id).unwrap_or_default();
     let mut post = row.into_post(facets_at(&revisions, at))?;
     post.external_refs = Some(external_refs::of(conn, tenant, Entity::Post, id)?);
     Ok(post)
+}
+
+/// `find` on a pipelining connection: its three statements in one round trip.
+pub async fn find_pipelined(
+    conn: pipelined::Connection,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<Post, Error> {
+    let (rows, mut revisions, mut refs) = futures_util::future::try_join3(
+        pipelined::load::<Row, _>(conn.clone(), one(tenant, id).select(Row::as_select()).limit(1)),
+        formal_revisions_pipelined(conn.clone(), tenant, &[id]),
+        external_refs::of_many_pipelined(conn, tenant, Entity::Post, &[id]),
+    )
+    .await?;
+    let revisions = revisions.remove(&id).unwrap_or_default();
+    let row = rows.into_iter().next().ok_or(Error::NotFound)?;
+    let mut post = row.into_post(facets_at(&revisions, now_point()))?;
+    post.external_refs = Some(refs.remove(&id).unwrap_or_default());
+    Ok(post)
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn one(tenant: Uuid, id: Uuid) -> _ {
+    let (tenant, id): (String, String) = (tenant.to_string(), id.to_string());
+    posts::table.filter(posts::tenant_id.eq(tenant)).filter(posts::id.eq(id))
 }
 
 fn facets_at(revisions: &[FormalRevision], at: TimePoint) -> Vec<Facet> {
@@ -130,9 +152,24 @@ pub fn formal_revisions(
     tenant: Uuid,
     post_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
+    by_post(formal_revisions_query(tenant, post_ids).load(conn)?)
+}
+
+/// `formal_revisions` on a pipelining connection.
+pub async fn formal_revisions_pipelined(
+    conn: pipelined::Connection,
+    tenant: Uuid,
+    post_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
+    by_post(pipelined::load(conn, formal_revisions_query(tenant, post_ids)).await?)
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn formal_revisions_query(tenant: Uuid, post_ids: &[Uuid]) -> _ {
     let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<(String, String, String, NaiveDateTime, NaiveDateTime)> = post_revisions::table
-        .filter(post_revisions::tenant_id.eq(tenant.to_string()))
+    let tenant: String = tenant.to_string();
+    post_revisions::table
+        .filter(post_revisions::tenant_id.eq(tenant))
         .filter(post_revisions::post_id.eq_any(ids))
         .select((
             post_revisions::post_id,
@@ -142,7 +179,11 @@ pub fn formal_revisions(
             post_revisions::recorded_at,
         ))
         .order((post_revisions::effective_at, post_revisions::recorded_at))
-        .load(conn)?;
+}
+
+type FormalRow = (String, String, String, NaiveDateTime, NaiveDateTime);
+
+fn by_post(rows: Vec<FormalRow>) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
     let mut by_post: HashMap<Uuid, Vec<FormalRevision>> = HashMap::new();
     for (post_id, id, facets, effective_at, recorded_at) in rows {
         by_post.entry(parse_id(&post_id)?).or_default().push(FormalRevision {

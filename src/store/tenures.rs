@@ -3,6 +3,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -14,8 +15,8 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{crafting_revisions, persons, posts, tenures};
 use crate::store::{
-    execute_natively, from_json, now, parse_id, persons as person_store, posts as post_store,
-    split_page, to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
+    execute_natively, from_json, now, parse_id, persons as person_store, pipelined,
+    posts as post_store, split_page, to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -127,14 +128,32 @@ impl Fields {
 }
 
 pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Tenure, Error> {
-    let row: Row = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
-        .filter(tenures::id.eq(id.to_string()))
-        .select(Row::as_select())
-        .first(conn)?;
+    let row: Row = one(tenant, id).select(Row::as_select()).first(conn)?;
     let mut found = row.into_tenure()?;
     found.external_refs = Some(external_refs::of(conn, tenant, Entity::Tenure, id)?);
     Ok(found)
+}
+
+/// `find` on a pipelining connection: the tenure and its external ids in one round trip.
+pub async fn find_pipelined(
+    conn: pipelined::Connection,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<Tenure, Error> {
+    let (rows, mut refs) = futures_util::future::try_join(
+        pipelined::load::<Row, _>(conn.clone(), one(tenant, id).select(Row::as_select()).limit(1)),
+        external_refs::of_many_pipelined(conn, tenant, Entity::Tenure, &[id]),
+    )
+    .await?;
+    let mut found = rows.into_iter().next().ok_or(Error::NotFound)?.into_tenure()?;
+    found.external_refs = Some(refs.remove(&id).unwrap_or_default());
+    Ok(found)
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn one(tenant: Uuid, id: Uuid) -> _ {
+    let (tenant, id): (String, String) = (tenant.to_string(), id.to_string());
+    tenures::table.filter(tenures::tenant_id.eq(tenant)).filter(tenures::id.eq(id))
 }
 
 pub fn list(
@@ -159,6 +178,37 @@ pub fn list(
     ))
 }
 
+/// The query of a career or a succession page, boxed for whichever connection loads it.
+macro_rules! holding_query {
+    ($tenant:expr, $holding:expr, $as_of:expr, $page:expr) => {{
+        let (holding, as_of, page): (&Holding, AsOf, &PageRequest<(NaiveDate, Uuid)>) =
+            ($holding, $as_of, $page);
+        let mut query = tenures::table
+            .filter(tenures::tenant_id.eq($tenant.to_string()))
+            .select(Row::as_select())
+            .order((tenures::started_on, tenures::id))
+            .limit(page.limit as i64 + 1)
+            .into_boxed();
+        query = match holding {
+            Holding::Career(person) => query.filter(tenures::person_id.eq(person.to_string())),
+            Holding::Succession(post) => query.filter(tenures::post_id.eq(post.to_string())),
+        };
+        if as_of.current_only {
+            query = query
+                .filter(tenures::started_on.le(as_of.date))
+                .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(as_of.date)));
+        }
+        if let Some((started_on, id)) = page.after {
+            query = query.filter(
+                tenures::started_on
+                    .gt(started_on)
+                    .or(tenures::started_on.eq(started_on).and(tenures::id.gt(id.to_string()))),
+            );
+        }
+        query
+    }};
+}
+
 /// A career or a succession in chronological order, paged by `(started_on, id)`.
 pub fn list_holding(
     conn: &mut DbConn,
@@ -167,31 +217,31 @@ pub fn list_holding(
     as_of: AsOf,
     page: PageRequest<(NaiveDate, Uuid)>,
 ) -> Result<(Vec<TenureView>, bool), Error> {
-    let mut query = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
-        .select(Row::as_select())
-        .order((tenures::started_on, tenures::id))
-        .limit(page.limit as i64 + 1)
-        .into_boxed();
-    query = match holding {
-        Holding::Career(person) => query.filter(tenures::person_id.eq(person.to_string())),
-        Holding::Succession(post) => query.filter(tenures::post_id.eq(post.to_string())),
-    };
-    if as_of.current_only {
-        query = query
-            .filter(tenures::started_on.le(as_of.date))
-            .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(as_of.date)));
-    }
-    if let Some((started_on, id)) = page.after {
-        query = query.filter(
-            tenures::started_on
-                .gt(started_on)
-                .or(tenures::started_on.eq(started_on).and(tenures::id.gt(id.to_string()))),
-        );
-    }
-    let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+    let rows = holding_query!(tenant, &holding, as_of, &page).load::<Row>(conn)?;
+    let (rows, more) = split_page(rows, page.limit);
     let tenures = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
     Ok((with_names(conn, tenant, tenures)?, more))
+}
+
+/// `list_holding` on a pipelining connection: the page, then the names beside it.
+pub async fn list_holding_pipelined(
+    conn: pipelined::Connection,
+    tenant: Uuid,
+    holding: Holding,
+    as_of: AsOf,
+    page: PageRequest<(NaiveDate, Uuid)>,
+) -> Result<(Vec<TenureView>, bool), Error> {
+    let query = holding_query!(tenant, &holding, as_of, &page);
+    let (rows, more) =
+        split_page(pipelined::load::<Row, _>(conn.clone(), query).await?, page.limit);
+    let tenures = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
+    let (person_ids, post_ids) = named_in(&tenures);
+    let (names, titles) = futures_util::future::try_join(
+        pipelined::load(conn.clone(), display_names_query(tenant, person_ids)),
+        pipelined::load(conn, titles_query(tenant, post_ids)),
+    )
+    .await?;
+    Ok((beside_names(tenures, names, titles)?, more))
 }
 
 /// Which tenures a bulk read walks.
@@ -336,23 +386,44 @@ fn with_names(
     tenant: Uuid,
     tenures: Vec<Tenure>,
 ) -> Result<Vec<TenureView>, Error> {
-    let t = tenant.to_string();
-    let person_ids: Vec<String> = tenures.iter().map(|t| t.person_id.to_string()).collect();
-    let post_ids: Vec<String> = tenures.iter().map(|t| t.post_id.to_string()).collect();
-    let names: HashMap<String, String> = persons::table
-        .filter(persons::tenant_id.eq(&t))
-        .filter(persons::id.eq_any(person_ids))
+    let (person_ids, post_ids) = named_in(&tenures);
+    let names = display_names_query(tenant, person_ids).load(conn)?;
+    let titles = titles_query(tenant, post_ids).load(conn)?;
+    beside_names(tenures, names, titles)
+}
+
+/// The persons and the posts the tenures name.
+fn named_in(tenures: &[Tenure]) -> (Vec<String>, Vec<String>) {
+    let person_ids = tenures.iter().map(|t| t.person_id.to_string()).collect();
+    let post_ids = tenures.iter().map(|t| t.post_id.to_string()).collect();
+    (person_ids, post_ids)
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn display_names_query(tenant: Uuid, ids: Vec<String>) -> _ {
+    let tenant: String = tenant.to_string();
+    persons::table
+        .filter(persons::tenant_id.eq(tenant))
+        .filter(persons::id.eq_any(ids))
         .select((persons::id, persons::display_name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
-    let titles: HashMap<String, (String, String)> = posts::table
-        .filter(posts::tenant_id.eq(&t))
-        .filter(posts::id.eq_any(post_ids))
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn titles_query(tenant: Uuid, ids: Vec<String>) -> _ {
+    let tenant: String = tenant.to_string();
+    posts::table
+        .filter(posts::tenant_id.eq(tenant))
+        .filter(posts::id.eq_any(ids))
         .select((posts::id, (posts::title, posts::organization_id)))
-        .load::<(String, (String, String))>(conn)?
-        .into_iter()
-        .collect();
+}
+
+fn beside_names(
+    tenures: Vec<Tenure>,
+    names: Vec<(String, String)>,
+    titles: Vec<(String, (String, String))>,
+) -> Result<Vec<TenureView>, Error> {
+    let names: HashMap<String, String> = names.into_iter().collect();
+    let titles: HashMap<String, (String, String)> = titles.into_iter().collect();
     tenures
         .into_iter()
         .map(|tenure| {

@@ -187,12 +187,14 @@ impl LabelCache {
         LabelCache { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
+    /// The tenant's labels if they were read less than the time to live ago.
+    pub fn cached(&self, tenant: Uuid) -> Option<Arc<Labels>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(&tenant).filter(|(_, at)| at.elapsed() < self.ttl).map(|(l, _)| l.clone())
+    }
+
     pub fn labels(&self, conn: &mut DbConn, tenant: Uuid) -> Result<Arc<Labels>, Error> {
-        let cached = {
-            let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-            entries.get(&tenant).filter(|(_, at)| at.elapsed() < self.ttl).map(|(l, _)| l.clone())
-        };
-        if let Some(labels) = cached {
+        if let Some(labels) = self.cached(tenant) {
             return Ok(labels);
         }
         let fresh = Arc::new(labels(conn, tenant)?);
