@@ -1,6 +1,8 @@
 -- GET /v1/tenures/{id}/crafting: the statements jobcraft runs for it (from PostgreSQL's
 -- statement log; the vocabulary's labels are cached), as pgbench runs them: prepared, one
 -- transaction per request.
+-- jobcraft sends the independent ones together (store/pipelined.rs); pgbench sends each after
+-- the answer to the one before.
 SELECT "tenures"."id", "tenures"."person_id", "tenures"."post_id", "tenures"."started_on", "tenures"."ended_on", "tenures"."buying_roles", "tenures"."capacity", "tenures"."version", "tenures"."created_at", "tenures"."updated_at" FROM "tenures" WHERE (("tenures"."tenant_id" = :tenant) AND ("tenures"."id" = :tenure)) LIMIT 1;
 SELECT "external_refs"."entity_id", "external_refs"."source", "external_refs"."external_id" FROM "external_refs" WHERE ((("external_refs"."tenant_id" = :tenant) AND ("external_refs"."entity" = 'tenure')) AND ("external_refs"."entity_id" = ANY(ARRAY[:tenure])));
 SELECT "post_revisions"."post_id", "post_revisions"."id", "post_revisions"."facets", "post_revisions"."effective_at", "post_revisions"."recorded_at" FROM "post_revisions" WHERE (("post_revisions"."tenant_id" = :tenant) AND ("post_revisions"."post_id" = ANY(ARRAY[:post]))) ORDER BY "post_revisions"."effective_at", "post_revisions"."recorded_at";
