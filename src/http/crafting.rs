@@ -15,7 +15,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::moment::{time_point, utc, Moment};
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::sync::refresh;
-use crate::http::{read, write};
+use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
 use crate::store::crafting::{self, NewRevision, StoredRevision, TenureHistory};
 use crate::store::{now, Db};
@@ -349,11 +349,17 @@ pub async fn find_crafted_job(
     let (tenant, id) = (principal.tenant_id, id.into_inner());
     let at = time_point(params.as_of, params.known_at);
     let cache = db.labels.clone();
-    let (history, labels) = match (&db.pipelined, cache.cached(tenant)) {
-        (Some(pipelined), Some(labels)) => {
-            (pipelined.read(|c| crafting::history_pipelined(c, tenant, id)).await?, labels)
+    let (history, labels) = match cache.cached(tenant) {
+        Some(labels) => {
+            let history = read_pipelined(
+                &db,
+                |c| crafting::history_pipelined(c, tenant, id),
+                move |c| crafting::history(c, tenant, id),
+            )
+            .await?;
+            (history, labels)
         }
-        _ => {
+        None => {
             read(&db, move |c| Ok((crafting::history(c, tenant, id)?, cache.labels(c, tenant)?)))
                 .await?
         }

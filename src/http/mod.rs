@@ -30,11 +30,13 @@ pub mod tenures;
 pub mod vocabulary;
 pub mod webhooks;
 
+use std::future::Future;
+
 use actix_web::web;
 
 use crate::error::Error;
 use crate::store::changes::{acting_as, Actor};
-use crate::store::{Db, DbConn};
+use crate::store::{pipelined, Db, DbConn};
 
 /// Runs `f` in one read transaction on the blocking pool, off the async executor.
 pub async fn read<T, F>(db: &Db, f: F) -> Result<T, Error>
@@ -44,6 +46,24 @@ where
 {
     let db = db.clone();
     web::block(move || db.read(f)).await.map_err(Error::internal)?
+}
+
+/// A read with a pipelined form: on PostgreSQL it runs on this worker's pipelining connection
+/// (`store::pipelined`); on SQLite, or while the worker has no such connection, `sync` runs on
+/// the blocking pool instead.
+pub async fn read_pipelined<T, P, Fut, S>(db: &Db, pipelined: P, sync: S) -> Result<T, Error>
+where
+    T: Send + 'static,
+    P: FnOnce(pipelined::Connection) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+    S: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
+{
+    if let Some(reads) = &db.pipelined {
+        if let Some(connection) = reads.connection().await {
+            return reads.run(connection, pipelined).await;
+        }
+    }
+    read(db, sync).await
 }
 
 /// Runs `f` in one write transaction on the blocking pool: all of it commits, or none. The

@@ -15,7 +15,7 @@ use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, merge_into, ok};
 use crate::http::sync::refresh;
 use crate::http::tenures::{list_holding, HoldingParams, TenureViewResponse};
-use crate::http::{read, write};
+use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
 use crate::store::persons::{self, Person};
 use crate::store::tenures::Holding;
@@ -168,10 +168,12 @@ pub async fn find_person(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let (tenant, id) = (principal.tenant_id, id.into_inner());
-    let person = match &db.pipelined {
-        Some(pipelined) => pipelined.read(|c| persons::find_pipelined(c, tenant, id)).await?,
-        None => read(&db, move |c| persons::find(c, tenant, id)).await?,
-    };
+    let person = read_pipelined(
+        &db,
+        |c| persons::find_pipelined(c, tenant, id),
+        move |c| persons::find(c, tenant, id),
+    )
+    .await?;
     Ok(ok(person.version, PersonResponse::from(person)))
 }
 

@@ -15,7 +15,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, ListParams, Page};
 use crate::http::respond::{created, deleted, merge_into, ok};
 use crate::http::sync::refresh;
-use crate::http::{read, write};
+use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
 use crate::store::tenures::{self, AsOf, Holding, NewTenure, Tenure, TenureView};
 use crate::store::{persons, posts, Db};
@@ -218,25 +218,21 @@ pub async fn list_holding(
         current_only: params.current.unwrap_or(false),
     };
     // The person or post must exist: an empty page would not tell a reader it has a wrong id.
-    let (rows, more) = match (&db.pipelined, holding) {
-        (Some(pipelined), Holding::Succession(post)) => {
-            pipelined
-                .read(|c| async move {
-                    let (_, page) = futures_util::future::try_join(
-                        posts::find_pipelined(c.clone(), tenant, post),
-                        tenures::list_holding_pipelined(c, tenant, holding, as_of, request),
-                    )
-                    .await?;
-                    Ok(page)
-                })
-                .await?
+    let (rows, more) = match holding {
+        Holding::Succession(post) => {
+            read_pipelined(
+                db,
+                |c| tenures::succession_pipelined(c, tenant, post, as_of, request),
+                move |c| {
+                    posts::find(c, tenant, post)?;
+                    tenures::list_holding(c, tenant, holding, as_of, request)
+                },
+            )
+            .await?
         }
-        _ => {
+        Holding::Career(person) => {
             read(db, move |c| {
-                match holding {
-                    Holding::Career(person) => persons::find(c, tenant, person).map(|_| ())?,
-                    Holding::Succession(post) => posts::find(c, tenant, post).map(|_| ())?,
-                }
+                persons::find(c, tenant, person)?;
                 tenures::list_holding(c, tenant, holding, as_of, request)
             })
             .await?

@@ -185,8 +185,15 @@ fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<i64, E
         return Ok(0);
     }
     let t = tenant.to_string();
-    // External ids of created and updated entities as they are now, one query per entity type;
-    // read before the counter is taken, which holds every other writer of the tenant.
+    diesel::update(tenants::table.filter(tenants::id.eq(&t)))
+        .set(tenants::change_seq.eq(tenants::change_seq + changes.len() as i64))
+        .execute(conn)?;
+    let last: i64 =
+        tenants::table.filter(tenants::id.eq(&t)).select(tenants::change_seq).first(conn)?;
+    let actor = current_actor();
+    let at = now();
+    let first = last - changes.len() as i64 + 1;
+    // External ids of created and updated entities as they are now, one query per entity type.
     let mut current: HashMap<(Entity, Uuid), Vec<ExternalRef>> = HashMap::new();
     let mut entities: Vec<Entity> = Vec::new();
     for change in changes.iter().filter(|c| c.refs.is_none()) {
@@ -204,14 +211,6 @@ fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<i64, E
             current.insert((entity, id), refs);
         }
     }
-    diesel::update(tenants::table.filter(tenants::id.eq(&t)))
-        .set(tenants::change_seq.eq(tenants::change_seq + changes.len() as i64))
-        .execute(conn)?;
-    let last: i64 =
-        tenants::table.filter(tenants::id.eq(&t)).select(tenants::change_seq).first(conn)?;
-    let actor = current_actor();
-    let at = now();
-    let first = last - changes.len() as i64 + 1;
     let key_id = actor.key_id.map(|k| k.to_string());
     let refs_of = |change: &&Pending| match &change.refs {
         Some(refs) => to_json(refs),

@@ -160,21 +160,6 @@ pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<StoredRevision,
     Ok(found)
 }
 
-/// Every crafting revision of the given tenures, by tenure, oldest effective first.
-pub fn revisions_of(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    tenure_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<StoredRevision>>, Error> {
-    let rows: Vec<Row> = revisions_query(tenant, tenure_ids).select(Row::as_select()).load(conn)?;
-    let mut by_tenure: HashMap<Uuid, Vec<StoredRevision>> = HashMap::new();
-    for row in rows {
-        let revision = row.into_revision()?;
-        by_tenure.entry(revision.tenure_id).or_default().push(revision);
-    }
-    Ok(by_tenure)
-}
-
 #[dsl::auto_type(no_type_alias)]
 fn revisions_query(tenant: Uuid, tenure_ids: &[Uuid]) -> _ {
     let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();

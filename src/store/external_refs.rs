@@ -3,8 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use diesel::deserialize::FromSqlRow;
 use diesel::dsl;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AsQuery, QueryFragment, QueryId};
+use diesel::query_dsl::CompatibleType;
 use uuid::Uuid;
 
 use crate::domain::coverage::enum_name;
@@ -49,6 +53,30 @@ pub async fn of_many_pipelined(
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<ExternalRef>>, Error> {
     by_entity(pipelined::load(conn, of_many_query(tenant, entity, ids)).await?)
+}
+
+/// The one row `query` finds (else 404) and the external ids of the entity `id`, in one round
+/// trip on a pipelining connection.
+pub async fn found_pipelined<U, Q>(
+    conn: pipelined::Connection,
+    tenant: Uuid,
+    entity: Entity,
+    id: Uuid,
+    query: Q,
+) -> Result<(U, Vec<ExternalRef>), Error>
+where
+    Q: AsQuery + Send,
+    Q::Query: QueryFragment<Pg> + QueryId + Send,
+    Q::SqlType: CompatibleType<U, Pg>,
+    U: FromSqlRow<<Q::SqlType as CompatibleType<U, Pg>>::SqlType, Pg>,
+{
+    let (rows, mut refs) = futures_util::future::try_join(
+        pipelined::load::<U, Q>(conn.clone(), query),
+        of_many_pipelined(conn, tenant, entity, &[id]),
+    )
+    .await?;
+    let row = rows.into_iter().next().ok_or(Error::NotFound)?;
+    Ok((row, refs.remove(&id).unwrap_or_default()))
 }
 
 #[dsl::auto_type(no_type_alias)]

@@ -103,13 +103,11 @@ pub async fn find_pipelined(
     tenant: Uuid,
     id: Uuid,
 ) -> Result<Person, Error> {
-    let (rows, mut refs) = futures_util::future::try_join(
-        pipelined::load::<Row, _>(conn.clone(), one(tenant, id).select(Row::as_select()).limit(1)),
-        external_refs::of_many_pipelined(conn, tenant, Entity::Person, &[id]),
-    )
-    .await?;
-    let mut found = rows.into_iter().next().ok_or(Error::NotFound)?.into_person()?;
-    found.external_refs = Some(refs.remove(&id).unwrap_or_default());
+    let query = one(tenant, id).select(Row::as_select()).limit(1);
+    let (row, refs) =
+        external_refs::found_pipelined::<Row, _>(conn, tenant, Entity::Person, id, query).await?;
+    let mut found = row.into_person()?;
+    found.external_refs = Some(refs);
     Ok(found)
 }
 

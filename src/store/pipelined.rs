@@ -5,13 +5,16 @@
 //! Here a read runs on its HTTP worker: it sends its independent statements at once, and the
 //! reads a worker serves at the same time share the worker's connection, so PostgreSQL answers
 //! several statements for each wake-up. Everything else — writes, SQLite, the other reads —
-//! goes through the pool (`Db::read`, `Db::write`).
+//! goes through the pool (`Db::read`, `Db::write`), and so does a pipelined read whose worker
+//! has no connection (yet, or because it cannot make one).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
+use std::time::{Duration, Instant};
 
+use actix_web::rt::time::timeout;
 use diesel::deserialize::FromSqlRow;
 use diesel::pg::Pg;
 use diesel::query_builder::{AsQuery, QueryFragment, QueryId};
@@ -26,47 +29,99 @@ use crate::error::Error;
 /// go out at once.
 pub type Connection = Arc<AsyncPgConnection>;
 
+/// How long a pipelined read may take before its connection is given up as dead: a
+/// connection whose server vanished without a reset would otherwise hold every read of its
+/// worker until TCP gives up, hours later.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a worker that could not connect reads through the pool before it tries again.
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+
 /// One connection per worker thread, made when the thread first reads.
 pub struct Pipelined {
     url: String,
-    connections: Mutex<HashMap<ThreadId, Connection>>,
+    connect_timeout: Duration,
+    slots: Mutex<HashMap<ThreadId, Slot>>,
+}
+
+enum Slot {
+    Ready(Connection),
+    /// A read of this thread is connecting; the others read through the pool meanwhile.
+    Connecting,
+    Failed(Instant),
 }
 
 impl Pipelined {
-    pub fn new(url: String) -> Pipelined {
-        Pipelined { url, connections: Mutex::default() }
+    pub fn new(url: String, connect_timeout: Duration) -> Pipelined {
+        Pipelined { url, connect_timeout, slots: Mutex::default() }
     }
 
-    /// Runs the statements of `read` on this thread's connection; the reads a thread serves at
-    /// the same time share it. A read that finds the database unavailable drops the
-    /// connection, and the next read on the thread makes a new one.
-    pub async fn read<T, F, Fut>(&self, read: F) -> Result<T, Error>
+    /// This thread's connection, made now if it has none; `None` while another read of the
+    /// thread is connecting, or for a while after connecting failed (the URL may name what
+    /// only libpq understands, or the server is away: the pool then answers, or says 503).
+    pub async fn connection(&self) -> Option<Connection> {
+        let thread = std::thread::current().id();
+        match self.lock().get(&thread) {
+            Some(Slot::Ready(connection)) => return Some(connection.clone()),
+            Some(Slot::Connecting) => return None,
+            Some(Slot::Failed(at)) if at.elapsed() < RETRY_AFTER => return None,
+            _ => {}
+        }
+        // Marked before connecting, and marked failed if this read is dropped mid-way.
+        struct Attempt<'a>(&'a Pipelined, ThreadId, bool);
+        impl Drop for Attempt<'_> {
+            fn drop(&mut self) {
+                if !self.2 {
+                    self.0.lock().insert(self.1, Slot::Failed(Instant::now()));
+                }
+            }
+        }
+        self.lock().insert(thread, Slot::Connecting);
+        let mut attempt = Attempt(self, thread, false);
+        match timeout(self.connect_timeout, AsyncPgConnection::establish(&self.url)).await {
+            Ok(Ok(made)) => {
+                let made = Arc::new(made);
+                self.lock().insert(thread, Slot::Ready(made.clone()));
+                attempt.2 = true;
+                Some(made)
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "no pipelining connection; reading through the pool");
+                None
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "connecting for pipelined reads timed out; reading through the pool"
+                );
+                None
+            }
+        }
+    }
+
+    /// Runs `read` on `connection`. A read that finds the database unavailable, or takes
+    /// longer than `READ_TIMEOUT`, drops the connection: the thread's next read makes a new one.
+    pub async fn run<T, F, Fut>(&self, connection: Connection, read: F) -> Result<T, Error>
     where
         F: FnOnce(Connection) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let thread = std::thread::current().id();
-        let existing = self.lock().get(&thread).cloned();
-        let connection = match existing {
-            Some(connection) => connection,
-            None => {
-                let made = AsyncPgConnection::establish(&self.url)
-                    .await
-                    .map_err(|e| Error::Unavailable(Box::new(e)))?;
-                let made = Arc::new(made);
-                self.lock().insert(thread, made.clone());
-                made
-            }
+        let result = match timeout(READ_TIMEOUT, read(connection.clone())).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Unavailable("a pipelined read got no answer in 30 s".into())),
         };
-        let result = read(connection).await;
-        if matches!(result, Err(Error::Unavailable(_) | Error::Internal(_))) {
-            self.lock().remove(&thread);
+        if matches!(result, Err(Error::Unavailable(_))) {
+            let thread = std::thread::current().id();
+            let mut slots = self.lock();
+            // Only this connection: another read may already have made a new one.
+            if matches!(slots.get(&thread), Some(Slot::Ready(c)) if Arc::ptr_eq(c, &connection)) {
+                slots.remove(&thread);
+            }
         }
         result
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, Connection>> {
-        self.connections.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, Slot>> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

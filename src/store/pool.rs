@@ -157,9 +157,10 @@ impl Db {
             held: Mutex::new(None),
         });
         let pipelined = match &backend {
-            Backend::Postgres(url) => {
-                Some(Arc::new(crate::store::pipelined::Pipelined::new(url.clone())))
-            }
+            Backend::Postgres(url) => Some(Arc::new(crate::store::pipelined::Pipelined::new(
+                url.clone(),
+                options.acquire_timeout,
+            ))),
             Backend::Sqlite(_) => None,
         };
         let name = backend.name();
@@ -170,7 +171,6 @@ impl Db {
             .test_on_check_out(false)
             .build_unchecked(Manager(backend));
         let labels = Arc::new(crate::store::vocabulary::LabelCache::new(Duration::from_secs(5)));
-
         let crafting_index = Arc::default();
         Db {
             pool,

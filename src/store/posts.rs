@@ -123,16 +123,15 @@ pub async fn find_pipelined(
     tenant: Uuid,
     id: Uuid,
 ) -> Result<Post, Error> {
-    let (rows, mut revisions, mut refs) = futures_util::future::try_join3(
-        pipelined::load::<Row, _>(conn.clone(), one(tenant, id).select(Row::as_select()).limit(1)),
-        formal_revisions_pipelined(conn.clone(), tenant, &[id]),
-        external_refs::of_many_pipelined(conn, tenant, Entity::Post, &[id]),
+    let query = one(tenant, id).select(Row::as_select()).limit(1);
+    let ((row, refs), mut revisions) = futures_util::future::try_join(
+        external_refs::found_pipelined::<Row, _>(conn.clone(), tenant, Entity::Post, id, query),
+        formal_revisions_pipelined(conn, tenant, &[id]),
     )
     .await?;
     let revisions = revisions.remove(&id).unwrap_or_default();
-    let row = rows.into_iter().next().ok_or(Error::NotFound)?;
     let mut post = row.into_post(facets_at(&revisions, now_point()))?;
-    post.external_refs = Some(refs.remove(&id).unwrap_or_default());
+    post.external_refs = Some(refs);
     Ok(post)
 }
 

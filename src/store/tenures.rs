@@ -140,13 +140,11 @@ pub async fn find_pipelined(
     tenant: Uuid,
     id: Uuid,
 ) -> Result<Tenure, Error> {
-    let (rows, mut refs) = futures_util::future::try_join(
-        pipelined::load::<Row, _>(conn.clone(), one(tenant, id).select(Row::as_select()).limit(1)),
-        external_refs::of_many_pipelined(conn, tenant, Entity::Tenure, &[id]),
-    )
-    .await?;
-    let mut found = rows.into_iter().next().ok_or(Error::NotFound)?.into_tenure()?;
-    found.external_refs = Some(refs.remove(&id).unwrap_or_default());
+    let query = one(tenant, id).select(Row::as_select()).limit(1);
+    let (row, refs) =
+        external_refs::found_pipelined::<Row, _>(conn, tenant, Entity::Tenure, id, query).await?;
+    let mut found = row.into_tenure()?;
+    found.external_refs = Some(refs);
     Ok(found)
 }
 
@@ -223,17 +221,22 @@ pub fn list_holding(
     Ok((with_names(conn, tenant, tenures)?, more))
 }
 
-/// `list_holding` on a pipelining connection: the page, then the names beside it.
-pub async fn list_holding_pipelined(
+/// A post's succession on a pipelining connection: the post (404 if there is none) and the
+/// page in one round trip, then the names beside the page.
+pub async fn succession_pipelined(
     conn: pipelined::Connection,
     tenant: Uuid,
-    holding: Holding,
+    post: Uuid,
     as_of: AsOf,
     page: PageRequest<(NaiveDate, Uuid)>,
 ) -> Result<(Vec<TenureView>, bool), Error> {
-    let query = holding_query!(tenant, &holding, as_of, &page);
-    let (rows, more) =
-        split_page(pipelined::load::<Row, _>(conn.clone(), query).await?, page.limit);
+    let query = holding_query!(tenant, &Holding::Succession(post), as_of, &page);
+    let (_, rows) = futures_util::future::try_join(
+        post_store::find_pipelined(conn.clone(), tenant, post),
+        pipelined::load::<Row, _>(conn.clone(), query),
+    )
+    .await?;
+    let (rows, more) = split_page(rows, page.limit);
     let tenures = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
     let (person_ids, post_ids) = named_in(&tenures);
     let (names, titles) = futures_util::future::try_join(
