@@ -275,7 +275,14 @@ impl Db {
                     // generic plan cached while they were empty scans every row of a tenant
                     // for each `= ANY(…)` lookup (a batch of 1,000 took 5 times as long).
                     // Custom plans see each batch's own arrays against the current statistics.
-                    pg.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")?;
+                    // A random page priced for cached data (the default, 4, is a spinning
+                    // disk's) keeps a batch's 1,000 key lookups on the index, not on a scan
+                    // of a table whose statistics lag an import (`bench/sync`: 22,000–23,000
+                    // records/s before, 26,000 after, in one window).
+                    pg.batch_execute(
+                        "SET LOCAL plan_cache_mode = force_custom_plan; \
+                         SET LOCAL random_page_cost = 1.1",
+                    )?;
                 }
                 let value = f(conn)?;
                 let numbered = crate::store::changes::flush(conn)?;
