@@ -207,7 +207,8 @@ macro_rules! holding_query {
     }};
 }
 
-/// A career or a succession in chronological order, paged by `(started_on, id)`.
+/// A career or a succession in chronological order, paged by `(started_on, id)`. The person
+/// or post must exist (else 404): an empty page would not tell a reader the id is wrong.
 pub fn list_holding(
     conn: &mut DbConn,
     tenant: Uuid,
@@ -215,10 +216,19 @@ pub fn list_holding(
     as_of: AsOf,
     page: PageRequest<(NaiveDate, Uuid)>,
 ) -> Result<(Vec<TenureView>, bool), Error> {
+    match holding {
+        Holding::Career(person) => person_store::find(conn, tenant, person).map(|_| ())?,
+        Holding::Succession(post) => post_store::find(conn, tenant, post).map(|_| ())?,
+    }
     let rows = holding_query!(tenant, &holding, as_of, &page).load::<Row>(conn)?;
-    let (rows, more) = split_page(rows, page.limit);
-    let tenures = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
+    let (tenures, more) = page_of(rows, page.limit)?;
     Ok((with_names(conn, tenant, tenures)?, more))
+}
+
+/// The tenures of a page loaded with one row more than its limit; whether more follow.
+fn page_of(rows: Vec<Row>, limit: usize) -> Result<(Vec<Tenure>, bool), Error> {
+    let (rows, more) = split_page(rows, limit);
+    Ok((rows.into_iter().map(Row::into_tenure).collect::<Result<_, _>>()?, more))
 }
 
 /// A post's succession on a pipelining connection: the post (404 if there is none) and the
@@ -236,8 +246,7 @@ pub async fn succession_pipelined(
         pipelined::load::<Row, _>(conn.clone(), query),
     )
     .await?;
-    let (rows, more) = split_page(rows, page.limit);
-    let tenures = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
+    let (tenures, more) = page_of(rows, page.limit)?;
     let (person_ids, post_ids) = named_in(&tenures);
     let (names, titles) = futures_util::future::try_join(
         pipelined::load(conn.clone(), display_names_query(tenant, person_ids)),
@@ -565,14 +574,9 @@ fn check_holdings(
 ) -> Result<(), Error> {
     // Each id once: an import fills a post of many seats with one batch, and a thousand copies
     // of its id made the planner expect a thousand matches per copy.
-    let persons: Vec<Uuid> = holdings
-        .iter()
-        .map(|(_, new)| new.person_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let posts: Vec<Uuid> =
-        holdings.iter().map(|(_, new)| new.post_id).collect::<BTreeSet<_>>().into_iter().collect();
+    let distinct = |ids: BTreeSet<Uuid>| ids.into_iter().collect::<Vec<_>>();
+    let persons = distinct(holdings.iter().map(|(_, new)| new.person_id).collect());
+    let posts = distinct(holdings.iter().map(|(_, new)| new.post_id).collect());
     let persons = person_store::existing(conn, tenant, &persons)?;
     let seats = post_store::lock_seats(conn, tenant, &posts)?;
     for (_, new) in holdings {
