@@ -197,6 +197,9 @@ struct ServeArgs {
     /// Serve `/metrics` on this address instead of beside the API (e.g. 127.0.0.1:9090).
     #[arg(long, env = "JOBCRAFT_METRICS_BIND")]
     metrics_bind: Option<String>,
+    /// For the crash tests only: let a request ask to be held just before or after its commit.
+    #[arg(long, env = "JOBCRAFT_TEST_PAUSES", default_value_t = false, hide = true)]
+    test_pauses: bool,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -369,6 +372,7 @@ fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error
         },
         metrics_bind: args.metrics_bind,
         client_timeout: Duration::from_millis(args.client_timeout_ms.max(100)),
+        test_pauses: args.test_pauses,
     })
 }
 

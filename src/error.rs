@@ -39,6 +39,11 @@ pub enum Error {
     Conflict { detail: String, conflicting: Vec<Uuid> },
     #[error("the resource has changed since the ETag given in If-Match")]
     PreconditionFailed,
+    /// Another transaction changed what this one read before it could write (a versioned
+    /// update matched no row, a serialization failure, a deadlock): `Db::write` runs the work
+    /// again; a 409 only if it keeps losing.
+    #[error("a concurrent change conflicts with this request; retry it")]
+    Raced,
     #[error("the request body exceeds the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// A list in the request is longer than its limit (413, naming the list).
@@ -69,7 +74,11 @@ impl Error {
 
     /// Locates the error in operation `index` of a batch.
     pub fn in_operation(self, index: usize) -> Self {
-        Error::InOperation { index, error: Box::new(self) }
+        match self {
+            // A lost race is the whole transaction's: it runs again.
+            Error::Raced => Error::Raced,
+            other => Error::InOperation { index, error: Box::new(other) },
+        }
     }
 
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
@@ -86,13 +95,15 @@ impl From<diesel::result::Error> for Error {
                 Error::Unavailable(Box::new(error))
             }
             // Validation happens before writing; a constraint failing here means another request
-            // changed the same rows concurrently.
+            // changed the same rows concurrently: the work runs again and meets that change
+            // (an upsert then updates what the other created).
             E::DatabaseError(Kind::UniqueViolation | Kind::ForeignKeyViolation, ref info) => {
                 tracing::info!(constraint = ?info.constraint_name(), "constraint race: {}", info.message());
-                Error::conflict("a concurrent change conflicts with this request; retry it")
+                Error::Raced
             }
-            E::DatabaseError(Kind::SerializationFailure, _) => {
-                Error::conflict("a concurrent transaction conflicts with this request; retry it")
+            E::DatabaseError(Kind::SerializationFailure, _) => Error::Raced,
+            E::DatabaseError(Kind::Unknown, ref info) if info.message().contains("deadlock") => {
+                Error::Raced
             }
             // A locked SQLite file or a PostgreSQL connection lost mid-request surface as
             // unknown errors: both are the database being unavailable, not a bug.

@@ -37,6 +37,8 @@ pub struct ServerSettings {
     /// How long a client may take to send a request's head (408 after), and to close after
     /// the answer: a slow client cannot hold a worker's connection.
     pub client_timeout: std::time::Duration,
+    /// Tests only: honour `Jobcraft-Test-Pause` (see `http::idempotency::TestPauses`).
+    pub test_pauses: bool,
 }
 
 pub struct Application {
@@ -59,6 +61,7 @@ impl Application {
         let metrics = web::Data::new(Metrics::default());
         let metrics_beside_api = settings.metrics_bind.is_none();
         let (db_for_metrics, metrics_for_metrics) = (db.clone(), metrics.clone());
+        let test_pauses = crate::http::idempotency::TestPauses(settings.test_pauses);
         let allow_link_local = web::Data::new(crate::http::webhooks::AllowLinkLocal(
             settings.webhook_allow_link_local,
         ));
@@ -75,6 +78,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .app_data(allow_link_local.clone())
                 .app_data(body_limit)
+                .app_data(test_pauses)
                 .app_data(web::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .configure(crate::http::routes)
                 .into_app()

@@ -20,7 +20,7 @@ use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::coverage::{self as coverage_store, Coverage, CoverageFilter};
 use crate::store::interactions::{self, Interaction};
-use crate::store::{coverage_settings, now, to_micros, Db, DbConn};
+use crate::store::{coverage_settings, now, to_micros, Db, DbConn, Expected};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_coverage)
@@ -211,7 +211,7 @@ pub async fn create_coverage(
     let link = write(&db, principal.actor(), move |c| {
         let link = coverage_store::create_coverage(c, tenant, &new)?;
         let link =
-            refresh(c, tenant, Entity::Coverage, link.id, refs, coverage_store::find_coverage)?;
+            refresh(c, tenant, Entity::Coverage, link.id, &refs, coverage_store::find_coverage)?;
         one(c, tenant, link)
     })
     .await?;
@@ -252,7 +252,7 @@ pub async fn replace_coverage(
     let link = write(&db, principal.actor(), move |c| {
         let link = coverage_store::update_coverage(c, tenant, id, &expected, &new)?;
         let link =
-            refresh(c, tenant, Entity::Coverage, link.id, refs, coverage_store::find_coverage)?;
+            refresh(c, tenant, Entity::Coverage, link.id, &refs, coverage_store::find_coverage)?;
         one(c, tenant, link)
     })
     .await?;
@@ -276,9 +276,10 @@ pub async fn update_coverage(
         expected.check(current.version)?;
         let merged = merge_into(CoverageRequest::from(&current), &patch)?;
         let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
-        let link = coverage_store::update_coverage(c, tenant, id, &expected, &new)?;
         let link =
-            refresh(c, tenant, Entity::Coverage, link.id, refs, coverage_store::find_coverage)?;
+            coverage_store::update_coverage(c, tenant, id, &Expected::Read(current.version), &new)?;
+        let link =
+            refresh(c, tenant, Entity::Coverage, link.id, &refs, coverage_store::find_coverage)?;
         one(c, tenant, link)
     })
     .await?;

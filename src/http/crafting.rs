@@ -136,10 +136,17 @@ pub async fn record_crafting(
     let request = parse_request(body)?;
     let revision = write(&db, principal.actor(), move |c| {
         let history = crafting::history(c, principal.tenant_id, id)?;
-        let new = request.into_revision(&history)?;
+        let new = request.clone().into_revision(&history)?;
         let revision = crafting::record(c, principal.tenant_id, &history.tenure, &new, &principal)?;
         let revision_id = revision.revision.id;
-        refresh(c, principal.tenant_id, Entity::CraftingRevision, revision_id, refs, crafting::find)
+        refresh(
+            c,
+            principal.tenant_id,
+            Entity::CraftingRevision,
+            revision_id,
+            &refs,
+            crafting::find,
+        )
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -148,6 +155,7 @@ pub async fn record_crafting(
 }
 
 /// A request checked on its own, before it meets the tenure's history.
+#[derive(Clone)]
 struct ParsedRequest {
     mode: RevisionMode,
     dimensions: Vec<Dimension>,

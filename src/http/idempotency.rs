@@ -1,8 +1,15 @@
 //! `Idempotency-Key` on `POST`: the same key and body get the stored response without a
 //! second write; the same key with another body is a 422; a replay while the first request
-//! still runs is a 409. Keys are kept 48 hours per tenant.
+//! still runs is a 409. Keys belong to the API key that sent them and are kept 48 hours.
+//!
+//! The answer commits with the request's own write: the handler's write transaction
+//! (`http::write`) stays open past the handler, the answer is stored in it, and both commit
+//! together. A crash at any instant leaves either both (a resend replays the answer) or
+//! neither (a resend runs for the first time); an outage leaves nothing behind to block a retry.
 
-use std::sync::OnceLock;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -13,13 +20,13 @@ use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{FromRequest, HttpMessage, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use crate::error::{Error, FieldError};
 use crate::http::extract::{BodyLimit, DEFAULT_BATCH_BODY_LIMIT};
 use crate::store::api_keys::Principal;
-use crate::store::idempotency::{self, Claim, Stored};
-use crate::store::Db;
+use crate::store::idempotency::{self, Claim, KeyOf, Stored};
+use crate::store::pool::WriteTransaction;
+use crate::store::{Db, DbConn};
 
 pub const HEADER: &str = "Idempotency-Key";
 pub const KEY_MAX: usize = 255;
@@ -27,12 +34,6 @@ pub const KEY_MAX: usize = 255;
 pub const REPLAYED: &str = "Idempotent-Replayed";
 /// Response headers kept with a stored response.
 const KEPT_HEADERS: [&str; 4] = ["content-type", "location", "etag", "content-location"];
-
-/// This process, as the owner of the keys it claims.
-pub fn process() -> Uuid {
-    static PROCESS: OnceLock<Uuid> = OnceLock::new();
-    *PROCESS.get_or_init(Uuid::now_v7)
-}
 
 /// What makes two requests the same: path, query and body.
 pub fn request_hash(path: &str, query: &str, body: &[u8]) -> String {
@@ -51,6 +52,147 @@ fn bad_key(detail: &str) -> Error {
 
 fn problem(req: ServiceRequest, error: Error) -> ServiceResponse<BoxBody> {
     req.into_response(error.error_response())
+}
+
+/// Test builds only (`--test-pauses`): a request may ask to be held just before its
+/// transaction commits, or just after, so a test can kill the process inside that window.
+#[derive(Clone, Copy)]
+pub struct TestPauses(pub bool);
+
+const PAUSE_HEADER: &str = "Jobcraft-Test-Pause";
+
+tokio::task_local! {
+    /// The idempotent request being handled, where `http::write` finds its transaction.
+    static PENDING: Arc<Pending>;
+}
+
+/// The open transaction of an idempotent request, from its first write to its answer.
+pub struct Pending {
+    key: KeyOf,
+    hash: String,
+    transaction: Mutex<Option<WriteTransaction>>,
+    /// What the claim inside the transaction found, when it was not `Fresh`.
+    verdict: Mutex<Option<Claim>>,
+}
+
+/// The idempotent request this task is handling, if any.
+pub fn pending() -> Option<Arc<Pending>> {
+    PENDING.try_with(Arc::clone).ok()
+}
+
+impl Pending {
+    /// Runs a write of the request in its transaction, opened (and the key claimed in it) by
+    /// the first.
+    pub fn write<T>(
+        &self,
+        db: &Db,
+        f: impl FnMut(&mut DbConn) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut slot = self.transaction.lock().unwrap_or_else(|p| p.into_inner());
+        let transaction = match slot.take() {
+            Some(transaction) => slot.insert(transaction),
+            None => {
+                let mut transaction = db.begin()?;
+                match transaction.run(|c| idempotency::claim(c, &self.key, &self.hash))? {
+                    Claim::Fresh => slot.insert(transaction),
+                    other => {
+                        *self.verdict.lock().unwrap_or_else(|p| p.into_inner()) = Some(other);
+                        return Err(Error::conflict("the Idempotency-Key was used meanwhile"));
+                    }
+                }
+            }
+        };
+        transaction.run(f)
+    }
+
+    /// Stores the answer with the request's write and commits both; an answer of a request
+    /// that wrote nothing is stored alone. A server error stores nothing and rolls back.
+    fn finish(&self, db: &Db, stored: &Stored, pause: Option<Pause>) -> Result<(), Error> {
+        let transaction = self.transaction.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if stored.status >= 500 {
+            return Ok(());
+        }
+        let keep = |c: &mut DbConn| idempotency::keep(c, &self.key, &self.hash, stored);
+        match transaction {
+            Some(mut transaction) => {
+                transaction.run(keep)?;
+                pause_at(pause, Pause::BeforeCommit);
+                transaction.commit()?;
+            }
+            None => db.write(keep)?,
+        }
+        pause_at(pause, Pause::AfterCommit);
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pause {
+    BeforeCommit,
+    AfterCommit,
+}
+
+fn pause_at(pause: Option<Pause>, here: Pause) {
+    if pause == Some(here) {
+        std::thread::sleep(Duration::from_secs(5));
+    }
+}
+
+/// The keys this process is running now: a second request with one is a 409 at once.
+fn running() -> &'static Mutex<HashSet<KeyOf>> {
+    static RUNNING: OnceLock<Mutex<HashSet<KeyOf>>> = OnceLock::new();
+    RUNNING.get_or_init(Mutex::default)
+}
+
+/// Holds a key in `running` until dropped.
+struct Running(KeyOf);
+
+impl Running {
+    fn take(key: &KeyOf) -> Option<Running> {
+        let mut running = running().lock().unwrap_or_else(|p| p.into_inner());
+        running.insert(key.clone()).then(|| Running(key.clone()))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        running().lock().unwrap_or_else(|p| p.into_inner()).remove(&self.0);
+    }
+}
+
+fn still_running() -> Error {
+    Error::Conflict {
+        detail: "a request with this Idempotency-Key is still running; retry later".into(),
+        conflicting: vec![],
+    }
+}
+
+/// The answer to a request whose key already has one (or is busy, or was used otherwise).
+fn answer(req: ServiceRequest, claim: Claim) -> ServiceResponse<BoxBody> {
+    match claim {
+        Claim::Replay(stored) => {
+            let mut response =
+                HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
+            for (name, value) in &stored.headers {
+                if let (Ok(name), Ok(value)) =
+                    (HeaderName::try_from(name.as_str()), HeaderValue::from_str(value))
+                {
+                    response.insert_header((name, value));
+                }
+            }
+            response.insert_header((REPLAYED, "true"));
+            req.into_response(response.body(stored.body))
+        }
+        Claim::Running => problem(req, still_running()),
+        Claim::Mismatch => problem(
+            req,
+            Error::Invalid(vec![FieldError::new(
+                HEADER,
+                "already used with another request; use a new key for a new request",
+            )]),
+        ),
+        Claim::Fresh => problem(req, Error::internal("a fresh claim has no answer")),
+    }
 }
 
 pub async fn idempotency(
@@ -74,6 +216,14 @@ pub async fn idempotency(
     let Some(db) = req.app_data::<web::Data<Db>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    let pause = match req.app_data::<TestPauses>() {
+        Some(TestPauses(true)) => match req.headers().get(PAUSE_HEADER).map(|v| v.as_bytes()) {
+            Some(b"before-commit") => Some(Pause::BeforeCommit),
+            Some(b"after-commit") => Some(Pause::AfterCommit),
+            _ => None,
+        },
+        _ => None,
+    };
     let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BATCH_BODY_LIMIT, |l| l.batch);
     let mut body = BytesMut::new();
     let mut payload = req.take_payload();
@@ -86,50 +236,33 @@ pub async fn idempotency(
     }
     let body = body.freeze();
     let hash = request_hash(req.path(), req.query_string(), &body);
+    let key = KeyOf { tenant: principal.tenant_id, api_key: principal.key_id, key };
 
-    let tenant = principal.tenant_id;
-    let (db_claim, claim_key) = (db.clone(), key.clone());
-    let claim = web::block(move || {
-        db_claim.hold_owner_lock(process())?;
-        db_claim.write(|c| idempotency::claim(c, tenant, &claim_key, &hash, process()))
-    })
-    .await
-    .map_err(Error::internal)?;
-    match claim {
+    let Some(_running) = Running::take(&key) else {
+        return Ok(problem(req, still_running()));
+    };
+    let (db_lookup, lookup_key, lookup_hash) = (db.clone(), key.clone(), hash.clone());
+    let found =
+        web::block(move || db_lookup.read(|c| idempotency::lookup(c, &lookup_key, &lookup_hash)))
+            .await
+            .map_err(Error::internal)?;
+    match found {
         Err(error) => return Ok(problem(req, error)),
-        Ok(Claim::Replay(stored)) => {
-            let mut response =
-                HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
-            for (name, value) in &stored.headers {
-                if let (Ok(name), Ok(value)) =
-                    (HeaderName::try_from(name.as_str()), HeaderValue::from_str(value))
-                {
-                    response.insert_header((name, value));
-                }
-            }
-            response.insert_header((REPLAYED, "true"));
-            return Ok(req.into_response(response.body(stored.body)));
-        }
-        Ok(Claim::Running) => {
-            let error = Error::Conflict {
-                detail: "a request with this Idempotency-Key is still running; retry later".into(),
-                conflicting: vec![],
-            };
-            return Ok(problem(req, error));
-        }
-        Ok(Claim::Mismatch) => {
-            let error = Error::Invalid(vec![FieldError::new(
-                HEADER,
-                "already used with another request; use a new key for a new request",
-            )]);
-            return Ok(problem(req, error));
-        }
         Ok(Claim::Fresh) => {}
+        Ok(claim) => return Ok(answer(req, claim)),
     }
 
+    let pending =
+        Arc::new(Pending { key, hash, transaction: Mutex::new(None), verdict: Mutex::new(None) });
     req.set_payload(Payload::from(body));
-    let response = next.call(req).await?;
+    let response = PENDING.scope(Arc::clone(&pending), next.call(req)).await?;
     let (request, response) = response.into_parts();
+    let verdict = pending.verdict.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(claim) = verdict {
+        // Another request committed an answer, or holds the key, since the first look.
+        let req = ServiceRequest::from_request(request);
+        return Ok(answer(req, claim));
+    }
     let status = response.status();
     let headers: Vec<(String, String)> = response
         .headers()
@@ -139,28 +272,17 @@ pub async fn idempotency(
         .collect();
     let (head, body) = response.into_parts();
     let bytes: Bytes = to_bytes(body).await.unwrap_or_default();
-    // Kept before answering: a client that got an answer can always replay it. A failure on
-    // our side gives the key up, so a retry runs again.
-    let outcome = web::block(move || {
-        db.write(|c| {
-            if status.is_server_error() {
-                idempotency::release(c, tenant, &key)
-            } else {
-                let body = String::from_utf8_lossy(&bytes).into_owned();
-                idempotency::complete(
-                    c,
-                    tenant,
-                    &key,
-                    &Stored { status: status.as_u16(), headers, body },
-                )
-            }
-        })
-        .map(|()| bytes)
-    })
-    .await
-    .map_err(Error::internal)?;
+    // Kept before answering, in the request's own transaction: a client that got an answer
+    // can always replay it.
+    let stored = Stored {
+        status: status.as_u16(),
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    let outcome =
+        web::block(move || pending.finish(&db, &stored, pause)).await.map_err(Error::internal)?;
     match outcome {
-        Ok(bytes) => Ok(ServiceResponse::new(request, head.set_body(bytes).map_into_boxed_body())),
+        Ok(()) => Ok(ServiceResponse::new(request, head.set_body(bytes).map_into_boxed_body())),
         Err(error) => Ok(ServiceResponse::new(request, error.error_response())),
     }
 }

@@ -71,10 +71,19 @@ where
 pub async fn write<T, F>(db: &Db, actor: Actor, f: F) -> Result<T, Error>
 where
     T: Send + 'static,
-    F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
+    F: FnMut(&mut DbConn) -> Result<T, Error> + Send + 'static,
 {
     let db = db.clone();
-    web::block(move || acting_as(actor, || db.write(f))).await.map_err(Error::internal)?
+    // An idempotent request writes in the transaction that will keep its answer.
+    let pending = idempotency::pending();
+    web::block(move || {
+        acting_as(actor, || match pending {
+            Some(pending) => pending.write(&db, f),
+            None => db.write(f),
+        })
+    })
+    .await
+    .map_err(Error::internal)?
 }
 
 /// Registers every API route; the OpenAPI document is collected from the same calls.

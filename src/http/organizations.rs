@@ -20,7 +20,7 @@ use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::organizations::{self, Organization};
 use crate::store::posts::{self, PostFilter};
-use crate::store::{tenures, Db};
+use crate::store::{tenures, Db, Expected};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_organizations)
@@ -139,7 +139,7 @@ pub async fn create_organization(
     let (refs, new) = (body.external_refs.clone(), body.parse()?);
     let org = write(&db, principal.actor(), move |c| {
         organizations::create(c, principal.tenant_id, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Organization, x.id, refs, organizations::find)
+            refresh(c, principal.tenant_id, Entity::Organization, x.id, &refs, organizations::find)
         })
     })
     .await?;
@@ -174,7 +174,7 @@ pub async fn replace_organization(
     let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
     let org = write(&db, principal.actor(), move |c| {
         organizations::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Organization, x.id, refs, organizations::find)
+            refresh(c, principal.tenant_id, Entity::Organization, x.id, &refs, organizations::find)
         })
     })
     .await?;
@@ -198,9 +198,17 @@ pub async fn update_organization(
         expected.check(current.version)?;
         let merged = merge_into(OrganizationRequest::from(&current), &patch)?;
         let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
-        organizations::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Organization, x.id, refs, organizations::find)
-        })
+        organizations::update(c, principal.tenant_id, id, &Expected::Read(current.version), &new)
+            .and_then(|x| {
+                refresh(
+                    c,
+                    principal.tenant_id,
+                    Entity::Organization,
+                    x.id,
+                    &refs,
+                    organizations::find,
+                )
+            })
     })
     .await?;
     Ok(ok(org.version, OrganizationResponse::from(org)))

@@ -19,7 +19,7 @@ use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
 use crate::store::persons::{self, Person};
 use crate::store::tenures::Holding;
-use crate::store::Db;
+use crate::store::{Db, Expected};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_persons)
@@ -151,7 +151,7 @@ pub async fn create_person(
     let (refs, new) = (body.external_refs.clone(), body.parse()?);
     let person = write(&db, principal.actor(), move |c| {
         persons::create(c, principal.tenant_id, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Person, x.id, refs, persons::find)
+            refresh(c, principal.tenant_id, Entity::Person, x.id, &refs, persons::find)
         })
     })
     .await?;
@@ -191,7 +191,7 @@ pub async fn replace_person(
     let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
     let person = write(&db, principal.actor(), move |c| {
         persons::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Person, x.id, refs, persons::find)
+            refresh(c, principal.tenant_id, Entity::Person, x.id, &refs, persons::find)
         })
     })
     .await?;
@@ -215,9 +215,10 @@ pub async fn update_person(
         expected.check(current.version)?;
         let merged = merge_into(PersonRequest::from(&current), &patch)?;
         let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
-        persons::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Person, x.id, refs, persons::find)
-        })
+        persons::update(c, principal.tenant_id, id, &Expected::Read(current.version), &new)
+            .and_then(|x| {
+                refresh(c, principal.tenant_id, Entity::Person, x.id, &refs, persons::find)
+            })
     })
     .await?;
     Ok(ok(person.version, PersonResponse::from(person)))

@@ -22,7 +22,7 @@ use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::posts::{self, Post, PostFilter};
 use crate::store::tenures::Holding;
-use crate::store::Db;
+use crate::store::{Db, Expected};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_posts)
@@ -194,7 +194,7 @@ pub async fn create_post(
     let (refs, new) = (body.external_refs.clone(), body.parse()?);
     let post = write(&db, principal.actor(), move |c| {
         posts::create(c, principal.tenant_id, &new, Some(&principal.key_name))
-            .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, refs, posts::find))
+            .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, &refs, posts::find))
     })
     .await?;
     Ok(created("/v1/posts", post.id, post.version, PostResponse::from(post)))
@@ -230,7 +230,7 @@ pub async fn replace_post(
     let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
     let post = write(&db, principal.actor(), move |c| {
         posts::update(c, principal.tenant_id, id, &expected, &new, Some(&principal.key_name))
-            .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, refs, posts::find))
+            .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, &refs, posts::find))
     })
     .await?;
     Ok(ok(post.version, PostResponse::from(post)))
@@ -253,8 +253,15 @@ pub async fn update_post(
         expected.check(current.version)?;
         let merged = merge_into(PostRequest::from(&current), &patch)?;
         let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
-        posts::update(c, principal.tenant_id, id, &expected, &new, Some(&principal.key_name))
-            .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, refs, posts::find))
+        posts::update(
+            c,
+            principal.tenant_id,
+            id,
+            &Expected::Read(current.version),
+            &new,
+            Some(&principal.key_name),
+        )
+        .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, &refs, posts::find))
     })
     .await?;
     Ok(ok(post.version, PostResponse::from(post)))

@@ -42,7 +42,9 @@ impl Error {
             Error::Unauthenticated => ("unauthenticated", "Authentication required"),
             Error::Forbidden(_) => ("forbidden", "Missing scope"),
             Error::NotFound => ("not-found", "Not found"),
-            Error::Conflict { .. } => ("conflict", "Conflict with the current state"),
+            Error::Conflict { .. } | Error::Raced => {
+                ("conflict", "Conflict with the current state")
+            }
             Error::PreconditionFailed => ("precondition-failed", "Precondition failed"),
             Error::PayloadTooLarge { .. } | Error::TooMany { .. } => {
                 ("payload-too-large", "Payload too large")
@@ -108,7 +110,7 @@ impl ResponseError for Error {
             Error::Unauthenticated => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::Conflict { .. } | Error::Raced => StatusCode::CONFLICT,
             Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Error::PayloadTooLarge { .. } | Error::TooMany { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

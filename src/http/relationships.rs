@@ -17,7 +17,7 @@ use crate::http::sync::refresh;
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::relationships::{self, Relationship};
-use crate::store::Db;
+use crate::store::{Db, Expected};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_relationships)
@@ -160,7 +160,7 @@ pub async fn create_relationship(
                 principal.tenant_id,
                 Entity::Relationship,
                 x.id,
-                refs,
+                &refs,
                 relationships::find_relationship,
             )
         })
@@ -204,7 +204,7 @@ pub async fn replace_relationship(
                     principal.tenant_id,
                     Entity::Relationship,
                     x.id,
-                    refs,
+                    &refs,
                     relationships::find_relationship,
                 )
             },
@@ -231,18 +231,23 @@ pub async fn update_relationship(
         expected.check(current.version)?;
         let merged = merge_into(RelationshipRequest::from(&current), &patch)?;
         let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
-        relationships::update_relationship(c, principal.tenant_id, id, &expected, &new).and_then(
-            |x| {
-                refresh(
-                    c,
-                    principal.tenant_id,
-                    Entity::Relationship,
-                    x.id,
-                    refs,
-                    relationships::find_relationship,
-                )
-            },
+        relationships::update_relationship(
+            c,
+            principal.tenant_id,
+            id,
+            &Expected::Read(current.version),
+            &new,
         )
+        .and_then(|x| {
+            refresh(
+                c,
+                principal.tenant_id,
+                Entity::Relationship,
+                x.id,
+                &refs,
+                relationships::find_relationship,
+            )
+        })
     })
     .await?;
     Ok(ok(r.version, RelationshipResponse::from(r)))

@@ -18,7 +18,7 @@ use crate::http::sync::refresh;
 use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
 use crate::store::tenures::{self, AsOf, Holding, NewTenure, Tenure, TenureView};
-use crate::store::Db;
+use crate::store::{Db, Expected};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_tenures)
@@ -265,7 +265,7 @@ pub async fn create_tenure(
     let (refs, new) = (body.external_refs.clone(), body.parse()?);
     let tenure = write(&db, principal.actor(), move |c| {
         tenures::create(c, principal.tenant_id, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Tenure, x.id, refs, tenures::find)
+            refresh(c, principal.tenant_id, Entity::Tenure, x.id, &refs, tenures::find)
         })
     })
     .await?;
@@ -300,7 +300,7 @@ pub async fn replace_tenure(
     let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
     let tenure = write(&db, principal.actor(), move |c| {
         tenures::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Tenure, x.id, refs, tenures::find)
+            refresh(c, principal.tenant_id, Entity::Tenure, x.id, &refs, tenures::find)
         })
     })
     .await?;
@@ -324,9 +324,10 @@ pub async fn update_tenure(
         expected.check(current.version)?;
         let merged = merge_into(TenureRequest::from(&current), &patch)?;
         let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
-        tenures::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Tenure, x.id, refs, tenures::find)
-        })
+        tenures::update(c, principal.tenant_id, id, &Expected::Read(current.version), &new)
+            .and_then(|x| {
+                refresh(c, principal.tenant_id, Entity::Tenure, x.id, &refs, tenures::find)
+            })
     })
     .await?;
     Ok(ok(tenure.version, TenureResponse::from(tenure)))

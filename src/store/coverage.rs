@@ -279,6 +279,7 @@ pub fn update_coverage(
 ) -> Result<Coverage, Error> {
     let current = find_coverage(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, coverage_links, tenant, id, current.version)?;
     if current.fields.salesperson_id != new.salesperson_id
         || current.fields.stakeholder_id != new.stakeholder_id
     {
@@ -311,6 +312,7 @@ pub fn delete_coverage(
 ) -> Result<(), Error> {
     let current = find_coverage(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, coverage_links, tenant, id, current.version)?;
     delete_coverage_ids(conn, tenant, &[id])
 }
 

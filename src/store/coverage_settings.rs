@@ -38,15 +38,25 @@ pub fn save_settings(
                 coverage_settings::version.eq(1),
                 coverage_settings::updated_at.eq(now()),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            // Two first saves at once: the one that lost runs again as an update.
+            .map_err(|e| match Error::from(e) {
+                Error::Conflict { .. } => Error::Raced,
+                other => other,
+            })?;
     } else {
-        diesel::update(coverage_settings::table.filter(coverage_settings::tenant_id.eq(&t)))
-            .set((
-                coverage_settings::settings.eq(to_json(new)?),
-                coverage_settings::version.eq(version + 1),
-                coverage_settings::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
+        let rows = diesel::update(
+            coverage_settings::table
+                .filter(coverage_settings::tenant_id.eq(&t))
+                .filter(coverage_settings::version.eq(version)),
+        )
+        .set((
+            coverage_settings::settings.eq(to_json(new)?),
+            coverage_settings::version.eq(version + 1),
+            coverage_settings::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        crate::store::versioned(rows)?;
     }
     settings(conn, tenant)
 }

@@ -1,5 +1,25 @@
 //! Storage: diesel on SQLite or PostgreSQL, one module per aggregate, each taking `&mut DbConn`.
 
+/// Locks an entity's row at the version its writer read and checked: `UPDATE … SET version =
+/// version WHERE … AND version = v`. On PostgreSQL the row lock lasts until the transaction
+/// ends, so a concurrent writer of the same row waits here, then finds another version and
+/// runs its work again (`Error::Raced`): an `If-Match` is checked against the version really
+/// replaced, and no update is lost. SQLite's writers are serialised already.
+macro_rules! lock_version {
+    ($conn:expr, $table:ident, $tenant:expr, $id:expr, $version:expr) => {
+        $crate::store::versioned(
+            diesel::update(
+                $table::table
+                    .filter($table::tenant_id.eq($tenant.to_string()))
+                    .filter($table::id.eq($id.to_string()))
+                    .filter($table::version.eq($version)),
+            )
+            .set($table::version.eq($version))
+            .execute($conn)?,
+        )
+    };
+}
+
 pub mod accounts;
 pub mod affinities;
 pub mod api_keys;
@@ -101,6 +121,9 @@ pub fn split_page<T>(mut rows: Vec<T>, limit: usize) -> (Vec<T>, bool) {
 pub enum Expected {
     Any,
     OneOf(Vec<i64>),
+    /// The version the caller read and computed its write from (a merge patch): another one
+    /// means a writer came in between, and the work runs again.
+    Read(i64),
 }
 
 impl Expected {
@@ -109,7 +132,17 @@ impl Expected {
             Expected::OneOf(versions) if !versions.contains(&current) => {
                 Err(Error::PreconditionFailed)
             }
+            Expected::Read(version) if *version != current => Err(Error::Raced),
             _ => Ok(()),
         }
+    }
+}
+
+/// A versioned write that touched no row lost a race (see `lock_version!`).
+pub fn versioned(rows: usize) -> Result<(), Error> {
+    if rows == 0 {
+        Err(Error::Raced)
+    } else {
+        Ok(())
     }
 }

@@ -179,6 +179,7 @@ pub fn update(
 ) -> Result<Organization, Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, organizations, tenant, id, current.version)?;
     if new.parent_id != current.parent_id {
         check_parent(conn, tenant, id, new.parent_id)?;
     }
@@ -306,6 +307,7 @@ pub fn delete(
 ) -> Result<(), Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, organizations, tenant, id, current.version)?;
     let orgs = subtree(conn, tenant, id)?;
     let post_ids: Vec<String> = posts::table
         .filter(posts::tenant_id.eq(tenant.to_string()))

@@ -243,6 +243,7 @@ pub fn update(
 ) -> Result<Person, Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, persons, tenant, id, current.version)?;
     diesel::update(
         persons::table
             .filter(persons::tenant_id.eq(tenant.to_string()))
@@ -268,6 +269,7 @@ pub fn delete(
 ) -> Result<(), Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, persons, tenant, id, current.version)?;
     let t = tenant.to_string();
     let career = tenures::table
         .filter(tenures::tenant_id.eq(&t))
@@ -362,6 +364,7 @@ pub fn erase(
 ) -> Result<Person, Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, persons, tenant, id, current.version)?;
     let (t, p) = (tenant.to_string(), id.to_string());
     let at = now();
     diesel::update(persons::table.filter(persons::tenant_id.eq(&t)).filter(persons::id.eq(&p)))

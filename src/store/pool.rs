@@ -2,14 +2,14 @@
 //! anything, so trying PostgreSQL first and falling back could silently create a file).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2::R2D2Connection;
 use diesel::sqlite::SqliteConnection;
-use diesel::{Connection, ConnectionError, RunQueryDsl};
+use diesel::{Connection, ConnectionError};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::Error;
@@ -48,17 +48,20 @@ impl Backend {
         }
     }
 
-    fn connect(&self) -> Result<DbConn, ConnectionError> {
+    /// `busy`: how long SQLite waits for a lock another process holds (`--db-timeout-ms`).
+    fn connect(&self, busy: Duration) -> Result<DbConn, ConnectionError> {
         match self {
             Backend::Postgres(url) => PgConnection::establish(url).map(DbConn::Pg),
             Backend::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
                 // WAL lets readers run beside the writer; the busy timeout makes a reader that
-                // meets a checkpoint wait instead of failing with "database is locked".
-                conn.batch_execute(
+                // meets a checkpoint, or a writer that meets another process's write, wait
+                // that long and then fail ("database is locked": a 503), never longer.
+                conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                )
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                    busy.as_millis()
+                ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))
             }
@@ -81,16 +84,26 @@ impl Session {
             self.lost = true;
         }
     }
+
+    fn noted(&mut self, error: Error) -> Error {
+        if let Error::Unavailable(_) = error {
+            self.lost = true;
+        }
+        error
+    }
 }
 
-pub struct Manager(Backend);
+pub struct Manager {
+    backend: Backend,
+    busy: Duration,
+}
 
 impl r2d2::ManageConnection for Manager {
     type Connection = Session;
     type Error = ConnectionError;
 
     fn connect(&self) -> Result<Session, ConnectionError> {
-        Ok(Session { conn: self.0.connect()?, lost: false })
+        Ok(Session { conn: self.backend.connect(self.busy)?, lost: false })
     }
 
     fn is_valid(&self, session: &mut Session) -> Result<(), ConnectionError> {
@@ -127,20 +140,12 @@ pub struct Db {
     pub labels: Arc<crate::store::vocabulary::LabelCache>,
     /// The hottest point reads, pipelined (PostgreSQL only).
     pub pipelined: Option<Arc<crate::store::pipelined::Pipelined>>,
-    writer: Option<Arc<Mutex<()>>>,
+    writer: Option<Arc<WriterLock>>,
+    /// How long a write waits for SQLite's writer (`--db-timeout-ms`) before it is a 503.
+    write_wait: Duration,
     backend: &'static str,
     /// Requests waiting for a connection right now (for metrics).
     waiting: Arc<AtomicUsize>,
-    owner_lock: Arc<OwnerLock>,
-}
-
-/// This process's hold on its idempotency claims (PostgreSQL): a session advisory lock on its
-/// owner id, taken on a connection of its own and kept while the process lives, so another
-/// instance can tell a claim still running (the lock is held) from one whose process died
-/// (the lock went with its connection). See `idempotency::claim`.
-struct OwnerLock {
-    url: Option<String>,
-    held: Mutex<Option<PgConnection>>,
 }
 
 impl Db {
@@ -148,14 +153,7 @@ impl Db {
     /// database answers 503 until it arrives.
     pub fn open(url: &str, options: &PoolOptions) -> Db {
         let backend = Backend::from_url(url);
-        let writer = matches!(backend, Backend::Sqlite(_)).then(|| Arc::new(Mutex::new(())));
-        let owner_lock = Arc::new(OwnerLock {
-            url: match &backend {
-                Backend::Postgres(url) => Some(url.clone()),
-                Backend::Sqlite(_) => None,
-            },
-            held: Mutex::new(None),
-        });
+        let writer = matches!(backend, Backend::Sqlite(_)).then(Arc::default);
         let pipelined = match &backend {
             Backend::Postgres(url) => Some(Arc::new(crate::store::pipelined::Pipelined::new(
                 url.clone(),
@@ -169,7 +167,7 @@ impl Db {
             .min_idle(Some(0))
             .connection_timeout(options.acquire_timeout)
             .test_on_check_out(false)
-            .build_unchecked(Manager(backend));
+            .build_unchecked(Manager { backend, busy: options.acquire_timeout });
         let labels = Arc::new(crate::store::vocabulary::LabelCache::new(Duration::from_secs(5)));
         let crafting_index = Arc::default();
         Db {
@@ -178,28 +176,10 @@ impl Db {
             labels,
             pipelined,
             writer,
+            write_wait: options.acquire_timeout,
             backend: name,
             waiting: Arc::default(),
-            owner_lock,
         }
-    }
-
-    /// Takes this process's owner lock (once; PostgreSQL only) before it claims idempotency
-    /// keys as `owner`.
-    pub fn hold_owner_lock(&self, owner: uuid::Uuid) -> Result<(), Error> {
-        let Some(url) = &self.owner_lock.url else { return Ok(()) };
-        let mut held = self.owner_lock.held.lock().unwrap_or_else(|p| p.into_inner());
-        if held.is_none() {
-            let mut conn =
-                PgConnection::establish(url).map_err(|e| Error::Unavailable(Box::new(e)))?;
-            diesel::sql_query("SELECT pg_advisory_lock($1)")
-                .bind::<diesel::sql_types::BigInt, _>(crate::store::idempotency::owner_lock_key(
-                    owner,
-                ))
-                .execute(&mut conn)?;
-            *held = Some(conn);
-        }
-        Ok(())
     }
 
     pub fn backend(&self) -> &'static str {
@@ -262,39 +242,143 @@ impl Db {
         result
     }
 
-    /// Runs `f` in one write transaction: all of it commits, or none of it.
-    pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
-        // A writer that panicked left no transaction open: the lock is still good.
-        let _guard =
-            self.writer.as_ref().map(|lock| lock.lock().unwrap_or_else(|p| p.into_inner()));
+    /// Runs `f` in one write transaction: all of it commits, or none of it. `f` runs again
+    /// when it loses a race (`Error::Raced`), so it must not keep state between runs.
+    pub fn write<T>(&self, f: impl FnMut(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
+        let mut transaction = self.begin()?;
+        let value = transaction.run(f)?;
+        transaction.commit()?;
+        Ok(value)
+    }
+
+    /// Opens a write transaction; it commits with `commit`, and rolls back when dropped.
+    /// On SQLite it takes the writer first (waiting at most `--db-timeout-ms`), and begins
+    /// `IMMEDIATE`, so the database's write lock is taken at the start, within the same bound,
+    /// and never on a later statement (a deferred transaction that reads first would wait twice).
+    pub fn begin(&self) -> Result<WriteTransaction, Error> {
+        let writer = self.writer.as_ref().map(|w| w.take(self.write_wait)).transpose()?;
         let mut session = self.session()?;
-        let result = crate::store::changes::collecting(|| {
-            session.conn.transaction(|conn| {
-                if let DbConn::Pg(pg) = conn {
-                    // A write may meet tables that a bulk import is growing from nothing: a
-                    // generic plan cached while they were empty scans every row of a tenant
-                    // for each `= ANY(…)` lookup (a batch of 1,000 took 5 times as long).
-                    // Custom plans see each batch's own arrays against the current statistics.
-                    // A random page priced for cached data (the default, 4, is a spinning
-                    // disk's) keeps a batch's 1,000 key lookups on the index, not on a scan
-                    // of a table whose statistics lag an import (`bench/sync`: 22,000–23,000
-                    // records/s before, 26,000 after, in one window).
-                    pg.batch_execute(
-                        "SET LOCAL plan_cache_mode = force_custom_plan; \
-                         SET LOCAL random_page_cost = 1.1",
+        let begun = match &mut session.conn {
+            // A write may meet tables that a bulk import is growing from nothing: a generic
+            // plan cached while they were empty scans every row of a tenant for each
+            // `= ANY(…)` lookup (a batch of 1,000 took 5 times as long). Custom plans see each
+            // batch's own arrays against the current statistics. A random page priced for
+            // cached data (the default, 4, is a spinning disk's) keeps a batch's 1,000 key
+            // lookups on the index, not on a scan of a table whose statistics lag an import.
+            DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg).and_then(|()| {
+                pg.batch_execute(
+                    "SET LOCAL plan_cache_mode = force_custom_plan; \
+                     SET LOCAL random_page_cost = 1.1",
+                )
+            }),
+            DbConn::Sqlite(sqlite) => {
+                AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
+            }
+        };
+        let mut transaction = WriteTransaction { session, _writer: writer, open: false };
+        begun.map_err(|e| transaction.session.noted(e.into()))?;
+        transaction.open = true;
+        Ok(transaction)
+    }
+}
+
+/// How often a write runs again after losing a race before it answers 409. Each loss means
+/// another writer of the same row committed, so a few dozen concurrent writers of one row all
+/// get through.
+const RACE_ATTEMPTS: usize = 64;
+
+/// An open write transaction (`Db::begin`). The idempotency middleware keeps one open past the
+/// handler, to store the answer in it and commit both at once.
+pub struct WriteTransaction {
+    session: r2d2::PooledConnection<Manager>,
+    _writer: Option<WriterGuard>,
+    open: bool,
+}
+
+impl WriteTransaction {
+    /// Runs `f` in a savepoint and numbers the changes it recorded (`changes::flush`, which
+    /// locks the tenant's change counter until the commit). `f` runs again from the savepoint
+    /// when it loses a race.
+    pub fn run<T>(
+        &mut self,
+        mut f: impl FnMut(&mut DbConn) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut attempt = 1;
+        loop {
+            let result = crate::store::changes::collecting(|| {
+                self.session.conn.transaction(|conn| {
+                    let value = f(conn)?;
+                    let numbered = crate::store::changes::flush(conn)?;
+                    crate::store::audit::record(
+                        conn,
+                        &crate::store::changes::current_actor(),
+                        &numbered,
                     )?;
-                }
-                let value = f(conn)?;
-                let numbered = crate::store::changes::flush(conn)?;
-                crate::store::audit::record(
-                    conn,
-                    &crate::store::changes::current_actor(),
-                    &numbered,
-                )?;
-                Ok(value)
-            })
-        });
-        session.note(&result);
-        result
+                    Ok(value)
+                })
+            });
+            match result {
+                Err(Error::Raced) if attempt < RACE_ATTEMPTS => attempt += 1,
+                Err(error) => return Err(self.session.noted(error)),
+                Ok(value) => return Ok(value),
+            }
+        }
+    }
+
+    /// The connection, inside the transaction (for the idempotency record).
+    pub fn conn(&mut self) -> &mut DbConn {
+        &mut self.session.conn
+    }
+
+    pub fn commit(mut self) -> Result<(), Error> {
+        self.open = false;
+        <DbConn as Connection>::TransactionManager::commit_transaction(&mut self.session.conn)
+            .map_err(|e| self.session.noted(e.into()))
+    }
+}
+
+impl Drop for WriteTransaction {
+    fn drop(&mut self) {
+        if self.open {
+            let rolled_back = <DbConn as Connection>::TransactionManager::rollback_transaction(
+                &mut self.session.conn,
+            );
+            // A connection whose transaction state is unknown must not serve another request.
+            if rolled_back.is_err() {
+                self.session.lost = true;
+            }
+        }
+    }
+}
+
+/// SQLite's one writer, in this process. A writer waits at most `--db-timeout-ms` for it,
+/// then answers 503; a `std::sync::Mutex` would wait without a bound.
+#[derive(Default)]
+struct WriterLock {
+    taken: Mutex<bool>,
+    freed: Condvar,
+}
+
+struct WriterGuard(Arc<WriterLock>);
+
+impl WriterLock {
+    fn take(self: &Arc<Self>, wait: Duration) -> Result<WriterGuard, Error> {
+        let taken = self.taken.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut taken, timeout) = self
+            .freed
+            .wait_timeout_while(taken, wait, |taken| *taken)
+            .unwrap_or_else(|p| p.into_inner());
+        if timeout.timed_out() && *taken {
+            return Err(Error::Unavailable("another write held the database too long".into()));
+        }
+        *taken = true;
+        Ok(WriterGuard(Arc::clone(self)))
+    }
+}
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        *self.0.taken.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        self.0.freed.notify_one();
     }
 }

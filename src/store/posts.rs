@@ -367,6 +367,7 @@ pub fn update(
 ) -> Result<Post, Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, posts, tenant, id, current.version)?;
     if new.facets != current.facets {
         vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
         let since = new.facets_effective_at.unwrap_or_else(now);
@@ -476,6 +477,7 @@ pub fn delete(
 ) -> Result<(), Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, posts, tenant, id, current.version)?;
     let t = tenant.to_string();
     let succession = tenures::table
         .filter(tenures::tenant_id.eq(&t))

@@ -197,6 +197,7 @@ pub fn update_relationship(
 ) -> Result<Relationship, Error> {
     let current = find_relationship(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, relationships, tenant, id, current.version)?;
     person_store::require(
         conn,
         tenant,
@@ -231,6 +232,7 @@ pub fn delete_relationship(
 ) -> Result<(), Error> {
     let current = find_relationship(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, relationships, tenant, id, current.version)?;
     changes::deleted(conn, tenant, Entity::Relationship, &[id])?;
     diesel::delete(
         relationships::table

@@ -219,16 +219,15 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (tenant_id, idempotency_key) {
+    idempotency_keys (tenant_id, api_key_id, idempotency_key) {
         tenant_id -> Text,
+        api_key_id -> Text,
         idempotency_key -> Text,
         request_hash -> Text,
-        owner -> Text,
-        status -> Nullable<Integer>,
-        response_headers -> Nullable<Text>,
-        response_body -> Nullable<Text>,
+        status -> Integer,
+        response_headers -> Text,
+        response_body -> Text,
         created_at -> Timestamp,
-        completed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -548,6 +548,7 @@ pub fn update(
 ) -> Result<Tenure, Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, tenures, tenant, id, current.version)?;
     check_holdings(conn, tenant, &[(id, new)])?;
     diesel::update(
         tenures::table
@@ -620,6 +621,7 @@ fn check_holdings(
 pub fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, expected: &Expected) -> Result<(), Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
+    lock_version!(conn, tenures, tenant, id, current.version)?;
     delete_without_history(conn, tenant, vec![id.to_string()])
 }
 

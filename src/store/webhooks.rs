@@ -141,6 +141,7 @@ pub fn set_active(
     active: bool,
 ) -> Result<Webhook, Error> {
     let current = find(conn, tenant, id)?;
+    lock_version!(conn, webhooks, tenant, id, current.version)?;
     diesel::update(
         webhooks::table
             .filter(webhooks::tenant_id.eq(tenant.to_string()))

@@ -15,16 +15,22 @@ on_both_backends!(a_killed_service_loses_no_acknowledged_batch);
 
 const PERSONS_PER_BATCH: usize = 20;
 
-struct Service {
-    child: Child,
-    base: String,
+pub(crate) struct Service {
+    pub child: Child,
+    pub base: String,
 }
 
 /// The release or debug binary of this package, serving the test's database.
 async fn start(app: &TestApp) -> Service {
+    start_with(app, &[]).await
+}
+
+/// The binary with more arguments (`--test-pauses` lets a request be held at its commit).
+pub(crate) async fn start_with(app: &TestApp, args: &[&str]) -> Service {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_jobcraft"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &app.url])
+        .args(args)
         .env("JOBCRAFT_KEY_CACHE_TTL_MS", "0")
         // Writers here stream as fast as they can; limits are tested elsewhere.
         .env("JOBCRAFT_RATE_LIMIT_PER_SECOND", "0")

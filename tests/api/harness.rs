@@ -185,6 +185,7 @@ impl TestApp {
             rate_limit: None,
             metrics_bind: metrics_apart.then(|| "127.0.0.1:0".to_owned()),
             client_timeout: Duration::from_millis(500),
+            test_pauses: true,
         };
         let app = Application::build(&settings, db.clone()).expect("server builds");
         let base = format!("http://127.0.0.1:{}", app.port());

@@ -1,18 +1,20 @@
-//! `Idempotency-Key` on POST: a replay gets the stored response and writes nothing.
+//! `Idempotency-Key` on POST: a replay gets the stored response and writes nothing; the answer
+//! commits with the write, belongs to its API key, and nothing is left to block a retry.
 
 use awc::http::Method;
 use serde_json::{json, Value};
 
-use jobcraft::http::idempotency::{process, request_hash};
-use jobcraft::store::idempotency::claim;
+use jobcraft::domain::api_key::Scope;
 
 use crate::harness::{on_both_backends, Response, TestApp};
 
 on_both_backends!(
     a_replay_gets_the_stored_response_and_writes_nothing,
     a_key_reused_for_another_request_is_refused,
-    a_request_still_running_answers_409_and_a_dead_owners_claim_is_taken_over,
+    a_request_still_running_answers_409_then_replays,
     a_replayed_batch_returns_its_original_results,
+    a_replay_by_another_api_key_is_checked_as_its_own_request,
+    the_same_key_sent_by_many_clients_at_once_writes_once,
 );
 
 async fn post_with_key(app: &TestApp, path: &str, key: &str, body: &Value) -> Response {
@@ -61,26 +63,79 @@ async fn a_key_reused_for_another_request_is_refused(app: &TestApp) {
     assert_eq!(app.all("/v1/persons").await.len(), 1);
 }
 
-async fn a_request_still_running_answers_409_and_a_dead_owners_claim_is_taken_over(app: &TestApp) {
+/// The first request is held just before its commit; the same key meanwhile is a 409, and
+/// once the first has answered, a replay of it.
+async fn a_request_still_running_answers_409_then_replays(app: &TestApp) {
     let body = json!({"display_name": "Nina"});
-    let bytes = serde_json::to_vec(&body).unwrap();
-    let hash = request_hash("/v1/persons", "", &bytes);
-    let tenant = app.tenant_id;
-    // This process is running a request with key k-3; another process that died held k-4.
-    let (db, h) = (app.db.clone(), hash.clone());
-    actix_web::rt::task::spawn_blocking(move || {
-        db.write(|c| {
-            claim(c, tenant, "k-3", &h, process())?;
-            claim(c, tenant, "k-4", &h, uuid::Uuid::now_v7())
-        })
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let running = post_with_key(app, "/v1/persons", "k-3", &body).await;
-    running.assert_problem(409);
-    let taken_over = post_with_key(app, "/v1/persons", "k-4", &body).await;
-    assert_eq!(taken_over.status, 201, "{}", taken_over.body);
+    let held = app.call(
+        Method::POST,
+        "/v1/persons",
+        Some(&app.key),
+        &[("Idempotency-Key", "k-3"), ("Jobcraft-Test-Pause", "before-commit")],
+        Some(&body),
+    );
+    let meanwhile = async {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(1500)).await;
+        post_with_key(app, "/v1/persons", "k-3", &body).await
+    };
+    let (first, meanwhile) = futures_util::future::join(held, meanwhile).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    meanwhile.assert_problem(409);
+    let replay = post_with_key(app, "/v1/persons", "k-3", &body).await;
+    assert_eq!(replay.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(replay.body, first.body);
+    assert_eq!(app.all("/v1/persons").await.len(), 1);
+}
+
+/// A read-only key that sends an admin's key and body gets its own answer (403), never the
+/// admin's stored one with the webhook's secret.
+async fn a_replay_by_another_api_key_is_checked_as_its_own_request(app: &TestApp) {
+    let body = json!({"url": "https://hooks.example.com/jobcraft"});
+    let admin = post_with_key(app, "/v1/webhooks", "w-1", &body).await;
+    assert_eq!(admin.status, 201, "{}", admin.body);
+    let reader = app.key_with(&[Scope::Read]);
+    let replay = app
+        .call(
+            Method::POST,
+            "/v1/webhooks",
+            Some(&reader),
+            &[("Idempotency-Key", "w-1")],
+            Some(&body),
+        )
+        .await;
+    replay.assert_problem(403);
+    assert!(replay.header("idempotent-replayed").is_none());
+    assert!(!replay.body.to_string().contains("secret"), "{}", replay.body);
+    // A writer with the same key and body is a request of its own as well.
+    let writer = app.key_with(&[Scope::Write, Scope::Admin]);
+    let own = app
+        .call(
+            Method::POST,
+            "/v1/webhooks",
+            Some(&writer),
+            &[("Idempotency-Key", "w-1")],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(own.status, 201, "{}", own.body);
+    assert_ne!(own.body["id"], admin.body["id"]);
+}
+
+/// Eight clients send the same key and body at once: one person is created; every answer is
+/// that person's 201 (the first, or its replay) or a 409 while it runs.
+async fn the_same_key_sent_by_many_clients_at_once_writes_once(app: &TestApp) {
+    let body = json!({"display_name": "Nina"});
+    let sends = (0..8).map(|_| post_with_key(app, "/v1/persons", "k-many", &body));
+    let answers = futures_util::future::join_all(sends).await;
+    let created: Vec<&Response> = answers.iter().filter(|a| a.status == 201).collect();
+    assert!(!created.is_empty());
+    for answer in &answers {
+        match answer.status.as_u16() {
+            201 => assert_eq!(answer.body["id"], created[0].body["id"]),
+            409 => answer.assert_problem(409),
+            other => panic!("{other}: {}", answer.body),
+        }
+    }
     assert_eq!(app.all("/v1/persons").await.len(), 1);
 }
 
@@ -94,36 +149,4 @@ async fn a_replayed_batch_returns_its_original_results(app: &TestApp) {
     assert_eq!(replay.body, first.body, "the stored answer, not a second run (which says 200)");
     let rerun = post_with_key(app, "/v1/sync/batch", "b-2", &batch).await;
     assert_eq!(rerun.body["results"][0]["status"], 200);
-}
-
-/// Behind a load balancer: a replay that reaches another instance while the first still runs
-/// the request is a 409 too. An instance that lives holds its owner lock (PostgreSQL); once it
-/// is gone, its claim is taken over.
-#[actix_web::test]
-async fn a_claim_of_another_live_instance_is_running_until_that_instance_is_gone() {
-    use diesel::{Connection, RunQueryDsl};
-    let Some(app) = TestApp::postgres().await else { return };
-    let body = json!({"display_name": "Nina"});
-    let hash = request_hash("/v1/persons", "", &serde_json::to_vec(&body).unwrap());
-    let other_instance = uuid::Uuid::now_v7();
-    let mut its_lock = diesel::PgConnection::establish(&app.url).unwrap();
-    diesel::sql_query("SELECT pg_advisory_lock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(jobcraft::store::idempotency::owner_lock_key(
-            other_instance,
-        ))
-        .execute(&mut its_lock)
-        .unwrap();
-    let (db, tenant) = (app.db.clone(), app.tenant_id);
-    actix_web::rt::task::spawn_blocking(move || {
-        db.write(|c| claim(c, tenant, "k-5", &hash, other_instance))
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    post_with_key(&app, "/v1/persons", "k-5", &body).await.assert_problem(409);
-    assert_eq!(app.all("/v1/persons").await.len(), 0);
-    drop(its_lock);
-    let taken_over = post_with_key(&app, "/v1/persons", "k-5", &body).await;
-    assert_eq!(taken_over.status, 201, "{}", taken_over.body);
-    app.stop().await;
 }

@@ -11,6 +11,7 @@ mod harness;
 mod audit;
 mod bulk;
 mod changes;
+mod concurrency;
 mod coverage;
 mod crafting;
 mod demo;

@@ -176,7 +176,9 @@ fn apply(
                     results.extend(done);
                     continue;
                 }
-                Err(e @ (Error::Unavailable(_) | Error::Internal(_))) => return Err(e),
+                Err(e @ (Error::Unavailable(_) | Error::Internal(_) | Error::Raced)) => {
+                    return Err(e)
+                }
                 Err(e) => {
                     tracing::debug!(?run, error = %e, "set-wise run failed; one by one instead");
                     changes::forget_since(mark);
@@ -193,7 +195,9 @@ fn apply(
             let mark = changes::pending_len();
             match conn.transaction(|c| run_one(c, tenant, index, op)) {
                 Ok(result) => results.push(result),
-                Err(e @ (Error::Unavailable(_) | Error::Internal(_))) => return Err(e),
+                Err(e @ (Error::Unavailable(_) | Error::Internal(_) | Error::Raced)) => {
+                    return Err(e)
+                }
                 Err(e) => {
                     changes::forget_since(mark);
                     let problem = e.in_operation(index).problem();

@@ -28,11 +28,11 @@ pub fn refresh<T>(
     tenant: Uuid,
     entity: Entity,
     id: Uuid,
-    refs: Option<Vec<ExternalRef>>,
+    refs: &Option<Vec<ExternalRef>>,
     find: fn(&mut DbConn, Uuid, Uuid) -> Result<T, Error>,
 ) -> Result<T, Error> {
     if let Some(refs) = refs {
-        external_refs::set(conn, tenant, entity, id, &refs, "/external_refs")?;
+        external_refs::set(conn, tenant, entity, id, refs, "/external_refs")?;
     }
     find(conn, tenant, id)
 }
@@ -117,7 +117,8 @@ pub async fn upsert_synced(
     let (entity, key) = key_of(path.into_inner())?;
     let tenant = principal.tenant_id;
     let done =
-        write(&db, principal.actor(), move |c| upsert(c, tenant, entity, &key, body)).await?;
+        write(&db, principal.actor(), move |c| upsert(c, tenant, entity, &key, body.clone()))
+            .await?;
     // Only entities with a collection of their own get here: the others are refused above.
     let location = format!("{}/{}", collection(entity).unwrap_or("/v1"), done.id);
     let mut response = if done.created { HttpResponse::Created() } else { HttpResponse::Ok() };

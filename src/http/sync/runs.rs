@@ -10,11 +10,11 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::coverage::enum_name;
-use crate::domain::sync::{Entity, ExternalRef, Operation};
+use crate::domain::sync::{Entity, ExternalRef};
 use crate::error::{Error, FieldError};
 use crate::http::extract::from_value;
 use crate::http::sync::synced::Synced;
-use crate::store::{changes, external_refs, DbConn};
+use crate::store::{external_refs, DbConn};
 
 /// What an upsert of a run did.
 #[derive(Debug, Clone, Copy)]
@@ -136,15 +136,15 @@ pub(super) fn upsert_many_as<S: Synced>(
         create_all(conn, tenant, &mut creating, &holders, &mut written)?;
         // Taken out, so a key upserted twice in one run fails here and goes the slow way.
         let (now, mut version) = current.remove(&id).ok_or(Error::NotFound)?;
-        // An identical body changes nothing, so it records no change either.
-        if now != new {
-            version = S::update(conn, tenant, id, &new)?;
-        }
         let had = current_refs.remove(&id).unwrap_or_default();
         let refs = refs_after(given_refs, &had, key);
         if refs != had {
             external_refs::set(conn, tenant, S::ENTITY, id, &refs, "/external_refs")?;
-            changes::record(conn, tenant, S::ENTITY, id, Operation::Update)?;
+        }
+        // A change of the body, its external ids or both is one new version and one change;
+        // an identical upsert is neither.
+        if now != new || refs != had {
+            version = S::update(conn, tenant, id, &new)?;
         }
         written.push(Written { created: false, id, version });
     }
