@@ -93,7 +93,7 @@ impl Pending {
             Some(transaction) => slot.insert(transaction),
             None => {
                 let mut transaction = db.begin()?;
-                match transaction.run(|c| idempotency::claim(c, &self.key, &self.hash))? {
+                match idempotency::claim(transaction.conn(), &self.key, &self.hash)? {
                     Claim::Fresh => slot.insert(transaction),
                     other => {
                         *self.verdict.lock().unwrap_or_else(|p| p.into_inner()) = Some(other);
@@ -112,14 +112,13 @@ impl Pending {
         if stored.status >= 500 {
             return Ok(());
         }
-        let keep = |c: &mut DbConn| idempotency::keep(c, &self.key, &self.hash, stored);
         match transaction {
             Some(mut transaction) => {
-                transaction.run(keep)?;
+                idempotency::keep(transaction.conn(), &self.key, &self.hash, stored)?;
                 pause_at(pause, Pause::BeforeCommit);
                 transaction.commit()?;
             }
-            None => db.write(keep)?,
+            None => db.write(|c| idempotency::keep(c, &self.key, &self.hash, stored))?,
         }
         pause_at(pause, Pause::AfterCommit);
         Ok(())

@@ -275,7 +275,8 @@ impl Db {
                 AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
             }
         };
-        let mut transaction = WriteTransaction { session, _writer: writer, open: false };
+        let mut transaction =
+            WriteTransaction { session, _writer: writer, open: false, audit: None };
         begun.map_err(|e| transaction.session.noted(e.into()))?;
         transaction.open = true;
         Ok(transaction)
@@ -293,6 +294,9 @@ pub struct WriteTransaction {
     session: r2d2::PooledConnection<Manager>,
     _writer: Option<WriterGuard>,
     open: bool,
+    /// The API request writing, and the changes its runs numbered: one audit entry per
+    /// committed transaction.
+    audit: Option<(crate::store::changes::Actor, Vec<(uuid::Uuid, i64, i64)>)>,
 }
 
 impl WriteTransaction {
@@ -308,19 +312,34 @@ impl WriteTransaction {
             let result = crate::store::changes::collecting(|| {
                 self.session.conn.transaction(|conn| {
                     let value = f(conn)?;
-                    let numbered = crate::store::changes::flush(conn)?;
-                    crate::store::audit::record(
-                        conn,
-                        &crate::store::changes::current_actor(),
-                        &numbered,
-                    )?;
-                    Ok(value)
+                    Ok((value, crate::store::changes::flush(conn)?))
                 })
             });
             match result {
                 Err(Error::Raced) if attempt < RACE_ATTEMPTS => attempt += 1,
                 Err(error) => return Err(self.session.noted(error)),
-                Ok(value) => return Ok(value),
+                Ok((value, numbered)) => {
+                    self.audited(numbered);
+                    return Ok(value);
+                }
+            }
+        }
+    }
+
+    /// Adds what a run numbered to the audit entry this transaction will commit with (API
+    /// requests only).
+    fn audited(&mut self, numbered: Vec<(uuid::Uuid, i64, i64)>) {
+        let actor = crate::store::changes::current_actor();
+        if actor.request.is_none() {
+            return;
+        }
+        let (_, all) = self.audit.get_or_insert_with(|| (actor, Vec::new()));
+        for (tenant, first, count) in numbered {
+            match all.iter_mut().find(|(t, _, _)| *t == tenant) {
+                // Numbers of one tenant in one transaction are consecutive (the counter stays
+                // locked), so the first stays the first.
+                Some((_, _, total)) => *total += count,
+                None => all.push((tenant, first, count)),
             }
         }
     }
@@ -330,7 +349,12 @@ impl WriteTransaction {
         &mut self.session.conn
     }
 
+    /// Records the audit entry of what the runs wrote, and commits.
     pub fn commit(mut self) -> Result<(), Error> {
+        if let Some((actor, numbered)) = self.audit.take() {
+            crate::store::audit::record(&mut self.session.conn, &actor, &numbered)
+                .map_err(|e| self.session.noted(e))?;
+        }
         self.open = false;
         <DbConn as Connection>::TransactionManager::commit_transaction(&mut self.session.conn)
             .map_err(|e| self.session.noted(e.into()))
