@@ -242,13 +242,19 @@ impl Db {
         result
     }
 
-    /// Runs `f` in one write transaction: all of it commits, or none of it. `f` runs again
-    /// when it loses a race (`Error::Raced`), so it must not keep state between runs.
-    pub fn write<T>(&self, f: impl FnMut(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
-        let mut transaction = self.begin()?;
-        let value = transaction.run(f)?;
-        transaction.commit()?;
-        Ok(value)
+    /// Runs `f` in one write transaction: all of it commits, or none of it. `f` runs again,
+    /// in a new transaction, when it loses a race (`Error::Raced`), so it must not keep state
+    /// between runs.
+    pub fn write<T>(&self, mut f: impl FnMut(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
+        let mut attempt = 1;
+        loop {
+            let mut transaction = self.begin()?;
+            match transaction.run_once(&mut f) {
+                Err(Error::Raced) if attempt < RACE_ATTEMPTS => attempt += 1,
+                Err(error) => return Err(error),
+                Ok(value) => return transaction.commit().map(|()| value),
+            }
+        }
     }
 
     /// Opens a write transaction; it commits with `commit`, and rolls back when dropped.
@@ -302,7 +308,7 @@ pub struct WriteTransaction {
 impl WriteTransaction {
     /// Runs `f` in a savepoint and numbers the changes it recorded (`changes::flush`, which
     /// locks the tenant's change counter until the commit). `f` runs again from the savepoint
-    /// when it loses a race.
+    /// when it loses a race: the transaction keeps what came before (an idempotency claim).
     pub fn run<T>(
         &mut self,
         mut f: impl FnMut(&mut DbConn) -> Result<T, Error>,
@@ -322,6 +328,23 @@ impl WriteTransaction {
                     self.audited(numbered);
                     return Ok(value);
                 }
+            }
+        }
+    }
+
+    /// Runs `f` once, without a savepoint: for a transaction that holds nothing else, which
+    /// starts over as a whole when `f` loses a race (`Db::write`).
+    fn run_once<T>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, Error>) -> Result<T, Error> {
+        let conn = &mut self.session.conn;
+        let result = crate::store::changes::collecting(|| {
+            let value = f(conn)?;
+            Ok((value, crate::store::changes::flush(conn)?))
+        });
+        match result {
+            Err(error) => Err(self.session.noted(error)),
+            Ok((value, numbered)) => {
+                self.audited(numbered);
+                Ok(value)
             }
         }
     }
