@@ -39,6 +39,11 @@ pub enum Error {
     Conflict { detail: String, conflicting: Vec<Uuid> },
     #[error("the resource has changed since the ETag given in If-Match")]
     PreconditionFailed,
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
+    /// A known path without this method: `allow` lists the methods it has.
+    #[error("this path does not take this method; it takes {}", allow.join(", "))]
+    MethodNotAllowed { allow: Vec<String> },
     #[error("the request body exceeds the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// A list in the request is longer than its limit (413, naming the list).
