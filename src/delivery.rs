@@ -74,7 +74,7 @@ fn event_id(tenant: Uuid, seq: i64) -> String {
 
 fn event(hook: &Webhook, change: &Change) -> (String, Vec<u8>) {
     let id = event_id(hook.tenant_id, change.seq);
-    let response = ChangeResponse::from(change.clone());
+    let response = ChangeResponse::new(hook.tenant_id, change.clone());
     let body = serde_json::json!({
         "id": id,
         "type": format!("{}.{}", crate::domain::coverage::enum_name(&change.entity),

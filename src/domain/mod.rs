@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod api_key;
+pub mod calendar;
 pub mod assignment;
 pub mod coverage;
 pub mod crafting;

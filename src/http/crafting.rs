@@ -69,7 +69,7 @@ pub struct CraftingRequest {
     #[serde(default)]
     pub confidence: Option<f64>,
     /// When it became true in the world (default now); within the tenure.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::moment::optional_time")]
     pub effective_at: Option<DateTime<Utc>>,
     /// Ids of this observation in other systems.
     #[serde(default)]
@@ -229,7 +229,7 @@ impl ParsedRequest {
         }
         let effective_at = match period.ended_on {
             Some(end) if self.effective_at.is_none() => {
-                effective_at.min(end.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1))
+                effective_at.min(crate::domain::calendar::just_before(end))
             }
             _ => effective_at,
         };

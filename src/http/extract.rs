@@ -184,10 +184,16 @@ fn check_document(body: &[u8]) -> Result<(), Error> {
     }
     let mut found = None;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let checked = Node { pointer: String::new(), found: &mut found }.deserialize(&mut deserializer);
-    match (found, checked) {
-        (Some((pointer, detail)), _) => Err(malformed(pointer, detail)),
-        _ => Ok(()),
+    let _syntax_left_to_the_typed_parse =
+        Node { pointer: String::new(), found: &mut found }.deserialize(&mut deserializer);
+    match found {
+        // Well-formed JSON that no field can hold: invalid (422), like a control character
+        // in a name.
+        Some((pointer, detail)) if detail.contains("NUL") => {
+            Err(Error::Invalid(vec![FieldError::new(pointer, detail)]))
+        }
+        Some((pointer, detail)) => Err(malformed(pointer, detail)),
+        None => Ok(()),
     }
 }
 
@@ -289,10 +295,7 @@ fn form_urlencoded_parse<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         if name.chars().chain(value.chars()).any(char::is_control) {
             let detail = "must not contain control characters";
-            return Err(Error::Malformed {
-                detail: format!("a query parameter is not acceptable: `{name}` {detail}"),
-                errors: vec![FieldError::new(name.into_owned(), detail)],
-            });
+            return Err(Error::Invalid(vec![FieldError::new(name.into_owned(), detail)]));
         }
     }
     let deserializer =

@@ -207,12 +207,12 @@ pub struct DeliveryResponse {
     pub attempted_at: DateTime<Utc>,
 }
 
-impl From<Delivery> for DeliveryResponse {
-    fn from(d: Delivery) -> Self {
+impl DeliveryResponse {
+    fn new(tenant: Uuid, d: Delivery) -> Self {
         DeliveryResponse {
             id: d.id,
             event_id: d.event_id,
-            cursor: crate::http::changes::encode(d.change_seq),
+            cursor: crate::http::changes::encode(tenant, d.change_seq),
             attempt: d.attempt,
             status: d.status,
             error: d.error,
@@ -233,8 +233,7 @@ pub async fn list_deliveries(
     Query(params): Query<ListParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Admin)?;
-    let (id, request) = (id.into_inner(), params.page_request()?);
-    let (rows, more) =
-        read(&db, move |c| webhooks::deliveries(c, principal.tenant_id, id, request)).await?;
-    Ok(HttpResponse::Ok().json(page(rows, more, |d| d.id, DeliveryResponse::from)))
+    let (id, request, tenant) = (id.into_inner(), params.page_request()?, principal.tenant_id);
+    let (rows, more) = read(&db, move |c| webhooks::deliveries(c, tenant, id, request)).await?;
+    Ok(HttpResponse::Ok().json(page(rows, more, |d| d.id, |d| DeliveryResponse::new(tenant, d))))
 }

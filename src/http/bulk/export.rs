@@ -119,7 +119,7 @@ impl Export {
         let end = tenure
             .period
             .ended_on
-            .map(|d| d.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1));
+            .map(crate::domain::calendar::just_before);
         let mut sides: Vec<Side> = Vec::new();
         match self.params.kind {
             DiffKind::Formal => {
@@ -141,7 +141,7 @@ impl Export {
                     let known_at = now();
                     let after_at = TimePoint { as_of: effective, known_at };
                     let before_at = TimePoint {
-                        as_of: effective - chrono::Duration::microseconds(1),
+                        as_of: crate::domain::calendar::instant_before(effective),
                         known_at,
                     };
                     let job_before = history.job_at(before_at);
@@ -191,12 +191,12 @@ impl Export {
                 continue;
             }
             let from_at =
-                TimePoint { as_of: handover - chrono::Duration::microseconds(1), known_at };
+                TimePoint { as_of: crate::domain::calendar::instant_before(handover), known_at };
             let to_end = after
                 .tenure
                 .period
                 .ended_on
-                .map(|d| d.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1));
+                .map(crate::domain::calendar::just_before);
             let to_at =
                 TimePoint { as_of: to_end.map_or(self.until, |e| e.min(self.until)), known_at };
             let job = after.job_at(to_at);
