@@ -93,9 +93,9 @@ async fn dates_stored_before_the_range_was_enforced_do_not_break_reads(app: &Tes
     let start = if app.url.starts_with("postgres") { "4713-01-01 BC" } else { "-262143-01-01" };
     app.db
         .write(|c| {
-            diesel::sql_query(format!(
-                "UPDATE tenures SET started_on = '{start}' WHERE id = '{tenure}'"
-            ))
+            // Every tenure of the post: the successor's start is the handover day, from which
+            // the instant before is taken.
+            diesel::sql_query(format!("UPDATE tenures SET started_on = '{start}'"))
             .execute(c)
             .map_err(jobcraft::error::Error::from)
         })
