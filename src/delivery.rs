@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::webhook::{
-    backoff_seconds, parse_url, refuse_address, refuse_url, retryable, signature,
-    EVENT_ID_HEADER, SIGNATURE_HEADER,
+    backoff_seconds, parse_url, refuse_address, refuse_url, retryable, signature, EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
 };
 use crate::error::Error;
 use crate::http::changes::ChangeResponse;
@@ -196,7 +196,8 @@ async fn destination(url: &str, allow_private: bool) -> Result<(String, String),
         return Err("the receiver's name resolves to no address".to_owned());
     };
     if !allow_private {
-        if let Some((ip, reason)) = addresses.iter().find_map(|&ip| Some((ip, refuse_address(ip)?))) {
+        if let Some((ip, reason)) = addresses.iter().find_map(|&ip| Some((ip, refuse_address(ip)?)))
+        {
             return Err(format!("refused: the receiver's host resolves to {ip}, which {reason}"));
         }
     }

@@ -53,8 +53,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let openapi = crate::http::openapi::document();
-        let body_limit =
-BodyLimit {
+        let body_limit = BodyLimit {
             normal: settings.body_limit,
             batch: settings.batch_body_limit,
             timeout: settings.client_timeout,

@@ -2,8 +2,8 @@
 
 pub mod account;
 pub mod api_key;
-pub mod calendar;
 pub mod assignment;
+pub mod calendar;
 pub mod coverage;
 pub mod crafting;
 pub mod diff;

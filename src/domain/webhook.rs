@@ -175,7 +175,12 @@ mod tests {
             assert!(refuse_url(url, false).is_some(), "{url} was accepted");
             assert!(refuse_url(url, true).is_none(), "{url} was refused with private allowed");
         }
-        for url in ["http://8.8.8.8/", "http://[2001:db8::1]/", "http://172.32.0.1/", "http://100.128.0.1/"] {
+        for url in [
+            "http://8.8.8.8/",
+            "http://[2001:db8::1]/",
+            "http://172.32.0.1/",
+            "http://100.128.0.1/",
+        ] {
             assert!(refuse_url(url, false).is_none(), "{url} was refused");
         }
     }

@@ -264,7 +264,6 @@ pub struct SuccessionResponse {
     pub successions: Vec<DiffResponse>,
 }
 
-
 /// What each new holder of the post brings: per handover, the predecessor's crafted job at the
 /// end of their tenure against the successor's current (or final) one.
 #[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), SuccessionParams), responses((status = 200, body = SuccessionResponse)))]

@@ -83,7 +83,11 @@ fn read_json<T: DeserializeOwned + 'static>(
 /// Reads a whole request body of at most `limit` bytes, which must arrive within `timeout`:
 /// a client that dribbles a body, or promises one by `Content-Length` and never sends it,
 /// holds its connection no longer than one that is slow to send its head.
-pub async fn read_body<S, E>(payload: &mut S, limit: usize, timeout: Duration) -> Result<Bytes, Error>
+pub async fn read_body<S, E>(
+    payload: &mut S,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, Error>
 where
     S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,

@@ -20,10 +20,8 @@ fn table() -> &'static Table {
             .paths
             .iter()
             .map(|(path, item)| {
-                let segments = path
-                    .split('/')
-                    .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
-                    .collect();
+                let segments =
+                    path.split('/').map(|s| (!s.starts_with('{')).then(|| s.to_owned())).collect();
                 let methods = [
                     ("GET", item.get.is_some()),
                     ("POST", item.post.is_some()),
@@ -49,7 +47,8 @@ pub fn allowed(path: &str) -> Option<Vec<String>> {
                 None => !s.is_empty(),
             });
         if matches {
-            allow.extend(methods.iter().filter(|m| !allow.contains(m)).cloned().collect::<Vec<_>>());
+            allow
+                .extend(methods.iter().filter(|m| !allow.contains(m)).cloned().collect::<Vec<_>>());
         }
     }
     (!allow.is_empty()).then_some(allow)

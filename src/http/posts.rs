@@ -72,11 +72,7 @@ pub struct PostRequest {
     pub facets: Vec<Facet>,
     /// When this version of the formal facets took effect (default: now; for a new post, its
     /// `established_on`, else always).
-    #[serde(
-        default,
-        skip_serializing,
-        deserialize_with = "crate::http::moment::optional_time"
-    )]
+    #[serde(default, skip_serializing, deserialize_with = "crate::http::moment::optional_time")]
     pub facets_effective_at: Option<DateTime<Utc>>,
     /// Ids of this entity in other systems; absent keeps the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -35,8 +35,11 @@ async fn succession(app: &TestApp) -> (String, String) {
             json!({"person_id": olga, "post_id": post, "started_on": "2020-01-01", "ended_on": "2026-03-01"}),
         )
         .await;
-    app.create("/v1/tenures", json!({"person_id": nina, "post_id": post, "started_on": "2026-03-01"}))
-        .await;
+    app.create(
+        "/v1/tenures",
+        json!({"person_id": nina, "post_id": post, "started_on": "2026-03-01"}),
+    )
+    .await;
     (post, first)
 }
 
@@ -50,7 +53,7 @@ async fn dates_outside_the_years_1900_to_9999_are_refused_naming_the_field(app: 
         (format!("/v1/tenures/{tenure}/diff?as_of={far}"), "as_of"),
         (format!("/v1/tenures/{tenure}/diff?from={far}&to=2026-01-01"), "from"),
         (format!("/v1/diffs?kind=succession&since={far}"), "since"),
-        (format!("/v1/diffs?kind=succession&until=10000-01-01"), "until"),
+        ("/v1/diffs?kind=succession&until=10000-01-01".to_owned(), "until"),
         (format!("/v1/posts/{post}/tenures?as_of=-262143-01-01"), "as_of"),
     ] {
         let response = app.get(&path).await;
@@ -59,7 +62,10 @@ async fn dates_outside_the_years_1900_to_9999_are_refused_naming_the_field(app: 
     }
     let person = app.create("/v1/persons", json!({"display_name": "Ivo"})).await;
     for (body, pointer) in [
-        (json!({"person_id": person, "post_id": post, "started_on": "-262143-01-01"}), "/started_on"),
+        (
+            json!({"person_id": person, "post_id": post, "started_on": "-262143-01-01"}),
+            "/started_on",
+        ),
         (json!({"person_id": person, "post_id": post, "started_on": "1899-12-31"}), "/started_on"),
         (
             json!({"person_id": person, "post_id": post, "started_on": "2000-01-01", "ended_on": "+262142-12-31"}),
@@ -78,11 +84,18 @@ async fn dates_outside_the_years_1900_to_9999_are_refused_naming_the_field(app: 
                   "title": "CFO", "established_on": "0001-01-01"}}
     ]});
     let response = app.post("/v1/sync/batch", batch).await;
-    assert!(response.pointers().contains(&"/operations/1/body/established_on".to_owned()), "{}", response.body);
+    assert!(
+        response.pointers().contains(&"/operations/1/body/established_on".to_owned()),
+        "{}",
+        response.body
+    );
     // The edges of the range are dates like any other.
     app.create("/v1/tenures", json!({"person_id": person, "post_id": post, "started_on": "1900-01-01", "ended_on": "1900-01-02"}))
         .await;
-    assert_eq!(app.get(&format!("/v1/tenures/{tenure}/crafting?as_of=9999-12-31")).await.status, 200);
+    assert_eq!(
+        app.get(&format!("/v1/tenures/{tenure}/crafting?as_of=9999-12-31")).await.status,
+        200
+    );
     assert_eq!(app.get(&format!("/v1/posts/{post}/succession")).await.status, 200);
     assert_eq!(app.get("/v1/diffs?kind=succession").await.status, 200);
 }
@@ -96,8 +109,8 @@ async fn dates_stored_before_the_range_was_enforced_do_not_break_reads(app: &Tes
             // Every tenure of the post: the successor's start is the handover day, from which
             // the instant before is taken.
             diesel::sql_query(format!("UPDATE tenures SET started_on = '{start}'"))
-            .execute(c)
-            .map_err(jobcraft::error::Error::from)
+                .execute(c)
+                .map_err(jobcraft::error::Error::from)
         })
         .expect("stored");
     for path in [
@@ -119,8 +132,18 @@ async fn nul_and_control_characters_are_refused_naming_the_field(app: &TestApp) 
     app.get("/v1/changes?exclude_origin=crm%07").await.assert_problem(422);
     let person = app.create("/v1/persons", json!({"display_name": "Ada"})).await;
     for (method, path, body, pointer) in [
-        (Method::POST, "/v1/webhooks".to_owned(), json!({"url": "http://example.com/\u{0}"}), "/url"),
-        (Method::POST, "/v1/webhooks".to_owned(), json!({"url": "http://example.com/\u{7}"}), "/url"),
+        (
+            Method::POST,
+            "/v1/webhooks".to_owned(),
+            json!({"url": "http://example.com/\u{0}"}),
+            "/url",
+        ),
+        (
+            Method::POST,
+            "/v1/webhooks".to_owned(),
+            json!({"url": "http://example.com/\u{7}"}),
+            "/url",
+        ),
         (
             Method::POST,
             "/v1/webhooks".to_owned(),
@@ -133,15 +156,30 @@ async fn nul_and_control_characters_are_refused_naming_the_field(app: &TestApp) 
             json!({"url": "http://example.com/", "secret": "0123456789abcdef\u{1b}"}),
             "/secret",
         ),
-        (Method::POST, "/v1/persons".to_owned(), json!({"display_name": "A\u{0}"}), "/display_name"),
-        (Method::POST, "/v1/persons".to_owned(), json!({"display_name": "A\u{7}"}), "/display_name"),
+        (
+            Method::POST,
+            "/v1/persons".to_owned(),
+            json!({"display_name": "A\u{0}"}),
+            "/display_name",
+        ),
+        (
+            Method::POST,
+            "/v1/persons".to_owned(),
+            json!({"display_name": "A\u{7}"}),
+            "/display_name",
+        ),
         (
             Method::POST,
             "/v1/persons".to_owned(),
             json!({"display_name": "A", "emails": ["a\u{0}@example.com"]}),
             "/emails/0",
         ),
-        (Method::PATCH, format!("/v1/persons/{person}"), json!({"display_name": "\u{0}"}), "/display_name"),
+        (
+            Method::PATCH,
+            format!("/v1/persons/{person}"),
+            json!({"display_name": "\u{0}"}),
+            "/display_name",
+        ),
         (
             Method::POST,
             "/v1/sync/batch".to_owned(),
@@ -232,7 +270,12 @@ async fn a_body_that_never_arrives_is_cut_off(app: &TestApp) {
 async fn duplicate_keys_are_refused_at_any_depth(app: &TestApp) {
     let person = app.create("/v1/persons", json!({"display_name": "Ada"})).await;
     for (method, path, body, pointer) in [
-        (Method::POST, "/v1/persons".to_owned(), r#"{"display_name": "A", "display_name": "B"}"#, "/display_name"),
+        (
+            Method::POST,
+            "/v1/persons".to_owned(),
+            r#"{"display_name": "A", "display_name": "B"}"#,
+            "/display_name",
+        ),
         (
             Method::PATCH,
             format!("/v1/persons/{person}"),
@@ -291,10 +334,8 @@ async fn a_cursor_the_feed_did_not_hand_out_is_refused(app: &TestApp) {
     let rest = app.get(&format!("/v1/changes?after={cursor}")).await;
     assert_eq!(rest.body["items"].as_array().unwrap().len(), 1, "the cursor itself works");
     let other = app.other_tenant("other");
-    let theirs = app
-        .call(Method::GET, "/v1/changes", Some(&other), &[], None)
-        .await
-        .body["next_cursor"]
+    let theirs = app.call(Method::GET, "/v1/changes", Some(&other), &[], None).await.body
+        ["next_cursor"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -353,9 +394,8 @@ mod guarded {
         }
         // A name is checked on delivery, against what it resolves to then.
         let port = base.rsplit(':').next().unwrap();
-        let hook = app
-            .post("/v1/webhooks", json!({"url": format!("http://localhost:{port}/hook")}))
-            .await;
+        let hook =
+            app.post("/v1/webhooks", json!({"url": format!("http://localhost:{port}/hook")})).await;
         assert_eq!(hook.status, 201, "{}", hook.body);
         app.create("/v1/persons", json!({"display_name": "Nina"})).await;
         let id = hook.body["id"].as_str().unwrap();

@@ -116,10 +116,7 @@ impl Export {
     fn tenure_rows(&self, history: &TenureHistory, org: Uuid, rows: &mut Vec<(Position, DiffRow)>) {
         let tenure = &history.tenure;
         let since = self.params.since.map(|m| m.0);
-        let end = tenure
-            .period
-            .ended_on
-            .map(crate::domain::calendar::just_before);
+        let end = tenure.period.ended_on.map(crate::domain::calendar::just_before);
         let mut sides: Vec<Side> = Vec::new();
         match self.params.kind {
             DiffKind::Formal => {
@@ -192,11 +189,7 @@ impl Export {
             }
             let from_at =
                 TimePoint { as_of: crate::domain::calendar::instant_before(handover), known_at };
-            let to_end = after
-                .tenure
-                .period
-                .ended_on
-                .map(crate::domain::calendar::just_before);
+            let to_end = after.tenure.period.ended_on.map(crate::domain::calendar::just_before);
             let to_at =
                 TimePoint { as_of: to_end.map_or(self.until, |e| e.min(self.until)), known_at };
             let job = after.job_at(to_at);
