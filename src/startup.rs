@@ -94,6 +94,9 @@ impl Application {
                 .wrap(from_fn(crate::telemetry::log_request))
         })
         .listen(listener)?;
+        // A request head that does not parse is answered by actix-http's HTTP/1 dispatcher
+        // itself, with a bare 400 (`Response::bad_request().drop_body()`), before any service
+        // runs: actix-web 4 has no hook to give it a problem body.
         server = server
             .client_request_timeout(settings.client_timeout)
             .client_disconnect_timeout(settings.client_timeout);

@@ -163,7 +163,8 @@ fn parse_request(body: CraftingRequest) -> Result<ParsedRequest, Error> {
     let parsed = parse_facets(body.facets, FacetSource::Crafted, "/facets");
     let facets_ok = parsed.is_ok();
     let facets = parsed.map_err(|e| violations.extend(e)).unwrap_or_default();
-    let source = violations.check(text::optional(body.source.as_deref(), "/source", 500)).flatten();
+    let source =
+        violations.check(text::optional_line(body.source.as_deref(), "/source", 500)).flatten();
     let confidence = body.confidence.unwrap_or(1.0);
     if !(0.0..=1.0).contains(&confidence) {
         violations.add("/confidence", "must be between 0 and 1");

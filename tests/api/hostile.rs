@@ -192,8 +192,27 @@ async fn nul_and_control_characters_are_refused_naming_the_field(app: &TestApp) 
         response.assert_problem(422);
         assert_eq!(response.pointers(), vec![pointer], "{path} {body}: {}", response.body);
     }
+    // Names and single-line fields take no tab or line break either; notes do.
+    for (body, pointer) in [
+        (json!({"display_name": "Ada\nLovelace"}), "/display_name"),
+        (json!({"display_name": "Ada", "phone": "+49\t30"}), "/phone"),
+    ] {
+        let response = app.post("/v1/persons", body).await;
+        response.assert_problem(422);
+        assert_eq!(response.pointers(), vec![pointer], "{}", response.body);
+    }
+    let org = app
+        .post(
+            "/v1/organizations",
+            json!({"name": "Acme", "kind": "client", "profile": {"industry": "in\u{1b}[31msurance"}}),
+        )
+        .await;
+    org.assert_problem(422);
+    assert_eq!(org.pointers(), vec!["/profile/industry"]);
+    app.create("/v1/persons", json!({"display_name": "Bo", "notes": "met twice:\r\n\tcall"})).await;
     assert!(app.all("/v1/webhooks").await.is_empty());
-    assert_eq!(app.all("/v1/persons").await.len(), 1);
+    assert!(app.all("/v1/organizations").await.is_empty());
+    assert_eq!(app.all("/v1/persons").await.len(), 2);
 }
 
 async fn an_undeclared_method_on_a_known_path_is_a_405_with_allow(app: &TestApp) {
