@@ -27,8 +27,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ChangesParams {
-    /// A `next_cursor` from an earlier answer; absent to start from the first change, `latest`
-    /// to start after the newest one (only what happens from now on).
+    /// A `next_cursor` (or an item's `cursor`) this tenant's feed handed out; absent to start
+    /// from the first change, `latest` to start after the newest one (only what happens from
+    /// now on). Any other value — cut short, edited, another tenant's — is a 400.
     pub after: Option<String>,
     /// Changes per answer, 1 to 1,000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
