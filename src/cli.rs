@@ -357,6 +357,10 @@ fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error::Error>> {
+    // The setting's former variable still works (the former flag is an alias).
+    let allow_private = args.webhook_allow_private
+        || std::env::var("JOBCRAFT_WEBHOOK_ALLOW_LINK_LOCAL")
+            .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"));
     Ok(ServerSettings {
         bind: args.bind,
         body_limit: args.body_limit,
@@ -366,9 +370,9 @@ fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error
         delivery: args.webhook_delivery.then_some(crate::delivery::DeliverySettings {
             interval: Duration::from_millis(args.webhook_interval_ms.max(10)),
             timeout: Duration::from_millis(args.webhook_timeout_ms.max(100)),
-            allow_private: args.webhook_allow_private,
+            allow_private,
         }),
-        webhook_allow_private: args.webhook_allow_private,
+        webhook_allow_private: allow_private,
         rate_limit: if args.rate_limit_per_second == 0.0 {
             None
         } else {
