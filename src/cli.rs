@@ -181,9 +181,15 @@ struct ServeArgs {
     /// Deliver webhooks from this instance (turn off on all but the instances that should).
     #[arg(long, env = "JOBCRAFT_WEBHOOK_DELIVERY", default_value_t = true, action = clap::ArgAction::Set)]
     webhook_delivery: bool,
-    /// Allow webhook URLs on link-local and cloud metadata addresses (refused by default).
-    #[arg(long, env = "JOBCRAFT_WEBHOOK_ALLOW_LINK_LOCAL", default_value_t = false)]
-    webhook_allow_link_local: bool,
+    /// Allow webhook receivers on loopback, private, link-local and cloud metadata addresses
+    /// (refused by default, when subscribing and again when delivering).
+    #[arg(
+        long,
+        env = "JOBCRAFT_WEBHOOK_ALLOW_PRIVATE",
+        alias = "webhook-allow-link-local",
+        default_value_t = false
+    )]
+    webhook_allow_private: bool,
     /// Requests per second each API key gets back (its sustained rate), unless its tenant has
     /// a limit of its own; 0: unlimited.
     #[arg(long, env = "JOBCRAFT_RATE_LIMIT_PER_SECOND", default_value_t = 100.0)]
@@ -354,6 +360,10 @@ fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error::Error>> {
+    // The setting's former variable still works (the former flag is an alias).
+    let allow_private = args.webhook_allow_private
+        || std::env::var("JOBCRAFT_WEBHOOK_ALLOW_LINK_LOCAL")
+            .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"));
     Ok(ServerSettings {
         bind: args.bind,
         body_limit: args.body_limit,
@@ -363,8 +373,9 @@ fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error
         delivery: args.webhook_delivery.then_some(crate::delivery::DeliverySettings {
             interval: Duration::from_millis(args.webhook_interval_ms.max(10)),
             timeout: Duration::from_millis(args.webhook_timeout_ms.max(100)),
+            allow_private,
         }),
-        webhook_allow_link_local: args.webhook_allow_link_local,
+        webhook_allow_private: allow_private,
         rate_limit: if args.rate_limit_per_second == 0.0 {
             None
         } else {

@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::webhook::{
-    backoff_seconds, retryable, signature, EVENT_ID_HEADER, SIGNATURE_HEADER,
+    backoff_seconds, parse_url, refuse_address, refuse_url, retryable, signature, EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
 };
 use crate::error::Error;
 use crate::http::changes::ChangeResponse;
@@ -25,11 +26,17 @@ pub struct DeliverySettings {
     pub interval: Duration,
     /// How long a receiver may take to answer.
     pub timeout: Duration,
+    /// Whether receivers may be on loopback, private, link-local or metadata addresses.
+    pub allow_private: bool,
 }
 
 impl Default for DeliverySettings {
     fn default() -> Self {
-        DeliverySettings { interval: Duration::from_secs(1), timeout: Duration::from_secs(10) }
+        DeliverySettings {
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(10),
+            allow_private: false,
+        }
     }
 }
 
@@ -67,7 +74,7 @@ fn event_id(tenant: Uuid, seq: i64) -> String {
 
 fn event(hook: &Webhook, change: &Change) -> (String, Vec<u8>) {
     let id = event_id(hook.tenant_id, change.seq);
-    let response = ChangeResponse::from(change.clone());
+    let response = ChangeResponse::new(hook.tenant_id, change.clone());
     let body = serde_json::json!({
         "id": id,
         "type": format!("{}.{}", crate::domain::coverage::enum_name(&change.entity),
@@ -98,6 +105,9 @@ async fn deliver(
         .await
         .map_err(Error::internal)?;
     }
+    // Checked once per round, on the addresses the name has now; a refusal is a failed
+    // attempt with its reason, retried with backoff like a refused connection.
+    let target = destination(&hook.url, settings.allow_private).await;
     // Changes the subscription does not want are passed over in memory; the cursor moves past
     // them with the next attempt, or once at the end.
     let mut passed_over = None;
@@ -109,13 +119,18 @@ async fn deliver(
         let (id, body) = event(&hook, &change);
         let timestamp = chrono::Utc::now().timestamp();
         let started = Instant::now();
-        let sent = client
-            .post(&hook.url)
-            .insert_header(("Content-Type", "application/json"))
-            .insert_header((SIGNATURE_HEADER, signature(&hook.secret, timestamp, &body)))
-            .insert_header((EVENT_ID_HEADER, id.clone()))
-            .send_body(body)
-            .await;
+        let sent = match &target {
+            Ok((url, host)) => client
+                .post(url)
+                .insert_header(("Host", host.as_str()))
+                .insert_header(("Content-Type", "application/json"))
+                .insert_header((SIGNATURE_HEADER, signature(&hook.secret, timestamp, &body)))
+                .insert_header((EVENT_ID_HEADER, id.clone()))
+                .send_body(body)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(reason) => Err(reason.clone()),
+        };
         let duration_ms = started.elapsed().as_millis() as i64;
         let (status, error, outcome) = match sent {
             Ok(response) => {
@@ -129,7 +144,7 @@ async fn deliver(
                 };
                 (Some(status), None, outcome)
             }
-            Err(e) => (None, Some(e.to_string()), Outcome::Retry),
+            Err(e) => (None, Some(e), Outcome::Retry),
         };
         if outcome != Outcome::Delivered {
             crate::http::metrics::WEBHOOK_FAILURES
@@ -154,6 +169,45 @@ async fn deliver(
         }
         None => Ok(()),
     }
+}
+
+/// Where a subscription's events go: its URL with the host replaced by an address resolved and
+/// checked just now, so that the connection goes where the check looked (a name cannot
+/// resolve elsewhere in between), and the `Host` header the receiver expects. Every address a
+/// name resolves to must pass, not only the one used.
+async fn destination(url: &str, allow_private: bool) -> Result<(String, String), String> {
+    let refused = |reason: &str| format!("refused: the URL {reason}");
+    if let Some(reason) = refuse_url(url, allow_private) {
+        return Err(refused(reason));
+    }
+    let parsed = parse_url(url).map_err(refused)?;
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    let addresses: Vec<std::net::IpAddr> = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => vec![ip.into()],
+        Some(url::Host::Ipv6(ip)) => vec![ip.into()],
+        Some(url::Host::Domain(name)) => tokio::net::lookup_host((name, port))
+            .await
+            .map_err(|e| format!("the receiver's name could not be resolved: {e}"))?
+            .map(|a| a.ip())
+            .collect(),
+        None => vec![],
+    };
+    let Some(&first) = addresses.first() else {
+        return Err("the receiver's name resolves to no address".to_owned());
+    };
+    if !allow_private {
+        if let Some((ip, reason)) = addresses.iter().find_map(|&ip| Some((ip, refuse_address(ip)?)))
+        {
+            return Err(format!("refused: the receiver's host resolves to {ip}, which {reason}"));
+        }
+    }
+    let host = match parsed.port() {
+        Some(port) => format!("{}:{port}", parsed.host_str().unwrap_or_default()),
+        None => parsed.host_str().unwrap_or_default().to_owned(),
+    };
+    let mut target = parsed;
+    target.set_ip_host(first).map_err(|()| "the receiver's URL takes no address".to_owned())?;
+    Ok((target.to_string(), host))
 }
 
 /// Records an attempt and moves the subscription on.

@@ -44,6 +44,11 @@ pub enum Error {
     /// again; a 409 only if it keeps losing.
     #[error("a concurrent change conflicts with this request; retry it")]
     Raced,
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
+    /// A known path without this method: `allow` lists the methods it has.
+    #[error("this path does not take this method; it takes {}", allow.join(", "))]
+    MethodNotAllowed { allow: Vec<String> },
     #[error("the request body exceeds the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// A list in the request is longer than its limit (413, naming the list).

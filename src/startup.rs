@@ -4,7 +4,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpServer};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -28,8 +28,10 @@ pub struct ServerSettings {
     /// Webhook delivery: how often and how patiently; `None` leaves delivery to other
     /// instances.
     pub delivery: Option<crate::delivery::DeliverySettings>,
-    /// Whether webhook URLs may point at link-local and metadata addresses.
-    pub webhook_allow_link_local: bool,
+    /// Whether webhook URLs may point at loopback, private, link-local and metadata
+    /// addresses (see `domain::webhook::refuse_address`); delivery honours its own copy in
+    /// `delivery`.
+    pub webhook_allow_private: bool,
     /// Each API key's rate limit unless its tenant has one of its own; `None`: unlimited.
     pub rate_limit: Option<crate::domain::rate_limit::RateLimit>,
     /// Where `/metrics` is served instead of beside the API; `None`: beside the API.
@@ -53,8 +55,11 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let openapi = crate::http::openapi::document();
-        let body_limit =
-            BodyLimit { normal: settings.body_limit, batch: settings.batch_body_limit };
+        let body_limit = BodyLimit {
+            normal: settings.body_limit,
+            batch: settings.batch_body_limit,
+            timeout: settings.client_timeout,
+        };
         let db = web::Data::new(db);
         let key_cache = web::Data::new(KeyCache::new(settings.key_cache_ttl));
         let limiter = web::Data::new(RateLimiter::new(settings.rate_limit));
@@ -62,9 +67,8 @@ impl Application {
         let metrics_beside_api = settings.metrics_bind.is_none();
         let (db_for_metrics, metrics_for_metrics) = (db.clone(), metrics.clone());
         let test_pauses = crate::http::idempotency::TestPauses(settings.test_pauses);
-        let allow_link_local = web::Data::new(crate::http::webhooks::AllowLinkLocal(
-            settings.webhook_allow_link_local,
-        ));
+        let allow_private =
+            web::Data::new(crate::http::webhooks::AllowPrivate(settings.webhook_allow_private));
         // Webhooks are delivered by this process, on its runtime, as long as it serves.
         if let Some(delivery) = settings.delivery {
             actix_web::rt::spawn(crate::delivery::run(db.get_ref().clone(), delivery));
@@ -76,7 +80,7 @@ impl Application {
                 .app_data(key_cache.clone())
                 .app_data(limiter.clone())
                 .app_data(metrics.clone())
-                .app_data(allow_link_local.clone())
+                .app_data(allow_private.clone())
                 .app_data(body_limit)
                 .app_data(test_pauses)
                 .app_data(web::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
@@ -88,12 +92,15 @@ impl Application {
                         cfg.route("/metrics", web::get().to(crate::http::metrics::metrics));
                     }
                 })
-                .default_service(web::to(not_found))
+                .default_service(web::to(crate::http::methods::no_route))
                 .wrap(from_fn(crate::http::idempotency::idempotency))
                 .wrap(from_fn(crate::http::rate_limit::rate_limit_headers))
                 .wrap(from_fn(crate::telemetry::log_request))
         })
         .listen(listener)?;
+        // A request head that does not parse is answered by actix-http's HTTP/1 dispatcher
+        // itself, with a bare 400 (`Response::bad_request().drop_body()`), before any service
+        // runs: actix-web 4 has no hook to give it a problem body.
         server = server
             .client_request_timeout(settings.client_timeout)
             .client_disconnect_timeout(settings.client_timeout);
@@ -149,8 +156,4 @@ impl Application {
         handle.stop(true).await;
         served
     }
-}
-
-async fn not_found(_: HttpRequest) -> Result<HttpResponse, Error> {
-    Err(Error::NotFound)
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api_key;
 pub mod assignment;
+pub mod calendar;
 pub mod coverage;
 pub mod crafting;
 pub mod diff;

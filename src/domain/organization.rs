@@ -78,18 +78,18 @@ impl NewOrganization {
     ) -> Result<Self, Error> {
         let mut violations = Violations::default();
         let name = violations.check(text::required(name, "/name", text::NAME_MAX));
-        let size_band = violations.check(text::optional(
+        let size_band = violations.check(text::optional_line(
             profile.size_band.as_deref(),
             "/profile/size_band",
             64,
         ));
-        let industry = violations.check(text::optional(
+        let industry = violations.check(text::optional_line(
             profile.industry.as_deref(),
             "/profile/industry",
             text::NAME_MAX,
         ));
         let region =
-            violations.check(text::optional(profile.region.as_deref(), "/profile/region", 64));
+            violations.check(text::optional_line(profile.region.as_deref(), "/profile/region", 64));
         if profile.tags.len() > TAGS_MAX {
             violations.add("/profile/tags", format!("at most {TAGS_MAX} tags"));
         }

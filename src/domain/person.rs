@@ -37,7 +37,7 @@ impl NewPerson {
                 violations.add(format!("/emails/{i}"), "must be an e-mail address");
             }
         }
-        let phone = violations.check(text::optional(phone, "/phone", 50));
+        let phone = violations.check(text::optional_line(phone, "/phone", 50));
         let notes = violations.check(text::optional(notes, "/notes", text::NOTES_MAX));
         violations.into_result()?;
         Ok(NewPerson {

@@ -39,7 +39,7 @@ impl NewPost {
     ) -> Result<Self, Error> {
         let mut violations = Violations::default();
         let title = violations.check(text::required(title, "/title", text::NAME_MAX));
-        let function = violations.check(text::optional(function, "/function", text::NAME_MAX));
+        let function = violations.check(text::optional_line(function, "/function", text::NAME_MAX));
         if !(1..=HEADCOUNT_MAX).contains(&headcount) {
             violations.add("/headcount", format!("must be between 1 and {HEADCOUNT_MAX}"));
         }

@@ -5,32 +5,59 @@ use crate::error::FieldError;
 pub const NAME_MAX: usize = 200;
 pub const NOTES_MAX: usize = 10_000;
 
-/// A required single-line text: trimmed, not empty, at most `max` characters.
+/// A required single-line text (a name, a title): trimmed, not empty, at most `max`
+/// characters, no control characters at all.
 pub fn required(value: &str, pointer: &str, max: usize) -> Result<String, FieldError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(FieldError::new(pointer, "must not be empty"));
     }
-    bounded(trimmed, pointer, max).map(str::to_owned)
+    bounded(trimmed, pointer, max, false).map(str::to_owned)
 }
 
-/// An optional text: empty or blank becomes absent.
+/// An optional free text (notes): empty or blank becomes absent; tabs and line breaks are
+/// its only control characters.
 pub fn optional(
     value: Option<&str>,
     pointer: &str,
     max: usize,
 ) -> Result<Option<String>, FieldError> {
+    optional_text(value, pointer, max, true)
+}
+
+/// An optional single-line text (a phone number, an industry): like [`optional`], without
+/// tabs or line breaks.
+pub fn optional_line(
+    value: Option<&str>,
+    pointer: &str,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    optional_text(value, pointer, max, false)
+}
+
+fn optional_text(
+    value: Option<&str>,
+    pointer: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<Option<String>, FieldError> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(text) => bounded(text, pointer, max).map(|t| Some(t.to_owned())),
+        Some(text) => bounded(text, pointer, max, multiline).map(|t| Some(t.to_owned())),
     }
 }
 
-fn bounded<'a>(text: &'a str, pointer: &str, max: usize) -> Result<&'a str, FieldError> {
+fn bounded<'a>(
+    text: &'a str,
+    pointer: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<&'a str, FieldError> {
     if text.chars().count() > max {
         return Err(FieldError::new(pointer, format!("must be at most {max} characters")));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    let allowed = |c: char| multiline && (c == '\n' || c == '\r' || c == '\t');
+    if text.chars().any(|c| c.is_control() && !allowed(c)) {
         return Err(FieldError::new(pointer, "must not contain control characters"));
     }
     Ok(text)
@@ -64,6 +91,9 @@ mod tests {
         assert_eq!(required("   ", "/n", 10).unwrap_err().detail, "must not be empty");
         assert!(required("abcdefghijk", "/n", 10).is_err());
         assert!(required("a\u{0}b", "/n", 10).is_err());
+        assert!(required("a\nb", "/n", 10).is_err());
+        assert!(optional_line(Some("a\tb"), "/n", 10).is_err());
+        assert_eq!(optional(Some("a\r\nb"), "/n", 10).unwrap(), Some("a\r\nb".into()));
     }
 
     #[test]

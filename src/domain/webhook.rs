@@ -33,40 +33,85 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("t={timestamp},v1={hex}")
 }
 
-/// Why a URL may not receive webhooks, if it may not: only http(s), and never a link-local or
-/// cloud metadata address (SSRF) unless `allow_link_local`.
-pub fn refuse_url(url: &str, allow_link_local: bool) -> Option<&'static str> {
-    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
-        return Some("must be an http:// or https:// URL");
+/// Why a URL may not receive webhooks, if it may not: only http(s) with a host, no control
+/// characters, and unless `allow_private` no address a server should not reach on a client's
+/// behalf (SSRF): see [`refuse_address`]. The host is read as the WHATWG URL parser (and so
+/// the delivery client's resolver) reads it: `0xa9fea9fe`, `2852039166`, `0251.0376.0251.0376`
+/// and `169.254.169.254.` are all 169.254.169.254. A name is checked again on each delivery,
+/// against every address it resolves to then.
+pub fn refuse_url(url: &str, allow_private: bool) -> Option<&'static str> {
+    let parsed = match parse_url(url) {
+        Ok(parsed) => parsed,
+        Err(reason) => return Some(reason),
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(bracketed) = host.strip_prefix('[') {
-        bracketed.split(']').next().unwrap_or("")
-    } else {
-        host.split(':').next().unwrap_or("")
-    };
-    if host.is_empty() || url.len() > 2_000 || url.chars().any(char::is_whitespace) {
-        return Some("must be a URL with a host");
-    }
-    if allow_link_local {
+    if allow_private {
         return None;
     }
-    let lowered = host.to_ascii_lowercase();
-    if lowered == "metadata.google.internal" || lowered == "metadata" {
-        return Some("must not point at a cloud metadata service");
-    }
-    match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) if ip.is_link_local() => {
-            Some("must not point at a link-local or metadata address")
+    match parsed.host()? {
+        url::Host::Ipv4(ip) => refuse_address(IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => refuse_address(IpAddr::V6(ip)),
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.');
+            (name == "metadata.google.internal" || name == "metadata")
+                .then_some("must not point at a cloud metadata service")
         }
-        Ok(IpAddr::V6(ip))
-            if (ip.segments()[0] & 0xffc0) == 0xfe80 || ip.segments()[0] == 0xfd00 =>
-        {
-            Some("must not point at a link-local or metadata address")
-        }
-        _ => None,
     }
+}
+
+/// An http(s) URL with a host, as the WHATWG URL standard parses it.
+pub fn parse_url(url: &str) -> Result<url::Url, &'static str> {
+    if url.len() > 2_000 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must be a URL with a host, at most 2,000 characters, without spaces or control characters");
+    }
+    let parsed = url::Url::parse(url).map_err(|_| "must be a URL with a host")?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("must be an http:// or https:// URL");
+    }
+    match parsed.host() {
+        Some(url::Host::Domain("")) | None => Err("must be a URL with a host"),
+        Some(_) => Ok(parsed),
+    }
+}
+
+/// Why delivery may not connect to `ip`, if it may not: loopback, unspecified, link-local
+/// (cloud metadata at 169.254.169.254), private (10/8, 172.16/12, 192.168/16, fc00::/7, which
+/// holds fd00:ec2::254), shared (100.64/10), 0/8, multicast, broadcast and reserved
+/// addresses; an IPv4-mapped or -compatible IPv6 address is judged as its IPv4 address.
+pub fn refuse_address(ip: IpAddr) -> Option<&'static str> {
+    const REASON: &str =
+        "must not point at a loopback, private, link-local, metadata or multicast address";
+    let v4 = match ip {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().or_else(|| {
+            // ::a.b.c.d (deprecated IPv4-compatible) and NAT64's 64:ff9b::/96 reach IPv4 too.
+            let s = v6.segments();
+            let embedded = (s[..6] == [0; 6] && (s[6] != 0 || s[7] > 1))
+                || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+            embedded.then(|| std::net::Ipv4Addr::from((u32::from(s[6]) << 16) | u32::from(s[7])))
+        }),
+    };
+    let refused = match (v4, ip) {
+        (Some(v4), _) => {
+            let [a, b, ..] = v4.octets();
+            a == 0
+                || v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || (a == 100 && (64..128).contains(&b))
+                || v4.is_multicast()
+                || a >= 240
+        }
+        (None, IpAddr::V6(v6)) => {
+            let first = v6.segments()[0];
+            v6.is_unspecified()
+                || v6.is_loopback()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || (first & 0xff00) == 0xff00
+        }
+        (None, IpAddr::V4(_)) => false,
+    };
+    refused.then_some(REASON)
 }
 
 /// Seconds before attempt `failures + 1`: 1, 2, 4 … doubling up to 2,048 (34 minutes).
@@ -95,10 +140,55 @@ mod tests {
         assert!(refuse_url("http://169.254.169.254/latest/meta-data", false).is_some());
         assert!(refuse_url("http://[fe80::1]/x", false).is_some());
         assert!(refuse_url("http://metadata.google.internal/", false).is_some());
+        assert!(refuse_url("http://metadata.google.internal./", false).is_some());
         assert!(refuse_url("ftp://example.com/", false).is_some());
         assert!(refuse_url("https://crm.example.com/hooks/jobcraft", false).is_none());
-        assert!(refuse_url("http://127.0.0.1:9000/hook", false).is_none());
         assert!(refuse_url("http://169.254.169.254/", true).is_none());
+    }
+
+    #[test]
+    fn every_spelling_of_a_forbidden_address_is_refused() {
+        for url in [
+            "http://[::ffff:169.254.169.254]/",
+            "http://[::ffff:a9fe:a9fe]/",
+            "http://2852039166/",
+            "http://0xa9fea9fe/",
+            "http://0251.0376.0251.0376/",
+            "http://169.254.169.254./",
+            "http://169.254.43518/",
+            "http://[fd00:ec2::254]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://127.0.0.1:9000/hook",
+            "http://0x7f.1/",
+            "http://0/",
+            "http://[::]/",
+            "http://[::1]/",
+            "http://10.1.2.3/",
+            "http://172.31.0.1/",
+            "http://192.168.1.1/",
+            "http://100.64.0.1/",
+            "http://224.0.0.1/",
+            "http://[ff02::1]/",
+            "http://[fc00::1]/",
+            "http://user@10.0.0.1:80/",
+        ] {
+            assert!(refuse_url(url, false).is_some(), "{url} was accepted");
+            assert!(refuse_url(url, true).is_none(), "{url} was refused with private allowed");
+        }
+        for url in [
+            "http://8.8.8.8/",
+            "http://[2001:db8::1]/",
+            "http://172.32.0.1/",
+            "http://100.128.0.1/",
+        ] {
+            assert!(refuse_url(url, false).is_none(), "{url} was refused");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_urls() {
+        assert!(refuse_url("http://example.com/\u{0}", true).is_some());
+        assert!(refuse_url("http://example.com/\u{7f}x", true).is_some());
     }
 
     #[test]

@@ -76,7 +76,9 @@ pub async fn list_audit(
             origin: e.origin,
             action: e.action,
             change_count: e.change_count,
-            changes_after: e.first_change.map(|first| crate::http::changes::encode(first - 1)),
+            changes_after: e
+                .first_change
+                .map(|first| crate::http::changes::encode(tenant, first - 1)),
         },
     )))
 }

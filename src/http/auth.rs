@@ -104,8 +104,8 @@ impl FromRequest for Principal {
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned());
+            .and_then(bearer_token)
+            .map(str::to_owned);
         let db = req.app_data::<web::Data<Db>>().cloned();
         let cache = req.app_data::<web::Data<KeyCache>>().cloned();
         let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
@@ -146,6 +146,12 @@ impl FromRequest for Principal {
             Ok(principal)
         })
     }
+}
+
+/// The credentials of a `Bearer` authorization: the scheme is case-insensitive (RFC 9110 §11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
@@ -26,8 +27,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ChangesParams {
-    /// A `next_cursor` from an earlier answer; absent to start from the first change, `latest`
-    /// to start after the newest one (only what happens from now on).
+    /// A `next_cursor` (or an item's `cursor`) this tenant's feed handed out; absent to start
+    /// from the first change, `latest` to start after the newest one (only what happens from
+    /// now on). Any other value — cut short, edited, another tenant's — is a 400.
     pub after: Option<String>,
     /// Changes per answer, 1 to 1,000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -65,23 +67,38 @@ pub struct ChangesResponse {
     pub has_more: bool,
 }
 
-pub fn encode(seq: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("change:{seq}"))
+/// The cursor of the place after change `seq` in `tenant`'s feed: the position and a tag that
+/// binds it to the tenant. A cursor that was cut short, edited, or issued to another tenant
+/// fails the tag; the tag is a digest, not a secret (its job is to detect, not to authorize:
+/// the key already decides the tenant).
+pub fn encode(tenant: Uuid, seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("change:{seq}:{}", tag(tenant, seq)))
 }
 
-fn decode(cursor: &str) -> Option<i64> {
+fn tag(tenant: Uuid, seq: i64) -> String {
+    let digest = Sha256::digest(format!("jobcraft change cursor v2:{tenant}:{seq}"));
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The position a cursor of `tenant`'s feed stands for, if it is one.
+fn decode(tenant: Uuid, cursor: &str) -> Option<i64> {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-    text.strip_prefix("change:")?.parse().ok().filter(|seq: &i64| *seq >= 0)
+    let (seq, given) = text.strip_prefix("change:")?.split_once(':')?;
+    let seq: i64 = seq.parse().ok().filter(|seq: &i64| *seq >= 0)?;
+    (given == tag(tenant, seq)).then_some(seq)
 }
 
-fn malformed(name: &str, detail: &str) -> Error {
-    Error::Malformed { detail: detail.into(), errors: vec![FieldError::new(name, detail)] }
+/// A cursor this tenant's feed did not hand out: cut short, edited, of another tenant, or
+/// ahead of the feed.
+fn not_ours() -> Error {
+    let detail = "not a cursor this feed handed out";
+    Error::Malformed { detail: detail.into(), errors: vec![FieldError::new("after", detail)] }
 }
 
-impl From<Change> for ChangeResponse {
-    fn from(c: Change) -> Self {
+impl ChangeResponse {
+    pub fn new(tenant: Uuid, c: Change) -> Self {
         ChangeResponse {
-            cursor: encode(c.seq),
+            cursor: encode(tenant, c.seq),
             entity: c.entity,
             id: c.entity_id,
             operation: c.operation,
@@ -114,15 +131,17 @@ pub async fn list_changes(
     let after = match params.after.as_deref() {
         None => Some(0),
         Some("latest") => None,
-        Some(cursor) => {
-            Some(decode(cursor).ok_or_else(|| malformed("after", "not a cursor of this feed"))?)
-        }
+        Some(cursor) => Some(decode(tenant, cursor).ok_or_else(not_ours)?),
     };
     let filter = FeedFilter { entity: params.entity, exclude_origin: params.exclude_origin };
     let (items, next, more) = read(&db, move |c| {
+        let latest = changes::latest(c, tenant)?;
+        // A position past the newest change was never handed out: accepting it would have
+        // the consumer skip what comes next.
         let after = match after {
+            Some(seq) if seq > latest => return Err(not_ours()),
             Some(seq) => seq,
-            None => changes::latest(c, tenant)?,
+            None => latest,
         };
         let (items, more) = changes::after(c, tenant, after, limit as usize, &filter)?;
         let next = items.last().map_or(after, |c| c.seq);
@@ -130,8 +149,8 @@ pub async fn list_changes(
     })
     .await?;
     Ok(HttpResponse::Ok().json(ChangesResponse {
-        items: items.into_iter().map(ChangeResponse::from).collect(),
-        next_cursor: encode(next),
+        items: items.into_iter().map(|c| ChangeResponse::new(tenant, c)).collect(),
+        next_cursor: encode(tenant, next),
         has_more: more,
     }))
 }

@@ -313,6 +313,7 @@ pub struct InteractionRequest {
     pub stakeholder_id: Uuid,
     pub kind: InteractionKind,
     /// When it happened (RFC 3339).
+    #[serde(deserialize_with = "crate::http::moment::time")]
     pub occurred_at: DateTime<Utc>,
     /// What it was about.
     #[serde(default)]

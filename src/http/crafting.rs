@@ -69,7 +69,7 @@ pub struct CraftingRequest {
     #[serde(default)]
     pub confidence: Option<f64>,
     /// When it became true in the world (default now); within the tenure.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::moment::optional_time")]
     pub effective_at: Option<DateTime<Utc>>,
     /// Ids of this observation in other systems.
     #[serde(default)]
@@ -171,7 +171,8 @@ fn parse_request(body: CraftingRequest) -> Result<ParsedRequest, Error> {
     let parsed = parse_facets(body.facets, FacetSource::Crafted, "/facets");
     let facets_ok = parsed.is_ok();
     let facets = parsed.map_err(|e| violations.extend(e)).unwrap_or_default();
-    let source = violations.check(text::optional(body.source.as_deref(), "/source", 500)).flatten();
+    let source =
+        violations.check(text::optional_line(body.source.as_deref(), "/source", 500)).flatten();
     let confidence = body.confidence.unwrap_or(1.0);
     if !(0.0..=1.0).contains(&confidence) {
         violations.add("/confidence", "must be between 0 and 1");
@@ -237,7 +238,7 @@ impl ParsedRequest {
         }
         let effective_at = match period.ended_on {
             Some(end) if self.effective_at.is_none() => {
-                effective_at.min(end.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1))
+                effective_at.min(crate::domain::calendar::just_before(end))
             }
             _ => effective_at,
         };

@@ -3,11 +3,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::{get, web, HttpResponse};
-use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
+use crate::domain::calendar::just_before;
 use crate::domain::crafting::{EffectiveJob, FacetKey, TimePoint};
 use crate::domain::diff::{diff, json_patch, summarize, Change, Op, Summary};
 use crate::domain::facet::Dimension;
@@ -157,9 +158,12 @@ fn point_of(
         let at = TimePoint { as_of: revision.effective_at, known_at: revision.recorded_at };
         return Ok((at, Some(id)));
     }
-    let moment = Moment::parse(text).ok_or_else(|| Error::Malformed {
-        detail: format!("`{param}` is neither a revision id nor a time"),
-        errors: vec![FieldError::new(param, "a crafting revision id, an RFC 3339 time or a date")],
+    let moment = Moment::parse(text).map_err(|reason| Error::Malformed {
+        detail: format!("`{param}` is neither a revision id nor a supported time"),
+        errors: vec![FieldError::new(
+            param,
+            format!("a crafting revision id, an RFC 3339 time or a date: {reason}"),
+        )],
     })?;
     Ok((TimePoint { as_of: moment.0, known_at }, None))
 }
@@ -258,11 +262,6 @@ pub struct SuccessionResponse {
     pub post_id: Uuid,
     /// One diff per handover, oldest first.
     pub successions: Vec<DiffResponse>,
-}
-
-/// The last moment of a tenure that ended on `day` (exclusive end).
-fn just_before(day: chrono::NaiveDate) -> NaiveDateTime {
-    day.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1)
 }
 
 /// What each new holder of the post brings: per handover, the predecessor's crafted job at the

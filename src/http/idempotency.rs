@@ -16,13 +16,12 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::web::{self, Bytes};
 use actix_web::{FromRequest, HttpMessage, HttpResponse, ResponseError};
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, FieldError};
-use crate::http::extract::{BodyLimit, DEFAULT_BATCH_BODY_LIMIT};
+use crate::http::extract::{read_body, BodyLimit, DEFAULT_BATCH_BODY_LIMIT, DEFAULT_BODY_TIMEOUT};
 use crate::store::api_keys::Principal;
 use crate::store::idempotency::{self, Claim, KeyOf, Stored};
 use crate::store::pool::WriteTransaction;
@@ -224,16 +223,12 @@ pub async fn idempotency(
         _ => None,
     };
     let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BATCH_BODY_LIMIT, |l| l.batch);
-    let mut body = BytesMut::new();
+    let timeout = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_TIMEOUT, |l| l.timeout);
     let mut payload = req.take_payload();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > limit {
-            return Ok(problem(req, Error::PayloadTooLarge { limit }));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let body = body.freeze();
+    let body = match read_body(&mut payload, limit, timeout).await {
+        Ok(body) => body,
+        Err(error) => return Ok(problem(req, error)),
+    };
     let hash = request_hash(req.path(), req.query_string(), &body);
     let key = KeyOf { tenant: principal.tenant_id, api_key: principal.key_id, key };
 

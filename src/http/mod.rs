@@ -12,6 +12,7 @@ pub mod etag;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod methods;
 pub mod metrics;
 pub mod moment;
 pub mod openapi;

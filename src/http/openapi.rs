@@ -24,8 +24,9 @@ use crate::http::problem::{Problem, CONTENT_TYPE};
                        names and titles 200 characters, notes 10,000, facet notes 1,000, \
                        external ids 255 (20 per entity); `Idempotency-Key` 255 characters; \
                        each API key 100 requests/s in bursts of 200 by default (429 with \
-                       `Retry-After`; the operator sets others per tenant). Every schema below \
-                       states its own bounds."
+                       `Retry-After`; the operator sets others per tenant); every date and \
+                       time in the years 1900 to 9999 (UTC; 400 naming the field). Every schema \
+                       below states its own bounds."
     ),
     security(("api_key" = [])),
     modifiers(&BearerKey),

@@ -243,6 +243,7 @@ pub struct OrganizationPostsParams {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// The day whose holders are shown (default today).
+    #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
     pub as_of: Option<NaiveDate>,
     /// Only posts that exist on `as_of` (established and not abolished).
     pub current: Option<bool>,

@@ -60,10 +60,10 @@ pub struct PostRequest {
     #[schema(minimum = 1, maximum = 10000)]
     pub headcount: i32,
     /// When the post was created.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
     pub established_on: Option<NaiveDate>,
     /// When the post was abolished.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
     pub abolished_on: Option<NaiveDate>,
     /// The formal facets: tasks, expectations, priorities as written down. Changing them
     /// records a new revision of the formal job.
@@ -72,7 +72,7 @@ pub struct PostRequest {
     pub facets: Vec<Facet>,
     /// When this version of the formal facets took effect (default: now; for a new post, its
     /// `established_on`, else always).
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "crate::http::moment::optional_time")]
     pub facets_effective_at: Option<DateTime<Utc>>,
     /// Ids of this entity in other systems; absent keeps the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]

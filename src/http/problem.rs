@@ -46,6 +46,8 @@ impl Error {
                 ("conflict", "Conflict with the current state")
             }
             Error::PreconditionFailed => ("precondition-failed", "Precondition failed"),
+            Error::RequestTimeout => ("request-timeout", "Request timeout"),
+            Error::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             Error::PayloadTooLarge { .. } | Error::TooMany { .. } => {
                 ("payload-too-large", "Payload too large")
             }
@@ -112,6 +114,8 @@ impl ResponseError for Error {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Conflict { .. } | Error::Raced => StatusCode::CONFLICT,
             Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Error::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::PayloadTooLarge { .. } | Error::TooMany { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -135,6 +139,13 @@ impl ResponseError for Error {
             }
             Error::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            Error::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            Error::RequestTimeout => {
+                // The rest of the body may never come: the connection is not reused.
+                response.insert_header((header::CONNECTION, "close"));
             }
             Error::TooManyRequests { retry_after } => {
                 let seconds = crate::http::rate_limit::seconds(*retry_after).max(1);

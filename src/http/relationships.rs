@@ -40,10 +40,10 @@ pub struct RelationshipRequest {
     /// How strong it is, 0 to 1.
     pub strength: f64,
     /// First day it holds; absent for "as far as we know, always".
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
     pub valid_from: Option<NaiveDate>,
     /// The day it stopped holding (exclusive); absent while it holds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
     pub valid_until: Option<NaiveDate>,
     /// Free notes.
     #[serde(default)]

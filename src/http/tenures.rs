@@ -38,9 +38,10 @@ pub struct TenureRequest {
     /// The post held.
     pub post_id: Uuid,
     /// First day in the post.
+    #[serde(deserialize_with = "crate::http::moment::date")]
     pub started_on: NaiveDate,
     /// The day the tenure ended (exclusive: a successor may start that day); absent while it runs.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
     pub ended_on: Option<NaiveDate>,
     /// The holder's roles in the account's buying centre (the tenure's, not the person's).
     #[serde(default)]
@@ -200,6 +201,7 @@ pub struct HoldingParams {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// The day `current` refers to (default today).
+    #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
     pub as_of: Option<NaiveDate>,
     /// Only tenures running on `as_of`.
     pub current: Option<bool>,

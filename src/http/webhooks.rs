@@ -21,9 +21,10 @@ use crate::store::api_keys::Principal;
 use crate::store::webhooks::{self, Delivery, NewWebhook, Webhook};
 use crate::store::Db;
 
-/// Whether webhook URLs may point at link-local and metadata addresses (off by default: SSRF).
+/// Whether webhook URLs may point at loopback, private, link-local and metadata addresses (off
+/// by default: SSRF).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct AllowLinkLocal(pub bool);
+pub struct AllowPrivate(pub bool);
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_webhooks)
@@ -37,7 +38,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
-    /// Where events are POSTed (http or https; not link-local or metadata addresses).
+    /// Where events are POSTed: http or https, at most 2,000 characters; unless the operator
+    /// allows private receivers, not a loopback, private, link-local, metadata or multicast
+    /// address in any spelling, and a name must not resolve to one when delivering.
     pub url: String,
     /// Entity types to receive; absent or empty for all.
     #[serde(default)]
@@ -93,7 +96,7 @@ impl From<Webhook> for WebhookResponse {
 pub async fn create_webhook(
     db: web::Data<Db>,
     principal: Principal,
-    allow: Option<web::Data<AllowLinkLocal>>,
+    allow: Option<web::Data<AllowPrivate>>,
     Json(body): Json<WebhookRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Admin)?;
@@ -103,6 +106,8 @@ pub async fn create_webhook(
     }
     if body.secret.as_ref().is_some_and(|s| !(16..=200).contains(&s.chars().count())) {
         violations.add("/secret", "must be 16 to 200 characters");
+    } else if body.secret.as_ref().is_some_and(|s| s.chars().any(char::is_control)) {
+        violations.add("/secret", "must not contain control characters");
     }
     violations.into_result()?;
     let secret = body.secret.unwrap_or_else(|| {
@@ -202,12 +207,12 @@ pub struct DeliveryResponse {
     pub attempted_at: DateTime<Utc>,
 }
 
-impl From<Delivery> for DeliveryResponse {
-    fn from(d: Delivery) -> Self {
+impl DeliveryResponse {
+    fn new(tenant: Uuid, d: Delivery) -> Self {
         DeliveryResponse {
             id: d.id,
             event_id: d.event_id,
-            cursor: crate::http::changes::encode(d.change_seq),
+            cursor: crate::http::changes::encode(tenant, d.change_seq),
             attempt: d.attempt,
             status: d.status,
             error: d.error,
@@ -228,8 +233,7 @@ pub async fn list_deliveries(
     Query(params): Query<ListParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Admin)?;
-    let (id, request) = (id.into_inner(), params.page_request()?);
-    let (rows, more) =
-        read(&db, move |c| webhooks::deliveries(c, principal.tenant_id, id, request)).await?;
-    Ok(HttpResponse::Ok().json(page(rows, more, |d| d.id, DeliveryResponse::from)))
+    let (id, request, tenant) = (id.into_inner(), params.page_request()?, principal.tenant_id);
+    let (rows, more) = read(&db, move |c| webhooks::deliveries(c, tenant, id, request)).await?;
+    Ok(HttpResponse::Ok().json(page(rows, more, |d| d.id, |d| DeliveryResponse::new(tenant, d))))
 }

@@ -36,6 +36,8 @@ pub(crate) async fn start_with(app: &TestApp, args: &[&str]) -> Service {
         .env("JOBCRAFT_RATE_LIMIT_PER_SECOND", "0")
         .env("JOBCRAFT_LOG", "warn")
         .env("JOBCRAFT_WEBHOOK_INTERVAL_MS", "20")
+        // The test receivers listen on 127.0.0.1.
+        .env("JOBCRAFT_WEBHOOK_ALLOW_PRIVATE", "true")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

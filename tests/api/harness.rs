@@ -43,6 +43,33 @@ macro_rules! on_both_backends {
 }
 pub(crate) use on_both_backends;
 
+/// `on_both_backends!` on servers built by other constructors (`sqlite_…`, `postgres_…`).
+macro_rules! on_both_backends_built_by {
+    ($sqlite:ident, $postgres:ident: $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let app = crate::harness::TestApp::$sqlite().await;
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let Some(app) = crate::harness::TestApp::$postgres().await else { return };
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_backends_built_by;
+
 enum Store {
     Sqlite(tempfile::TempDir),
     Postgres { admin_url: String, schema: String },
@@ -52,6 +79,8 @@ enum Store {
 struct Options {
     delivery: bool,
     metrics_apart: bool,
+    /// Webhook receivers on private addresses: the test receivers listen on 127.0.0.1.
+    allow_private_webhooks: bool,
 }
 
 pub struct TestApp {
@@ -120,20 +149,60 @@ impl TestApp {
     /// `delivery`: whether this server delivers webhooks (a test may leave that to another
     /// process on the same database).
     pub async fn sqlite_with(delivery: bool) -> TestApp {
-        TestApp::sqlite_with_options(Options { delivery, metrics_apart: false }).await
+        TestApp::sqlite_with_options(Options {
+            delivery,
+            metrics_apart: false,
+            allow_private_webhooks: true,
+        })
+        .await
     }
 
     pub async fn postgres_with(delivery: bool) -> Option<TestApp> {
-        TestApp::postgres_with_options(Options { delivery, metrics_apart: false }).await
+        TestApp::postgres_with_options(Options {
+            delivery,
+            metrics_apart: false,
+            allow_private_webhooks: true,
+        })
+        .await
     }
 
     /// `/metrics` on an address of its own (`metrics_port`).
     pub async fn sqlite_with_metrics_apart() -> TestApp {
-        TestApp::sqlite_with_options(Options { delivery: true, metrics_apart: true }).await
+        TestApp::sqlite_with_options(Options {
+            delivery: true,
+            metrics_apart: true,
+            allow_private_webhooks: true,
+        })
+        .await
     }
 
     pub async fn postgres_with_metrics_apart() -> Option<TestApp> {
-        TestApp::postgres_with_options(Options { delivery: true, metrics_apart: true }).await
+        TestApp::postgres_with_options(Options {
+            delivery: true,
+            metrics_apart: true,
+            allow_private_webhooks: true,
+        })
+        .await
+    }
+
+    /// The default webhook guard: no receiver on a private address (the harness's own
+    /// receivers are refused).
+    pub async fn sqlite_guarding_webhooks() -> TestApp {
+        TestApp::sqlite_with_options(Options {
+            delivery: true,
+            metrics_apart: false,
+            allow_private_webhooks: false,
+        })
+        .await
+    }
+
+    pub async fn postgres_guarding_webhooks() -> Option<TestApp> {
+        TestApp::postgres_with_options(Options {
+            delivery: true,
+            metrics_apart: false,
+            allow_private_webhooks: false,
+        })
+        .await
     }
 
     async fn sqlite_with_options(options: Options) -> TestApp {
@@ -164,7 +233,7 @@ impl TestApp {
     }
 
     async fn start(url: &str, store: Store, options: Options) -> TestApp {
-        let Options { delivery, metrics_apart } = options;
+        let Options { delivery, metrics_apart, allow_private_webhooks } = options;
         let db =
             Db::open(url, &PoolOptions { max_size: 4, acquire_timeout: Duration::from_secs(10) });
         db.migrate().expect("migrations apply");
@@ -179,8 +248,9 @@ impl TestApp {
             delivery: delivery.then_some(jobcraft::delivery::DeliverySettings {
                 interval: Duration::from_millis(20),
                 timeout: Duration::from_secs(2),
+                allow_private: allow_private_webhooks,
             }),
-            webhook_allow_link_local: false,
+            webhook_allow_private: allow_private_webhooks,
             // Unlimited unless a test gives its tenant a limit.
             rate_limit: None,
             metrics_bind: metrics_apart.then(|| "127.0.0.1:0".to_owned()),

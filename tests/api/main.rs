@@ -19,6 +19,7 @@ mod demo;
 mod faults;
 mod fuzz;
 mod generate;
+mod hostile;
 mod idempotency;
 mod isolation;
 mod metrics;

@@ -116,10 +116,7 @@ impl Export {
     fn tenure_rows(&self, history: &TenureHistory, org: Uuid, rows: &mut Vec<(Position, DiffRow)>) {
         let tenure = &history.tenure;
         let since = self.params.since.map(|m| m.0);
-        let end = tenure
-            .period
-            .ended_on
-            .map(|d| d.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1));
+        let end = tenure.period.ended_on.map(crate::domain::calendar::just_before);
         let mut sides: Vec<Side> = Vec::new();
         match self.params.kind {
             DiffKind::Formal => {
@@ -141,7 +138,7 @@ impl Export {
                     let known_at = now();
                     let after_at = TimePoint { as_of: effective, known_at };
                     let before_at = TimePoint {
-                        as_of: effective - chrono::Duration::microseconds(1),
+                        as_of: crate::domain::calendar::instant_before(effective),
                         known_at,
                     };
                     let job_before = history.job_at(before_at);
@@ -191,12 +188,8 @@ impl Export {
                 continue;
             }
             let from_at =
-                TimePoint { as_of: handover - chrono::Duration::microseconds(1), known_at };
-            let to_end = after
-                .tenure
-                .period
-                .ended_on
-                .map(|d| d.and_time(NaiveTime::MIN) - chrono::Duration::microseconds(1));
+                TimePoint { as_of: crate::domain::calendar::instant_before(handover), known_at };
+            let to_end = after.tenure.period.ended_on.map(crate::domain::calendar::just_before);
             let to_at =
                 TimePoint { as_of: to_end.map_or(self.until, |e| e.min(self.until)), known_at };
             let job = after.job_at(to_at);

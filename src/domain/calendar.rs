@@ -1,0 +1,58 @@
+//! The supported calendar: every date and time the API takes lies in the years 1900 to 9999,
+//! inclusive (UTC). Outside it, a value is refused naming its field, so no date arithmetic
+//! meets chrono's limits; the shifts below saturate anyway, for rows stored before the range
+//! was enforced.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 9999;
+/// What a refused value is told.
+pub const OUT_OF_RANGE: &str = "must lie in the years 1900 to 9999 (UTC)";
+
+/// Whether `date` is in the supported range.
+pub fn supported_date(date: NaiveDate) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&date.year())
+}
+
+/// Whether `time` (UTC) is in the supported range.
+pub fn supported_time(time: NaiveDateTime) -> bool {
+    supported_date(time.date())
+}
+
+/// The last microsecond of a day: a date stands for everything that happened on it.
+pub fn end_of_day(date: NaiveDate) -> NaiveDateTime {
+    date.succ_opt().map_or(NaiveDateTime::MAX, |next| instant_before(next.and_time(NaiveTime::MIN)))
+}
+
+/// The last microsecond before `day` begins (the end of a tenure that ended on `day`).
+pub fn just_before(day: NaiveDate) -> NaiveDateTime {
+    instant_before(day.and_time(NaiveTime::MIN))
+}
+
+/// The microsecond before `time`, or `time` itself at the start of chrono's calendar.
+pub fn instant_before(time: NaiveDateTime) -> NaiveDateTime {
+    time.checked_sub_signed(TimeDelta::microseconds(1)).unwrap_or(time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifts_at_the_edges_of_chrono_saturate_instead_of_panicking() {
+        assert_eq!(end_of_day(NaiveDate::MAX), NaiveDateTime::MAX);
+        assert_eq!(just_before(NaiveDate::MIN), NaiveDate::MIN.and_time(NaiveTime::MIN));
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        assert_eq!(end_of_day(day).to_string(), "2026-03-01 23:59:59.999999");
+        assert_eq!(just_before(day).to_string(), "2026-02-28 23:59:59.999999");
+    }
+
+    #[test]
+    fn the_range_is_1900_to_9999() {
+        let ymd = |y| NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+        assert!(supported_date(ymd(1900)) && supported_date(ymd(9999)));
+        assert!(!supported_date(ymd(1899)) && !supported_date(ymd(10000)));
+        assert!(!supported_date(NaiveDate::MIN) && !supported_date(NaiveDate::MAX));
+    }
+}
