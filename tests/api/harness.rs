@@ -254,7 +254,9 @@ impl TestApp {
             // Unlimited unless a test gives its tenant a limit.
             rate_limit: None,
             metrics_bind: metrics_apart.then(|| "127.0.0.1:0".to_owned()),
-            client_timeout: Duration::from_millis(500),
+            // Short, for the tests of slow clients; long enough for a loaded CI machine to send a
+            // batch body.
+            client_timeout: Duration::from_millis(1500),
             test_pauses: true,
         };
         let app = Application::build(&settings, db.clone()).expect("server builds");
