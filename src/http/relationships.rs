@@ -90,7 +90,10 @@ impl From<&Relationship> for RelationshipRequest {
 pub struct RelationshipResponse {
     /// Id (UUID v7).
     pub id: Uuid,
+    // Inline: the request schema is closed (`additionalProperties: false`), so an `allOf` with
+    // it would admit no response.
     #[serde(flatten)]
+    #[schema(inline)]
     pub fields: RelationshipRequest,
     /// Whether it holds today.
     pub is_current: bool,
