@@ -33,3 +33,68 @@ fn every_operation_has_an_id_a_description_and_a_problem_response() {
         }
     }
 }
+
+/// Every `$ref` in the document, with where it is.
+/// The component schema a local reference names.
+fn lookup<'a>(json: &'a serde_json::Value, reference: &str) -> Option<&'a serde_json::Value> {
+    let name = reference.strip_prefix("#/components/schemas/")?;
+    json["components"]["schemas"].get(name)
+}
+
+fn references(value: &serde_json::Value, at: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (name, field) in fields {
+                match (name.as_str(), field.as_str()) {
+                    ("$ref", Some(reference)) => found.push((at.to_owned(), reference.to_owned())),
+                    _ => references(field, &format!("{at}/{name}"), found),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                references(item, &format!("{at}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_reference_in_the_document_resolves() {
+    let json = serde_json::to_value(jobcraft::http::openapi::document()).unwrap();
+    let mut found = Vec::new();
+    references(&json, "", &mut found);
+    assert!(!found.is_empty());
+    let dangling: Vec<_> =
+        found.iter().filter(|(_, reference)| lookup(&json, reference).is_none()).collect();
+    assert!(dangling.is_empty(), "references naming no schema: {dangling:?}");
+}
+
+#[test]
+fn no_all_of_combines_a_closed_schema() {
+    let json = serde_json::to_value(jobcraft::http::openapi::document()).unwrap();
+    for (name, schema) in json["components"]["schemas"].as_object().unwrap() {
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            let part = match part["$ref"].as_str() {
+                Some(reference) => lookup(&json, reference).unwrap(),
+                None => part,
+            };
+            assert_ne!(
+                part["additionalProperties"],
+                serde_json::Value::Bool(false),
+                "{name}: an allOf part that admits no other property makes the schema unsatisfiable"
+            );
+        }
+    }
+}
+
+#[test]
+fn page_items_are_references() {
+    let json = serde_json::to_value(jobcraft::http::openapi::document()).unwrap();
+    for (name, schema) in json["components"]["schemas"].as_object().unwrap() {
+        if name.starts_with("Page_") {
+            assert!(schema["properties"]["items"]["items"]["$ref"].is_string(), "{name}");
+        }
+    }
+}
