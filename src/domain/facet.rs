@@ -57,6 +57,7 @@ pub struct Facet {
     pub core: bool,
     /// Formal facets only: the lowest weight a holder may give a core facet (default 0.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = -1, maximum = 1)]
     pub floor: Option<f64>,
 }
 

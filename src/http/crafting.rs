@@ -67,6 +67,7 @@ pub struct CraftingRequest {
     pub source: Option<String>,
     /// How sure the observer is, 0 to 1 (default 1).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1)]
     pub confidence: Option<f64>,
     /// When it became true in the world (default now); within the tenure.
     #[serde(default)]

@@ -3,7 +3,8 @@
 use actix_web::App;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ArrayItems, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{AnyOfBuilder, ArrayItems, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 use utoipa::openapi::{Required, Response};
@@ -92,6 +93,7 @@ pub fn document() -> OpenApi {
                     add_write_headers(operation, &method);
                     add_response_headers(operation, &method);
                 }
+                type_time_parameters(operation);
                 if path.starts_with("/v1/sync/{entity}/") {
                     constrain_sync_path(operation);
                 }
@@ -137,6 +139,37 @@ fn reference_page_items(api: &mut OpenApi) {
                 items.items = ArrayItems::RefOrSchema(Box::new(Ref::from_schema_name(item).into()));
             }
         }
+    }
+}
+
+/// Times in a query (`as_of`, `known_at`, `since`, `until`) are an RFC 3339 time or a date
+/// (its end, UTC); a diff's `from` and `to` may also be a crafting revision's id. The handlers
+/// parse them as text (`Moment`), so their schemas are written here.
+fn type_time_parameters(operation: &mut Operation) {
+    let string = |format| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(format)))
+    };
+    for parameter in operation.parameters.iter_mut().flatten() {
+        let or_revision = match parameter.name.as_str() {
+            "as_of" | "known_at" | "since" | "until" => false,
+            "from" | "to" => true,
+            _ => continue,
+        };
+        let untyped = matches!(
+            &parameter.schema,
+            Some(RefOr::T(Schema::Object(object))) if object.format.is_none()
+        );
+        if !matches!(parameter.parameter_in, ParameterIn::Query) || !untyped {
+            continue;
+        }
+        let mut any_of =
+            AnyOfBuilder::new().item(string(KnownFormat::DateTime)).item(string(KnownFormat::Date));
+        if or_revision {
+            any_of = any_of.item(string(KnownFormat::Uuid));
+        }
+        parameter.schema = Some(any_of.into());
     }
 }
 

@@ -41,6 +41,7 @@ pub struct SimilarParams {
     #[param(inline)]
     pub scope: Option<SimilarScope>,
     /// How many people, 1 to 100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

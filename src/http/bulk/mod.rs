@@ -62,6 +62,7 @@ pub struct BulkDiffParams {
     /// Resume after the row with this `cursor`.
     pub cursor: Option<String>,
     /// Rows at most: for JSON pages 1 to 500 (default 50); unlimited when streaming by default.
+    #[param(minimum = 1)]
     pub limit: Option<u32>,
 }
 
