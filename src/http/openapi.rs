@@ -204,11 +204,12 @@ fn system_name() -> ObjectBuilder {
 /// on a creation, `Idempotent-Replayed` on a replayed `POST`.
 fn add_response_headers(operation: &mut Operation, method: &HttpMethod) {
     let id = operation.operation_id.clone().unwrap_or_default();
-    let single = ["find_", "replace_", "update_", "create_", "record_"]
-        .iter()
-        .any(|prefix| id.starts_with(prefix))
-        && !matches!(id.as_str(), "find_settings" | "find_crafted_job")
+    // Crafted jobs are computed and revisions immutable: neither has a version.
+    let single = ["find_", "replace_", "update_", "create_"].iter().any(|p| id.starts_with(p))
+        && id != "find_crafted_job"
         || id.ends_with("_synced");
+    // A vocabulary key has no resource of its own to point at.
+    let located = id != "add_vocabulary_key";
     let text = |description: &str| {
         HeaderBuilder::new()
             .schema(ObjectBuilder::new().schema_type(Type::String))
@@ -226,7 +227,7 @@ fn add_response_headers(operation: &mut Operation, method: &HttpMethod) {
         if single {
             with(response, "ETag", text("The resource's version, for `If-Match`: `\"<version>\"`"));
         }
-        if status == "201" {
+        if status == "201" && located {
             with(response, "Location", text("Where the new resource is"));
         }
         if matches!(method, HttpMethod::Post) {
