@@ -34,9 +34,10 @@ pub enum RevisionMode {
     Patch,
 }
 
-/// A facet named by dimension and key.
+/// A facet to forget, named by dimension and key.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RemovedFacet)]
 pub struct FacetRef {
     pub dimension: Dimension,
     pub key: String,
