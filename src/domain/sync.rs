@@ -34,10 +34,10 @@ pub enum Operation {
 #[serde(deny_unknown_fields)]
 pub struct ExternalRef {
     /// The system, e.g. `salesforce`.
-    #[schema(min_length = 1, max_length = 100, pattern = "^[a-z0-9_.-]+$")]
+    #[schema(min_length = 1, max_length = 100, pattern = "^[a-z0-9_.-]+$", examples("salesforce"))]
     pub source: String,
     /// The id there.
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(min_length = 1, max_length = 255, examples("0035e00000AbCdEAAZ"))]
     pub external_id: String,
 }
 

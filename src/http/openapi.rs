@@ -184,7 +184,8 @@ fn constrain_sync_path(operation: &mut Operation) {
             "external_id" => ObjectBuilder::new()
                 .schema_type(Type::String)
                 .min_length(Some(1))
-                .max_length(Some(crate::domain::sync::EXTERNAL_ID_MAX)),
+                .max_length(Some(crate::domain::sync::EXTERNAL_ID_MAX))
+                .examples(["0035e00000AbCdEAAZ"]),
             _ => continue,
         };
         parameter.schema = Some(schema.into());
@@ -198,6 +199,7 @@ fn system_name() -> ObjectBuilder {
         .min_length(Some(1))
         .max_length(Some(100))
         .pattern(Some("^[a-z0-9_.-]+$"))
+        .examples(["salesforce"])
 }
 
 /// The headers answers carry: `ETag` on a single resource (what `If-Match` takes), `Location`
@@ -210,9 +212,9 @@ fn add_response_headers(operation: &mut Operation, method: &HttpMethod) {
         || id.ends_with("_synced");
     // A vocabulary key has no resource of its own to point at.
     let located = id != "add_vocabulary_key";
-    let text = |description: &str| {
+    let text = |description: &str, example: &str| {
         HeaderBuilder::new()
-            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .schema(ObjectBuilder::new().schema_type(Type::String).examples([example]))
             .description(Some(description))
             .build()
     };
@@ -225,16 +227,31 @@ fn add_response_headers(operation: &mut Operation, method: &HttpMethod) {
             response.headers.insert(name.to_owned(), header);
         };
         if single {
-            with(response, "ETag", text("The resource's version, for `If-Match`: `\"<version>\"`"));
+            with(
+                response,
+                "ETag",
+                text("The resource's version, for `If-Match`: `\"<version>\"`", "\"3\""),
+            );
         }
         if status == "201" && located {
-            with(response, "Location", text("Where the new resource is"));
+            with(
+                response,
+                "Location",
+                text(
+                    "Where the new resource is",
+                    "/v1/persons/01938c4e-7a1b-7cc0-8a2e-5f0d3b6c9e41",
+                ),
+            );
         }
         if matches!(method, HttpMethod::Post) {
             with(
                 response,
                 crate::http::idempotency::REPLAYED,
-                text("`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`"),
+                text(
+                    "`true` when this is the stored answer to an earlier request with the same \
+                     `Idempotency-Key`",
+                    "true",
+                ),
             );
         }
     }
@@ -269,14 +286,15 @@ fn add_write_headers(operation: &mut Operation, method: &HttpMethod) {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(255))
-                .pattern(Some("^[ -~]+$")),
+                .pattern(Some("^[ -~]+$"))
+                .examples(["import-2026-11-22"]),
         ));
     }
     if matches!(method, HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete) {
         parameters.push(header(
             "If-Match",
             "Only if the resource still has this ETag (RFC 9110): otherwise 412, nothing written",
-            ObjectBuilder::new().schema_type(Type::String),
+            ObjectBuilder::new().schema_type(Type::String).examples(["\"3\""]),
         ));
     }
 }
