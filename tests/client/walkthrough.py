@@ -13,7 +13,6 @@ import json
 import os
 import re
 import sys
-from uuid import UUID
 
 import httpx
 import jsonschema
@@ -38,7 +37,7 @@ from jobcraft_client.api.tenures import create_tenure, find_tenure, update_tenur
 from jobcraft_client.models import (AffinityRequest, ApplyRequest, BatchRequest,
                                     CoverageRequest, CraftingRequest, DiffKind,
                                     DiffResponse, DiffTenureFormat, InteractionRequest,
-                                    JsonPatchOperation, OrganizationRequest, PersonRequest,
+                                    JsonPatchOperation, OrganizationRequest, PersonRequest, PersonResponse,
                                     PostRequest, Problem, SuccessionResponse,
                                     SuggestionRequest, TenureRequest, UpsertSyncedBody)
 from jobcraft_client.models.find_synced_entity import FindSyncedEntity
@@ -263,7 +262,7 @@ def main():
     assert again.headers.get(REPLAYED) == "true" and again.content == first.content
     bill = ok(call(find_synced, entity=FindSyncedEntity.PERSONS, source="salesforce",
                    external_id="003A"))
-    assert bill["display_name"] == "Bill Lumbergh", bill.to_dict()
+    assert isinstance(bill, PersonResponse) and bill.display_name == "Bill Lumbergh", bill
     ok(call(upsert_synced, entity=UpsertSyncedEntity.PERSONS, source="salesforce",
             external_id="003A", body=UpsertSyncedBody.from_dict({
                 "display_name": "Bill Lumbergh", "emails": ["bill@initech.example"],
@@ -271,7 +270,7 @@ def main():
     changes = ok(call(list_changes, after=feed, exclude_origin="salesforce"))
     assert [(c.entity.value, c.operation.value) for c in changes.items] == \
         [("person", "update")], changes.to_dict()
-    assert changes.items[0].id == UUID(bill["id"])
+    assert changes.items[0].id == bill.id
 
     missing = sorted({op["operationId"] for _, op in OPERATIONS.values()} - exercised)
     print(f"walkthrough: {len(exercised)} operations through the generated client, "
