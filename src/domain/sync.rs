@@ -21,6 +21,7 @@ pub enum Entity {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ChangeOperation)]
 pub enum Operation {
     Create,
     Update,

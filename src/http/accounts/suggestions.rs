@@ -157,6 +157,7 @@ pub struct SalespersonLoad {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SuggestionTiming)]
 pub struct Timing {
     /// Loading the account and salespeople from the database.
     pub load_ms: f64,
