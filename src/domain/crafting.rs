@@ -85,6 +85,7 @@ pub fn in_force<R: Revision>(
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = FacetOrigin)]
 pub enum Origin {
     /// Inherited from the post: never observed otherwise for this holder.
     Formal,

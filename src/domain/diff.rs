@@ -13,6 +13,7 @@ const EPSILON: f64 = 1e-9;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = FacetChangeOp)]
 pub enum Op {
     Added,
     Removed,
@@ -32,6 +33,7 @@ pub struct Change {
 
 /// Counts of one diff, overall and per dimension, and its Euclidean distance (absent = 0).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = DiffSummary)]
 pub struct Summary {
     /// Keys only in `to`.
     pub added: usize,
@@ -47,6 +49,7 @@ pub struct Summary {
 
 /// Counts of changes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = DiffCounts)]
 pub struct Counts {
     pub added: usize,
     pub removed: usize,

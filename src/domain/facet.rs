@@ -43,10 +43,10 @@ pub struct Facet {
     /// Which form of crafting, or which sales attribute, this is.
     pub dimension: Dimension,
     /// The attribute, e.g. `carbon_footprint`: lowercase letters, digits, `_`, `-`, `.`.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, examples("carbon_footprint"))]
     pub key: String,
     /// From -1 to 1: positive stresses, adds or prefers; negative plays down or avoids; 0 drops.
-    #[schema(minimum = -1, maximum = 1)]
+    #[schema(minimum = -1, maximum = 1, examples(0.9))]
     pub weight: f64,
     /// Free text, e.g. what was observed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +57,7 @@ pub struct Facet {
     pub core: bool,
     /// Formal facets only: the lowest weight a holder may give a core facet (default 0.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = -1, maximum = 1)]
     pub floor: Option<f64>,
 }
 

@@ -42,6 +42,7 @@ impl OrganizationKind {
 /// What suggestions match partner preferences against.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = OrganizationProfile)]
 pub struct Profile {
     /// Size band, e.g. `sme`, `mid_market`, `enterprise`.
     #[serde(default)]

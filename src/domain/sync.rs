@@ -21,6 +21,7 @@ pub enum Entity {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ChangeOperation)]
 pub enum Operation {
     Create,
     Update,
@@ -34,10 +35,10 @@ pub enum Operation {
 #[serde(deny_unknown_fields)]
 pub struct ExternalRef {
     /// The system, e.g. `salesforce`.
-    #[schema(min_length = 1, max_length = 100, pattern = "^[a-z0-9_.-]+$")]
+    #[schema(min_length = 1, max_length = 100, pattern = "^[a-z0-9_.-]+$", examples("salesforce"))]
     pub source: String,
     /// The id there.
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(min_length = 1, max_length = 255, examples("0035e00000AbCdEAAZ"))]
     pub external_id: String,
 }
 

@@ -46,6 +46,7 @@ pub struct CoverageRequest {
     pub role: CoverageRole,
     /// Stated strength, 0 to 1; absent to derive it from interactions.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1)]
     pub strength: Option<f64>,
     /// Ids of this link in other systems; absent keeps the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,11 +93,14 @@ pub struct CoverageResponse {
     pub stakeholder_id: Uuid,
     pub role: CoverageRole,
     /// The strength in effect: the stated one, else the one derived from interactions.
+    #[schema(minimum = 0, maximum = 1)]
     pub strength: f64,
     pub strength_source: StrengthSource,
     /// The stated strength, if any.
+    #[schema(minimum = 0, maximum = 1)]
     pub stated_strength: Option<f64>,
     /// Derived from interactions with the tenant's half-life (see the README).
+    #[schema(minimum = 0, maximum = 1)]
     pub derived_strength: f64,
     /// The latest logged interaction between the two.
     pub last_interaction_at: Option<DateTime<Utc>>,
@@ -167,6 +171,7 @@ pub struct CoverageListParams {
     /// Only links to this stakeholder.
     pub stakeholder_id: Option<Uuid>,
     /// Rows per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -34,9 +34,10 @@ pub enum RevisionMode {
     Patch,
 }
 
-/// A facet named by dimension and key.
+/// A facet to forget, named by dimension and key.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RemovedFacet)]
 pub struct FacetRef {
     pub dimension: Dimension,
     pub key: String,
@@ -67,6 +68,7 @@ pub struct CraftingRequest {
     pub source: Option<String>,
     /// How sure the observer is, 0 to 1 (default 1).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1)]
     pub confidence: Option<f64>,
     /// When it became true in the world (default now); within the tenure.
     #[serde(default, deserialize_with = "crate::http::moment::optional_time")]

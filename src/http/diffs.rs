@@ -58,6 +58,7 @@ pub struct DiffSide {
 
 /// One changed facet.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = FacetChangeResponse)]
 pub struct ChangeResponse {
     pub dimension: Dimension,
     pub key: String,
@@ -78,6 +79,44 @@ pub struct DiffResponse {
     pub to: DiffSide,
     pub changes: Vec<ChangeResponse>,
     pub summary: Summary,
+}
+
+/// The kind of a JSON Patch operation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonPatchOp {
+    Add,
+    Remove,
+    Replace,
+}
+
+/// One RFC 6902 JSON Patch operation over `{"facets": {"<dimension>": {"<key>": weight}}}`
+/// (`format=json-patch`; written by `domain::diff::json_patch`, described here).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JsonPatchOperation {
+    pub op: JsonPatchOp,
+    /// `/facets/<dimension>/<key>`, the key escaped as RFC 6901 says.
+    pub path: String,
+    /// The new weight (absent for `remove`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+}
+
+/// One handover as a JSON Patch, from the predecessor's crafted job to the successor's.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuccessionPatchResponse {
+    pub from_tenure_id: Option<Uuid>,
+    pub to_tenure_id: Option<Uuid>,
+    pub patch: Vec<JsonPatchOperation>,
+}
+
+/// A succession as diffs (`format=json`, the default) or as one JSON Patch per handover
+/// (`format=json-patch`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum SuccessionAnswer {
+    Diffs(SuccessionResponse),
+    Patches(Vec<SuccessionPatchResponse>),
 }
 
 type Labels = HashMap<(Dimension, String), String>;
@@ -141,6 +180,7 @@ pub struct DiffParams {
     /// The later side: a crafting revision id of this tenure, or a time.
     pub to: Option<String>,
     /// `json` (default) or `json-patch`.
+    #[param(inline)]
     pub format: Option<DiffFormat>,
 }
 
@@ -183,7 +223,12 @@ fn respond(
 
 /// What the holder does differently from the post (formal vs effective crafted job at
 /// `as_of`), or, with `from` and `to`, how the crafted job changed between two revisions or times.
-#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), DiffParams), responses((status = 200, body = DiffResponse)))]
+#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), DiffParams), responses(
+    (status = 200, description = "The diff (`format=json`), or the same as a JSON Patch (`format=json-patch`)", content(
+        (DiffResponse = "application/json"),
+        (Vec<JsonPatchOperation> = "application/json-patch+json"),
+    )),
+))]
 #[get("/v1/tenures/{id}/diff")]
 pub async fn diff_tenure(
     db: web::Data<Db>,
@@ -252,6 +297,7 @@ pub struct SuccessionParams {
     #[param(value_type = Option<String>)]
     pub known_at: Option<Moment>,
     /// `json` (default) or `json-patch` (one patch per succession).
+    #[param(inline)]
     pub format: Option<DiffFormat>,
 }
 
@@ -266,7 +312,7 @@ pub struct SuccessionResponse {
 
 /// What each new holder of the post brings: per handover, the predecessor's crafted job at the
 /// end of their tenure against the successor's current (or final) one.
-#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), SuccessionParams), responses((status = 200, body = SuccessionResponse)))]
+#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), SuccessionParams), responses((status = 200, body = SuccessionAnswer)))]
 #[get("/v1/posts/{id}/succession")]
 pub async fn list_post_succession(
     db: web::Data<Db>,

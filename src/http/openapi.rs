@@ -1,11 +1,13 @@
 //! The OpenAPI 3.1 document, collected from the handlers' annotations.
 
 use actix_web::App;
-use utoipa::openapi::path::{HttpMethod, Operation, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{AnyOfBuilder, ArrayItems, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::Required;
-use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{Required, Response};
 use utoipa::{Modify, OpenApi as _};
 use utoipa_actix_web::AppExt;
 
@@ -28,6 +30,7 @@ use crate::http::problem::{Problem, CONTENT_TYPE};
                        time in the years 1900 to 9999 (UTC; 400 naming the field). Every schema \
                        below states its own bounds."
     ),
+    servers((url = "http://127.0.0.1:8080", description = "`jobcraft serve` with its defaults")),
     security(("api_key" = [])),
     modifiers(&BearerKey),
     components(schemas(Problem, FieldError)),
@@ -89,11 +92,170 @@ pub fn document() -> OpenApi {
                     let names_ids = path.contains('{') || names_an_id(operation);
                     add_problem_responses(operation, &method, names_ids);
                     add_write_headers(operation, &method);
+                    add_response_headers(operation, &method);
+                }
+                type_time_parameters(operation);
+                if path.starts_with("/v1/sync/{entity}/") {
+                    constrain_sync_path(operation);
                 }
             }
         }
     }
+    reference_page_items(&mut api);
+    open_all_of_parts(&mut api);
     api
+}
+
+/// A response that flattens a request (`#[serde(flatten)]`) becomes an `allOf` with the
+/// request's schema, which is closed (`additionalProperties: false`, from
+/// `deny_unknown_fields`): no value could match both parts. Within an `allOf` the parts stay
+/// open; the closed request schemas themselves are unchanged.
+fn open_all_of_parts(api: &mut OpenApi) {
+    let Some(components) = api.components.as_mut() else { return };
+    for schema in components.schemas.values_mut() {
+        if let RefOr::T(Schema::AllOf(all_of)) = schema {
+            for part in &mut all_of.items {
+                if let RefOr::T(Schema::Object(object)) = part {
+                    object.additional_properties = None;
+                }
+            }
+        }
+    }
+}
+
+/// utoipa 5 composes a generic schema from its arguments' full schemas, so `Page<T>` would
+/// carry an inlined copy of `T`: clients would get one anonymous item type per list. The item
+/// is made a reference to `T`'s own schema (which utoipa registers alongside the page).
+fn reference_page_items(api: &mut OpenApi) {
+    let Some(components) = api.components.as_mut() else { return };
+    let pages: Vec<(String, String)> = components
+        .schemas
+        .keys()
+        .filter_map(|name| Some((name.clone(), name.strip_prefix("Page_")?.to_owned())))
+        .filter(|(_, item)| components.schemas.contains_key(item))
+        .collect();
+    for (page, item) in pages {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&page) {
+            if let Some(RefOr::T(Schema::Array(items))) = object.properties.get_mut("items") {
+                items.items = ArrayItems::RefOrSchema(Box::new(Ref::from_schema_name(item).into()));
+            }
+        }
+    }
+}
+
+/// Times in a query (`as_of`, `known_at`, `since`, `until`) are an RFC 3339 time or a date
+/// (its end, UTC); a diff's `from` and `to` may also be a crafting revision's id. The handlers
+/// parse them as text (`Moment`), so their schemas are written here.
+fn type_time_parameters(operation: &mut Operation) {
+    let string = |format| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(format)))
+    };
+    for parameter in operation.parameters.iter_mut().flatten() {
+        let or_revision = match parameter.name.as_str() {
+            "as_of" | "known_at" | "since" | "until" => false,
+            "from" | "to" => true,
+            _ => continue,
+        };
+        let untyped = matches!(
+            &parameter.schema,
+            Some(RefOr::T(Schema::Object(object))) if object.format.is_none()
+        );
+        if !matches!(parameter.parameter_in, ParameterIn::Query) || !untyped {
+            continue;
+        }
+        let mut any_of =
+            AnyOfBuilder::new().item(string(KnownFormat::DateTime)).item(string(KnownFormat::Date));
+        if or_revision {
+            any_of = any_of.item(string(KnownFormat::Uuid));
+        }
+        parameter.schema = Some(any_of.into());
+    }
+}
+
+/// The sync path's segments as schema keywords: the entity types it knows, a system name.
+fn constrain_sync_path(operation: &mut Operation) {
+    for parameter in operation.parameters.iter_mut().flatten() {
+        let schema = match parameter.name.as_str() {
+            "entity" => ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(crate::domain::sync::Entity::SYNCED)),
+            "source" => system_name(),
+            "external_id" => ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(crate::domain::sync::EXTERNAL_ID_MAX))
+                .examples(["0035e00000AbCdEAAZ"]),
+            _ => continue,
+        };
+        parameter.schema = Some(schema.into());
+    }
+}
+
+/// A system name, as `source` and `X-Jobcraft-Origin` take it.
+fn system_name() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(100))
+        .pattern(Some("^[a-z0-9_.-]+$"))
+        .examples(["salesforce"])
+}
+
+/// The headers answers carry: `ETag` on a single resource (what `If-Match` takes), `Location`
+/// on a creation, `Idempotent-Replayed` on a replayed `POST`.
+fn add_response_headers(operation: &mut Operation, method: &HttpMethod) {
+    let id = operation.operation_id.clone().unwrap_or_default();
+    // Crafted jobs are computed and revisions immutable: neither has a version.
+    let single = ["find_", "replace_", "update_", "create_"].iter().any(|p| id.starts_with(p))
+        && id != "find_crafted_job"
+        || id.ends_with("_synced");
+    // A vocabulary key has no resource of its own to point at.
+    let located = id != "add_vocabulary_key";
+    let text = |description: &str, example: &str| {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String).examples([example]))
+            .description(Some(description))
+            .build()
+    };
+    for (status, response) in operation.responses.responses.iter_mut() {
+        let RefOr::T(response) = response else { continue };
+        if !status.starts_with('2') || status == "204" {
+            continue;
+        }
+        let with = |response: &mut Response, name: &str, header| {
+            response.headers.insert(name.to_owned(), header);
+        };
+        if single {
+            with(
+                response,
+                "ETag",
+                text("The resource's version, for `If-Match`: `\"<version>\"`", "\"3\""),
+            );
+        }
+        if status == "201" && located {
+            with(
+                response,
+                "Location",
+                text(
+                    "Where the new resource is",
+                    "/v1/persons/01938c4e-7a1b-7cc0-8a2e-5f0d3b6c9e41",
+                ),
+            );
+        }
+        if matches!(method, HttpMethod::Post) {
+            with(
+                response,
+                crate::http::idempotency::REPLAYED,
+                text(
+                    "`true` when this is the stored answer to an earlier request with the same \
+                     `Idempotency-Key`",
+                    "true",
+                ),
+            );
+        }
+    }
 }
 
 /// Whether a parameter names a resource by id (`organization_id=`, `person_id=`): one that
@@ -108,20 +270,12 @@ fn add_write_headers(operation: &mut Operation, method: &HttpMethod) {
     if matches!(method, HttpMethod::Get) {
         return;
     }
-    let header = |name: &str, description: &str| {
-        ParameterBuilder::new()
-            .name(name)
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(description))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(255))))
-            .build()
-    };
     let parameters = operation.parameters.get_or_insert_with(Vec::new);
     parameters.push(header(
         crate::http::auth::ORIGIN_HEADER,
         "The system this write comes from (a-z, 0-9, _, -, .), e.g. `salesforce`: the change \
          feed reports it as the change's origin; default the API key's name",
+        system_name(),
     ));
     if matches!(method, HttpMethod::Post) {
         parameters.push(header(
@@ -129,8 +283,31 @@ fn add_write_headers(operation: &mut Operation, method: &HttpMethod) {
             "Up to 255 characters: a replay with the same key and body gets the stored \
              response without a second write; another body is a 422, a replay while the first \
              runs a 409. Kept 48 hours per tenant.",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[ -~]+$"))
+                .examples(["import-2026-11-22"]),
         ));
     }
+    if matches!(method, HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete) {
+        parameters.push(header(
+            "If-Match",
+            "Only if the resource still has this ETag (RFC 9110): otherwise 412, nothing written",
+            ObjectBuilder::new().schema_type(Type::String).examples(["\"3\""]),
+        ));
+    }
+}
+
+fn header(name: &str, description: &str, schema: ObjectBuilder) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
 }
 
 fn add_problem_responses(operation: &mut Operation, method: &HttpMethod, has_id: bool) {

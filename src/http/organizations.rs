@@ -239,6 +239,7 @@ pub async fn delete_organization(
 #[into_params(parameter_in = Query)]
 pub struct OrganizationPostsParams {
     /// Rows per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -38,6 +38,7 @@ pub struct RelationshipRequest {
     pub to_person_id: Uuid,
     pub kind: RelationshipKind,
     /// How strong it is, 0 to 1.
+    #[schema(minimum = 0, maximum = 1)]
     pub strength: f64,
     /// First day it holds; absent for "as far as we know, always".
     #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
@@ -90,7 +91,10 @@ impl From<&Relationship> for RelationshipRequest {
 pub struct RelationshipResponse {
     /// Id (UUID v7).
     pub id: Uuid,
+    // Inline: the request schema is closed (`additionalProperties: false`), so an `allOf` with
+    // it would admit no response.
     #[serde(flatten)]
+    #[schema(inline)]
     pub fields: RelationshipRequest,
     /// Whether it holds today.
     pub is_current: bool,
@@ -120,6 +124,7 @@ pub struct RelationshipListParams {
     /// Only relationships from or to this person.
     pub person_id: Option<Uuid>,
     /// Rows per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -47,6 +47,7 @@ pub struct AffinityRequest {
     /// The stakeholder's facet (decision criterion or priority).
     pub to: FacetRef,
     /// How fully `from` meets `to`, 0 to 1.
+    #[schema(minimum = 0, maximum = 1)]
     pub weight: f64,
 }
 

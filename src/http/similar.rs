@@ -38,8 +38,10 @@ pub enum SimilarScope {
 #[into_params(parameter_in = Query)]
 pub struct SimilarParams {
     /// `organization`, `account` or `tenant` (default).
+    #[param(inline)]
     pub scope: Option<SimilarScope>,
     /// How many people, 1 to 100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -46,8 +46,10 @@ pub struct TenureRequest {
     /// The holder's roles in the account's buying centre (the tenure's, not the person's).
     #[serde(default)]
     pub buying_roles: Vec<BuyingRole>,
-    /// For salespeople: how many stakeholders they can cover; absent for the tenant's default.
+    /// For salespeople: how many stakeholders they can cover, 0 to 10,000; absent for the
+    /// tenant's default.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10000)]
     pub capacity: Option<i64>,
     /// Ids of this entity in other systems; absent keeps the current ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,6 +199,7 @@ impl From<TenureView> for HolderResponse {
 #[into_params(parameter_in = Query)]
 pub struct HoldingParams {
     /// Rows per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

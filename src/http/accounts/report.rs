@@ -418,6 +418,7 @@ pub enum OverviewSort {
 #[into_params(parameter_in = Query)]
 pub struct OverviewParams {
     /// `risk` (default, riskiest first) or `name`.
+    #[param(inline)]
     pub sort: Option<OverviewSort>,
 }
 

@@ -39,9 +39,13 @@ pub struct PairRef {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WeightsRequest {
+    #[schema(minimum = 0)]
     pub alignment: f64,
+    #[schema(minimum = 0)]
     pub partner: f64,
+    #[schema(minimum = 0)]
     pub relationship: f64,
+    #[schema(minimum = 0)]
     pub continuity: f64,
 }
 
@@ -153,6 +157,7 @@ pub struct SalespersonLoad {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SuggestionTiming)]
 pub struct Timing {
     /// Loading the account and salespeople from the database.
     pub load_ms: f64,

@@ -62,6 +62,7 @@ pub struct BulkDiffParams {
     /// Resume after the row with this `cursor`.
     pub cursor: Option<String>,
     /// Rows at most: for JSON pages 1 to 500 (default 50); unlimited when streaming by default.
+    #[param(minimum = 1)]
     pub limit: Option<u32>,
 }
 
@@ -133,9 +134,11 @@ fn encode(format: Format, rows: &[DiffRow]) -> Result<Bytes, Error> {
     tag = "crafted jobs",
     params(BulkDiffParams),
     responses(
-        (status = 200, body = Page<DiffRow>, content_type = "application/json"),
-        (status = 200, body = String, content_type = "application/x-ndjson", description = "one DiffRow per line"),
-        (status = 200, body = String, content_type = "text/csv", description = "a header row, then one DiffRow per line"),
+        (status = 200, description = "A page of rows as JSON (the default); with `Accept: application/x-ndjson` one `DiffRow` per line; with `Accept: text/csv` a header row, then one `DiffRow` per line", content(
+            (Page<DiffRow> = "application/json"),
+            (String = "application/x-ndjson"),
+            (String = "text/csv"),
+        )),
     )
 )]
 #[get("/v1/diffs")]

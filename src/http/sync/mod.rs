@@ -37,6 +37,20 @@ pub fn refresh<T>(
     find(conn, tenant, id)
 }
 
+/// The entity a sync path names, as its own `GET` answers it (one of these, told apart by
+/// their required fields). Only describes the answers: the handlers pass the entity's JSON on.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum SyncedEntityResponse {
+    Organization(crate::http::organizations::OrganizationResponse),
+    Person(crate::http::persons::PersonResponse),
+    Post(crate::http::posts::PostResponse),
+    Tenure(crate::http::tenures::TenureResponse),
+    Relationship(crate::http::relationships::RelationshipResponse),
+    Coverage(crate::http::coverage::CoverageResponse),
+    CraftingRevision(crate::http::crafting::RevisionResponse),
+}
+
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(find_synced).service(upsert_synced).service(batch::sync_batch);
 }
@@ -79,7 +93,7 @@ fn collection(entity: Entity) -> Option<&'static str> {
     ("entity" = String, Path, description = "organizations, persons, posts, tenures, relationships, coverage or (lookup only) crafting_revisions"),
     ("source" = String, Path, description = "The other system, e.g. salesforce"),
     ("external_id" = String, Path, description = "The id there"),
-), responses((status = 200, body = Object)))]
+), responses((status = 200, body = SyncedEntityResponse)))]
 #[get("/v1/sync/{entity}/{source:[^/]*}/{external_id:[^/]*}")]
 pub async fn find_synced(
     db: web::Data<Db>,
@@ -105,7 +119,7 @@ pub async fn find_synced(
     ("entity" = String, Path, description = "organizations, persons, posts, tenures, relationships, coverage or (lookup only) crafting_revisions"),
     ("source" = String, Path, description = "The other system, e.g. salesforce"),
     ("external_id" = String, Path, description = "The id there"),
-), request_body = Object, responses((status = 200, body = Object), (status = 201, body = Object)))]
+), request_body = Object, responses((status = 200, body = SyncedEntityResponse), (status = 201, body = SyncedEntityResponse)))]
 #[put("/v1/sync/{entity}/{source:[^/]*}/{external_id:[^/]*}")]
 pub async fn upsert_synced(
     db: web::Data<Db>,

@@ -1,7 +1,8 @@
 //! The OpenAPI document's schemas, for the fuzzer: random values shaped by a schema (valid or
 //! nearly), mutations that break them, and a check that an answer matches its schema (the
 //! subset utoipa writes: `$ref`, `oneOf`/`anyOf`/`allOf`, `type` (also as a list), `enum`,
-//! `properties`, `required`, `items`).
+//! `properties`, `required`, `additionalProperties: false`, `items`). A reference that does
+//! not resolve is a broken document, never "no constraint": it panics.
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -11,14 +12,21 @@ use serde_json::{json, Map, Value};
 /// Identifiers the fixture created, so that some generated ids name real things.
 pub struct Ids(pub Vec<String>);
 
+/// The schema a `$ref` names (followed until it is no reference); panics when it names none.
 pub fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {
-        Some(reference) => {
-            let name = reference.trim_start_matches("#/components/schemas/");
-            resolve(doc, &doc["components"]["schemas"][name])
-        }
+        Some(reference) => match lookup(doc, reference) {
+            Some(target) => resolve(doc, target),
+            None => panic!("the document's reference `{reference}` names no schema"),
+        },
         None => schema,
     }
+}
+
+/// The schema a local reference (`#/components/schemas/Name`) names, if any.
+pub fn lookup<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
+    let name = reference.strip_prefix("#/components/schemas/")?;
+    doc["components"]["schemas"].get(name).filter(|schema| schema.is_object())
 }
 
 fn types(schema: &Value) -> Vec<&str> {
@@ -219,11 +227,16 @@ pub fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<
                 return Err(format!("{at}: required `{name}` missing"));
             }
         }
-        if let Some(properties) = schema["properties"].as_object() {
-            for (name, field) in fields {
-                if let Some(property) = properties.get(name) {
-                    conforms(doc, property, field, &format!("{at}/{name}"))?;
+        let properties = schema["properties"].as_object();
+        for (name, field) in fields {
+            match properties.and_then(|properties| properties.get(name)) {
+                Some(property) => conforms(doc, property, field, &format!("{at}/{name}"))?,
+                None if schema["additionalProperties"] == Value::Bool(false) => {
+                    return Err(format!(
+                        "{at}: `{name}` is not allowed (additionalProperties: false)"
+                    ));
                 }
+                None => {}
             }
         }
     }
