@@ -86,7 +86,12 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .configure(crate::http::routes)
                 .into_app()
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                // The key typed into "Authorize" survives a reload of `/docs`.
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .url("/openapi.json", openapi.clone())
+                        .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
+                )
                 .configure(|cfg| {
                     if metrics_beside_api {
                         cfg.route("/metrics", web::get().to(crate::http::metrics::metrics));

@@ -103,7 +103,101 @@ pub fn document() -> OpenApi {
     }
     reference_page_items(&mut api);
     open_all_of_parts(&mut api);
+    add_request_examples(&mut api);
     api
+}
+
+/// Ids in the examples: Acme (a client), its head of procurement's post, Nina,
+/// and Carla, a salesperson of the seller.
+const ACME: &str = "01938c4e-7a1b-7cc0-8a2e-5f0d3b6c9e41";
+const PROCUREMENT_HEAD: &str = "01938c4e-7a1b-7cc0-8a2e-5f0d3b6c9e42";
+const NINA: &str = "01938c4e-7a1b-7cc0-8a2e-5f0d3b6c9e43";
+const CARLA: &str = "01938c4e-7a1b-7cc0-8a2e-5f0d3b6c9e45";
+
+/// A realistic request body for every operation that takes one, from the demo story (see the
+/// README's "Demo tour"), so "Try it out" in `/docs` starts from something that makes sense.
+fn request_example(method: &HttpMethod, path: &str) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let patch = matches!(method, HttpMethod::Patch);
+    Some(match path {
+        "/v1/organizations" | "/v1/organizations/{id}" if patch => json!({"parent_id": null}),
+        "/v1/organizations" | "/v1/organizations/{id}" => json!({
+            "name": "Acme Insurance", "kind": "client",
+            "profile": {"size_band": "enterprise", "industry": "insurance", "region": "dach",
+                        "tags": ["iso14001"]},
+            "external_refs": [{"source": "salesforce", "external_id": "001A000001"}]}),
+        "/v1/persons" | "/v1/persons/{id}" if patch => json!({"phone": "+49 30 5550 1234"}),
+        "/v1/persons" | "/v1/persons/{id}" => json!({
+            "display_name": "Nina Berger", "emails": ["nina.berger@acme.example"],
+            "external_refs": [{"source": "salesforce", "external_id": "003A000042"}]}),
+        "/v1/posts" | "/v1/posts/{id}" if patch => json!({"headcount": 2}),
+        "/v1/posts" | "/v1/posts/{id}" => json!({
+            "organization_id": ACME, "title": "Head of Procurement", "function": "procurement",
+            "facets": [
+                {"dimension": "task", "key": "supplier_audits", "weight": 0.6, "core": true,
+                 "floor": 0.3},
+                {"dimension": "priority", "key": "cost_reduction", "weight": 0.8}]}),
+        "/v1/tenures" | "/v1/tenures/{id}" if patch => json!({"ended_on": "2026-11-30"}),
+        "/v1/tenures" | "/v1/tenures/{id}" => json!({
+            "person_id": NINA, "post_id": PROCUREMENT_HEAD, "started_on": "2026-07-01",
+            "buying_roles": ["economic_buyer"]}),
+        "/v1/tenures/{id}/crafting" => json!({
+            "source": "QBR 2026-11-03", "confidence": 0.8, "effective_at": "2026-09-01T00:00:00Z",
+            "facets": [
+                {"dimension": "decision_criterion", "key": "carbon_footprint", "weight": 0.9},
+                {"dimension": "task", "key": "supplier_audits", "weight": 0.1}]}),
+        "/v1/relationships" | "/v1/relationships/{id}" if patch => json!({"strength": 0.7}),
+        "/v1/relationships" | "/v1/relationships/{id}" => json!({
+            "from_person_id": NINA, "to_person_id": CARLA, "kind": "allies_with",
+            "strength": 0.6, "valid_from": "2026-09-15"}),
+        "/v1/coverage" | "/v1/coverage/{id}" if patch => json!({"strength": 0.5}),
+        "/v1/coverage" | "/v1/coverage/{id}" => json!({
+            "salesperson_id": CARLA, "stakeholder_id": NINA, "role": "primary"}),
+        "/v1/interactions" => json!({
+            "salesperson_id": CARLA, "stakeholder_id": NINA, "kind": "meeting",
+            "occurred_at": "2026-11-03T10:00:00Z", "summary": "QBR: carbon reporting"}),
+        "/v1/vocabulary" => json!({
+            "dimension": "partner_preference", "key": "b_corp_certified",
+            "label": "B Corp certified", "description": "Prefers certified B Corporations"}),
+        "/v1/affinities" => json!({
+            "from": {"dimension": "cognitive", "key": "sustainability_champion"},
+            "to": {"dimension": "decision_criterion", "key": "carbon_footprint"},
+            "weight": 0.9}),
+        "/v1/settings/coverage" => {
+            json!({"interaction_half_life_days": 60, "stale_after_days": 90})
+        }
+        "/v1/accounts/{id}/suggestions" => json!({"coverers": 2}),
+        "/v1/accounts/{id}/suggestions/apply" => json!({
+            "pairs": [{"salesperson_id": CARLA, "stakeholder_id": NINA, "role": "primary"}]}),
+        "/v1/webhooks" => json!({
+            "url": "https://crm.example.com/hooks/jobcraft", "entities": ["person", "tenure"]}),
+        "/v1/webhooks/{id}" => json!({"active": false}),
+        "/v1/sync/batch" => json!({"mode": "atomic", "operations": [
+            {"op": "upsert", "entity": "persons", "source": "salesforce",
+             "external_id": "003A000042", "body": {"display_name": "Nina Berger"}},
+            {"op": "upsert", "entity": "tenures", "source": "salesforce",
+             "external_id": "T-0042", "body": {"person_id": {"source": "salesforce",
+             "external_id": "003A000042"}, "post_id": PROCUREMENT_HEAD,
+             "started_on": "2026-07-01"}}]}),
+        "/v1/sync/{entity}/{source}/{external_id}" => json!({"display_name": "Nina Berger"}),
+        _ => return None,
+    })
+}
+
+fn add_request_examples(api: &mut OpenApi) {
+    for (path, item) in api.paths.paths.iter_mut() {
+        for (method, operation) in [
+            (HttpMethod::Post, item.post.as_mut()),
+            (HttpMethod::Put, item.put.as_mut()),
+            (HttpMethod::Patch, item.patch.as_mut()),
+        ] {
+            let Some(body) = operation.and_then(|o| o.request_body.as_mut()) else { continue };
+            let Some(example) = request_example(&method, path) else { continue };
+            for content in body.content.values_mut() {
+                content.example = Some(example.clone());
+            }
+        }
+    }
 }
 
 /// A response that flattens a request (`#[serde(flatten)]`) becomes an `allOf` with the
@@ -219,14 +313,37 @@ fn add_response_headers(operation: &mut Operation, method: &HttpMethod) {
             .description(Some(description))
             .build()
     };
+    let summary = operation.summary.clone().unwrap_or_default();
     for (status, response) in operation.responses.responses.iter_mut() {
         let RefOr::T(response) = response else { continue };
-        if !status.starts_with('2') || status == "204" {
+        if !status.starts_with('2') {
             continue;
+        }
+        if response.description.is_empty() {
+            response.description = match status.as_str() {
+                "201" => format!("Created. {summary}"),
+                "204" => format!("Done; no content. {summary}"),
+                _ => format!("OK. {summary}"),
+            };
         }
         let with = |response: &mut Response, name: &str, header| {
             response.headers.insert(name.to_owned(), header);
         };
+        for (name, description) in [
+            ("RateLimit-Limit", "Requests the API key may make at once (its bucket)"),
+            ("RateLimit-Remaining", "Requests left in the bucket now"),
+            ("RateLimit-Reset", "Seconds until the bucket is full again"),
+        ] {
+            let count = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0));
+            with(
+                response,
+                name,
+                HeaderBuilder::new().schema(count).description(Some(description)).build(),
+            );
+        }
+        if status == "204" {
+            continue;
+        }
         if single {
             with(
                 response,
@@ -330,6 +447,7 @@ fn add_problem_responses(operation: &mut Operation, method: &HttpMethod, has_id:
         statuses.push(("404", "No such resource in this tenant"));
     }
     if writes {
+        statuses.push(("408", "The request body did not arrive within the client timeout"));
         statuses.push(("409", "Conflicts with the current state"));
         statuses.push(("413", "The request body is too large"));
         statuses.push(("415", "The request body is not JSON"));
@@ -339,8 +457,17 @@ fn add_problem_responses(operation: &mut Operation, method: &HttpMethod, has_id:
     }
     for (status, description) in statuses {
         operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
-            ResponseBuilder::new()
-                .description(description)
+            let mut response = ResponseBuilder::new().description(description);
+            if status == "429" || status == "503" {
+                response = response.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)))
+                        .description(Some("Seconds to wait before retrying"))
+                        .build(),
+                );
+            }
+            response
                 .content(
                     CONTENT_TYPE,
                     ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),

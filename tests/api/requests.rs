@@ -125,4 +125,9 @@ async fn health_and_docs_need_no_key(app: &TestApp) {
     }
     let docs = app.call(Method::GET, "/docs/", None, &[], None).await;
     assert_eq!(docs.status, 200);
+    // The key given to "Authorize" survives a reload.
+    let (status, _, script) =
+        app.get_text(&format!("{}/docs/swagger-initializer.js", app.base)).await;
+    assert_eq!(status, 200);
+    assert!(script.contains("\"persistAuthorization\": true"), "{script}");
 }
