@@ -15,10 +15,10 @@ use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, Page};
 use crate::http::respond::{created, deleted, merge_into, ok};
-use crate::http::sync::refresh;
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::coverage::{self as coverage_store, Coverage, CoverageFilter};
+use crate::store::external_refs::refresh;
 use crate::store::interactions::{self, Interaction};
 use crate::store::{coverage_settings, now, to_micros, Db, DbConn, Expected};
 

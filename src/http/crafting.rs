@@ -14,10 +14,10 @@ use crate::error::{Error, Violations};
 use crate::http::extract::{Json, Query};
 use crate::http::moment::{time_point, utc, Moment};
 use crate::http::pagination::{page, ListParams, Page};
-use crate::http::sync::refresh;
 use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
 use crate::store::crafting::{self, NewRevision, StoredRevision, TenureHistory};
+use crate::store::external_refs::refresh;
 use crate::store::{now, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

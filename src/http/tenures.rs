@@ -14,9 +14,9 @@ use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, ListParams, Page};
 use crate::http::respond::{created, deleted, merge_into, ok};
-use crate::http::sync::refresh;
 use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
+use crate::store::external_refs::refresh;
 use crate::store::tenures::{self, AsOf, Holding, NewTenure, Tenure, TenureView};
 use crate::store::{Db, Expected};
 

@@ -8,7 +8,6 @@ pub(crate) mod synced;
 use actix_web::http::header;
 use actix_web::{get, put, web, HttpResponse};
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
 use crate::domain::sync::{Entity, ExternalRef};
@@ -17,25 +16,9 @@ use crate::http::etag::etag;
 use crate::http::extract::Json;
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
-use crate::store::{external_refs, Db, DbConn};
+use crate::store::Db;
 
 pub use synced::{lookup, upsert, Upserted};
-
-/// Gives a written entity the external ids its request named (none named: it keeps its own)
-/// and reads it back with them.
-pub fn refresh<T>(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    entity: Entity,
-    id: Uuid,
-    refs: &Option<Vec<ExternalRef>>,
-    find: fn(&mut DbConn, Uuid, Uuid) -> Result<T, Error>,
-) -> Result<T, Error> {
-    if let Some(refs) = refs {
-        external_refs::set(conn, tenant, entity, id, refs, "/external_refs")?;
-    }
-    find(conn, tenant, id)
-}
 
 /// The entity a sync path names, as its own `GET` answers it (one of these, told apart by
 /// their required fields). Only describes the answers: the handlers pass the entity's JSON on.
