@@ -300,9 +300,14 @@ pub struct WriteTransaction {
     session: r2d2::PooledConnection<Manager>,
     _writer: Option<WriterGuard>,
     open: bool,
-    /// The API request writing, and the changes its runs numbered: one audit entry per
-    /// committed transaction.
-    audit: Option<(crate::store::changes::Actor, Vec<(uuid::Uuid, i64, i64)>)>,
+    /// One audit entry per committed transaction, of an API request.
+    audit: Option<Audit>,
+}
+
+/// The API request writing, and what its runs numbered: (tenant, first number, count).
+struct Audit {
+    actor: crate::store::changes::Actor,
+    numbered: Vec<(uuid::Uuid, i64, i64)>,
 }
 
 impl WriteTransaction {
@@ -356,13 +361,13 @@ impl WriteTransaction {
         if actor.request.is_none() {
             return;
         }
-        let (_, all) = self.audit.get_or_insert_with(|| (actor, Vec::new()));
+        let audit = self.audit.get_or_insert_with(|| Audit { actor, numbered: Vec::new() });
         for (tenant, first, count) in numbered {
-            match all.iter_mut().find(|(t, _, _)| *t == tenant) {
+            match audit.numbered.iter_mut().find(|(t, _, _)| *t == tenant) {
                 // Numbers of one tenant in one transaction are consecutive (the counter stays
                 // locked), so the first stays the first.
                 Some((_, _, total)) => *total += count,
-                None => all.push((tenant, first, count)),
+                None => audit.numbered.push((tenant, first, count)),
             }
         }
     }
@@ -374,8 +379,8 @@ impl WriteTransaction {
 
     /// Records the audit entry of what the runs wrote, and commits.
     pub fn commit(mut self) -> Result<(), Error> {
-        if let Some((actor, numbered)) = self.audit.take() {
-            crate::store::audit::record(&mut self.session.conn, &actor, &numbered)
+        if let Some(audit) = self.audit.take() {
+            crate::store::audit::record(&mut self.session.conn, &audit.actor, &audit.numbered)
                 .map_err(|e| self.session.noted(e))?;
         }
         self.open = false;
