@@ -13,6 +13,7 @@ use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqA
 use serde_path_to_error::{Path, Segment};
 
 use crate::error::{Error, FieldError};
+use crate::http::strict_json::Strict;
 
 /// The largest JSON body accepted, in bytes: `normal` for every request, `batch` for sync
 /// batches (up to 1,000 records); and how long a body may take to arrive once it is read.
@@ -130,7 +131,7 @@ fn check_media_type(req: &HttpRequest) -> Result<(), Error> {
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     check_document(body)?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+    let value = serde_path_to_error::deserialize(Strict(&mut deserializer)).map_err(|e| {
         let pointer = pointer(e.path(), e.inner().to_string().as_str());
         malformed(pointer, e.inner().to_string())
     })?;
@@ -140,7 +141,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
 
 /// Reads a JSON value into `T` (used after a merge patch), locating errors by pointer.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(Strict(value)).map_err(|e| {
         let pointer = pointer(e.path(), e.inner().to_string().as_str());
         malformed(pointer, e.inner().to_string())
     })

@@ -26,6 +26,7 @@ pub mod relationships;
 pub mod respond;
 pub mod settings;
 pub mod similar;
+pub mod strict_json;
 pub mod sync;
 pub mod tenures;
 pub mod vocabulary;

@@ -342,6 +342,35 @@ async fn a_body_must_be_the_object_its_schema_says(app: &TestApp) {
         .await
         .assert_problem(400);
     assert_eq!(app.get("/v1/settings/coverage").await.body, before, "nothing was set");
+    // At any depth: serde would read a struct from the array of its fields.
+    let nested = app
+        .post("/v1/organizations", json!({"name": "Acme", "kind": "client", "profile": ["sme"]}))
+        .await;
+    nested.assert_problem(400);
+    assert_eq!(nested.pointers(), vec!["/profile"], "{}", nested.body);
+    let id = app.create("/v1/organizations", json!({"name": "Acme", "kind": "client"})).await;
+    let patched = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/organizations/{id}"),
+            Some(&app.key),
+            &[("Content-Type", "application/merge-patch+json")],
+            Some(&json!({"profile": ["sme"]})),
+        )
+        .await;
+    patched.assert_problem(400);
+    assert_eq!(patched.pointers(), vec!["/profile"], "{}", patched.body);
+    let batch = app
+        .post(
+            "/v1/sync/batch",
+            json!({"operations": [{"op": "upsert", "entity": "organizations", "source": "crm",
+                   "external_id": "o1", "body": {"name": "Globex", "kind": "client",
+                   "profile": ["sme"]}}]}),
+        )
+        .await;
+    assert_eq!(batch.status, 400, "{}", batch.body);
+    assert_eq!(batch.pointers(), vec!["/operations/0/body/profile"], "{}", batch.body);
+    assert_eq!(app.all("/v1/organizations").await.len(), 1, "nothing else was written");
 }
 
 async fn a_cursor_the_feed_did_not_hand_out_is_refused(app: &TestApp) {
