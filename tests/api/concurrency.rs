@@ -23,6 +23,7 @@ on_both_backends!(
     an_upsert_changing_body_and_external_ids_is_one_version_and_one_change,
     a_kill_before_the_commit_leaves_nothing_and_a_resend_runs_once,
     a_kill_after_the_commit_leaves_the_answer_and_a_resend_replays_it,
+    two_instances_writing_one_row_at_once_keep_if_match_and_lose_nothing,
 );
 
 const WRITERS: usize = 8;
@@ -290,6 +291,72 @@ async fn an_upsert_changing_body_and_external_ids_is_one_version_and_one_change(
     assert_eq!(both.body["version"], 2);
     let changes = changes_of(app, &id).await;
     assert_eq!(changes.len(), 2, "one create, one update: {changes:?}");
+}
+
+/// Two server processes on one database (behind a load balancer): writers of one row spread
+/// over both still get exactly one 200 for one `If-Match`, and lose nothing without it; the
+/// same `Idempotency-Key` sent to both at once writes once.
+async fn two_instances_writing_one_row_at_once_keep_if_match_and_lose_nothing(app: &TestApp) {
+    let mut instances = [start_with(app, &[]).await, start_with(app, &[]).await];
+    let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+    let id = person(app).await;
+    let send = |i: usize,
+                method: Method,
+                path: String,
+                headers: Vec<(&'static str, String)>,
+                body: Value| {
+        let (client, base, key) = (client.clone(), instances[i % 2].base.clone(), app.key.clone());
+        async move {
+            let mut request = client
+                .request(method, format!("{base}{path}"))
+                .insert_header(("Authorization", format!("Bearer {key}")));
+            for header in headers {
+                request = request.insert_header(header);
+            }
+            let mut response = request.send_json(&body).await.unwrap();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (response.status().as_u16(), body)
+        }
+    };
+    let path = format!("/v1/persons/{id}");
+    let merge = ("Content-Type", "application/merge-patch+json".to_owned());
+    let guarded = join_all((0..WRITERS).map(|i| {
+        let headers = vec![merge.clone(), ("If-Match", "\"1\"".to_owned())];
+        send(i, Method::PATCH, path.clone(), headers, json!({"notes": format!("n{i}")}))
+    }))
+    .await;
+    let mut statuses: Vec<u16> = guarded.iter().map(|(status, _)| *status).collect();
+    statuses.sort();
+    let mut expected = vec![200];
+    expected.extend([412; WRITERS - 1]);
+    assert_eq!(statuses, expected, "{guarded:?}");
+    let free = join_all((0..WRITERS).map(|i| {
+        send(i, Method::PATCH, path.clone(), vec![merge.clone()], json!({"notes": format!("m{i}")}))
+    }))
+    .await;
+    let mut versions: Vec<i64> = free
+        .iter()
+        .map(|(status, body)| {
+            assert_eq!(*status, 200, "{body}");
+            body["version"].as_i64().unwrap()
+        })
+        .collect();
+    versions.sort();
+    assert_eq!(versions, (3..3 + WRITERS as i64).collect::<Vec<_>>());
+    let same_key = join_all((0..WRITERS).map(|i| {
+        let headers = vec![("Idempotency-Key", "two-instances".to_owned())];
+        send(i, Method::POST, "/v1/persons".to_owned(), headers, json!({"display_name": "Olga"}))
+    }))
+    .await;
+    for (status, body) in &same_key {
+        assert!([201, 409].contains(status), "{status}: {body}");
+    }
+    let olgas = app.all("/v1/persons").await.into_iter().filter(|p| p["display_name"] == "Olga");
+    assert_eq!(olgas.count(), 1);
+    for instance in &mut instances {
+        instance.child.kill().ok();
+        instance.child.wait().ok();
+    }
 }
 
 /// Sends one idempotent request to a spawned service, asking it to hold at `pause`.
