@@ -90,12 +90,22 @@ async fn deliver(
     mut hook: Webhook,
     settings: DeliverySettings,
 ) -> Result<(), Error> {
-    let (db_read, tenant, cursor) = (db.clone(), hook.tenant_id, hook.cursor);
-    let (pending, _) = actix_web::web::block(move || {
-        db_read.read(|c| changes::after(c, tenant, cursor, PAGE, &FeedFilter::default()))
+    let (db_read, tenant, id, cursor) = (db.clone(), hook.tenant_id, hook.id, hook.cursor);
+    let still = actix_web::web::block(move || {
+        db_read.read(|c| {
+            let (pending, _) = changes::after(c, tenant, cursor, PAGE, &FeedFilter::default())?;
+            // Read after the changes: a pause (or deletion) committed before any of them is
+            // seen, so a paused subscription gets nothing that came after its pause.
+            match webhooks::find(c, tenant, id) {
+                Ok(found) if found.active => Ok(Some(pending)),
+                Ok(_) | Err(Error::NotFound) => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
     })
     .await
     .map_err(Error::internal)??;
+    let Some(pending) = still else { return Ok(()) };
     if pending.is_empty() {
         let (db_idle, hook_idle) = (db.clone(), hook.clone());
         let later = chrono::Duration::from_std(settings.interval).unwrap_or_default();
