@@ -10,15 +10,18 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::api::changes::ChangeResponse;
 use crate::domain::webhook::{
     backoff_seconds, parse_url, refuse_address, refuse_url, retryable, signature, EVENT_ID_HEADER,
     SIGNATURE_HEADER,
 };
 use crate::error::Error;
-use crate::http::changes::ChangeResponse;
 use crate::store::changes::{self, Change, FeedFilter};
 use crate::store::webhooks::{self, Attempt, Outcome, Webhook};
 use crate::store::{now, Db};
+
+/// Webhook delivery attempts that did not deliver (retried later or given up), since start.
+pub static WEBHOOK_FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 #[derive(Debug, Clone, Copy)]
 pub struct DeliverySettings {
@@ -157,8 +160,7 @@ async fn deliver(
             Err(e) => (None, Some(e), Outcome::Retry),
         };
         if outcome != Outcome::Delivered {
-            crate::http::metrics::WEBHOOK_FAILURES
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            WEBHOOK_FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         let attempt =
             Attempt { change_seq: change.seq, event_id: id, status, error, duration_ms, outcome };

@@ -1,7 +1,11 @@
 //! jobcraft keeps the post, the person and the crafted job apart.
 //!
-//! `domain` is pure logic, `store` is diesel, `http` is actix-web; `startup` wires them.
+//! The layers import one way: `http` (actix-web handlers) → `sync` (the sync engine, no
+//! actix) → `api` (wire types: serde + utoipa) → `store` (diesel) → `domain` (pure logic).
+//! `error` is below them all; `startup`, `cli`, `demo`, `generate` and `delivery` sit on top
+//! and wire them.
 
+pub mod api;
 pub mod cli;
 pub mod delivery;
 pub mod demo;
@@ -11,4 +15,5 @@ pub mod generate;
 pub mod http;
 pub mod startup;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

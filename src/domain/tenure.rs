@@ -6,7 +6,46 @@ use std::cmp::Reverse;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::error::FieldError;
+use crate::domain::coverage::{check_capacity, BuyingRole};
+use crate::error::{Error, FieldError, Violations};
+
+/// A tenure as a client writes it, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTenure {
+    pub person_id: Uuid,
+    pub post_id: Uuid,
+    pub period: Period,
+    /// Sorted, each once.
+    pub buying_roles: Vec<BuyingRole>,
+    /// Stakeholders a salesperson in this tenure can cover; `None` for the tenant's default.
+    pub capacity: Option<u32>,
+}
+
+impl NewTenure {
+    pub fn parse(
+        person_id: Uuid,
+        post_id: Uuid,
+        started_on: NaiveDate,
+        ended_on: Option<NaiveDate>,
+        mut buying_roles: Vec<BuyingRole>,
+        capacity: Option<i64>,
+    ) -> Result<Self, Error> {
+        let mut violations = Violations::default();
+        let period = violations.check(Period::parse(started_on, ended_on));
+        let capacity = capacity.map(|c| check_capacity(&mut violations, c, "/capacity"));
+        violations.into_result()?;
+        buying_roles.sort();
+        buying_roles.dedup();
+        Ok(NewTenure {
+            person_id,
+            post_id,
+            // Checked above: a bad period is a violation and never gets here.
+            period: period.unwrap_or(Period { started_on, ended_on: None }),
+            buying_roles,
+            capacity,
+        })
+    }
+}
 
 /// `[started_on, ended_on)`: a successor may start on the day the predecessor's tenure ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

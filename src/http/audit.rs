@@ -78,7 +78,7 @@ pub async fn list_audit(
             change_count: e.change_count,
             changes_after: e
                 .first_change
-                .map(|first| crate::http::changes::encode(tenant, first - 1)),
+                .map(|first| crate::api::changes::encode(tenant, first - 1)),
         },
     )))
 }

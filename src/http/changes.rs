@@ -1,19 +1,15 @@
 //! `GET /v1/changes`: the tenant's committed creates, updates and deletes in commit order.
 
 use actix_web::{get, web, HttpResponse};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use uuid::Uuid;
+use serde::Deserialize;
 
+use crate::api::changes::{decode, encode, ChangeResponse, ChangesResponse};
 use crate::domain::api_key::Scope;
 use crate::error::{Error, FieldError};
 use crate::http::extract::Query;
 use crate::http::read;
 use crate::store::api_keys::Principal;
-use crate::store::changes::{self, Change, Entity, ExternalRef, FeedFilter, Operation};
+use crate::store::changes::{self, Entity, FeedFilter};
 use crate::store::Db;
 
 pub const FEED_DEFAULT_LIMIT: u32 = 100;
@@ -40,74 +36,11 @@ pub struct ChangesParams {
     pub exclude_origin: Option<String>,
 }
 
-/// One committed change.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ChangeResponse {
-    /// Resume right after this change with `after=<cursor>`.
-    pub cursor: String,
-    pub entity: Entity,
-    /// The entity's id.
-    pub id: Uuid,
-    pub operation: Operation,
-    /// The entity's external ids when the change was made (a deletion keeps the last ones).
-    pub external_refs: Vec<ExternalRef>,
-    /// The sync source named by the writer (`X-Jobcraft-Origin`), else the API key's name.
-    pub origin: String,
-    /// The API key that wrote it.
-    pub key_id: Option<Uuid>,
-    pub occurred_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ChangesResponse {
-    pub items: Vec<ChangeResponse>,
-    /// Where to continue: pass it as `after` next time, also when `items` is empty.
-    pub next_cursor: String,
-    /// Whether more changes are there already.
-    pub has_more: bool,
-}
-
-/// The cursor of the place after change `seq` in `tenant`'s feed: the position and a tag that
-/// binds it to the tenant. A cursor that was cut short, edited, or issued to another tenant
-/// fails the tag; the tag is a digest, not a secret (its job is to detect, not to authorize:
-/// the key already decides the tenant).
-pub fn encode(tenant: Uuid, seq: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("change:{seq}:{}", tag(tenant, seq)))
-}
-
-fn tag(tenant: Uuid, seq: i64) -> String {
-    let digest = Sha256::digest(format!("jobcraft change cursor v2:{tenant}:{seq}"));
-    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
-}
-
-/// The position a cursor of `tenant`'s feed stands for, if it is one.
-fn decode(tenant: Uuid, cursor: &str) -> Option<i64> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-    let (seq, given) = text.strip_prefix("change:")?.split_once(':')?;
-    let seq: i64 = seq.parse().ok().filter(|seq: &i64| *seq >= 0)?;
-    (given == tag(tenant, seq)).then_some(seq)
-}
-
 /// A cursor this tenant's feed did not hand out: cut short, edited, of another tenant, or
 /// ahead of the feed.
 fn not_ours() -> Error {
     let detail = "not a cursor this feed handed out";
     Error::Malformed { detail: detail.into(), errors: vec![FieldError::new("after", detail)] }
-}
-
-impl ChangeResponse {
-    pub fn new(tenant: Uuid, c: Change) -> Self {
-        ChangeResponse {
-            cursor: encode(tenant, c.seq),
-            entity: c.entity,
-            id: c.entity_id,
-            operation: c.operation,
-            external_refs: c.external_refs,
-            origin: c.origin,
-            key_id: c.key_id,
-            occurred_at: c.occurred_at.and_utc(),
-        }
-    }
 }
 
 /// The change feed: every committed create, update and delete of the tenant in commit order.

@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::api::crafting::RevisionResponse;
+use crate::api::moment::{time_point, utc, Moment};
 use crate::domain::api_key::Scope;
 use crate::domain::crafting::{apply_patch, EffectiveJob, Origin, TimePoint};
 use crate::domain::facet::{parse_facets, Dimension, Facet, FacetSource};
@@ -12,12 +14,11 @@ use crate::domain::sync::{Entity, ExternalRef};
 use crate::domain::text;
 use crate::error::{Error, Violations};
 use crate::http::extract::{Json, Query};
-use crate::http::moment::{time_point, utc, Moment};
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
-use crate::store::crafting::{self, NewRevision, StoredRevision, TenureHistory};
-use crate::store::external_refs::refresh;
+use crate::store::crafting::{self, NewRevision, TenureHistory};
+use crate::store::external_refs;
 use crate::store::{now, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -71,56 +72,12 @@ pub struct CraftingRequest {
     #[schema(minimum = 0, maximum = 1)]
     pub confidence: Option<f64>,
     /// When it became true in the world (default now); within the tenure.
-    #[serde(default, deserialize_with = "crate::http::moment::optional_time")]
+    #[serde(default, deserialize_with = "crate::api::moment::optional_time")]
     pub effective_at: Option<DateTime<Utc>>,
     /// Ids of this observation in other systems.
     #[serde(default)]
     #[schema(max_items = 20)]
     pub external_refs: Option<Vec<ExternalRef>>,
-}
-
-/// A crafting revision: immutable; a correction is a new revision.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RevisionResponse {
-    /// Id (UUID v7).
-    pub id: Uuid,
-    /// The tenure observed.
-    pub tenure_id: Uuid,
-    /// The dimensions this revision states in full.
-    pub dimensions: Vec<Dimension>,
-    /// The facets observed.
-    pub facets: Vec<Facet>,
-    /// Where the observation comes from.
-    pub source: Option<String>,
-    /// How sure the observer was, 0 to 1.
-    pub confidence: f64,
-    /// When it became true in the world.
-    pub effective_at: DateTime<Utc>,
-    /// When the service learned it.
-    pub recorded_at: DateTime<Utc>,
-    /// The name of the API key that recorded it.
-    pub recorded_by: Option<String>,
-    /// Ids of this observation in other systems.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(max_items = 20)]
-    pub external_refs: Option<Vec<ExternalRef>>,
-}
-
-impl From<StoredRevision> for RevisionResponse {
-    fn from(r: StoredRevision) -> Self {
-        RevisionResponse {
-            id: r.revision.id,
-            tenure_id: r.tenure_id,
-            dimensions: r.revision.dimensions,
-            facets: r.revision.facets,
-            source: r.source,
-            confidence: r.confidence,
-            effective_at: utc(r.revision.effective_at),
-            recorded_at: utc(r.revision.recorded_at),
-            recorded_by: r.recorded_by,
-            external_refs: r.external_refs,
-        }
-    }
 }
 
 /// Record how the holder crafts the post. Nothing is overwritten: a correction is a new revision.
@@ -136,19 +93,23 @@ pub async fn record_crafting(
     let id = id.into_inner();
     let refs = body.external_refs.clone();
     let request = parse_request(body)?;
+    let tenant = principal.tenant_id;
     let revision = write(&db, principal.actor(), move |c| {
-        let history = crafting::history(c, principal.tenant_id, id)?;
+        let history = crafting::history(c, tenant, id)?;
         let new = request.clone().into_revision(&history)?;
-        let revision = crafting::record(c, principal.tenant_id, &history.tenure, &new, &principal)?;
+        let revision = crafting::record(c, principal.tenant_id, &history.tenure, &new)?;
         let revision_id = revision.revision.id;
-        refresh(
-            c,
-            principal.tenant_id,
-            Entity::CraftingRevision,
-            revision_id,
-            &refs,
-            crafting::find,
-        )
+        if let Some(refs) = &refs {
+            external_refs::set(
+                c,
+                tenant,
+                Entity::CraftingRevision,
+                revision_id,
+                refs,
+                "/external_refs",
+            )?;
+        }
+        crafting::find(c, tenant, revision_id)
     })
     .await?;
     Ok(HttpResponse::Created()

@@ -7,6 +7,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::api::moment::{time_point, utc, Moment};
+use crate::api::tenures::TenureViewResponse;
 use crate::domain::api_key::Scope;
 use crate::domain::calendar::just_before;
 use crate::domain::crafting::{EffectiveJob, FacetKey, TimePoint};
@@ -14,8 +16,7 @@ use crate::domain::diff::{diff, json_patch, summarize, Change, Op, Summary};
 use crate::domain::facet::Dimension;
 use crate::error::{Error, FieldError};
 use crate::http::extract::Query;
-use crate::http::moment::{time_point, utc, Moment};
-use crate::http::{read, tenures::TenureViewResponse};
+use crate::http::read;
 use crate::store::api_keys::Principal;
 use crate::store::crafting::{self, TenureHistory};
 use crate::store::tenures;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -17,9 +17,6 @@ use crate::store::{webhooks, Db};
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 13] =
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
-
-/// Webhook delivery attempts that did not deliver (retried later or given up), since start.
-pub static WEBHOOK_FAILURES: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Default)]
 struct Latencies {
@@ -141,7 +138,7 @@ pub async fn metrics(
         "gauge",
         &[("", backlog)],
     );
-    let failures = WEBHOOK_FAILURES.load(Ordering::Relaxed) as f64;
+    let failures = crate::delivery::WEBHOOK_FAILURES.load(Ordering::Relaxed) as f64;
     gauge(
         &mut out,
         "jobcraft_webhook_delivery_failures_total",

@@ -11,8 +11,8 @@ use utoipa::openapi::{Required, Response};
 use utoipa::{Modify, OpenApi as _};
 use utoipa_actix_web::AppExt;
 
+use crate::api::problem::{Problem, CONTENT_TYPE};
 use crate::error::FieldError;
-use crate::http::problem::{Problem, CONTENT_TYPE};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(

@@ -1,26 +1,25 @@
 //! `/v1/organizations`: the seller's units, clients and partners.
 
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::api::organizations::{OrganizationRequest, OrganizationResponse};
+use crate::api::posts::PostResponse;
+use crate::api::tenures::HolderResponse;
 use crate::domain::api_key::Scope;
-use crate::domain::organization::{NewOrganization, OrganizationKind, Profile};
-use crate::domain::sync::{Entity, ExternalRef};
 use crate::error::Error;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, ListParams, Page};
-use crate::http::posts::PostResponse;
-use crate::http::respond::{created, deleted, merge_into, ok, DeleteParams};
-use crate::http::tenures::HolderResponse;
-use crate::http::{read, write};
+use crate::http::read;
+use crate::http::resource;
+use crate::http::respond::DeleteParams;
 use crate::store::api_keys::Principal;
-use crate::store::external_refs::refresh;
-use crate::store::organizations::{self, Organization};
+use crate::store::organizations::{self, Organizations};
 use crate::store::posts::{self, PostFilter};
-use crate::store::{tenures, Db, Expected};
+use crate::store::{tenures, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_organizations)
@@ -32,86 +31,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_organization_posts);
 }
 
-/// An organization as written by a client.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrganizationRequest {
-    /// Display name.
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: String,
-    /// `own` (the seller and its units), `client`, `partner` or `other`.
-    pub kind: OrganizationKind,
-    /// The organization this one belongs to (group → subsidiary → unit); no cycles.
-    #[serde(default)]
-    pub parent_id: Option<Uuid>,
-    /// The profile matched against partner preferences.
-    #[serde(default)]
-    pub profile: Profile,
-    /// Ids of this entity in other systems; absent keeps the current ones.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_items = 20)]
-    pub external_refs: Option<Vec<ExternalRef>>,
-}
-
-impl OrganizationRequest {
-    pub(crate) fn parse(self) -> Result<NewOrganization, Error> {
-        NewOrganization::parse(&self.name, self.kind, self.parent_id, self.profile)
-    }
-}
-
-impl From<&Organization> for OrganizationRequest {
-    fn from(o: &Organization) -> Self {
-        OrganizationRequest {
-            external_refs: None,
-            name: o.name.clone(),
-            kind: o.kind,
-            parent_id: o.parent_id,
-            profile: o.profile.clone(),
-        }
-    }
-}
-
-/// An organization.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct OrganizationResponse {
-    /// Id (UUID v7).
-    pub id: Uuid,
-    /// Display name.
-    pub name: String,
-    /// `own`, `client`, `partner` or `other`.
-    pub kind: OrganizationKind,
-    /// The organization this one belongs to.
-    pub parent_id: Option<Uuid>,
-    /// The profile matched against partner preferences.
-    pub profile: Profile,
-    /// Increases with every change; the ETag.
-    pub version: i64,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Ids of this entity in other systems.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(max_items = 20)]
-    pub external_refs: Option<Vec<ExternalRef>>,
-}
-
-impl From<Organization> for OrganizationResponse {
-    fn from(o: Organization) -> Self {
-        OrganizationResponse {
-            external_refs: o.external_refs.clone(),
-            id: o.id,
-            name: o.name,
-            kind: o.kind,
-            parent_id: o.parent_id,
-            profile: o.profile,
-            version: o.version,
-            created_at: o.created_at.and_utc(),
-            updated_at: o.updated_at.and_utc(),
-        }
-    }
-}
-
 /// List organizations in id order.
 #[utoipa::path(tag = "organizations", params(ListParams), responses((status = 200, body = Page<OrganizationResponse>)))]
 #[get("/v1/organizations")]
@@ -120,11 +39,7 @@ pub async fn list_organizations(
     principal: Principal,
     Query(params): Query<ListParams>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Read)?;
-    let request = params.page_request()?;
-    let (rows, more) =
-        read(&db, move |c| organizations::list(c, principal.tenant_id, request)).await?;
-    Ok(HttpResponse::Ok().json(page(rows, more, |o| o.id, OrganizationResponse::from)))
+    resource::list::<Organizations>(&db, principal, (), params.page_request()?).await
 }
 
 /// Create an organization.
@@ -135,15 +50,7 @@ pub async fn create_organization(
     principal: Principal,
     Json(body): Json<OrganizationRequest>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Write)?;
-    let (refs, new) = (body.external_refs.clone(), body.parse()?);
-    let org = write(&db, principal.actor(), move |c| {
-        organizations::create(c, principal.tenant_id, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Organization, x.id, &refs, organizations::find)
-        })
-    })
-    .await?;
-    Ok(created("/v1/organizations", org.id, org.version, OrganizationResponse::from(org)))
+    resource::create::<Organizations>(&db, principal, body).await
 }
 
 /// Read an organization.
@@ -154,10 +61,7 @@ pub async fn find_organization(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Read)?;
-    let id = id.into_inner();
-    let org = read(&db, move |c| organizations::find(c, principal.tenant_id, id)).await?;
-    Ok(ok(org.version, OrganizationResponse::from(org)))
+    resource::find::<Organizations>(&db, principal, id.into_inner()).await
 }
 
 /// Replace an organization's fields.
@@ -170,15 +74,7 @@ pub async fn replace_organization(
     IfMatch(expected): IfMatch,
     Json(body): Json<OrganizationRequest>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Write)?;
-    let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
-    let org = write(&db, principal.actor(), move |c| {
-        organizations::update(c, principal.tenant_id, id, &expected, &new).and_then(|x| {
-            refresh(c, principal.tenant_id, Entity::Organization, x.id, &refs, organizations::find)
-        })
-    })
-    .await?;
-    Ok(ok(org.version, OrganizationResponse::from(org)))
+    resource::replace::<Organizations>(&db, principal, id.into_inner(), expected, body).await
 }
 
 /// Change some of an organization's fields (JSON merge patch, RFC 7396).
@@ -191,27 +87,7 @@ pub async fn update_organization(
     IfMatch(expected): IfMatch,
     Json(patch): Json<serde_json::Value>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Write)?;
-    let id = id.into_inner();
-    let org = write(&db, principal.actor(), move |c| {
-        let current = organizations::find(c, principal.tenant_id, id)?;
-        expected.check(current.version)?;
-        let merged = merge_into(OrganizationRequest::from(&current), &patch)?;
-        let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
-        organizations::update(c, principal.tenant_id, id, &Expected::Read(current.version), &new)
-            .and_then(|x| {
-                refresh(
-                    c,
-                    principal.tenant_id,
-                    Entity::Organization,
-                    x.id,
-                    &refs,
-                    organizations::find,
-                )
-            })
-    })
-    .await?;
-    Ok(ok(org.version, OrganizationResponse::from(org)))
+    resource::patch::<Organizations>(&db, principal, id.into_inner(), expected, patch).await
 }
 
 /// Delete an organization; with `cascade=true` also its sub-organizations, posts and tenures.
@@ -224,13 +100,8 @@ pub async fn delete_organization(
     IfMatch(expected): IfMatch,
     Query(params): Query<DeleteParams>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Write)?;
-    let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
-    write(&db, principal.actor(), move |c| {
-        organizations::delete(c, principal.tenant_id, id, &expected, cascade)
-    })
-    .await?;
-    Ok(deleted())
+    let cascade = params.cascade.unwrap_or(false);
+    resource::delete::<Organizations>(&db, principal, id.into_inner(), expected, cascade).await
 }
 
 /// Paging and time filter of an organization's posts.
@@ -244,7 +115,7 @@ pub struct OrganizationPostsParams {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// The day whose holders are shown (default today).
-    #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
+    #[serde(default, deserialize_with = "crate::api::moment::optional_date")]
     pub as_of: Option<NaiveDate>,
     /// Only posts that exist on `as_of` (established and not abolished).
     pub current: Option<bool>,

@@ -1,28 +1,27 @@
 //! `/v1/posts`: formal jobs, their reporting lines and formal facets; and their successions.
 
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use uuid::Uuid;
 
+use crate::api::moment::time_point;
+use crate::api::posts::{PostRequest, PostResponse};
+use crate::api::tenures::TenureViewResponse;
 use crate::domain::api_key::Scope;
 use crate::domain::facet::Facet;
-use crate::domain::post::NewPost;
-use crate::domain::sync::{Entity, ExternalRef};
 use crate::error::Error;
 use crate::http::crafting::AsOfParams;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
-use crate::http::moment::time_point;
-use crate::http::pagination::{page, ListParams, Page};
-use crate::http::respond::{created, deleted, merge_into, ok, DeleteParams};
-use crate::http::tenures::{list_holding, HoldingParams, TenureViewResponse};
-use crate::http::{read, write};
+use crate::http::pagination::{ListParams, Page};
+use crate::http::respond::DeleteParams;
+use crate::http::tenures::{list_holding, HoldingParams};
+use crate::http::{read, resource};
 use crate::store::api_keys::Principal;
-use crate::store::external_refs::refresh;
-use crate::store::posts::{self, Post, PostFilter};
+use crate::store::posts::{self, PostFilter, Posts};
 use crate::store::tenures::Holding;
-use crate::store::{Db, Expected};
+use crate::store::Db;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_posts)
@@ -35,137 +34,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_post_revisions);
 }
 
-fn one() -> i32 {
-    1
-}
-
-/// A post as written by a client.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PostRequest {
-    /// The organization the post belongs to.
-    pub organization_id: Uuid,
-    /// Job title as written down.
-    #[schema(min_length = 1, max_length = 200)]
-    pub title: String,
-    /// Business function, e.g. `procurement`.
-    #[serde(default)]
-    #[schema(max_length = 200)]
-    pub function: Option<String>,
-    /// The post this one formally reports to; no cycles.
-    #[serde(default)]
-    pub reports_to_post_id: Option<Uuid>,
-    /// Seats: how many persons may hold the post at the same time (default 1).
-    #[serde(default = "one")]
-    #[schema(minimum = 1, maximum = 10000)]
-    pub headcount: i32,
-    /// When the post was created.
-    #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
-    pub established_on: Option<NaiveDate>,
-    /// When the post was abolished.
-    #[serde(default, deserialize_with = "crate::http::moment::optional_date")]
-    pub abolished_on: Option<NaiveDate>,
-    /// The formal facets: tasks, expectations, priorities as written down. Changing them
-    /// records a new revision of the formal job.
-    #[serde(default)]
-    #[schema(max_items = 200)]
-    pub facets: Vec<Facet>,
-    /// When this version of the formal facets took effect (default: now; for a new post, its
-    /// `established_on`, else always).
-    #[serde(default, skip_serializing, deserialize_with = "crate::http::moment::optional_time")]
-    pub facets_effective_at: Option<DateTime<Utc>>,
-    /// Ids of this entity in other systems; absent keeps the current ones.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_items = 20)]
-    pub external_refs: Option<Vec<ExternalRef>>,
-}
-
-impl PostRequest {
-    pub(crate) fn parse(self) -> Result<NewPost, Error> {
-        NewPost::parse(
-            self.organization_id,
-            &self.title,
-            self.function.as_deref(),
-            self.reports_to_post_id,
-            self.headcount,
-            self.established_on,
-            self.abolished_on,
-            self.facets,
-            self.facets_effective_at.map(|t| t.naive_utc()),
-        )
-    }
-}
-
-impl From<&Post> for PostRequest {
-    fn from(p: &Post) -> Self {
-        PostRequest {
-            external_refs: None,
-            organization_id: p.organization_id,
-            title: p.title.clone(),
-            function: p.function.clone(),
-            reports_to_post_id: p.reports_to_post_id,
-            headcount: p.headcount,
-            established_on: p.established_on,
-            abolished_on: p.abolished_on,
-            facets: p.facets.clone(),
-            facets_effective_at: None,
-        }
-    }
-}
-
-/// A post.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PostResponse {
-    /// Id (UUID v7).
-    pub id: Uuid,
-    /// The organization the post belongs to.
-    pub organization_id: Uuid,
-    /// Job title.
-    pub title: String,
-    /// Business function.
-    pub function: Option<String>,
-    /// The post this one formally reports to.
-    pub reports_to_post_id: Option<Uuid>,
-    /// Seats.
-    pub headcount: i32,
-    /// When the post was created.
-    pub established_on: Option<NaiveDate>,
-    /// When the post was abolished.
-    pub abolished_on: Option<NaiveDate>,
-    /// The formal facets.
-    pub facets: Vec<Facet>,
-    /// Increases with every change; the ETag.
-    pub version: i64,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Ids of this entity in other systems.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(max_items = 20)]
-    pub external_refs: Option<Vec<ExternalRef>>,
-}
-
-impl From<Post> for PostResponse {
-    fn from(p: Post) -> Self {
-        PostResponse {
-            external_refs: p.external_refs.clone(),
-            id: p.id,
-            organization_id: p.organization_id,
-            title: p.title,
-            function: p.function,
-            reports_to_post_id: p.reports_to_post_id,
-            headcount: p.headcount,
-            established_on: p.established_on,
-            abolished_on: p.abolished_on,
-            facets: p.facets,
-            version: p.version,
-            created_at: p.created_at.and_utc(),
-            updated_at: p.updated_at.and_utc(),
-        }
-    }
-}
-
 /// List posts in id order.
 #[utoipa::path(tag = "posts", params(ListParams), responses((status = 200, body = Page<PostResponse>)))]
 #[get("/v1/posts")]
@@ -174,12 +42,7 @@ pub async fn list_posts(
     principal: Principal,
     Query(params): Query<ListParams>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Read)?;
-    let request = params.page_request()?;
-    let (rows, more) =
-        read(&db, move |c| posts::list(c, principal.tenant_id, PostFilter::default(), request))
-            .await?;
-    Ok(HttpResponse::Ok().json(page(rows, more, |p| p.id, PostResponse::from)))
+    resource::list::<Posts>(&db, principal, PostFilter::default(), params.page_request()?).await
 }
 
 /// Create a post.
@@ -190,14 +53,7 @@ pub async fn create_post(
     principal: Principal,
     Json(body): Json<PostRequest>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Write)?;
-    let (refs, new) = (body.external_refs.clone(), body.parse()?);
-    let post = write(&db, principal.actor(), move |c| {
-        posts::create(c, principal.tenant_id, &new, Some(&principal.key_name))
-            .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, &refs, posts::find))
-    })
-    .await?;
-    Ok(created("/v1/posts", post.id, post.version, PostResponse::from(post)))
+    resource::create::<Posts>(&db, principal, body).await
 }
 
 /// Read a post, with its formal facets as of a time (as known at a time).
@@ -209,11 +65,11 @@ pub async fn find_post(
     id: web::Path<Uuid>,
     Query(params): Query<AsOfParams>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Read)?;
-    let id = id.into_inner();
-    let at = time_point(params.as_of, params.known_at);
-    let post = read(&db, move |c| posts::find_at(c, principal.tenant_id, id, at)).await?;
-    Ok(ok(post.version, PostResponse::from(post)))
+    let (id, at) = (id.into_inner(), time_point(params.as_of, params.known_at));
+    resource::find_by::<Posts, _>(&db, principal, move |c, tenant| {
+        posts::find_at(c, tenant, id, at)
+    })
+    .await
 }
 
 /// Replace a post's fields. Fewer seats than simultaneous holders is a 409.
@@ -226,14 +82,7 @@ pub async fn replace_post(
     IfMatch(expected): IfMatch,
     Json(body): Json<PostRequest>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Write)?;
-    let (id, refs, new) = (id.into_inner(), body.external_refs.clone(), body.parse()?);
-    let post = write(&db, principal.actor(), move |c| {
-        posts::update(c, principal.tenant_id, id, &expected, &new, Some(&principal.key_name))
-            .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, &refs, posts::find))
-    })
-    .await?;
-    Ok(ok(post.version, PostResponse::from(post)))
+    resource::replace::<Posts>(&db, principal, id.into_inner(), expected, body).await
 }
 
 /// Change some of a post's fields (JSON merge patch, RFC 7396; `facets` is replaced whole).
@@ -246,25 +95,7 @@ pub async fn update_post(
     IfMatch(expected): IfMatch,
     Json(patch): Json<serde_json::Value>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Write)?;
-    let id = id.into_inner();
-    let post = write(&db, principal.actor(), move |c| {
-        let current = posts::find(c, principal.tenant_id, id)?;
-        expected.check(current.version)?;
-        let merged = merge_into(PostRequest::from(&current), &patch)?;
-        let (refs, new) = (merged.external_refs.clone(), merged.parse()?);
-        posts::update(
-            c,
-            principal.tenant_id,
-            id,
-            &Expected::Read(current.version),
-            &new,
-            Some(&principal.key_name),
-        )
-        .and_then(|x| refresh(c, principal.tenant_id, Entity::Post, x.id, &refs, posts::find))
-    })
-    .await?;
-    Ok(ok(post.version, PostResponse::from(post)))
+    resource::patch::<Posts>(&db, principal, id.into_inner(), expected, patch).await
 }
 
 /// Delete a post; with `cascade=true` also its tenures, and posts reporting to it lose
@@ -278,13 +109,8 @@ pub async fn delete_post(
     IfMatch(expected): IfMatch,
     Query(params): Query<DeleteParams>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Write)?;
-    let (id, cascade) = (id.into_inner(), params.cascade.unwrap_or(false));
-    write(&db, principal.actor(), move |c| {
-        posts::delete(c, principal.tenant_id, id, &expected, cascade)
-    })
-    .await?;
-    Ok(deleted())
+    let cascade = params.cascade.unwrap_or(false);
+    resource::delete::<Posts>(&db, principal, id.into_inner(), expected, cascade).await
 }
 
 /// A post's succession: its holders in chronological order.

@@ -212,7 +212,7 @@ impl DeliveryResponse {
         DeliveryResponse {
             id: d.id,
             event_id: d.event_id,
-            cursor: crate::http::changes::encode(tenant, d.change_seq),
+            cursor: crate::api::changes::encode(tenant, d.change_seq),
             attempt: d.attempt,
             status: d.status,
             error: d.error,

@@ -19,7 +19,7 @@ use crate::store::organizations::{self, Organization};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
 use crate::store::tenures::{self, Tenure};
-use crate::store::{coverage, coverage_settings, interactions};
+use crate::store::{coverage, coverage_settings, interactions, salespeople};
 use crate::store::{parse_id, parse_optional_id, persons, DbConn};
 
 /// An account as loaded: the domain view plus what the network view draws.
@@ -304,7 +304,7 @@ pub fn crafted_facets(
 
 /// A salesperson as suggestions read them.
 pub struct SalesProfile {
-    pub tenure: coverage::SalesTenure,
+    pub tenure: salespeople::SalesTenure,
     pub facets: Vec<Facet>,
     pub unit: crate::domain::organization::Profile,
     /// Stakeholders they cover outside these stakeholders.
@@ -320,8 +320,8 @@ pub fn salesforce(
     stakeholders: &[Uuid],
     at: TimePoint,
 ) -> Result<Vec<SalesProfile>, Error> {
-    let sales = coverage::salespeople(conn, tenant, at.as_of.date(), only)?;
-    let mut sales: Vec<coverage::SalesTenure> = sales.into_values().collect();
+    let sales = salespeople::salespeople(conn, tenant, at.as_of.date(), only)?;
+    let mut sales: Vec<salespeople::SalesTenure> = sales.into_values().collect();
     sales.sort_by_key(|s| s.person_id);
     let tenure_ids: Vec<Uuid> = sales.iter().map(|s| s.tenure_id).collect();
     let sales_tenures = tenures::find_many(conn, tenant, &tenure_ids)?;

@@ -49,6 +49,12 @@ impl Actor {
     pub fn system() -> Actor {
         Actor { origin: "system".into(), key_id: None, request: None }
     }
+
+    /// The name recorded beside what it writes (a post's or a crafted job's revision): the
+    /// API key's name, whichever door (REST or sync) the request came through; else the origin.
+    pub fn author(&self) -> String {
+        self.request.as_ref().map_or_else(|| self.origin.clone(), |r| r.key_name.clone())
+    }
 }
 
 thread_local! {
@@ -117,13 +123,22 @@ pub fn flush(conn: &mut DbConn) -> Result<Vec<(Uuid, i64, i64)>, Error> {
     Ok(numbered)
 }
 
-/// How many changes are waiting to be numbered: a savepoint that rolls back drops what came
-/// after it with `forget_since`.
-pub fn pending_len() -> usize {
+/// Runs `f` in a savepoint: if it fails it leaves nothing, neither rows nor the changes it
+/// recorded (they wait in memory to be numbered, outside the database's reach).
+pub fn savepoint<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mark = pending_len();
+    diesel::Connection::transaction(conn, f).inspect_err(|_| forget_since(mark))
+}
+
+/// How many changes are waiting to be numbered.
+fn pending_len() -> usize {
     PENDING.with(|p| p.borrow().as_ref().map_or(0, Vec::len))
 }
 
-pub fn forget_since(len: usize) {
+fn forget_since(len: usize) {
     PENDING.with(|p| {
         if let Some(pending) = p.borrow_mut().as_mut() {
             pending.truncate(len);

@@ -1,101 +1,28 @@
 //! Coverage: which salesperson covers which stakeholder, and who counts as a salesperson.
 
-use std::collections::HashMap;
-
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::coverage::{enum_name, enum_parse, NewCoverage};
-use crate::domain::organization::OrganizationKind;
+use crate::domain::strength::derived_strength;
 use crate::domain::sync::ExternalRef;
-use crate::error::{Error, FieldError};
+use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
-use crate::store::schema::{coverage_links, organizations, posts, tenures};
+use crate::store::interactions::PairFilter;
+use crate::store::resource::Resource;
+use crate::store::schema::coverage_links;
 use crate::store::{
-    now, parse_id, persons as person_store, split_page, DbConn, Expected, PageRequest,
+    coverage_settings, interactions, now, parse_id, persons as person_store, salespeople,
+    split_page, DbConn, Expected, PageRequest,
 };
-
-/// A salesperson's current tenure in an own organization.
-#[derive(Debug, Clone)]
-pub struct SalesTenure {
-    pub person_id: Uuid,
-    pub tenure_id: Uuid,
-    pub organization_id: Uuid,
-    pub capacity: Option<u32>,
-}
-
-/// Persons holding a post in an `own` organization on `date`; `only` narrows to these persons.
-pub fn salespeople(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    date: NaiveDate,
-    only: Option<&[Uuid]>,
-) -> Result<HashMap<Uuid, SalesTenure>, Error> {
-    let t = tenant.to_string();
-    let mut query = tenures::table
-        .inner_join(
-            posts::table
-                .on(posts::tenant_id.eq(tenures::tenant_id).and(posts::id.eq(tenures::post_id))),
-        )
-        .inner_join(
-            organizations::table.on(organizations::tenant_id
-                .eq(posts::tenant_id)
-                .and(organizations::id.eq(posts::organization_id))),
-        )
-        .filter(tenures::tenant_id.eq(&t))
-        .filter(organizations::kind.eq(OrganizationKind::Own.as_str()))
-        .filter(tenures::started_on.le(date))
-        .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(date)))
-        .select((tenures::person_id, tenures::id, posts::organization_id, tenures::capacity))
-        .order((tenures::person_id, tenures::started_on, tenures::id))
-        .into_boxed();
-    if let Some(only) = only {
-        let ids: Vec<String> = only.iter().map(Uuid::to_string).collect();
-        query = query.filter(tenures::person_id.eq_any(ids));
-    }
-    let rows: Vec<(String, String, String, Option<i32>)> = query.load(conn)?;
-    let mut found = HashMap::new();
-    // A person with two own tenures counts once, by the latest one started.
-    for (person, tenure, organization, capacity) in rows {
-        let person_id = parse_id(&person)?;
-        found.insert(
-            person_id,
-            SalesTenure {
-                person_id,
-                tenure_id: parse_id(&tenure)?,
-                organization_id: parse_id(&organization)?,
-                capacity: capacity.map(|c| c.max(0) as u32),
-            },
-        );
-    }
-    Ok(found)
-}
-
-pub fn require_salesperson(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    person: Uuid,
-    date: NaiveDate,
-    pointer: &str,
-) -> Result<(), Error> {
-    if salespeople(conn, tenant, date, Some(&[person]))?.contains_key(&person) {
-        return Ok(());
-    }
-    let detail = if person_store::exists(conn, tenant, person)? {
-        format!("is not a salesperson: no tenure in an own organization on {date}")
-    } else {
-        "no such person".to_owned()
-    };
-    Err(Error::Invalid(vec![FieldError::new(pointer, detail)]))
-}
 
 #[derive(Debug, Clone)]
 pub struct Coverage {
     pub id: Uuid,
     pub fields: NewCoverage,
-    /// Ids in other systems; loaded by `find_coverage` and `list_coverage` only.
+    /// Ids in other systems; loaded by `find` and `list` only.
     pub external_refs: Option<Vec<ExternalRef>>,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -136,57 +63,6 @@ fn coverage(
     })
 }
 
-pub fn find_coverage(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Coverage, Error> {
-    let row = coverage_links::table
-        .filter(coverage_links::tenant_id.eq(tenant.to_string()))
-        .filter(coverage_links::id.eq(id.to_string()))
-        .select(coverage_columns())
-        .first(conn)?;
-    let mut found = coverage(row)?;
-    found.external_refs = Some(external_refs::of(conn, tenant, Entity::Coverage, id)?);
-    Ok(found)
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CoverageFilter {
-    pub salesperson_id: Option<Uuid>,
-    pub stakeholder_id: Option<Uuid>,
-}
-
-pub fn list_coverage(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    filter: CoverageFilter,
-    page: PageRequest<Uuid>,
-) -> Result<(Vec<Coverage>, bool), Error> {
-    let mut query = coverage_links::table
-        .filter(coverage_links::tenant_id.eq(tenant.to_string()))
-        .select(coverage_columns())
-        .order(coverage_links::id)
-        .limit(page.limit as i64 + 1)
-        .into_boxed();
-    if let Some(s) = filter.salesperson_id {
-        query = query.filter(coverage_links::salesperson_id.eq(s.to_string()));
-    }
-    if let Some(s) = filter.stakeholder_id {
-        query = query.filter(coverage_links::stakeholder_id.eq(s.to_string()));
-    }
-    if let Some(after) = page.after {
-        query = query.filter(coverage_links::id.gt(after.to_string()));
-    }
-    let (rows, more) = split_page(query.load(conn)?, page.limit);
-    let found = rows.into_iter().map(coverage).collect::<Result<Vec<_>, _>>()?;
-    let found = with_refs(
-        conn,
-        tenant,
-        Entity::Coverage,
-        found,
-        |l| l.id,
-        |l, refs| l.external_refs = Some(refs),
-    )?;
-    Ok((found, more))
-}
-
 /// Links whose stakeholder is one of these persons.
 pub fn coverage_of(
     conn: &mut DbConn,
@@ -219,7 +95,13 @@ pub fn loads(
 
 fn check_coverage(conn: &mut DbConn, tenant: Uuid, new: &NewCoverage) -> Result<(), Error> {
     person_store::require(conn, tenant, &[(new.stakeholder_id, "/stakeholder_id")])?;
-    require_salesperson(conn, tenant, new.salesperson_id, now().date(), "/salesperson_id")
+    salespeople::require_salesperson(
+        conn,
+        tenant,
+        new.salesperson_id,
+        now().date(),
+        "/salesperson_id",
+    )
 }
 
 fn duplicate_coverage(
@@ -244,78 +126,6 @@ fn duplicate_coverage(
     }
 }
 
-pub fn create_coverage(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    new: &NewCoverage,
-) -> Result<Coverage, Error> {
-    check_coverage(conn, tenant, new)?;
-    duplicate_coverage(conn, tenant, new, None)?;
-    let id = Uuid::now_v7();
-    let at = now();
-    diesel::insert_into(coverage_links::table)
-        .values((
-            coverage_links::tenant_id.eq(tenant.to_string()),
-            coverage_links::id.eq(id.to_string()),
-            coverage_links::salesperson_id.eq(new.salesperson_id.to_string()),
-            coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()),
-            coverage_links::role.eq(enum_name(&new.role)),
-            coverage_links::stated_strength.eq(new.strength),
-            coverage_links::version.eq(1),
-            coverage_links::created_at.eq(at),
-            coverage_links::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    changes::record(conn, tenant, Entity::Coverage, id, Operation::Create)?;
-    find_coverage(conn, tenant, id)
-}
-
-pub fn update_coverage(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-    new: &NewCoverage,
-) -> Result<Coverage, Error> {
-    let current = find_coverage(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, coverage_links, tenant, id, current.version)?;
-    if current.fields.salesperson_id != new.salesperson_id
-        || current.fields.stakeholder_id != new.stakeholder_id
-    {
-        check_coverage(conn, tenant, new)?;
-        duplicate_coverage(conn, tenant, new, Some(id))?;
-    }
-    diesel::update(
-        coverage_links::table
-            .filter(coverage_links::tenant_id.eq(tenant.to_string()))
-            .filter(coverage_links::id.eq(id.to_string())),
-    )
-    .set((
-        coverage_links::salesperson_id.eq(new.salesperson_id.to_string()),
-        coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()),
-        coverage_links::role.eq(enum_name(&new.role)),
-        coverage_links::stated_strength.eq(new.strength),
-        coverage_links::version.eq(current.version + 1),
-        coverage_links::updated_at.eq(now()),
-    ))
-    .execute(conn)?;
-    changes::record(conn, tenant, Entity::Coverage, id, Operation::Update)?;
-    find_coverage(conn, tenant, id)
-}
-
-pub fn delete_coverage(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-) -> Result<(), Error> {
-    let current = find_coverage(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, coverage_links, tenant, id, current.version)?;
-    delete_coverage_ids(conn, tenant, &[id])
-}
-
 pub fn delete_coverage_ids(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<(), Error> {
     changes::deleted(conn, tenant, Entity::Coverage, ids)?;
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
@@ -326,4 +136,183 @@ pub fn delete_coverage_ids(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Res
     )
     .execute(conn)?;
     Ok(())
+}
+
+/// Coverage links, as the entity clients write (see `store::resource`).
+pub struct CoverageLinks;
+
+impl Resource for CoverageLinks {
+    const ENTITY: Entity = Entity::Coverage;
+    const REFERENCES: &'static [(&'static str, Entity)] =
+        &[("salesperson_id", Entity::Person), ("stakeholder_id", Entity::Person)];
+    type New = NewCoverage;
+    type Stored = Coverage;
+    type View = CoverageView;
+    type Filter = PairFilter;
+
+    fn as_written(c: &Coverage) -> NewCoverage {
+        c.fields.clone()
+    }
+    fn key(c: &Coverage) -> (Uuid, i64) {
+        (c.id, c.version)
+    }
+    fn views(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        links: Vec<Coverage>,
+    ) -> Result<Vec<CoverageView>, Error> {
+        with_strength(conn, tenant, links)
+    }
+
+    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Coverage, Error> {
+        let row = coverage_links::table
+            .filter(coverage_links::tenant_id.eq(tenant.to_string()))
+            .filter(coverage_links::id.eq(id.to_string()))
+            .select(coverage_columns())
+            .first(conn)?;
+        let mut found = coverage(row)?;
+        found.external_refs = Some(external_refs::of(conn, tenant, Entity::Coverage, id)?);
+        Ok(found)
+    }
+
+    fn list(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        filter: PairFilter,
+        page: PageRequest<Uuid>,
+    ) -> Result<(Vec<Coverage>, bool), Error> {
+        let mut query = coverage_links::table
+            .filter(coverage_links::tenant_id.eq(tenant.to_string()))
+            .select(coverage_columns())
+            .order(coverage_links::id)
+            .limit(page.limit as i64 + 1)
+            .into_boxed();
+        if let Some(s) = filter.salesperson_id {
+            query = query.filter(coverage_links::salesperson_id.eq(s.to_string()));
+        }
+        if let Some(s) = filter.stakeholder_id {
+            query = query.filter(coverage_links::stakeholder_id.eq(s.to_string()));
+        }
+        if let Some(after) = page.after {
+            query = query.filter(coverage_links::id.gt(after.to_string()));
+        }
+        let (rows, more) = split_page(query.load(conn)?, page.limit);
+        let found = rows.into_iter().map(coverage).collect::<Result<Vec<_>, _>>()?;
+        let found = with_refs(
+            conn,
+            tenant,
+            Entity::Coverage,
+            found,
+            |l| l.id,
+            |l, refs| l.external_refs = Some(refs),
+        )?;
+        Ok((found, more))
+    }
+
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &NewCoverage) -> Result<Coverage, Error> {
+        check_coverage(conn, tenant, new)?;
+        duplicate_coverage(conn, tenant, new, None)?;
+        let id = Uuid::now_v7();
+        let at = now();
+        diesel::insert_into(coverage_links::table)
+            .values((
+                coverage_links::tenant_id.eq(tenant.to_string()),
+                coverage_links::id.eq(id.to_string()),
+                coverage_links::salesperson_id.eq(new.salesperson_id.to_string()),
+                coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()),
+                coverage_links::role.eq(enum_name(&new.role)),
+                coverage_links::stated_strength.eq(new.strength),
+                coverage_links::version.eq(1),
+                coverage_links::created_at.eq(at),
+                coverage_links::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        changes::record(conn, tenant, Entity::Coverage, id, Operation::Create)?;
+        Self::find(conn, tenant, id)
+    }
+
+    fn update(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        new: &NewCoverage,
+    ) -> Result<Coverage, Error> {
+        let current = Self::find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, coverage_links, tenant, id, current.version)?;
+        if current.fields.salesperson_id != new.salesperson_id
+            || current.fields.stakeholder_id != new.stakeholder_id
+        {
+            check_coverage(conn, tenant, new)?;
+            duplicate_coverage(conn, tenant, new, Some(id))?;
+        }
+        diesel::update(
+            coverage_links::table
+                .filter(coverage_links::tenant_id.eq(tenant.to_string()))
+                .filter(coverage_links::id.eq(id.to_string())),
+        )
+        .set((
+            coverage_links::salesperson_id.eq(new.salesperson_id.to_string()),
+            coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()),
+            coverage_links::role.eq(enum_name(&new.role)),
+            coverage_links::stated_strength.eq(new.strength),
+            coverage_links::version.eq(current.version + 1),
+            coverage_links::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        changes::record(conn, tenant, Entity::Coverage, id, Operation::Update)?;
+        Self::find(conn, tenant, id)
+    }
+
+    /// Nothing depends on it: `cascade` changes nothing.
+    fn delete(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        _cascade: bool,
+    ) -> Result<(), Error> {
+        let current = Self::find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, coverage_links, tenant, id, current.version)?;
+        delete_coverage_ids(conn, tenant, &[id])
+    }
+}
+
+/// A coverage link with what its pair's interactions say (the strength in effect is the
+/// stated one, else the derived one).
+#[derive(Debug, Clone)]
+pub struct CoverageView {
+    pub link: Coverage,
+    /// Derived from the pair's interactions with the tenant's half-life.
+    pub derived_strength: f64,
+    /// The latest logged interaction between the two.
+    pub last_interaction_at: Option<NaiveDateTime>,
+}
+
+/// Coverage links with their strengths, derived from the interactions of their pairs.
+fn with_strength(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    links: Vec<Coverage>,
+) -> Result<Vec<CoverageView>, Error> {
+    let settings = coverage_settings::settings(conn, tenant)?.0;
+    let stakeholders: Vec<Uuid> = links.iter().map(|l| l.fields.stakeholder_id).collect();
+    let touches = interactions::touches(conn, tenant, &stakeholders)?;
+    let at = now();
+    Ok(links
+        .into_iter()
+        .map(|link| {
+            let times: &[NaiveDateTime] = touches
+                .get(&(link.fields.salesperson_id, link.fields.stakeholder_id))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            CoverageView {
+                derived_strength: derived_strength(times, at, settings.half_life()),
+                last_interaction_at: times.iter().filter(|t| **t <= at).max().copied(),
+                link,
+            }
+        })
+        .collect())
 }

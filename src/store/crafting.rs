@@ -15,7 +15,6 @@ use crate::domain::diff::{diff, Change};
 use crate::domain::facet::{Dimension, Facet};
 use crate::domain::sync::ExternalRef;
 use crate::error::Error;
-use crate::store::api_keys::Principal;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::crafting_revisions;
@@ -120,8 +119,8 @@ pub fn record(
     tenant: Uuid,
     tenure: &Tenure,
     new: &NewRevision,
-    recorder: &Principal,
 ) -> Result<StoredRevision, Error> {
+    let author = changes::current_actor();
     vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
     let id = Uuid::now_v7();
     diesel::insert_into(crafting_revisions::table)
@@ -135,8 +134,8 @@ pub fn record(
             crafting_revisions::confidence.eq(new.confidence),
             crafting_revisions::effective_at.eq(new.effective_at),
             crafting_revisions::recorded_at.eq(now()),
-            crafting_revisions::recorded_by_key_id.eq(recorder.key_id.to_string()),
-            crafting_revisions::recorded_by.eq(&recorder.key_name),
+            crafting_revisions::recorded_by_key_id.eq(author.key_id.map(|k| k.to_string())),
+            crafting_revisions::recorded_by.eq(author.author()),
         ))
         .execute(conn)?;
     changes::record(conn, tenant, Entity::CraftingRevision, id, Operation::Create)?;

@@ -51,6 +51,14 @@ fn interaction(
     })
 }
 
+/// Which pairs a list of coverage links or interactions shows: a salesperson's, a
+/// stakeholder's, or both.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PairFilter {
+    pub salesperson_id: Option<Uuid>,
+    pub stakeholder_id: Option<Uuid>,
+}
+
 pub fn find_interaction(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Interaction, Error> {
     let row = interactions::table
         .filter(interactions::tenant_id.eq(tenant.to_string()))
@@ -63,7 +71,7 @@ pub fn find_interaction(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Int
 pub fn list_interactions(
     conn: &mut DbConn,
     tenant: Uuid,
-    filter: crate::store::coverage::CoverageFilter,
+    filter: PairFilter,
     page: PageRequest<Uuid>,
 ) -> Result<(Vec<Interaction>, bool), Error> {
     let mut query = interactions::table
@@ -114,7 +122,7 @@ pub fn create_interaction(
     new: &NewInteraction,
 ) -> Result<Interaction, Error> {
     person_store::require(conn, tenant, &[(new.stakeholder_id, "/stakeholder_id")])?;
-    crate::store::coverage::require_salesperson(
+    crate::store::salespeople::require_salesperson(
         conn,
         tenant,
         new.salesperson_id,

@@ -38,6 +38,8 @@ pub mod pipelined;
 pub mod pool;
 pub mod posts;
 pub mod relationships;
+pub mod resource;
+pub mod salespeople;
 pub mod schema;
 pub mod statistics;
 pub mod tenures;

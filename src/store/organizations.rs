@@ -10,6 +10,7 @@ use crate::domain::sync::ExternalRef;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
+use crate::store::resource::Resource;
 use crate::store::schema::{organizations, post_revisions, posts, tenants, tenures};
 use crate::store::tenures as tenure_store;
 use crate::store::{
@@ -372,4 +373,78 @@ pub fn delete(
         .execute(conn)?;
     }
     Ok(())
+}
+
+/// Organizations, as the entity clients write (see `store::resource`).
+pub struct Organizations;
+
+impl Resource for Organizations {
+    const ENTITY: Entity = Entity::Organization;
+    const REFERENCES: &'static [(&'static str, Entity)] = &[("parent_id", Entity::Organization)];
+    type New = NewOrganization;
+    type Stored = Organization;
+    type View = Organization;
+    type Filter = ();
+
+    fn as_written(o: &Organization) -> NewOrganization {
+        NewOrganization {
+            name: o.name.clone(),
+            kind: o.kind,
+            parent_id: o.parent_id,
+            profile: o.profile.clone(),
+        }
+    }
+    fn key(o: &Organization) -> (Uuid, i64) {
+        (o.id, o.version)
+    }
+    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Organization, Error> {
+        find(conn, tenant, id)
+    }
+    fn find_many(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        ids: &[Uuid],
+    ) -> Result<Vec<Organization>, Error> {
+        find_many(conn, tenant, ids)
+    }
+    fn list(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        _: (),
+        page: PageRequest<Uuid>,
+    ) -> Result<(Vec<Organization>, bool), Error> {
+        list(conn, tenant, page)
+    }
+    fn views(
+        _: &mut DbConn,
+        _: Uuid,
+        found: Vec<Organization>,
+    ) -> Result<Vec<Organization>, Error> {
+        Ok(found)
+    }
+    fn create(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        new: &NewOrganization,
+    ) -> Result<Organization, Error> {
+        create(conn, tenant, new)
+    }
+    fn update(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        new: &NewOrganization,
+    ) -> Result<Organization, Error> {
+        update(conn, tenant, id, expected, new)
+    }
+    fn delete(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        cascade: bool,
+    ) -> Result<(), Error> {
+        delete(conn, tenant, id, expected, cascade)
+    }
 }

@@ -12,6 +12,7 @@ use crate::domain::sync::ExternalRef;
 use crate::error::{Error, FieldError};
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
+use crate::store::resource::Resource;
 use crate::store::schema::{
     coverage_links, crafting_revisions, erasures, interactions, persons, relationships, tenures,
 };
@@ -480,4 +481,73 @@ pub fn erasures(
         })
         .collect::<Result<_, Error>>()?;
     Ok((found, more))
+}
+
+/// Persons, as the entity clients write (see `store::resource`).
+pub struct Persons;
+
+impl Resource for Persons {
+    const ENTITY: Entity = Entity::Person;
+    const REFERENCES: &'static [(&'static str, Entity)] = &[];
+    type New = NewPerson;
+    type Stored = Person;
+    type View = Person;
+    type Filter = ();
+
+    fn as_written(p: &Person) -> NewPerson {
+        NewPerson {
+            display_name: p.display_name.clone(),
+            emails: p.emails.clone(),
+            phone: p.phone.clone(),
+            notes: p.notes.clone(),
+        }
+    }
+    fn key(p: &Person) -> (Uuid, i64) {
+        (p.id, p.version)
+    }
+    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Person, Error> {
+        find(conn, tenant, id)
+    }
+    fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Person>, Error> {
+        find_many(conn, tenant, ids)
+    }
+    fn list(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        _: (),
+        page: PageRequest<Uuid>,
+    ) -> Result<(Vec<Person>, bool), Error> {
+        list(conn, tenant, page)
+    }
+    fn views(_: &mut DbConn, _: Uuid, stored: Vec<Person>) -> Result<Vec<Person>, Error> {
+        Ok(stored)
+    }
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPerson) -> Result<Person, Error> {
+        create(conn, tenant, new)
+    }
+    fn create_many(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        news: &[&NewPerson],
+    ) -> Result<Vec<Uuid>, Error> {
+        create_many(conn, tenant, news)
+    }
+    fn update(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        new: &NewPerson,
+    ) -> Result<Person, Error> {
+        update(conn, tenant, id, expected, new)
+    }
+    fn delete(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        cascade: bool,
+    ) -> Result<(), Error> {
+        delete(conn, tenant, id, expected, cascade)
+    }
 }

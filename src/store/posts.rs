@@ -16,6 +16,7 @@ use crate::domain::tenure::seat_conflicts;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
+use crate::store::resource::Resource;
 use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
     from_json, now, now_point, organizations, parse_id, parse_optional_id, pipelined, split_page,
@@ -234,7 +235,6 @@ fn record_formal_revision(
     post: Uuid,
     facets: &[Facet],
     effective_at: NaiveDateTime,
-    recorded_by: Option<&str>,
 ) -> Result<(), Error> {
     diesel::insert_into(post_revisions::table)
         .values((
@@ -244,7 +244,7 @@ fn record_formal_revision(
             post_revisions::facets.eq(to_json(&facets)?),
             post_revisions::effective_at.eq(effective_at),
             post_revisions::recorded_at.eq(now()),
-            post_revisions::recorded_by.eq(recorded_by),
+            post_revisions::recorded_by.eq(changes::current_actor().author()),
         ))
         .execute(conn)?;
     Ok(())
@@ -326,12 +326,7 @@ pub fn list(
     ))
 }
 
-pub fn create(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    new: &NewPost,
-    recorded_by: Option<&str>,
-) -> Result<Post, Error> {
+pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPost) -> Result<Post, Error> {
     let id = Uuid::now_v7();
     check_references(conn, tenant, id, new)?;
     vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
@@ -352,7 +347,7 @@ pub fn create(
         new.established_on
             .map_or(chrono::DateTime::UNIX_EPOCH.naive_utc(), |d| d.and_time(NaiveTime::MIN))
     });
-    record_formal_revision(conn, tenant, id, &new.facets, since, recorded_by)?;
+    record_formal_revision(conn, tenant, id, &new.facets, since)?;
     changes::record(conn, tenant, Entity::Post, id, Operation::Create)?;
     find(conn, tenant, id)
 }
@@ -363,7 +358,6 @@ pub fn update(
     id: Uuid,
     expected: &Expected,
     new: &NewPost,
-    recorded_by: Option<&str>,
 ) -> Result<Post, Error> {
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
@@ -371,7 +365,7 @@ pub fn update(
     if new.facets != current.facets {
         vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
         let since = new.facets_effective_at.unwrap_or_else(now);
-        record_formal_revision(conn, tenant, id, &new.facets, since, recorded_by)?;
+        record_formal_revision(conn, tenant, id, &new.facets, since)?;
     }
     if new.organization_id != current.organization_id
         || new.reports_to_post_id != current.reports_to_post_id
@@ -516,4 +510,70 @@ pub fn delete(
     )
     .execute(conn)?;
     Ok(())
+}
+
+/// Posts, as the entity clients write (see `store::resource`).
+pub struct Posts;
+
+impl Resource for Posts {
+    const ENTITY: Entity = Entity::Post;
+    const REFERENCES: &'static [(&'static str, Entity)] =
+        &[("organization_id", Entity::Organization), ("reports_to_post_id", Entity::Post)];
+    type New = NewPost;
+    type Stored = Post;
+    type View = Post;
+    type Filter = PostFilter;
+
+    fn as_written(p: &Post) -> NewPost {
+        NewPost {
+            organization_id: p.organization_id,
+            title: p.title.clone(),
+            function: p.function.clone(),
+            reports_to_post_id: p.reports_to_post_id,
+            headcount: p.headcount,
+            established_on: p.established_on,
+            abolished_on: p.abolished_on,
+            facets: p.facets.clone(),
+            // Unsaid: a rewrite of the same facets records no revision.
+            facets_effective_at: None,
+        }
+    }
+    fn key(p: &Post) -> (Uuid, i64) {
+        (p.id, p.version)
+    }
+    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Post, Error> {
+        find(conn, tenant, id)
+    }
+    fn list(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        filter: PostFilter,
+        page: PageRequest<Uuid>,
+    ) -> Result<(Vec<Post>, bool), Error> {
+        list(conn, tenant, filter, page)
+    }
+    fn views(_: &mut DbConn, _: Uuid, found: Vec<Post>) -> Result<Vec<Post>, Error> {
+        Ok(found)
+    }
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPost) -> Result<Post, Error> {
+        create(conn, tenant, new)
+    }
+    fn update(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        new: &NewPost,
+    ) -> Result<Post, Error> {
+        update(conn, tenant, id, expected, new)
+    }
+    fn delete(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        cascade: bool,
+    ) -> Result<(), Error> {
+        delete(conn, tenant, id, expected, cascade)
+    }
 }

@@ -9,6 +9,7 @@ use crate::domain::sync::ExternalRef;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
+use crate::store::resource::Resource;
 use crate::store::schema::relationships;
 use crate::store::{
     now, parse_id, persons as person_store, split_page, DbConn, Expected, PageRequest,
@@ -18,7 +19,7 @@ use crate::store::{
 pub struct Relationship {
     pub id: Uuid,
     pub fields: NewRelationship,
-    /// Ids in other systems; loaded by `find_relationship` and `list_relationships` only.
+    /// Ids in other systems; loaded by `find` and `list` only.
     pub external_refs: Option<Vec<ExternalRef>>,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -89,54 +90,6 @@ fn relationship(row: RelationshipRow) -> Result<Relationship, Error> {
     })
 }
 
-pub fn find_relationship(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Relationship, Error> {
-    let row = relationships::table
-        .filter(relationships::tenant_id.eq(tenant.to_string()))
-        .filter(relationships::id.eq(id.to_string()))
-        .select(relationship_columns())
-        .first(conn)?;
-    let mut found = relationship(row)?;
-    found.external_refs = Some(external_refs::of(conn, tenant, Entity::Relationship, id)?);
-    Ok(found)
-}
-
-/// Relationships in id order; with `person`, those from or to that person.
-pub fn list_relationships(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    person: Option<Uuid>,
-    page: PageRequest<Uuid>,
-) -> Result<(Vec<Relationship>, bool), Error> {
-    let mut query = relationships::table
-        .filter(relationships::tenant_id.eq(tenant.to_string()))
-        .select(relationship_columns())
-        .order(relationships::id)
-        .limit(page.limit as i64 + 1)
-        .into_boxed();
-    if let Some(person) = person {
-        let person = person.to_string();
-        query = query.filter(
-            relationships::from_person_id
-                .eq(person.clone())
-                .or(relationships::to_person_id.eq(person)),
-        );
-    }
-    if let Some(after) = page.after {
-        query = query.filter(relationships::id.gt(after.to_string()));
-    }
-    let (rows, more) = split_page(query.load(conn)?, page.limit);
-    let found = rows.into_iter().map(relationship).collect::<Result<Vec<_>, _>>()?;
-    let found = with_refs(
-        conn,
-        tenant,
-        Entity::Relationship,
-        found,
-        |r| r.id,
-        |r, refs| r.external_refs = Some(refs),
-    )?;
-    Ok((found, more))
-}
-
 /// Relationships touching any of these persons, valid on `date`.
 pub fn relationships_among(
     conn: &mut DbConn,
@@ -156,22 +109,134 @@ pub fn relationships_among(
     Ok(all.into_iter().filter(|r| r.fields.holds_on(date)).collect())
 }
 
-pub fn create_relationship(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    new: &NewRelationship,
-) -> Result<Relationship, Error> {
-    person_store::require(
-        conn,
-        tenant,
-        &[(new.from_person_id, "/from_person_id"), (new.to_person_id, "/to_person_id")],
-    )?;
-    let id = Uuid::now_v7();
-    let at = now();
-    diesel::insert_into(relationships::table)
-        .values((
-            relationships::tenant_id.eq(tenant.to_string()),
-            relationships::id.eq(id.to_string()),
+/// Relationships, as the entity clients write (see `store::resource`).
+pub struct Relationships;
+
+impl Resource for Relationships {
+    const ENTITY: Entity = Entity::Relationship;
+    const REFERENCES: &'static [(&'static str, Entity)] =
+        &[("from_person_id", Entity::Person), ("to_person_id", Entity::Person)];
+    type New = NewRelationship;
+    type Stored = Relationship;
+    type View = Relationship;
+    /// Only relationships from or to this person.
+    type Filter = Option<Uuid>;
+
+    fn as_written(r: &Relationship) -> NewRelationship {
+        r.fields.clone()
+    }
+    fn key(r: &Relationship) -> (Uuid, i64) {
+        (r.id, r.version)
+    }
+    fn views(
+        _: &mut DbConn,
+        _: Uuid,
+        found: Vec<Relationship>,
+    ) -> Result<Vec<Relationship>, Error> {
+        Ok(found)
+    }
+
+    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Relationship, Error> {
+        let row = relationships::table
+            .filter(relationships::tenant_id.eq(tenant.to_string()))
+            .filter(relationships::id.eq(id.to_string()))
+            .select(relationship_columns())
+            .first(conn)?;
+        let mut found = relationship(row)?;
+        found.external_refs = Some(external_refs::of(conn, tenant, Entity::Relationship, id)?);
+        Ok(found)
+    }
+
+    /// Relationships in id order; with `person`, those from or to that person.
+    fn list(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        person: Option<Uuid>,
+        page: PageRequest<Uuid>,
+    ) -> Result<(Vec<Relationship>, bool), Error> {
+        let mut query = relationships::table
+            .filter(relationships::tenant_id.eq(tenant.to_string()))
+            .select(relationship_columns())
+            .order(relationships::id)
+            .limit(page.limit as i64 + 1)
+            .into_boxed();
+        if let Some(person) = person {
+            let person = person.to_string();
+            query = query.filter(
+                relationships::from_person_id
+                    .eq(person.clone())
+                    .or(relationships::to_person_id.eq(person)),
+            );
+        }
+        if let Some(after) = page.after {
+            query = query.filter(relationships::id.gt(after.to_string()));
+        }
+        let (rows, more) = split_page(query.load(conn)?, page.limit);
+        let found = rows.into_iter().map(relationship).collect::<Result<Vec<_>, _>>()?;
+        let found = with_refs(
+            conn,
+            tenant,
+            Entity::Relationship,
+            found,
+            |r| r.id,
+            |r, refs| r.external_refs = Some(refs),
+        )?;
+        Ok((found, more))
+    }
+
+    fn create(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        new: &NewRelationship,
+    ) -> Result<Relationship, Error> {
+        person_store::require(
+            conn,
+            tenant,
+            &[(new.from_person_id, "/from_person_id"), (new.to_person_id, "/to_person_id")],
+        )?;
+        let id = Uuid::now_v7();
+        let at = now();
+        diesel::insert_into(relationships::table)
+            .values((
+                relationships::tenant_id.eq(tenant.to_string()),
+                relationships::id.eq(id.to_string()),
+                relationships::from_person_id.eq(new.from_person_id.to_string()),
+                relationships::to_person_id.eq(new.to_person_id.to_string()),
+                relationships::kind.eq(enum_name(&new.kind)),
+                relationships::strength.eq(new.strength),
+                relationships::valid_from.eq(new.valid_from),
+                relationships::valid_until.eq(new.valid_until),
+                relationships::notes.eq(&new.notes),
+                relationships::version.eq(1),
+                relationships::created_at.eq(at),
+                relationships::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        changes::record(conn, tenant, Entity::Relationship, id, Operation::Create)?;
+        Self::find(conn, tenant, id)
+    }
+
+    fn update(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        new: &NewRelationship,
+    ) -> Result<Relationship, Error> {
+        let current = Self::find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, relationships, tenant, id, current.version)?;
+        person_store::require(
+            conn,
+            tenant,
+            &[(new.from_person_id, "/from_person_id"), (new.to_person_id, "/to_person_id")],
+        )?;
+        diesel::update(
+            relationships::table
+                .filter(relationships::tenant_id.eq(tenant.to_string()))
+                .filter(relationships::id.eq(id.to_string())),
+        )
+        .set((
             relationships::from_person_id.eq(new.from_person_id.to_string()),
             relationships::to_person_id.eq(new.to_person_id.to_string()),
             relationships::kind.eq(enum_name(&new.kind)),
@@ -179,66 +244,32 @@ pub fn create_relationship(
             relationships::valid_from.eq(new.valid_from),
             relationships::valid_until.eq(new.valid_until),
             relationships::notes.eq(&new.notes),
-            relationships::version.eq(1),
-            relationships::created_at.eq(at),
-            relationships::updated_at.eq(at),
+            relationships::version.eq(current.version + 1),
+            relationships::updated_at.eq(now()),
         ))
         .execute(conn)?;
-    changes::record(conn, tenant, Entity::Relationship, id, Operation::Create)?;
-    find_relationship(conn, tenant, id)
-}
+        changes::record(conn, tenant, Entity::Relationship, id, Operation::Update)?;
+        Self::find(conn, tenant, id)
+    }
 
-pub fn update_relationship(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-    new: &NewRelationship,
-) -> Result<Relationship, Error> {
-    let current = find_relationship(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, relationships, tenant, id, current.version)?;
-    person_store::require(
-        conn,
-        tenant,
-        &[(new.from_person_id, "/from_person_id"), (new.to_person_id, "/to_person_id")],
-    )?;
-    diesel::update(
-        relationships::table
-            .filter(relationships::tenant_id.eq(tenant.to_string()))
-            .filter(relationships::id.eq(id.to_string())),
-    )
-    .set((
-        relationships::from_person_id.eq(new.from_person_id.to_string()),
-        relationships::to_person_id.eq(new.to_person_id.to_string()),
-        relationships::kind.eq(enum_name(&new.kind)),
-        relationships::strength.eq(new.strength),
-        relationships::valid_from.eq(new.valid_from),
-        relationships::valid_until.eq(new.valid_until),
-        relationships::notes.eq(&new.notes),
-        relationships::version.eq(current.version + 1),
-        relationships::updated_at.eq(now()),
-    ))
-    .execute(conn)?;
-    changes::record(conn, tenant, Entity::Relationship, id, Operation::Update)?;
-    find_relationship(conn, tenant, id)
-}
-
-pub fn delete_relationship(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-) -> Result<(), Error> {
-    let current = find_relationship(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, relationships, tenant, id, current.version)?;
-    changes::deleted(conn, tenant, Entity::Relationship, &[id])?;
-    diesel::delete(
-        relationships::table
-            .filter(relationships::tenant_id.eq(tenant.to_string()))
-            .filter(relationships::id.eq(id.to_string())),
-    )
-    .execute(conn)?;
-    Ok(())
+    /// Nothing depends on it: `cascade` changes nothing.
+    fn delete(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        _cascade: bool,
+    ) -> Result<(), Error> {
+        let current = Self::find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, relationships, tenant, id, current.version)?;
+        changes::deleted(conn, tenant, Entity::Relationship, &[id])?;
+        diesel::delete(
+            relationships::table
+                .filter(relationships::tenant_id.eq(tenant.to_string()))
+                .filter(relationships::id.eq(id.to_string())),
+        )
+        .execute(conn)?;
+        Ok(())
+    }
 }

@@ -9,10 +9,11 @@ use uuid::Uuid;
 
 use crate::domain::coverage::BuyingRole;
 use crate::domain::sync::ExternalRef;
-use crate::domain::tenure::{seat_conflicts, Period};
+use crate::domain::tenure::{seat_conflicts, NewTenure, Period};
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
+use crate::store::resource::Resource;
 use crate::store::schema::{crafting_revisions, persons, posts, tenures};
 use crate::store::{
     execute_natively, from_json, now, parse_id, persons as person_store, pipelined,
@@ -42,15 +43,6 @@ pub struct TenureView {
     pub person_display_name: String,
     pub post_title: String,
     pub organization_id: Uuid,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewTenure {
-    pub person_id: Uuid,
-    pub post_id: Uuid,
-    pub period: Period,
-    pub buying_roles: Vec<BuyingRole>,
-    pub capacity: Option<u32>,
 }
 
 /// Whose tenures to list.
@@ -672,4 +664,77 @@ pub fn delete_with_history(conn: &mut DbConn, tenant: Uuid, ids: Vec<String>) ->
     )
     .execute(conn)?;
     Ok(())
+}
+
+/// Tenures, as the entity clients write (see `store::resource`).
+pub struct Tenures;
+
+impl Resource for Tenures {
+    const ENTITY: Entity = Entity::Tenure;
+    const REFERENCES: &'static [(&'static str, Entity)] =
+        &[("person_id", Entity::Person), ("post_id", Entity::Post)];
+    type New = NewTenure;
+    type Stored = Tenure;
+    type View = Tenure;
+    type Filter = ();
+
+    fn as_written(t: &Tenure) -> NewTenure {
+        NewTenure {
+            person_id: t.person_id,
+            post_id: t.post_id,
+            period: t.period,
+            buying_roles: t.buying_roles.clone(),
+            capacity: t.capacity,
+        }
+    }
+    fn key(t: &Tenure) -> (Uuid, i64) {
+        (t.id, t.version)
+    }
+    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Tenure, Error> {
+        find(conn, tenant, id)
+    }
+    fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
+        find_many(conn, tenant, ids)
+    }
+    fn list(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        _: (),
+        page: PageRequest<Uuid>,
+    ) -> Result<(Vec<Tenure>, bool), Error> {
+        list(conn, tenant, page)
+    }
+    fn views(_: &mut DbConn, _: Uuid, found: Vec<Tenure>) -> Result<Vec<Tenure>, Error> {
+        Ok(found)
+    }
+    fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure, Error> {
+        create(conn, tenant, new)
+    }
+    fn create_many(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        news: &[&NewTenure],
+    ) -> Result<Vec<Uuid>, Error> {
+        create_many(conn, tenant, news)
+    }
+    fn update(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        new: &NewTenure,
+    ) -> Result<Tenure, Error> {
+        update(conn, tenant, id, expected, new)
+    }
+    /// A tenure has nothing that depends on it but its crafting history, which only an
+    /// erasure removes: `cascade` changes nothing.
+    fn delete(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        id: Uuid,
+        expected: &Expected,
+        _: bool,
+    ) -> Result<(), Error> {
+        delete(conn, tenant, id, expected)
+    }
 }

@@ -387,7 +387,7 @@ async fn a_cursor_the_feed_did_not_hand_out_is_refused(app: &TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let ahead = jobcraft::http::changes::encode(app.tenant_id, 1_000);
+    let ahead = jobcraft::api::changes::encode(app.tenant_id, 1_000);
     let old_style = base64_url("change:1");
     for bad in [
         &cursor[..cursor.len() - 1],

@@ -112,7 +112,15 @@ async fn events_arrive_signed_in_order_and_5xx_is_retried_with_the_same_event_id
         assert_eq!(call.signature, signature(secret, timestamp, &call.body));
     }
 
-    let deliveries = app.all(&format!("/v1/webhooks/{hook_id}/deliveries")).await;
+    // The delivery log is written after the receiver answers: wait for the fourth entry.
+    let mut deliveries = Vec::new();
+    for _ in 0..100 {
+        deliveries = app.all(&format!("/v1/webhooks/{hook_id}/deliveries")).await;
+        if deliveries.len() >= 4 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
     let outcomes: Vec<&str> = deliveries.iter().map(|d| d["outcome"].as_str().unwrap()).collect();
     assert_eq!(&outcomes[..4], ["retry", "retry", "delivered", "delivered"]);
     assert_eq!(deliveries[0]["status"], 503);

@@ -13,7 +13,9 @@ use crate::error::{Error, FieldError, Violations};
 use crate::http::extract::Json;
 use crate::http::write;
 use crate::store::api_keys::Principal;
-use crate::store::{accounts, coverage, now, Db, DbConn};
+use crate::store::coverage::CoverageLinks;
+use crate::store::resource::Resource;
+use crate::store::{accounts, now, salespeople, Db, DbConn};
 
 /// A pair to apply, with the role it takes.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -71,7 +73,7 @@ fn apply_pairs(
     let data = accounts::load(conn, tenant, account, now())?;
     let in_account: HashSet<Uuid> = data.stakeholders().into_iter().collect();
     let wanted: Vec<Uuid> = body.pairs.iter().map(|p| p.salesperson_id).collect();
-    let sales = coverage::salespeople(conn, tenant, now().date(), Some(&wanted))?;
+    let sales = salespeople::salespeople(conn, tenant, now().date(), Some(&wanted))?;
     let settings = &data.settings;
     let mut v = Violations::default();
     let mut seen = HashSet::new();
@@ -102,7 +104,7 @@ fn apply_pairs(
     if body.replace {
         let remove: Vec<Uuid> =
             existing.iter().filter(|(pair, _)| !seen.contains(*pair)).map(|(_, id)| *id).collect();
-        coverage::delete_coverage_ids(conn, tenant, &remove)?;
+        crate::store::coverage::delete_coverage_ids(conn, tenant, &remove)?;
         response.removed = remove;
     }
     let mut has_primary: HashSet<Uuid> = data
@@ -136,13 +138,13 @@ fn apply_pairs(
         .map_err(|e| at_pair(e, i))?;
         response
             .created
-            .push(coverage::create_coverage(conn, tenant, &new).map_err(|e| at_pair(e, i))?.id);
+            .push(CoverageLinks::create(conn, tenant, &new).map_err(|e| at_pair(e, i))?.id);
         added.entry(pair.salesperson_id).or_default().push(i);
     }
     // Whoever gets new stakeholders must still be within capacity, all accounts counted.
     let receivers: Vec<Uuid> = added.keys().copied().collect();
     let mut load: HashMap<Uuid, u32> = HashMap::new();
-    for (salesperson, _) in coverage::loads(conn, tenant, &receivers)? {
+    for (salesperson, _) in crate::store::coverage::loads(conn, tenant, &receivers)? {
         *load.entry(salesperson).or_default() += 1;
     }
     let mut over = Vec::new();

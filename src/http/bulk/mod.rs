@@ -13,12 +13,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::api::moment::Moment;
 use crate::domain::api_key::Scope as KeyScope;
 use crate::domain::diff::Op;
 use crate::domain::facet::Dimension;
 use crate::error::{Error, FieldError};
 use crate::http::extract::Query;
-use crate::http::moment::Moment;
 use crate::http::pagination::Page;
 use crate::http::read;
 use crate::store::api_keys::Principal;

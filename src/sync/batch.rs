@@ -1,23 +1,18 @@
-//! `POST /v1/sync/batch`: up to 1,000 ordered upserts and deletes of mixed entity types, in one
-//! transaction (`atomic`) or each on its own (`partial`).
+//! A batch (`POST /v1/sync/batch`): up to 1,000 ordered upserts and deletes of mixed entity
+//! types, in one transaction (`atomic`) or each on its own (`partial`).
 
 use std::ops::Range;
 
-use actix_web::{post, web, HttpResponse};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::domain::api_key::Scope;
+use crate::api::problem::Problem;
 use crate::domain::sync::Entity;
 use crate::error::{Error, FieldError};
-use crate::http::extract::BatchJson;
-use crate::http::problem::Problem;
-use crate::http::sync::{key_of, synced};
-use crate::http::{read, write};
-use crate::store::api_keys::Principal;
-use crate::store::{changes, statistics, Db, DbConn};
+use crate::store::changes::savepoint;
+use crate::store::DbConn;
+use crate::sync::{self as synced, key_of};
 
 /// Most operations in one batch.
 pub const BATCH_MAX: usize = 1_000;
@@ -98,15 +93,15 @@ fn run_one(
     index: usize,
     op: &BatchOperation,
 ) -> Result<BatchResult, Error> {
-    let (entity, key) = key_of((op.entity.clone(), op.source.clone(), op.external_id.clone()))?;
+    let (entity, key) = key_of(&op.entity, &op.source, &op.external_id)?;
     match (op.op, &op.body) {
         (BatchOp::Upsert, Some(body)) => {
             let done = synced::upsert(conn, tenant, entity, &key, body.clone())?;
             Ok(BatchResult {
                 index,
                 status: if done.created { 201 } else { 200 },
-                id: Some(done.id),
-                version: Some(done.version),
+                id: Some(done.answer.id),
+                version: Some(done.answer.version),
                 problem: None,
             })
         }
@@ -122,43 +117,10 @@ fn run_one(
     }
 }
 
-/// Applies the operations in order. `atomic`: all or nothing; the first failure answers its
-/// own problem with `operation_index` and pointers under `/operations/{index}`. `partial`: each
-/// operation on its own; the answer lists every result, failures with their problem.
-#[utoipa::path(tag = "sync", request_body = BatchRequest, responses((status = 200, body = BatchResponse)))]
-#[post("/v1/sync/batch")]
-pub async fn sync_batch(
-    db: web::Data<Db>,
-    principal: Principal,
-    BatchJson(body): BatchJson<BatchRequest>,
-) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Write)?;
-    if body.operations.is_empty() || body.operations.len() > BATCH_MAX {
-        let detail =
-            format!("a batch holds 1 to {BATCH_MAX} operations, not {}", body.operations.len());
-        return Err(if body.operations.is_empty() {
-            Error::invalid("/operations", detail)
-        } else {
-            Error::TooMany { detail, pointer: "/operations".into() }
-        });
-    }
-    let tenant = principal.tenant_id;
-    let mode = body.mode;
-    let results =
-        write(&db, principal.actor(), move |c| apply(c, tenant, mode, &body.operations)).await?;
-    // Off the response's path: a failure only means the planner waits for autovacuum.
-    if db.backend() == "postgres" {
-        let db = db.into_inner();
-        actix_web::rt::spawn(async move {
-            if let Err(e) = read(&db, statistics::refresh_after_bulk_write).await {
-                tracing::warn!(error = %e, "could not refresh planner statistics");
-            }
-        });
-    }
-    Ok(HttpResponse::Ok().json(BatchResponse { mode, results }))
-}
-
-fn apply(
+/// Applies the operations in order. `atomic`: all or nothing, the first failure is the
+/// batch's, with its `operation_index`. `partial`: each operation on its own; every result is
+/// listed, failures with their problem.
+pub fn apply(
     conn: &mut DbConn,
     tenant: Uuid,
     mode: BatchMode,
@@ -169,8 +131,7 @@ fn apply(
         if run.len() > 1 {
             // Set-wise in a savepoint; if anything in it fails, it leaves nothing and the
             // operations go one by one below, which finds and names the failure.
-            let mark = changes::pending_len();
-            match conn.transaction(|c| run_set_wise(c, tenant, run.start, &operations[run.clone()]))
+            match savepoint(conn, |c| run_set_wise(c, tenant, run.start, &operations[run.clone()]))
             {
                 Ok(done) => {
                     results.extend(done);
@@ -181,7 +142,6 @@ fn apply(
                 }
                 Err(e) => {
                     tracing::debug!(?run, error = %e, "set-wise run failed; one by one instead");
-                    changes::forget_since(mark);
                 }
             }
         }
@@ -192,14 +152,12 @@ fn apply(
                 continue;
             }
             // Each operation in a savepoint: a rejected one leaves nothing, not even changes.
-            let mark = changes::pending_len();
-            match conn.transaction(|c| run_one(c, tenant, index, op)) {
+            match savepoint(conn, |c| run_one(c, tenant, index, op)) {
                 Ok(result) => results.push(result),
                 Err(e @ (Error::Unavailable(_) | Error::Internal(_) | Error::Raced)) => {
                     return Err(e)
                 }
                 Err(e) => {
-                    changes::forget_since(mark);
                     let problem = e.in_operation(index).problem();
                     results.push(BatchResult {
                         index,
@@ -248,7 +206,7 @@ fn run_set_wise(
     let mut entity = Entity::Person;
     let mut items = Vec::with_capacity(operations.len());
     for op in operations {
-        let (kind, key) = key_of((op.entity.clone(), op.source.clone(), op.external_id.clone()))?;
+        let (kind, key) = key_of(&op.entity, &op.source, &op.external_id)?;
         let body = op.body.clone().ok_or_else(body_required)?;
         entity = kind;
         items.push((key, body));

@@ -9,12 +9,13 @@ use std::collections::HashMap;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::api::json::from_value;
+use crate::api::Wire;
 use crate::domain::coverage::enum_name;
 use crate::domain::sync::{Entity, ExternalRef};
 use crate::error::{Error, FieldError};
-use crate::http::extract::from_value;
-use crate::http::sync::synced::Synced;
-use crate::store::{external_refs, DbConn};
+use crate::store::resource::Resource;
+use crate::store::{external_refs, DbConn, Expected};
 
 /// What an upsert of a run did.
 #[derive(Debug, Clone, Copy)]
@@ -103,7 +104,7 @@ pub fn resolve_references(
 /// Upserts the entities, each known by its key, in order; what became of each. Consecutive
 /// creations are written together; updates one by one between them, so that every operation
 /// meets the state the operations before it left.
-pub(super) fn upsert_many_as<S: Synced>(
+pub(super) fn upsert_many<S: Wire>(
     conn: &mut DbConn,
     tenant: Uuid,
     items: Vec<(ExternalRef, Value)>,
@@ -111,9 +112,8 @@ pub(super) fn upsert_many_as<S: Synced>(
     let (keys, bodies): (Vec<ExternalRef>, Vec<Value>) = items.into_iter().unzip();
     let mut parsed = Vec::with_capacity(keys.len());
     for body in resolve_references(conn, tenant, bodies, S::REFERENCES)? {
-        let request: S::Request = from_value(body)?;
-        let given_refs = S::refs(&request);
-        parsed.push((given_refs, S::parse(request)?));
+        let (new, given_refs) = S::parse(from_value(body)?)?;
+        parsed.push((given_refs, new));
     }
     // Who carries the keys and the external ids the bodies give, in one query: the keys tell
     // creations from updates, the rest is checked when creations claim them.
@@ -123,7 +123,13 @@ pub(super) fn upsert_many_as<S: Synced>(
     let existing: HashMap<&ExternalRef, Uuid> =
         keys.iter().filter_map(|key| Some((key, *holders.get(key)?))).collect();
     let existing_ids: Vec<Uuid> = existing.values().copied().collect();
-    let mut current = S::current_many(conn, tenant, &existing_ids)?;
+    let mut current: HashMap<Uuid, (S::New, i64)> = S::find_many(conn, tenant, &existing_ids)?
+        .iter()
+        .map(|stored| {
+            let (id, version) = S::key(stored);
+            (id, (S::as_written(stored), version))
+        })
+        .collect();
     let mut current_refs = external_refs::of_many(conn, tenant, S::ENTITY, &existing_ids)?;
 
     let mut written = Vec::with_capacity(keys.len());
@@ -144,7 +150,7 @@ pub(super) fn upsert_many_as<S: Synced>(
         // A change of the body, its external ids or both is one new version and one change;
         // an identical upsert is neither.
         if now != new || refs != had {
-            version = S::update(conn, tenant, id, &new)?;
+            version = S::key(&S::update(conn, tenant, id, &Expected::Any, &new)?).1;
         }
         written.push(Written { created: false, id, version });
     }
@@ -153,7 +159,7 @@ pub(super) fn upsert_many_as<S: Synced>(
 }
 
 /// An entity of the run that no key names yet.
-struct Creation<'a, S: Synced> {
+struct Creation<'a, S: Resource> {
     key: &'a ExternalRef,
     given_refs: Option<Vec<ExternalRef>>,
     new: S::New,
@@ -161,7 +167,7 @@ struct Creation<'a, S: Synced> {
 
 /// Creates the waiting entities at once, with their external ids (checked against
 /// `holders`).
-fn create_all<S: Synced>(
+fn create_all<S: Resource>(
     conn: &mut DbConn,
     tenant: Uuid,
     creating: &mut Vec<Creation<'_, S>>,

@@ -1,0 +1,124 @@
+//! The REST life of an entity clients write, once for all six: each route keeps a small
+//! handler of its own (its doc line and `#[utoipa::path]` are the document's) that extracts
+//! what the request carries and calls one of these.
+
+use actix_web::HttpResponse;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::api::json::merge_into;
+use crate::api::Wire;
+use crate::domain::api_key::Scope;
+use crate::error::Error;
+use crate::http::pagination::page;
+use crate::http::respond::{created, deleted, ok};
+use crate::http::{read, write};
+use crate::store::api_keys::Principal;
+use crate::store::resource;
+use crate::store::{Db, DbConn, Expected, PageRequest};
+
+/// A page of the entities, in id order.
+pub async fn list<R: Wire>(
+    db: &Db,
+    principal: Principal,
+    filter: R::Filter,
+    request: PageRequest<Uuid>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let tenant = principal.tenant_id;
+    let (rows, more) = read(db, move |c| {
+        let (found, more) = R::list(c, tenant, filter, request)?;
+        let ids: Vec<Uuid> = found.iter().map(|stored| R::key(stored).0).collect();
+        Ok((ids.into_iter().zip(R::views(c, tenant, found)?).collect::<Vec<_>>(), more))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page(rows, more, |(id, _)| *id, |(_, v)| R::Response::from(v))))
+}
+
+/// 201 with the new entity.
+pub async fn create<R: Wire>(
+    db: &Db,
+    principal: Principal,
+    body: R::Request,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let ((new, refs), tenant) = (R::parse(body)?, principal.tenant_id);
+    let (id, version, view) = write(db, principal.actor(), move |c| {
+        let stored = resource::create::<R>(c, tenant, &new, &refs)?;
+        resource::view::<R>(c, tenant, stored)
+    })
+    .await?;
+    Ok(created(R::COLLECTION, id, version, R::Response::from(view)))
+}
+
+pub async fn find<R: Wire>(db: &Db, principal: Principal, id: Uuid) -> Result<HttpResponse, Error> {
+    find_by::<R, _>(db, principal, move |c, tenant| R::find(c, tenant, id)).await
+}
+
+/// 200 with the entity `read` finds (as of a time, say) and its ETag.
+pub async fn find_by<R: Wire, F>(
+    db: &Db,
+    principal: Principal,
+    read_it: F,
+) -> Result<HttpResponse, Error>
+where
+    F: FnOnce(&mut DbConn, Uuid) -> Result<R::Stored, Error> + Send + 'static,
+{
+    principal.require(Scope::Read)?;
+    let tenant = principal.tenant_id;
+    let (_, version, view) = read(db, move |c| {
+        let found = read_it(c, tenant)?;
+        resource::view::<R>(c, tenant, found)
+    })
+    .await?;
+    Ok(ok(version, R::Response::from(view)))
+}
+
+pub async fn replace<R: Wire>(
+    db: &Db,
+    principal: Principal,
+    id: Uuid,
+    expected: Expected,
+    body: R::Request,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let ((new, refs), tenant) = (R::parse(body)?, principal.tenant_id);
+    let (_, version, view) = write(db, principal.actor(), move |c| {
+        let stored = resource::replace::<R>(c, tenant, id, &expected, &new, &refs)?;
+        resource::view::<R>(c, tenant, stored)
+    })
+    .await?;
+    Ok(ok(version, R::Response::from(view)))
+}
+
+/// A JSON merge patch (RFC 7396) of the entity as written, checked exactly like a `PUT`.
+pub async fn patch<R: Wire>(
+    db: &Db,
+    principal: Principal,
+    id: Uuid,
+    expected: Expected,
+    patch: Value,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let tenant = principal.tenant_id;
+    let (_, version, view) = write(db, principal.actor(), move |c| {
+        let merge = |base: R::New| R::parse(merge_into(R::request(&base), &patch)?);
+        let stored = resource::patch::<R>(c, tenant, id, &expected, merge)?;
+        resource::view::<R>(c, tenant, stored)
+    })
+    .await?;
+    Ok(ok(version, R::Response::from(view)))
+}
+
+pub async fn delete<R: Wire>(
+    db: &Db,
+    principal: Principal,
+    id: Uuid,
+    expected: Expected,
+    cascade: bool,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Write)?;
+    let tenant = principal.tenant_id;
+    write(db, principal.actor(), move |c| R::delete(c, tenant, id, &expected, cascade)).await?;
+    Ok(deleted())
+}
