@@ -39,7 +39,7 @@ pub enum BatchOp {
 #[serde(deny_unknown_fields)]
 pub struct BatchOperation {
     pub op: BatchOp,
-    /// `organizations`, `persons`, `posts` or `tenures`.
+    /// `organizations`, `persons`, `posts`, `tenures`, `relationships` or `coverage`.
     pub entity: String,
     pub source: String,
     pub external_id: String,
