@@ -3,9 +3,11 @@
 
 use std::cmp::Reverse;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
 use uuid::Uuid;
 
+use crate::domain::calendar::just_before;
 use crate::domain::coverage::{check_capacity, BuyingRole};
 use crate::error::{Error, FieldError, Violations};
 
@@ -64,6 +66,28 @@ impl Period {
         }
     }
 
+    /// When an observation of how the holder crafts the post takes effect: `given` must fall
+    /// within the tenure; without it, `now` — or, for a tenure that has ended, its last moment
+    /// (an observation of an ended tenure describes its last day).
+    pub fn observed_at(
+        &self,
+        given: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> Result<NaiveDateTime, Error> {
+        let at = given.unwrap_or(now);
+        if at < self.started_on.and_time(NaiveTime::MIN) {
+            let detail = format!("is before the tenure started ({})", self.started_on);
+            return Err(Error::invalid("/effective_at", detail));
+        }
+        match self.ended_on {
+            Some(end) if given.is_some() && at >= end.and_time(NaiveTime::MIN) => {
+                Err(Error::invalid("/effective_at", format!("is after the tenure ended ({end})")))
+            }
+            Some(end) if given.is_none() => Ok(at.min(just_before(end))),
+            _ => Ok(at),
+        }
+    }
+
     pub fn contains(&self, date: NaiveDate) -> bool {
         self.started_on <= date && self.ended_on.is_none_or(|end| date < end)
     }
@@ -117,6 +141,29 @@ mod tests {
 
     fn period(start: &str, end: Option<&str>) -> Period {
         Period { started_on: date(start), ended_on: end.map(date) }
+    }
+
+    fn time(s: &str) -> NaiveDateTime {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_observation_falls_within_the_tenure() {
+        let ended = period("2026-01-01", Some("2026-06-01"));
+        let now = time("2026-09-01T12:00:00");
+        assert!(ended.observed_at(Some(time("2025-12-31T23:59:59")), now).is_err());
+        assert!(ended.observed_at(Some(time("2026-06-01T00:00:00")), now).is_err());
+        let inside = time("2026-03-01T09:00:00");
+        assert_eq!(ended.observed_at(Some(inside), now).unwrap(), inside);
+    }
+
+    #[test]
+    fn an_undated_observation_of_an_ended_tenure_describes_its_last_day() {
+        let ended = period("2026-01-01", Some("2026-06-01"));
+        let now = time("2026-09-01T12:00:00");
+        assert_eq!(ended.observed_at(None, now).unwrap(), just_before(date("2026-06-01")));
+        let running = period("2026-01-01", None);
+        assert_eq!(running.observed_at(None, now).unwrap(), now);
     }
 
     #[test]

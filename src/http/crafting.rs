@@ -1,7 +1,7 @@
 //! `/v1/tenures/{id}/crafting`: how the holder actually does the post, revision by revision.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -180,31 +180,7 @@ fn parse_request(body: CraftingRequest) -> Result<ParsedRequest, Error> {
 impl ParsedRequest {
     fn into_revision(self, history: &TenureHistory) -> Result<NewRevision, Error> {
         let now = now();
-        let effective_at = self.effective_at.unwrap_or(now);
-        let period = history.tenure.period;
-        let start = period.started_on.and_time(NaiveTime::MIN);
-        if effective_at < start {
-            return Err(Error::invalid(
-                "/effective_at",
-                format!("is before the tenure started ({})", period.started_on),
-            ));
-        }
-        if let Some(end) = period.ended_on {
-            // Without an explicit time, a revision of an ended tenure describes its last day.
-            let end = end.and_time(NaiveTime::MIN);
-            if self.effective_at.is_some() && effective_at >= end {
-                return Err(Error::invalid(
-                    "/effective_at",
-                    format!("is after the tenure ended ({})", period.ended_on.unwrap_or_default()),
-                ));
-            }
-        }
-        let effective_at = match period.ended_on {
-            Some(end) if self.effective_at.is_none() => {
-                effective_at.min(crate::domain::calendar::just_before(end))
-            }
-            _ => effective_at,
-        };
+        let effective_at = history.tenure.period.observed_at(self.effective_at, now)?;
         let (dimensions, facets) = match self.mode {
             RevisionMode::Replace => (self.dimensions, self.facets),
             RevisionMode::Patch => apply_patch(
