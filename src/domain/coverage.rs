@@ -108,6 +108,17 @@ pub enum CoverageRole {
     Secondary,
 }
 
+impl CoverageRole {
+    /// The role a new coverer takes when none is named: the first is primary.
+    pub fn next(has_primary: bool) -> CoverageRole {
+        if has_primary {
+            CoverageRole::Secondary
+        } else {
+            CoverageRole::Primary
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InteractionKind {
@@ -260,6 +271,11 @@ impl Default for CoverageSettings {
 }
 
 impl CoverageSettings {
+    /// A salesperson's capacity: their tenure's own, else the tenant's default.
+    pub fn capacity(&self, of_tenure: Option<u32>) -> u32 {
+        of_tenure.unwrap_or(self.default_capacity.max(0) as u32)
+    }
+
     pub fn validate(mut self) -> Result<Self, Error> {
         let mut violations = Violations::default();
         for (value, pointer) in [

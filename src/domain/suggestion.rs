@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
+use crate::domain::account::Link;
 use crate::domain::assignment::{solve, AssignmentError, Problem};
+use crate::domain::coverage::NewRelationship;
 use crate::domain::facet::Dimension;
 use crate::domain::facet::Facet;
 use crate::domain::fit::{
@@ -87,6 +89,33 @@ pub struct Suggestion {
     pub current_objective: f64,
     pub fit_time: Duration,
     pub solve_time: Duration,
+}
+
+/// What already ties each salesperson to the account's stakeholders: the strongest of their
+/// coverage links' and their relationships' strengths (a relationship ties both ways), and
+/// which pairs cover now.
+pub fn ties(
+    links: &[Link],
+    relationships: &[&NewRelationship],
+    in_account: &HashSet<Uuid>,
+) -> (HashMap<(Uuid, Uuid), f64>, HashSet<(Uuid, Uuid)>) {
+    let mut ties: HashMap<(Uuid, Uuid), f64> = HashMap::new();
+    let mut covering: HashSet<(Uuid, Uuid)> = HashSet::new();
+    for link in links.iter().filter(|l| in_account.contains(&l.stakeholder_id)) {
+        let pair = (link.salesperson_id, link.stakeholder_id);
+        covering.insert(pair);
+        let tie = ties.entry(pair).or_default();
+        *tie = tie.max(link.strength);
+    }
+    for r in relationships {
+        for (a, b) in [(r.from_person_id, r.to_person_id), (r.to_person_id, r.from_person_id)] {
+            if in_account.contains(&b) {
+                let tie = ties.entry((a, b)).or_default();
+                *tie = tie.max(r.strength);
+            }
+        }
+    }
+    (ties, covering)
 }
 
 pub fn suggest(request: &Request) -> Result<Suggestion, Error> {

@@ -42,6 +42,7 @@ pub mod resource;
 pub mod salespeople;
 pub mod schema;
 pub mod statistics;
+pub mod suggestions;
 pub mod tenures;
 pub mod unnest;
 pub mod vocabulary;

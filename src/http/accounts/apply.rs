@@ -1,21 +1,18 @@
 //! `POST /v1/accounts/{id}/suggestions/apply`: writing chosen pairs as coverage, in one
 //! transaction.
 
-use std::collections::{HashMap, HashSet};
-
 use actix_web::{post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
-use crate::domain::coverage::{CoverageRole, NewCoverage};
-use crate::error::{Error, FieldError, Violations};
+use crate::domain::coverage::CoverageRole;
+use crate::error::Error;
 use crate::http::extract::Json;
 use crate::http::write;
 use crate::store::api_keys::Principal;
-use crate::store::coverage::CoverageLinks;
-use crate::store::resource::Resource;
-use crate::store::{accounts, now, salespeople, Db, DbConn};
+use crate::store::suggestions::{self, Chosen};
+use crate::store::Db;
 
 /// A pair to apply, with the role it takes.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -59,126 +56,22 @@ pub async fn apply(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let (id, tenant) = (id.into_inner(), principal.tenant_id);
-    let response =
-        write(&db, principal.actor(), move |c| apply_pairs(c, tenant, id, &body)).await?;
-    Ok(HttpResponse::Ok().json(response))
-}
-
-fn apply_pairs(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    account: Uuid,
-    body: &ApplyRequest,
-) -> Result<ApplyResponse, Error> {
-    let data = accounts::load(conn, tenant, account, now())?;
-    let in_account: HashSet<Uuid> = data.stakeholders().into_iter().collect();
-    let wanted: Vec<Uuid> = body.pairs.iter().map(|p| p.salesperson_id).collect();
-    let sales = salespeople::salespeople(conn, tenant, now().date(), Some(&wanted))?;
-    let settings = &data.settings;
-    let mut v = Violations::default();
-    let mut seen = HashSet::new();
-    for (i, pair) in body.pairs.iter().enumerate() {
-        if !sales.contains_key(&pair.salesperson_id) {
-            v.add(
-                format!("/pairs/{i}/salesperson_id"),
-                "not a salesperson: no current tenure in an own organization",
-            );
-        }
-        if !in_account.contains(&pair.stakeholder_id) {
-            v.add(format!("/pairs/{i}/stakeholder_id"), "does not hold a post in the account now");
-        }
-        if !seen.insert((pair.salesperson_id, pair.stakeholder_id)) {
-            v.add(format!("/pairs/{i}"), "the pair is listed twice");
-        }
-    }
-    v.into_result()?;
-
-    let existing: HashMap<(Uuid, Uuid), Uuid> = data
-        .account
-        .links
+    let chosen: Vec<Chosen> = body
+        .pairs
         .iter()
-        .filter(|l| in_account.contains(&l.stakeholder_id))
-        .map(|l| ((l.salesperson_id, l.stakeholder_id), l.id))
+        .map(|p| Chosen {
+            salesperson_id: p.salesperson_id,
+            stakeholder_id: p.stakeholder_id,
+            role: p.role,
+        })
         .collect();
-    let mut response = ApplyResponse { created: Vec::new(), kept: Vec::new(), removed: Vec::new() };
-    if body.replace {
-        let remove: Vec<Uuid> =
-            existing.iter().filter(|(pair, _)| !seen.contains(*pair)).map(|(_, id)| *id).collect();
-        crate::store::coverage::delete_coverage_ids(conn, tenant, &remove)?;
-        response.removed = remove;
-    }
-    let mut has_primary: HashSet<Uuid> = data
-        .account
-        .links
-        .iter()
-        .filter(|l| l.role == CoverageRole::Primary && !response.removed.contains(&l.id))
-        .map(|l| l.stakeholder_id)
-        .collect();
-    let mut added: HashMap<Uuid, Vec<usize>> = HashMap::new();
-    for (i, pair) in body.pairs.iter().enumerate() {
-        if let Some(id) = existing.get(&(pair.salesperson_id, pair.stakeholder_id)) {
-            response.kept.push(*id);
-            continue;
-        }
-        let role = pair.role.unwrap_or(if has_primary.contains(&pair.stakeholder_id) {
-            CoverageRole::Secondary
-        } else {
-            CoverageRole::Primary
-        });
-        if role == CoverageRole::Primary {
-            has_primary.insert(pair.stakeholder_id);
-        }
-        let new = NewCoverage {
-            salesperson_id: pair.salesperson_id,
-            stakeholder_id: pair.stakeholder_id,
-            role,
-            strength: None,
-        }
-        .validate()
-        .map_err(|e| at_pair(e, i))?;
-        response
-            .created
-            .push(CoverageLinks::create(conn, tenant, &new).map_err(|e| at_pair(e, i))?.id);
-        added.entry(pair.salesperson_id).or_default().push(i);
-    }
-    // Whoever gets new stakeholders must still be within capacity, all accounts counted.
-    let receivers: Vec<Uuid> = added.keys().copied().collect();
-    let mut load: HashMap<Uuid, u32> = HashMap::new();
-    for (salesperson, _) in crate::store::coverage::loads(conn, tenant, &receivers)? {
-        *load.entry(salesperson).or_default() += 1;
-    }
-    let mut over = Vec::new();
-    for (salesperson, indexes) in &added {
-        let capacity = sales
-            .get(salesperson)
-            .and_then(|s| s.capacity)
-            .unwrap_or(settings.default_capacity.max(0) as u32);
-        let total = load.get(salesperson).copied().unwrap_or(0);
-        if total > capacity {
-            for i in indexes {
-                over.push(FieldError::new(
-                    format!("/pairs/{i}"),
-                    format!("the salesperson would cover {total} stakeholders; their capacity is {capacity}"),
-                ));
-            }
-        }
-    }
-    if !over.is_empty() {
-        over.sort_by(|a, b| a.pointer.cmp(&b.pointer));
-        return Err(Error::Invalid(over));
-    }
-    Ok(response)
-}
-
-/// Names the pair an error from creating its link belongs to.
-fn at_pair(error: Error, index: usize) -> Error {
-    match error {
-        Error::Invalid(errors) => Error::Invalid(
-            errors
-                .into_iter()
-                .map(|e| FieldError { pointer: format!("/pairs/{index}{}", e.pointer), ..e })
-                .collect(),
-        ),
-        other => other,
-    }
+    let applied = write(&db, principal.actor(), move |c| {
+        suggestions::apply(c, tenant, id, &chosen, body.replace)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ApplyResponse {
+        created: applied.created,
+        kept: applied.kept,
+        removed: applied.removed,
+    }))
 }

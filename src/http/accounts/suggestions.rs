@@ -7,24 +7,21 @@ use actix_web::{post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::account::influences;
 use crate::domain::api_key::Scope;
+use crate::domain::coverage::NewRelationship;
 use crate::domain::coverage::{check_capacity, BuyingRole};
 use crate::domain::crafting::FacetKey;
 use crate::domain::fit::FitWeights;
-use crate::domain::suggestion::{self, Salesperson, Stakeholder, UncoveredReason};
+use crate::domain::suggestion::{self, UncoveredReason};
 use crate::error::{Error, Violations};
 use crate::http::accounts::AccountRef;
 use crate::http::extract::Json;
 use crate::http::read;
 use crate::http::settings::FacetRef;
-use crate::store::accounts::{self, AccountData, SalesProfile};
 use crate::store::affinities;
 use crate::store::api_keys::Principal;
-use crate::store::{now_point, Db, DbConn};
-
-/// Most coverers a stakeholder can ask for.
-const COVERERS_MAX: i64 = 10;
+use crate::store::suggestions::{self, Asked, Plan, COVERERS_MAX};
+use crate::store::Db;
 
 /// A (salesperson, stakeholder) pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -182,13 +179,21 @@ pub struct SuggestionResponse {
     pub timing: Timing,
 }
 
-/// Everything a suggestion needs, checked.
-struct Plan {
-    data: AccountData,
-    sales: Vec<SalesProfile>,
-    stakeholders: Vec<Stakeholder>,
-    salespeople: Vec<Salesperson>,
-    capacities: Vec<u32>,
+impl SuggestionRequest {
+    /// What the store reads for: who may cover whom, and how many.
+    fn asked(&self) -> Asked<'_> {
+        let pairs = |list: &[PairRef]| -> Vec<(Uuid, Uuid)> {
+            list.iter().map(|p| (p.salesperson_id, p.stakeholder_id)).collect()
+        };
+        Asked {
+            salesperson_ids: self.salesperson_ids.as_deref(),
+            capacity_overrides: &self.capacity_overrides,
+            coverers: self.coverers,
+            coverers_by_role: &self.coverers_by_role,
+            locked: pairs(&self.locked),
+            excluded: pairs(&self.excluded),
+        }
+    }
 }
 
 fn check_request(body: &SuggestionRequest) -> Result<FitWeights, Error> {
@@ -236,110 +241,6 @@ fn check_request(body: &SuggestionRequest) -> Result<FitWeights, Error> {
     })
 }
 
-fn plan(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    account: Uuid,
-    body: &SuggestionRequest,
-) -> Result<Plan, Error> {
-    let at = now_point();
-    let data = accounts::load(conn, tenant, account, at.as_of)?;
-    let stakeholder_ids = data.stakeholders();
-    let sales =
-        accounts::salesforce(conn, tenant, body.salesperson_ids.as_deref(), &stakeholder_ids, at)?;
-    // Salespeople are never their own stakeholders.
-    let stakeholder_ids: Vec<Uuid> = stakeholder_ids
-        .into_iter()
-        .filter(|p| !sales.iter().any(|s| s.tenure.person_id == *p))
-        .collect();
-
-    let sales_ids: Vec<Uuid> = sales.iter().map(|s| s.tenure.person_id).collect();
-    let mut data = data;
-    data.names.extend(crate::store::persons::display_names(conn, tenant, &sales_ids)?);
-
-    let mut v = Violations::default();
-    let is_salesperson: HashSet<Uuid> = sales.iter().map(|s| s.tenure.person_id).collect();
-    let in_account: HashSet<Uuid> = stakeholder_ids.iter().copied().collect();
-    for (i, id) in body.salesperson_ids.iter().flatten().enumerate() {
-        if !is_salesperson.contains(id) {
-            v.add(
-                format!("/salesperson_ids/{i}"),
-                "not a salesperson: no current tenure in an own organization",
-            );
-        }
-    }
-    for id in body.capacity_overrides.keys() {
-        if !is_salesperson.contains(id) {
-            v.add(format!("/capacity_overrides/{id}"), "not an eligible salesperson");
-        }
-    }
-    for (list, pointer) in [(&body.locked, "/locked"), (&body.excluded, "/excluded")] {
-        for (i, pair) in list.iter().enumerate() {
-            if !is_salesperson.contains(&pair.salesperson_id) {
-                v.add(format!("{pointer}/{i}/salesperson_id"), "not an eligible salesperson");
-            }
-            if !in_account.contains(&pair.stakeholder_id) {
-                v.add(
-                    format!("{pointer}/{i}/stakeholder_id"),
-                    "does not hold a post in the account now",
-                );
-            }
-        }
-    }
-    v.into_result()?;
-
-    let tenures: Vec<_> =
-        data.tenures.iter().filter(|t| in_account.contains(&t.person_id)).cloned().collect();
-    let mut crafted = accounts::crafted_facets(conn, tenant, tenures.clone(), at)?;
-    let influence = influences(&data.account, &data.settings);
-    let profiles = data.client_profiles();
-    let mut by_person: HashMap<Uuid, Vec<&crate::store::tenures::Tenure>> = HashMap::new();
-    for tenure in &tenures {
-        by_person.entry(tenure.person_id).or_default().push(tenure);
-    }
-    let mut stakeholders = Vec::new();
-    for person in &stakeholder_ids {
-        // A person holding two posts in the account: the roles and facets of both count.
-        let theirs = by_person.get(person).map(Vec::as_slice).unwrap_or(&[]);
-        let roles: Vec<BuyingRole> =
-            theirs.iter().flat_map(|t| t.buying_roles.iter().copied()).collect();
-        let coverers = roles
-            .iter()
-            .filter_map(|r| body.coverers_by_role.get(r))
-            .copied()
-            .max()
-            .or(body.coverers)
-            .unwrap_or(1);
-        stakeholders.push(Stakeholder {
-            person_id: *person,
-            influence: influence.get(person).map_or(0.0, |i| i.influence),
-            facets: theirs.iter().flat_map(|t| crafted.remove(&t.id).unwrap_or_default()).collect(),
-            client: profiles.get(person).cloned().unwrap_or_default(),
-            coverers: coverers.clamp(0, COVERERS_MAX) as u32,
-        });
-    }
-    let mut capacities = Vec::new();
-    let salespeople = sales
-        .iter()
-        .map(|s| {
-            let capacity = body
-                .capacity_overrides
-                .get(&s.tenure.person_id)
-                .map(|c| (*c).clamp(0, i64::from(u32::MAX)) as u32)
-                .or(s.tenure.capacity)
-                .unwrap_or(data.settings.default_capacity.max(0) as u32);
-            capacities.push(capacity);
-            Salesperson {
-                person_id: s.tenure.person_id,
-                facets: s.facets.clone(),
-                unit: s.unit.clone(),
-                capacity: capacity.saturating_sub(s.load_elsewhere),
-            }
-        })
-        .collect();
-    Ok(Plan { data, sales, stakeholders, salespeople, capacities })
-}
-
 fn facet_ref(key: &FacetKey) -> FacetRef {
     FacetRef { dimension: key.0, key: key.1.clone() }
 }
@@ -360,7 +261,7 @@ pub async fn suggest(
     let (id, tenant) = (id.into_inner(), principal.tenant_id);
     let loading = Instant::now();
     let (plan, affinities, body) = read(&db, move |c| {
-        let plan = plan(c, tenant, id, &body)?;
+        let plan = suggestions::plan(c, tenant, id, &body.asked())?;
         let affinities = affinities::list_affinities(c, tenant)?;
         Ok((plan, affinities, body))
     })
@@ -391,25 +292,9 @@ fn compute(
     let affinities: Vec<_> = affinities.into_iter().map(|a| a.affinity).collect();
 
     let in_account: HashSet<Uuid> = plan.stakeholders.iter().map(|s| s.person_id).collect();
-    let mut ties: HashMap<(Uuid, Uuid), f64> = HashMap::new();
-    let mut covering: HashSet<(Uuid, Uuid)> = HashSet::new();
-    for link in plan.data.account.links.iter().filter(|l| in_account.contains(&l.stakeholder_id)) {
-        let pair = (link.salesperson_id, link.stakeholder_id);
-        covering.insert(pair);
-        let tie = ties.entry(pair).or_default();
-        *tie = tie.max(link.strength);
-    }
-    for r in &plan.data.relationships {
-        for (a, b) in [
-            (r.fields.from_person_id, r.fields.to_person_id),
-            (r.fields.to_person_id, r.fields.from_person_id),
-        ] {
-            if in_account.contains(&b) {
-                let tie = ties.entry((a, b)).or_default();
-                *tie = tie.max(r.fields.strength);
-            }
-        }
-    }
+    let relationships: Vec<&NewRelationship> =
+        plan.data.relationships.iter().map(|r| &r.fields).collect();
+    let (ties, covering) = suggestion::ties(&plan.data.account.links, &relationships, &in_account);
     let locked: Vec<(Uuid, Uuid)> =
         body.locked.iter().map(|p| (p.salesperson_id, p.stakeholder_id)).collect();
     let excluded: HashSet<(Uuid, Uuid)> =
