@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::store::posts::{Post, Posts};
 use crate::store::resource::GivenRefs;
 
-fn one() -> i32 {
+fn one_seat() -> i32 {
     1
 }
 
@@ -33,7 +33,7 @@ pub struct PostRequest {
     #[serde(default)]
     pub reports_to_post_id: Option<Uuid>,
     /// Seats: how many persons may hold the post at the same time (default 1).
-    #[serde(default = "one")]
+    #[serde(default = "one_seat")]
     #[schema(minimum = 1, maximum = 10000)]
     pub headcount: i32,
     /// When the post was created.

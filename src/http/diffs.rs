@@ -209,7 +209,7 @@ fn point_of(
     Ok((TimePoint { as_of: moment.0, known_at }, None))
 }
 
-fn respond(
+fn in_format(
     format: Option<DiffFormat>,
     response: &DiffResponse,
     changes: &[Change],
@@ -286,7 +286,7 @@ pub async fn diff_tenure(
         }
     })
     .await?;
-    Ok(respond(format, &response, &changes))
+    Ok(in_format(format, &response, &changes))
 }
 
 /// Parameters of a succession.

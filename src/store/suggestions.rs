@@ -31,7 +31,7 @@ pub struct Asked<'a> {
 }
 
 /// Everything a suggestion needs, checked.
-pub struct Plan {
+pub struct Inputs {
     pub data: AccountData,
     pub sales: Vec<SalesProfile>,
     pub stakeholders: Vec<Stakeholder>,
@@ -40,12 +40,12 @@ pub struct Plan {
     pub capacities: Vec<u32>,
 }
 
-pub fn plan(
+pub fn inputs(
     conn: &mut DbConn,
     tenant: Uuid,
     account: Uuid,
     asked: &Asked<'_>,
-) -> Result<Plan, Error> {
+) -> Result<Inputs, Error> {
     let at = now_point();
     let data = accounts::load(conn, tenant, account, at.as_of)?;
     let stakeholder_ids = data.stakeholders();
@@ -140,7 +140,7 @@ pub fn plan(
             }
         })
         .collect();
-    Ok(Plan { data, sales, stakeholders, salespeople, capacities })
+    Ok(Inputs { data, sales, stakeholders, salespeople, capacities })
 }
 
 /// A pair chosen to cover, with the role it takes (default: `primary` if the stakeholder has

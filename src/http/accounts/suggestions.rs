@@ -20,7 +20,7 @@ use crate::http::read;
 use crate::http::settings::FacetRef;
 use crate::store::affinities;
 use crate::store::api_keys::Principal;
-use crate::store::suggestions::{self, Asked, Plan, COVERERS_MAX};
+use crate::store::suggestions::{self, Asked, Inputs, COVERERS_MAX};
 use crate::store::Db;
 
 /// A (salesperson, stakeholder) pair.
@@ -260,16 +260,17 @@ pub async fn suggest(
     let weights = check_request(&body)?;
     let (id, tenant) = (id.into_inner(), principal.tenant_id);
     let loading = Instant::now();
-    let (plan, affinities, body) = read(&db, move |c| {
-        let plan = suggestions::plan(c, tenant, id, &body.asked())?;
+    let (inputs, affinities, body) = read(&db, move |c| {
+        let inputs = suggestions::inputs(c, tenant, id, &body.asked())?;
         let affinities = affinities::list_affinities(c, tenant)?;
-        Ok((plan, affinities, body))
+        Ok((inputs, affinities, body))
     })
     .await?;
     let load_time = loading.elapsed();
-    let response = web::block(move || compute(&plan, affinities, &body, weights, load_time))
-        .await
-        .map_err(Error::internal)??;
+    let response =
+        web::block(move || solve_and_explain(&inputs, affinities, &body, weights, load_time))
+            .await
+            .map_err(Error::internal)??;
     Ok(HttpResponse::Ok()
         .insert_header((
             "Server-Timing",
@@ -282,8 +283,8 @@ pub async fn suggest(
 }
 
 /// Scores every pair and solves the assignment: CPU work, run off the async executor.
-fn compute(
-    plan: &Plan,
+fn solve_and_explain(
+    inputs: &Inputs,
     affinities: Vec<affinities::StoredAffinity>,
     body: &SuggestionRequest,
     weights: FitWeights,
@@ -291,17 +292,18 @@ fn compute(
 ) -> Result<SuggestionResponse, Error> {
     let affinities: Vec<_> = affinities.into_iter().map(|a| a.affinity).collect();
 
-    let in_account: HashSet<Uuid> = plan.stakeholders.iter().map(|s| s.person_id).collect();
+    let in_account: HashSet<Uuid> = inputs.stakeholders.iter().map(|s| s.person_id).collect();
     let relationships: Vec<&NewRelationship> =
-        plan.data.relationships.iter().map(|r| &r.fields).collect();
-    let (ties, covering) = suggestion::ties(&plan.data.account.links, &relationships, &in_account);
+        inputs.data.relationships.iter().map(|r| &r.fields).collect();
+    let (ties, covering) =
+        suggestion::ties(&inputs.data.account.links, &relationships, &in_account);
     let locked: Vec<(Uuid, Uuid)> =
         body.locked.iter().map(|p| (p.salesperson_id, p.stakeholder_id)).collect();
     let excluded: HashSet<(Uuid, Uuid)> =
         body.excluded.iter().map(|p| (p.salesperson_id, p.stakeholder_id)).collect();
     let result = suggestion::suggest(&suggestion::Request {
-        stakeholders: &plan.stakeholders,
-        salespeople: &plan.salespeople,
+        stakeholders: &inputs.stakeholders,
+        salespeople: &inputs.salespeople,
         affinities: &affinities,
         weights,
         ties: &ties,
@@ -310,13 +312,13 @@ fn compute(
         excluded: &excluded,
     })?;
 
-    let name = |id: &Uuid| plan.data.names.get(id).cloned().unwrap_or_default();
+    let name = |id: &Uuid| inputs.data.names.get(id).cloned().unwrap_or_default();
     let mut assigned: HashMap<Uuid, u32> = HashMap::new();
     for p in &result.pairs {
         *assigned.entry(p.salesperson_id).or_default() += 1;
     }
     let response = SuggestionResponse {
-        account: AccountRef::of(&plan.data),
+        account: AccountRef::of(&inputs.data),
         pairs: result
             .pairs
             .iter()
@@ -372,10 +374,10 @@ fn compute(
             .collect(),
         objective: result.objective,
         current_objective: result.current_objective,
-        salespeople: plan
+        salespeople: inputs
             .sales
             .iter()
-            .zip(&plan.capacities)
+            .zip(&inputs.capacities)
             .map(|(s, capacity)| SalespersonLoad {
                 salesperson_id: s.tenure.person_id,
                 name: name(&s.tenure.person_id),
