@@ -24,6 +24,7 @@ pub mod accounts;
 pub mod affinities;
 pub mod api_keys;
 pub mod audit;
+pub mod cascades;
 pub mod changes;
 pub mod coverage;
 pub mod coverage_settings;

@@ -16,8 +16,8 @@ use crate::store::schema::{
     coverage_links, crafting_revisions, erasures, interactions, persons, relationships, tenures,
 };
 use crate::store::{
-    execute_natively, from_json, now, parse_id, pipelined, split_page, tenures as tenure_store,
-    to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
+    cascades, execute_natively, from_json, now, parse_id, pipelined, split_page, to_json, DbConn,
+    Expected, PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -282,7 +282,7 @@ pub fn delete(
     }
     delete_network(conn, tenant, id, cascade)?;
     let tenure_ids = career.select(tenures::id).load(conn)?;
-    tenure_store::delete_with_history(conn, tenant, tenure_ids)?;
+    cascades::delete_with_history(conn, tenant, tenure_ids)?;
     changes::deleted(conn, tenant, Entity::Person, &[id])?;
     diesel::delete(
         persons::table.filter(persons::tenant_id.eq(&t)).filter(persons::id.eq(id.to_string())),

@@ -18,8 +18,8 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
-    from_json, now, now_point, organizations, parse_id, parse_optional_id, pipelined, split_page,
-    tenures as tenure_store, to_json, vocabulary, DbConn, Expected, PageRequest,
+    cascades, from_json, now, now_point, organizations, parse_id, parse_optional_id, pipelined,
+    split_page, tenures as tenure_store, to_json, vocabulary, DbConn, Expected, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -494,7 +494,7 @@ pub fn delete(
         )));
     }
     let tenure_ids = succession.select(tenures::id).load(conn)?;
-    tenure_store::delete_without_history(conn, tenant, tenure_ids)?;
+    cascades::delete_without_history(conn, tenant, tenure_ids)?;
     diesel::delete(
         post_revisions::table
             .filter(post_revisions::tenant_id.eq(&t))

@@ -13,9 +13,9 @@ use crate::domain::tenure::{seat_conflicts, Period};
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
-use crate::store::schema::{crafting_revisions, persons, posts, tenures};
+use crate::store::schema::{persons, posts, tenures};
 use crate::store::{
-    execute_natively, from_json, now, parse_id, persons as person_store, pipelined,
+    cascades, execute_natively, from_json, now, parse_id, persons as person_store, pipelined,
     posts as post_store, split_page, to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
 };
 
@@ -622,54 +622,5 @@ pub fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, expected: &Expected) ->
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
     lock_version!(conn, tenures, tenant, id, current.version)?;
-    delete_without_history(conn, tenant, vec![id.to_string()])
-}
-
-/// Deletes tenures that have no crafting revisions; refuses (409) if any has some.
-pub fn delete_without_history(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    ids: Vec<String>,
-) -> Result<(), Error> {
-    let t = tenant.to_string();
-    let revisions: i64 = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(&t))
-        .filter(crafting_revisions::tenure_id.eq_any(&ids))
-        .count()
-        .get_result(conn)?;
-    if revisions > 0 {
-        return Err(Error::conflict(format!(
-            "{revisions} crafting revision(s) record how the tenure(s) were held; that history \
-             is kept, and only erasing the person (DELETE /v1/persons/{{id}}?cascade=true) removes it"
-        )));
-    }
-    changes::deleted(conn, tenant, Entity::Tenure, &changes::parse_ids(&ids)?)?;
-    diesel::delete(
-        tenures::table.filter(tenures::tenant_id.eq(&t)).filter(tenures::id.eq_any(&ids)),
-    )
-    .execute(conn)?;
-    Ok(())
-}
-
-/// Deletes tenures together with their crafting revisions: the erasure of a person.
-pub fn delete_with_history(conn: &mut DbConn, tenant: Uuid, ids: Vec<String>) -> Result<(), Error> {
-    let t = tenant.to_string();
-    let revisions: Vec<String> = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(&t))
-        .filter(crafting_revisions::tenure_id.eq_any(&ids))
-        .select(crafting_revisions::id)
-        .load(conn)?;
-    changes::deleted(conn, tenant, Entity::CraftingRevision, &changes::parse_ids(&revisions)?)?;
-    changes::deleted(conn, tenant, Entity::Tenure, &changes::parse_ids(&ids)?)?;
-    diesel::delete(
-        crafting_revisions::table
-            .filter(crafting_revisions::tenant_id.eq(&t))
-            .filter(crafting_revisions::tenure_id.eq_any(&ids)),
-    )
-    .execute(conn)?;
-    diesel::delete(
-        tenures::table.filter(tenures::tenant_id.eq(&t)).filter(tenures::id.eq_any(&ids)),
-    )
-    .execute(conn)?;
-    Ok(())
+    cascades::delete_without_history(conn, tenant, vec![id.to_string()])
 }
