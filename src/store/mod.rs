@@ -40,6 +40,7 @@ pub mod pool;
 pub mod posts;
 pub mod relationships;
 pub mod schema;
+pub mod seats;
 pub mod statistics;
 pub mod tenures;
 pub mod unnest;

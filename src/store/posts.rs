@@ -12,14 +12,13 @@ use crate::domain::facet::Facet;
 use crate::domain::hierarchy;
 use crate::domain::post::NewPost;
 use crate::domain::sync::ExternalRef;
-use crate::domain::tenure::seat_conflicts;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
     cascades, from_json, now, now_point, organizations, parse_id, parse_optional_id, pipelined,
-    split_page, tenures as tenure_store, to_json, vocabulary, DbConn, Expected, PageRequest,
+    seats, split_page, to_json, vocabulary, DbConn, Expected, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -379,7 +378,7 @@ pub fn update(
         check_references(conn, tenant, id, new)?;
     }
     if new.headcount < current.headcount {
-        check_holders_fit(conn, tenant, id, new.headcount)?;
+        seats::check_holders_fit(conn, tenant, id, new.headcount)?;
     }
     diesel::update(
         posts::table
@@ -421,49 +420,6 @@ fn manager_of(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Option<Uuid>,
         .first(conn)
         .optional()?;
     parse_optional_id(manager.flatten().as_deref())
-}
-
-/// Fewer seats must still seat every set of simultaneous holders.
-fn check_holders_fit(conn: &mut DbConn, tenant: Uuid, id: Uuid, seats: i32) -> Result<(), Error> {
-    let holders = tenure_store::periods_of_post(conn, tenant, id, None)?;
-    for (i, (tenure, period)) in holders.iter().enumerate() {
-        let mut others = holders.clone();
-        others.remove(i);
-        let conflicting = seat_conflicts(&others, *period, seats as usize);
-        if !conflicting.is_empty() {
-            let mut ids = vec![*tenure];
-            ids.extend(conflicting);
-            return Err(Error::Conflict {
-                detail: format!(
-                    "{} tenures hold the post at the same time, more than {seats} seat(s)",
-                    ids.len()
-                ),
-                conflicting: ids,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Takes the row locks of these posts (a no-op update), so that concurrent tenure writes on
-/// a post check its seats one after the other, and answers their seats; a post that does not
-/// exist is absent.
-pub fn lock_seats(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, i32>, Error> {
-    let (t, ids): (String, Vec<String>) =
-        (tenant.to_string(), ids.iter().map(Uuid::to_string).collect());
-    diesel::update(posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq_any(&ids)))
-        .set(posts::version.eq(posts::version))
-        .execute(conn)?;
-    let rows: Vec<(String, i32)> = posts::table
-        .filter(posts::tenant_id.eq(&t))
-        .filter(posts::id.eq_any(&ids))
-        .select((posts::id, posts::headcount))
-        .load(conn)?;
-    rows.into_iter().map(|(id, seats)| Ok((parse_id(&id)?, seats))).collect()
 }
 
 /// Deletes a post. Without `cascade` it refuses while tenures hold it or posts report to it;

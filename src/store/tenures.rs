@@ -1,6 +1,6 @@
 //! Tenures: who holds which post when. Read as careers (by person) and successions (by post).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl;
@@ -9,11 +9,12 @@ use uuid::Uuid;
 
 use crate::domain::coverage::BuyingRole;
 use crate::domain::sync::ExternalRef;
-use crate::domain::tenure::{seat_conflicts, Period};
+use crate::domain::tenure::Period;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::{persons, posts, tenures};
+use crate::store::seats::{self, SeatClaim};
 use crate::store::{
     cascades, execute_natively, from_json, now, parse_id, persons as person_store, pipelined,
     posts as post_store, split_page, to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
@@ -452,40 +453,6 @@ fn beside_names(
         .collect()
 }
 
-/// Every tenure of a post with its period, except `except`.
-pub fn periods_of_post(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    post: Uuid,
-    except: Option<Uuid>,
-) -> Result<Vec<(Uuid, Period)>, Error> {
-    let mut periods = periods_of_posts(conn, tenant, &[post])?.remove(&post).unwrap_or_default();
-    periods.retain(|(id, _)| Some(*id) != except);
-    Ok(periods)
-}
-
-/// Every tenure of these posts with its period, by post.
-fn periods_of_posts(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    posts: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<(Uuid, Period)>>, Error> {
-    let ids: Vec<String> = posts.iter().map(Uuid::to_string).collect();
-    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
-        .filter(tenures::post_id.eq_any(ids))
-        .select((tenures::id, tenures::post_id, tenures::started_on, tenures::ended_on))
-        .load(conn)?;
-    let mut by_post: HashMap<Uuid, Vec<(Uuid, Period)>> = HashMap::new();
-    for (id, post, started_on, ended_on) in rows {
-        by_post
-            .entry(parse_id(&post)?)
-            .or_default()
-            .push((parse_id(&id)?, Period { started_on, ended_on }));
-    }
-    Ok(by_post)
-}
-
 pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure, Error> {
     let [id] = create_many(conn, tenant, &[new])?[..] else {
         return Err(Error::internal("one tenure created, not one id"));
@@ -565,9 +532,9 @@ pub fn update(
     find(conn, tenant, id)
 }
 
-/// The persons and posts must exist, and each post must have a free seat for each period:
-/// the holdings are checked in order, each beside the post's other tenures and the holdings
-/// before it (a holding's own id, when it is an update, is not one of the others).
+/// The persons and posts must exist, and each post must have a free seat for each period, the
+/// holdings checked in order (`seats::check_free_seats`; a holding's own id, when it is an
+/// update, is not one of the others).
 fn check_holdings(
     conn: &mut DbConn,
     tenant: Uuid,
@@ -579,41 +546,24 @@ fn check_holdings(
     let persons = distinct(holdings.iter().map(|(_, new)| new.person_id).collect());
     let posts = distinct(holdings.iter().map(|(_, new)| new.post_id).collect());
     let persons = person_store::existing(conn, tenant, &persons)?;
-    let seats = post_store::lock_seats(conn, tenant, &posts)?;
+    let headcounts = seats::lock_seats(conn, tenant, &posts)?;
     for (_, new) in holdings {
         let mut missing = Vec::new();
         if !persons.contains(&new.person_id) {
             missing.push(crate::error::FieldError::new("/person_id", "no such person"));
         }
-        if !seats.contains_key(&new.post_id) {
+        if !headcounts.contains_key(&new.post_id) {
             missing.push(crate::error::FieldError::new("/post_id", "no such post"));
         }
         if !missing.is_empty() {
             return Err(Error::Invalid(missing));
         }
     }
-    let checked: HashSet<Uuid> = holdings.iter().map(|(id, _)| *id).collect();
-    let mut periods = periods_of_posts(conn, tenant, &posts)?;
-    for others in periods.values_mut() {
-        others.retain(|(id, _)| !checked.contains(id));
-    }
-    for (id, new) in holdings {
-        let headcount = seats.get(&new.post_id).copied().unwrap_or_default();
-        let others = periods.entry(new.post_id).or_default();
-        let conflicting = seat_conflicts(others, new.period, headcount.max(0) as usize);
-        if !conflicting.is_empty() {
-            let names: Vec<String> = conflicting.iter().map(Uuid::to_string).collect();
-            return Err(Error::Conflict {
-                detail: format!(
-                    "the post has {headcount} seat(s) and is held at the same time by tenure(s) {}",
-                    names.join(", ")
-                ),
-                conflicting,
-            });
-        }
-        others.push((*id, new.period));
-    }
-    Ok(())
+    let claims: Vec<SeatClaim> = holdings
+        .iter()
+        .map(|(id, new)| SeatClaim { tenure: *id, post: new.post_id, period: new.period })
+        .collect();
+    seats::check_free_seats(conn, tenant, &posts, &headcounts, &claims)
 }
 
 /// Deletes a tenure recorded by mistake. A tenure with crafting revisions stays: its
