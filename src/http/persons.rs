@@ -18,7 +18,7 @@ use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
 use crate::store::external_refs::refresh;
 use crate::store::persons::{self, Person};
-use crate::store::tenures::Holding;
+use crate::store::views::holdings::Holding;
 use crate::store::{Db, Expected};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -21,7 +21,7 @@ use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::external_refs::refresh;
 use crate::store::posts::{self, Post, PostFilter};
-use crate::store::tenures::Holding;
+use crate::store::views::holdings::Holding;
 use crate::store::{Db, Expected};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -17,7 +17,8 @@ use crate::http::respond::{created, deleted, merge_into, ok};
 use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
 use crate::store::external_refs::refresh;
-use crate::store::tenures::{self, AsOf, Holding, NewTenure, Tenure, TenureView};
+use crate::store::tenures::{self, NewTenure, Tenure};
+use crate::store::views::holdings::{self, AsOf, Holding, TenureView};
 use crate::store::{Db, Expected};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -226,13 +227,13 @@ pub async fn list_holding(
         Holding::Succession(post) => {
             read_pipelined(
                 db,
-                |c| tenures::succession_pipelined(c, tenant, post, as_of, request),
-                move |c| tenures::list_holding(c, tenant, holding, as_of, request),
+                |c| holdings::succession_pipelined(c, tenant, post, as_of, request),
+                move |c| holdings::list_holding(c, tenant, holding, as_of, request),
             )
             .await?
         }
         Holding::Career(_) => {
-            read(db, move |c| tenures::list_holding(c, tenant, holding, as_of, request)).await?
+            read(db, move |c| holdings::list_holding(c, tenant, holding, as_of, request)).await?
         }
     };
     Ok(HttpResponse::Ok().json(page(

@@ -44,6 +44,7 @@ pub mod seats;
 pub mod statistics;
 pub mod tenures;
 pub mod unnest;
+pub mod views;
 pub mod vocabulary;
 pub mod webhooks;
 

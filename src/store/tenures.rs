@@ -1,6 +1,7 @@
-//! Tenures: who holds which post when. Read as careers (by person) and successions (by post).
+//! Tenures: who holds which post when. Read as careers (by person) and successions (by post)
+//! in `views::holdings`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl;
@@ -13,11 +14,11 @@ use crate::domain::tenure::Period;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
-use crate::store::schema::{persons, posts, tenures};
+use crate::store::schema::tenures;
 use crate::store::seats::{self, SeatClaim};
 use crate::store::{
     cascades, execute_natively, from_json, now, parse_id, persons as person_store, pipelined,
-    posts as post_store, split_page, to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
+    split_page, to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -36,15 +37,6 @@ pub struct Tenure {
     pub updated_at: NaiveDateTime,
 }
 
-/// A tenure with the names a reader of a career or a succession wants beside it.
-#[derive(Debug, Clone)]
-pub struct TenureView {
-    pub tenure: Tenure,
-    pub person_display_name: String,
-    pub post_title: String,
-    pub organization_id: Uuid,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewTenure {
     pub person_id: Uuid,
@@ -54,25 +46,10 @@ pub struct NewTenure {
     pub capacity: Option<u32>,
 }
 
-/// Whose tenures to list.
-#[derive(Debug, Clone, Copy)]
-pub enum Holding {
-    /// A person's career.
-    Career(Uuid),
-    /// A post's succession.
-    Succession(Uuid),
-}
-
-/// `current_only` keeps the tenures running on `as_of`.
-#[derive(Debug, Clone, Copy)]
-pub struct AsOf {
-    pub date: NaiveDate,
-    pub current_only: bool,
-}
-
+/// A stored tenure; the views read it too.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = tenures)]
-struct Row {
+pub(in crate::store) struct Row {
     id: String,
     person_id: String,
     post_id: String,
@@ -86,7 +63,7 @@ struct Row {
 }
 
 impl Row {
-    fn into_tenure(self) -> Result<Tenure, Error> {
+    pub(in crate::store) fn into_tenure(self) -> Result<Tenure, Error> {
         Ok(Tenure {
             external_refs: None,
             id: parse_id(&self.id)?,
@@ -177,143 +154,6 @@ pub fn list(
     ))
 }
 
-/// The query of a career or a succession page, boxed for whichever connection loads it.
-macro_rules! holding_query {
-    ($tenant:expr, $holding:expr, $as_of:expr, $page:expr) => {{
-        let (holding, as_of, page): (&Holding, AsOf, &PageRequest<(NaiveDate, Uuid)>) =
-            ($holding, $as_of, $page);
-        let mut query = tenures::table
-            .filter(tenures::tenant_id.eq($tenant.to_string()))
-            .select(Row::as_select())
-            .order((tenures::started_on, tenures::id))
-            .limit(page.limit as i64 + 1)
-            .into_boxed();
-        query = match holding {
-            Holding::Career(person) => query.filter(tenures::person_id.eq(person.to_string())),
-            Holding::Succession(post) => query.filter(tenures::post_id.eq(post.to_string())),
-        };
-        if as_of.current_only {
-            query = query
-                .filter(tenures::started_on.le(as_of.date))
-                .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(as_of.date)));
-        }
-        if let Some((started_on, id)) = page.after {
-            query = query.filter(
-                tenures::started_on
-                    .gt(started_on)
-                    .or(tenures::started_on.eq(started_on).and(tenures::id.gt(id.to_string()))),
-            );
-        }
-        query
-    }};
-}
-
-/// A career or a succession in chronological order, paged by `(started_on, id)`. The person
-/// or post must exist (else 404): an empty page would not tell a reader the id is wrong.
-pub fn list_holding(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    holding: Holding,
-    as_of: AsOf,
-    page: PageRequest<(NaiveDate, Uuid)>,
-) -> Result<(Vec<TenureView>, bool), Error> {
-    match holding {
-        Holding::Career(person) => person_store::find(conn, tenant, person).map(|_| ())?,
-        Holding::Succession(post) => post_store::find(conn, tenant, post).map(|_| ())?,
-    }
-    let rows = holding_query!(tenant, &holding, as_of, &page).load::<Row>(conn)?;
-    let (tenures, more) = page_of(rows, page.limit)?;
-    Ok((with_names(conn, tenant, tenures)?, more))
-}
-
-/// The tenures of a page loaded with one row more than its limit; whether more follow.
-fn page_of(rows: Vec<Row>, limit: usize) -> Result<(Vec<Tenure>, bool), Error> {
-    let (rows, more) = split_page(rows, limit);
-    Ok((rows.into_iter().map(Row::into_tenure).collect::<Result<_, _>>()?, more))
-}
-
-/// A post's succession on a pipelining connection: the post (404 if there is none) and the
-/// page in one round trip, then the names beside the page.
-pub async fn succession_pipelined(
-    conn: pipelined::Connection,
-    tenant: Uuid,
-    post: Uuid,
-    as_of: AsOf,
-    page: PageRequest<(NaiveDate, Uuid)>,
-) -> Result<(Vec<TenureView>, bool), Error> {
-    let query = holding_query!(tenant, &Holding::Succession(post), as_of, &page);
-    let (_, rows) = futures_util::future::try_join(
-        post_store::find_pipelined(conn.clone(), tenant, post),
-        pipelined::load::<Row, _>(conn.clone(), query),
-    )
-    .await?;
-    let (tenures, more) = page_of(rows, page.limit)?;
-    let (person_ids, post_ids) = named_in(&tenures);
-    let (names, titles) = futures_util::future::try_join(
-        pipelined::load(conn.clone(), display_names_query(tenant, person_ids)),
-        pipelined::load(conn, titles_query(tenant, post_ids)),
-    )
-    .await?;
-    Ok((beside_names(tenures, names, titles)?, more))
-}
-
-/// Which tenures a bulk read walks.
-#[derive(Debug, Clone)]
-pub enum Scope {
-    Tenant,
-    /// Tenures of posts in these organizations.
-    Organizations(Vec<String>),
-    /// One person's career.
-    Person(Uuid),
-}
-
-type Condition = Box<
-    dyn BoxableExpression<
-        tenures::table,
-        <DbConn as diesel::Connection>::Backend,
-        SqlType = diesel::sql_types::Bool,
-    >,
->;
-
-/// The tenures a scope covers, within the tenant.
-fn in_scope(tenant: Uuid, scope: &Scope) -> Condition {
-    let of_tenant = tenures::tenant_id.eq(tenant.to_string());
-    match scope {
-        Scope::Tenant => Box::new(of_tenant),
-        Scope::Person(person) => Box::new(of_tenant.and(tenures::person_id.eq(person.to_string()))),
-        Scope::Organizations(orgs) => Box::new(
-            of_tenant.and(
-                tenures::post_id.eq_any(
-                    posts::table
-                        .filter(posts::tenant_id.eq(tenant.to_string()))
-                        .filter(posts::organization_id.eq_any(orgs.clone()))
-                        .select(posts::id),
-                ),
-            ),
-        ),
-    }
-}
-
-/// Tenures in scope in id order, from `from` on (inclusive), at most `limit`.
-pub fn page_in_scope(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    scope: &Scope,
-    from: Option<Uuid>,
-    limit: usize,
-) -> Result<Vec<Tenure>, Error> {
-    let mut query = tenures::table
-        .filter(in_scope(tenant, scope))
-        .select(Row::as_select())
-        .order(tenures::id)
-        .limit(limit as i64)
-        .into_boxed();
-    if let Some(from) = from {
-        query = query.filter(tenures::id.ge(from.to_string()));
-    }
-    query.load::<Row>(conn)?.into_iter().map(Row::into_tenure).collect()
-}
-
 /// These tenures (those that exist).
 pub fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
@@ -351,106 +191,6 @@ pub fn of_persons(
         .select(Row::as_select())
         .load(conn)?;
     rows.into_iter().map(Row::into_tenure).collect()
-}
-
-/// Posts held by tenures in scope, in id order, from `from` on (inclusive), at most `limit`.
-pub fn posts_in_scope(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    scope: &Scope,
-    from: Option<Uuid>,
-    limit: usize,
-) -> Result<Vec<Uuid>, Error> {
-    let mut query = tenures::table
-        .filter(in_scope(tenant, scope))
-        .select(tenures::post_id)
-        .distinct()
-        .order(tenures::post_id)
-        .limit(limit as i64)
-        .into_boxed();
-    if let Some(from) = from {
-        query = query.filter(tenures::post_id.ge(from.to_string()));
-    }
-    query.load::<String>(conn)?.iter().map(|id| parse_id(id)).collect()
-}
-
-/// The tenures holding any of `post_ids` on `date`.
-pub fn holders_on(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    post_ids: &[Uuid],
-    date: NaiveDate,
-) -> Result<Vec<TenureView>, Error> {
-    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<Row> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
-        .filter(tenures::post_id.eq_any(ids))
-        .filter(tenures::started_on.le(date))
-        .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(date)))
-        .order((tenures::started_on, tenures::id))
-        .select(Row::as_select())
-        .load(conn)?;
-    let tenures = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
-    with_names(conn, tenant, tenures)
-}
-
-fn with_names(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    tenures: Vec<Tenure>,
-) -> Result<Vec<TenureView>, Error> {
-    let (person_ids, post_ids) = named_in(&tenures);
-    let names = display_names_query(tenant, person_ids).load(conn)?;
-    let titles = titles_query(tenant, post_ids).load(conn)?;
-    beside_names(tenures, names, titles)
-}
-
-/// The persons and the posts the tenures name.
-fn named_in(tenures: &[Tenure]) -> (Vec<String>, Vec<String>) {
-    let person_ids = tenures.iter().map(|t| t.person_id.to_string()).collect();
-    let post_ids = tenures.iter().map(|t| t.post_id.to_string()).collect();
-    (person_ids, post_ids)
-}
-
-#[dsl::auto_type(no_type_alias)]
-fn display_names_query(tenant: Uuid, ids: Vec<String>) -> _ {
-    let tenant: String = tenant.to_string();
-    persons::table
-        .filter(persons::tenant_id.eq(tenant))
-        .filter(persons::id.eq_any(ids))
-        .select((persons::id, persons::display_name))
-}
-
-#[dsl::auto_type(no_type_alias)]
-fn titles_query(tenant: Uuid, ids: Vec<String>) -> _ {
-    let tenant: String = tenant.to_string();
-    posts::table
-        .filter(posts::tenant_id.eq(tenant))
-        .filter(posts::id.eq_any(ids))
-        .select((posts::id, (posts::title, posts::organization_id)))
-}
-
-fn beside_names(
-    tenures: Vec<Tenure>,
-    names: Vec<(String, String)>,
-    titles: Vec<(String, (String, String))>,
-) -> Result<Vec<TenureView>, Error> {
-    let names: HashMap<String, String> = names.into_iter().collect();
-    let titles: HashMap<String, (String, String)> = titles.into_iter().collect();
-    tenures
-        .into_iter()
-        .map(|tenure| {
-            let name = names.get(&tenure.person_id.to_string()).cloned().unwrap_or_default();
-            let (title, organization) =
-                titles.get(&tenure.post_id.to_string()).cloned().unwrap_or_default();
-            Ok(TenureView {
-                person_display_name: name,
-                post_title: title,
-                organization_id: parse_id(&organization)?,
-                tenure,
-            })
-        })
-        .collect()
 }
 
 pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure, Error> {
