@@ -20,6 +20,7 @@ use crate::http::tenures::{list_holding, HoldingParams, TenureViewResponse};
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
 use crate::store::external_refs::refresh;
+use crate::store::post_revisions;
 use crate::store::posts::{self, Post, PostFilter};
 use crate::store::views::holdings::Holding;
 use crate::store::{Db, Expected};
@@ -326,7 +327,8 @@ pub async fn list_post_revisions(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let history = read(&db, move |c| posts::formal_history(c, principal.tenant_id, id)).await?;
+    let history =
+        read(&db, move |c| post_revisions::formal_history(c, principal.tenant_id, id)).await?;
     let items: Vec<PostRevisionResponse> = history
         .into_iter()
         .map(|(revision, recorded_by)| PostRevisionResponse {

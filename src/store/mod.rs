@@ -37,6 +37,7 @@ pub mod organizations;
 pub mod persons;
 pub mod pipelined;
 pub mod pool;
+pub mod post_revisions;
 pub mod posts;
 pub mod relationships;
 pub mod schema;
