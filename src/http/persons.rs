@@ -16,6 +16,7 @@ use crate::http::respond::{created, deleted, merge_into, ok};
 use crate::http::tenures::{list_holding, HoldingParams, TenureViewResponse};
 use crate::http::{read, read_pipelined, write};
 use crate::store::api_keys::Principal;
+use crate::store::erasure;
 use crate::store::external_refs::refresh;
 use crate::store::persons::{self, Person};
 use crate::store::views::holdings::Holding;
@@ -260,7 +261,7 @@ pub async fn delete_person(
             ));
         }
         write(&db, principal.actor(), move |c| {
-            persons::erase(c, principal.tenant_id, id, &expected)
+            erasure::erase(c, principal.tenant_id, id, &expected)
         })
         .await?;
         return Ok(deleted());
@@ -309,7 +310,7 @@ pub async fn list_erasures(
     principal.require(Scope::Admin)?;
     let request = params.page_request()?;
     let (rows, more) =
-        read(&db, move |c| persons::erasures(c, principal.tenant_id, request)).await?;
+        read(&db, move |c| erasure::erasures(c, principal.tenant_id, request)).await?;
     Ok(HttpResponse::Ok().json(page(
         rows,
         more,

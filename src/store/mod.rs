@@ -30,6 +30,7 @@ pub mod coverage;
 pub mod coverage_settings;
 pub mod crafting;
 pub mod crafting_index;
+pub mod erasure;
 pub mod external_refs;
 pub mod idempotency;
 pub mod interactions;
