@@ -147,7 +147,7 @@ pub async fn sync_batch(
     let results =
         write(&db, principal.actor(), move |c| apply(c, tenant, mode, &body.operations)).await?;
     // Off the response's path: a failure only means the planner waits for autovacuum.
-    if db.backend() == "postgres" {
+    if matches!(db.backend(), crate::store::Backend::Postgres(_)) {
         let db = db.into_inner();
         actix_web::rt::spawn(async move {
             if let Err(e) = read(&db, statistics::refresh_after_bulk_write).await {
