@@ -266,10 +266,11 @@ impl Db {
         let begun = match &mut session.conn {
             // A write may meet tables that a bulk import is growing from nothing: a generic
             // plan cached while they were empty scans every row of a tenant for each
-            // `= ANY(…)` lookup (a batch of 1,000 took 5 times as long). Custom plans see each
-            // batch's own arrays against the current statistics. A random page priced for
-            // cached data (the default, 4, is a spinning disk's) keeps a batch's 1,000 key
-            // lookups on the index, not on a scan of a table whose statistics lag an import.
+            // `= ANY(…)` lookup. Custom plans see each batch's own arrays against the current
+            // statistics. A random page priced for cached data (the default, 4, is a spinning
+            // disk's) keeps a batch's key lookups on the index, not on a scan of a table whose
+            // statistics lag an import. What it was measured against: docs/performance.md
+            // (CRM sync, "Plans").
             DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg).and_then(|()| {
                 pg.batch_execute(
                     "SET LOCAL plan_cache_mode = force_custom_plan; \
