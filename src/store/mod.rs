@@ -1,4 +1,10 @@
-//! Storage: diesel on SQLite or PostgreSQL, one module per aggregate, each taking `&mut DbConn`.
+//! Storage: diesel on SQLite or PostgreSQL, one module per aggregate (or per responsibility of
+//! a large one: `post_revisions`, `erasure`), each taking `&mut DbConn`.
+//!
+//! Imports between the structure's aggregates run one way: `organizations` ← `posts` ←
+//! `tenures`, and `persons` ← `tenures`. What several of them need sits below them and imports
+//! only tables, changes and external ids (`cascades`, `seats`); read models across aggregates
+//! sit above them, in `views`.
 
 /// Locks an entity's row at the version its writer read and checked: `UPDATE … SET version =
 /// version WHERE … AND version = v`. On PostgreSQL the row lock lasts until the transaction
