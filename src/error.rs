@@ -57,7 +57,7 @@ pub enum Error {
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// The API key spent its rate limit; it may call again after `retry_after`.
-    #[error("this API key made more requests than its rate limit allows; retry after {} s", crate::http::rate_limit::seconds(*retry_after))]
+    #[error("this API key made more requests than its rate limit allows; retry after {} s", crate::domain::delay::seconds(*retry_after))]
     TooManyRequests { retry_after: std::time::Duration },
     #[error("the database is unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),

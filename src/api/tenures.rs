@@ -10,7 +10,8 @@ use crate::domain::sync::ExternalRef;
 use crate::domain::tenure::NewTenure;
 use crate::error::Error;
 use crate::store::resource::GivenRefs;
-use crate::store::tenures::{Tenure, TenureView, Tenures};
+use crate::store::tenures::{Tenure, Tenures};
+use crate::store::views::holdings::TenureView;
 
 /// A tenure as written by a client.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]

@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::domain::facet::{Dimension, Facet};
+use crate::domain::facet::{all_dimensions, Dimension, Facet};
 
 /// Default floor of a core facet: it must still be done, at least a little.
 pub const DEFAULT_FLOOR: f64 = 0.1;
@@ -230,18 +230,6 @@ pub fn apply_patch(
         merged.insert((facet.dimension, facet.key.clone()), facet);
     }
     (dimensions, merged.into_values().collect())
-}
-
-pub fn all_dimensions() -> [Dimension; 7] {
-    [
-        Dimension::Task,
-        Dimension::Relational,
-        Dimension::Cognitive,
-        Dimension::Context,
-        Dimension::Priority,
-        Dimension::DecisionCriterion,
-        Dimension::PartnerPreference,
-    ]
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::domain::crafting::{all_dimensions, FacetKey};
-use crate::domain::facet::{dimension_name, Dimension};
+use crate::domain::crafting::FacetKey;
+use crate::domain::facet::{all_dimensions, dimension_name, Dimension};
 
 /// Weights closer than this are the same weight.
 const EPSILON: f64 = 1e-9;

@@ -36,6 +36,18 @@ pub enum Dimension {
     PartnerPreference,
 }
 
+pub fn all_dimensions() -> [Dimension; 7] {
+    [
+        Dimension::Task,
+        Dimension::Relational,
+        Dimension::Cognitive,
+        Dimension::Context,
+        Dimension::Priority,
+        Dimension::DecisionCriterion,
+        Dimension::PartnerPreference,
+    ]
+}
+
 /// One crafting attribute. `weight` > 0 stresses or adds, < 0 plays down or avoids, 0 drops.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -123,7 +135,7 @@ pub fn parse_facets(
 
 impl Dimension {
     pub fn parse(name: &str) -> Option<Dimension> {
-        crate::domain::crafting::all_dimensions().into_iter().find(|d| dimension_name(*d) == name)
+        all_dimensions().into_iter().find(|d| dimension_name(*d) == name)
     }
 }
 

@@ -6,6 +6,7 @@ pub mod assignment;
 pub mod calendar;
 pub mod coverage;
 pub mod crafting;
+pub mod delay;
 pub mod diff;
 pub mod facet;
 pub mod fit;

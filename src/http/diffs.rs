@@ -20,6 +20,7 @@ use crate::http::read;
 use crate::store::api_keys::Principal;
 use crate::store::crafting::{self, TenureHistory};
 use crate::store::tenures;
+use crate::store::views::holdings;
 use crate::store::{now, organizations, persons, posts, vocabulary, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -409,7 +410,7 @@ pub async fn list_organization_guardrails(
         let orgs = organizations::subtree(c, tenant, id)?;
         let post_ids = posts::ids_in_organizations(c, tenant, &orgs)?;
         let at = crate::store::now_point();
-        let holders = tenures::holders_on(c, tenant, &post_ids, at.as_of.date())?;
+        let holders = holdings::holders_on(c, tenant, &post_ids, at.as_of.date())?;
         let histories =
             crafting::histories(c, tenant, holders.iter().map(|h| h.tenure.clone()).collect())?;
         let mut breaches = Vec::new();

@@ -24,5 +24,6 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, Error> {
     read(&db, |conn| conn.batch_execute("SELECT 1").map_err(|e| Error::Unavailable(Box::new(e))))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready", "backend": db.backend()})))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"status": "ready", "backend": db.backend().name()})))
 }

@@ -19,7 +19,8 @@ use crate::http::respond::DeleteParams;
 use crate::store::api_keys::Principal;
 use crate::store::organizations::{self, Organizations};
 use crate::store::posts::{self, PostFilter};
-use crate::store::{tenures, Db};
+use crate::store::views::holdings;
+use crate::store::Db;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_organizations)
@@ -151,7 +152,7 @@ pub async fn list_organization_posts(
         organizations::find(c, tenant, id)?;
         let (posts, more) = posts::list(c, tenant, filter, request)?;
         let ids: Vec<Uuid> = posts.iter().map(|p| p.id).collect();
-        let holders = tenures::holders_on(c, tenant, &ids, as_of)?;
+        let holders = holdings::holders_on(c, tenant, &ids, as_of)?;
         let rows = posts
             .into_iter()
             .map(|post| {

@@ -16,8 +16,9 @@ use crate::http::respond::{deleted, ok};
 use crate::http::tenures::{list_holding, HoldingParams};
 use crate::http::{read, read_pipelined, resource, write};
 use crate::store::api_keys::Principal;
+use crate::store::erasure;
 use crate::store::persons::{self, Persons};
-use crate::store::tenures::Holding;
+use crate::store::views::holdings::Holding;
 use crate::store::Db;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -135,7 +136,7 @@ pub async fn delete_person(
             "erase keeps the structure; cascade deletes it: choose one",
         ));
     }
-    write(&db, principal.actor(), move |c| persons::erase(c, principal.tenant_id, id, &expected))
+    write(&db, principal.actor(), move |c| erasure::erase(c, principal.tenant_id, id, &expected))
         .await?;
     Ok(deleted())
 }
@@ -177,7 +178,7 @@ pub async fn list_erasures(
     principal.require(Scope::Admin)?;
     let request = params.page_request()?;
     let (rows, more) =
-        read(&db, move |c| persons::erasures(c, principal.tenant_id, request)).await?;
+        read(&db, move |c| erasure::erasures(c, principal.tenant_id, request)).await?;
     Ok(HttpResponse::Ok().json(page(
         rows,
         more,

@@ -19,8 +19,9 @@ use crate::http::respond::DeleteParams;
 use crate::http::tenures::{list_holding, HoldingParams};
 use crate::http::{read, resource};
 use crate::store::api_keys::Principal;
+use crate::store::post_revisions;
 use crate::store::posts::{self, PostFilter, Posts};
-use crate::store::tenures::Holding;
+use crate::store::views::holdings::Holding;
 use crate::store::Db;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -152,7 +153,8 @@ pub async fn list_post_revisions(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let history = read(&db, move |c| posts::formal_history(c, principal.tenant_id, id)).await?;
+    let history =
+        read(&db, move |c| post_revisions::formal_history(c, principal.tenant_id, id)).await?;
     let items: Vec<PostRevisionResponse> = history
         .into_iter()
         .map(|(revision, recorded_by)| PostRevisionResponse {

@@ -34,7 +34,7 @@ impl ResponseError for Error {
                 response.insert_header((header::CONNECTION, "close"));
             }
             Error::TooManyRequests { retry_after } => {
-                let seconds = crate::http::rate_limit::seconds(*retry_after).max(1);
+                let seconds = crate::domain::delay::seconds(*retry_after).max(1);
                 response.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
             _ => {}

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -14,6 +14,7 @@ use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use uuid::Uuid;
 
+use crate::domain::delay::seconds;
 use crate::domain::rate_limit::{Bucket, Decision, RateLimit};
 
 /// Buckets kept before the full ones (whose state no longer matters) are dropped.
@@ -43,11 +44,6 @@ impl RateLimiter {
         *kept = limit;
         Some(bucket.take(limit, now))
     }
-}
-
-/// Whole seconds, rounded up: a client that waits that long is served.
-pub fn seconds(duration: Duration) -> u64 {
-    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
 /// Adds `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the

@@ -10,7 +10,7 @@ use crate::http::etag::etag;
 use crate::http::extract::{BatchJson, Json};
 use crate::http::{read, write};
 use crate::store::api_keys::Principal;
-use crate::store::{statistics, Db};
+use crate::store::{statistics, Backend, Db};
 use crate::sync::batch::{self, BatchRequest, BatchResponse, BATCH_MAX};
 use crate::sync::{collection, key_of, lookup, upsert};
 
@@ -115,7 +115,7 @@ pub async fn sync_batch(
         write(&db, principal.actor(), move |c| batch::apply(c, tenant, mode, &body.operations))
             .await?;
     // Off the response's path: a failure only means the planner waits for autovacuum.
-    if db.backend() == "postgres" {
+    if matches!(db.backend(), Backend::Postgres(_)) {
         let db = db.into_inner();
         actix_web::rt::spawn(async move {
             if let Err(e) = read(&db, statistics::refresh_after_bulk_write).await {

@@ -13,7 +13,8 @@ use crate::http::pagination::{page, page_request, ListParams, Page};
 use crate::http::resource;
 use crate::http::{read, read_pipelined};
 use crate::store::api_keys::Principal;
-use crate::store::tenures::{self, AsOf, Holding, Tenures};
+use crate::store::tenures::Tenures;
+use crate::store::views::holdings::{self, AsOf, Holding};
 use crate::store::Db;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -58,13 +59,13 @@ pub async fn list_holding(
         Holding::Succession(post) => {
             read_pipelined(
                 db,
-                |c| tenures::succession_pipelined(c, tenant, post, as_of, request),
-                move |c| tenures::list_holding(c, tenant, holding, as_of, request),
+                |c| holdings::succession_pipelined(c, tenant, post, as_of, request),
+                move |c| holdings::list_holding(c, tenant, holding, as_of, request),
             )
             .await?
         }
         Holding::Career(_) => {
-            read(db, move |c| tenures::list_holding(c, tenant, holding, as_of, request)).await?
+            read(db, move |c| holdings::list_holding(c, tenant, holding, as_of, request)).await?
         }
     };
     Ok(HttpResponse::Ok().json(page(

@@ -20,7 +20,7 @@ use crate::store::external_refs::{self, with_refs};
 use crate::store::schema::crafting_revisions;
 use crate::store::tenures::{self, Tenure};
 use crate::store::{
-    from_json, now, parse_id, pipelined, posts, split_page, to_json, vocabulary, DbConn,
+    from_json, now, parse_id, pipelined, post_revisions, split_page, to_json, vocabulary, DbConn,
     PageRequest,
 };
 
@@ -230,7 +230,8 @@ pub async fn history_pipelined(
         ),
     )
     .await?;
-    let mut formal = posts::formal_revisions_pipelined(conn, tenant, &[tenure.post_id]).await?;
+    let mut formal =
+        post_revisions::formal_revisions_pipelined(conn, tenant, &[tenure.post_id]).await?;
     Ok(TenureHistory {
         formal: formal.remove(&tenure.post_id).unwrap_or_default(),
         crafting: by_tenure(crafting)?.remove(&tenure_id).unwrap_or_default(),
@@ -246,7 +247,7 @@ pub fn histories(
 ) -> Result<Vec<TenureHistory>, Error> {
     let post_ids: Vec<Uuid> = tenures.iter().map(|t| t.post_id).collect();
     let tenure_ids: Vec<Uuid> = tenures.iter().map(|t| t.id).collect();
-    let formal = posts::formal_revisions(conn, tenant, &post_ids)?;
+    let formal = post_revisions::formal_revisions(conn, tenant, &post_ids)?;
     let mut crafting =
         by_tenure(revisions_query(tenant, &tenure_ids).select(Row::as_select()).load(conn)?)?;
     Ok(tenures

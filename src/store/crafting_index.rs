@@ -15,7 +15,8 @@ use crate::domain::tenure::Period;
 use crate::error::Error;
 use crate::store::crafting::{histories, TenureHistory};
 use crate::store::schema::{crafting_revisions, post_revisions, tenures};
-use crate::store::tenures::{self as tenure_store, Scope, Tenure};
+use crate::store::tenures::{self as tenure_store, Tenure};
+use crate::store::views::scopes::{self, ExportScope};
 use crate::store::{now, now_point, parse_id, posts, DbConn};
 
 /// Rows recorded this long before the watermark are read again: clocks of instances differ a
@@ -76,7 +77,7 @@ impl CraftingIndex {
                 let mut from = None;
                 loop {
                     let page =
-                        tenure_store::page_in_scope(conn, tenant, &Scope::Tenant, from, CHUNK)?;
+                        scopes::page_in_scope(conn, tenant, &ExportScope::Tenant, from, CHUNK)?;
                     let last = page.last().map(|t| t.id);
                     let fresh: Vec<Tenure> =
                         page.into_iter().filter(|t| Some(t.id) != from).collect();

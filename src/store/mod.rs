@@ -1,4 +1,10 @@
-//! Storage: diesel on SQLite or PostgreSQL, one module per aggregate, each taking `&mut DbConn`.
+//! Storage: diesel on SQLite or PostgreSQL, one module per aggregate (or per responsibility of
+//! a large one: `post_revisions`, `erasure`), each taking `&mut DbConn`.
+//!
+//! Imports between the structure's aggregates run one way: `organizations` ← `posts` ←
+//! `tenures`, and `persons` ← `tenures`. What several of them need sits below them and imports
+//! only tables, changes and external ids (`cascades`, `seats`); read models across aggregates
+//! sit above them, in `views`.
 
 /// Locks an entity's row at the version its writer read and checked: `UPDATE … SET version =
 /// version WHERE … AND version = v`. On PostgreSQL the row lock lasts until the transaction
@@ -24,11 +30,13 @@ pub mod accounts;
 pub mod affinities;
 pub mod api_keys;
 pub mod audit;
+pub mod cascades;
 pub mod changes;
 pub mod coverage;
 pub mod coverage_settings;
 pub mod crafting;
 pub mod crafting_index;
+pub mod erasure;
 pub mod external_refs;
 pub mod idempotency;
 pub mod interactions;
@@ -36,15 +44,18 @@ pub mod organizations;
 pub mod persons;
 pub mod pipelined;
 pub mod pool;
+pub mod post_revisions;
 pub mod posts;
 pub mod relationships;
 pub mod resource;
 pub mod salespeople;
 pub mod schema;
+pub mod seats;
 pub mod statistics;
 pub mod suggestions;
 pub mod tenures;
 pub mod unnest;
+pub mod views;
 pub mod vocabulary;
 pub mod webhooks;
 

@@ -12,9 +12,9 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::resource::Resource;
 use crate::store::schema::{organizations, post_revisions, posts, tenants, tenures};
-use crate::store::tenures as tenure_store;
 use crate::store::{
-    from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn, Expected, PageRequest,
+    cascades, from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn, Expected,
+    PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -329,7 +329,7 @@ pub fn delete(
         .filter(tenures::post_id.eq_any(&post_ids))
         .select(tenures::id)
         .load(conn)?;
-    tenure_store::delete_without_history(conn, tenant, tenure_ids)?;
+    cascades::delete_without_history(conn, tenant, tenure_ids)?;
     diesel::delete(
         post_revisions::table
             .filter(post_revisions::tenant_id.eq(&t))

@@ -143,7 +143,7 @@ pub struct Db {
     writer: Option<Arc<WriterLock>>,
     /// How long a write waits for SQLite's writer (`--db-timeout-ms`) before it is a 503.
     write_wait: Duration,
-    backend: &'static str,
+    backend: Backend,
     /// Requests waiting for a connection right now (for metrics).
     waiting: Arc<AtomicUsize>,
 }
@@ -161,13 +161,12 @@ impl Db {
             ))),
             Backend::Sqlite(_) => None,
         };
-        let name = backend.name();
         let pool = r2d2::Pool::builder()
             .max_size(options.max_size)
             .min_idle(Some(0))
             .connection_timeout(options.acquire_timeout)
             .test_on_check_out(false)
-            .build_unchecked(Manager { backend, busy: options.acquire_timeout });
+            .build_unchecked(Manager { backend: backend.clone(), busy: options.acquire_timeout });
         let labels = Arc::new(crate::store::vocabulary::LabelCache::new(Duration::from_secs(5)));
         let crafting_index = Arc::default();
         Db {
@@ -177,13 +176,13 @@ impl Db {
             pipelined,
             writer,
             write_wait: options.acquire_timeout,
-            backend: name,
+            backend,
             waiting: Arc::default(),
         }
     }
 
-    pub fn backend(&self) -> &'static str {
-        self.backend
+    pub fn backend(&self) -> &Backend {
+        &self.backend
     }
 
     pub fn pool_state(&self) -> r2d2::State {
@@ -217,7 +216,7 @@ impl Db {
         .map_err(Error::Internal)?;
         session.conn.transaction(crate::store::vocabulary::seed_missing)?;
         if applied > 0 {
-            tracing::info!(applied, backend = self.backend, "applied migrations");
+            tracing::info!(applied, backend = self.backend.name(), "applied migrations");
         }
         Ok(())
     }
@@ -267,10 +266,11 @@ impl Db {
         let begun = match &mut session.conn {
             // A write may meet tables that a bulk import is growing from nothing: a generic
             // plan cached while they were empty scans every row of a tenant for each
-            // `= ANY(…)` lookup (a batch of 1,000 took 5 times as long). Custom plans see each
-            // batch's own arrays against the current statistics. A random page priced for
-            // cached data (the default, 4, is a spinning disk's) keeps a batch's 1,000 key
-            // lookups on the index, not on a scan of a table whose statistics lag an import.
+            // `= ANY(…)` lookup. Custom plans see each batch's own arrays against the current
+            // statistics. A random page priced for cached data (the default, 4, is a spinning
+            // disk's) keeps a batch's key lookups on the index, not on a scan of a table whose
+            // statistics lag an import. What it was measured against: docs/performance.md
+            // (CRM sync, "Plans").
             DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg).and_then(|()| {
                 pg.batch_execute(
                     "SET LOCAL plan_cache_mode = force_custom_plan; \

@@ -7,20 +7,22 @@ use diesel::dsl;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::crafting::{in_force, FormalRevision, TimePoint};
+use crate::domain::crafting::TimePoint;
 use crate::domain::facet::Facet;
 use crate::domain::hierarchy;
 use crate::domain::post::NewPost;
 use crate::domain::sync::ExternalRef;
-use crate::domain::tenure::seat_conflicts;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::resource::Resource;
+use crate::store::post_revisions::{
+    facets_at, formal_revisions, formal_revisions_pipelined, record_formal_revision,
+};
 use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
-    from_json, now, now_point, organizations, parse_id, parse_optional_id, pipelined, split_page,
-    tenures as tenure_store, to_json, vocabulary, DbConn, Expected, PageRequest,
+    cascades, now, now_point, organizations, parse_id, parse_optional_id, pipelined, seats,
+    split_page, vocabulary, DbConn, Expected, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -142,114 +144,6 @@ fn one(tenant: Uuid, id: Uuid) -> _ {
     posts::table.filter(posts::tenant_id.eq(tenant)).filter(posts::id.eq(id))
 }
 
-fn facets_at(revisions: &[FormalRevision], at: TimePoint) -> Vec<Facet> {
-    in_force(revisions, at, |_| true).map(|r| r.facets.clone()).unwrap_or_default()
-}
-
-/// Every formal revision of the given posts, by post.
-pub fn formal_revisions(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    post_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
-    by_post(formal_revisions_query(tenant, post_ids).load(conn)?)
-}
-
-/// `formal_revisions` on a pipelining connection.
-pub async fn formal_revisions_pipelined(
-    conn: pipelined::Connection,
-    tenant: Uuid,
-    post_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
-    by_post(pipelined::load(conn, formal_revisions_query(tenant, post_ids)).await?)
-}
-
-#[dsl::auto_type(no_type_alias)]
-fn formal_revisions_query(tenant: Uuid, post_ids: &[Uuid]) -> _ {
-    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
-    let tenant: String = tenant.to_string();
-    post_revisions::table
-        .filter(post_revisions::tenant_id.eq(tenant))
-        .filter(post_revisions::post_id.eq_any(ids))
-        .select((
-            post_revisions::post_id,
-            post_revisions::id,
-            post_revisions::facets,
-            post_revisions::effective_at,
-            post_revisions::recorded_at,
-        ))
-        .order((post_revisions::effective_at, post_revisions::recorded_at))
-}
-
-type FormalRow = (String, String, String, NaiveDateTime, NaiveDateTime);
-
-fn by_post(rows: Vec<FormalRow>) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
-    let mut by_post: HashMap<Uuid, Vec<FormalRevision>> = HashMap::new();
-    for (post_id, id, facets, effective_at, recorded_at) in rows {
-        by_post.entry(parse_id(&post_id)?).or_default().push(FormalRevision {
-            id: parse_id(&id)?,
-            facets: from_json(&facets)?,
-            effective_at,
-            recorded_at,
-        });
-    }
-    Ok(by_post)
-}
-
-/// A post's formal revisions in the order they were recorded, with who recorded each.
-pub fn formal_history(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    post: Uuid,
-) -> Result<Vec<(FormalRevision, Option<String>)>, Error> {
-    find(conn, tenant, post)?;
-    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime, Option<String>)> =
-        post_revisions::table
-            .filter(post_revisions::tenant_id.eq(tenant.to_string()))
-            .filter(post_revisions::post_id.eq(post.to_string()))
-            .select((
-                post_revisions::id,
-                post_revisions::facets,
-                post_revisions::effective_at,
-                post_revisions::recorded_at,
-                post_revisions::recorded_by,
-            ))
-            .order(post_revisions::recorded_at)
-            .load(conn)?;
-    rows.into_iter()
-        .map(|(id, facets, effective_at, recorded_at, by)| {
-            let revision = FormalRevision {
-                id: parse_id(&id)?,
-                facets: from_json(&facets)?,
-                effective_at,
-                recorded_at,
-            };
-            Ok((revision, by))
-        })
-        .collect()
-}
-
-fn record_formal_revision(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    post: Uuid,
-    facets: &[Facet],
-    effective_at: NaiveDateTime,
-) -> Result<(), Error> {
-    diesel::insert_into(post_revisions::table)
-        .values((
-            post_revisions::tenant_id.eq(tenant.to_string()),
-            post_revisions::id.eq(Uuid::now_v7().to_string()),
-            post_revisions::post_id.eq(post.to_string()),
-            post_revisions::facets.eq(to_json(&facets)?),
-            post_revisions::effective_at.eq(effective_at),
-            post_revisions::recorded_at.eq(now()),
-            post_revisions::recorded_by.eq(changes::current_actor().author()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// The ids of every post of these organizations.
 pub fn ids_in_organizations(
     conn: &mut DbConn,
@@ -326,7 +220,11 @@ pub fn list(
     ))
 }
 
-pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPost) -> Result<Post, Error> {
+pub fn create(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    new: &NewPost,
+) -> Result<Post, Error> {
     let id = Uuid::now_v7();
     check_references(conn, tenant, id, new)?;
     vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
@@ -373,7 +271,7 @@ pub fn update(
         check_references(conn, tenant, id, new)?;
     }
     if new.headcount < current.headcount {
-        check_holders_fit(conn, tenant, id, new.headcount)?;
+        seats::check_holders_fit(conn, tenant, id, new.headcount)?;
     }
     diesel::update(
         posts::table
@@ -417,49 +315,6 @@ fn manager_of(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Option<Uuid>,
     parse_optional_id(manager.flatten().as_deref())
 }
 
-/// Fewer seats must still seat every set of simultaneous holders.
-fn check_holders_fit(conn: &mut DbConn, tenant: Uuid, id: Uuid, seats: i32) -> Result<(), Error> {
-    let holders = tenure_store::periods_of_post(conn, tenant, id, None)?;
-    for (i, (tenure, period)) in holders.iter().enumerate() {
-        let mut others = holders.clone();
-        others.remove(i);
-        let conflicting = seat_conflicts(&others, *period, seats as usize);
-        if !conflicting.is_empty() {
-            let mut ids = vec![*tenure];
-            ids.extend(conflicting);
-            return Err(Error::Conflict {
-                detail: format!(
-                    "{} tenures hold the post at the same time, more than {seats} seat(s)",
-                    ids.len()
-                ),
-                conflicting: ids,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Takes the row locks of these posts (a no-op update), so that concurrent tenure writes on
-/// a post check its seats one after the other, and answers their seats; a post that does not
-/// exist is absent.
-pub fn lock_seats(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, i32>, Error> {
-    let (t, ids): (String, Vec<String>) =
-        (tenant.to_string(), ids.iter().map(Uuid::to_string).collect());
-    diesel::update(posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq_any(&ids)))
-        .set(posts::version.eq(posts::version))
-        .execute(conn)?;
-    let rows: Vec<(String, i32)> = posts::table
-        .filter(posts::tenant_id.eq(&t))
-        .filter(posts::id.eq_any(&ids))
-        .select((posts::id, posts::headcount))
-        .load(conn)?;
-    rows.into_iter().map(|(id, seats)| Ok((parse_id(&id)?, seats))).collect()
-}
-
 /// Deletes a post. Without `cascade` it refuses while tenures hold it or posts report to it;
 /// with it, the tenures go and the reporting posts lose their reporting line.
 pub fn delete(
@@ -488,7 +343,7 @@ pub fn delete(
         )));
     }
     let tenure_ids = succession.select(tenures::id).load(conn)?;
-    tenure_store::delete_without_history(conn, tenant, tenure_ids)?;
+    cascades::delete_without_history(conn, tenant, tenure_ids)?;
     diesel::delete(
         post_revisions::table
             .filter(post_revisions::tenant_id.eq(&t))

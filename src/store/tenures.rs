@@ -1,6 +1,7 @@
-//! Tenures: who holds which post when. Read as careers (by person) and successions (by post).
+//! Tenures: who holds which post when. Read as careers (by person) and successions (by post)
+//! in `views::holdings`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl;
@@ -9,15 +10,16 @@ use uuid::Uuid;
 
 use crate::domain::coverage::BuyingRole;
 use crate::domain::sync::ExternalRef;
-use crate::domain::tenure::{seat_conflicts, NewTenure, Period};
+use crate::domain::tenure::{NewTenure, Period};
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::resource::Resource;
-use crate::store::schema::{crafting_revisions, persons, posts, tenures};
+use crate::store::schema::tenures;
+use crate::store::seats::{self, SeatClaim};
 use crate::store::{
-    execute_natively, from_json, now, parse_id, persons as person_store, pipelined,
-    posts as post_store, split_page, to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
+    cascades, execute_natively, from_json, now, parse_id, persons as person_store, pipelined,
+    split_page, to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -36,34 +38,10 @@ pub struct Tenure {
     pub updated_at: NaiveDateTime,
 }
 
-/// A tenure with the names a reader of a career or a succession wants beside it.
-#[derive(Debug, Clone)]
-pub struct TenureView {
-    pub tenure: Tenure,
-    pub person_display_name: String,
-    pub post_title: String,
-    pub organization_id: Uuid,
-}
-
-/// Whose tenures to list.
-#[derive(Debug, Clone, Copy)]
-pub enum Holding {
-    /// A person's career.
-    Career(Uuid),
-    /// A post's succession.
-    Succession(Uuid),
-}
-
-/// `current_only` keeps the tenures running on `as_of`.
-#[derive(Debug, Clone, Copy)]
-pub struct AsOf {
-    pub date: NaiveDate,
-    pub current_only: bool,
-}
-
+/// A stored tenure; the views read it too.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = tenures)]
-struct Row {
+pub(in crate::store) struct Row {
     id: String,
     person_id: String,
     post_id: String,
@@ -77,7 +55,7 @@ struct Row {
 }
 
 impl Row {
-    fn into_tenure(self) -> Result<Tenure, Error> {
+    pub(in crate::store) fn into_tenure(self) -> Result<Tenure, Error> {
         Ok(Tenure {
             external_refs: None,
             id: parse_id(&self.id)?,
@@ -168,143 +146,6 @@ pub fn list(
     ))
 }
 
-/// The query of a career or a succession page, boxed for whichever connection loads it.
-macro_rules! holding_query {
-    ($tenant:expr, $holding:expr, $as_of:expr, $page:expr) => {{
-        let (holding, as_of, page): (&Holding, AsOf, &PageRequest<(NaiveDate, Uuid)>) =
-            ($holding, $as_of, $page);
-        let mut query = tenures::table
-            .filter(tenures::tenant_id.eq($tenant.to_string()))
-            .select(Row::as_select())
-            .order((tenures::started_on, tenures::id))
-            .limit(page.limit as i64 + 1)
-            .into_boxed();
-        query = match holding {
-            Holding::Career(person) => query.filter(tenures::person_id.eq(person.to_string())),
-            Holding::Succession(post) => query.filter(tenures::post_id.eq(post.to_string())),
-        };
-        if as_of.current_only {
-            query = query
-                .filter(tenures::started_on.le(as_of.date))
-                .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(as_of.date)));
-        }
-        if let Some((started_on, id)) = page.after {
-            query = query.filter(
-                tenures::started_on
-                    .gt(started_on)
-                    .or(tenures::started_on.eq(started_on).and(tenures::id.gt(id.to_string()))),
-            );
-        }
-        query
-    }};
-}
-
-/// A career or a succession in chronological order, paged by `(started_on, id)`. The person
-/// or post must exist (else 404): an empty page would not tell a reader the id is wrong.
-pub fn list_holding(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    holding: Holding,
-    as_of: AsOf,
-    page: PageRequest<(NaiveDate, Uuid)>,
-) -> Result<(Vec<TenureView>, bool), Error> {
-    match holding {
-        Holding::Career(person) => person_store::find(conn, tenant, person).map(|_| ())?,
-        Holding::Succession(post) => post_store::find(conn, tenant, post).map(|_| ())?,
-    }
-    let rows = holding_query!(tenant, &holding, as_of, &page).load::<Row>(conn)?;
-    let (tenures, more) = page_of(rows, page.limit)?;
-    Ok((with_names(conn, tenant, tenures)?, more))
-}
-
-/// The tenures of a page loaded with one row more than its limit; whether more follow.
-fn page_of(rows: Vec<Row>, limit: usize) -> Result<(Vec<Tenure>, bool), Error> {
-    let (rows, more) = split_page(rows, limit);
-    Ok((rows.into_iter().map(Row::into_tenure).collect::<Result<_, _>>()?, more))
-}
-
-/// A post's succession on a pipelining connection: the post (404 if there is none) and the
-/// page in one round trip, then the names beside the page.
-pub async fn succession_pipelined(
-    conn: pipelined::Connection,
-    tenant: Uuid,
-    post: Uuid,
-    as_of: AsOf,
-    page: PageRequest<(NaiveDate, Uuid)>,
-) -> Result<(Vec<TenureView>, bool), Error> {
-    let query = holding_query!(tenant, &Holding::Succession(post), as_of, &page);
-    let (_, rows) = futures_util::future::try_join(
-        post_store::find_pipelined(conn.clone(), tenant, post),
-        pipelined::load::<Row, _>(conn.clone(), query),
-    )
-    .await?;
-    let (tenures, more) = page_of(rows, page.limit)?;
-    let (person_ids, post_ids) = named_in(&tenures);
-    let (names, titles) = futures_util::future::try_join(
-        pipelined::load(conn.clone(), display_names_query(tenant, person_ids)),
-        pipelined::load(conn, titles_query(tenant, post_ids)),
-    )
-    .await?;
-    Ok((beside_names(tenures, names, titles)?, more))
-}
-
-/// Which tenures a bulk read walks.
-#[derive(Debug, Clone)]
-pub enum Scope {
-    Tenant,
-    /// Tenures of posts in these organizations.
-    Organizations(Vec<String>),
-    /// One person's career.
-    Person(Uuid),
-}
-
-type Condition = Box<
-    dyn BoxableExpression<
-        tenures::table,
-        <DbConn as diesel::Connection>::Backend,
-        SqlType = diesel::sql_types::Bool,
-    >,
->;
-
-/// The tenures a scope covers, within the tenant.
-fn in_scope(tenant: Uuid, scope: &Scope) -> Condition {
-    let of_tenant = tenures::tenant_id.eq(tenant.to_string());
-    match scope {
-        Scope::Tenant => Box::new(of_tenant),
-        Scope::Person(person) => Box::new(of_tenant.and(tenures::person_id.eq(person.to_string()))),
-        Scope::Organizations(orgs) => Box::new(
-            of_tenant.and(
-                tenures::post_id.eq_any(
-                    posts::table
-                        .filter(posts::tenant_id.eq(tenant.to_string()))
-                        .filter(posts::organization_id.eq_any(orgs.clone()))
-                        .select(posts::id),
-                ),
-            ),
-        ),
-    }
-}
-
-/// Tenures in scope in id order, from `from` on (inclusive), at most `limit`.
-pub fn page_in_scope(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    scope: &Scope,
-    from: Option<Uuid>,
-    limit: usize,
-) -> Result<Vec<Tenure>, Error> {
-    let mut query = tenures::table
-        .filter(in_scope(tenant, scope))
-        .select(Row::as_select())
-        .order(tenures::id)
-        .limit(limit as i64)
-        .into_boxed();
-    if let Some(from) = from {
-        query = query.filter(tenures::id.ge(from.to_string()));
-    }
-    query.load::<Row>(conn)?.into_iter().map(Row::into_tenure).collect()
-}
-
 /// These tenures (those that exist).
 pub fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
@@ -342,140 +183,6 @@ pub fn of_persons(
         .select(Row::as_select())
         .load(conn)?;
     rows.into_iter().map(Row::into_tenure).collect()
-}
-
-/// Posts held by tenures in scope, in id order, from `from` on (inclusive), at most `limit`.
-pub fn posts_in_scope(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    scope: &Scope,
-    from: Option<Uuid>,
-    limit: usize,
-) -> Result<Vec<Uuid>, Error> {
-    let mut query = tenures::table
-        .filter(in_scope(tenant, scope))
-        .select(tenures::post_id)
-        .distinct()
-        .order(tenures::post_id)
-        .limit(limit as i64)
-        .into_boxed();
-    if let Some(from) = from {
-        query = query.filter(tenures::post_id.ge(from.to_string()));
-    }
-    query.load::<String>(conn)?.iter().map(|id| parse_id(id)).collect()
-}
-
-/// The tenures holding any of `post_ids` on `date`.
-pub fn holders_on(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    post_ids: &[Uuid],
-    date: NaiveDate,
-) -> Result<Vec<TenureView>, Error> {
-    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<Row> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
-        .filter(tenures::post_id.eq_any(ids))
-        .filter(tenures::started_on.le(date))
-        .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(date)))
-        .order((tenures::started_on, tenures::id))
-        .select(Row::as_select())
-        .load(conn)?;
-    let tenures = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
-    with_names(conn, tenant, tenures)
-}
-
-fn with_names(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    tenures: Vec<Tenure>,
-) -> Result<Vec<TenureView>, Error> {
-    let (person_ids, post_ids) = named_in(&tenures);
-    let names = display_names_query(tenant, person_ids).load(conn)?;
-    let titles = titles_query(tenant, post_ids).load(conn)?;
-    beside_names(tenures, names, titles)
-}
-
-/// The persons and the posts the tenures name.
-fn named_in(tenures: &[Tenure]) -> (Vec<String>, Vec<String>) {
-    let person_ids = tenures.iter().map(|t| t.person_id.to_string()).collect();
-    let post_ids = tenures.iter().map(|t| t.post_id.to_string()).collect();
-    (person_ids, post_ids)
-}
-
-#[dsl::auto_type(no_type_alias)]
-fn display_names_query(tenant: Uuid, ids: Vec<String>) -> _ {
-    let tenant: String = tenant.to_string();
-    persons::table
-        .filter(persons::tenant_id.eq(tenant))
-        .filter(persons::id.eq_any(ids))
-        .select((persons::id, persons::display_name))
-}
-
-#[dsl::auto_type(no_type_alias)]
-fn titles_query(tenant: Uuid, ids: Vec<String>) -> _ {
-    let tenant: String = tenant.to_string();
-    posts::table
-        .filter(posts::tenant_id.eq(tenant))
-        .filter(posts::id.eq_any(ids))
-        .select((posts::id, (posts::title, posts::organization_id)))
-}
-
-fn beside_names(
-    tenures: Vec<Tenure>,
-    names: Vec<(String, String)>,
-    titles: Vec<(String, (String, String))>,
-) -> Result<Vec<TenureView>, Error> {
-    let names: HashMap<String, String> = names.into_iter().collect();
-    let titles: HashMap<String, (String, String)> = titles.into_iter().collect();
-    tenures
-        .into_iter()
-        .map(|tenure| {
-            let name = names.get(&tenure.person_id.to_string()).cloned().unwrap_or_default();
-            let (title, organization) =
-                titles.get(&tenure.post_id.to_string()).cloned().unwrap_or_default();
-            Ok(TenureView {
-                person_display_name: name,
-                post_title: title,
-                organization_id: parse_id(&organization)?,
-                tenure,
-            })
-        })
-        .collect()
-}
-
-/// Every tenure of a post with its period, except `except`.
-pub fn periods_of_post(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    post: Uuid,
-    except: Option<Uuid>,
-) -> Result<Vec<(Uuid, Period)>, Error> {
-    let mut periods = periods_of_posts(conn, tenant, &[post])?.remove(&post).unwrap_or_default();
-    periods.retain(|(id, _)| Some(*id) != except);
-    Ok(periods)
-}
-
-/// Every tenure of these posts with its period, by post.
-fn periods_of_posts(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    posts: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<(Uuid, Period)>>, Error> {
-    let ids: Vec<String> = posts.iter().map(Uuid::to_string).collect();
-    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
-        .filter(tenures::post_id.eq_any(ids))
-        .select((tenures::id, tenures::post_id, tenures::started_on, tenures::ended_on))
-        .load(conn)?;
-    let mut by_post: HashMap<Uuid, Vec<(Uuid, Period)>> = HashMap::new();
-    for (id, post, started_on, ended_on) in rows {
-        by_post
-            .entry(parse_id(&post)?)
-            .or_default()
-            .push((parse_id(&id)?, Period { started_on, ended_on }));
-    }
-    Ok(by_post)
 }
 
 pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure, Error> {
@@ -557,9 +264,9 @@ pub fn update(
     find(conn, tenant, id)
 }
 
-/// The persons and posts must exist, and each post must have a free seat for each period:
-/// the holdings are checked in order, each beside the post's other tenures and the holdings
-/// before it (a holding's own id, when it is an update, is not one of the others).
+/// The persons and posts must exist, and each post must have a free seat for each period, the
+/// holdings checked in order (`seats::check_free_seats`; a holding's own id, when it is an
+/// update, is not one of the others).
 fn check_holdings(
     conn: &mut DbConn,
     tenant: Uuid,
@@ -571,41 +278,24 @@ fn check_holdings(
     let persons = distinct(holdings.iter().map(|(_, new)| new.person_id).collect());
     let posts = distinct(holdings.iter().map(|(_, new)| new.post_id).collect());
     let persons = person_store::existing(conn, tenant, &persons)?;
-    let seats = post_store::lock_seats(conn, tenant, &posts)?;
+    let headcounts = seats::lock_seats(conn, tenant, &posts)?;
     for (_, new) in holdings {
         let mut missing = Vec::new();
         if !persons.contains(&new.person_id) {
             missing.push(crate::error::FieldError::new("/person_id", "no such person"));
         }
-        if !seats.contains_key(&new.post_id) {
+        if !headcounts.contains_key(&new.post_id) {
             missing.push(crate::error::FieldError::new("/post_id", "no such post"));
         }
         if !missing.is_empty() {
             return Err(Error::Invalid(missing));
         }
     }
-    let checked: HashSet<Uuid> = holdings.iter().map(|(id, _)| *id).collect();
-    let mut periods = periods_of_posts(conn, tenant, &posts)?;
-    for others in periods.values_mut() {
-        others.retain(|(id, _)| !checked.contains(id));
-    }
-    for (id, new) in holdings {
-        let headcount = seats.get(&new.post_id).copied().unwrap_or_default();
-        let others = periods.entry(new.post_id).or_default();
-        let conflicting = seat_conflicts(others, new.period, headcount.max(0) as usize);
-        if !conflicting.is_empty() {
-            let names: Vec<String> = conflicting.iter().map(Uuid::to_string).collect();
-            return Err(Error::Conflict {
-                detail: format!(
-                    "the post has {headcount} seat(s) and is held at the same time by tenure(s) {}",
-                    names.join(", ")
-                ),
-                conflicting,
-            });
-        }
-        others.push((*id, new.period));
-    }
-    Ok(())
+    let claims: Vec<SeatClaim> = holdings
+        .iter()
+        .map(|(id, new)| SeatClaim { tenure: *id, post: new.post_id, period: new.period })
+        .collect();
+    seats::check_free_seats(conn, tenant, &posts, &headcounts, &claims)
 }
 
 /// Deletes a tenure recorded by mistake. A tenure with crafting revisions stays: its
@@ -614,56 +304,7 @@ pub fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, expected: &Expected) ->
     let current = find(conn, tenant, id)?;
     expected.check(current.version)?;
     lock_version!(conn, tenures, tenant, id, current.version)?;
-    delete_without_history(conn, tenant, vec![id.to_string()])
-}
-
-/// Deletes tenures that have no crafting revisions; refuses (409) if any has some.
-pub fn delete_without_history(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    ids: Vec<String>,
-) -> Result<(), Error> {
-    let t = tenant.to_string();
-    let revisions: i64 = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(&t))
-        .filter(crafting_revisions::tenure_id.eq_any(&ids))
-        .count()
-        .get_result(conn)?;
-    if revisions > 0 {
-        return Err(Error::conflict(format!(
-            "{revisions} crafting revision(s) record how the tenure(s) were held; that history \
-             is kept, and only erasing the person (DELETE /v1/persons/{{id}}?cascade=true) removes it"
-        )));
-    }
-    changes::deleted(conn, tenant, Entity::Tenure, &changes::parse_ids(&ids)?)?;
-    diesel::delete(
-        tenures::table.filter(tenures::tenant_id.eq(&t)).filter(tenures::id.eq_any(&ids)),
-    )
-    .execute(conn)?;
-    Ok(())
-}
-
-/// Deletes tenures together with their crafting revisions: the erasure of a person.
-pub fn delete_with_history(conn: &mut DbConn, tenant: Uuid, ids: Vec<String>) -> Result<(), Error> {
-    let t = tenant.to_string();
-    let revisions: Vec<String> = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(&t))
-        .filter(crafting_revisions::tenure_id.eq_any(&ids))
-        .select(crafting_revisions::id)
-        .load(conn)?;
-    changes::deleted(conn, tenant, Entity::CraftingRevision, &changes::parse_ids(&revisions)?)?;
-    changes::deleted(conn, tenant, Entity::Tenure, &changes::parse_ids(&ids)?)?;
-    diesel::delete(
-        crafting_revisions::table
-            .filter(crafting_revisions::tenant_id.eq(&t))
-            .filter(crafting_revisions::tenure_id.eq_any(&ids)),
-    )
-    .execute(conn)?;
-    diesel::delete(
-        tenures::table.filter(tenures::tenant_id.eq(&t)).filter(tenures::id.eq_any(&ids)),
-    )
-    .execute(conn)?;
-    Ok(())
+    cascades::delete_without_history(conn, tenant, vec![id.to_string()])
 }
 
 /// Tenures, as the entity clients write (see `store::resource`).

@@ -13,7 +13,8 @@ use crate::domain::diff::{diff, Change};
 use crate::domain::facet::Dimension;
 use crate::error::Error;
 use crate::store::crafting::{self, TenureHistory};
-use crate::store::tenures::{self, Scope};
+use crate::store::tenures;
+use crate::store::views::scopes::{self, ExportScope};
 use crate::store::{now, posts, Db};
 
 /// Groups (tenures, or posts for successions) read per database round trip.
@@ -42,7 +43,7 @@ impl Position {
 pub(super) struct Export {
     pub(super) tenant: Uuid,
     pub(super) params: BulkDiffParams,
-    pub(super) scope: Scope,
+    pub(super) scope: ExportScope,
     pub(super) until: NaiveDateTime,
     pub(super) labels: HashMap<(Dimension, String), String>,
     pub(super) after: Option<Position>,
@@ -67,7 +68,7 @@ impl Export {
         let last_group = match self.params.kind {
             DiffKind::Formal | DiffKind::Revision => {
                 let page =
-                    tenures::page_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
+                    scopes::page_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
                 let last = page.last().map(|t| t.id);
                 let post_ids: Vec<Uuid> = page.iter().map(|t| t.post_id).collect();
                 let orgs = posts::organizations_of(c, self.tenant, &post_ids)?;
@@ -79,7 +80,7 @@ impl Export {
             }
             DiffKind::Succession => {
                 let post_ids =
-                    tenures::posts_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
+                    scopes::posts_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
                 let last = post_ids.last().copied();
                 let orgs = posts::organizations_of(c, self.tenant, &post_ids)?;
                 let holders = tenures::of_posts(c, self.tenant, &post_ids)?;

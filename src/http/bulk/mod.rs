@@ -22,7 +22,7 @@ use crate::http::extract::Query;
 use crate::http::pagination::Page;
 use crate::http::read;
 use crate::store::api_keys::Principal;
-use crate::store::tenures::Scope;
+use crate::store::views::scopes::ExportScope;
 use crate::store::{now, organizations, persons, vocabulary, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -180,13 +180,13 @@ pub async fn export_diffs(
             }
             (Some(org), None) => {
                 organizations::find(c, tenant, org)?;
-                Scope::Organizations(organizations::subtree(c, tenant, org)?)
+                ExportScope::Organizations(organizations::subtree(c, tenant, org)?)
             }
             (None, Some(person)) => {
                 persons::find(c, tenant, person)?;
-                Scope::Person(person)
+                ExportScope::Person(person)
             }
-            (None, None) => Scope::Tenant,
+            (None, None) => ExportScope::Tenant,
         };
         Ok((scope, vocabulary::labels(c, tenant)?))
     })

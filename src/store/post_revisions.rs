@@ -1,0 +1,131 @@
+//! A post's formal revisions: versions of its formal facets, each effective from its own time
+//! and never overwritten. `posts` reads a post's facets through them, so this module imports
+//! the tables only.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::crafting::{in_force, FormalRevision, TimePoint};
+use crate::domain::facet::Facet;
+use crate::error::Error;
+use crate::store::changes;
+use crate::store::schema::{post_revisions, posts};
+use crate::store::{from_json, now, parse_id, pipelined, to_json, DbConn};
+
+/// The formal facets in force at `at`.
+pub fn facets_at(revisions: &[FormalRevision], at: TimePoint) -> Vec<Facet> {
+    in_force(revisions, at, |_| true).map(|r| r.facets.clone()).unwrap_or_default()
+}
+
+/// Every formal revision of the given posts, by post.
+pub fn formal_revisions(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    post_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
+    by_post(formal_revisions_query(tenant, post_ids).load(conn)?)
+}
+
+/// `formal_revisions` on a pipelining connection.
+pub async fn formal_revisions_pipelined(
+    conn: pipelined::Connection,
+    tenant: Uuid,
+    post_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
+    by_post(pipelined::load(conn, formal_revisions_query(tenant, post_ids)).await?)
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn formal_revisions_query(tenant: Uuid, post_ids: &[Uuid]) -> _ {
+    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
+    let tenant: String = tenant.to_string();
+    post_revisions::table
+        .filter(post_revisions::tenant_id.eq(tenant))
+        .filter(post_revisions::post_id.eq_any(ids))
+        .select((
+            post_revisions::post_id,
+            post_revisions::id,
+            post_revisions::facets,
+            post_revisions::effective_at,
+            post_revisions::recorded_at,
+        ))
+        .order((post_revisions::effective_at, post_revisions::recorded_at))
+}
+
+type FormalRow = (String, String, String, NaiveDateTime, NaiveDateTime);
+
+fn by_post(rows: Vec<FormalRow>) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
+    let mut by_post: HashMap<Uuid, Vec<FormalRevision>> = HashMap::new();
+    for (post_id, id, facets, effective_at, recorded_at) in rows {
+        by_post.entry(parse_id(&post_id)?).or_default().push(FormalRevision {
+            id: parse_id(&id)?,
+            facets: from_json(&facets)?,
+            effective_at,
+            recorded_at,
+        });
+    }
+    Ok(by_post)
+}
+
+/// A post's formal revisions in the order they were recorded, with who recorded each.
+pub fn formal_history(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    post: Uuid,
+) -> Result<Vec<(FormalRevision, Option<String>)>, Error> {
+    // The post must exist (else 404): an empty history would not tell a reader the id is wrong.
+    posts::table
+        .filter(posts::tenant_id.eq(tenant.to_string()))
+        .filter(posts::id.eq(post.to_string()))
+        .select(posts::id)
+        .first::<String>(conn)?;
+    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime, Option<String>)> =
+        post_revisions::table
+            .filter(post_revisions::tenant_id.eq(tenant.to_string()))
+            .filter(post_revisions::post_id.eq(post.to_string()))
+            .select((
+                post_revisions::id,
+                post_revisions::facets,
+                post_revisions::effective_at,
+                post_revisions::recorded_at,
+                post_revisions::recorded_by,
+            ))
+            .order(post_revisions::recorded_at)
+            .load(conn)?;
+    rows.into_iter()
+        .map(|(id, facets, effective_at, recorded_at, by)| {
+            let revision = FormalRevision {
+                id: parse_id(&id)?,
+                facets: from_json(&facets)?,
+                effective_at,
+                recorded_at,
+            };
+            Ok((revision, by))
+        })
+        .collect()
+}
+
+pub fn record_formal_revision(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    post: Uuid,
+    facets: &[Facet],
+    effective_at: NaiveDateTime,
+) -> Result<(), Error> {
+    diesel::insert_into(post_revisions::table)
+        .values((
+            post_revisions::tenant_id.eq(tenant.to_string()),
+            post_revisions::id.eq(Uuid::now_v7().to_string()),
+            post_revisions::post_id.eq(post.to_string()),
+            post_revisions::facets.eq(to_json(&facets)?),
+            post_revisions::effective_at.eq(effective_at),
+            post_revisions::recorded_at.eq(now()),
+            post_revisions::recorded_by.eq(changes::current_actor().author()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! Read models across aggregates: a view may import any aggregate module; no aggregate imports
+//! a view.
+
+pub mod holdings;
+pub mod scopes;

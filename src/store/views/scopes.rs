@@ -1,0 +1,90 @@
+//! Scopes of bulk reads (the export, the crafting index's rebuild): which tenures, and which
+//! posts they hold, a walk covers.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::store::schema::{posts, tenures};
+use crate::store::tenures::{Row, Tenure};
+use crate::store::{parse_id, DbConn};
+
+/// Which tenures a bulk read walks.
+#[derive(Debug, Clone)]
+pub enum ExportScope {
+    Tenant,
+    /// Tenures of posts in these organizations.
+    Organizations(Vec<String>),
+    /// One person's career.
+    Person(Uuid),
+}
+
+type Condition = Box<
+    dyn BoxableExpression<
+        tenures::table,
+        <DbConn as diesel::Connection>::Backend,
+        SqlType = diesel::sql_types::Bool,
+    >,
+>;
+
+/// The tenures a scope covers, within the tenant.
+fn in_scope(tenant: Uuid, scope: &ExportScope) -> Condition {
+    let of_tenant = tenures::tenant_id.eq(tenant.to_string());
+    match scope {
+        ExportScope::Tenant => Box::new(of_tenant),
+        ExportScope::Person(person) => {
+            Box::new(of_tenant.and(tenures::person_id.eq(person.to_string())))
+        }
+        ExportScope::Organizations(orgs) => Box::new(
+            of_tenant.and(
+                tenures::post_id.eq_any(
+                    posts::table
+                        .filter(posts::tenant_id.eq(tenant.to_string()))
+                        .filter(posts::organization_id.eq_any(orgs.clone()))
+                        .select(posts::id),
+                ),
+            ),
+        ),
+    }
+}
+
+/// Tenures in scope in id order, from `from` on (inclusive), at most `limit`.
+pub fn page_in_scope(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    scope: &ExportScope,
+    from: Option<Uuid>,
+    limit: usize,
+) -> Result<Vec<Tenure>, Error> {
+    let mut query = tenures::table
+        .filter(in_scope(tenant, scope))
+        .select(Row::as_select())
+        .order(tenures::id)
+        .limit(limit as i64)
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(tenures::id.ge(from.to_string()));
+    }
+    query.load::<Row>(conn)?.into_iter().map(Row::into_tenure).collect()
+}
+
+/// Posts held by tenures in scope, in id order, from `from` on (inclusive), at most `limit`.
+pub fn posts_in_scope(
+    conn: &mut DbConn,
+    tenant: Uuid,
+    scope: &ExportScope,
+    from: Option<Uuid>,
+    limit: usize,
+) -> Result<Vec<Uuid>, Error> {
+    let mut query = tenures::table
+        .filter(in_scope(tenant, scope))
+        .select(tenures::post_id)
+        .distinct()
+        .order(tenures::post_id)
+        .limit(limit as i64)
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(tenures::post_id.ge(from.to_string()));
+    }
+    query.load::<String>(conn)?.iter().map(|id| parse_id(id)).collect()
+}
