@@ -91,6 +91,9 @@ pub struct Suggestion {
     pub solve_time: Duration,
 }
 
+/// A (salesperson, stakeholder) pair of ids.
+type Ids = (Uuid, Uuid);
+
 /// What already ties each salesperson to the account's stakeholders: the strongest of their
 /// coverage links' and their relationships' strengths (a relationship ties both ways), and
 /// which pairs cover now.
@@ -98,9 +101,9 @@ pub fn ties(
     links: &[Link],
     relationships: &[&NewRelationship],
     in_account: &HashSet<Uuid>,
-) -> (HashMap<(Uuid, Uuid), f64>, HashSet<(Uuid, Uuid)>) {
-    let mut ties: HashMap<(Uuid, Uuid), f64> = HashMap::new();
-    let mut covering: HashSet<(Uuid, Uuid)> = HashSet::new();
+) -> (HashMap<Ids, f64>, HashSet<Ids>) {
+    let mut ties: HashMap<Ids, f64> = HashMap::new();
+    let mut covering: HashSet<Ids> = HashSet::new();
     for link in links.iter().filter(|l| in_account.contains(&l.stakeholder_id)) {
         let pair = (link.salesperson_id, link.stakeholder_id);
         covering.insert(pair);

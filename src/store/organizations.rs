@@ -119,86 +119,6 @@ pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> 
     Ok(count > 0)
 }
 
-pub fn list(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    page: PageRequest<Uuid>,
-) -> Result<(Vec<Organization>, bool), Error> {
-    let mut query = organizations::table
-        .filter(organizations::tenant_id.eq(tenant.to_string()))
-        .select(Row::as_select())
-        .order(organizations::id)
-        .limit(page.limit as i64 + 1)
-        .into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(organizations::id.gt(after.to_string()));
-    }
-    let rows: Vec<Row> = query.load(conn)?;
-    let (rows, more) = split_page(rows, page.limit);
-    let found = rows.into_iter().map(Row::into_organization).collect::<Result<Vec<_>, _>>()?;
-    Ok((
-        with_refs(
-            conn,
-            tenant,
-            Entity::Organization,
-            found,
-            |o| o.id,
-            |o, r| o.external_refs = Some(r),
-        )?,
-        more,
-    ))
-}
-
-pub fn create(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    new: &NewOrganization,
-) -> Result<Organization, Error> {
-    let id = Uuid::now_v7();
-    check_parent(conn, tenant, id, new.parent_id)?;
-    let at = now();
-    diesel::insert_into(organizations::table)
-        .values((
-            organizations::tenant_id.eq(tenant.to_string()),
-            organizations::id.eq(id.to_string()),
-            Fields::of(new)?,
-            organizations::version.eq(1),
-            organizations::created_at.eq(at),
-            organizations::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    changes::record(conn, tenant, Entity::Organization, id, Operation::Create)?;
-    find(conn, tenant, id)
-}
-
-pub fn update(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-    new: &NewOrganization,
-) -> Result<Organization, Error> {
-    let current = find(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, organizations, tenant, id, current.version)?;
-    if new.parent_id != current.parent_id {
-        check_parent(conn, tenant, id, new.parent_id)?;
-    }
-    diesel::update(
-        organizations::table
-            .filter(organizations::tenant_id.eq(tenant.to_string()))
-            .filter(organizations::id.eq(id.to_string())),
-    )
-    .set((
-        Fields::of(new)?,
-        organizations::version.eq(current.version + 1),
-        organizations::updated_at.eq(now()),
-    ))
-    .execute(conn)?;
-    changes::record(conn, tenant, Entity::Organization, id, Operation::Update)?;
-    find(conn, tenant, id)
-}
-
 /// The columns a client writes, shared by insert and update.
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = organizations, treat_none_as_null = true)]
@@ -297,84 +217,6 @@ pub fn subtree(conn: &mut DbConn, tenant: Uuid, root: Uuid) -> Result<Vec<String
     Ok(all)
 }
 
-/// Deletes an organization. Without `cascade` it refuses while sub-organizations or posts
-/// depend on it; with it, they go too (with their tenures).
-pub fn delete(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-    cascade: bool,
-) -> Result<(), Error> {
-    let current = find(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, organizations, tenant, id, current.version)?;
-    let orgs = subtree(conn, tenant, id)?;
-    let post_ids: Vec<String> = posts::table
-        .filter(posts::tenant_id.eq(tenant.to_string()))
-        .filter(posts::organization_id.eq_any(&orgs))
-        .select(posts::id)
-        .load(conn)?;
-    if !cascade && (orgs.len() > 1 || !post_ids.is_empty()) {
-        return Err(Error::conflict(format!(
-            "the organization has {} sub-organization(s) and {} post(s) of its own or below; \
-             delete them first or pass cascade=true",
-            orgs.len() - 1,
-            post_ids.len()
-        )));
-    }
-    let t = tenant.to_string();
-    let tenure_ids: Vec<String> = tenures::table
-        .filter(tenures::tenant_id.eq(&t))
-        .filter(tenures::post_id.eq_any(&post_ids))
-        .select(tenures::id)
-        .load(conn)?;
-    cascades::delete_without_history(conn, tenant, tenure_ids)?;
-    diesel::delete(
-        post_revisions::table
-            .filter(post_revisions::tenant_id.eq(&t))
-            .filter(post_revisions::post_id.eq_any(&post_ids)),
-    )
-    .execute(conn)?;
-    // Posts elsewhere that reported into the deleted ones lose that reporting line.
-    let orphaned: Vec<String> = posts::table
-        .filter(posts::tenant_id.eq(&t))
-        .filter(posts::reports_to_post_id.eq_any(&post_ids))
-        .filter(posts::id.ne_all(&post_ids))
-        .select(posts::id)
-        .load(conn)?;
-    changes::record_many(
-        conn,
-        tenant,
-        Entity::Post,
-        &changes::parse_ids(&orphaned)?,
-        Operation::Update,
-    )?;
-    diesel::update(
-        posts::table
-            .filter(posts::tenant_id.eq(&t))
-            .filter(posts::reports_to_post_id.eq_any(&post_ids)),
-    )
-    .set(posts::reports_to_post_id.eq(None::<String>))
-    .execute(conn)?;
-    changes::deleted(conn, tenant, Entity::Post, &changes::parse_ids(&post_ids)?)?;
-    diesel::delete(
-        posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq_any(&post_ids)),
-    )
-    .execute(conn)?;
-    changes::deleted(conn, tenant, Entity::Organization, &changes::parse_ids(&orgs)?)?;
-    // Children first, so no statement leaves a dangling parent behind.
-    for org in orgs.iter().rev() {
-        diesel::delete(
-            organizations::table
-                .filter(organizations::tenant_id.eq(&t))
-                .filter(organizations::id.eq(org)),
-        )
-        .execute(conn)?;
-    }
-    Ok(())
-}
-
 /// Organizations, as the entity clients write (see `store::resource`).
 pub struct Organizations;
 
@@ -407,14 +249,6 @@ impl Resource for Organizations {
     ) -> Result<Vec<Organization>, Error> {
         find_many(conn, tenant, ids)
     }
-    fn list(
-        conn: &mut DbConn,
-        tenant: Uuid,
-        _: (),
-        page: PageRequest<Uuid>,
-    ) -> Result<(Vec<Organization>, bool), Error> {
-        list(conn, tenant, page)
-    }
     fn views(
         _: &mut DbConn,
         _: Uuid,
@@ -422,12 +256,57 @@ impl Resource for Organizations {
     ) -> Result<Vec<Organization>, Error> {
         Ok(found)
     }
+
+    fn list(
+        conn: &mut DbConn,
+        tenant: Uuid,
+        _: (),
+        page: PageRequest<Uuid>,
+    ) -> Result<(Vec<Organization>, bool), Error> {
+        let mut query = organizations::table
+            .filter(organizations::tenant_id.eq(tenant.to_string()))
+            .select(Row::as_select())
+            .order(organizations::id)
+            .limit(page.limit as i64 + 1)
+            .into_boxed();
+        if let Some(after) = page.after {
+            query = query.filter(organizations::id.gt(after.to_string()));
+        }
+        let rows: Vec<Row> = query.load(conn)?;
+        let (rows, more) = split_page(rows, page.limit);
+        let found = rows.into_iter().map(Row::into_organization).collect::<Result<Vec<_>, _>>()?;
+        Ok((
+            with_refs(
+                conn,
+                tenant,
+                Entity::Organization,
+                found,
+                |o| o.id,
+                |o, r| o.external_refs = Some(r),
+            )?,
+            more,
+        ))
+    }
     fn create(
         conn: &mut DbConn,
         tenant: Uuid,
         new: &NewOrganization,
     ) -> Result<Organization, Error> {
-        create(conn, tenant, new)
+        let id = Uuid::now_v7();
+        check_parent(conn, tenant, id, new.parent_id)?;
+        let at = now();
+        diesel::insert_into(organizations::table)
+            .values((
+                organizations::tenant_id.eq(tenant.to_string()),
+                organizations::id.eq(id.to_string()),
+                Fields::of(new)?,
+                organizations::version.eq(1),
+                organizations::created_at.eq(at),
+                organizations::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        changes::record(conn, tenant, Entity::Organization, id, Operation::Create)?;
+        find(conn, tenant, id)
     }
     fn update(
         conn: &mut DbConn,
@@ -436,8 +315,28 @@ impl Resource for Organizations {
         expected: &Expected,
         new: &NewOrganization,
     ) -> Result<Organization, Error> {
-        update(conn, tenant, id, expected, new)
+        let current = find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, organizations, tenant, id, current.version)?;
+        if new.parent_id != current.parent_id {
+            check_parent(conn, tenant, id, new.parent_id)?;
+        }
+        diesel::update(
+            organizations::table
+                .filter(organizations::tenant_id.eq(tenant.to_string()))
+                .filter(organizations::id.eq(id.to_string())),
+        )
+        .set((
+            Fields::of(new)?,
+            organizations::version.eq(current.version + 1),
+            organizations::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        changes::record(conn, tenant, Entity::Organization, id, Operation::Update)?;
+        find(conn, tenant, id)
     }
+    /// Deletes an organization. Without `cascade` it refuses while sub-organizations or posts
+    /// depend on it; with it, they go too (with their tenures).
     fn delete(
         conn: &mut DbConn,
         tenant: Uuid,
@@ -445,6 +344,72 @@ impl Resource for Organizations {
         expected: &Expected,
         cascade: bool,
     ) -> Result<(), Error> {
-        delete(conn, tenant, id, expected, cascade)
+        let current = find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, organizations, tenant, id, current.version)?;
+        let orgs = subtree(conn, tenant, id)?;
+        let post_ids: Vec<String> = posts::table
+            .filter(posts::tenant_id.eq(tenant.to_string()))
+            .filter(posts::organization_id.eq_any(&orgs))
+            .select(posts::id)
+            .load(conn)?;
+        if !cascade && (orgs.len() > 1 || !post_ids.is_empty()) {
+            return Err(Error::conflict(format!(
+                "the organization has {} sub-organization(s) and {} post(s) of its own or below; \
+                 delete them first or pass cascade=true",
+                orgs.len() - 1,
+                post_ids.len()
+            )));
+        }
+        let t = tenant.to_string();
+        let tenure_ids: Vec<String> = tenures::table
+            .filter(tenures::tenant_id.eq(&t))
+            .filter(tenures::post_id.eq_any(&post_ids))
+            .select(tenures::id)
+            .load(conn)?;
+        cascades::delete_without_history(conn, tenant, tenure_ids)?;
+        diesel::delete(
+            post_revisions::table
+                .filter(post_revisions::tenant_id.eq(&t))
+                .filter(post_revisions::post_id.eq_any(&post_ids)),
+        )
+        .execute(conn)?;
+        // Posts elsewhere that reported into the deleted ones lose that reporting line.
+        let orphaned: Vec<String> = posts::table
+            .filter(posts::tenant_id.eq(&t))
+            .filter(posts::reports_to_post_id.eq_any(&post_ids))
+            .filter(posts::id.ne_all(&post_ids))
+            .select(posts::id)
+            .load(conn)?;
+        changes::record_many(
+            conn,
+            tenant,
+            Entity::Post,
+            &changes::parse_ids(&orphaned)?,
+            Operation::Update,
+        )?;
+        diesel::update(
+            posts::table
+                .filter(posts::tenant_id.eq(&t))
+                .filter(posts::reports_to_post_id.eq_any(&post_ids)),
+        )
+        .set(posts::reports_to_post_id.eq(None::<String>))
+        .execute(conn)?;
+        changes::deleted(conn, tenant, Entity::Post, &changes::parse_ids(&post_ids)?)?;
+        diesel::delete(
+            posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq_any(&post_ids)),
+        )
+        .execute(conn)?;
+        changes::deleted(conn, tenant, Entity::Organization, &changes::parse_ids(&orgs)?)?;
+        // Children first, so no statement leaves a dangling parent behind.
+        for org in orgs.iter().rev() {
+            diesel::delete(
+                organizations::table
+                    .filter(organizations::tenant_id.eq(&t))
+                    .filter(organizations::id.eq(org)),
+            )
+            .execute(conn)?;
+        }
+        Ok(())
     }
 }

@@ -162,134 +162,6 @@ pub fn display_names(
     rows.into_iter().map(|(id, name)| Ok((parse_id(&id)?, name))).collect()
 }
 
-pub fn list(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    page: PageRequest<Uuid>,
-) -> Result<(Vec<Person>, bool), Error> {
-    let mut query = persons::table
-        .filter(persons::tenant_id.eq(tenant.to_string()))
-        .select(Row::as_select())
-        .order(persons::id)
-        .limit(page.limit as i64 + 1)
-        .into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(persons::id.gt(after.to_string()));
-    }
-    let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
-    let found = rows.into_iter().map(Row::into_person).collect::<Result<Vec<_>, _>>()?;
-    Ok((
-        with_refs(conn, tenant, Entity::Person, found, |x| x.id, |x, r| x.external_refs = Some(r))?,
-        more,
-    ))
-}
-
-pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPerson) -> Result<Person, Error> {
-    let [id] = create_many(conn, tenant, &[new])?[..] else {
-        return Err(Error::internal("one person created, not one id"));
-    };
-    find(conn, tenant, id)
-}
-
-/// Creates these persons in multi-row inserts; their ids, in order.
-pub fn create_many(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    news: &[&NewPerson],
-) -> Result<Vec<Uuid>, Error> {
-    let (t, at) = (tenant.to_string(), now());
-    let ids: Vec<Uuid> = news.iter().map(|_| Uuid::now_v7()).collect();
-    if let DbConn::Pg(pg) = conn {
-        let mut rows = crate::store::unnest::Persons::default();
-        for (new, id) in news.iter().zip(&ids) {
-            let fields = Fields::of(new)?;
-            rows.ids.push(id.to_string());
-            rows.names.push(fields.display_name.to_owned());
-            rows.emails.push(fields.emails);
-            rows.phones.push(fields.phone.map(str::to_owned));
-            rows.notes.push(fields.notes.map(str::to_owned));
-        }
-        crate::store::unnest::persons(pg, &t, at, rows)?;
-    } else {
-        let rows = news
-            .iter()
-            .zip(&ids)
-            .map(|(new, id)| {
-                Ok((
-                    persons::tenant_id.eq(&t),
-                    persons::id.eq(id.to_string()),
-                    Fields::of(new)?,
-                    persons::version.eq(1),
-                    persons::created_at.eq(at),
-                    persons::updated_at.eq(at),
-                ))
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            execute_natively(conn, diesel::insert_into(persons::table).values(chunk))?;
-        }
-    }
-    changes::record_many(conn, tenant, Entity::Person, &ids, Operation::Create)?;
-    Ok(ids)
-}
-
-pub fn update(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-    new: &NewPerson,
-) -> Result<Person, Error> {
-    let current = find(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, persons, tenant, id, current.version)?;
-    diesel::update(
-        persons::table
-            .filter(persons::tenant_id.eq(tenant.to_string()))
-            .filter(persons::id.eq(id.to_string())),
-    )
-    .set((
-        Fields::of(new)?,
-        persons::version.eq(current.version + 1),
-        persons::updated_at.eq(now()),
-    ))
-    .execute(conn)?;
-    changes::record(conn, tenant, Entity::Person, id, Operation::Update)?;
-    find(conn, tenant, id)
-}
-
-/// Deletes a person. Without `cascade` it refuses while their tenures (their career) exist.
-pub fn delete(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-    cascade: bool,
-) -> Result<(), Error> {
-    let current = find(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, persons, tenant, id, current.version)?;
-    let t = tenant.to_string();
-    let career = tenures::table
-        .filter(tenures::tenant_id.eq(&t))
-        .filter(tenures::person_id.eq(id.to_string()));
-    let tenure_count: i64 = career.clone().count().get_result(conn)?;
-    if tenure_count > 0 && !cascade {
-        return Err(Error::conflict(format!(
-            "the person has {tenure_count} tenure(s); delete them first or pass cascade=true"
-        )));
-    }
-    delete_network(conn, tenant, id, cascade)?;
-    let tenure_ids = career.select(tenures::id).load(conn)?;
-    cascades::delete_with_history(conn, tenant, tenure_ids)?;
-    changes::deleted(conn, tenant, Entity::Person, &[id])?;
-    diesel::delete(
-        persons::table.filter(persons::tenant_id.eq(&t)).filter(persons::id.eq(id.to_string())),
-    )
-    .execute(conn)?;
-    Ok(())
-}
-
 /// These persons must exist: a 422 naming each missing one by its pointer.
 pub fn require(conn: &mut DbConn, tenant: Uuid, persons: &[(Uuid, &str)]) -> Result<(), Error> {
     let mut missing = Vec::new();
@@ -375,26 +247,85 @@ impl Resource for Persons {
     fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Person>, Error> {
         find_many(conn, tenant, ids)
     }
+    fn views(_: &mut DbConn, _: Uuid, stored: Vec<Person>) -> Result<Vec<Person>, Error> {
+        Ok(stored)
+    }
+
     fn list(
         conn: &mut DbConn,
         tenant: Uuid,
         _: (),
         page: PageRequest<Uuid>,
     ) -> Result<(Vec<Person>, bool), Error> {
-        list(conn, tenant, page)
-    }
-    fn views(_: &mut DbConn, _: Uuid, stored: Vec<Person>) -> Result<Vec<Person>, Error> {
-        Ok(stored)
+        let mut query = persons::table
+            .filter(persons::tenant_id.eq(tenant.to_string()))
+            .select(Row::as_select())
+            .order(persons::id)
+            .limit(page.limit as i64 + 1)
+            .into_boxed();
+        if let Some(after) = page.after {
+            query = query.filter(persons::id.gt(after.to_string()));
+        }
+        let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+        let found = rows.into_iter().map(Row::into_person).collect::<Result<Vec<_>, _>>()?;
+        Ok((
+            with_refs(
+                conn,
+                tenant,
+                Entity::Person,
+                found,
+                |x| x.id,
+                |x, r| x.external_refs = Some(r),
+            )?,
+            more,
+        ))
     }
     fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPerson) -> Result<Person, Error> {
-        create(conn, tenant, new)
+        let [id] = Self::create_many(conn, tenant, &[new])?[..] else {
+            return Err(Error::internal("one person created, not one id"));
+        };
+        find(conn, tenant, id)
     }
+    /// Creates these persons in multi-row inserts; their ids, in order.
     fn create_many(
         conn: &mut DbConn,
         tenant: Uuid,
         news: &[&NewPerson],
     ) -> Result<Vec<Uuid>, Error> {
-        create_many(conn, tenant, news)
+        let (t, at) = (tenant.to_string(), now());
+        let ids: Vec<Uuid> = news.iter().map(|_| Uuid::now_v7()).collect();
+        if let DbConn::Pg(pg) = conn {
+            let mut rows = crate::store::unnest::Persons::default();
+            for (new, id) in news.iter().zip(&ids) {
+                let fields = Fields::of(new)?;
+                rows.ids.push(id.to_string());
+                rows.names.push(fields.display_name.to_owned());
+                rows.emails.push(fields.emails);
+                rows.phones.push(fields.phone.map(str::to_owned));
+                rows.notes.push(fields.notes.map(str::to_owned));
+            }
+            crate::store::unnest::persons(pg, &t, at, rows)?;
+        } else {
+            let rows = news
+                .iter()
+                .zip(&ids)
+                .map(|(new, id)| {
+                    Ok((
+                        persons::tenant_id.eq(&t),
+                        persons::id.eq(id.to_string()),
+                        Fields::of(new)?,
+                        persons::version.eq(1),
+                        persons::created_at.eq(at),
+                        persons::updated_at.eq(at),
+                    ))
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                execute_natively(conn, diesel::insert_into(persons::table).values(chunk))?;
+            }
+        }
+        changes::record_many(conn, tenant, Entity::Person, &ids, Operation::Create)?;
+        Ok(ids)
     }
     fn update(
         conn: &mut DbConn,
@@ -403,8 +334,24 @@ impl Resource for Persons {
         expected: &Expected,
         new: &NewPerson,
     ) -> Result<Person, Error> {
-        update(conn, tenant, id, expected, new)
+        let current = find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, persons, tenant, id, current.version)?;
+        diesel::update(
+            persons::table
+                .filter(persons::tenant_id.eq(tenant.to_string()))
+                .filter(persons::id.eq(id.to_string())),
+        )
+        .set((
+            Fields::of(new)?,
+            persons::version.eq(current.version + 1),
+            persons::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        changes::record(conn, tenant, Entity::Person, id, Operation::Update)?;
+        find(conn, tenant, id)
     }
+    /// Deletes a person. Without `cascade` it refuses while their tenures (their career) exist.
     fn delete(
         conn: &mut DbConn,
         tenant: Uuid,
@@ -412,6 +359,27 @@ impl Resource for Persons {
         expected: &Expected,
         cascade: bool,
     ) -> Result<(), Error> {
-        delete(conn, tenant, id, expected, cascade)
+        let current = find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, persons, tenant, id, current.version)?;
+        let t = tenant.to_string();
+        let career = tenures::table
+            .filter(tenures::tenant_id.eq(&t))
+            .filter(tenures::person_id.eq(id.to_string()));
+        let tenure_count: i64 = career.clone().count().get_result(conn)?;
+        if tenure_count > 0 && !cascade {
+            return Err(Error::conflict(format!(
+                "the person has {tenure_count} tenure(s); delete them first or pass cascade=true"
+            )));
+        }
+        delete_network(conn, tenant, id, cascade)?;
+        let tenure_ids = career.select(tenures::id).load(conn)?;
+        cascades::delete_with_history(conn, tenant, tenure_ids)?;
+        changes::deleted(conn, tenant, Entity::Person, &[id])?;
+        diesel::delete(
+            persons::table.filter(persons::tenant_id.eq(&t)).filter(persons::id.eq(id.to_string())),
+        )
+        .execute(conn)?;
+        Ok(())
     }
 }

@@ -15,10 +15,10 @@ use crate::domain::sync::ExternalRef;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
-use crate::store::resource::Resource;
 use crate::store::post_revisions::{
     facets_at, formal_revisions, formal_revisions_pipelined, record_formal_revision,
 };
+use crate::store::resource::Resource;
 use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
     cascades, now, now_point, organizations, parse_id, parse_optional_id, pipelined, seats,
@@ -220,70 +220,6 @@ pub fn list(
     ))
 }
 
-pub fn create(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    new: &NewPost,
-) -> Result<Post, Error> {
-    let id = Uuid::now_v7();
-    check_references(conn, tenant, id, new)?;
-    vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
-    let at = now();
-    diesel::insert_into(posts::table)
-        .values((
-            posts::tenant_id.eq(tenant.to_string()),
-            posts::id.eq(id.to_string()),
-            Fields::of(new)?,
-            posts::version.eq(1),
-            posts::created_at.eq(at),
-            posts::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    // A new post's facets hold since it was established, or always: the CRM is telling us
-    // about a post that already exists.
-    let since = new.facets_effective_at.unwrap_or_else(|| {
-        new.established_on
-            .map_or(chrono::DateTime::UNIX_EPOCH.naive_utc(), |d| d.and_time(NaiveTime::MIN))
-    });
-    record_formal_revision(conn, tenant, id, &new.facets, since)?;
-    changes::record(conn, tenant, Entity::Post, id, Operation::Create)?;
-    find(conn, tenant, id)
-}
-
-pub fn update(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-    new: &NewPost,
-) -> Result<Post, Error> {
-    let current = find(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, posts, tenant, id, current.version)?;
-    if new.facets != current.facets {
-        vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
-        let since = new.facets_effective_at.unwrap_or_else(now);
-        record_formal_revision(conn, tenant, id, &new.facets, since)?;
-    }
-    if new.organization_id != current.organization_id
-        || new.reports_to_post_id != current.reports_to_post_id
-    {
-        check_references(conn, tenant, id, new)?;
-    }
-    if new.headcount < current.headcount {
-        seats::check_holders_fit(conn, tenant, id, new.headcount)?;
-    }
-    diesel::update(
-        posts::table
-            .filter(posts::tenant_id.eq(tenant.to_string()))
-            .filter(posts::id.eq(id.to_string())),
-    )
-    .set((Fields::of(new)?, posts::version.eq(current.version + 1), posts::updated_at.eq(now())))
-    .execute(conn)?;
-    changes::record(conn, tenant, Entity::Post, id, Operation::Update)?;
-    find(conn, tenant, id)
-}
-
 fn check_references(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &NewPost) -> Result<(), Error> {
     if !organizations::exists(conn, tenant, new.organization_id)? {
         return Err(Error::invalid("/organization_id", "no such organization"));
@@ -313,58 +249,6 @@ fn manager_of(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Option<Uuid>,
         .first(conn)
         .optional()?;
     parse_optional_id(manager.flatten().as_deref())
-}
-
-/// Deletes a post. Without `cascade` it refuses while tenures hold it or posts report to it;
-/// with it, the tenures go and the reporting posts lose their reporting line.
-pub fn delete(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-    cascade: bool,
-) -> Result<(), Error> {
-    let current = find(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, posts, tenant, id, current.version)?;
-    let t = tenant.to_string();
-    let succession = tenures::table
-        .filter(tenures::tenant_id.eq(&t))
-        .filter(tenures::post_id.eq(id.to_string()));
-    let reports = posts::table
-        .filter(posts::tenant_id.eq(&t))
-        .filter(posts::reports_to_post_id.eq(id.to_string()));
-    let tenure_count: i64 = succession.clone().count().get_result(conn)?;
-    let report_count: i64 = reports.clone().count().get_result(conn)?;
-    if !cascade && (tenure_count > 0 || report_count > 0) {
-        return Err(Error::conflict(format!(
-            "{tenure_count} tenure(s) hold the post and {report_count} post(s) report to it; \
-             delete or move them first or pass cascade=true"
-        )));
-    }
-    let tenure_ids = succession.select(tenures::id).load(conn)?;
-    cascades::delete_without_history(conn, tenant, tenure_ids)?;
-    diesel::delete(
-        post_revisions::table
-            .filter(post_revisions::tenant_id.eq(&t))
-            .filter(post_revisions::post_id.eq(id.to_string())),
-    )
-    .execute(conn)?;
-    let reporting: Vec<String> = reports.clone().select(posts::id).load(conn)?;
-    changes::record_many(
-        conn,
-        tenant,
-        Entity::Post,
-        &changes::parse_ids(&reporting)?,
-        Operation::Update,
-    )?;
-    diesel::update(reports).set(posts::reports_to_post_id.eq(None::<String>)).execute(conn)?;
-    changes::deleted(conn, tenant, Entity::Post, &[id])?;
-    diesel::delete(
-        posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq(id.to_string())),
-    )
-    .execute(conn)?;
-    Ok(())
 }
 
 /// Posts, as the entity clients write (see `store::resource`).
@@ -410,8 +294,31 @@ impl Resource for Posts {
     fn views(_: &mut DbConn, _: Uuid, found: Vec<Post>) -> Result<Vec<Post>, Error> {
         Ok(found)
     }
+
     fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPost) -> Result<Post, Error> {
-        create(conn, tenant, new)
+        let id = Uuid::now_v7();
+        check_references(conn, tenant, id, new)?;
+        vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
+        let at = now();
+        diesel::insert_into(posts::table)
+            .values((
+                posts::tenant_id.eq(tenant.to_string()),
+                posts::id.eq(id.to_string()),
+                Fields::of(new)?,
+                posts::version.eq(1),
+                posts::created_at.eq(at),
+                posts::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        // A new post's facets hold since it was established, or always: the CRM is telling us
+        // about a post that already exists.
+        let since = new.facets_effective_at.unwrap_or_else(|| {
+            new.established_on
+                .map_or(chrono::DateTime::UNIX_EPOCH.naive_utc(), |d| d.and_time(NaiveTime::MIN))
+        });
+        record_formal_revision(conn, tenant, id, &new.facets, since)?;
+        changes::record(conn, tenant, Entity::Post, id, Operation::Create)?;
+        find(conn, tenant, id)
     }
     fn update(
         conn: &mut DbConn,
@@ -420,8 +327,38 @@ impl Resource for Posts {
         expected: &Expected,
         new: &NewPost,
     ) -> Result<Post, Error> {
-        update(conn, tenant, id, expected, new)
+        let current = find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, posts, tenant, id, current.version)?;
+        if new.facets != current.facets {
+            vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
+            let since = new.facets_effective_at.unwrap_or_else(now);
+            record_formal_revision(conn, tenant, id, &new.facets, since)?;
+        }
+        if new.organization_id != current.organization_id
+            || new.reports_to_post_id != current.reports_to_post_id
+        {
+            check_references(conn, tenant, id, new)?;
+        }
+        if new.headcount < current.headcount {
+            seats::check_holders_fit(conn, tenant, id, new.headcount)?;
+        }
+        diesel::update(
+            posts::table
+                .filter(posts::tenant_id.eq(tenant.to_string()))
+                .filter(posts::id.eq(id.to_string())),
+        )
+        .set((
+            Fields::of(new)?,
+            posts::version.eq(current.version + 1),
+            posts::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        changes::record(conn, tenant, Entity::Post, id, Operation::Update)?;
+        find(conn, tenant, id)
     }
+    /// Deletes a post. Without `cascade` it refuses while tenures hold it or posts report to it;
+    /// with it, the tenures go and the reporting posts lose their reporting line.
     fn delete(
         conn: &mut DbConn,
         tenant: Uuid,
@@ -429,6 +366,46 @@ impl Resource for Posts {
         expected: &Expected,
         cascade: bool,
     ) -> Result<(), Error> {
-        delete(conn, tenant, id, expected, cascade)
+        let current = find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, posts, tenant, id, current.version)?;
+        let t = tenant.to_string();
+        let succession = tenures::table
+            .filter(tenures::tenant_id.eq(&t))
+            .filter(tenures::post_id.eq(id.to_string()));
+        let reports = posts::table
+            .filter(posts::tenant_id.eq(&t))
+            .filter(posts::reports_to_post_id.eq(id.to_string()));
+        let tenure_count: i64 = succession.clone().count().get_result(conn)?;
+        let report_count: i64 = reports.clone().count().get_result(conn)?;
+        if !cascade && (tenure_count > 0 || report_count > 0) {
+            return Err(Error::conflict(format!(
+                "{tenure_count} tenure(s) hold the post and {report_count} post(s) report to it; \
+                 delete or move them first or pass cascade=true"
+            )));
+        }
+        let tenure_ids = succession.select(tenures::id).load(conn)?;
+        cascades::delete_without_history(conn, tenant, tenure_ids)?;
+        diesel::delete(
+            post_revisions::table
+                .filter(post_revisions::tenant_id.eq(&t))
+                .filter(post_revisions::post_id.eq(id.to_string())),
+        )
+        .execute(conn)?;
+        let reporting: Vec<String> = reports.clone().select(posts::id).load(conn)?;
+        changes::record_many(
+            conn,
+            tenant,
+            Entity::Post,
+            &changes::parse_ids(&reporting)?,
+            Operation::Update,
+        )?;
+        diesel::update(reports).set(posts::reports_to_post_id.eq(None::<String>)).execute(conn)?;
+        changes::deleted(conn, tenant, Entity::Post, &[id])?;
+        diesel::delete(
+            posts::table.filter(posts::tenant_id.eq(&t)).filter(posts::id.eq(id.to_string())),
+        )
+        .execute(conn)?;
+        Ok(())
     }
 }

@@ -49,8 +49,7 @@ pub fn inputs(
     let at = now_point();
     let data = accounts::load(conn, tenant, account, at.as_of)?;
     let stakeholder_ids = data.stakeholders();
-    let sales =
-        accounts::salesforce(conn, tenant, asked.salesperson_ids.as_deref(), &stakeholder_ids, at)?;
+    let sales = accounts::salesforce(conn, tenant, asked.salesperson_ids, &stakeholder_ids, at)?;
     // Salespeople are never their own stakeholders.
     let stakeholder_ids: Vec<Uuid> = stakeholder_ids
         .into_iter()

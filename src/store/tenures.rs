@@ -124,28 +124,6 @@ fn one(tenant: Uuid, id: Uuid) -> _ {
     tenures::table.filter(tenures::tenant_id.eq(tenant)).filter(tenures::id.eq(id))
 }
 
-pub fn list(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    page: PageRequest<Uuid>,
-) -> Result<(Vec<Tenure>, bool), Error> {
-    let mut query = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
-        .select(Row::as_select())
-        .order(tenures::id)
-        .limit(page.limit as i64 + 1)
-        .into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(tenures::id.gt(after.to_string()));
-    }
-    let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
-    let found = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
-    Ok((
-        with_refs(conn, tenant, Entity::Tenure, found, |x| x.id, |x, r| x.external_refs = Some(r))?,
-        more,
-    ))
-}
-
 /// These tenures (those that exist).
 pub fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
@@ -185,85 +163,6 @@ pub fn of_persons(
     rows.into_iter().map(Row::into_tenure).collect()
 }
 
-pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure, Error> {
-    let [id] = create_many(conn, tenant, &[new])?[..] else {
-        return Err(Error::internal("one tenure created, not one id"));
-    };
-    find(conn, tenant, id)
-}
-
-/// Creates these tenures, checked in order as `create` checks one, in multi-row inserts;
-/// their ids, in order.
-pub fn create_many(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    news: &[&NewTenure],
-) -> Result<Vec<Uuid>, Error> {
-    let holdings: Vec<(Uuid, &NewTenure)> = news.iter().map(|new| (Uuid::now_v7(), *new)).collect();
-    check_holdings(conn, tenant, &holdings)?;
-    let (t, at) = (tenant.to_string(), now());
-    let ids: Vec<Uuid> = holdings.iter().map(|(id, _)| *id).collect();
-    if let DbConn::Pg(pg) = conn {
-        let mut rows = crate::store::unnest::Tenures::default();
-        for (id, new) in &holdings {
-            let fields = Fields::of(new)?;
-            rows.ids.push(id.to_string());
-            rows.person_ids.push(fields.person_id);
-            rows.post_ids.push(fields.post_id);
-            rows.started_on.push(fields.started_on);
-            rows.ended_on.push(fields.ended_on);
-            rows.buying_roles.push(fields.buying_roles);
-            rows.capacities.push(fields.capacity);
-        }
-        crate::store::unnest::tenures(pg, &t, at, rows)?;
-    } else {
-        let rows = holdings
-            .iter()
-            .map(|(id, new)| {
-                Ok((
-                    tenures::tenant_id.eq(&t),
-                    tenures::id.eq(id.to_string()),
-                    Fields::of(new)?,
-                    tenures::version.eq(1),
-                    tenures::created_at.eq(at),
-                    tenures::updated_at.eq(at),
-                ))
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            execute_natively(conn, diesel::insert_into(tenures::table).values(chunk))?;
-        }
-    }
-    changes::record_many(conn, tenant, Entity::Tenure, &ids, Operation::Create)?;
-    Ok(ids)
-}
-
-pub fn update(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    id: Uuid,
-    expected: &Expected,
-    new: &NewTenure,
-) -> Result<Tenure, Error> {
-    let current = find(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, tenures, tenant, id, current.version)?;
-    check_holdings(conn, tenant, &[(id, new)])?;
-    diesel::update(
-        tenures::table
-            .filter(tenures::tenant_id.eq(tenant.to_string()))
-            .filter(tenures::id.eq(id.to_string())),
-    )
-    .set((
-        Fields::of(new)?,
-        tenures::version.eq(current.version + 1),
-        tenures::updated_at.eq(now()),
-    ))
-    .execute(conn)?;
-    changes::record(conn, tenant, Entity::Tenure, id, Operation::Update)?;
-    find(conn, tenant, id)
-}
-
 /// The persons and posts must exist, and each post must have a free seat for each period, the
 /// holdings checked in order (`seats::check_free_seats`; a holding's own id, when it is an
 /// update, is not one of the others).
@@ -298,15 +197,6 @@ fn check_holdings(
     seats::check_free_seats(conn, tenant, &posts, &headcounts, &claims)
 }
 
-/// Deletes a tenure recorded by mistake. A tenure with crafting revisions stays: its
-/// history is only ever removed by erasing the person.
-pub fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid, expected: &Expected) -> Result<(), Error> {
-    let current = find(conn, tenant, id)?;
-    expected.check(current.version)?;
-    lock_version!(conn, tenures, tenant, id, current.version)?;
-    cascades::delete_without_history(conn, tenant, vec![id.to_string()])
-}
-
 /// Tenures, as the entity clients write (see `store::resource`).
 pub struct Tenures;
 
@@ -337,26 +227,90 @@ impl Resource for Tenures {
     fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
         find_many(conn, tenant, ids)
     }
+    fn views(_: &mut DbConn, _: Uuid, found: Vec<Tenure>) -> Result<Vec<Tenure>, Error> {
+        Ok(found)
+    }
+
     fn list(
         conn: &mut DbConn,
         tenant: Uuid,
         _: (),
         page: PageRequest<Uuid>,
     ) -> Result<(Vec<Tenure>, bool), Error> {
-        list(conn, tenant, page)
-    }
-    fn views(_: &mut DbConn, _: Uuid, found: Vec<Tenure>) -> Result<Vec<Tenure>, Error> {
-        Ok(found)
+        let mut query = tenures::table
+            .filter(tenures::tenant_id.eq(tenant.to_string()))
+            .select(Row::as_select())
+            .order(tenures::id)
+            .limit(page.limit as i64 + 1)
+            .into_boxed();
+        if let Some(after) = page.after {
+            query = query.filter(tenures::id.gt(after.to_string()));
+        }
+        let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+        let found = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
+        Ok((
+            with_refs(
+                conn,
+                tenant,
+                Entity::Tenure,
+                found,
+                |x| x.id,
+                |x, r| x.external_refs = Some(r),
+            )?,
+            more,
+        ))
     }
     fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure, Error> {
-        create(conn, tenant, new)
+        let [id] = Self::create_many(conn, tenant, &[new])?[..] else {
+            return Err(Error::internal("one tenure created, not one id"));
+        };
+        find(conn, tenant, id)
     }
+    /// Creates these tenures, checked in order as `create` checks one, in multi-row inserts;
+    /// their ids, in order.
     fn create_many(
         conn: &mut DbConn,
         tenant: Uuid,
         news: &[&NewTenure],
     ) -> Result<Vec<Uuid>, Error> {
-        create_many(conn, tenant, news)
+        let holdings: Vec<(Uuid, &NewTenure)> =
+            news.iter().map(|new| (Uuid::now_v7(), *new)).collect();
+        check_holdings(conn, tenant, &holdings)?;
+        let (t, at) = (tenant.to_string(), now());
+        let ids: Vec<Uuid> = holdings.iter().map(|(id, _)| *id).collect();
+        if let DbConn::Pg(pg) = conn {
+            let mut rows = crate::store::unnest::Tenures::default();
+            for (id, new) in &holdings {
+                let fields = Fields::of(new)?;
+                rows.ids.push(id.to_string());
+                rows.person_ids.push(fields.person_id);
+                rows.post_ids.push(fields.post_id);
+                rows.started_on.push(fields.started_on);
+                rows.ended_on.push(fields.ended_on);
+                rows.buying_roles.push(fields.buying_roles);
+                rows.capacities.push(fields.capacity);
+            }
+            crate::store::unnest::tenures(pg, &t, at, rows)?;
+        } else {
+            let rows = holdings
+                .iter()
+                .map(|(id, new)| {
+                    Ok((
+                        tenures::tenant_id.eq(&t),
+                        tenures::id.eq(id.to_string()),
+                        Fields::of(new)?,
+                        tenures::version.eq(1),
+                        tenures::created_at.eq(at),
+                        tenures::updated_at.eq(at),
+                    ))
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                execute_natively(conn, diesel::insert_into(tenures::table).values(chunk))?;
+            }
+        }
+        changes::record_many(conn, tenant, Entity::Tenure, &ids, Operation::Create)?;
+        Ok(ids)
     }
     fn update(
         conn: &mut DbConn,
@@ -365,17 +319,36 @@ impl Resource for Tenures {
         expected: &Expected,
         new: &NewTenure,
     ) -> Result<Tenure, Error> {
-        update(conn, tenant, id, expected, new)
+        let current = find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, tenures, tenant, id, current.version)?;
+        check_holdings(conn, tenant, &[(id, new)])?;
+        diesel::update(
+            tenures::table
+                .filter(tenures::tenant_id.eq(tenant.to_string()))
+                .filter(tenures::id.eq(id.to_string())),
+        )
+        .set((
+            Fields::of(new)?,
+            tenures::version.eq(current.version + 1),
+            tenures::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        changes::record(conn, tenant, Entity::Tenure, id, Operation::Update)?;
+        find(conn, tenant, id)
     }
-    /// A tenure has nothing that depends on it but its crafting history, which only an
-    /// erasure removes: `cascade` changes nothing.
+    /// Deletes a tenure recorded by mistake. A tenure with crafting revisions stays: its
+    /// history is only ever removed by erasing the person.
     fn delete(
         conn: &mut DbConn,
         tenant: Uuid,
         id: Uuid,
         expected: &Expected,
-        _: bool,
+        _cascade: bool,
     ) -> Result<(), Error> {
-        delete(conn, tenant, id, expected)
+        let current = find(conn, tenant, id)?;
+        expected.check(current.version)?;
+        lock_version!(conn, tenures, tenant, id, current.version)?;
+        cascades::delete_without_history(conn, tenant, vec![id.to_string()])
     }
 }
