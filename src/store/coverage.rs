@@ -14,8 +14,8 @@ use crate::store::interactions::PairFilter;
 use crate::store::resource::Resource;
 use crate::store::schema::coverage_links;
 use crate::store::{
-    coverage_settings, interactions, now, parse_id, persons as person_store, salespeople,
-    split_page, DbConn, Expected, PageRequest,
+    coverage_settings, interactions, now, parse_id, persons as person_store, salespeople, DbConn,
+    Expected, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -184,8 +184,6 @@ impl Resource for CoverageLinks {
         let mut query = coverage_links::table
             .filter(coverage_links::tenant_id.eq(tenant.to_string()))
             .select(coverage_columns())
-            .order(coverage_links::id)
-            .limit(page.limit as i64 + 1)
             .into_boxed();
         if let Some(s) = filter.salesperson_id {
             query = query.filter(coverage_links::salesperson_id.eq(s.to_string()));
@@ -193,10 +191,7 @@ impl Resource for CoverageLinks {
         if let Some(s) = filter.stakeholder_id {
             query = query.filter(coverage_links::stakeholder_id.eq(s.to_string()));
         }
-        if let Some(after) = page.after {
-            query = query.filter(coverage_links::id.gt(after.to_string()));
-        }
-        let (rows, more) = split_page(query.load(conn)?, page.limit);
+        let (rows, more) = page_by_id!(conn, query, coverage_links, page);
         let found = rows.into_iter().map(coverage).collect::<Result<Vec<_>, _>>()?;
         let found = with_refs(
             conn,
@@ -238,30 +233,27 @@ impl Resource for CoverageLinks {
         expected: &Expected,
         new: &NewCoverage,
     ) -> Result<Coverage, Error> {
-        let current = Self::find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, coverage_links, tenant, id, current.version)?;
+        let current = current_locked!(conn, coverage_links, tenant, id, expected, Self::find);
         if current.fields.salesperson_id != new.salesperson_id
             || current.fields.stakeholder_id != new.stakeholder_id
         {
             check_coverage(conn, tenant, new)?;
             duplicate_coverage(conn, tenant, new, Some(id))?;
         }
-        diesel::update(
-            coverage_links::table
-                .filter(coverage_links::tenant_id.eq(tenant.to_string()))
-                .filter(coverage_links::id.eq(id.to_string())),
-        )
-        .set((
-            coverage_links::salesperson_id.eq(new.salesperson_id.to_string()),
-            coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()),
-            coverage_links::role.eq(enum_name(&new.role)),
-            coverage_links::stated_strength.eq(new.strength),
-            coverage_links::version.eq(current.version + 1),
-            coverage_links::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-        changes::record(conn, tenant, Entity::Coverage, id, Operation::Update)?;
+        write_version!(
+            conn,
+            coverage_links,
+            Entity::Coverage,
+            tenant,
+            id,
+            current.version,
+            (
+                coverage_links::salesperson_id.eq(new.salesperson_id.to_string()),
+                coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()),
+                coverage_links::role.eq(enum_name(&new.role)),
+                coverage_links::stated_strength.eq(new.strength)
+            )
+        )?;
         Self::find(conn, tenant, id)
     }
 
@@ -273,9 +265,7 @@ impl Resource for CoverageLinks {
         expected: &Expected,
         _cascade: bool,
     ) -> Result<(), Error> {
-        let current = Self::find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, coverage_links, tenant, id, current.version)?;
+        current_locked!(conn, coverage_links, tenant, id, expected, Self::find);
         delete_coverage_ids(conn, tenant, &[id])
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::coverage::{enum_name, enum_parse, InteractionKind, NewInterac
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::schema::interactions;
-use crate::store::{now, parse_id, persons as person_store, split_page, DbConn, PageRequest};
+use crate::store::{now, parse_id, persons as person_store, DbConn, PageRequest};
 
 #[derive(Debug, Clone)]
 pub struct Interaction {
@@ -77,8 +77,6 @@ pub fn list_interactions(
     let mut query = interactions::table
         .filter(interactions::tenant_id.eq(tenant.to_string()))
         .select(interaction_columns())
-        .order(interactions::id)
-        .limit(page.limit as i64 + 1)
         .into_boxed();
     if let Some(s) = filter.salesperson_id {
         query = query.filter(interactions::salesperson_id.eq(s.to_string()));
@@ -86,10 +84,7 @@ pub fn list_interactions(
     if let Some(s) = filter.stakeholder_id {
         query = query.filter(interactions::stakeholder_id.eq(s.to_string()));
     }
-    if let Some(after) = page.after {
-        query = query.filter(interactions::id.gt(after.to_string()));
-    }
-    let (rows, more) = split_page(query.load(conn)?, page.limit);
+    let (rows, more) = page_by_id!(conn, query, interactions, page);
     Ok((rows.into_iter().map(interaction).collect::<Result<_, _>>()?, more))
 }
 

@@ -26,6 +26,66 @@ macro_rules! lock_version {
     };
 }
 
+/// Reads the entity an update or a delete starts from, checks it against the versions the
+/// caller accepts (`If-Match`) and locks its row at the version read (`lock_version!`).
+macro_rules! current_locked {
+    ($conn:expr, $table:ident, $tenant:expr, $id:expr, $expected:expr, $find:expr) => {{
+        let current = $find($conn, $tenant, $id)?;
+        $expected.check(current.version)?;
+        lock_version!($conn, $table, $tenant, $id, current.version)?;
+        current
+    }};
+}
+
+/// Writes `$fields` over an entity's row as its next version and records the update in the
+/// change feed.
+macro_rules! write_version {
+    ($conn:expr, $table:ident, $entity:expr, $tenant:expr, $id:expr, $version:expr, $fields:expr) => {{
+        diesel::update(
+            $table::table
+                .filter($table::tenant_id.eq($tenant.to_string()))
+                .filter($table::id.eq($id.to_string())),
+        )
+        .set((
+            $fields,
+            $table::version.eq($version + 1),
+            $table::updated_at.eq($crate::store::now()),
+        ))
+        .execute($conn)?;
+        $crate::store::changes::record(
+            $conn,
+            $tenant,
+            $entity,
+            $id,
+            $crate::store::changes::Operation::Update,
+        )
+    }};
+}
+
+/// One page of a boxed query of `$table` in id order: at most `page.limit` rows after
+/// `page.after`, and whether more follow.
+macro_rules! page_by_id {
+    ($conn:expr, $query:expr, $table:ident, $page:expr) => {{
+        let mut query = $query.order($table::id).limit($page.limit as i64 + 1);
+        if let Some(after) = $page.after {
+            query = query.filter($table::id.gt(after.to_string()));
+        }
+        $crate::store::split_page(query.load($conn)?, $page.limit)
+    }};
+}
+
+/// `key` and `views` of a `Resource` whose stored entity is also its view.
+macro_rules! stored_is_view {
+    ($stored:ty) => {
+        fn key(stored: &$stored) -> (Uuid, i64) {
+            (stored.id, stored.version)
+        }
+        fn views(_: &mut DbConn, _: Uuid, stored: Vec<$stored>) -> Result<Vec<$stored>, Error> {
+            Ok(stored)
+        }
+    };
+}
+
 pub mod accounts;
 pub mod affinities;
 pub mod api_keys;

@@ -13,8 +13,7 @@ use crate::store::external_refs::{self, with_refs};
 use crate::store::resource::Resource;
 use crate::store::schema::{organizations, post_revisions, posts, tenants, tenures};
 use crate::store::{
-    cascades, from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn, Expected,
-    PageRequest,
+    cascades, from_json, now, parse_id, parse_optional_id, to_json, DbConn, Expected, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -236,9 +235,7 @@ impl Resource for Organizations {
             profile: o.profile.clone(),
         }
     }
-    fn key(o: &Organization) -> (Uuid, i64) {
-        (o.id, o.version)
-    }
+    stored_is_view!(Organization);
     fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Organization, Error> {
         find(conn, tenant, id)
     }
@@ -249,13 +246,6 @@ impl Resource for Organizations {
     ) -> Result<Vec<Organization>, Error> {
         find_many(conn, tenant, ids)
     }
-    fn views(
-        _: &mut DbConn,
-        _: Uuid,
-        found: Vec<Organization>,
-    ) -> Result<Vec<Organization>, Error> {
-        Ok(found)
-    }
 
     fn list(
         conn: &mut DbConn,
@@ -263,17 +253,11 @@ impl Resource for Organizations {
         _: (),
         page: PageRequest<Uuid>,
     ) -> Result<(Vec<Organization>, bool), Error> {
-        let mut query = organizations::table
+        let query = organizations::table
             .filter(organizations::tenant_id.eq(tenant.to_string()))
             .select(Row::as_select())
-            .order(organizations::id)
-            .limit(page.limit as i64 + 1)
             .into_boxed();
-        if let Some(after) = page.after {
-            query = query.filter(organizations::id.gt(after.to_string()));
-        }
-        let rows: Vec<Row> = query.load(conn)?;
-        let (rows, more) = split_page(rows, page.limit);
+        let (rows, more): (Vec<Row>, bool) = page_by_id!(conn, query, organizations, page);
         let found = rows.into_iter().map(Row::into_organization).collect::<Result<Vec<_>, _>>()?;
         Ok((
             with_refs(
@@ -315,24 +299,19 @@ impl Resource for Organizations {
         expected: &Expected,
         new: &NewOrganization,
     ) -> Result<Organization, Error> {
-        let current = find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, organizations, tenant, id, current.version)?;
+        let current = current_locked!(conn, organizations, tenant, id, expected, find);
         if new.parent_id != current.parent_id {
             check_parent(conn, tenant, id, new.parent_id)?;
         }
-        diesel::update(
-            organizations::table
-                .filter(organizations::tenant_id.eq(tenant.to_string()))
-                .filter(organizations::id.eq(id.to_string())),
-        )
-        .set((
-            Fields::of(new)?,
-            organizations::version.eq(current.version + 1),
-            organizations::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-        changes::record(conn, tenant, Entity::Organization, id, Operation::Update)?;
+        write_version!(
+            conn,
+            organizations,
+            Entity::Organization,
+            tenant,
+            id,
+            current.version,
+            Fields::of(new)?
+        )?;
         find(conn, tenant, id)
     }
     /// Deletes an organization. Without `cascade` it refuses while sub-organizations or posts
@@ -344,9 +323,7 @@ impl Resource for Organizations {
         expected: &Expected,
         cascade: bool,
     ) -> Result<(), Error> {
-        let current = find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, organizations, tenant, id, current.version)?;
+        current_locked!(conn, organizations, tenant, id, expected, find);
         let orgs = subtree(conn, tenant, id)?;
         let post_ids: Vec<String> = posts::table
             .filter(posts::tenant_id.eq(tenant.to_string()))

@@ -15,8 +15,8 @@ use crate::store::external_refs::{self, with_refs};
 use crate::store::resource::Resource;
 use crate::store::schema::{coverage_links, interactions, persons, relationships, tenures};
 use crate::store::{
-    cascades, execute_natively, from_json, now, parse_id, pipelined, split_page, to_json, DbConn,
-    Expected, PageRequest, INSERT_CHUNK,
+    cascades, execute_natively, from_json, now, parse_id, pipelined, to_json, DbConn, Expected,
+    PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -238,17 +238,12 @@ impl Resource for Persons {
             notes: p.notes.clone(),
         }
     }
-    fn key(p: &Person) -> (Uuid, i64) {
-        (p.id, p.version)
-    }
+    stored_is_view!(Person);
     fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Person, Error> {
         find(conn, tenant, id)
     }
     fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Person>, Error> {
         find_many(conn, tenant, ids)
-    }
-    fn views(_: &mut DbConn, _: Uuid, stored: Vec<Person>) -> Result<Vec<Person>, Error> {
-        Ok(stored)
     }
 
     fn list(
@@ -257,16 +252,11 @@ impl Resource for Persons {
         _: (),
         page: PageRequest<Uuid>,
     ) -> Result<(Vec<Person>, bool), Error> {
-        let mut query = persons::table
+        let query = persons::table
             .filter(persons::tenant_id.eq(tenant.to_string()))
             .select(Row::as_select())
-            .order(persons::id)
-            .limit(page.limit as i64 + 1)
             .into_boxed();
-        if let Some(after) = page.after {
-            query = query.filter(persons::id.gt(after.to_string()));
-        }
-        let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+        let (rows, more): (Vec<Row>, bool) = page_by_id!(conn, query, persons, page);
         let found = rows.into_iter().map(Row::into_person).collect::<Result<Vec<_>, _>>()?;
         Ok((
             with_refs(
@@ -334,21 +324,16 @@ impl Resource for Persons {
         expected: &Expected,
         new: &NewPerson,
     ) -> Result<Person, Error> {
-        let current = find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, persons, tenant, id, current.version)?;
-        diesel::update(
-            persons::table
-                .filter(persons::tenant_id.eq(tenant.to_string()))
-                .filter(persons::id.eq(id.to_string())),
-        )
-        .set((
-            Fields::of(new)?,
-            persons::version.eq(current.version + 1),
-            persons::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-        changes::record(conn, tenant, Entity::Person, id, Operation::Update)?;
+        let current = current_locked!(conn, persons, tenant, id, expected, find);
+        write_version!(
+            conn,
+            persons,
+            Entity::Person,
+            tenant,
+            id,
+            current.version,
+            Fields::of(new)?
+        )?;
         find(conn, tenant, id)
     }
     /// Deletes a person. Without `cascade` it refuses while their tenures (their career) exist.
@@ -359,9 +344,7 @@ impl Resource for Persons {
         expected: &Expected,
         cascade: bool,
     ) -> Result<(), Error> {
-        let current = find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, persons, tenant, id, current.version)?;
+        current_locked!(conn, persons, tenant, id, expected, find);
         let t = tenant.to_string();
         let career = tenures::table
             .filter(tenures::tenant_id.eq(&t))

@@ -22,7 +22,7 @@ use crate::store::resource::Resource;
 use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
     cascades, now, now_point, organizations, parse_id, parse_optional_id, pipelined, seats,
-    split_page, vocabulary, DbConn, Expected, PageRequest,
+    vocabulary, DbConn, Expected, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -191,8 +191,6 @@ pub fn list(
     let mut query = posts::table
         .filter(posts::tenant_id.eq(tenant.to_string()))
         .select(Row::as_select())
-        .order(posts::id)
-        .limit(page.limit as i64 + 1)
         .into_boxed();
     if let Some(organization) = filter.organization {
         query = query.filter(posts::organization_id.eq(organization.to_string()));
@@ -202,10 +200,7 @@ pub fn list(
             .filter(posts::established_on.is_null().or(posts::established_on.le(date)))
             .filter(posts::abolished_on.is_null().or(posts::abolished_on.gt(date)));
     }
-    if let Some(after) = page.after {
-        query = query.filter(posts::id.gt(after.to_string()));
-    }
-    let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+    let (rows, more): (Vec<Row>, bool) = page_by_id!(conn, query, posts, page);
     let ids = rows.iter().map(|r| parse_id(&r.id)).collect::<Result<Vec<_>, _>>()?;
     let mut revisions = formal_revisions(conn, tenant, &ids)?;
     let at = now_point();
@@ -277,9 +272,7 @@ impl Resource for Posts {
             facets_effective_at: None,
         }
     }
-    fn key(p: &Post) -> (Uuid, i64) {
-        (p.id, p.version)
-    }
+    stored_is_view!(Post);
     fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Post, Error> {
         find(conn, tenant, id)
     }
@@ -290,9 +283,6 @@ impl Resource for Posts {
         page: PageRequest<Uuid>,
     ) -> Result<(Vec<Post>, bool), Error> {
         list(conn, tenant, filter, page)
-    }
-    fn views(_: &mut DbConn, _: Uuid, found: Vec<Post>) -> Result<Vec<Post>, Error> {
-        Ok(found)
     }
 
     fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPost) -> Result<Post, Error> {
@@ -327,9 +317,7 @@ impl Resource for Posts {
         expected: &Expected,
         new: &NewPost,
     ) -> Result<Post, Error> {
-        let current = find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, posts, tenant, id, current.version)?;
+        let current = current_locked!(conn, posts, tenant, id, expected, find);
         if new.facets != current.facets {
             vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
             let since = new.facets_effective_at.unwrap_or_else(now);
@@ -343,18 +331,7 @@ impl Resource for Posts {
         if new.headcount < current.headcount {
             seats::check_holders_fit(conn, tenant, id, new.headcount)?;
         }
-        diesel::update(
-            posts::table
-                .filter(posts::tenant_id.eq(tenant.to_string()))
-                .filter(posts::id.eq(id.to_string())),
-        )
-        .set((
-            Fields::of(new)?,
-            posts::version.eq(current.version + 1),
-            posts::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-        changes::record(conn, tenant, Entity::Post, id, Operation::Update)?;
+        write_version!(conn, posts, Entity::Post, tenant, id, current.version, Fields::of(new)?)?;
         find(conn, tenant, id)
     }
     /// Deletes a post. Without `cascade` it refuses while tenures hold it or posts report to it;
@@ -366,9 +343,7 @@ impl Resource for Posts {
         expected: &Expected,
         cascade: bool,
     ) -> Result<(), Error> {
-        let current = find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, posts, tenant, id, current.version)?;
+        current_locked!(conn, posts, tenant, id, expected, find);
         let t = tenant.to_string();
         let succession = tenures::table
             .filter(tenures::tenant_id.eq(&t))

@@ -11,9 +11,7 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::resource::Resource;
 use crate::store::schema::relationships;
-use crate::store::{
-    now, parse_id, persons as person_store, split_page, DbConn, Expected, PageRequest,
-};
+use crate::store::{now, parse_id, persons as person_store, DbConn, Expected, PageRequest};
 
 #[derive(Debug, Clone)]
 pub struct Relationship {
@@ -125,16 +123,7 @@ impl Resource for Relationships {
     fn as_written(r: &Relationship) -> NewRelationship {
         r.fields.clone()
     }
-    fn key(r: &Relationship) -> (Uuid, i64) {
-        (r.id, r.version)
-    }
-    fn views(
-        _: &mut DbConn,
-        _: Uuid,
-        found: Vec<Relationship>,
-    ) -> Result<Vec<Relationship>, Error> {
-        Ok(found)
-    }
+    stored_is_view!(Relationship);
 
     fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Relationship, Error> {
         let row = relationships::table
@@ -157,8 +146,6 @@ impl Resource for Relationships {
         let mut query = relationships::table
             .filter(relationships::tenant_id.eq(tenant.to_string()))
             .select(relationship_columns())
-            .order(relationships::id)
-            .limit(page.limit as i64 + 1)
             .into_boxed();
         if let Some(person) = person {
             let person = person.to_string();
@@ -168,10 +155,7 @@ impl Resource for Relationships {
                     .or(relationships::to_person_id.eq(person)),
             );
         }
-        if let Some(after) = page.after {
-            query = query.filter(relationships::id.gt(after.to_string()));
-        }
-        let (rows, more) = split_page(query.load(conn)?, page.limit);
+        let (rows, more) = page_by_id!(conn, query, relationships, page);
         let found = rows.into_iter().map(relationship).collect::<Result<Vec<_>, _>>()?;
         let found = with_refs(
             conn,
@@ -223,32 +207,29 @@ impl Resource for Relationships {
         expected: &Expected,
         new: &NewRelationship,
     ) -> Result<Relationship, Error> {
-        let current = Self::find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, relationships, tenant, id, current.version)?;
+        let current = current_locked!(conn, relationships, tenant, id, expected, Self::find);
         person_store::require(
             conn,
             tenant,
             &[(new.from_person_id, "/from_person_id"), (new.to_person_id, "/to_person_id")],
         )?;
-        diesel::update(
-            relationships::table
-                .filter(relationships::tenant_id.eq(tenant.to_string()))
-                .filter(relationships::id.eq(id.to_string())),
-        )
-        .set((
-            relationships::from_person_id.eq(new.from_person_id.to_string()),
-            relationships::to_person_id.eq(new.to_person_id.to_string()),
-            relationships::kind.eq(enum_name(&new.kind)),
-            relationships::strength.eq(new.strength),
-            relationships::valid_from.eq(new.valid_from),
-            relationships::valid_until.eq(new.valid_until),
-            relationships::notes.eq(&new.notes),
-            relationships::version.eq(current.version + 1),
-            relationships::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-        changes::record(conn, tenant, Entity::Relationship, id, Operation::Update)?;
+        write_version!(
+            conn,
+            relationships,
+            Entity::Relationship,
+            tenant,
+            id,
+            current.version,
+            (
+                relationships::from_person_id.eq(new.from_person_id.to_string()),
+                relationships::to_person_id.eq(new.to_person_id.to_string()),
+                relationships::kind.eq(enum_name(&new.kind)),
+                relationships::strength.eq(new.strength),
+                relationships::valid_from.eq(new.valid_from),
+                relationships::valid_until.eq(new.valid_until),
+                relationships::notes.eq(&new.notes)
+            )
+        )?;
         Self::find(conn, tenant, id)
     }
 
@@ -260,9 +241,7 @@ impl Resource for Relationships {
         expected: &Expected,
         _cascade: bool,
     ) -> Result<(), Error> {
-        let current = Self::find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, relationships, tenant, id, current.version)?;
+        current_locked!(conn, relationships, tenant, id, expected, Self::find);
         changes::deleted(conn, tenant, Entity::Relationship, &[id])?;
         diesel::delete(
             relationships::table

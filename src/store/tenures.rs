@@ -19,7 +19,7 @@ use crate::store::schema::tenures;
 use crate::store::seats::{self, SeatClaim};
 use crate::store::{
     cascades, execute_natively, from_json, now, parse_id, persons as person_store, pipelined,
-    split_page, to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
+    to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -218,17 +218,12 @@ impl Resource for Tenures {
             capacity: t.capacity,
         }
     }
-    fn key(t: &Tenure) -> (Uuid, i64) {
-        (t.id, t.version)
-    }
+    stored_is_view!(Tenure);
     fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Tenure, Error> {
         find(conn, tenant, id)
     }
     fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
         find_many(conn, tenant, ids)
-    }
-    fn views(_: &mut DbConn, _: Uuid, found: Vec<Tenure>) -> Result<Vec<Tenure>, Error> {
-        Ok(found)
     }
 
     fn list(
@@ -237,16 +232,11 @@ impl Resource for Tenures {
         _: (),
         page: PageRequest<Uuid>,
     ) -> Result<(Vec<Tenure>, bool), Error> {
-        let mut query = tenures::table
+        let query = tenures::table
             .filter(tenures::tenant_id.eq(tenant.to_string()))
             .select(Row::as_select())
-            .order(tenures::id)
-            .limit(page.limit as i64 + 1)
             .into_boxed();
-        if let Some(after) = page.after {
-            query = query.filter(tenures::id.gt(after.to_string()));
-        }
-        let (rows, more) = split_page(query.load::<Row>(conn)?, page.limit);
+        let (rows, more): (Vec<Row>, bool) = page_by_id!(conn, query, tenures, page);
         let found = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
         Ok((
             with_refs(
@@ -319,22 +309,17 @@ impl Resource for Tenures {
         expected: &Expected,
         new: &NewTenure,
     ) -> Result<Tenure, Error> {
-        let current = find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, tenures, tenant, id, current.version)?;
+        let current = current_locked!(conn, tenures, tenant, id, expected, find);
         check_holdings(conn, tenant, &[(id, new)])?;
-        diesel::update(
-            tenures::table
-                .filter(tenures::tenant_id.eq(tenant.to_string()))
-                .filter(tenures::id.eq(id.to_string())),
-        )
-        .set((
-            Fields::of(new)?,
-            tenures::version.eq(current.version + 1),
-            tenures::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-        changes::record(conn, tenant, Entity::Tenure, id, Operation::Update)?;
+        write_version!(
+            conn,
+            tenures,
+            Entity::Tenure,
+            tenant,
+            id,
+            current.version,
+            Fields::of(new)?
+        )?;
         find(conn, tenant, id)
     }
     /// Deletes a tenure recorded by mistake. A tenure with crafting revisions stays: its
@@ -346,9 +331,7 @@ impl Resource for Tenures {
         expected: &Expected,
         _cascade: bool,
     ) -> Result<(), Error> {
-        let current = find(conn, tenant, id)?;
-        expected.check(current.version)?;
-        lock_version!(conn, tenures, tenant, id, current.version)?;
+        current_locked!(conn, tenures, tenant, id, expected, find);
         cascades::delete_without_history(conn, tenant, vec![id.to_string()])
     }
 }
