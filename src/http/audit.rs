@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
 use crate::error::Error;
+use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::pagination::{page, page_request, Page};
 use crate::http::read;
-use crate::store::api_keys::Principal;
 use crate::store::{audit, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

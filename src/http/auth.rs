@@ -14,10 +14,12 @@ use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
 use crate::domain::rate_limit::Decision;
+use crate::domain::rate_limit::RateLimit;
 use crate::error::Error;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::read;
-use crate::store::api_keys::{self, Principal};
+use crate::store::api_keys::{self, Grant};
+use crate::store::changes::{Actor, Request as ActingRequest};
 use crate::store::Db;
 
 /// Verified keys by the SHA-256 of their token, each kept for `ttl`: a revoked key stops
@@ -70,6 +72,59 @@ fn parse_origin(value: &[u8]) -> Result<String, Error> {
     }
 }
 
+/// Who is calling: what the key grants, and what this request adds to it (its origin and
+/// action).
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub tenant_id: Uuid,
+    pub key_id: Uuid,
+    pub key_name: String,
+    pub scopes: Vec<Scope>,
+    /// Who the changes of this request are attributed to in the change feed: the
+    /// `X-Jobcraft-Origin` header (a sync source, e.g. `salesforce`), else the key's name.
+    pub origin: String,
+    /// The tenant's own limit for each of its keys; `None` for the instance's default.
+    pub rate_limit: Option<RateLimit>,
+    /// What the request asks: method and route template, e.g. `POST /v1/persons` (set by
+    /// the extractor; empty outside a request).
+    pub action: String,
+}
+
+impl From<Grant> for Principal {
+    fn from(grant: Grant) -> Self {
+        Principal {
+            tenant_id: grant.tenant_id,
+            key_id: grant.key_id,
+            origin: grant.key_name.clone(),
+            key_name: grant.key_name,
+            scopes: grant.scopes,
+            rate_limit: grant.rate_limit,
+            action: String::new(),
+        }
+    }
+}
+
+impl Principal {
+    /// The author of what this request writes, for the change feed and the audit log.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            origin: self.origin.clone(),
+            key_id: Some(self.key_id),
+            request: Some(ActingRequest {
+                tenant_id: self.tenant_id,
+                key_id: self.key_id,
+                key_name: self.key_name.clone(),
+                action: self.action.clone(),
+            }),
+        }
+    }
+
+    /// `admin` grants everything; `read` and `write` only themselves.
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
+    }
+}
+
 /// The tenant a request acts for, for logs.
 #[derive(Debug, Clone, Copy)]
 pub struct TenantTag(pub Uuid);
@@ -119,9 +174,10 @@ impl FromRequest for Principal {
                 Some(principal) => principal,
                 None => {
                     let db = db.ok_or_else(|| Error::internal("the database is not configured"))?;
-                    let principal = read(&db, move |conn| api_keys::authenticate(conn, &token))
+                    let grant = read(&db, move |conn| api_keys::authenticate(conn, &token))
                         .await?
                         .ok_or(Error::Unauthenticated)?;
+                    let principal = Principal::from(grant);
                     if let Some(cache) = &cache {
                         cache.put(digest, &principal);
                     }

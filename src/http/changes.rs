@@ -6,9 +6,9 @@ use serde::Deserialize;
 use crate::api::changes::{decode, encode, ChangeResponse, ChangesResponse};
 use crate::domain::api_key::Scope;
 use crate::error::{Error, FieldError};
+use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read;
-use crate::store::api_keys::Principal;
 use crate::store::changes::{self, Entity, FeedFilter};
 use crate::store::Db;
 

@@ -21,8 +21,8 @@ use actix_web::{FromRequest, HttpMessage, HttpResponse, ResponseError};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, FieldError};
+use crate::http::auth::Principal;
 use crate::http::extract::{read_body, BodyLimit, DEFAULT_BATCH_BODY_LIMIT, DEFAULT_BODY_TIMEOUT};
-use crate::store::api_keys::Principal;
 use crate::store::idempotency::{self, Claim, KeyOf, Stored};
 use crate::store::pool::WriteTransaction;
 use crate::store::{Db, DbConn};

@@ -6,11 +6,11 @@ use uuid::Uuid;
 
 use crate::api::relationships::{RelationshipRequest, RelationshipResponse};
 use crate::error::Error;
+use crate::http::auth::Principal;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page_request, Page};
 use crate::http::resource;
-use crate::store::api_keys::Principal;
 use crate::store::relationships::Relationships;
 use crate::store::Db;
 

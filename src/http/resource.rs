@@ -10,10 +10,10 @@ use crate::api::json::merge_into;
 use crate::api::Wire;
 use crate::domain::api_key::Scope;
 use crate::error::Error;
+use crate::http::auth::Principal;
 use crate::http::pagination::page;
 use crate::http::respond::{created, deleted, ok};
 use crate::http::{read, write};
-use crate::store::api_keys::Principal;
 use crate::store::resource;
 use crate::store::{Db, DbConn, Expected, PageRequest};
 

@@ -11,13 +11,13 @@ use crate::domain::coverage::CoverageSettings;
 use crate::domain::facet::{Dimension, Facet};
 use crate::domain::fit::Affinity;
 use crate::error::{Error, FieldError, Violations};
+use crate::http::auth::Principal;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, ok};
 use crate::http::{read, write};
 use crate::store::affinities::{self, StoredAffinity};
-use crate::store::api_keys::Principal;
 use crate::store::coverage_settings;
 use crate::store::{vocabulary, Db, DbConn};
 

@@ -10,9 +10,9 @@ use crate::domain::api_key::Scope as KeyScope;
 use crate::domain::facet::Dimension;
 use crate::domain::similarity::{shared_changes, CompactVector};
 use crate::error::Error;
+use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read;
-use crate::store::api_keys::Principal;
 use crate::store::crafting_index::Entry;
 use crate::store::{now_point, organizations, persons, Db, DbConn};
 

@@ -6,10 +6,10 @@ use serde_json::Value;
 
 use crate::domain::api_key::Scope;
 use crate::error::Error;
+use crate::http::auth::Principal;
 use crate::http::etag::etag;
 use crate::http::extract::{BatchJson, Json};
 use crate::http::{read, write};
-use crate::store::api_keys::Principal;
 use crate::store::{statistics, Backend, Db};
 use crate::sync::batch::{self, BatchRequest, BatchResponse, BATCH_MAX};
 use crate::sync::{collection, key_of, lookup, upsert};

@@ -7,12 +7,12 @@ use uuid::Uuid;
 
 use crate::api::tenures::{TenureRequest, TenureResponse, TenureViewResponse};
 use crate::error::Error;
+use crate::http::auth::Principal;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, ListParams, Page};
 use crate::http::resource;
 use crate::http::{read, read_pipelined};
-use crate::store::api_keys::Principal;
 use crate::store::tenures::Tenures;
 use crate::store::views::holdings::{self, AsOf, Holding};
 use crate::store::Db;

@@ -9,11 +9,11 @@ use crate::domain::facet::Dimension;
 use crate::domain::facet::KEY_MAX;
 use crate::domain::text;
 use crate::error::{Error, Violations};
+use crate::http::auth::Principal;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::Page;
 use crate::http::respond::deleted;
 use crate::http::{read, write};
-use crate::store::api_keys::Principal;
 use crate::store::vocabulary::{self, Entry};
 use crate::store::Db;
 

@@ -13,11 +13,11 @@ use crate::domain::api_key::Scope;
 use crate::domain::sync::Entity;
 use crate::domain::webhook::refuse_url;
 use crate::error::{Error, Violations};
+use crate::http::auth::Principal;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, ok};
 use crate::http::{read, write};
-use crate::store::api_keys::Principal;
 use crate::store::webhooks::{self, Delivery, NewWebhook, Webhook};
 use crate::store::Db;
 

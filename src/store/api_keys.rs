@@ -16,42 +16,16 @@ pub struct Tenant {
     pub name: String,
 }
 
-/// Who is calling: the tenant and key a request acts for.
+/// What a genuine, unrevoked key grants: the tenant it acts for, its scopes and its tenant's
+/// rate limit.
 #[derive(Debug, Clone)]
-pub struct Principal {
+pub struct Grant {
     pub tenant_id: Uuid,
     pub key_id: Uuid,
     pub key_name: String,
     pub scopes: Vec<Scope>,
-    /// Who the changes of this request are attributed to in the change feed: the
-    /// `X-Jobcraft-Origin` header (a sync source, e.g. `salesforce`), else the key's name.
-    pub origin: String,
     /// The tenant's own limit for each of its keys; `None` for the instance's default.
     pub rate_limit: Option<RateLimit>,
-    /// What the request asks: method and route template, e.g. `POST /v1/persons` (set by
-    /// the extractor; empty outside a request).
-    pub action: String,
-}
-
-impl Principal {
-    /// The author of what this request writes, for the change feed and the audit log.
-    pub fn actor(&self) -> crate::store::changes::Actor {
-        crate::store::changes::Actor {
-            origin: self.origin.clone(),
-            key_id: Some(self.key_id),
-            request: Some(crate::store::changes::Request {
-                tenant_id: self.tenant_id,
-                key_id: self.key_id,
-                key_name: self.key_name.clone(),
-                action: self.action.clone(),
-            }),
-        }
-    }
-
-    /// `admin` grants everything; `read` and `write` only themselves.
-    pub fn has(&self, scope: Scope) -> bool {
-        self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -141,8 +115,8 @@ pub fn revoke_key(conn: &mut DbConn, key_id: Uuid) -> Result<(), Error> {
     Ok(())
 }
 
-/// The principal behind a bearer token, if the token is genuine and not revoked.
-pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Principal>, Error> {
+/// What a bearer token grants, if the token is genuine and not revoked.
+pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Grant>, Error> {
     let Some(presented) = PresentedKey::parse(token) else {
         return Ok(None);
     };
@@ -168,14 +142,12 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Principal>,
     let rate_limit = per_second
         .zip(burst)
         .map(|(per_second, burst)| RateLimit { per_second, burst: burst.max(1) as u32 });
-    Ok(Some(Principal {
+    Ok(Some(Grant {
         tenant_id: presented.tenant_id,
         key_id: presented.key_id,
-        origin: name.clone(),
         key_name: name,
         scopes: Scope::split(&scopes),
         rate_limit,
-        action: String::new(),
     }))
 }
 

@@ -52,13 +52,8 @@ macro_rules! write_version {
             $table::updated_at.eq($crate::store::now()),
         ))
         .execute($conn)?;
-        $crate::store::changes::record(
-            $conn,
-            $tenant,
-            $entity,
-            $id,
-            $crate::store::changes::Operation::Update,
-        )
+        // The caller's `changes`: every aggregate module imports it.
+        changes::record($conn, $tenant, $entity, $id, changes::Operation::Update)
     }};
 }
 

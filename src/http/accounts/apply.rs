@@ -8,9 +8,9 @@ use uuid::Uuid;
 use crate::domain::api_key::Scope;
 use crate::domain::coverage::CoverageRole;
 use crate::error::Error;
+use crate::http::auth::Principal;
 use crate::http::extract::Json;
 use crate::http::write;
-use crate::store::api_keys::Principal;
 use crate::store::suggestions::{self, Chosen};
 use crate::store::Db;
 

@@ -11,9 +11,9 @@ use crate::domain::api_key::Scope;
 use crate::domain::coverage::{BuyingRole, CoverageRole, RelationshipKind};
 use crate::error::Error;
 use crate::http::accounts::AccountRef;
+use crate::http::auth::Principal;
 use crate::http::read;
 use crate::store::accounts::{self, AccountData};
-use crate::store::api_keys::Principal;
 use crate::store::{now, Db};
 
 #[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]

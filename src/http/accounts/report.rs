@@ -12,10 +12,10 @@ use crate::domain::api_key::Scope;
 use crate::domain::coverage::{BuyingRole, CoverageRole};
 use crate::error::Error;
 use crate::http::accounts::AccountRef;
+use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read;
 use crate::store::accounts::{self, AccountData};
-use crate::store::api_keys::Principal;
 use crate::store::{now, organizations, Db};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -15,11 +15,11 @@ use crate::domain::fit::FitWeights;
 use crate::domain::suggestion::{self, UncoveredReason};
 use crate::error::{Error, Violations};
 use crate::http::accounts::AccountRef;
+use crate::http::auth::Principal;
 use crate::http::extract::Json;
 use crate::http::read;
 use crate::http::settings::FacetRef;
 use crate::store::affinities;
-use crate::store::api_keys::Principal;
 use crate::store::suggestions::{self, Asked, Inputs, COVERERS_MAX};
 use crate::store::Db;
 

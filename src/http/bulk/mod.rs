@@ -18,10 +18,10 @@ use crate::domain::api_key::Scope as KeyScope;
 use crate::domain::diff::Op;
 use crate::domain::facet::Dimension;
 use crate::error::{Error, FieldError};
+use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::pagination::Page;
 use crate::http::read;
-use crate::store::api_keys::Principal;
 use crate::store::views::scopes::ExportScope;
 use crate::store::{now, organizations, persons, vocabulary, Db};
 
