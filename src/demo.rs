@@ -9,6 +9,9 @@
 //! footprint and small suppliers with her (nobody covers her yet); Mara frames claims handling
 //! as helping people; Peter, the claims champion Max covered, has just moved to Globex.
 //! Borealis Energy hangs on a single thread. Dates are relative to today, so the alerts are live.
+//!
+//! Over 400 lines as one responsibility: the story is data, written out in one place so it
+//! reads as the README tells it.
 
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};

@@ -2,9 +2,11 @@
 //! way by the REST handlers (`http`) and the sync engine (`sync`). May import `store` (for the
 //! types it maps) and `domain`; never `http` or `sync`.
 
+pub mod accounts;
 pub mod changes;
 pub mod coverage;
 pub mod crafting;
+pub mod diffs;
 pub mod json;
 pub mod moment;
 pub mod organizations;

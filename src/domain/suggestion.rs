@@ -1,6 +1,9 @@
 //! Suggestions: which salesperson should cover which stakeholder of an account. Each pair's
 //! weight is the stakeholder's influence × the pair's fit; the assignment maximising the total
 //! weight under capacities, coverers per stakeholder, locks and exclusions is found exactly.
+//!
+//! Over 400 lines with its tests; the code alone is about 400: scoring every pair and reading
+//! the solver's answer back are one step.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

@@ -54,70 +54,26 @@ impl CoverageListParams {
     }
 }
 
-/// List coverage links in id order.
-#[utoipa::path(tag = "coverage", params(CoverageListParams), responses((status = 200, body = Page<CoverageResponse>)))]
-#[get("/v1/coverage")]
-pub async fn list_coverage(
-    db: web::Data<Db>,
-    principal: Principal,
-    Query(params): Query<CoverageListParams>,
-) -> Result<HttpResponse, Error> {
-    resource::list::<CoverageLinks>(
-        &db,
-        principal,
-        params.filter(),
-        page_request(params.limit, params.cursor.as_deref())?,
-    )
-    .await
-}
-
-/// Record that a salesperson covers a stakeholder.
-#[utoipa::path(tag = "coverage", request_body = CoverageRequest, responses((status = 201, body = CoverageResponse)))]
-#[post("/v1/coverage")]
-pub async fn create_coverage(
-    db: web::Data<Db>,
-    principal: Principal,
-    Json(body): Json<CoverageRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::create::<CoverageLinks>(&db, principal, body).await
-}
-
-/// Read a coverage link.
-#[utoipa::path(tag = "coverage", params(("id" = Uuid, Path)), responses((status = 200, body = CoverageResponse)))]
-#[get("/v1/coverage/{id}")]
-pub async fn find_coverage(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Error> {
-    resource::find::<CoverageLinks>(&db, principal, id.into_inner()).await
-}
-
-/// Replace a coverage link.
-#[utoipa::path(tag = "coverage", params(("id" = Uuid, Path)), request_body = CoverageRequest, responses((status = 200, body = CoverageResponse)))]
-#[put("/v1/coverage/{id}")]
-pub async fn replace_coverage(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(body): Json<CoverageRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::replace::<CoverageLinks>(&db, principal, id.into_inner(), expected, body).await
-}
-
-/// Change some of a coverage link's fields (JSON merge patch, RFC 7396).
-#[utoipa::path(tag = "coverage", params(("id" = Uuid, Path)), request_body(content = serde_json::Value, content_type = "application/merge-patch+json"), responses((status = 200, body = CoverageResponse)))]
-#[patch("/v1/coverage/{id}")]
-pub async fn update_coverage(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(patch): Json<serde_json::Value>,
-) -> Result<HttpResponse, Error> {
-    resource::patch::<CoverageLinks>(&db, principal, id.into_inner(), expected, patch).await
-}
+resource::crud_routes!(
+    CoverageLinks,
+    tag = "coverage",
+    collection = "/v1/coverage",
+    item = "/v1/coverage/{id}",
+    request = CoverageRequest,
+    response = CoverageResponse,
+    /// List coverage links in id order.
+    list = list_coverage(CoverageListParams) => |params| (params.filter(), page_request(params.limit, params.cursor.as_deref())?),
+    /// Record that a salesperson covers a stakeholder.
+    create = create_coverage,
+    find {
+        /// Read a coverage link.
+        find_coverage
+    },
+    /// Replace a coverage link.
+    replace = replace_coverage,
+    /// Change some of a coverage link's fields (JSON merge patch, RFC 7396).
+    patch = update_coverage,
+);
 
 /// Delete a coverage link.
 #[utoipa::path(tag = "coverage", params(("id" = Uuid, Path)), responses((status = 204, description = "deleted")))]

@@ -12,7 +12,7 @@ use crate::domain::api_key::Scope;
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::etag::IfMatch;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::Query;
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::read;
 use crate::http::resource;
@@ -32,64 +32,26 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_organization_posts);
 }
 
-/// List organizations in id order.
-#[utoipa::path(tag = "organizations", params(ListParams), responses((status = 200, body = Page<OrganizationResponse>)))]
-#[get("/v1/organizations")]
-pub async fn list_organizations(
-    db: web::Data<Db>,
-    principal: Principal,
-    Query(params): Query<ListParams>,
-) -> Result<HttpResponse, Error> {
-    resource::list::<Organizations>(&db, principal, (), params.page_request()?).await
-}
-
-/// Create an organization.
-#[utoipa::path(tag = "organizations", request_body = OrganizationRequest, responses((status = 201, body = OrganizationResponse)))]
-#[post("/v1/organizations")]
-pub async fn create_organization(
-    db: web::Data<Db>,
-    principal: Principal,
-    Json(body): Json<OrganizationRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::create::<Organizations>(&db, principal, body).await
-}
-
-/// Read an organization.
-#[utoipa::path(tag = "organizations", params(("id" = Uuid, Path)), responses((status = 200, body = OrganizationResponse)))]
-#[get("/v1/organizations/{id}")]
-pub async fn find_organization(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Error> {
-    resource::find::<Organizations>(&db, principal, id.into_inner()).await
-}
-
-/// Replace an organization's fields.
-#[utoipa::path(tag = "organizations", params(("id" = Uuid, Path)), request_body = OrganizationRequest, responses((status = 200, body = OrganizationResponse)))]
-#[put("/v1/organizations/{id}")]
-pub async fn replace_organization(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(body): Json<OrganizationRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::replace::<Organizations>(&db, principal, id.into_inner(), expected, body).await
-}
-
-/// Change some of an organization's fields (JSON merge patch, RFC 7396).
-#[utoipa::path(tag = "organizations", params(("id" = Uuid, Path)), request_body(content = serde_json::Value, content_type = "application/merge-patch+json"), responses((status = 200, body = OrganizationResponse)))]
-#[patch("/v1/organizations/{id}")]
-pub async fn update_organization(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(patch): Json<serde_json::Value>,
-) -> Result<HttpResponse, Error> {
-    resource::patch::<Organizations>(&db, principal, id.into_inner(), expected, patch).await
-}
+resource::crud_routes!(
+    Organizations,
+    tag = "organizations",
+    collection = "/v1/organizations",
+    item = "/v1/organizations/{id}",
+    request = OrganizationRequest,
+    response = OrganizationResponse,
+    /// List organizations in id order.
+    list = list_organizations(ListParams) => |params| ((), params.page_request()?),
+    /// Create an organization.
+    create = create_organization,
+    find {
+        /// Read an organization.
+        find_organization
+    },
+    /// Replace an organization's fields.
+    replace = replace_organization,
+    /// Change some of an organization's fields (JSON merge patch, RFC 7396).
+    patch = update_organization,
+);
 
 /// Delete an organization; with `cascade=true` also its sub-organizations, posts and tenures.
 #[utoipa::path(tag = "organizations", params(("id" = Uuid, Path), DeleteParams), responses((status = 204, description = "deleted")))]

@@ -11,7 +11,7 @@ use crate::domain::api_key::Scope;
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::etag::IfMatch;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::Query;
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{deleted, ok};
 use crate::http::tenures::{list_holding, HoldingParams};
@@ -32,27 +32,22 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_person_tenures);
 }
 
-/// List persons in id order.
-#[utoipa::path(tag = "persons", params(ListParams), responses((status = 200, body = Page<PersonResponse>)))]
-#[get("/v1/persons")]
-pub async fn list_persons(
-    db: web::Data<Db>,
-    principal: Principal,
-    Query(params): Query<ListParams>,
-) -> Result<HttpResponse, Error> {
-    resource::list::<Persons>(&db, principal, (), params.page_request()?).await
-}
-
-/// Create a person.
-#[utoipa::path(tag = "persons", request_body = PersonRequest, responses((status = 201, body = PersonResponse)))]
-#[post("/v1/persons")]
-pub async fn create_person(
-    db: web::Data<Db>,
-    principal: Principal,
-    Json(body): Json<PersonRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::create::<Persons>(&db, principal, body).await
-}
+resource::crud_routes!(
+    Persons,
+    tag = "persons",
+    collection = "/v1/persons",
+    item = "/v1/persons/{id}",
+    request = PersonRequest,
+    response = PersonResponse,
+    /// List persons in id order.
+    list = list_persons(ListParams) => |params| ((), params.page_request()?),
+    /// Create a person.
+    create = create_person,
+    /// Replace a person's fields.
+    replace = replace_person,
+    /// Change some of a person's fields (JSON merge patch, RFC 7396).
+    patch = update_person,
+);
 
 /// Read a person.
 #[utoipa::path(tag = "persons", params(("id" = Uuid, Path)), responses((status = 200, body = PersonResponse)))]
@@ -72,32 +67,6 @@ pub async fn find_person(
     )
     .await?;
     Ok(ok(person.version, PersonResponse::from(person)))
-}
-
-/// Replace a person's fields.
-#[utoipa::path(tag = "persons", params(("id" = Uuid, Path)), request_body = PersonRequest, responses((status = 200, body = PersonResponse)))]
-#[put("/v1/persons/{id}")]
-pub async fn replace_person(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(body): Json<PersonRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::replace::<Persons>(&db, principal, id.into_inner(), expected, body).await
-}
-
-/// Change some of a person's fields (JSON merge patch, RFC 7396).
-#[utoipa::path(tag = "persons", params(("id" = Uuid, Path)), request_body(content = serde_json::Value, content_type = "application/merge-patch+json"), responses((status = 200, body = PersonResponse)))]
-#[patch("/v1/persons/{id}")]
-pub async fn update_person(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(patch): Json<serde_json::Value>,
-) -> Result<HttpResponse, Error> {
-    resource::patch::<Persons>(&db, principal, id.into_inner(), expected, patch).await
 }
 
 /// How a person is deleted.

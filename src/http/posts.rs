@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::crafting::AsOfParams;
 use crate::http::etag::IfMatch;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::Query;
 use crate::http::pagination::{ListParams, Page};
 use crate::http::respond::DeleteParams;
 use crate::http::tenures::{list_holding, HoldingParams};
@@ -35,27 +35,22 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_post_revisions);
 }
 
-/// List posts in id order.
-#[utoipa::path(tag = "posts", params(ListParams), responses((status = 200, body = Page<PostResponse>)))]
-#[get("/v1/posts")]
-pub async fn list_posts(
-    db: web::Data<Db>,
-    principal: Principal,
-    Query(params): Query<ListParams>,
-) -> Result<HttpResponse, Error> {
-    resource::list::<Posts>(&db, principal, PostFilter::default(), params.page_request()?).await
-}
-
-/// Create a post.
-#[utoipa::path(tag = "posts", request_body = PostRequest, responses((status = 201, body = PostResponse)))]
-#[post("/v1/posts")]
-pub async fn create_post(
-    db: web::Data<Db>,
-    principal: Principal,
-    Json(body): Json<PostRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::create::<Posts>(&db, principal, body).await
-}
+resource::crud_routes!(
+    Posts,
+    tag = "posts",
+    collection = "/v1/posts",
+    item = "/v1/posts/{id}",
+    request = PostRequest,
+    response = PostResponse,
+    /// List posts in id order.
+    list = list_posts(ListParams) => |params| (PostFilter::default(), params.page_request()?),
+    /// Create a post.
+    create = create_post,
+    /// Replace a post's fields. Fewer seats than simultaneous holders is a 409.
+    replace = replace_post,
+    /// Change some of a post's fields (JSON merge patch, RFC 7396; `facets` is replaced whole).
+    patch = update_post,
+);
 
 /// Read a post, with its formal facets as of a time (as known at a time).
 #[utoipa::path(tag = "posts", params(("id" = Uuid, Path), AsOfParams), responses((status = 200, body = PostResponse)))]
@@ -71,32 +66,6 @@ pub async fn find_post(
         posts::find_at(c, tenant, id, at)
     })
     .await
-}
-
-/// Replace a post's fields. Fewer seats than simultaneous holders is a 409.
-#[utoipa::path(tag = "posts", params(("id" = Uuid, Path)), request_body = PostRequest, responses((status = 200, body = PostResponse)))]
-#[put("/v1/posts/{id}")]
-pub async fn replace_post(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(body): Json<PostRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::replace::<Posts>(&db, principal, id.into_inner(), expected, body).await
-}
-
-/// Change some of a post's fields (JSON merge patch, RFC 7396; `facets` is replaced whole).
-#[utoipa::path(tag = "posts", params(("id" = Uuid, Path)), request_body(content = serde_json::Value, content_type = "application/merge-patch+json"), responses((status = 200, body = PostResponse)))]
-#[patch("/v1/posts/{id}")]
-pub async fn update_post(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(patch): Json<serde_json::Value>,
-) -> Result<HttpResponse, Error> {
-    resource::patch::<Posts>(&db, principal, id.into_inner(), expected, patch).await
 }
 
 /// Delete a post; with `cascade=true` also its tenures, and posts reporting to it lose

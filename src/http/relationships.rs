@@ -8,7 +8,6 @@ use crate::api::relationships::{RelationshipRequest, RelationshipResponse};
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::etag::IfMatch;
-use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page_request, Page};
 use crate::http::resource;
 use crate::store::relationships::Relationships;
@@ -36,70 +35,26 @@ pub struct RelationshipListParams {
     pub cursor: Option<String>,
 }
 
-/// List relationships in id order.
-#[utoipa::path(tag = "network", params(RelationshipListParams), responses((status = 200, body = Page<RelationshipResponse>)))]
-#[get("/v1/relationships")]
-pub async fn list_relationships(
-    db: web::Data<Db>,
-    principal: Principal,
-    Query(params): Query<RelationshipListParams>,
-) -> Result<HttpResponse, Error> {
-    resource::list::<Relationships>(
-        &db,
-        principal,
-        params.person_id,
-        page_request(params.limit, params.cursor.as_deref())?,
-    )
-    .await
-}
-
-/// Record a relationship.
-#[utoipa::path(tag = "network", request_body = RelationshipRequest, responses((status = 201, body = RelationshipResponse)))]
-#[post("/v1/relationships")]
-pub async fn create_relationship(
-    db: web::Data<Db>,
-    principal: Principal,
-    Json(body): Json<RelationshipRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::create::<Relationships>(&db, principal, body).await
-}
-
-/// Read a relationship.
-#[utoipa::path(tag = "network", params(("id" = Uuid, Path)), responses((status = 200, body = RelationshipResponse)))]
-#[get("/v1/relationships/{id}")]
-pub async fn find_relationship(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Error> {
-    resource::find::<Relationships>(&db, principal, id.into_inner()).await
-}
-
-/// Replace a relationship.
-#[utoipa::path(tag = "network", params(("id" = Uuid, Path)), request_body = RelationshipRequest, responses((status = 200, body = RelationshipResponse)))]
-#[put("/v1/relationships/{id}")]
-pub async fn replace_relationship(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(body): Json<RelationshipRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::replace::<Relationships>(&db, principal, id.into_inner(), expected, body).await
-}
-
-/// Change some of a relationship's fields (JSON merge patch, RFC 7396).
-#[utoipa::path(tag = "network", params(("id" = Uuid, Path)), request_body(content = serde_json::Value, content_type = "application/merge-patch+json"), responses((status = 200, body = RelationshipResponse)))]
-#[patch("/v1/relationships/{id}")]
-pub async fn update_relationship(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(patch): Json<serde_json::Value>,
-) -> Result<HttpResponse, Error> {
-    resource::patch::<Relationships>(&db, principal, id.into_inner(), expected, patch).await
-}
+resource::crud_routes!(
+    Relationships,
+    tag = "network",
+    collection = "/v1/relationships",
+    item = "/v1/relationships/{id}",
+    request = RelationshipRequest,
+    response = RelationshipResponse,
+    /// List relationships in id order.
+    list = list_relationships(RelationshipListParams) => |params| (params.person_id, page_request(params.limit, params.cursor.as_deref())?),
+    /// Record a relationship.
+    create = create_relationship,
+    find {
+        /// Read a relationship.
+        find_relationship
+    },
+    /// Replace a relationship.
+    replace = replace_relationship,
+    /// Change some of a relationship's fields (JSON merge patch, RFC 7396).
+    patch = update_relationship,
+);
 
 /// Delete a relationship.
 #[utoipa::path(tag = "network", params(("id" = Uuid, Path)), responses((status = 204, description = "deleted")))]

@@ -122,3 +122,85 @@ pub async fn delete<R: Wire>(
     write(db, principal.actor(), move |c| R::delete(c, tenant, id, &expected, cascade)).await?;
     Ok(deleted())
 }
+
+/// The routes every entity clients write has alike — its list, `POST` to the collection, `GET`
+/// (unless the entity reads itself another way), `PUT` and `PATCH` of an item — each a
+/// handler of its own, whose doc comment and `#[utoipa::path]` are the document's, calling the
+/// generic ones above. The caller imports actix-web's `get`, `post`, `put` and `patch`: utoipa
+/// finds each method by that name.
+macro_rules! crud_routes {
+    (
+        $R:ident, tag = $tag:tt, collection = $collection:tt, item = $item:tt,
+        request = $Req:ident, response = $Resp:ident,
+        $(#[doc = $list_doc:tt])*
+        list = $list:ident($Params:ident) => |$params:ident| ($filter:expr, $page:expr),
+        $(#[doc = $create_doc:tt])* create = $create:ident,
+        $(find { $(#[doc = $find_doc:tt])* $find:ident },)?
+        $(#[doc = $replace_doc:tt])* replace = $replace:ident,
+        $(#[doc = $patch_doc:tt])* patch = $patch:ident $(,)?
+    ) => {
+        $(#[doc = $list_doc])*
+        #[utoipa::path(tag = $tag, params($Params), responses((status = 200, body = Page<$Resp>)))]
+        #[get($collection)]
+        pub async fn $list(
+            db: actix_web::web::Data<$crate::store::Db>,
+            principal: $crate::http::auth::Principal,
+            $crate::http::extract::Query($params): $crate::http::extract::Query<$Params>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
+            $crate::http::resource::list::<$R>(&db, principal, $filter, $page).await
+        }
+
+        $(
+        $(#[doc = $find_doc])*
+        #[utoipa::path(tag = $tag, params(("id" = Uuid, Path)), responses((status = 200, body = $Resp)))]
+        #[get($item)]
+        pub async fn $find(
+            db: actix_web::web::Data<$crate::store::Db>,
+            principal: $crate::http::auth::Principal,
+            id: actix_web::web::Path<uuid::Uuid>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
+            $crate::http::resource::find::<$R>(&db, principal, id.into_inner()).await
+        }
+        )?
+
+        $(#[doc = $create_doc])*
+        #[utoipa::path(tag = $tag, request_body = $Req, responses((status = 201, body = $Resp)))]
+        #[post($collection)]
+        pub async fn $create(
+            db: actix_web::web::Data<$crate::store::Db>,
+            principal: $crate::http::auth::Principal,
+            $crate::http::extract::Json(body): $crate::http::extract::Json<$Req>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
+            $crate::http::resource::create::<$R>(&db, principal, body).await
+        }
+
+        $(#[doc = $replace_doc])*
+        #[utoipa::path(tag = $tag, params(("id" = Uuid, Path)), request_body = $Req, responses((status = 200, body = $Resp)))]
+        #[put($item)]
+        pub async fn $replace(
+            db: actix_web::web::Data<$crate::store::Db>,
+            principal: $crate::http::auth::Principal,
+            id: actix_web::web::Path<uuid::Uuid>,
+            $crate::http::etag::IfMatch(expected): $crate::http::etag::IfMatch,
+            $crate::http::extract::Json(body): $crate::http::extract::Json<$Req>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
+            $crate::http::resource::replace::<$R>(&db, principal, id.into_inner(), expected, body)
+                .await
+        }
+
+        $(#[doc = $patch_doc])*
+        #[utoipa::path(tag = $tag, params(("id" = Uuid, Path)), request_body(content = serde_json::Value, content_type = "application/merge-patch+json"), responses((status = 200, body = $Resp)))]
+        #[patch($item)]
+        pub async fn $patch(
+            db: actix_web::web::Data<$crate::store::Db>,
+            principal: $crate::http::auth::Principal,
+            id: actix_web::web::Path<uuid::Uuid>,
+            $crate::http::etag::IfMatch(expected): $crate::http::etag::IfMatch,
+            $crate::http::extract::Json(patch): $crate::http::extract::Json<serde_json::Value>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
+            $crate::http::resource::patch::<$R>(&db, principal, id.into_inner(), expected, patch)
+                .await
+        }
+    };
+}
+pub(crate) use crud_routes;

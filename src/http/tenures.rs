@@ -9,7 +9,6 @@ use crate::api::tenures::{TenureRequest, TenureResponse, TenureViewResponse};
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::etag::IfMatch;
-use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, ListParams, Page};
 use crate::http::resource;
 use crate::http::{read, read_pipelined};
@@ -43,7 +42,7 @@ pub struct HoldingParams {
     pub current: Option<bool>,
 }
 
-/// Lists a career or a succession after `check_owner` confirmed the person or post exists.
+/// Lists a career or a succession (404 when the person or the post does not exist).
 pub async fn list_holding(
     db: &Db,
     tenant: Uuid,
@@ -76,65 +75,27 @@ pub async fn list_holding(
     )))
 }
 
-/// List tenures in id order.
-#[utoipa::path(tag = "tenures", params(ListParams), responses((status = 200, body = Page<TenureResponse>)))]
-#[get("/v1/tenures")]
-pub async fn list_tenures(
-    db: web::Data<Db>,
-    principal: Principal,
-    Query(params): Query<ListParams>,
-) -> Result<HttpResponse, Error> {
-    resource::list::<Tenures>(&db, principal, (), params.page_request()?).await
-}
-
-/// Record that a person holds a post. More simultaneous holders than seats is a 409 naming
-/// the tenures in the way.
-#[utoipa::path(tag = "tenures", request_body = TenureRequest, responses((status = 201, body = TenureResponse)))]
-#[post("/v1/tenures")]
-pub async fn create_tenure(
-    db: web::Data<Db>,
-    principal: Principal,
-    Json(body): Json<TenureRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::create::<Tenures>(&db, principal, body).await
-}
-
-/// Read a tenure.
-#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path)), responses((status = 200, body = TenureResponse)))]
-#[get("/v1/tenures/{id}")]
-pub async fn find_tenure(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Error> {
-    resource::find::<Tenures>(&db, principal, id.into_inner()).await
-}
-
-/// Replace a tenure's fields.
-#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path)), request_body = TenureRequest, responses((status = 200, body = TenureResponse)))]
-#[put("/v1/tenures/{id}")]
-pub async fn replace_tenure(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(body): Json<TenureRequest>,
-) -> Result<HttpResponse, Error> {
-    resource::replace::<Tenures>(&db, principal, id.into_inner(), expected, body).await
-}
-
-/// Change some of a tenure's fields (JSON merge patch, RFC 7396), e.g. `{"ended_on": "2026-11-30"}`.
-#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path)), request_body(content = serde_json::Value, content_type = "application/merge-patch+json"), responses((status = 200, body = TenureResponse)))]
-#[patch("/v1/tenures/{id}")]
-pub async fn update_tenure(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Json(patch): Json<serde_json::Value>,
-) -> Result<HttpResponse, Error> {
-    resource::patch::<Tenures>(&db, principal, id.into_inner(), expected, patch).await
-}
+resource::crud_routes!(
+    Tenures,
+    tag = "tenures",
+    collection = "/v1/tenures",
+    item = "/v1/tenures/{id}",
+    request = TenureRequest,
+    response = TenureResponse,
+    /// List tenures in id order.
+    list = list_tenures(ListParams) => |params| ((), params.page_request()?),
+    /// Record that a person holds a post. More simultaneous holders than seats is a 409 naming
+    /// the tenures in the way.
+    create = create_tenure,
+    find {
+        /// Read a tenure.
+        find_tenure
+    },
+    /// Replace a tenure's fields.
+    replace = replace_tenure,
+    /// Change some of a tenure's fields (JSON merge patch, RFC 7396), e.g. `{"ended_on": "2026-11-30"}`.
+    patch = update_tenure,
+);
 
 /// Delete a tenure recorded by mistake. A tenure with crafting revisions keeps its history
 /// (409): only erasing the person removes it.

@@ -1,5 +1,8 @@
 //! Connections: the backend is chosen from the URL, never by trial (a SQLite path accepts
 //! anything, so trying PostgreSQL first and falling back could silently create a file).
+//!
+//! Over 400 lines as one responsibility: how a connection is opened, pooled and written
+//! through (the write transaction, its retry on a lost race, the SQLite writer lock).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};

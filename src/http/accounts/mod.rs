@@ -7,29 +7,10 @@ mod network;
 mod report;
 mod suggestions;
 
-use serde::Serialize;
-use uuid::Uuid;
-
-use crate::store::accounts::AccountData;
-
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(network::account_network)
         .service(report::account_coverage)
         .service(report::coverage_overview)
         .service(suggestions::suggest)
         .service(apply::apply);
-}
-
-/// The account a response is about.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AccountRef {
-    /// The client organization at the top of the account.
-    pub id: Uuid,
-    pub name: String,
-}
-
-impl AccountRef {
-    fn of(data: &AccountData) -> Self {
-        AccountRef { id: data.root.id, name: data.root.name.clone() }
-    }
 }

@@ -6,11 +6,11 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::api::accounts::AccountRef;
 use crate::domain::account::influences;
 use crate::domain::api_key::Scope;
 use crate::domain::coverage::{BuyingRole, CoverageRole, RelationshipKind};
 use crate::error::Error;
-use crate::http::accounts::AccountRef;
 use crate::http::auth::Principal;
 use crate::http::read;
 use crate::store::accounts::{self, AccountData};

@@ -7,6 +7,7 @@ use actix_web::{post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::api::accounts::AccountRef;
 use crate::domain::api_key::Scope;
 use crate::domain::coverage::NewRelationship;
 use crate::domain::coverage::{check_capacity, BuyingRole};
@@ -14,7 +15,6 @@ use crate::domain::crafting::FacetKey;
 use crate::domain::fit::FitWeights;
 use crate::domain::suggestion::{self, UncoveredReason};
 use crate::error::{Error, Violations};
-use crate::http::accounts::AccountRef;
 use crate::http::auth::Principal;
 use crate::http::extract::Json;
 use crate::http::read;

@@ -1,0 +1,380 @@
+//! An account and its coverage report on the wire: the account a response is about, the
+//! report's posts, holders, coverage, metrics and alerts.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::domain::account::{Alert, Metrics, Report, Whereabouts};
+use crate::domain::coverage::{BuyingRole, CoverageRole};
+use crate::store::accounts::AccountData;
+
+/// The account a response is about.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountRef {
+    /// The client organization at the top of the account.
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl AccountRef {
+    pub fn of(data: &AccountData) -> Self {
+        AccountRef { id: data.root.id, name: data.root.name.clone() }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MetricsResponse {
+    /// Persons holding an account post now.
+    pub stakeholders: usize,
+    pub covered_stakeholders: usize,
+    /// covered_stakeholders / stakeholders.
+    pub covered_share: f64,
+    /// Sum of the influence of covered stakeholders (influence sums to 1 over the account).
+    pub influence_covered: f64,
+    pub decision_makers: usize,
+    pub decision_makers_covered: usize,
+    pub economic_buyers: usize,
+    pub economic_buyers_covered: usize,
+    /// Stakeholders with more than one strong thread (strength ≥ the tenant's `strong_thread`).
+    pub multi_threaded_stakeholders: usize,
+    /// Salespeople covering someone in the account.
+    pub salespeople: usize,
+    pub vacant_posts: usize,
+    pub alerts: usize,
+    /// 0 to 1: 0.5 × influence not covered + 0.2 × decision makers and economic buyers not
+    /// covered + 0.2 if single-threaded + 0.1 × share of stale links.
+    pub risk: f64,
+}
+
+impl From<&Metrics> for MetricsResponse {
+    fn from(m: &Metrics) -> Self {
+        MetricsResponse {
+            stakeholders: m.stakeholders,
+            covered_stakeholders: m.covered_stakeholders,
+            covered_share: m.covered_share,
+            influence_covered: m.influence_covered,
+            decision_makers: m.decision_makers,
+            decision_makers_covered: m.decision_makers_covered,
+            economic_buyers: m.economic_buyers,
+            economic_buyers_covered: m.economic_buyers_covered,
+            multi_threaded_stakeholders: m.multi_threaded_stakeholders,
+            salespeople: m.salespeople,
+            vacant_posts: m.vacant_posts,
+            alerts: m.alerts,
+            risk: m.risk,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CoveringResponse {
+    pub coverage_id: Uuid,
+    pub salesperson_id: Uuid,
+    pub salesperson_name: String,
+    pub role: CoverageRole,
+    pub strength: f64,
+    /// `stated` or `derived` (from interactions).
+    pub strength_source: String,
+    pub last_interaction_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HolderReport {
+    pub tenure_id: Uuid,
+    pub person_id: Uuid,
+    pub display_name: String,
+    pub started_on: NaiveDate,
+    pub buying_roles: Vec<BuyingRole>,
+    /// Share of the account's influence: centrality × role factor, normalised.
+    pub influence: f64,
+    /// Centrality over reporting lines and relationships (sums to 1 over the account).
+    pub centrality: f64,
+    /// The largest weight among the holder's buying roles (1 without roles).
+    pub role_factor: f64,
+    pub covered_by: Vec<CoveringResponse>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PostReport {
+    pub post_id: Uuid,
+    pub title: String,
+    pub organization_id: Uuid,
+    pub reports_to_post_id: Option<Uuid>,
+    pub headcount: u32,
+    pub holders: Vec<HolderReport>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertType {
+    CoveredPersonLeft,
+    UncoveredBuyingRole,
+    SingleThreadedAccount,
+    NewHolder,
+    VacantPost,
+    StaleRelationship,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WhereaboutsResponse {
+    pub organization_id: Uuid,
+    pub post_id: Uuid,
+    pub tenure_id: Uuid,
+}
+
+/// An alert with the ids needed to act on it; fields that do not apply are left out.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AlertResponse {
+    #[serde(rename = "type")]
+    pub alert_type: AlertType,
+    /// What happened, for people.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenure_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub salesperson_ids: Option<Vec<Uuid>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buying_role: Option<BuyingRole>,
+    /// `covered_person_left`: whether the post they left is covered again through its new holder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_now_covered: Option<bool>,
+    /// `covered_person_left`: where the person holds a post now, outside the account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub now_at: Option<WhereaboutsResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_interaction_at: Option<DateTime<Utc>>,
+}
+
+impl AlertResponse {
+    fn new(alert_type: AlertType, message: String) -> Self {
+        AlertResponse {
+            alert_type,
+            message,
+            post_id: None,
+            organization_id: None,
+            tenure_id: None,
+            person_id: None,
+            salesperson_ids: None,
+            coverage_id: None,
+            buying_role: None,
+            post_now_covered: None,
+            now_at: None,
+            date: None,
+            last_interaction_at: None,
+        }
+    }
+}
+
+fn alert(a: &Alert, data: &AccountData, titles: &HashMap<Uuid, &str>) -> AlertResponse {
+    let name = |id: &Uuid| data.names.get(id).cloned().unwrap_or_else(|| id.to_string());
+    let title = |id: &Uuid| titles.get(id).map_or_else(|| id.to_string(), |t| (*t).to_owned());
+    match a {
+        Alert::VacantPost { post_id, organization_id, open_seats } => AlertResponse {
+            post_id: Some(*post_id),
+            organization_id: Some(*organization_id),
+            ..AlertResponse::new(
+                AlertType::VacantPost,
+                format!("{} has {open_seats} open seat(s)", title(post_id)),
+            )
+        },
+        Alert::NewHolder { post_id, tenure_id, person_id, started_on } => AlertResponse {
+            post_id: Some(*post_id),
+            tenure_id: Some(*tenure_id),
+            person_id: Some(*person_id),
+            date: Some(*started_on),
+            ..AlertResponse::new(
+                AlertType::NewHolder,
+                format!(
+                    "{} is new as {} (since {started_on}); how they craft the job is not recorded yet",
+                    name(person_id),
+                    title(post_id)
+                ),
+            )
+        },
+        Alert::CoveredPersonLeft {
+            post_id,
+            tenure_id,
+            person_id,
+            ended_on,
+            salesperson_ids,
+            post_now_covered,
+            now_at,
+        } => {
+            let lead = match now_at {
+                Some(w) => {
+                    let organization = data
+                        .names
+                        .get(&w.organization_id)
+                        .cloned()
+                        .unwrap_or_else(|| "another organization".into());
+                    format!("; they now work at {organization}: a lead worth following")
+                }
+                None => String::new(),
+            };
+            AlertResponse {
+                post_id: Some(*post_id),
+                tenure_id: Some(*tenure_id),
+                person_id: Some(*person_id),
+                salesperson_ids: Some(salesperson_ids.clone()),
+                post_now_covered: Some(*post_now_covered),
+                now_at: now_at.as_ref().map(|w: &Whereabouts| WhereaboutsResponse {
+                    organization_id: w.organization_id,
+                    post_id: w.post_id,
+                    tenure_id: w.tenure_id,
+                }),
+                date: Some(*ended_on),
+                ..AlertResponse::new(
+                    AlertType::CoveredPersonLeft,
+                    format!(
+                        "{} left {} on {ended_on}; the post is {}covered now{lead}",
+                        name(person_id),
+                        title(post_id),
+                        if *post_now_covered { "" } else { "not " }
+                    ),
+                )
+            }
+        }
+        Alert::UncoveredBuyingRole { post_id, tenure_id, person_id, role } => AlertResponse {
+            post_id: Some(*post_id),
+            tenure_id: Some(*tenure_id),
+            person_id: Some(*person_id),
+            buying_role: Some(*role),
+            ..AlertResponse::new(
+                AlertType::UncoveredBuyingRole,
+                format!(
+                    "{} ({}) is a {} and nobody covers them",
+                    name(person_id),
+                    title(post_id),
+                    crate::domain::coverage::enum_name(role).replace('_', " ")
+                ),
+            )
+        },
+        Alert::SingleThreadedAccount { salesperson_id, stakeholders } => AlertResponse {
+            salesperson_ids: Some(vec![*salesperson_id]),
+            ..AlertResponse::new(
+                AlertType::SingleThreadedAccount,
+                format!(
+                    "all coverage ({stakeholders} stakeholder(s)) runs through {}",
+                    name(salesperson_id)
+                ),
+            )
+        },
+        Alert::StaleRelationship {
+            coverage_id,
+            salesperson_id,
+            stakeholder_id,
+            last_interaction_at,
+        } => AlertResponse {
+            coverage_id: Some(*coverage_id),
+            person_id: Some(*stakeholder_id),
+            salesperson_ids: Some(vec![*salesperson_id]),
+            last_interaction_at: last_interaction_at.map(|t| t.and_utc()),
+            ..AlertResponse::new(
+                AlertType::StaleRelationship,
+                match last_interaction_at {
+                    Some(at) => format!(
+                        "{} has not met {} since {}",
+                        name(salesperson_id),
+                        name(stakeholder_id),
+                        at.date()
+                    ),
+                    None => format!(
+                        "{} has no logged interaction with {}",
+                        name(salesperson_id),
+                        name(stakeholder_id)
+                    ),
+                },
+            )
+        },
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CoverageReportResponse {
+    pub account: AccountRef,
+    pub as_of: DateTime<Utc>,
+    pub metrics: MetricsResponse,
+    pub posts: Vec<PostReport>,
+    /// Most urgent first: covered person left, uncovered buying role, single-threaded
+    /// account, new holder, vacant post, stale relationship.
+    pub alerts: Vec<AlertResponse>,
+}
+
+pub fn report_response(
+    data: &AccountData,
+    report: &Report,
+    as_of: DateTime<Utc>,
+) -> CoverageReportResponse {
+    let name = |id: &Uuid| data.names.get(id).cloned().unwrap_or_default();
+    let titles: HashMap<Uuid, &str> =
+        data.account.posts.iter().map(|p| (p.id, p.title.as_str())).collect();
+    let posts = data
+        .account
+        .posts
+        .iter()
+        .map(|post| PostReport {
+            post_id: post.id,
+            title: post.title.clone(),
+            organization_id: post.organization_id,
+            reports_to_post_id: post.reports_to,
+            headcount: post.headcount,
+            holders: post
+                .holders
+                .iter()
+                .map(|h| {
+                    let influence = report.influence.get(&h.person_id);
+                    HolderReport {
+                        tenure_id: h.tenure_id,
+                        person_id: h.person_id,
+                        display_name: h.display_name.clone(),
+                        started_on: h.started_on,
+                        buying_roles: h.buying_roles.clone(),
+                        influence: influence.map_or(0.0, |i| i.influence),
+                        centrality: influence.map_or(0.0, |i| i.centrality),
+                        role_factor: influence.map_or(1.0, |i| i.role_factor),
+                        covered_by: report
+                            .coverage
+                            .get(&h.person_id)
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[])
+                            .iter()
+                            .map(|l| CoveringResponse {
+                                coverage_id: l.id,
+                                salesperson_id: l.salesperson_id,
+                                salesperson_name: name(&l.salesperson_id),
+                                role: l.role,
+                                strength: l.strength,
+                                strength_source: if data.stated.contains(&l.id) {
+                                    "stated".into()
+                                } else {
+                                    "derived".into()
+                                },
+                                last_interaction_at: l.last_interaction_at.map(|t| t.and_utc()),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    CoverageReportResponse {
+        account: AccountRef::of(data),
+        as_of,
+        metrics: MetricsResponse::from(&report.metrics),
+        posts,
+        alerts: report.alerts.iter().map(|a| alert(a, data, &titles)).collect(),
+    }
+}
