@@ -9,6 +9,7 @@ on_both_backends!(
     deleting_a_post_with_holders_or_reports_needs_cascade,
     fewer_seats_than_simultaneous_holders_is_a_conflict,
     a_succession_lists_holders_in_order,
+    a_formal_revision_records_the_key_whichever_door_wrote_it,
 );
 
 async fn org(app: &TestApp) -> String {
@@ -164,4 +165,30 @@ async fn a_succession_lists_holders_in_order(app: &TestApp) {
     let current = app.all(&format!("/v1/posts/{post}/tenures?current=true")).await;
     assert_eq!(current.len(), 1);
     assert_eq!(current[0]["person_display_name"], "Holder 2");
+}
+
+async fn a_formal_revision_records_the_key_whichever_door_wrote_it(app: &TestApp) {
+    let org = org(app).await;
+    let facets =
+        |weight: f64| json!([{"dimension": "task", "key": "supplier_audits", "weight": weight}]);
+    let by_rest = app
+        .create(
+            "/v1/posts",
+            json!({"organization_id": org, "title": "Buyer", "facets": facets(0.5)}),
+        )
+        .await;
+    let body =
+        |weight: f64| json!({"organization_id": org, "title": "Buyer", "facets": facets(weight)});
+    let created = app.put("/v1/sync/posts/crm/P-1", body(0.5)).await;
+    assert_eq!(created.status, 201);
+    assert_eq!(app.put("/v1/sync/posts/crm/P-1", body(0.9)).await.status, 200);
+    let by_sync = created.body["id"].as_str().unwrap().to_owned();
+
+    for (post, count) in [(by_rest, 1), (by_sync, 2)] {
+        let revisions = app.all(&format!("/v1/posts/{post}/revisions")).await;
+        assert_eq!(revisions.len(), count);
+        for revision in revisions {
+            assert_eq!(revision["recorded_by"], "admin", "the key's name, not the door");
+        }
+    }
 }
