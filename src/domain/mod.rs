@@ -1,4 +1,4 @@
-//! Pure domain logic: no I/O, no diesel, no actix.
+//! Pure domain logic: no I/O, no diesel, no actix. The bottom layer: it imports only `error`.
 
 pub mod account;
 pub mod api_key;

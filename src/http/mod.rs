@@ -1,4 +1,6 @@
-//! HTTP: handlers extract, authorize, make one blocking store call, and map to a DTO.
+//! HTTP: handlers extract, authorize, make one blocking store call, and answer with an `api`
+//! type. The top layer: it may import `sync`, `api`, `store` and `domain`; nothing below it
+//! imports it.
 
 pub mod accounts;
 pub mod audit;

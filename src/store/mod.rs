@@ -1,5 +1,6 @@
 //! Storage: diesel on SQLite or PostgreSQL, one module per aggregate (or per responsibility of
-//! a large one: `post_revisions`, `erasure`), each taking `&mut DbConn`.
+//! a large one: `post_revisions`, `erasure`), each taking `&mut DbConn`. Imports `domain` and
+//! `error`, never `api`, `sync` or `http`.
 //!
 //! Imports between the structure's aggregates run one way: `organizations` ← `posts` ←
 //! `tenures`, and `persons` ← `tenures`. What several of them need sits below them and imports
