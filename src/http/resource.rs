@@ -17,14 +17,14 @@ use crate::http::{read, write};
 use crate::store::resource;
 use crate::store::{Db, DbConn, Expected, PageRequest};
 
-/// A page of the entities, in id order.
+/// A page of the entities, in id order. The caller has checked the read scope (before it
+/// read the filter and the page from the query, as every route does).
 pub async fn list<R: Wire>(
     db: &Db,
     principal: Principal,
     filter: R::Filter,
     request: PageRequest<Uuid>,
 ) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Read)?;
     let tenant = principal.tenant_id;
     let (rows, more) = read(db, move |c| {
         let (found, more) = R::list(c, tenant, filter, request)?;
@@ -147,6 +147,8 @@ macro_rules! crud_routes {
             principal: $crate::http::auth::Principal,
             $crate::http::extract::Query($params): $crate::http::extract::Query<$Params>,
         ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
+            // The scope first: a key that may not read learns nothing from its parameters.
+            principal.require($crate::domain::api_key::Scope::Read)?;
             $crate::http::resource::list::<$R>(&db, principal, $filter, $page).await
         }
 

@@ -31,8 +31,8 @@ pub trait Resource: 'static {
     fn as_written(stored: &Self::Stored) -> Self::New;
 
     fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Self::Stored, Error>;
-    /// Those of `ids` that exist (external ids not loaded); one by one unless the entity
-    /// reads them at once.
+    /// Those of `ids` that exist (their external ids need not be loaded); one by one unless
+    /// the entity reads them at once.
     fn find_many(
         conn: &mut DbConn,
         tenant: Uuid,

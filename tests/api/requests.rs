@@ -10,6 +10,7 @@ on_both_backends!(
     requests_without_a_valid_key_are_401,
     a_revoked_key_is_refused,
     a_read_key_cannot_write_and_a_write_key_cannot_read,
+    a_key_that_may_not_read_is_refused_before_its_list_parameters_are_read,
     malformed_json_is_a_400_with_a_pointer,
     a_body_that_is_not_json_is_a_415,
     an_oversized_body_is_a_413,
@@ -44,6 +45,21 @@ async fn a_read_key_cannot_write_and_a_write_key_cannot_read(app: &TestApp) {
     let created = app.call(Method::POST, "/v1/persons", Some(&writer), &[], Some(&body)).await;
     assert_eq!(created.status, 201);
     app.call(Method::GET, "/v1/persons", Some(&writer), &[], None).await.assert_problem(403);
+}
+
+async fn a_key_that_may_not_read_is_refused_before_its_list_parameters_are_read(app: &TestApp) {
+    let writer = app.key_with(&[Scope::Write]);
+    for collection in [
+        "/v1/organizations",
+        "/v1/persons",
+        "/v1/posts",
+        "/v1/tenures",
+        "/v1/relationships",
+        "/v1/coverage",
+    ] {
+        let path = format!("{collection}?limit=501");
+        app.call(Method::GET, &path, Some(&writer), &[], None).await.assert_problem(403);
+    }
 }
 
 async fn malformed_json_is_a_400_with_a_pointer(app: &TestApp) {
