@@ -210,16 +210,17 @@ impl Resource for CoverageLinks {
         let id = Uuid::now_v7();
         let at = now();
         diesel::insert_into(coverage_links::table)
-            .values((
-                coverage_links::tenant_id.eq(tenant.to_string()),
-                coverage_links::id.eq(id.to_string()),
-                coverage_links::salesperson_id.eq(new.salesperson_id.to_string()),
-                coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()),
-                coverage_links::role.eq(enum_name(&new.role)),
-                coverage_links::stated_strength.eq(new.strength),
-                coverage_links::version.eq(1),
-                coverage_links::created_at.eq(at),
-                coverage_links::updated_at.eq(at),
+            .values(first_version!(
+                coverage_links,
+                tenant.to_string(),
+                id,
+                at,
+                (
+                    coverage_links::salesperson_id.eq(new.salesperson_id.to_string()),
+                    coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()),
+                    coverage_links::role.eq(enum_name(&new.role)),
+                    coverage_links::stated_strength.eq(new.strength)
+                )
             ))
             .execute(conn)?;
         changes::record(conn, tenant, Entity::Coverage, id, Operation::Create)?;

@@ -58,6 +58,21 @@ macro_rules! write_version {
     }};
 }
 
+/// The values every entity's row starts with: its tenant and id, `$fields`, version 1, and the
+/// time it was created (also its last change).
+macro_rules! first_version {
+    ($table:ident, $tenant:expr, $id:expr, $at:expr, $fields:expr) => {
+        (
+            $table::tenant_id.eq($tenant),
+            $table::id.eq($id.to_string()),
+            $fields,
+            $table::version.eq(1),
+            $table::created_at.eq($at),
+            $table::updated_at.eq($at),
+        )
+    };
+}
+
 /// One page of a boxed query of `$table` in id order: at most `page.limit` rows after
 /// `page.after`, and whether more follow.
 macro_rules! page_by_id {

@@ -280,14 +280,7 @@ impl Resource for Organizations {
         check_parent(conn, tenant, id, new.parent_id)?;
         let at = now();
         diesel::insert_into(organizations::table)
-            .values((
-                organizations::tenant_id.eq(tenant.to_string()),
-                organizations::id.eq(id.to_string()),
-                Fields::of(new)?,
-                organizations::version.eq(1),
-                organizations::created_at.eq(at),
-                organizations::updated_at.eq(at),
-            ))
+            .values(first_version!(organizations, tenant.to_string(), id, at, Fields::of(new)?))
             .execute(conn)?;
         changes::record(conn, tenant, Entity::Organization, id, Operation::Create)?;
         find(conn, tenant, id)

@@ -299,16 +299,7 @@ impl Resource for Persons {
             let rows = news
                 .iter()
                 .zip(&ids)
-                .map(|(new, id)| {
-                    Ok((
-                        persons::tenant_id.eq(&t),
-                        persons::id.eq(id.to_string()),
-                        Fields::of(new)?,
-                        persons::version.eq(1),
-                        persons::created_at.eq(at),
-                        persons::updated_at.eq(at),
-                    ))
-                })
+                .map(|(new, id)| Ok(first_version!(persons, &t, id, at, Fields::of(new)?)))
                 .collect::<Result<Vec<_>, Error>>()?;
             for chunk in rows.chunks(INSERT_CHUNK) {
                 execute_natively(conn, diesel::insert_into(persons::table).values(chunk))?;

@@ -291,14 +291,7 @@ impl Resource for Posts {
         vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
         let at = now();
         diesel::insert_into(posts::table)
-            .values((
-                posts::tenant_id.eq(tenant.to_string()),
-                posts::id.eq(id.to_string()),
-                Fields::of(new)?,
-                posts::version.eq(1),
-                posts::created_at.eq(at),
-                posts::updated_at.eq(at),
-            ))
+            .values(first_version!(posts, tenant.to_string(), id, at, Fields::of(new)?))
             .execute(conn)?;
         // A new post's facets hold since it was established, or always: the CRM is telling us
         // about a post that already exists.

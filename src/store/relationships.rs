@@ -181,19 +181,20 @@ impl Resource for Relationships {
         let id = Uuid::now_v7();
         let at = now();
         diesel::insert_into(relationships::table)
-            .values((
-                relationships::tenant_id.eq(tenant.to_string()),
-                relationships::id.eq(id.to_string()),
-                relationships::from_person_id.eq(new.from_person_id.to_string()),
-                relationships::to_person_id.eq(new.to_person_id.to_string()),
-                relationships::kind.eq(enum_name(&new.kind)),
-                relationships::strength.eq(new.strength),
-                relationships::valid_from.eq(new.valid_from),
-                relationships::valid_until.eq(new.valid_until),
-                relationships::notes.eq(&new.notes),
-                relationships::version.eq(1),
-                relationships::created_at.eq(at),
-                relationships::updated_at.eq(at),
+            .values(first_version!(
+                relationships,
+                tenant.to_string(),
+                id,
+                at,
+                (
+                    relationships::from_person_id.eq(new.from_person_id.to_string()),
+                    relationships::to_person_id.eq(new.to_person_id.to_string()),
+                    relationships::kind.eq(enum_name(&new.kind)),
+                    relationships::strength.eq(new.strength),
+                    relationships::valid_from.eq(new.valid_from),
+                    relationships::valid_until.eq(new.valid_until),
+                    relationships::notes.eq(&new.notes)
+                )
             ))
             .execute(conn)?;
         changes::record(conn, tenant, Entity::Relationship, id, Operation::Create)?;

@@ -284,16 +284,7 @@ impl Resource for Tenures {
         } else {
             let rows = holdings
                 .iter()
-                .map(|(id, new)| {
-                    Ok((
-                        tenures::tenant_id.eq(&t),
-                        tenures::id.eq(id.to_string()),
-                        Fields::of(new)?,
-                        tenures::version.eq(1),
-                        tenures::created_at.eq(at),
-                        tenures::updated_at.eq(at),
-                    ))
-                })
+                .map(|(id, new)| Ok(first_version!(tenures, &t, id, at, Fields::of(new)?)))
                 .collect::<Result<Vec<_>, Error>>()?;
             for chunk in rows.chunks(INSERT_CHUNK) {
                 execute_natively(conn, diesel::insert_into(tenures::table).values(chunk))?;
