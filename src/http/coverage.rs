@@ -11,7 +11,6 @@ use crate::domain::api_key::Scope;
 use crate::domain::coverage::{InteractionKind, NewInteraction};
 use crate::error::Error;
 use crate::http::auth::Principal;
-use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, page_request, Page};
 use crate::http::respond::{created, deleted, ok};
@@ -73,19 +72,9 @@ resource::crud_routes!(
     replace = replace_coverage,
     /// Change some of a coverage link's fields (JSON merge patch, RFC 7396).
     patch = update_coverage,
+    /// Delete a coverage link.
+    delete = delete_coverage,
 );
-
-/// Delete a coverage link.
-#[utoipa::path(tag = "coverage", params(("id" = Uuid, Path)), responses((status = 204, description = "deleted")))]
-#[delete("/v1/coverage/{id}")]
-pub async fn delete_coverage(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-) -> Result<HttpResponse, Error> {
-    resource::delete::<CoverageLinks>(&db, principal, id.into_inner(), expected, false).await
-}
 
 /// A logged touch as written by a client.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

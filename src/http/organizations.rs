@@ -11,7 +11,6 @@ use crate::api::tenures::HolderResponse;
 use crate::domain::api_key::Scope;
 use crate::error::Error;
 use crate::http::auth::Principal;
-use crate::http::etag::IfMatch;
 use crate::http::extract::Query;
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::read;
@@ -51,21 +50,9 @@ resource::crud_routes!(
     replace = replace_organization,
     /// Change some of an organization's fields (JSON merge patch, RFC 7396).
     patch = update_organization,
+    /// Delete an organization; with `cascade=true` also its sub-organizations, posts and tenures.
+    delete = delete_organization(DeleteParams),
 );
-
-/// Delete an organization; with `cascade=true` also its sub-organizations, posts and tenures.
-#[utoipa::path(tag = "organizations", params(("id" = Uuid, Path), DeleteParams), responses((status = 204, description = "deleted")))]
-#[delete("/v1/organizations/{id}")]
-pub async fn delete_organization(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Query(params): Query<DeleteParams>,
-) -> Result<HttpResponse, Error> {
-    let cascade = params.cascade.unwrap_or(false);
-    resource::delete::<Organizations>(&db, principal, id.into_inner(), expected, cascade).await
-}
 
 /// Paging and time filter of an organization's posts.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

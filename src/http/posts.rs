@@ -13,7 +13,6 @@ use crate::domain::facet::Facet;
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::crafting::AsOfParams;
-use crate::http::etag::IfMatch;
 use crate::http::extract::Query;
 use crate::http::pagination::{ListParams, Page};
 use crate::http::respond::DeleteParams;
@@ -50,6 +49,9 @@ resource::crud_routes!(
     replace = replace_post,
     /// Change some of a post's fields (JSON merge patch, RFC 7396; `facets` is replaced whole).
     patch = update_post,
+    /// Delete a post; with `cascade=true` also its tenures, and posts reporting to it lose
+    /// their reporting line.
+    delete = delete_post(DeleteParams),
 );
 
 /// Read a post, with its formal facets as of a time (as known at a time).
@@ -66,21 +68,6 @@ pub async fn find_post(
         posts::find_at(c, tenant, id, at)
     })
     .await
-}
-
-/// Delete a post; with `cascade=true` also its tenures, and posts reporting to it lose
-/// their reporting line.
-#[utoipa::path(tag = "posts", params(("id" = Uuid, Path), DeleteParams), responses((status = 204, description = "deleted")))]
-#[delete("/v1/posts/{id}")]
-pub async fn delete_post(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-    Query(params): Query<DeleteParams>,
-) -> Result<HttpResponse, Error> {
-    let cascade = params.cascade.unwrap_or(false);
-    resource::delete::<Posts>(&db, principal, id.into_inner(), expected, cascade).await
 }
 
 /// A post's succession: its holders in chronological order.

@@ -1,17 +1,13 @@
 //! `/v1/relationships`: observed links between persons, inside or across organizations.
 
-use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use actix_web::{delete, get, patch, post, put};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::api::relationships::{RelationshipRequest, RelationshipResponse};
-use crate::error::Error;
-use crate::http::auth::Principal;
-use crate::http::etag::IfMatch;
 use crate::http::pagination::{page_request, Page};
 use crate::http::resource;
 use crate::store::relationships::Relationships;
-use crate::store::Db;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_relationships)
@@ -54,16 +50,6 @@ resource::crud_routes!(
     replace = replace_relationship,
     /// Change some of a relationship's fields (JSON merge patch, RFC 7396).
     patch = update_relationship,
+    /// Delete a relationship.
+    delete = delete_relationship,
 );
-
-/// Delete a relationship.
-#[utoipa::path(tag = "network", params(("id" = Uuid, Path)), responses((status = 204, description = "deleted")))]
-#[delete("/v1/relationships/{id}")]
-pub async fn delete_relationship(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-) -> Result<HttpResponse, Error> {
-    resource::delete::<Relationships>(&db, principal, id.into_inner(), expected, false).await
-}

@@ -137,7 +137,10 @@ macro_rules! crud_routes {
         $(#[doc = $create_doc:tt])* create = $create:ident,
         $(find { $(#[doc = $find_doc:tt])* $find:ident },)?
         $(#[doc = $replace_doc:tt])* replace = $replace:ident,
-        $(#[doc = $patch_doc:tt])* patch = $patch:ident $(,)?
+        $(#[doc = $patch_doc:tt])* patch = $patch:ident,
+        $(
+            $(#[doc = $delete_doc:tt])* delete = $delete:ident $(($DeleteParams:ident))?,
+        )?
     ) => {
         $(#[doc = $list_doc])*
         #[utoipa::path(tag = $tag, params($Params), responses((status = 200, body = Page<$Resp>)))]
@@ -203,6 +206,47 @@ macro_rules! crud_routes {
             $crate::http::resource::patch::<$R>(&db, principal, id.into_inner(), expected, patch)
                 .await
         }
+
+        $(
+        $crate::http::resource::delete_route!(
+            $R, $tag, $item, [$(#[doc = $delete_doc])*], $delete, $($DeleteParams)?
+        );
+        )?
     };
 }
 pub(crate) use crud_routes;
+
+/// The `DELETE` of `crud_routes!`: with a parameters type, it reads `cascade` from it.
+macro_rules! delete_route {
+    ($R:ident, $tag:tt, $item:tt, [$($doc:tt)*], $delete:ident, ) => {
+        $($doc)*
+        #[utoipa::path(tag = $tag, params(("id" = Uuid, Path)), responses((status = 204, description = "deleted")))]
+        #[delete($item)]
+        pub async fn $delete(
+            db: actix_web::web::Data<$crate::store::Db>,
+            principal: $crate::http::auth::Principal,
+            id: actix_web::web::Path<uuid::Uuid>,
+            $crate::http::etag::IfMatch(expected): $crate::http::etag::IfMatch,
+        ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
+            $crate::http::resource::delete::<$R>(&db, principal, id.into_inner(), expected, false)
+                .await
+        }
+    };
+    ($R:ident, $tag:tt, $item:tt, [$($doc:tt)*], $delete:ident, $Params:ident) => {
+        $($doc)*
+        #[utoipa::path(tag = $tag, params(("id" = Uuid, Path), $Params), responses((status = 204, description = "deleted")))]
+        #[delete($item)]
+        pub async fn $delete(
+            db: actix_web::web::Data<$crate::store::Db>,
+            principal: $crate::http::auth::Principal,
+            id: actix_web::web::Path<uuid::Uuid>,
+            $crate::http::etag::IfMatch(expected): $crate::http::etag::IfMatch,
+            $crate::http::extract::Query(params): $crate::http::extract::Query<$Params>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
+            let cascade = params.cascade.unwrap_or(false);
+            $crate::http::resource::delete::<$R>(&db, principal, id.into_inner(), expected, cascade)
+                .await
+        }
+    };
+}
+pub(crate) use delete_route;

@@ -1,14 +1,12 @@
 //! `/v1/tenures`: a person holding a post for a period.
 
-use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use actix_web::{delete, get, patch, post, put, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::api::tenures::{TenureRequest, TenureResponse, TenureViewResponse};
 use crate::error::Error;
-use crate::http::auth::Principal;
-use crate::http::etag::IfMatch;
 use crate::http::pagination::{page, page_request, ListParams, Page};
 use crate::http::resource;
 use crate::http::{read, read_pipelined};
@@ -95,17 +93,7 @@ resource::crud_routes!(
     replace = replace_tenure,
     /// Change some of a tenure's fields (JSON merge patch, RFC 7396), e.g. `{"ended_on": "2026-11-30"}`.
     patch = update_tenure,
+    /// Delete a tenure recorded by mistake. A tenure with crafting revisions keeps its history
+    /// (409): only erasing the person removes it.
+    delete = delete_tenure,
 );
-
-/// Delete a tenure recorded by mistake. A tenure with crafting revisions keeps its history
-/// (409): only erasing the person removes it.
-#[utoipa::path(tag = "tenures", params(("id" = Uuid, Path)), responses((status = 204, description = "deleted")))]
-#[delete("/v1/tenures/{id}")]
-pub async fn delete_tenure(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    IfMatch(expected): IfMatch,
-) -> Result<HttpResponse, Error> {
-    resource::delete::<Tenures>(&db, principal, id.into_inner(), expected, false).await
-}

@@ -9,7 +9,7 @@ use crate::domain::strength::derived_strength;
 use crate::domain::sync::ExternalRef;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
-use crate::store::external_refs::{self, with_refs};
+use crate::store::external_refs;
 use crate::store::interactions::PairFilter;
 use crate::store::resource::Resource;
 use crate::store::schema::coverage_links;
@@ -62,6 +62,8 @@ fn coverage(
         updated_at: updated,
     })
 }
+
+row_reads!(coverage_links, Entity::Coverage, Coverage, CoverageRow = coverage_columns() => coverage);
 
 /// Links whose stakeholder is one of these persons.
 pub fn coverage_of(
@@ -165,14 +167,7 @@ impl Resource for CoverageLinks {
     }
 
     fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Coverage, Error> {
-        let row = coverage_links::table
-            .filter(coverage_links::tenant_id.eq(tenant.to_string()))
-            .filter(coverage_links::id.eq(id.to_string()))
-            .select(coverage_columns())
-            .first(conn)?;
-        let mut found = coverage(row)?;
-        found.external_refs = Some(external_refs::of(conn, tenant, Entity::Coverage, id)?);
-        Ok(found)
+        find(conn, tenant, id)
     }
 
     fn list(
@@ -191,17 +186,7 @@ impl Resource for CoverageLinks {
         if let Some(s) = filter.stakeholder_id {
             query = query.filter(coverage_links::stakeholder_id.eq(s.to_string()));
         }
-        let (rows, more) = page_by_id!(conn, query, coverage_links, page);
-        let found = rows.into_iter().map(coverage).collect::<Result<Vec<_>, _>>()?;
-        let found = with_refs(
-            conn,
-            tenant,
-            Entity::Coverage,
-            found,
-            |l| l.id,
-            |l, refs| l.external_refs = Some(refs),
-        )?;
-        Ok((found, more))
+        page_with_refs!(conn, tenant, query, coverage_links, page, coverage, Entity::Coverage)
     }
 
     fn create(conn: &mut DbConn, tenant: Uuid, new: &NewCoverage) -> Result<Coverage, Error> {

@@ -275,19 +275,3 @@ pub fn with_refs<T>(
     }
     Ok(items)
 }
-
-/// Gives a written entity the external ids its request named (none named: it keeps its own)
-/// and reads it back with them.
-pub fn refresh<T>(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    entity: Entity,
-    id: Uuid,
-    refs: &Option<Vec<ExternalRef>>,
-    find: fn(&mut DbConn, Uuid, Uuid) -> Result<T, Error>,
-) -> Result<T, Error> {
-    if let Some(refs) = refs {
-        set(conn, tenant, entity, id, refs, "/external_refs")?;
-    }
-    find(conn, tenant, id)
-}

@@ -97,6 +97,102 @@ macro_rules! stored_is_view {
     };
 }
 
+/// The reads every aggregate's rows answer alike: `one` (the query of one of the tenant's
+/// rows), `find` (the entity with its external ids) and `find_many` (those of some ids that
+/// exist, without them); with `pipelined`, also `find_pipelined` (`find` in one round trip).
+/// `$row` is read by `$select` and made the entity by `$into`.
+macro_rules! row_reads {
+    ($table:ident, $entity:expr, $stored:ty, $row:ty = $select:expr => $into:path) => {
+        #[diesel::dsl::auto_type(no_type_alias)]
+        fn one(tenant: Uuid, id: Uuid) -> _ {
+            let (tenant, id): (String, String) = (tenant.to_string(), id.to_string());
+            $table::table.filter($table::tenant_id.eq(tenant)).filter($table::id.eq(id))
+        }
+
+        pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<$stored, Error> {
+            let row: $row = one(tenant, id).select($select).first(conn)?;
+            let mut found = $into(row)?;
+            found.external_refs = Some(external_refs::of(conn, tenant, $entity, id)?);
+            Ok(found)
+        }
+
+        /// Those of `ids` that exist, without their external ids.
+        pub fn find_many(
+            conn: &mut DbConn,
+            tenant: Uuid,
+            ids: &[Uuid],
+        ) -> Result<Vec<$stored>, Error> {
+            let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+            let rows: Vec<$row> = $table::table
+                .filter($table::tenant_id.eq(tenant.to_string()))
+                .filter($table::id.eq_any(ids))
+                .select($select)
+                .load(conn)?;
+            rows.into_iter().map($into).collect()
+        }
+    };
+    ($table:ident, $entity:expr, $stored:ty, $row:ty = $select:expr => $into:path; pipelined) => {
+        row_reads!($table, $entity, $stored, $row = $select => $into);
+
+        /// `find` on a pipelining connection: the row and its external ids in one round trip.
+        pub async fn find_pipelined(
+            conn: $crate::store::pipelined::Connection,
+            tenant: Uuid,
+            id: Uuid,
+        ) -> Result<$stored, Error> {
+            let query = one(tenant, id).select($select).limit(1);
+            let (row, refs) =
+                external_refs::found_pipelined::<$row, _>(conn, tenant, $entity, id, query).await?;
+            let mut found = $into(row)?;
+            found.external_refs = Some(refs);
+            Ok(found)
+        }
+    };
+}
+
+/// A page of a boxed query of `$table`'s rows (`page_by_id!`), each made the entity by
+/// `$into`, with their external ids: what a `Resource`'s `list` answers.
+macro_rules! page_with_refs {
+    ($conn:expr, $tenant:expr, $query:expr, $table:ident, $page:expr, $into:path, $entity:expr) => {{
+        let (rows, more): (Vec<_>, bool) = page_by_id!($conn, $query, $table, $page);
+        let found = rows.into_iter().map($into).collect::<Result<Vec<_>, Error>>()?;
+        let found = $crate::store::external_refs::with_refs(
+            $conn,
+            $tenant,
+            $entity,
+            found,
+            |x| x.id,
+            |x, refs| x.external_refs = Some(refs),
+        )?;
+        Ok((found, more))
+    }};
+}
+
+/// `find`, `find_many` and `list` of a `Resource` listed whole (no filter), from its
+/// `row_reads!`.
+macro_rules! unfiltered_reads {
+    ($table:ident, $entity:expr, $stored:ty, $select:expr => $into:path) => {
+        fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<$stored, Error> {
+            find(conn, tenant, id)
+        }
+        fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<$stored>, Error> {
+            find_many(conn, tenant, ids)
+        }
+        fn list(
+            conn: &mut DbConn,
+            tenant: Uuid,
+            _: (),
+            page: PageRequest<Uuid>,
+        ) -> Result<(Vec<$stored>, bool), Error> {
+            let query = $table::table
+                .filter($table::tenant_id.eq(tenant.to_string()))
+                .select($select)
+                .into_boxed();
+            page_with_refs!(conn, tenant, query, $table, page, $into, $entity)
+        }
+    };
+}
+
 pub mod accounts;
 pub mod affinities;
 pub mod api_keys;

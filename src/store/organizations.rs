@@ -9,7 +9,7 @@ use crate::domain::organization::{NewOrganization, OrganizationKind, Profile};
 use crate::domain::sync::ExternalRef;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
-use crate::store::external_refs::{self, with_refs};
+use crate::store::external_refs;
 use crate::store::resource::Resource;
 use crate::store::schema::{organizations, post_revisions, posts, tenants, tenures};
 use crate::store::{
@@ -67,31 +67,7 @@ impl Row {
     }
 }
 
-pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Organization, Error> {
-    let row: Row = organizations::table
-        .filter(organizations::tenant_id.eq(tenant.to_string()))
-        .filter(organizations::id.eq(id.to_string()))
-        .select(Row::as_select())
-        .first(conn)?;
-    let mut found = row.into_organization()?;
-    found.external_refs = Some(external_refs::of(conn, tenant, Entity::Organization, id)?);
-    Ok(found)
-}
-
-/// These organizations (those that exist).
-pub fn find_many(
-    conn: &mut DbConn,
-    tenant: Uuid,
-    ids: &[Uuid],
-) -> Result<Vec<Organization>, Error> {
-    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<Row> = organizations::table
-        .filter(organizations::tenant_id.eq(tenant.to_string()))
-        .filter(organizations::id.eq_any(ids))
-        .select(Row::as_select())
-        .load(conn)?;
-    rows.into_iter().map(Row::into_organization).collect()
-}
+row_reads!(organizations, Entity::Organization, Organization, Row = Row::as_select() => Row::into_organization);
 
 /// Accounts: client organizations not part of another client, in name order.
 pub fn account_roots(conn: &mut DbConn, tenant: Uuid) -> Result<Vec<Uuid>, Error> {
@@ -110,12 +86,7 @@ pub fn account_roots(conn: &mut DbConn, tenant: Uuid) -> Result<Vec<Uuid>, Error
 }
 
 pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> {
-    let count: i64 = organizations::table
-        .filter(organizations::tenant_id.eq(tenant.to_string()))
-        .filter(organizations::id.eq(id.to_string()))
-        .count()
-        .get_result(conn)?;
-    Ok(count > 0)
+    Ok(one(tenant, id).count().get_result::<i64>(conn)? > 0)
 }
 
 /// The columns a client writes, shared by insert and update.
@@ -236,41 +207,12 @@ impl Resource for Organizations {
         }
     }
     stored_is_view!(Organization);
-    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Organization, Error> {
-        find(conn, tenant, id)
-    }
-    fn find_many(
-        conn: &mut DbConn,
-        tenant: Uuid,
-        ids: &[Uuid],
-    ) -> Result<Vec<Organization>, Error> {
-        find_many(conn, tenant, ids)
-    }
-
-    fn list(
-        conn: &mut DbConn,
-        tenant: Uuid,
-        _: (),
-        page: PageRequest<Uuid>,
-    ) -> Result<(Vec<Organization>, bool), Error> {
-        let query = organizations::table
-            .filter(organizations::tenant_id.eq(tenant.to_string()))
-            .select(Row::as_select())
-            .into_boxed();
-        let (rows, more): (Vec<Row>, bool) = page_by_id!(conn, query, organizations, page);
-        let found = rows.into_iter().map(Row::into_organization).collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            with_refs(
-                conn,
-                tenant,
-                Entity::Organization,
-                found,
-                |o| o.id,
-                |o, r| o.external_refs = Some(r),
-            )?,
-            more,
-        ))
-    }
+    unfiltered_reads!(
+        organizations,
+        Entity::Organization,
+        Organization,
+        Row::as_select() => Row::into_organization
+    );
     fn create(
         conn: &mut DbConn,
         tenant: Uuid,

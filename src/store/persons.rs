@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
-use diesel::dsl;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -11,12 +10,12 @@ use crate::domain::person::NewPerson;
 use crate::domain::sync::ExternalRef;
 use crate::error::{Error, FieldError};
 use crate::store::changes::{self, Entity, Operation};
-use crate::store::external_refs::{self, with_refs};
+use crate::store::external_refs;
 use crate::store::resource::Resource;
 use crate::store::schema::{coverage_links, interactions, persons, relationships, tenures};
 use crate::store::{
-    cascades, execute_natively, from_json, now, parse_id, pipelined, to_json, DbConn, Expected,
-    PageRequest, INSERT_CHUNK,
+    cascades, execute_natively, from_json, now, parse_id, to_json, DbConn, Expected, PageRequest,
+    INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -89,40 +88,10 @@ impl<'a> Fields<'a> {
     }
 }
 
-pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Person, Error> {
-    let row: Row = one(tenant, id).select(Row::as_select()).first(conn)?;
-    let mut found = row.into_person()?;
-    found.external_refs = Some(external_refs::of(conn, tenant, Entity::Person, id)?);
-    Ok(found)
-}
-
-/// `find` on a pipelining connection: the person and its external ids in one round trip.
-pub async fn find_pipelined(
-    conn: pipelined::Connection,
-    tenant: Uuid,
-    id: Uuid,
-) -> Result<Person, Error> {
-    let query = one(tenant, id).select(Row::as_select()).limit(1);
-    let (row, refs) =
-        external_refs::found_pipelined::<Row, _>(conn, tenant, Entity::Person, id, query).await?;
-    let mut found = row.into_person()?;
-    found.external_refs = Some(refs);
-    Ok(found)
-}
-
-#[dsl::auto_type(no_type_alias)]
-fn one(tenant: Uuid, id: Uuid) -> _ {
-    let (tenant, id): (String, String) = (tenant.to_string(), id.to_string());
-    persons::table.filter(persons::tenant_id.eq(tenant)).filter(persons::id.eq(id))
-}
+row_reads!(persons, Entity::Person, Person, Row = Row::as_select() => Row::into_person; pipelined);
 
 pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> {
-    let count: i64 = persons::table
-        .filter(persons::tenant_id.eq(tenant.to_string()))
-        .filter(persons::id.eq(id.to_string()))
-        .count()
-        .get_result(conn)?;
-    Ok(count > 0)
+    Ok(one(tenant, id).count().get_result::<i64>(conn)? > 0)
 }
 
 /// Which of these persons exist.
@@ -134,17 +103,6 @@ pub fn existing(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<HashSet
         .select(persons::id)
         .load(conn)?;
     found.iter().map(|id| parse_id(id)).collect()
-}
-
-/// These persons (those that exist), without their external ids.
-pub fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Person>, Error> {
-    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<Row> = persons::table
-        .filter(persons::tenant_id.eq(tenant.to_string()))
-        .filter(persons::id.eq_any(ids))
-        .select(Row::as_select())
-        .load(conn)?;
-    rows.into_iter().map(Row::into_person).collect()
 }
 
 /// Display names of these persons.
@@ -239,37 +197,7 @@ impl Resource for Persons {
         }
     }
     stored_is_view!(Person);
-    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Person, Error> {
-        find(conn, tenant, id)
-    }
-    fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Person>, Error> {
-        find_many(conn, tenant, ids)
-    }
-
-    fn list(
-        conn: &mut DbConn,
-        tenant: Uuid,
-        _: (),
-        page: PageRequest<Uuid>,
-    ) -> Result<(Vec<Person>, bool), Error> {
-        let query = persons::table
-            .filter(persons::tenant_id.eq(tenant.to_string()))
-            .select(Row::as_select())
-            .into_boxed();
-        let (rows, more): (Vec<Row>, bool) = page_by_id!(conn, query, persons, page);
-        let found = rows.into_iter().map(Row::into_person).collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            with_refs(
-                conn,
-                tenant,
-                Entity::Person,
-                found,
-                |x| x.id,
-                |x, r| x.external_refs = Some(r),
-            )?,
-            more,
-        ))
-    }
+    unfiltered_reads!(persons, Entity::Person, Person, Row::as_select() => Row::into_person);
     fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPerson) -> Result<Person, Error> {
         let [id] = Self::create_many(conn, tenant, &[new])?[..] else {
             return Err(Error::internal("one person created, not one id"));

@@ -8,7 +8,7 @@ use crate::domain::coverage::{enum_name, enum_parse, NewRelationship};
 use crate::domain::sync::ExternalRef;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
-use crate::store::external_refs::{self, with_refs};
+use crate::store::external_refs;
 use crate::store::resource::Resource;
 use crate::store::schema::relationships;
 use crate::store::{now, parse_id, persons as person_store, DbConn, Expected, PageRequest};
@@ -88,6 +88,13 @@ fn relationship(row: RelationshipRow) -> Result<Relationship, Error> {
     })
 }
 
+row_reads!(
+    relationships,
+    Entity::Relationship,
+    Relationship,
+    RelationshipRow = relationship_columns() => relationship
+);
+
 /// Relationships touching any of these persons, valid on `date`.
 pub fn relationships_among(
     conn: &mut DbConn,
@@ -126,14 +133,7 @@ impl Resource for Relationships {
     stored_is_view!(Relationship);
 
     fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Relationship, Error> {
-        let row = relationships::table
-            .filter(relationships::tenant_id.eq(tenant.to_string()))
-            .filter(relationships::id.eq(id.to_string()))
-            .select(relationship_columns())
-            .first(conn)?;
-        let mut found = relationship(row)?;
-        found.external_refs = Some(external_refs::of(conn, tenant, Entity::Relationship, id)?);
-        Ok(found)
+        find(conn, tenant, id)
     }
 
     /// Relationships in id order; with `person`, those from or to that person.
@@ -155,17 +155,15 @@ impl Resource for Relationships {
                     .or(relationships::to_person_id.eq(person)),
             );
         }
-        let (rows, more) = page_by_id!(conn, query, relationships, page);
-        let found = rows.into_iter().map(relationship).collect::<Result<Vec<_>, _>>()?;
-        let found = with_refs(
+        page_with_refs!(
             conn,
             tenant,
-            Entity::Relationship,
-            found,
-            |r| r.id,
-            |r, refs| r.external_refs = Some(refs),
-        )?;
-        Ok((found, more))
+            query,
+            relationships,
+            page,
+            relationship,
+            Entity::Relationship
+        )
     }
 
     fn create(

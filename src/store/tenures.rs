@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -13,13 +12,13 @@ use crate::domain::sync::ExternalRef;
 use crate::domain::tenure::{NewTenure, Period};
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
-use crate::store::external_refs::{self, with_refs};
+use crate::store::external_refs;
 use crate::store::resource::Resource;
 use crate::store::schema::tenures;
 use crate::store::seats::{self, SeatClaim};
 use crate::store::{
-    cascades, execute_natively, from_json, now, parse_id, persons as person_store, pipelined,
-    to_json, DbConn, Expected, PageRequest, INSERT_CHUNK,
+    cascades, execute_natively, from_json, now, parse_id, persons as person_store, to_json, DbConn,
+    Expected, PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -97,43 +96,7 @@ impl Fields {
     }
 }
 
-pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Tenure, Error> {
-    let row: Row = one(tenant, id).select(Row::as_select()).first(conn)?;
-    let mut found = row.into_tenure()?;
-    found.external_refs = Some(external_refs::of(conn, tenant, Entity::Tenure, id)?);
-    Ok(found)
-}
-
-/// `find` on a pipelining connection: the tenure and its external ids in one round trip.
-pub async fn find_pipelined(
-    conn: pipelined::Connection,
-    tenant: Uuid,
-    id: Uuid,
-) -> Result<Tenure, Error> {
-    let query = one(tenant, id).select(Row::as_select()).limit(1);
-    let (row, refs) =
-        external_refs::found_pipelined::<Row, _>(conn, tenant, Entity::Tenure, id, query).await?;
-    let mut found = row.into_tenure()?;
-    found.external_refs = Some(refs);
-    Ok(found)
-}
-
-#[dsl::auto_type(no_type_alias)]
-fn one(tenant: Uuid, id: Uuid) -> _ {
-    let (tenant, id): (String, String) = (tenant.to_string(), id.to_string());
-    tenures::table.filter(tenures::tenant_id.eq(tenant)).filter(tenures::id.eq(id))
-}
-
-/// These tenures (those that exist).
-pub fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
-    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<Row> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
-        .filter(tenures::id.eq_any(ids))
-        .select(Row::as_select())
-        .load(conn)?;
-    rows.into_iter().map(Row::into_tenure).collect()
-}
+row_reads!(tenures, Entity::Tenure, Tenure, Row = Row::as_select() => Row::into_tenure; pipelined);
 
 /// Every tenure of these posts, in succession order.
 pub fn of_posts(conn: &mut DbConn, tenant: Uuid, post_ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
@@ -219,37 +182,7 @@ impl Resource for Tenures {
         }
     }
     stored_is_view!(Tenure);
-    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Tenure, Error> {
-        find(conn, tenant, id)
-    }
-    fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
-        find_many(conn, tenant, ids)
-    }
-
-    fn list(
-        conn: &mut DbConn,
-        tenant: Uuid,
-        _: (),
-        page: PageRequest<Uuid>,
-    ) -> Result<(Vec<Tenure>, bool), Error> {
-        let query = tenures::table
-            .filter(tenures::tenant_id.eq(tenant.to_string()))
-            .select(Row::as_select())
-            .into_boxed();
-        let (rows, more): (Vec<Row>, bool) = page_by_id!(conn, query, tenures, page);
-        let found = rows.into_iter().map(Row::into_tenure).collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            with_refs(
-                conn,
-                tenant,
-                Entity::Tenure,
-                found,
-                |x| x.id,
-                |x, r| x.external_refs = Some(r),
-            )?,
-            more,
-        ))
-    }
+    unfiltered_reads!(tenures, Entity::Tenure, Tenure, Row::as_select() => Row::into_tenure);
     fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure, Error> {
         let [id] = Self::create_many(conn, tenant, &[new])?[..] else {
             return Err(Error::internal("one tenure created, not one id"));
