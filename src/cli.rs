@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
 use crate::domain::rate_limit::RateLimit;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::startup::{Application, ServerSettings};
 use crate::store::api_keys;
@@ -294,9 +295,9 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// A tenant named by its id or its name.
-fn tenant_id(conn: &mut crate::store::DbConn, tenant: &str) -> Result<Uuid, Error> {
+fn tenant_id(conn: &mut crate::store::DbConn, tenant: &str) -> Result<TenantId, Error> {
     match Uuid::parse_str(tenant) {
-        Ok(id) => Ok(id),
+        Ok(id) => Ok(TenantId(id)),
         Err(_) => Ok(api_keys::find_tenant_by_name(conn, tenant)?.id),
     }
 }

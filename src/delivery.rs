@@ -8,9 +8,9 @@
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use crate::api::changes::ChangeResponse;
+use crate::domain::tenant::TenantId;
 use crate::domain::webhook::{
     backoff_seconds, parse_url, refuse_address, refuse_url, retryable, signature, EVENT_ID_HEADER,
     SIGNATURE_HEADER,
@@ -70,7 +70,7 @@ pub async fn run(db: Db, settings: DeliverySettings) {
 }
 
 /// A stable id per tenant and change: the same on every retry.
-fn event_id(tenant: Uuid, seq: i64) -> String {
+fn event_id(tenant: TenantId, seq: i64) -> String {
     let digest = Sha256::digest(format!("{tenant}:{seq}"));
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::domain::tenant::TenantId;
 use crate::store::changes::{Change, Entity, ExternalRef, Operation};
 
 /// One committed change.
@@ -40,17 +41,17 @@ pub struct ChangesResponse {
 /// binds it to the tenant. A cursor that was cut short, edited, or issued to another tenant
 /// fails the tag; the tag is a digest, not a secret (its job is to detect, not to authorize:
 /// the key already decides the tenant).
-pub fn encode(tenant: Uuid, seq: i64) -> String {
+pub fn encode(tenant: TenantId, seq: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("change:{seq}:{}", tag(tenant, seq)))
 }
 
-fn tag(tenant: Uuid, seq: i64) -> String {
+fn tag(tenant: TenantId, seq: i64) -> String {
     let digest = Sha256::digest(format!("jobcraft change cursor v2:{tenant}:{seq}"));
     digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
 /// The position a cursor of `tenant`'s feed stands for, if it is one.
-pub fn decode(tenant: Uuid, cursor: &str) -> Option<i64> {
+pub fn decode(tenant: TenantId, cursor: &str) -> Option<i64> {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
     let (seq, given) = text.strip_prefix("change:")?.split_once(':')?;
     let seq: i64 = seq.parse().ok().filter(|seq: &i64| *seq >= 0)?;
@@ -58,7 +59,7 @@ pub fn decode(tenant: Uuid, cursor: &str) -> Option<i64> {
 }
 
 impl ChangeResponse {
-    pub fn new(tenant: Uuid, c: Change) -> Self {
+    pub fn new(tenant: TenantId, c: Change) -> Self {
         ChangeResponse {
             cursor: encode(tenant, c.seq),
             entity: c.entity,

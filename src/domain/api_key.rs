@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::domain::tenant::TenantId;
+
 const PREFIX: &str = "jc_";
 const SECRET_LEN: usize = 32;
 
@@ -61,12 +63,12 @@ pub struct MintedKey {
     pub secret_hash: String,
 }
 
-pub fn mint(tenant_id: Uuid) -> MintedKey {
+pub fn mint(tenant_id: TenantId) -> MintedKey {
     let id = Uuid::now_v7();
     let mut secret = [0u8; SECRET_LEN];
     rand::thread_rng().fill_bytes(&mut secret);
     let mut raw = Vec::with_capacity(16 + 16 + SECRET_LEN);
-    raw.extend_from_slice(tenant_id.as_bytes());
+    raw.extend_from_slice(tenant_id.0.as_bytes());
     raw.extend_from_slice(id.as_bytes());
     raw.extend_from_slice(&secret);
     MintedKey {
@@ -78,7 +80,7 @@ pub fn mint(tenant_id: Uuid) -> MintedKey {
 
 /// What a presented token claims; it proves nothing until `verify` agrees.
 pub struct PresentedKey {
-    pub tenant_id: Uuid,
+    pub tenant_id: TenantId,
     pub key_id: Uuid,
     secret: [u8; SECRET_LEN],
 }
@@ -90,7 +92,7 @@ impl PresentedKey {
             return None;
         }
         Some(PresentedKey {
-            tenant_id: Uuid::from_slice(&raw[..16]).ok()?,
+            tenant_id: TenantId(Uuid::from_slice(&raw[..16]).ok()?),
             key_id: Uuid::from_slice(&raw[16..32]).ok()?,
             secret: raw[32..].try_into().ok()?,
         })
@@ -115,7 +117,7 @@ mod tests {
 
     #[test]
     fn a_minted_token_verifies_against_its_hash_only() {
-        let tenant = Uuid::now_v7();
+        let tenant = TenantId::new();
         let key = mint(tenant);
         let presented = PresentedKey::parse(&key.token).unwrap();
         assert_eq!(presented.tenant_id, tenant);

@@ -20,6 +20,7 @@ pub mod similarity;
 pub mod strength;
 pub mod suggestion;
 pub mod sync;
+pub mod tenant;
 pub mod tenure;
 pub mod text;
 pub mod vocabulary;

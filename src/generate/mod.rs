@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
 use crate::domain::facet::Facet;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::{
     coverage_links, crafting_revisions, interactions, organizations, persons, post_revisions,
@@ -111,7 +112,7 @@ pub fn generate(db: &Db, shape: Shape) -> Result<Report, Error> {
         }
         let sample =
             sample.unwrap_or(Sample { person: team[0].0, post: team[0].1, tenure: team[0].2 });
-        report.tenants.push(TenantReport { id: tenant, name, key, accounts, sample });
+        report.tenants.push(TenantReport { id: tenant.0, name, key, accounts, sample });
     }
     db.read(crate::store::statistics::refresh_all)?;
     report.seconds = started.elapsed().as_secs_f64();
@@ -179,7 +180,7 @@ macro_rules! insert {
 }
 
 impl Batch {
-    fn new(tenant: Uuid) -> Batch {
+    fn new(tenant: TenantId) -> Batch {
         Batch {
             tenant: tenant.to_string(),
             at: now(),

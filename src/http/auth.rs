@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::domain::api_key::Scope;
 use crate::domain::rate_limit::Decision;
 use crate::domain::rate_limit::RateLimit;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::read;
@@ -76,7 +77,7 @@ fn parse_origin(value: &[u8]) -> Result<String, Error> {
 /// action).
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub tenant_id: Uuid,
+    pub tenant_id: TenantId,
     pub key_id: Uuid,
     pub key_name: String,
     pub scopes: Vec<Scope>,
@@ -127,7 +128,7 @@ impl Principal {
 
 /// The tenant a request acts for, for logs.
 #[derive(Debug, Clone, Copy)]
-pub struct TenantTag(pub Uuid);
+pub struct TenantTag(pub TenantId);
 
 impl Principal {
     pub fn require(&self, scope: Scope) -> Result<(), Error> {
@@ -216,7 +217,7 @@ mod tests {
 
     fn principal() -> Principal {
         Principal {
-            tenant_id: Uuid::now_v7(),
+            tenant_id: TenantId::new(),
             key_id: Uuid::now_v7(),
             key_name: "k".into(),
             scopes: vec![Scope::Read],

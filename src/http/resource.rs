@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::api::json::merge_into;
 use crate::api::Wire;
 use crate::domain::api_key::Scope;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::pagination::page;
@@ -62,7 +63,7 @@ pub async fn find_by<R: Wire, F>(
     read_it: F,
 ) -> Result<HttpResponse, Error>
 where
-    F: FnOnce(&mut DbConn, Uuid) -> Result<R::Stored, Error> + Send + 'static,
+    F: FnOnce(&mut DbConn, TenantId) -> Result<R::Stored, Error> + Send + 'static,
 {
     principal.require(Scope::Read)?;
     let tenant = principal.tenant_id;

@@ -10,6 +10,7 @@ use crate::domain::api_key::Scope;
 use crate::domain::coverage::CoverageSettings;
 use crate::domain::facet::{Dimension, Facet};
 use crate::domain::fit::Affinity;
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError, Violations};
 use crate::http::auth::Principal;
 use crate::http::etag::IfMatch;
@@ -74,7 +75,7 @@ impl From<StoredAffinity> for AffinityResponse {
 }
 
 /// Both facets must be active vocabulary keys.
-fn check_affinity(conn: &mut DbConn, tenant: Uuid, affinity: &Affinity) -> Result<(), Error> {
+fn check_affinity(conn: &mut DbConn, tenant: TenantId, affinity: &Affinity) -> Result<(), Error> {
     let mut errors = Vec::new();
     for (key, pointer) in [(&affinity.from, "/from"), (&affinity.to, "/to")] {
         let facet = Facet {

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::domain::api_key::Scope as KeyScope;
 use crate::domain::facet::Dimension;
 use crate::domain::similarity::{shared_changes, CompactVector};
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
@@ -160,7 +161,7 @@ pub async fn list_similar_crafters(
 /// The organizations whose holders are compared; `None` for the whole tenant.
 fn allowed_organizations(
     c: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     scope: SimilarScope,
     mine: &[&Entry],
 ) -> Result<Option<HashSet<Uuid>>, Error> {

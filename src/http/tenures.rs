@@ -3,9 +3,9 @@
 use actix_web::{delete, get, patch, post, put, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::api::tenures::{TenureRequest, TenureResponse, TenureViewResponse};
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::pagination::{page, page_request, ListParams, Page};
 use crate::http::resource;
@@ -43,7 +43,7 @@ pub struct HoldingParams {
 /// Lists a career or a succession (404 when the person or the post does not exist).
 pub async fn list_holding(
     db: &Db,
-    tenant: Uuid,
+    tenant: TenantId,
     holding: Holding,
     params: HoldingParams,
 ) -> Result<HttpResponse, Error> {

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::api_key::Scope;
 use crate::domain::sync::Entity;
+use crate::domain::tenant::TenantId;
 use crate::domain::webhook::refuse_url;
 use crate::error::{Error, Violations};
 use crate::http::auth::Principal;
@@ -208,7 +209,7 @@ pub struct DeliveryResponse {
 }
 
 impl DeliveryResponse {
-    fn new(tenant: Uuid, d: Delivery) -> Self {
+    fn new(tenant: TenantId, d: Delivery) -> Self {
         DeliveryResponse {
             id: d.id,
             event_id: d.event_id,

@@ -13,6 +13,7 @@ use crate::domain::crafting::TimePoint;
 use crate::domain::facet::Facet;
 use crate::domain::organization::OrganizationKind;
 use crate::domain::strength::derived_strength;
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::crafting::histories;
 use crate::store::organizations::{self, Organization};
@@ -68,7 +69,7 @@ impl AccountData {
 /// client.
 pub fn load(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     root: Uuid,
     now: NaiveDateTime,
 ) -> Result<AccountData, Error> {
@@ -211,13 +212,13 @@ pub fn load(
 /// Posts of these organizations that exist on `date`, without holders yet.
 fn account_posts(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     organizations: &[Uuid],
     date: NaiveDate,
 ) -> Result<Vec<AccountPost>, Error> {
     let ids: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
     let rows: Vec<(String, String, String, Option<String>, i32)> = posts::table
-        .filter(posts::tenant_id.eq(tenant.to_string()))
+        .filter(posts::tenant_id.eq(tenant))
         .filter(posts::organization_id.eq_any(ids))
         .filter(posts::established_on.is_null().or(posts::established_on.le(date)))
         .filter(posts::abolished_on.is_null().or(posts::abolished_on.gt(date)))
@@ -247,12 +248,12 @@ fn account_posts(
 /// The tenures among these that have crafting revisions.
 fn crafted_tenures(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     tenure_ids: &[Uuid],
 ) -> Result<HashSet<Uuid>, Error> {
     let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();
     let rows: Vec<String> = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::tenant_id.eq(tenant))
         .filter(crafting_revisions::tenure_id.eq_any(ids))
         .select(crafting_revisions::tenure_id)
         .distinct()
@@ -263,7 +264,7 @@ fn crafted_tenures(
 /// Where people who left the account hold a post now, outside the account.
 fn whereabouts(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     persons: &[Uuid],
     account_organizations: &[Uuid],
     today: NaiveDate,
@@ -292,7 +293,7 @@ fn whereabouts(
 /// Effective crafted facets of these tenures now.
 pub fn crafted_facets(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     tenures: Vec<Tenure>,
     at: TimePoint,
 ) -> Result<HashMap<Uuid, Vec<Facet>>, Error> {
@@ -315,7 +316,7 @@ pub struct SalesProfile {
 /// `stakeholders` are the account's, whose coverage does not count as load elsewhere.
 pub fn salesforce(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     only: Option<&[Uuid]>,
     stakeholders: &[Uuid],
     at: TimePoint,

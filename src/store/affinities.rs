@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::domain::crafting::FacetKey;
 use crate::domain::facet::{dimension_name, Dimension};
 use crate::domain::fit::Affinity;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::affinities;
 use crate::store::{now, parse_id, split_page, DbConn, PageRequest};
@@ -45,9 +46,9 @@ fn stored_affinity(
     })
 }
 
-pub fn list_affinities(conn: &mut DbConn, tenant: Uuid) -> Result<Vec<StoredAffinity>, Error> {
+pub fn list_affinities(conn: &mut DbConn, tenant: TenantId) -> Result<Vec<StoredAffinity>, Error> {
     let rows: Vec<AffinityRow> = affinities::table
-        .filter(affinities::tenant_id.eq(tenant.to_string()))
+        .filter(affinities::tenant_id.eq(tenant))
         .order(affinities::id)
         .select(affinity_columns())
         .load(conn)?;
@@ -57,11 +58,11 @@ pub fn list_affinities(conn: &mut DbConn, tenant: Uuid) -> Result<Vec<StoredAffi
 /// A page of the tenant's affinity rules in id order.
 pub fn affinities_page(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     page: PageRequest<Uuid>,
 ) -> Result<(Vec<StoredAffinity>, bool), Error> {
     let mut query = affinities::table
-        .filter(affinities::tenant_id.eq(tenant.to_string()))
+        .filter(affinities::tenant_id.eq(tenant))
         .order(affinities::id)
         .limit(page.limit as i64 + 1)
         .select(affinity_columns())
@@ -73,9 +74,13 @@ pub fn affinities_page(
     Ok((rows.into_iter().map(stored_affinity).collect::<Result<_, _>>()?, more))
 }
 
-pub fn find_affinity(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<StoredAffinity, Error> {
+pub fn find_affinity(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<StoredAffinity, Error> {
     let row = affinities::table
-        .filter(affinities::tenant_id.eq(tenant.to_string()))
+        .filter(affinities::tenant_id.eq(tenant))
         .filter(affinities::id.eq(id.to_string()))
         .select(affinity_columns())
         .first(conn)?;
@@ -84,13 +89,13 @@ pub fn find_affinity(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Stored
 
 pub fn create_affinity(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     affinity: &Affinity,
 ) -> Result<StoredAffinity, Error> {
     let key = |k: &FacetKey| (dimension_name(k.0), k.1.clone());
     let ((fd, fk), (td, tk)) = (key(&affinity.from), key(&affinity.to));
     let existing: Option<String> = affinities::table
-        .filter(affinities::tenant_id.eq(tenant.to_string()))
+        .filter(affinities::tenant_id.eq(tenant))
         .filter(affinities::from_dimension.eq(fd))
         .filter(affinities::from_key.eq(&fk))
         .filter(affinities::to_dimension.eq(td))
@@ -110,7 +115,7 @@ pub fn create_affinity(
     let id = Uuid::now_v7();
     diesel::insert_into(affinities::table)
         .values((
-            affinities::tenant_id.eq(tenant.to_string()),
+            affinities::tenant_id.eq(tenant),
             affinities::id.eq(id.to_string()),
             affinities::from_dimension.eq(fd),
             affinities::from_key.eq(&fk),
@@ -123,11 +128,11 @@ pub fn create_affinity(
     find_affinity(conn, tenant, id)
 }
 
-pub fn delete_affinity(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(), Error> {
+pub fn delete_affinity(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<(), Error> {
     find_affinity(conn, tenant, id)?;
     diesel::delete(
         affinities::table
-            .filter(affinities::tenant_id.eq(tenant.to_string()))
+            .filter(affinities::tenant_id.eq(tenant))
             .filter(affinities::id.eq(id.to_string())),
     )
     .execute(conn)?;

@@ -6,13 +6,14 @@ use uuid::Uuid;
 
 use crate::domain::api_key::{self, PresentedKey, Scope};
 use crate::domain::rate_limit::RateLimit;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::{api_keys, tenants};
 use crate::store::{now, parse_id, DbConn};
 
 #[derive(Debug, Clone)]
 pub struct Tenant {
-    pub id: Uuid,
+    pub id: TenantId,
     pub name: String,
 }
 
@@ -20,7 +21,7 @@ pub struct Tenant {
 /// rate limit.
 #[derive(Debug, Clone)]
 pub struct Grant {
-    pub tenant_id: Uuid,
+    pub tenant_id: TenantId,
     pub key_id: Uuid,
     pub key_name: String,
     pub scopes: Vec<Scope>,
@@ -46,13 +47,9 @@ pub fn create_tenant(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
     if taken > 0 {
         return Err(Error::conflict(format!("a tenant named `{name}` exists already")));
     }
-    let id = Uuid::now_v7();
+    let id = TenantId::new();
     diesel::insert_into(tenants::table)
-        .values((
-            tenants::id.eq(id.to_string()),
-            tenants::name.eq(name),
-            tenants::created_at.eq(now()),
-        ))
+        .values((tenants::id.eq(id), tenants::name.eq(name), tenants::created_at.eq(now())))
         .execute(conn)?;
     crate::store::vocabulary::seed(conn, id)?;
     Ok(Tenant { id, name: name.to_owned() })
@@ -63,18 +60,17 @@ pub fn find_tenant_by_name(conn: &mut DbConn, name: &str) -> Result<Tenant, Erro
         .filter(tenants::name.eq(name))
         .select((tenants::id, tenants::name))
         .first(conn)?;
-    Ok(Tenant { id: parse_id(&id)?, name })
+    Ok(Tenant { id: TenantId(parse_id(&id)?), name })
 }
 
 /// Creates a key and returns it with its token, which is never shown again.
 pub fn create_key(
     conn: &mut DbConn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     name: &str,
     scopes: &[Scope],
 ) -> Result<(ApiKey, String), Error> {
-    let exists: i64 =
-        tenants::table.filter(tenants::id.eq(tenant_id.to_string())).count().get_result(conn)?;
+    let exists: i64 = tenants::table.filter(tenants::id.eq(tenant_id)).count().get_result(conn)?;
     if exists == 0 {
         return Err(Error::NotFound);
     }
@@ -82,7 +78,7 @@ pub fn create_key(
     let created_at = now();
     diesel::insert_into(api_keys::table)
         .values((
-            api_keys::tenant_id.eq(tenant_id.to_string()),
+            api_keys::tenant_id.eq(tenant_id),
             api_keys::id.eq(minted.id.to_string()),
             api_keys::name.eq(name),
             api_keys::scopes.eq(Scope::join(scopes)),
@@ -123,7 +119,7 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Grant>, Err
     type Row = (String, String, String, Option<f64>, Option<i32>);
     let row: Option<Row> = api_keys::table
         .inner_join(tenants::table.on(tenants::id.eq(api_keys::tenant_id)))
-        .filter(api_keys::tenant_id.eq(presented.tenant_id.to_string()))
+        .filter(api_keys::tenant_id.eq(presented.tenant_id))
         .filter(api_keys::id.eq(presented.key_id.to_string()))
         .filter(api_keys::revoked_at.is_null())
         .select((
@@ -155,10 +151,10 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Grant>, Err
 /// already verified keep the old limit until their cache entry expires.
 pub fn set_rate_limit(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     limit: Option<RateLimit>,
 ) -> Result<(), Error> {
-    let updated = diesel::update(tenants::table.filter(tenants::id.eq(tenant.to_string())))
+    let updated = diesel::update(tenants::table.filter(tenants::id.eq(tenant)))
         .set((
             tenants::rate_limit_per_second.eq(limit.map(|l| l.per_second)),
             tenants::rate_limit_burst.eq(limit.map(|l| l.burst as i32)),

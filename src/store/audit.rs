@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::Actor;
 use crate::store::schema::audit_log;
@@ -29,13 +30,13 @@ pub struct AuditEntry {
 pub fn record(
     conn: &mut DbConn,
     actor: &Actor,
-    numbered: &[(Uuid, i64, i64)],
+    numbered: &[(TenantId, i64, i64)],
 ) -> Result<(), Error> {
     let Some(request) = &actor.request else { return Ok(()) };
     let took = numbered.iter().find(|(tenant, _, _)| *tenant == request.tenant_id);
     diesel::insert_into(audit_log::table)
         .values((
-            audit_log::tenant_id.eq(request.tenant_id.to_string()),
+            audit_log::tenant_id.eq(request.tenant_id),
             audit_log::id.eq(Uuid::now_v7().to_string()),
             audit_log::at.eq(now()),
             audit_log::key_id.eq(request.key_id.to_string()),
@@ -52,12 +53,12 @@ pub fn record(
 /// The tenant's audit log, oldest first; only one key's writes when `key` is given.
 pub fn list(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     key: Option<Uuid>,
     page: PageRequest<Uuid>,
 ) -> Result<(Vec<AuditEntry>, bool), Error> {
     let mut query = audit_log::table
-        .filter(audit_log::tenant_id.eq(tenant.to_string()))
+        .filter(audit_log::tenant_id.eq(tenant))
         .order(audit_log::id)
         .limit(page.limit as i64 + 1)
         .select((

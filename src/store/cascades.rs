@@ -4,8 +4,8 @@
 //! aggregate may call it.
 
 use diesel::prelude::*;
-use uuid::Uuid;
 
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity};
 use crate::store::schema::{crafting_revisions, tenures};
@@ -14,7 +14,7 @@ use crate::store::DbConn;
 /// Deletes tenures that have no crafting revisions; refuses (409) if any has some.
 pub fn delete_without_history(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     ids: Vec<String>,
 ) -> Result<(), Error> {
     let t = tenant.to_string();
@@ -38,7 +38,11 @@ pub fn delete_without_history(
 }
 
 /// Deletes tenures together with their crafting revisions: the erasure of a person.
-pub fn delete_with_history(conn: &mut DbConn, tenant: Uuid, ids: Vec<String>) -> Result<(), Error> {
+pub fn delete_with_history(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    ids: Vec<String>,
+) -> Result<(), Error> {
     let t = tenant.to_string();
     let revisions: Vec<String> = crafting_revisions::table
         .filter(crafting_revisions::tenant_id.eq(&t))

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::domain::coverage::{enum_name, enum_parse};
 pub use crate::domain::sync::{Entity, ExternalRef, Operation};
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::external_refs;
 use crate::store::schema::{changes, external_refs as external_refs_table, tenants};
@@ -37,7 +38,7 @@ pub struct Actor {
 /// An API request that writes: whose key, and what it asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    pub tenant_id: Uuid,
+    pub tenant_id: TenantId,
     pub key_id: Uuid,
     pub key_name: String,
     /// Method and route template, e.g. `POST /v1/sync/batch`.
@@ -82,7 +83,7 @@ pub fn current_actor() -> Actor {
 /// A change recorded during a write transaction, numbered when the transaction is about to
 /// commit.
 struct Pending {
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     id: Uuid,
     operation: Operation,
@@ -110,9 +111,9 @@ pub fn collecting<T>(f: impl FnOnce() -> T) -> T {
 
 /// Numbers and writes the changes recorded so far in this transaction; the numbers each
 /// tenant's changes took (first, count).
-pub fn flush(conn: &mut DbConn) -> Result<Vec<(Uuid, i64, i64)>, Error> {
+pub fn flush(conn: &mut DbConn) -> Result<Vec<(TenantId, i64, i64)>, Error> {
     let pending = PENDING.with(|p| p.borrow_mut().as_mut().map(std::mem::take)).unwrap_or_default();
-    let mut tenants: Vec<Uuid> = pending.iter().map(|p| p.tenant).collect();
+    let mut tenants: Vec<TenantId> = pending.iter().map(|p| p.tenant).collect();
     tenants.sort();
     tenants.dedup();
     let mut numbered = Vec::with_capacity(tenants.len());
@@ -149,7 +150,7 @@ fn forget_since(len: usize) {
 /// Records that `entity` `id` was created, updated or deleted.
 pub fn record(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     id: Uuid,
     operation: Operation,
@@ -159,7 +160,7 @@ pub fn record(
 
 pub fn record_many(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     ids: &[Uuid],
     operation: Operation,
@@ -195,7 +196,7 @@ pub fn record_many(
 }
 
 /// Numbers and inserts the changes; the first number they took.
-fn write(conn: &mut DbConn, tenant: Uuid, changes: &[&Pending]) -> Result<i64, Error> {
+fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i64, Error> {
     if changes.is_empty() {
         return Ok(0);
     }
@@ -294,13 +295,13 @@ pub struct FeedFilter {
 /// Changes after `after` in commit order, at most `limit`; whether more follow.
 pub fn after(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     after: i64,
     limit: usize,
     filter: &FeedFilter,
 ) -> Result<(Vec<Change>, bool), Error> {
     let mut query = changes::table
-        .filter(changes::tenant_id.eq(tenant.to_string()))
+        .filter(changes::tenant_id.eq(tenant))
         .filter(changes::seq.gt(after))
         .order(changes::seq)
         .limit(limit as i64 + 1)
@@ -343,16 +344,18 @@ pub fn after(
 
 /// The tenant's latest change number: where a new consumer that wants only what comes next
 /// starts.
-pub fn latest(conn: &mut DbConn, tenant: Uuid) -> Result<i64, Error> {
-    Ok(tenants::table
-        .filter(tenants::id.eq(tenant.to_string()))
-        .select(tenants::change_seq)
-        .first(conn)?)
+pub fn latest(conn: &mut DbConn, tenant: TenantId) -> Result<i64, Error> {
+    Ok(tenants::table.filter(tenants::id.eq(tenant)).select(tenants::change_seq).first(conn)?)
 }
 
 /// Records deletions — tombstones carrying the external ids the entities had — and drops those
 /// external ids.
-pub fn deleted(conn: &mut DbConn, tenant: Uuid, entity: Entity, ids: &[Uuid]) -> Result<(), Error> {
+pub fn deleted(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    entity: Entity,
+    ids: &[Uuid],
+) -> Result<(), Error> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -360,7 +363,7 @@ pub fn deleted(conn: &mut DbConn, tenant: Uuid, entity: Entity, ids: &[Uuid]) ->
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     diesel::delete(
         external_refs_table::table
-            .filter(external_refs_table::tenant_id.eq(tenant.to_string()))
+            .filter(external_refs_table::tenant_id.eq(tenant))
             .filter(external_refs_table::entity.eq(enum_name(&entity)))
             .filter(external_refs_table::entity_id.eq_any(ids)),
     )

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::domain::coverage::{enum_name, enum_parse, NewCoverage};
 use crate::domain::strength::derived_strength;
 use crate::domain::sync::ExternalRef;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
@@ -68,12 +69,12 @@ row_reads!(coverage_links, Entity::Coverage, Coverage, CoverageRow = coverage_co
 /// Links whose stakeholder is one of these persons.
 pub fn coverage_of(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     stakeholders: &[Uuid],
 ) -> Result<Vec<Coverage>, Error> {
     let ids: Vec<String> = stakeholders.iter().map(Uuid::to_string).collect();
     let rows: Vec<CoverageRow> = coverage_links::table
-        .filter(coverage_links::tenant_id.eq(tenant.to_string()))
+        .filter(coverage_links::tenant_id.eq(tenant))
         .filter(coverage_links::stakeholder_id.eq_any(ids))
         .select(coverage_columns())
         .load(conn)?;
@@ -83,19 +84,19 @@ pub fn coverage_of(
 /// How many stakeholders each of these salespeople covers, over all accounts.
 pub fn loads(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     salespeople: &[Uuid],
 ) -> Result<Vec<(Uuid, Uuid)>, Error> {
     let ids: Vec<String> = salespeople.iter().map(Uuid::to_string).collect();
     let rows: Vec<(String, String)> = coverage_links::table
-        .filter(coverage_links::tenant_id.eq(tenant.to_string()))
+        .filter(coverage_links::tenant_id.eq(tenant))
         .filter(coverage_links::salesperson_id.eq_any(ids))
         .select((coverage_links::salesperson_id, coverage_links::stakeholder_id))
         .load(conn)?;
     rows.into_iter().map(|(s, t)| Ok((parse_id(&s)?, parse_id(&t)?))).collect()
 }
 
-fn check_coverage(conn: &mut DbConn, tenant: Uuid, new: &NewCoverage) -> Result<(), Error> {
+fn check_coverage(conn: &mut DbConn, tenant: TenantId, new: &NewCoverage) -> Result<(), Error> {
     person_store::require(conn, tenant, &[(new.stakeholder_id, "/stakeholder_id")])?;
     salespeople::require_salesperson(
         conn,
@@ -108,12 +109,12 @@ fn check_coverage(conn: &mut DbConn, tenant: Uuid, new: &NewCoverage) -> Result<
 
 fn duplicate_coverage(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     new: &NewCoverage,
     except: Option<Uuid>,
 ) -> Result<(), Error> {
     let existing: Option<String> = coverage_links::table
-        .filter(coverage_links::tenant_id.eq(tenant.to_string()))
+        .filter(coverage_links::tenant_id.eq(tenant))
         .filter(coverage_links::salesperson_id.eq(new.salesperson_id.to_string()))
         .filter(coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()))
         .select(coverage_links::id)
@@ -128,12 +129,12 @@ fn duplicate_coverage(
     }
 }
 
-pub fn delete_coverage_ids(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<(), Error> {
+pub fn delete_coverage_ids(conn: &mut DbConn, tenant: TenantId, ids: &[Uuid]) -> Result<(), Error> {
     changes::deleted(conn, tenant, Entity::Coverage, ids)?;
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     diesel::delete(
         coverage_links::table
-            .filter(coverage_links::tenant_id.eq(tenant.to_string()))
+            .filter(coverage_links::tenant_id.eq(tenant))
             .filter(coverage_links::id.eq_any(ids)),
     )
     .execute(conn)?;
@@ -160,24 +161,24 @@ impl Resource for CoverageLinks {
     }
     fn views(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         links: Vec<Coverage>,
     ) -> Result<Vec<CoverageView>, Error> {
         with_strength(conn, tenant, links)
     }
 
-    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Coverage, Error> {
+    fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Coverage, Error> {
         find(conn, tenant, id)
     }
 
     fn list(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         filter: PairFilter,
         page: PageRequest<Uuid>,
     ) -> Result<(Vec<Coverage>, bool), Error> {
         let mut query = coverage_links::table
-            .filter(coverage_links::tenant_id.eq(tenant.to_string()))
+            .filter(coverage_links::tenant_id.eq(tenant))
             .select(coverage_columns())
             .into_boxed();
         if let Some(s) = filter.salesperson_id {
@@ -189,7 +190,7 @@ impl Resource for CoverageLinks {
         page_with_refs!(conn, tenant, query, coverage_links, page, coverage, Entity::Coverage)
     }
 
-    fn create(conn: &mut DbConn, tenant: Uuid, new: &NewCoverage) -> Result<Coverage, Error> {
+    fn create(conn: &mut DbConn, tenant: TenantId, new: &NewCoverage) -> Result<Coverage, Error> {
         check_coverage(conn, tenant, new)?;
         duplicate_coverage(conn, tenant, new, None)?;
         let id = Uuid::now_v7();
@@ -197,7 +198,7 @@ impl Resource for CoverageLinks {
         diesel::insert_into(coverage_links::table)
             .values(first_version!(
                 coverage_links,
-                tenant.to_string(),
+                tenant,
                 id,
                 at,
                 (
@@ -214,7 +215,7 @@ impl Resource for CoverageLinks {
 
     fn update(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         new: &NewCoverage,
@@ -246,7 +247,7 @@ impl Resource for CoverageLinks {
     /// Nothing depends on it: `cascade` changes nothing.
     fn delete(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         _cascade: bool,
@@ -270,7 +271,7 @@ pub struct CoverageView {
 /// Coverage links with their strengths, derived from the interactions of their pairs.
 fn with_strength(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     links: Vec<Coverage>,
 ) -> Result<Vec<CoverageView>, Error> {
     let settings = coverage_settings::settings(conn, tenant)?.0;

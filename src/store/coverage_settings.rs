@@ -1,17 +1,17 @@
 //! The tenant's coverage settings (defaults until an admin saves some).
 
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use crate::domain::coverage::CoverageSettings;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::coverage_settings;
 use crate::store::{from_json, now, to_json, DbConn, Expected};
 
 /// The tenant's coverage settings and their version (0 while only defaults apply).
-pub fn settings(conn: &mut DbConn, tenant: Uuid) -> Result<(CoverageSettings, i64), Error> {
+pub fn settings(conn: &mut DbConn, tenant: TenantId) -> Result<(CoverageSettings, i64), Error> {
     let row: Option<(String, i64)> = coverage_settings::table
-        .filter(coverage_settings::tenant_id.eq(tenant.to_string()))
+        .filter(coverage_settings::tenant_id.eq(tenant))
         .select((coverage_settings::settings, coverage_settings::version))
         .first(conn)
         .optional()?;
@@ -23,7 +23,7 @@ pub fn settings(conn: &mut DbConn, tenant: Uuid) -> Result<(CoverageSettings, i6
 
 pub fn save_settings(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     expected: &Expected,
     new: &CoverageSettings,
 ) -> Result<(CoverageSettings, i64), Error> {

@@ -14,6 +14,7 @@ use crate::domain::crafting::{
 use crate::domain::diff::{diff, Change};
 use crate::domain::facet::{Dimension, Facet};
 use crate::domain::sync::ExternalRef;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
@@ -116,7 +117,7 @@ impl Row {
 
 pub fn record(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     tenure: &Tenure,
     new: &NewRevision,
 ) -> Result<StoredRevision, Error> {
@@ -125,7 +126,7 @@ pub fn record(
     let id = Uuid::now_v7();
     diesel::insert_into(crafting_revisions::table)
         .values((
-            crafting_revisions::tenant_id.eq(tenant.to_string()),
+            crafting_revisions::tenant_id.eq(tenant),
             crafting_revisions::id.eq(id.to_string()),
             crafting_revisions::tenure_id.eq(tenure.id.to_string()),
             crafting_revisions::dimensions.eq(to_json(&new.dimensions)?),
@@ -140,7 +141,7 @@ pub fn record(
         .execute(conn)?;
     changes::record(conn, tenant, Entity::CraftingRevision, id, Operation::Create)?;
     let row: Row = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::tenant_id.eq(tenant))
         .filter(crafting_revisions::id.eq(id.to_string()))
         .select(Row::as_select())
         .first(conn)?;
@@ -148,9 +149,9 @@ pub fn record(
 }
 
 /// One revision, with its external ids.
-pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<StoredRevision, Error> {
+pub fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<StoredRevision, Error> {
     let row: Row = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::tenant_id.eq(tenant))
         .filter(crafting_revisions::id.eq(id.to_string()))
         .select(Row::as_select())
         .first(conn)?;
@@ -160,7 +161,7 @@ pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<StoredRevision,
 }
 
 #[dsl::auto_type(no_type_alias)]
-fn revisions_query(tenant: Uuid, tenure_ids: &[Uuid]) -> _ {
+fn revisions_query(tenant: TenantId, tenure_ids: &[Uuid]) -> _ {
     let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();
     let tenant: String = tenant.to_string();
     crafting_revisions::table
@@ -182,12 +183,12 @@ fn by_tenure(rows: Vec<Row>) -> Result<HashMap<Uuid, Vec<CraftingRevision>>, Err
 /// A tenure's revisions in the order they were recorded, paged.
 pub fn list(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     tenure: Uuid,
     page: PageRequest<Uuid>,
 ) -> Result<(Vec<StoredRevision>, bool), Error> {
     let mut query = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::tenant_id.eq(tenant))
         .filter(crafting_revisions::tenure_id.eq(tenure.to_string()))
         .order(crafting_revisions::id)
         .limit(page.limit as i64 + 1)
@@ -210,7 +211,11 @@ pub fn list(
 }
 
 /// The tenure with its post's formal revisions and its own crafting revisions.
-pub fn history(conn: &mut DbConn, tenant: Uuid, tenure_id: Uuid) -> Result<TenureHistory, Error> {
+pub fn history(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    tenure_id: Uuid,
+) -> Result<TenureHistory, Error> {
     let tenure = tenures::find(conn, tenant, tenure_id)?;
     histories(conn, tenant, vec![tenure])?.pop().ok_or(Error::NotFound)
 }
@@ -219,7 +224,7 @@ pub fn history(conn: &mut DbConn, tenant: Uuid, tenure_id: Uuid) -> Result<Tenur
 /// one round trip, then its post's formal revisions.
 pub async fn history_pipelined(
     conn: pipelined::Connection,
-    tenant: Uuid,
+    tenant: TenantId,
     tenure_id: Uuid,
 ) -> Result<TenureHistory, Error> {
     let (tenure, crafting) = futures_util::future::try_join(
@@ -242,7 +247,7 @@ pub async fn history_pipelined(
 /// Histories of many tenures with three queries in all.
 pub fn histories(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     tenures: Vec<Tenure>,
 ) -> Result<Vec<TenureHistory>, Error> {
     let post_ids: Vec<Uuid> = tenures.iter().map(|t| t.post_id).collect();

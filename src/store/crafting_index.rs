@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::similarity::{diff_vector, CompactVector, KeyTable};
+use crate::domain::tenant::TenantId;
 use crate::domain::tenure::Period;
 use crate::error::Error;
 use crate::store::crafting::{histories, TenureHistory};
@@ -42,18 +43,16 @@ pub struct TenantIndex {
 
 #[derive(Default)]
 pub struct CraftingIndex {
-    tenants: Mutex<HashMap<Uuid, Arc<TenantIndex>>>,
+    tenants: Mutex<HashMap<TenantId, Arc<TenantIndex>>>,
 }
 
 impl CraftingIndex {
     /// The tenant's index, brought up to date with the database.
-    pub fn snapshot(&self, conn: &mut DbConn, tenant: Uuid) -> Result<Arc<TenantIndex>, Error> {
+    pub fn snapshot(&self, conn: &mut DbConn, tenant: TenantId) -> Result<Arc<TenantIndex>, Error> {
         let current = self.tenants.lock().unwrap_or_else(|p| p.into_inner()).get(&tenant).cloned();
         let started = now();
-        let count: i64 = tenures::table
-            .filter(tenures::tenant_id.eq(tenant.to_string()))
-            .count()
-            .get_result(conn)?;
+        let count: i64 =
+            tenures::table.filter(tenures::tenant_id.eq(tenant)).count().get_result(conn)?;
         let incremental = match current {
             Some(index) => {
                 let since =
@@ -101,7 +100,7 @@ impl TenantIndex {
     fn update(
         &mut self,
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         tenures: Vec<Tenure>,
     ) -> Result<(), Error> {
         for chunk in tenures.chunks(CHUNK) {
@@ -133,7 +132,7 @@ pub fn vector_now(history: &TenureHistory) -> crate::domain::similarity::DiffVec
 /// Tenures whose vector may have changed since `since`.
 fn changed_tenures(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     since: Option<NaiveDateTime>,
 ) -> Result<Vec<Uuid>, Error> {
     let since = since.unwrap_or(NaiveDateTime::MIN);

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity};
 use crate::store::persons::{self as person_store, Person};
@@ -25,7 +26,7 @@ pub const ERASED_NAME: &str = "Erased person";
 /// The feed gets a tombstone; the erasure itself is recorded (who, when), without the data.
 pub fn erase(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     id: Uuid,
     expected: &Expected,
 ) -> Result<Person, Error> {
@@ -114,11 +115,11 @@ pub struct Erasure {
 
 pub fn erasures(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     page: PageRequest<Uuid>,
 ) -> Result<(Vec<Erasure>, bool), Error> {
     let mut query = erasures::table
-        .filter(erasures::tenant_id.eq(tenant.to_string()))
+        .filter(erasures::tenant_id.eq(tenant))
         .order(erasures::id)
         .limit(page.limit as i64 + 1)
         .select((

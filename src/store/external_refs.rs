@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::domain::coverage::enum_name;
 use crate::domain::sync::{check_refs, Entity, ExternalRef};
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::external_refs;
 use crate::store::{execute_natively, parse_id, pipelined, DbConn, INSERT_CHUNK};
@@ -20,12 +21,12 @@ use crate::store::{execute_natively, parse_id, pipelined, DbConn, INSERT_CHUNK};
 /// The entity that carries this external id, if any.
 pub fn resolve(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     reference: &ExternalRef,
 ) -> Result<Option<Uuid>, Error> {
     let found: Option<String> = external_refs::table
-        .filter(external_refs::tenant_id.eq(tenant.to_string()))
+        .filter(external_refs::tenant_id.eq(tenant))
         .filter(external_refs::entity.eq(enum_name(&entity)))
         .filter(external_refs::source.eq(&reference.source))
         .filter(external_refs::external_id.eq(&reference.external_id))
@@ -38,7 +39,7 @@ pub fn resolve(
 /// The external ids of these entities, each list sorted.
 pub fn of_many(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<ExternalRef>>, Error> {
@@ -48,7 +49,7 @@ pub fn of_many(
 /// `of_many` on a pipelining connection.
 pub async fn of_many_pipelined(
     conn: pipelined::Connection,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<ExternalRef>>, Error> {
@@ -59,7 +60,7 @@ pub async fn of_many_pipelined(
 /// trip on a pipelining connection.
 pub async fn found_pipelined<U, Q>(
     conn: pipelined::Connection,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     id: Uuid,
     query: Q,
@@ -80,7 +81,7 @@ where
 }
 
 #[dsl::auto_type(no_type_alias)]
-fn of_many_query(tenant: Uuid, entity: Entity, ids: &[Uuid]) -> _ {
+fn of_many_query(tenant: TenantId, entity: Entity, ids: &[Uuid]) -> _ {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     let (tenant, entity): (String, String) = (tenant.to_string(), enum_name(&entity));
     external_refs::table
@@ -107,7 +108,7 @@ fn by_entity(
 
 pub fn of(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     id: Uuid,
 ) -> Result<Vec<ExternalRef>, Error> {
@@ -117,7 +118,7 @@ pub fn of(
 /// Which entities of the type carry these external ids; ids carried by none are absent.
 pub fn resolve_many(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     refs: &[&ExternalRef],
 ) -> Result<HashMap<ExternalRef, Uuid>, Error> {
@@ -179,7 +180,7 @@ fn refuse_taken(
 /// carries is a 409 naming that entity; `pointer` names the list in errors.
 pub fn set(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     id: Uuid,
     refs: &[ExternalRef],
@@ -194,7 +195,7 @@ pub fn set(
     refuse_taken(entity, &claims, holders)?;
     diesel::delete(
         external_refs::table
-            .filter(external_refs::tenant_id.eq(tenant.to_string()))
+            .filter(external_refs::tenant_id.eq(tenant))
             .filter(external_refs::entity.eq(enum_name(&entity)))
             .filter(external_refs::entity_id.eq(id.to_string())),
     )
@@ -207,7 +208,7 @@ pub fn set(
 /// earlier in the transaction. What changed since is refused by the primary key.
 pub fn set_new(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     new: &[(Uuid, Vec<ExternalRef>)],
     holders: HashMap<ExternalRef, Uuid>,
@@ -225,7 +226,7 @@ pub fn set_new(
 
 fn insert(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     claims: &[(Uuid, &ExternalRef)],
 ) -> Result<(), Error> {
@@ -261,7 +262,7 @@ fn insert(
 /// Loads the external ids of a page of entities into them.
 pub fn with_refs<T>(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     mut items: Vec<T>,
     id: impl Fn(&T) -> Uuid,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::idempotency_keys;
 use crate::store::{from_json, now, to_json, DbConn};
@@ -16,7 +17,7 @@ pub const KEPT_FOR_HOURS: i64 = 48;
 /// Whose key: a tenant's API key, and the key it sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KeyOf {
-    pub tenant: Uuid,
+    pub tenant: TenantId,
     pub api_key: Uuid,
     pub key: String,
 }
@@ -44,7 +45,7 @@ pub enum Claim {
 /// What is kept under `key` for a request with `hash`, as a plain read.
 pub fn lookup(conn: &mut DbConn, key: &KeyOf, hash: &str) -> Result<Claim, Error> {
     let found: Option<(String, i32, String, String)> = idempotency_keys::table
-        .filter(idempotency_keys::tenant_id.eq(key.tenant.to_string()))
+        .filter(idempotency_keys::tenant_id.eq(key.tenant))
         .filter(idempotency_keys::api_key_id.eq(key.api_key.to_string()))
         .filter(idempotency_keys::idempotency_key.eq(&key.key))
         .filter(idempotency_keys::created_at.ge(now() - Duration::hours(KEPT_FOR_HOURS)))
@@ -115,7 +116,7 @@ pub fn keep(conn: &mut DbConn, key: &KeyOf, hash: &str, stored: &Stored) -> Resu
 /// The advisory lock of a key: the first 64 bits of a hash of whose key it is.
 fn lock_key(key: &KeyOf) -> i64 {
     let mut hasher = Sha256::new();
-    hasher.update(key.tenant.as_bytes());
+    hasher.update(key.tenant.0.as_bytes());
     hasher.update(key.api_key.as_bytes());
     hasher.update(key.key.as_bytes());
     let digest = hasher.finalize();

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::coverage::{enum_name, enum_parse, InteractionKind, NewInteraction};
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::schema::interactions;
@@ -59,9 +60,13 @@ pub struct PairFilter {
     pub stakeholder_id: Option<Uuid>,
 }
 
-pub fn find_interaction(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Interaction, Error> {
+pub fn find_interaction(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Interaction, Error> {
     let row = interactions::table
-        .filter(interactions::tenant_id.eq(tenant.to_string()))
+        .filter(interactions::tenant_id.eq(tenant))
         .filter(interactions::id.eq(id.to_string()))
         .select(interaction_columns())
         .first(conn)?;
@@ -70,12 +75,12 @@ pub fn find_interaction(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Int
 
 pub fn list_interactions(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     filter: PairFilter,
     page: PageRequest<Uuid>,
 ) -> Result<(Vec<Interaction>, bool), Error> {
     let mut query = interactions::table
-        .filter(interactions::tenant_id.eq(tenant.to_string()))
+        .filter(interactions::tenant_id.eq(tenant))
         .select(interaction_columns())
         .into_boxed();
     if let Some(s) = filter.salesperson_id {
@@ -91,12 +96,12 @@ pub fn list_interactions(
 /// When each (salesperson, stakeholder) pair met, for stakeholders among these persons.
 pub fn touches(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     stakeholders: &[Uuid],
 ) -> Result<HashMap<(Uuid, Uuid), Vec<NaiveDateTime>>, Error> {
     let ids: Vec<String> = stakeholders.iter().map(Uuid::to_string).collect();
     let rows: Vec<(String, String, NaiveDateTime)> = interactions::table
-        .filter(interactions::tenant_id.eq(tenant.to_string()))
+        .filter(interactions::tenant_id.eq(tenant))
         .filter(interactions::stakeholder_id.eq_any(ids))
         .select((
             interactions::salesperson_id,
@@ -113,7 +118,7 @@ pub fn touches(
 
 pub fn create_interaction(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     new: &NewInteraction,
 ) -> Result<Interaction, Error> {
     person_store::require(conn, tenant, &[(new.stakeholder_id, "/stakeholder_id")])?;
@@ -127,7 +132,7 @@ pub fn create_interaction(
     let id = Uuid::now_v7();
     diesel::insert_into(interactions::table)
         .values((
-            interactions::tenant_id.eq(tenant.to_string()),
+            interactions::tenant_id.eq(tenant),
             interactions::id.eq(id.to_string()),
             interactions::salesperson_id.eq(new.salesperson_id.to_string()),
             interactions::stakeholder_id.eq(new.stakeholder_id.to_string()),
@@ -141,12 +146,12 @@ pub fn create_interaction(
     find_interaction(conn, tenant, id)
 }
 
-pub fn delete_interaction(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(), Error> {
+pub fn delete_interaction(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<(), Error> {
     find_interaction(conn, tenant, id)?;
     changes::deleted(conn, tenant, Entity::Interaction, &[id])?;
     diesel::delete(
         interactions::table
-            .filter(interactions::tenant_id.eq(tenant.to_string()))
+            .filter(interactions::tenant_id.eq(tenant))
             .filter(interactions::id.eq(id.to_string())),
     )
     .execute(conn)?;

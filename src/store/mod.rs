@@ -17,7 +17,7 @@ macro_rules! lock_version {
         $crate::store::versioned(
             diesel::update(
                 $table::table
-                    .filter($table::tenant_id.eq($tenant.to_string()))
+                    .filter($table::tenant_id.eq($tenant))
                     .filter($table::id.eq($id.to_string()))
                     .filter($table::version.eq($version)),
             )
@@ -44,7 +44,7 @@ macro_rules! write_version {
     ($conn:expr, $table:ident, $entity:expr, $tenant:expr, $id:expr, $version:expr, $fields:expr) => {{
         diesel::update(
             $table::table
-                .filter($table::tenant_id.eq($tenant.to_string()))
+                .filter($table::tenant_id.eq($tenant))
                 .filter($table::id.eq($id.to_string())),
         )
         .set((
@@ -91,7 +91,7 @@ macro_rules! stored_is_view {
         fn key(stored: &$stored) -> (Uuid, i64) {
             (stored.id, stored.version)
         }
-        fn views(_: &mut DbConn, _: Uuid, stored: Vec<$stored>) -> Result<Vec<$stored>, Error> {
+        fn views(_: &mut DbConn, _: TenantId, stored: Vec<$stored>) -> Result<Vec<$stored>, Error> {
             Ok(stored)
         }
     };
@@ -104,12 +104,12 @@ macro_rules! stored_is_view {
 macro_rules! row_reads {
     ($table:ident, $entity:expr, $stored:ty, $row:ty = $select:expr => $into:path) => {
         #[diesel::dsl::auto_type(no_type_alias)]
-        fn one(tenant: Uuid, id: Uuid) -> _ {
+        fn one(tenant: TenantId, id: Uuid) -> _ {
             let (tenant, id): (String, String) = (tenant.to_string(), id.to_string());
             $table::table.filter($table::tenant_id.eq(tenant)).filter($table::id.eq(id))
         }
 
-        pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<$stored, Error> {
+        pub fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<$stored, Error> {
             let row: $row = one(tenant, id).select($select).first(conn)?;
             let mut found = $into(row)?;
             found.external_refs = Some(external_refs::of(conn, tenant, $entity, id)?);
@@ -119,12 +119,12 @@ macro_rules! row_reads {
         /// Those of `ids` that exist, without their external ids.
         pub fn find_many(
             conn: &mut DbConn,
-            tenant: Uuid,
+            tenant: TenantId,
             ids: &[Uuid],
         ) -> Result<Vec<$stored>, Error> {
             let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
             let rows: Vec<$row> = $table::table
-                .filter($table::tenant_id.eq(tenant.to_string()))
+                .filter($table::tenant_id.eq(tenant))
                 .filter($table::id.eq_any(ids))
                 .select($select)
                 .load(conn)?;
@@ -137,7 +137,7 @@ macro_rules! row_reads {
         /// `find` on a pipelining connection: the row and its external ids in one round trip.
         pub async fn find_pipelined(
             conn: $crate::store::pipelined::Connection,
-            tenant: Uuid,
+            tenant: TenantId,
             id: Uuid,
         ) -> Result<$stored, Error> {
             let query = one(tenant, id).select($select).limit(1);
@@ -172,22 +172,24 @@ macro_rules! page_with_refs {
 /// `row_reads!`.
 macro_rules! unfiltered_reads {
     ($table:ident, $entity:expr, $stored:ty, $select:expr => $into:path) => {
-        fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<$stored, Error> {
+        fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<$stored, Error> {
             find(conn, tenant, id)
         }
-        fn find_many(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<Vec<$stored>, Error> {
+        fn find_many(
+            conn: &mut DbConn,
+            tenant: TenantId,
+            ids: &[Uuid],
+        ) -> Result<Vec<$stored>, Error> {
             find_many(conn, tenant, ids)
         }
         fn list(
             conn: &mut DbConn,
-            tenant: Uuid,
+            tenant: TenantId,
             _: (),
             page: PageRequest<Uuid>,
         ) -> Result<(Vec<$stored>, bool), Error> {
-            let query = $table::table
-                .filter($table::tenant_id.eq(tenant.to_string()))
-                .select($select)
-                .into_boxed();
+            let query =
+                $table::table.filter($table::tenant_id.eq(tenant)).select($select).into_boxed();
             page_with_refs!(conn, tenant, query, $table, page, $into, $entity)
         }
     };
@@ -233,6 +235,7 @@ use diesel::query_dsl::methods::ExecuteDsl;
 use diesel::{PgConnection, SqliteConnection};
 use uuid::Uuid;
 
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 
 /// Rows per multi-row `INSERT`: well under SQLite's 32,766 and PostgreSQL's 65,535 bound
@@ -249,6 +252,26 @@ where
         DbConn::Pg(c) => ExecuteDsl::<PgConnection>::execute(statement, c)?,
         DbConn::Sqlite(c) => ExecuteDsl::<SqliteConnection>::execute(statement, c)?,
     })
+}
+
+// A tenant is stored as text, like every id: a `TenantId` compares with a `tenant_id` column
+// as its text.
+impl diesel::expression::AsExpression<diesel::sql_types::Text> for TenantId {
+    type Expression =
+        <String as diesel::expression::AsExpression<diesel::sql_types::Text>>::Expression;
+    fn as_expression(self) -> Self::Expression {
+        diesel::expression::AsExpression::<diesel::sql_types::Text>::as_expression(
+            self.0.to_string(),
+        )
+    }
+}
+
+impl diesel::expression::AsExpression<diesel::sql_types::Text> for &TenantId {
+    type Expression =
+        <String as diesel::expression::AsExpression<diesel::sql_types::Text>>::Expression;
+    fn as_expression(self) -> Self::Expression {
+        diesel::expression::AsExpression::<diesel::sql_types::Text>::as_expression(*self)
+    }
 }
 
 /// Timestamps are stored as UTC without zone, at microsecond precision on both backends.

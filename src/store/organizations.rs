@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::domain::hierarchy;
 use crate::domain::organization::{NewOrganization, OrganizationKind, Profile};
 use crate::domain::sync::ExternalRef;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
@@ -70,9 +71,9 @@ impl Row {
 row_reads!(organizations, Entity::Organization, Organization, Row = Row::as_select() => Row::into_organization);
 
 /// Accounts: client organizations not part of another client, in name order.
-pub fn account_roots(conn: &mut DbConn, tenant: Uuid) -> Result<Vec<Uuid>, Error> {
+pub fn account_roots(conn: &mut DbConn, tenant: TenantId) -> Result<Vec<Uuid>, Error> {
     let clients: Vec<(String, Option<String>)> = organizations::table
-        .filter(organizations::tenant_id.eq(tenant.to_string()))
+        .filter(organizations::tenant_id.eq(tenant))
         .filter(organizations::kind.eq(OrganizationKind::Client.as_str()))
         .order((organizations::name, organizations::id))
         .select((organizations::id, organizations::parent_id))
@@ -85,7 +86,7 @@ pub fn account_roots(conn: &mut DbConn, tenant: Uuid) -> Result<Vec<Uuid>, Error
         .collect()
 }
 
-pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> {
+pub fn exists(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<bool, Error> {
     Ok(one(tenant, id).count().get_result::<i64>(conn)? > 0)
 }
 
@@ -119,7 +120,7 @@ impl<'a> Fields<'a> {
 /// The parent must exist in the tenant and must not be the organization or one below it.
 fn check_parent(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     id: Uuid,
     parent_id: Option<Uuid>,
 ) -> Result<(), Error> {
@@ -139,9 +140,9 @@ fn check_parent(
     Ok(())
 }
 
-fn parent_of(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Option<Uuid>, Error> {
+fn parent_of(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Option<Uuid>, Error> {
     let parent: Option<Option<String>> = organizations::table
-        .filter(organizations::tenant_id.eq(tenant.to_string()))
+        .filter(organizations::tenant_id.eq(tenant))
         .filter(organizations::id.eq(id.to_string()))
         .select(organizations::parent_id)
         .first(conn)
@@ -150,15 +151,15 @@ fn parent_of(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Option<Uuid>, 
 }
 
 /// Takes the tenant's row lock (a no-op update): PostgreSQL holds it until commit.
-pub fn lock_tenant(conn: &mut DbConn, tenant: Uuid) -> Result<(), Error> {
-    diesel::update(tenants::table.filter(tenants::id.eq(tenant.to_string())))
+pub fn lock_tenant(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
+    diesel::update(tenants::table.filter(tenants::id.eq(tenant)))
         .set(tenants::name.eq(tenants::name))
         .execute(conn)?;
     Ok(())
 }
 
 /// The top of the organization's group: the account it belongs to.
-pub fn root_of(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Uuid, Error> {
+pub fn root_of(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Uuid, Error> {
     let mut current = id;
     for _ in 0..hierarchy::DEPTH_MAX {
         match parent_of(conn, tenant, current)? {
@@ -170,7 +171,7 @@ pub fn root_of(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Uuid, Error>
 }
 
 /// The organization and every organization below it, the organization first.
-pub fn subtree(conn: &mut DbConn, tenant: Uuid, root: Uuid) -> Result<Vec<String>, Error> {
+pub fn subtree(conn: &mut DbConn, tenant: TenantId, root: Uuid) -> Result<Vec<String>, Error> {
     let mut all = vec![root.to_string()];
     let mut level = all.clone();
     for _ in 0..hierarchy::DEPTH_MAX {
@@ -178,7 +179,7 @@ pub fn subtree(conn: &mut DbConn, tenant: Uuid, root: Uuid) -> Result<Vec<String
             break;
         }
         level = organizations::table
-            .filter(organizations::tenant_id.eq(tenant.to_string()))
+            .filter(organizations::tenant_id.eq(tenant))
             .filter(organizations::parent_id.eq_any(&level))
             .select(organizations::id)
             .load(conn)?;
@@ -215,21 +216,21 @@ impl Resource for Organizations {
     );
     fn create(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         new: &NewOrganization,
     ) -> Result<Organization, Error> {
         let id = Uuid::now_v7();
         check_parent(conn, tenant, id, new.parent_id)?;
         let at = now();
         diesel::insert_into(organizations::table)
-            .values(first_version!(organizations, tenant.to_string(), id, at, Fields::of(new)?))
+            .values(first_version!(organizations, tenant, id, at, Fields::of(new)?))
             .execute(conn)?;
         changes::record(conn, tenant, Entity::Organization, id, Operation::Create)?;
         find(conn, tenant, id)
     }
     fn update(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         new: &NewOrganization,
@@ -253,7 +254,7 @@ impl Resource for Organizations {
     /// depend on it; with it, they go too (with their tenures).
     fn delete(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         cascade: bool,
@@ -261,7 +262,7 @@ impl Resource for Organizations {
         current_locked!(conn, organizations, tenant, id, expected, find);
         let orgs = subtree(conn, tenant, id)?;
         let post_ids: Vec<String> = posts::table
-            .filter(posts::tenant_id.eq(tenant.to_string()))
+            .filter(posts::tenant_id.eq(tenant))
             .filter(posts::organization_id.eq_any(&orgs))
             .select(posts::id)
             .load(conn)?;

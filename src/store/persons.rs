@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::person::NewPerson;
 use crate::domain::sync::ExternalRef;
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
@@ -90,15 +91,15 @@ impl<'a> Fields<'a> {
 
 row_reads!(persons, Entity::Person, Person, Row = Row::as_select() => Row::into_person; pipelined);
 
-pub fn exists(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<bool, Error> {
+pub fn exists(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<bool, Error> {
     Ok(one(tenant, id).count().get_result::<i64>(conn)? > 0)
 }
 
 /// Which of these persons exist.
-pub fn existing(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<HashSet<Uuid>, Error> {
+pub fn existing(conn: &mut DbConn, tenant: TenantId, ids: &[Uuid]) -> Result<HashSet<Uuid>, Error> {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     let found: Vec<String> = persons::table
-        .filter(persons::tenant_id.eq(tenant.to_string()))
+        .filter(persons::tenant_id.eq(tenant))
         .filter(persons::id.eq_any(ids))
         .select(persons::id)
         .load(conn)?;
@@ -108,12 +109,12 @@ pub fn existing(conn: &mut DbConn, tenant: Uuid, ids: &[Uuid]) -> Result<HashSet
 /// Display names of these persons.
 pub fn display_names(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, String>, Error> {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     let rows: Vec<(String, String)> = persons::table
-        .filter(persons::tenant_id.eq(tenant.to_string()))
+        .filter(persons::tenant_id.eq(tenant))
         .filter(persons::id.eq_any(ids))
         .select((persons::id, persons::display_name))
         .load(conn)?;
@@ -121,7 +122,7 @@ pub fn display_names(
 }
 
 /// These persons must exist: a 422 naming each missing one by its pointer.
-pub fn require(conn: &mut DbConn, tenant: Uuid, persons: &[(Uuid, &str)]) -> Result<(), Error> {
+pub fn require(conn: &mut DbConn, tenant: TenantId, persons: &[(Uuid, &str)]) -> Result<(), Error> {
     let mut missing = Vec::new();
     for (id, pointer) in persons {
         if !exists(conn, tenant, *id)? {
@@ -139,7 +140,7 @@ pub fn require(conn: &mut DbConn, tenant: Uuid, persons: &[(Uuid, &str)]) -> Res
 /// `cascade`, refuses while there are any.
 fn delete_network(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     person: Uuid,
     cascade: bool,
 ) -> Result<(), Error> {
@@ -198,7 +199,7 @@ impl Resource for Persons {
     }
     stored_is_view!(Person);
     unfiltered_reads!(persons, Entity::Person, Person, Row::as_select() => Row::into_person);
-    fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPerson) -> Result<Person, Error> {
+    fn create(conn: &mut DbConn, tenant: TenantId, new: &NewPerson) -> Result<Person, Error> {
         let [id] = Self::create_many(conn, tenant, &[new])?[..] else {
             return Err(Error::internal("one person created, not one id"));
         };
@@ -207,7 +208,7 @@ impl Resource for Persons {
     /// Creates these persons in multi-row inserts; their ids, in order.
     fn create_many(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         news: &[&NewPerson],
     ) -> Result<Vec<Uuid>, Error> {
         let (t, at) = (tenant.to_string(), now());
@@ -238,7 +239,7 @@ impl Resource for Persons {
     }
     fn update(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         new: &NewPerson,
@@ -258,7 +259,7 @@ impl Resource for Persons {
     /// Deletes a person. Without `cascade` it refuses while their tenures (their career) exist.
     fn delete(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         cascade: bool,

@@ -310,7 +310,7 @@ pub struct WriteTransaction {
 /// The API request writing, and what its runs numbered: (tenant, first number, count).
 struct Audit {
     actor: crate::store::changes::Actor,
-    numbered: Vec<(uuid::Uuid, i64, i64)>,
+    numbered: Vec<(crate::domain::tenant::TenantId, i64, i64)>,
 }
 
 impl WriteTransaction {
@@ -359,7 +359,7 @@ impl WriteTransaction {
 
     /// Adds what a run numbered to the audit entry this transaction will commit with (API
     /// requests only).
-    fn audited(&mut self, numbered: Vec<(uuid::Uuid, i64, i64)>) {
+    fn audited(&mut self, numbered: Vec<(crate::domain::tenant::TenantId, i64, i64)>) {
         let actor = crate::store::changes::current_actor();
         if actor.request.is_none() {
             return;

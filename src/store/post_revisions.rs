@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::crafting::{in_force, FormalRevision, TimePoint};
 use crate::domain::facet::Facet;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes;
 use crate::store::schema::{post_revisions, posts};
@@ -24,7 +25,7 @@ pub fn facets_at(revisions: &[FormalRevision], at: TimePoint) -> Vec<Facet> {
 /// Every formal revision of the given posts, by post.
 pub fn formal_revisions(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     post_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
     by_post(formal_revisions_query(tenant, post_ids).load(conn)?)
@@ -33,14 +34,14 @@ pub fn formal_revisions(
 /// `formal_revisions` on a pipelining connection.
 pub async fn formal_revisions_pipelined(
     conn: pipelined::Connection,
-    tenant: Uuid,
+    tenant: TenantId,
     post_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
     by_post(pipelined::load(conn, formal_revisions_query(tenant, post_ids)).await?)
 }
 
 #[dsl::auto_type(no_type_alias)]
-fn formal_revisions_query(tenant: Uuid, post_ids: &[Uuid]) -> _ {
+fn formal_revisions_query(tenant: TenantId, post_ids: &[Uuid]) -> _ {
     let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
     let tenant: String = tenant.to_string();
     post_revisions::table
@@ -74,18 +75,18 @@ fn by_post(rows: Vec<FormalRow>) -> Result<HashMap<Uuid, Vec<FormalRevision>>, E
 /// A post's formal revisions in the order they were recorded, with who recorded each.
 pub fn formal_history(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     post: Uuid,
 ) -> Result<Vec<(FormalRevision, Option<String>)>, Error> {
     // The post must exist (else 404): an empty history would not tell a reader the id is wrong.
     posts::table
-        .filter(posts::tenant_id.eq(tenant.to_string()))
+        .filter(posts::tenant_id.eq(tenant))
         .filter(posts::id.eq(post.to_string()))
         .select(posts::id)
         .first::<String>(conn)?;
     let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime, Option<String>)> =
         post_revisions::table
-            .filter(post_revisions::tenant_id.eq(tenant.to_string()))
+            .filter(post_revisions::tenant_id.eq(tenant))
             .filter(post_revisions::post_id.eq(post.to_string()))
             .select((
                 post_revisions::id,
@@ -111,14 +112,14 @@ pub fn formal_history(
 
 pub fn record_formal_revision(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     post: Uuid,
     facets: &[Facet],
     effective_at: NaiveDateTime,
 ) -> Result<(), Error> {
     diesel::insert_into(post_revisions::table)
         .values((
-            post_revisions::tenant_id.eq(tenant.to_string()),
+            post_revisions::tenant_id.eq(tenant),
             post_revisions::id.eq(Uuid::now_v7().to_string()),
             post_revisions::post_id.eq(post.to_string()),
             post_revisions::facets.eq(to_json(&facets)?),

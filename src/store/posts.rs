@@ -12,6 +12,7 @@ use crate::domain::facet::Facet;
 use crate::domain::hierarchy;
 use crate::domain::post::NewPost;
 use crate::domain::sync::ExternalRef;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
@@ -107,12 +108,17 @@ impl<'a> Fields<'a> {
 }
 
 /// The post with its formal facets as they are now.
-pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Post, Error> {
+pub fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Post, Error> {
     find_at(conn, tenant, id, now_point())
 }
 
 /// The post with its formal facets in force at `at`.
-pub fn find_at(conn: &mut DbConn, tenant: Uuid, id: Uuid, at: TimePoint) -> Result<Post, Error> {
+pub fn find_at(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    id: Uuid,
+    at: TimePoint,
+) -> Result<Post, Error> {
     let row: Row = one(tenant, id).select(Row::as_select()).first(conn)?;
     let revisions = formal_revisions(conn, tenant, &[id])?.remove(&id).unwrap_or_default();
     let mut post = row.into_post(facets_at(&revisions, at))?;
@@ -123,7 +129,7 @@ pub fn find_at(conn: &mut DbConn, tenant: Uuid, id: Uuid, at: TimePoint) -> Resu
 /// `find` on a pipelining connection: its three statements in one round trip.
 pub async fn find_pipelined(
     conn: pipelined::Connection,
-    tenant: Uuid,
+    tenant: TenantId,
     id: Uuid,
 ) -> Result<Post, Error> {
     let query = one(tenant, id).select(Row::as_select()).limit(1);
@@ -139,7 +145,7 @@ pub async fn find_pipelined(
 }
 
 #[dsl::auto_type(no_type_alias)]
-fn one(tenant: Uuid, id: Uuid) -> _ {
+fn one(tenant: TenantId, id: Uuid) -> _ {
     let (tenant, id): (String, String) = (tenant.to_string(), id.to_string());
     posts::table.filter(posts::tenant_id.eq(tenant)).filter(posts::id.eq(id))
 }
@@ -147,11 +153,11 @@ fn one(tenant: Uuid, id: Uuid) -> _ {
 /// The ids of every post of these organizations.
 pub fn ids_in_organizations(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     organizations: &[String],
 ) -> Result<Vec<Uuid>, Error> {
     let ids: Vec<String> = posts::table
-        .filter(posts::tenant_id.eq(tenant.to_string()))
+        .filter(posts::tenant_id.eq(tenant))
         .filter(posts::organization_id.eq_any(organizations))
         .select(posts::id)
         .load(conn)?;
@@ -161,12 +167,12 @@ pub fn ids_in_organizations(
 /// The organization of each of these posts.
 pub fn organizations_of(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     post_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Uuid>, Error> {
     let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
     let rows: Vec<(String, String)> = posts::table
-        .filter(posts::tenant_id.eq(tenant.to_string()))
+        .filter(posts::tenant_id.eq(tenant))
         .filter(posts::id.eq_any(ids))
         .select((posts::id, posts::organization_id))
         .load(conn)?;
@@ -184,14 +190,12 @@ pub struct PostFilter {
 /// Posts in id order.
 pub fn list(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     filter: PostFilter,
     page: PageRequest<Uuid>,
 ) -> Result<(Vec<Post>, bool), Error> {
-    let mut query = posts::table
-        .filter(posts::tenant_id.eq(tenant.to_string()))
-        .select(Row::as_select())
-        .into_boxed();
+    let mut query =
+        posts::table.filter(posts::tenant_id.eq(tenant)).select(Row::as_select()).into_boxed();
     if let Some(organization) = filter.organization {
         query = query.filter(posts::organization_id.eq(organization.to_string()));
     }
@@ -215,7 +219,12 @@ pub fn list(
     ))
 }
 
-fn check_references(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &NewPost) -> Result<(), Error> {
+fn check_references(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    id: Uuid,
+    new: &NewPost,
+) -> Result<(), Error> {
     if !organizations::exists(conn, tenant, new.organization_id)? {
         return Err(Error::invalid("/organization_id", "no such organization"));
     }
@@ -236,9 +245,9 @@ fn check_references(conn: &mut DbConn, tenant: Uuid, id: Uuid, new: &NewPost) ->
     Ok(())
 }
 
-fn manager_of(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Option<Uuid>, Error> {
+fn manager_of(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Option<Uuid>, Error> {
     let manager: Option<Option<String>> = posts::table
-        .filter(posts::tenant_id.eq(tenant.to_string()))
+        .filter(posts::tenant_id.eq(tenant))
         .filter(posts::id.eq(id.to_string()))
         .select(posts::reports_to_post_id)
         .first(conn)
@@ -273,25 +282,25 @@ impl Resource for Posts {
         }
     }
     stored_is_view!(Post);
-    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Post, Error> {
+    fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Post, Error> {
         find(conn, tenant, id)
     }
     fn list(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         filter: PostFilter,
         page: PageRequest<Uuid>,
     ) -> Result<(Vec<Post>, bool), Error> {
         list(conn, tenant, filter, page)
     }
 
-    fn create(conn: &mut DbConn, tenant: Uuid, new: &NewPost) -> Result<Post, Error> {
+    fn create(conn: &mut DbConn, tenant: TenantId, new: &NewPost) -> Result<Post, Error> {
         let id = Uuid::now_v7();
         check_references(conn, tenant, id, new)?;
         vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
         let at = now();
         diesel::insert_into(posts::table)
-            .values(first_version!(posts, tenant.to_string(), id, at, Fields::of(new)?))
+            .values(first_version!(posts, tenant, id, at, Fields::of(new)?))
             .execute(conn)?;
         // A new post's facets hold since it was established, or always: the CRM is telling us
         // about a post that already exists.
@@ -305,7 +314,7 @@ impl Resource for Posts {
     }
     fn update(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         new: &NewPost,
@@ -331,7 +340,7 @@ impl Resource for Posts {
     /// with it, the tenures go and the reporting posts lose their reporting line.
     fn delete(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         cascade: bool,

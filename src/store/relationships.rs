@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::coverage::{enum_name, enum_parse, NewRelationship};
 use crate::domain::sync::ExternalRef;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
@@ -98,13 +99,13 @@ row_reads!(
 /// Relationships touching any of these persons, valid on `date`.
 pub fn relationships_among(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     persons: &[Uuid],
     date: NaiveDate,
 ) -> Result<Vec<Relationship>, Error> {
     let ids: Vec<String> = persons.iter().map(Uuid::to_string).collect();
     let rows: Vec<RelationshipRow> = relationships::table
-        .filter(relationships::tenant_id.eq(tenant.to_string()))
+        .filter(relationships::tenant_id.eq(tenant))
         .filter(
             relationships::from_person_id.eq_any(&ids).or(relationships::to_person_id.eq_any(&ids)),
         )
@@ -132,19 +133,19 @@ impl Resource for Relationships {
     }
     stored_is_view!(Relationship);
 
-    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Relationship, Error> {
+    fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Relationship, Error> {
         find(conn, tenant, id)
     }
 
     /// Relationships in id order; with `person`, those from or to that person.
     fn list(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         person: Option<Uuid>,
         page: PageRequest<Uuid>,
     ) -> Result<(Vec<Relationship>, bool), Error> {
         let mut query = relationships::table
-            .filter(relationships::tenant_id.eq(tenant.to_string()))
+            .filter(relationships::tenant_id.eq(tenant))
             .select(relationship_columns())
             .into_boxed();
         if let Some(person) = person {
@@ -168,7 +169,7 @@ impl Resource for Relationships {
 
     fn create(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         new: &NewRelationship,
     ) -> Result<Relationship, Error> {
         person_store::require(
@@ -181,7 +182,7 @@ impl Resource for Relationships {
         diesel::insert_into(relationships::table)
             .values(first_version!(
                 relationships,
-                tenant.to_string(),
+                tenant,
                 id,
                 at,
                 (
@@ -201,7 +202,7 @@ impl Resource for Relationships {
 
     fn update(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         new: &NewRelationship,
@@ -235,7 +236,7 @@ impl Resource for Relationships {
     /// Nothing depends on it: `cascade` changes nothing.
     fn delete(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         _cascade: bool,
@@ -244,7 +245,7 @@ impl Resource for Relationships {
         changes::deleted(conn, tenant, Entity::Relationship, &[id])?;
         diesel::delete(
             relationships::table
-                .filter(relationships::tenant_id.eq(tenant.to_string()))
+                .filter(relationships::tenant_id.eq(tenant))
                 .filter(relationships::id.eq(id.to_string())),
         )
         .execute(conn)?;

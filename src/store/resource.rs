@@ -6,6 +6,7 @@
 use uuid::Uuid;
 
 use crate::domain::sync::{Entity, ExternalRef};
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::{external_refs, DbConn, Expected, PageRequest};
 
@@ -30,12 +31,12 @@ pub trait Resource: 'static {
     /// ("unchanged" writes nothing) and what a merge patch applies to.
     fn as_written(stored: &Self::Stored) -> Self::New;
 
-    fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Self::Stored, Error>;
+    fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Self::Stored, Error>;
     /// Those of `ids` that exist (their external ids need not be loaded); one by one unless
     /// the entity reads them at once.
     fn find_many(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         ids: &[Uuid],
     ) -> Result<Vec<Self::Stored>, Error> {
         let mut found = Vec::with_capacity(ids.len());
@@ -51,28 +52,28 @@ pub trait Resource: 'static {
     /// A page in id order, with external ids.
     fn list(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         filter: Self::Filter,
         page: PageRequest<Uuid>,
     ) -> Result<(Vec<Self::Stored>, bool), Error>;
     fn views(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         stored: Vec<Self::Stored>,
     ) -> Result<Vec<Self::View>, Error>;
 
-    fn create(conn: &mut DbConn, tenant: Uuid, new: &Self::New) -> Result<Self::Stored, Error>;
+    fn create(conn: &mut DbConn, tenant: TenantId, new: &Self::New) -> Result<Self::Stored, Error>;
     /// `create` of many, in order; their ids. One by one unless the entity inserts them at once.
     fn create_many(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         news: &[&Self::New],
     ) -> Result<Vec<Uuid>, Error> {
         news.iter().map(|new| Ok(Self::key(&Self::create(conn, tenant, new)?).0)).collect()
     }
     fn update(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         new: &Self::New,
@@ -80,7 +81,7 @@ pub trait Resource: 'static {
     /// Deletes it; `cascade` also deletes what depends on it where the entity has dependants.
     fn delete(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         cascade: bool,
@@ -93,7 +94,7 @@ pub type GivenRefs = Option<Vec<ExternalRef>>;
 /// Creates the entity with the external ids its writer gave, read back with them.
 pub fn create<R: Resource>(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     new: &R::New,
     refs: &GivenRefs,
 ) -> Result<R::Stored, Error> {
@@ -104,7 +105,7 @@ pub fn create<R: Resource>(
 /// Replaces the entity's fields (and its external ids, if given), read back with them.
 pub fn replace<R: Resource>(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     id: Uuid,
     expected: &Expected,
     new: &R::New,
@@ -119,7 +120,7 @@ pub fn replace<R: Resource>(
 /// again, `Error::Raced`).
 pub fn patch<R: Resource>(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     id: Uuid,
     expected: &Expected,
     merge: impl FnOnce(R::New) -> Result<(R::New, GivenRefs), Error>,
@@ -134,7 +135,7 @@ pub fn patch<R: Resource>(
 /// The entity as its own `GET` shows it: its id, its version (the ETag) and its view.
 pub fn view<R: Resource>(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     stored: R::Stored,
 ) -> Result<(Uuid, i64, R::View), Error> {
     let (id, version) = R::key(&stored);
@@ -144,7 +145,7 @@ pub fn view<R: Resource>(
 
 fn with_given_refs<R: Resource>(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     id: Uuid,
     refs: &GivenRefs,
 ) -> Result<R::Stored, Error> {

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::organization::OrganizationKind;
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::schema::{organizations, posts, tenures};
 use crate::store::{parse_id, persons as person_store, DbConn};
@@ -23,7 +24,7 @@ pub struct SalesTenure {
 /// Persons holding a post in an `own` organization on `date`; `only` narrows to these persons.
 pub fn salespeople(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     date: NaiveDate,
     only: Option<&[Uuid]>,
 ) -> Result<HashMap<Uuid, SalesTenure>, Error> {
@@ -69,7 +70,7 @@ pub fn salespeople(
 
 pub fn require_salesperson(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     person: Uuid,
     date: NaiveDate,
     pointer: &str,

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::tenant::TenantId;
 use crate::domain::tenure::{seat_conflicts, Period};
 use crate::error::Error;
 use crate::store::schema::{posts, tenures};
@@ -27,7 +28,7 @@ pub struct SeatClaim {
 /// exist is absent.
 pub fn lock_seats(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, i32>, Error> {
     let (t, ids): (String, Vec<String>) =
@@ -48,7 +49,7 @@ pub fn lock_seats(
 /// update, is not one of the others). `headcounts` are those of `posts` (`lock_seats`).
 pub fn check_free_seats(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     posts: &[Uuid],
     headcounts: &HashMap<Uuid, i32>,
     claims: &[SeatClaim],
@@ -80,7 +81,7 @@ pub fn check_free_seats(
 /// Fewer seats must still seat every set of simultaneous holders.
 pub fn check_holders_fit(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     id: Uuid,
     seats: i32,
 ) -> Result<(), Error> {
@@ -107,7 +108,7 @@ pub fn check_holders_fit(
 /// Every tenure of a post with its period, except `except`.
 fn periods_of_post(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     post: Uuid,
     except: Option<Uuid>,
 ) -> Result<Vec<(Uuid, Period)>, Error> {
@@ -119,12 +120,12 @@ fn periods_of_post(
 /// Every tenure of these posts with its period, by post.
 fn periods_of_posts(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     posts: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<(Uuid, Period)>>, Error> {
     let ids: Vec<String> = posts.iter().map(Uuid::to_string).collect();
     let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .filter(tenures::tenant_id.eq(tenant))
         .filter(tenures::post_id.eq_any(ids))
         .select((tenures::id, tenures::post_id, tenures::started_on, tenures::ended_on))
         .load(conn)?;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::domain::account::influences;
 use crate::domain::coverage::{BuyingRole, CoverageRole, NewCoverage};
 use crate::domain::suggestion::{Salesperson, Stakeholder};
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError, Violations};
 use crate::store::accounts::{self, AccountData, SalesProfile};
 use crate::store::coverage::{self, CoverageLinks};
@@ -42,7 +43,7 @@ pub struct Inputs {
 
 pub fn inputs(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     account: Uuid,
     asked: &Asked<'_>,
 ) -> Result<Inputs, Error> {
@@ -163,7 +164,7 @@ pub struct Applied {
 /// capacity, all accounts counted.
 pub fn apply(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     account: Uuid,
     pairs: &[Chosen],
     replace: bool,

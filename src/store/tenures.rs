@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::coverage::BuyingRole;
 use crate::domain::sync::ExternalRef;
+use crate::domain::tenant::TenantId;
 use crate::domain::tenure::{NewTenure, Period};
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
@@ -99,10 +100,14 @@ impl Fields {
 row_reads!(tenures, Entity::Tenure, Tenure, Row = Row::as_select() => Row::into_tenure; pipelined);
 
 /// Every tenure of these posts, in succession order.
-pub fn of_posts(conn: &mut DbConn, tenant: Uuid, post_ids: &[Uuid]) -> Result<Vec<Tenure>, Error> {
+pub fn of_posts(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    post_ids: &[Uuid],
+) -> Result<Vec<Tenure>, Error> {
     let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
     let rows: Vec<Row> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .filter(tenures::tenant_id.eq(tenant))
         .filter(tenures::post_id.eq_any(ids))
         .order((tenures::started_on, tenures::id))
         .select(Row::as_select())
@@ -113,12 +118,12 @@ pub fn of_posts(conn: &mut DbConn, tenant: Uuid, post_ids: &[Uuid]) -> Result<Ve
 /// Every tenure of these persons, in career order.
 pub fn of_persons(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     person_ids: &[Uuid],
 ) -> Result<Vec<Tenure>, Error> {
     let ids: Vec<String> = person_ids.iter().map(Uuid::to_string).collect();
     let rows: Vec<Row> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .filter(tenures::tenant_id.eq(tenant))
         .filter(tenures::person_id.eq_any(ids))
         .order((tenures::started_on, tenures::id))
         .select(Row::as_select())
@@ -131,7 +136,7 @@ pub fn of_persons(
 /// update, is not one of the others).
 fn check_holdings(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     holdings: &[(Uuid, &NewTenure)],
 ) -> Result<(), Error> {
     // Each id once: an import fills a post of many seats with one batch, and a thousand copies
@@ -183,7 +188,7 @@ impl Resource for Tenures {
     }
     stored_is_view!(Tenure);
     unfiltered_reads!(tenures, Entity::Tenure, Tenure, Row::as_select() => Row::into_tenure);
-    fn create(conn: &mut DbConn, tenant: Uuid, new: &NewTenure) -> Result<Tenure, Error> {
+    fn create(conn: &mut DbConn, tenant: TenantId, new: &NewTenure) -> Result<Tenure, Error> {
         let [id] = Self::create_many(conn, tenant, &[new])?[..] else {
             return Err(Error::internal("one tenure created, not one id"));
         };
@@ -193,7 +198,7 @@ impl Resource for Tenures {
     /// their ids, in order.
     fn create_many(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         news: &[&NewTenure],
     ) -> Result<Vec<Uuid>, Error> {
         let holdings: Vec<(Uuid, &NewTenure)> =
@@ -228,7 +233,7 @@ impl Resource for Tenures {
     }
     fn update(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         new: &NewTenure,
@@ -250,7 +255,7 @@ impl Resource for Tenures {
     /// history is only ever removed by erasing the person.
     fn delete(
         conn: &mut DbConn,
-        tenant: Uuid,
+        tenant: TenantId,
         id: Uuid,
         expected: &Expected,
         _cascade: bool,

@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use crate::domain::facet::{dimension_name, Dimension, Facet};
+use crate::domain::tenant::TenantId;
 use crate::domain::vocabulary::{closest, DEFAULTS};
 use crate::error::{Error, FieldError};
 use crate::store::schema::{tenants, vocabulary};
-use crate::store::{now, DbConn};
+use crate::store::{now, parse_id, DbConn};
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -46,13 +46,13 @@ fn columns() -> (
 }
 
 /// Gives a tenant the default vocabulary.
-pub fn seed(conn: &mut DbConn, tenant: Uuid) -> Result<(), Error> {
+pub fn seed(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
     let at = now();
     // Row by row: batch inserts are not available across backends (and this runs once).
     for (dimension, key, label, description) in DEFAULTS {
         diesel::insert_into(vocabulary::table)
             .values((
-                vocabulary::tenant_id.eq(tenant.to_string()),
+                vocabulary::tenant_id.eq(tenant),
                 vocabulary::dimension.eq(dimension_name(*dimension)),
                 vocabulary::key.eq(*key),
                 vocabulary::label.eq(*label),
@@ -71,19 +71,19 @@ pub fn seed_missing(conn: &mut DbConn) -> Result<(), Error> {
     let tenants: Vec<String> =
         tenants::table.filter(tenants::id.ne_all(seeded)).select(tenants::id).load(conn)?;
     for tenant in tenants {
-        seed(conn, Uuid::parse_str(&tenant).map_err(Error::internal)?)?;
+        seed(conn, TenantId(parse_id(&tenant)?))?;
     }
     Ok(())
 }
 
 pub fn list(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     dimension: Option<Dimension>,
     include_retired: bool,
 ) -> Result<Vec<Entry>, Error> {
     let mut query = vocabulary::table
-        .filter(vocabulary::tenant_id.eq(tenant.to_string()))
+        .filter(vocabulary::tenant_id.eq(tenant))
         .select(columns())
         .order((vocabulary::dimension, vocabulary::key))
         .into_boxed();
@@ -98,12 +98,12 @@ pub fn list(
 
 pub fn find(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     dimension: Dimension,
     key: &str,
 ) -> Result<Entry, Error> {
     let row: Row = vocabulary::table
-        .filter(vocabulary::tenant_id.eq(tenant.to_string()))
+        .filter(vocabulary::tenant_id.eq(tenant))
         .filter(vocabulary::dimension.eq(dimension_name(dimension)))
         .filter(vocabulary::key.eq(key))
         .select(columns())
@@ -112,7 +112,7 @@ pub fn find(
 }
 
 /// Adds a key, or brings a retired one back with the new label.
-pub fn add(conn: &mut DbConn, tenant: Uuid, new: &Entry) -> Result<Entry, Error> {
+pub fn add(conn: &mut DbConn, tenant: TenantId, new: &Entry) -> Result<Entry, Error> {
     match find(conn, tenant, new.dimension, &new.key) {
         Ok(existing) if existing.retired_at.is_none() => Err(Error::conflict(format!(
             "`{}:{}` is in the vocabulary already",
@@ -122,7 +122,7 @@ pub fn add(conn: &mut DbConn, tenant: Uuid, new: &Entry) -> Result<Entry, Error>
         Ok(_) => {
             diesel::update(
                 vocabulary::table
-                    .filter(vocabulary::tenant_id.eq(tenant.to_string()))
+                    .filter(vocabulary::tenant_id.eq(tenant))
                     .filter(vocabulary::dimension.eq(dimension_name(new.dimension)))
                     .filter(vocabulary::key.eq(&new.key)),
             )
@@ -137,7 +137,7 @@ pub fn add(conn: &mut DbConn, tenant: Uuid, new: &Entry) -> Result<Entry, Error>
         Err(Error::NotFound) => {
             diesel::insert_into(vocabulary::table)
                 .values((
-                    vocabulary::tenant_id.eq(tenant.to_string()),
+                    vocabulary::tenant_id.eq(tenant),
                     vocabulary::dimension.eq(dimension_name(new.dimension)),
                     vocabulary::key.eq(&new.key),
                     vocabulary::label.eq(&new.label),
@@ -154,7 +154,7 @@ pub fn add(conn: &mut DbConn, tenant: Uuid, new: &Entry) -> Result<Entry, Error>
 /// Retires a key: new facets may no longer use it; history keeps it readable.
 pub fn retire(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     dimension: Dimension,
     key: &str,
 ) -> Result<(), Error> {
@@ -164,7 +164,7 @@ pub fn retire(
     }
     diesel::update(
         vocabulary::table
-            .filter(vocabulary::tenant_id.eq(tenant.to_string()))
+            .filter(vocabulary::tenant_id.eq(tenant))
             .filter(vocabulary::dimension.eq(dimension_name(dimension)))
             .filter(vocabulary::key.eq(key)),
     )
@@ -179,7 +179,7 @@ pub type Labels = HashMap<(Dimension, String), String>;
 /// crafted job. A label changed on another instance shows here within `ttl`.
 pub struct LabelCache {
     ttl: Duration,
-    entries: Mutex<HashMap<Uuid, (Arc<Labels>, Instant)>>,
+    entries: Mutex<HashMap<TenantId, (Arc<Labels>, Instant)>>,
 }
 
 impl LabelCache {
@@ -188,12 +188,12 @@ impl LabelCache {
     }
 
     /// The tenant's labels if they were read less than the time to live ago.
-    pub fn cached(&self, tenant: Uuid) -> Option<Arc<Labels>> {
+    pub fn cached(&self, tenant: TenantId) -> Option<Arc<Labels>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.get(&tenant).filter(|(_, at)| at.elapsed() < self.ttl).map(|(l, _)| l.clone())
     }
 
-    pub fn labels(&self, conn: &mut DbConn, tenant: Uuid) -> Result<Arc<Labels>, Error> {
+    pub fn labels(&self, conn: &mut DbConn, tenant: TenantId) -> Result<Arc<Labels>, Error> {
         if let Some(labels) = self.cached(tenant) {
             return Ok(labels);
         }
@@ -204,13 +204,13 @@ impl LabelCache {
     }
 
     /// Drops a tenant's labels after its vocabulary changed here.
-    pub fn forget(&self, tenant: Uuid) {
+    pub fn forget(&self, tenant: TenantId) {
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(&tenant);
     }
 }
 
 /// Labels of every key, retired ones included (diffs of old revisions still name them).
-pub fn labels(conn: &mut DbConn, tenant: Uuid) -> Result<Labels, Error> {
+pub fn labels(conn: &mut DbConn, tenant: TenantId) -> Result<Labels, Error> {
     Ok(list(conn, tenant, None, true)?
         .into_iter()
         .map(|e| ((e.dimension, e.key), e.label))
@@ -221,7 +221,7 @@ pub fn labels(conn: &mut DbConn, tenant: Uuid) -> Result<Labels, Error> {
 /// closest known ones.
 pub fn check_keys(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     facets: &[Facet],
     pointer: &str,
 ) -> Result<(), Error> {

@@ -5,13 +5,14 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::sync::Entity;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::{tenants, webhook_deliveries, webhooks};
 use crate::store::{changes, from_json, now, parse_id, split_page, to_json, DbConn, PageRequest};
 
 #[derive(Debug, Clone)]
 pub struct Webhook {
-    pub tenant_id: Uuid,
+    pub tenant_id: TenantId,
     pub id: Uuid,
     pub url: String,
     /// Entity types delivered; empty for all.
@@ -62,7 +63,7 @@ fn columns() -> (
 fn webhook(row: Row) -> Result<Webhook, Error> {
     let (tenant, id, url, entities, secret, active, cursor, failures, next, version, created) = row;
     Ok(Webhook {
-        tenant_id: parse_id(&tenant)?,
+        tenant_id: TenantId(parse_id(&tenant)?),
         id: parse_id(&id)?,
         url,
         entities: from_json(&entities)?,
@@ -84,13 +85,13 @@ pub struct NewWebhook {
 }
 
 /// Subscribes; delivery starts with the changes committed after now.
-pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewWebhook) -> Result<Webhook, Error> {
+pub fn create(conn: &mut DbConn, tenant: TenantId, new: &NewWebhook) -> Result<Webhook, Error> {
     let id = Uuid::now_v7();
     let at = now();
     let cursor = changes::latest(conn, tenant)?;
     diesel::insert_into(webhooks::table)
         .values((
-            webhooks::tenant_id.eq(tenant.to_string()),
+            webhooks::tenant_id.eq(tenant),
             webhooks::id.eq(id.to_string()),
             webhooks::url.eq(&new.url),
             webhooks::entities.eq(to_json(&new.entities)?),
@@ -107,9 +108,9 @@ pub fn create(conn: &mut DbConn, tenant: Uuid, new: &NewWebhook) -> Result<Webho
     find(conn, tenant, id)
 }
 
-pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Webhook, Error> {
+pub fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Webhook, Error> {
     let row: Row = webhooks::table
-        .filter(webhooks::tenant_id.eq(tenant.to_string()))
+        .filter(webhooks::tenant_id.eq(tenant))
         .filter(webhooks::id.eq(id.to_string()))
         .select(columns())
         .first(conn)?;
@@ -118,11 +119,11 @@ pub fn find(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Webhook, Error>
 
 pub fn list(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     page: PageRequest<Uuid>,
 ) -> Result<(Vec<Webhook>, bool), Error> {
     let mut query = webhooks::table
-        .filter(webhooks::tenant_id.eq(tenant.to_string()))
+        .filter(webhooks::tenant_id.eq(tenant))
         .order(webhooks::id)
         .limit(page.limit as i64 + 1)
         .select(columns())
@@ -136,7 +137,7 @@ pub fn list(
 
 pub fn set_active(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     id: Uuid,
     active: bool,
 ) -> Result<Webhook, Error> {
@@ -144,7 +145,7 @@ pub fn set_active(
     lock_version!(conn, webhooks, tenant, id, current.version)?;
     diesel::update(
         webhooks::table
-            .filter(webhooks::tenant_id.eq(tenant.to_string()))
+            .filter(webhooks::tenant_id.eq(tenant))
             .filter(webhooks::id.eq(id.to_string())),
     )
     .set((
@@ -158,7 +159,7 @@ pub fn set_active(
     find(conn, tenant, id)
 }
 
-pub fn delete(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<(), Error> {
+pub fn delete(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<(), Error> {
     find(conn, tenant, id)?;
     let (t, w) = (tenant.to_string(), id.to_string());
     diesel::delete(
@@ -266,7 +267,7 @@ pub fn record(
 pub fn idle(conn: &mut DbConn, hook: &Webhook, later: Duration) -> Result<(), Error> {
     diesel::update(
         webhooks::table
-            .filter(webhooks::tenant_id.eq(hook.tenant_id.to_string()))
+            .filter(webhooks::tenant_id.eq(hook.tenant_id))
             .filter(webhooks::id.eq(hook.id.to_string()))
             .filter(webhooks::cursor.eq(hook.cursor)),
     )
@@ -291,13 +292,13 @@ pub struct Delivery {
 /// The delivery log of a subscription, oldest first.
 pub fn deliveries(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     webhook: Uuid,
     page: PageRequest<Uuid>,
 ) -> Result<(Vec<Delivery>, bool), Error> {
     find(conn, tenant, webhook)?;
     let mut query = webhook_deliveries::table
-        .filter(webhook_deliveries::tenant_id.eq(tenant.to_string()))
+        .filter(webhook_deliveries::tenant_id.eq(tenant))
         .filter(webhook_deliveries::webhook_id.eq(webhook.to_string()))
         .order(webhook_deliveries::id)
         .limit(page.limit as i64 + 1)
@@ -342,7 +343,7 @@ pub fn deliveries(
 pub fn skip(conn: &mut DbConn, hook: &Webhook, change_seq: i64) -> Result<(), Error> {
     diesel::update(
         webhooks::table
-            .filter(webhooks::tenant_id.eq(hook.tenant_id.to_string()))
+            .filter(webhooks::tenant_id.eq(hook.tenant_id))
             .filter(webhooks::id.eq(hook.id.to_string()))
             .filter(webhooks::cursor.eq(hook.cursor)),
     )

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::api::problem::Problem;
 use crate::domain::sync::Entity;
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::changes::savepoint;
 use crate::store::DbConn;
@@ -89,7 +90,7 @@ pub struct BatchResponse {
 
 fn run_one(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     index: usize,
     op: &BatchOperation,
 ) -> Result<BatchResult, Error> {
@@ -122,7 +123,7 @@ fn run_one(
 /// listed, failures with their problem.
 pub fn apply(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     mode: BatchMode,
     operations: &[BatchOperation],
 ) -> Result<Vec<BatchResult>, Error> {
@@ -199,7 +200,7 @@ fn runs(operations: &[BatchOperation]) -> Vec<Range<usize>> {
 /// Upserts a run at once; the operations start at `first` in the batch.
 fn run_set_wise(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     first: usize,
     operations: &[BatchOperation],
 ) -> Result<Vec<BatchResult>, Error> {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::api::crafting::RevisionResponse;
 use crate::api::Wire;
 use crate::domain::sync::{is_external_id, is_source, Entity, ExternalRef};
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::coverage::CoverageLinks;
 use crate::store::organizations::Organizations;
@@ -97,7 +98,7 @@ pub struct Answer {
     pub body: Value,
 }
 
-fn answer<R: Wire>(conn: &mut DbConn, tenant: Uuid, id: Uuid) -> Result<Answer, Error> {
+fn answer<R: Wire>(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Answer, Error> {
     let found = R::find(conn, tenant, id)?;
     let (id, version, view) = resource::view::<R>(conn, tenant, found)?;
     let body = serde_json::to_value(R::Response::from(view)).map_err(Error::internal)?;
@@ -113,12 +114,12 @@ pub struct Upserted {
 /// Creates or updates the entity the CRM knows as `key`.
 pub fn upsert(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     key: &ExternalRef,
     body: Value,
 ) -> Result<Upserted, Error> {
-    struct Upsert<'a>(&'a mut DbConn, Uuid, &'a ExternalRef, Value);
+    struct Upsert<'a>(&'a mut DbConn, TenantId, &'a ExternalRef, Value);
     impl WithEntity for Upsert<'_> {
         type Output = Upserted;
         fn run<R: Wire>(self) -> Result<Upserted, Error> {
@@ -150,11 +151,11 @@ pub fn writes_set_wise(entity: Entity) -> bool {
 /// Upserts a run of a batch set-wise (see `runs`): the entities the CRM knows as these keys.
 pub fn upsert_many(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     items: Vec<(ExternalRef, Value)>,
 ) -> Result<Vec<Written>, Error> {
-    struct UpsertMany<'a>(&'a mut DbConn, Uuid, Vec<(ExternalRef, Value)>);
+    struct UpsertMany<'a>(&'a mut DbConn, TenantId, Vec<(ExternalRef, Value)>);
     impl WithEntity for UpsertMany<'_> {
         type Output = Vec<Written>;
         fn run<R: Wire>(self) -> Result<Vec<Written>, Error> {
@@ -167,12 +168,12 @@ pub fn upsert_many(
 /// Deletes the entity the CRM knows as `key` (404 if none); `cascade` as for its own `DELETE`.
 pub fn delete(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     key: &ExternalRef,
     cascade: bool,
 ) -> Result<Uuid, Error> {
-    struct Delete<'a>(&'a mut DbConn, Uuid, Uuid, bool);
+    struct Delete<'a>(&'a mut DbConn, TenantId, Uuid, bool);
     impl WithEntity for Delete<'_> {
         type Output = ();
         fn run<R: Wire>(self) -> Result<(), Error> {
@@ -187,11 +188,11 @@ pub fn delete(
 /// The entity the CRM knows as `key`, as its own `GET` answers it.
 pub fn lookup(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     entity: Entity,
     key: &ExternalRef,
 ) -> Result<Answer, Error> {
-    struct Lookup<'a>(&'a mut DbConn, Uuid, Uuid);
+    struct Lookup<'a>(&'a mut DbConn, TenantId, Uuid);
     impl WithEntity for Lookup<'_> {
         type Output = Answer;
         fn run<R: Wire>(self) -> Result<Answer, Error> {

@@ -13,6 +13,7 @@ use crate::api::json::from_value;
 use crate::api::Wire;
 use crate::domain::coverage::enum_name;
 use crate::domain::sync::{Entity, ExternalRef};
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::resource::Resource;
 use crate::store::{external_refs, DbConn, Expected};
@@ -46,7 +47,7 @@ pub fn refs_after(
 /// 422 naming the field (of the first body that has one).
 pub fn resolve_references(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     mut bodies: Vec<Value>,
     references: &[(&str, Entity)],
 ) -> Result<Vec<Value>, Error> {
@@ -106,7 +107,7 @@ pub fn resolve_references(
 /// meets the state the operations before it left.
 pub(super) fn upsert_many<S: Wire>(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     items: Vec<(ExternalRef, Value)>,
 ) -> Result<Vec<Written>, Error> {
     let (keys, bodies): (Vec<ExternalRef>, Vec<Value>) = items.into_iter().unzip();
@@ -169,7 +170,7 @@ struct Creation<'a, S: Resource> {
 /// `holders`).
 fn create_all<S: Resource>(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     creating: &mut Vec<Creation<'_, S>>,
     holders: &HashMap<ExternalRef, Uuid>,
     written: &mut Vec<Written>,

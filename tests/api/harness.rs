@@ -91,7 +91,7 @@ pub struct TestApp {
     pub url: String,
     /// An admin key of the test's first tenant.
     pub key: String,
-    pub tenant_id: Uuid,
+    pub tenant_id: jobcraft::domain::tenant::TenantId,
     pub db: Db,
     client: awc::Client,
     handle: ServerHandle,
@@ -484,7 +484,7 @@ impl TestApp {
     }
 }
 
-fn create_tenant(db: &Db, name: &str) -> (Uuid, String) {
+fn create_tenant(db: &Db, name: &str) -> (jobcraft::domain::tenant::TenantId, String) {
     db.write(|c| {
         let tenant = api_keys::create_tenant(c, name)?;
         let (_, token) = api_keys::create_key(c, tenant.id, "admin", &[Scope::Admin])?;

@@ -11,6 +11,7 @@ use super::{BulkDiffParams, DiffKind, DiffRow};
 use crate::domain::crafting::TimePoint;
 use crate::domain::diff::{diff, Change};
 use crate::domain::facet::Dimension;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::crafting::{self, TenureHistory};
 use crate::store::tenures;
@@ -41,7 +42,7 @@ impl Position {
 
 /// The export's state between pages: only the position, so memory stays flat.
 pub(super) struct Export {
-    pub(super) tenant: Uuid,
+    pub(super) tenant: TenantId,
     pub(super) params: BulkDiffParams,
     pub(super) scope: ExportScope,
     pub(super) until: NaiveDateTime,

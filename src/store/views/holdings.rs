@@ -7,6 +7,7 @@ use diesel::dsl;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::{persons, posts, tenures};
 use crate::store::tenures::{Row, Tenure};
@@ -46,7 +47,7 @@ macro_rules! holding_query {
         let (holding, as_of, page): (&Holding, AsOf, &PageRequest<(NaiveDate, Uuid)>) =
             ($holding, $as_of, $page);
         let mut query = tenures::table
-            .filter(tenures::tenant_id.eq($tenant.to_string()))
+            .filter(tenures::tenant_id.eq($tenant))
             .select(Row::as_select())
             .order((tenures::started_on, tenures::id))
             .limit(page.limit as i64 + 1)
@@ -75,7 +76,7 @@ macro_rules! holding_query {
 /// or post must exist (else 404): an empty page would not tell a reader the id is wrong.
 pub fn list_holding(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     holding: Holding,
     as_of: AsOf,
     page: PageRequest<(NaiveDate, Uuid)>,
@@ -99,7 +100,7 @@ fn page_of(rows: Vec<Row>, limit: usize) -> Result<(Vec<Tenure>, bool), Error> {
 /// page in one round trip, then the names beside the page.
 pub async fn succession_pipelined(
     conn: pipelined::Connection,
-    tenant: Uuid,
+    tenant: TenantId,
     post: Uuid,
     as_of: AsOf,
     page: PageRequest<(NaiveDate, Uuid)>,
@@ -123,13 +124,13 @@ pub async fn succession_pipelined(
 /// The tenures holding any of `post_ids` on `date`.
 pub fn holders_on(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     post_ids: &[Uuid],
     date: NaiveDate,
 ) -> Result<Vec<TenureView>, Error> {
     let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
     let rows: Vec<Row> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant.to_string()))
+        .filter(tenures::tenant_id.eq(tenant))
         .filter(tenures::post_id.eq_any(ids))
         .filter(tenures::started_on.le(date))
         .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(date)))
@@ -142,7 +143,7 @@ pub fn holders_on(
 
 fn with_names(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     tenures: Vec<Tenure>,
 ) -> Result<Vec<TenureView>, Error> {
     let (person_ids, post_ids) = named_in(&tenures);
@@ -159,7 +160,7 @@ fn named_in(tenures: &[Tenure]) -> (Vec<String>, Vec<String>) {
 }
 
 #[dsl::auto_type(no_type_alias)]
-fn display_names_query(tenant: Uuid, ids: Vec<String>) -> _ {
+fn display_names_query(tenant: TenantId, ids: Vec<String>) -> _ {
     let tenant: String = tenant.to_string();
     persons::table
         .filter(persons::tenant_id.eq(tenant))
@@ -168,7 +169,7 @@ fn display_names_query(tenant: Uuid, ids: Vec<String>) -> _ {
 }
 
 #[dsl::auto_type(no_type_alias)]
-fn titles_query(tenant: Uuid, ids: Vec<String>) -> _ {
+fn titles_query(tenant: TenantId, ids: Vec<String>) -> _ {
     let tenant: String = tenant.to_string();
     posts::table
         .filter(posts::tenant_id.eq(tenant))

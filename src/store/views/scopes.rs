@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::{posts, tenures};
 use crate::store::tenures::{Row, Tenure};
@@ -28,8 +29,8 @@ type Condition = Box<
 >;
 
 /// The tenures a scope covers, within the tenant.
-fn in_scope(tenant: Uuid, scope: &ExportScope) -> Condition {
-    let of_tenant = tenures::tenant_id.eq(tenant.to_string());
+fn in_scope(tenant: TenantId, scope: &ExportScope) -> Condition {
+    let of_tenant = tenures::tenant_id.eq(tenant);
     match scope {
         ExportScope::Tenant => Box::new(of_tenant),
         ExportScope::Person(person) => {
@@ -39,7 +40,7 @@ fn in_scope(tenant: Uuid, scope: &ExportScope) -> Condition {
             of_tenant.and(
                 tenures::post_id.eq_any(
                     posts::table
-                        .filter(posts::tenant_id.eq(tenant.to_string()))
+                        .filter(posts::tenant_id.eq(tenant))
                         .filter(posts::organization_id.eq_any(orgs.clone()))
                         .select(posts::id),
                 ),
@@ -51,7 +52,7 @@ fn in_scope(tenant: Uuid, scope: &ExportScope) -> Condition {
 /// Tenures in scope in id order, from `from` on (inclusive), at most `limit`.
 pub fn page_in_scope(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     scope: &ExportScope,
     from: Option<Uuid>,
     limit: usize,
@@ -71,7 +72,7 @@ pub fn page_in_scope(
 /// Posts held by tenures in scope, in id order, from `from` on (inclusive), at most `limit`.
 pub fn posts_in_scope(
     conn: &mut DbConn,
-    tenant: Uuid,
+    tenant: TenantId,
     scope: &ExportScope,
     from: Option<Uuid>,
     limit: usize,
