@@ -100,7 +100,7 @@ macro_rules! stored_is_view {
 /// The reads every aggregate's rows answer alike: `one` (the query of one of the tenant's
 /// rows), `find` (the entity with its external ids) and `find_many` (those of some ids that
 /// exist, without them); with `pipelined`, also `find_pipelined` (`find` in one round trip).
-/// `$row` is read by `$select` and made the entity by `$into`.
+/// `$row` is read by `$select` and made the entity by `$into`; `external_refs` is the caller's.
 macro_rules! row_reads {
     ($table:ident, $entity:expr, $stored:ty, $row:ty = $select:expr => $into:path) => {
         #[diesel::dsl::auto_type(no_type_alias)]
@@ -152,11 +152,12 @@ macro_rules! row_reads {
 
 /// A page of a boxed query of `$table`'s rows (`page_by_id!`), each made the entity by
 /// `$into`, with their external ids: what a `Resource`'s `list` answers.
+/// (`external_refs` is the caller's: every aggregate module imports it.)
 macro_rules! page_with_refs {
     ($conn:expr, $tenant:expr, $query:expr, $table:ident, $page:expr, $into:path, $entity:expr) => {{
         let (rows, more): (Vec<_>, bool) = page_by_id!($conn, $query, $table, $page);
         let found = rows.into_iter().map($into).collect::<Result<Vec<_>, Error>>()?;
-        let found = $crate::store::external_refs::with_refs(
+        let found = external_refs::with_refs(
             $conn,
             $tenant,
             $entity,

@@ -28,21 +28,29 @@ pub use runs::Written;
 /// Something done with one entity type, whichever it is.
 trait WithEntity {
     type Output;
-    fn run<R: Wire>(self) -> Result<Self::Output, Error>;
+    fn run<R: Wire>(self) -> Self::Output;
 }
 
 /// The one table from an entity type to its implementation; crafting revisions (looked up by
 /// external id, never upserted or deleted) and interactions have none.
-fn with_entity<W: WithEntity>(entity: Entity, work: W) -> Result<W::Output, Error> {
-    match entity {
+fn with_entity<W: WithEntity>(entity: Entity, work: W) -> Option<W::Output> {
+    Some(match entity {
         Entity::Organization => work.run::<Organizations>(),
         Entity::Person => work.run::<Persons>(),
         Entity::Post => work.run::<Posts>(),
         Entity::Tenure => work.run::<Tenures>(),
         Entity::Relationship => work.run::<Relationships>(),
         Entity::Coverage => work.run::<CoverageLinks>(),
-        Entity::CraftingRevision | Entity::Interaction => Err(immutable()),
-    }
+        Entity::CraftingRevision | Entity::Interaction => return None,
+    })
+}
+
+/// `with_entity` for work that may fail: the types without an implementation are refused.
+fn on_entity<W, T>(entity: Entity, work: W) -> Result<T, Error>
+where
+    W: WithEntity<Output = Result<T, Error>>,
+{
+    with_entity(entity, work).unwrap_or_else(|| Err(immutable()))
 }
 
 /// Crafting revisions are looked up by external id but never upserted or deleted.
@@ -84,11 +92,11 @@ pub fn collection(entity: Entity) -> Option<&'static str> {
     struct Collection;
     impl WithEntity for Collection {
         type Output = &'static str;
-        fn run<R: Wire>(self) -> Result<&'static str, Error> {
-            Ok(R::COLLECTION)
+        fn run<R: Wire>(self) -> &'static str {
+            R::COLLECTION
         }
     }
-    with_entity(entity, Collection).ok()
+    with_entity(entity, Collection)
 }
 
 /// The entity as its own `GET` answers it: id, version and body.
@@ -121,7 +129,7 @@ pub fn upsert(
 ) -> Result<Upserted, Error> {
     struct Upsert<'a>(&'a mut DbConn, TenantId, &'a ExternalRef, Value);
     impl WithEntity for Upsert<'_> {
-        type Output = Upserted;
+        type Output = Result<Upserted, Error>;
         fn run<R: Wire>(self) -> Result<Upserted, Error> {
             let Upsert(conn, tenant, key, body) = self;
             let [done] = runs::upsert_many::<R>(conn, tenant, vec![(key.clone(), body)])?[..]
@@ -131,7 +139,7 @@ pub fn upsert(
             Ok(Upserted { created: done.created, answer: answer::<R>(conn, tenant, done.id)? })
         }
     }
-    with_entity(entity, Upsert(conn, tenant, key, body))
+    on_entity(entity, Upsert(conn, tenant, key, body))
 }
 
 /// Whether a run of upserts of the type may be written set-wise: not when the type refers to
@@ -141,8 +149,8 @@ pub fn writes_set_wise(entity: Entity) -> bool {
     struct SetWise;
     impl WithEntity for SetWise {
         type Output = bool;
-        fn run<R: Wire>(self) -> Result<bool, Error> {
-            Ok(!R::REFERENCES.iter().any(|(_, referenced)| *referenced == R::ENTITY))
+        fn run<R: Wire>(self) -> bool {
+            !R::REFERENCES.iter().any(|(_, referenced)| *referenced == R::ENTITY)
         }
     }
     with_entity(entity, SetWise).unwrap_or(false)
@@ -157,12 +165,12 @@ pub fn upsert_many(
 ) -> Result<Vec<Written>, Error> {
     struct UpsertMany<'a>(&'a mut DbConn, TenantId, Vec<(ExternalRef, Value)>);
     impl WithEntity for UpsertMany<'_> {
-        type Output = Vec<Written>;
+        type Output = Result<Vec<Written>, Error>;
         fn run<R: Wire>(self) -> Result<Vec<Written>, Error> {
             runs::upsert_many::<R>(self.0, self.1, self.2)
         }
     }
-    with_entity(entity, UpsertMany(conn, tenant, items))
+    on_entity(entity, UpsertMany(conn, tenant, items))
 }
 
 /// Deletes the entity the CRM knows as `key` (404 if none); `cascade` as for its own `DELETE`.
@@ -175,13 +183,13 @@ pub fn delete(
 ) -> Result<Uuid, Error> {
     struct Delete<'a>(&'a mut DbConn, TenantId, Uuid, bool);
     impl WithEntity for Delete<'_> {
-        type Output = ();
+        type Output = Result<(), Error>;
         fn run<R: Wire>(self) -> Result<(), Error> {
             R::delete(self.0, self.1, self.2, &Expected::Any, self.3)
         }
     }
     let id = external_refs::resolve(conn, tenant, entity, key)?.ok_or(Error::NotFound)?;
-    with_entity(entity, Delete(conn, tenant, id, cascade))?;
+    on_entity(entity, Delete(conn, tenant, id, cascade))?;
     Ok(id)
 }
 
@@ -194,7 +202,7 @@ pub fn lookup(
 ) -> Result<Answer, Error> {
     struct Lookup<'a>(&'a mut DbConn, TenantId, Uuid);
     impl WithEntity for Lookup<'_> {
-        type Output = Answer;
+        type Output = Result<Answer, Error>;
         fn run<R: Wire>(self) -> Result<Answer, Error> {
             answer::<R>(self.0, self.1, self.2)
         }
@@ -205,5 +213,5 @@ pub fn lookup(
         let body = serde_json::to_value(RevisionResponse::from(found)).map_err(Error::internal)?;
         return Ok(Answer { id, version: 1, body });
     }
-    with_entity(entity, Lookup(conn, tenant, id))
+    on_entity(entity, Lookup(conn, tenant, id))
 }

@@ -21,23 +21,12 @@ on_both_backends!(
 /// An account with a post whose formal job stresses price and audits, and its holder.
 async fn holder(app: &TestApp) -> (String, String, String) {
     let org = app.create("/v1/organizations", json!({"name": "Acme", "kind": "client"})).await;
-    let post = app
-        .create(
-            "/v1/posts",
-            json!({"organization_id": org, "title": "Head of Procurement", "facets": [
-                {"dimension": "decision_criterion", "key": "price", "weight": 0.9},
-                {"dimension": "task", "key": "supplier_audits", "weight": 0.8, "core": true, "floor": 0.5}
-            ]}),
-        )
-        .await;
-    let person = app.create("/v1/persons", json!({"display_name": "Nina"})).await;
-    let tenure = app
-        .create(
-            "/v1/tenures",
-            json!({"person_id": person, "post_id": post, "started_on": "2025-01-01"}),
-        )
-        .await;
-    (org, post, tenure)
+    let post = json!({"title": "Head of Procurement", "facets": [
+        {"dimension": "decision_criterion", "key": "price", "weight": 0.9},
+        {"dimension": "task", "key": "supplier_audits", "weight": 0.8, "core": true, "floor": 0.5}
+    ]});
+    let nina = app.holding(&org, post, "Nina", "2025-01-01").await;
+    (org, nina.post, nina.tenure)
 }
 
 async fn craft(app: &TestApp, tenure: &str, body: Value) -> String {

@@ -463,6 +463,29 @@ impl TestApp {
         response.id()
     }
 
+    /// The structure most tests start from: a post of `organization` (`post` holds its fields
+    /// but the organization), a new person called `person`, and their tenure since
+    /// `started_on`. The post's and the tenure's ids, and the person's.
+    pub async fn holding(
+        &self,
+        organization: &str,
+        post: Value,
+        person: &str,
+        started_on: &str,
+    ) -> Holding {
+        let mut post = post;
+        post["organization_id"] = organization.into();
+        let post = self.create("/v1/posts", post).await;
+        let person = self.create("/v1/persons", serde_json::json!({"display_name": person})).await;
+        let tenure = self
+            .create(
+                "/v1/tenures",
+                serde_json::json!({"person_id": person, "post_id": post, "started_on": started_on}),
+            )
+            .await;
+        Holding { post, person, tenure }
+    }
+
     /// Every item of a list, following cursors.
     pub async fn all(&self, path: &str) -> Vec<Value> {
         let mut items = Vec::new();
@@ -491,4 +514,11 @@ fn create_tenant(db: &Db, name: &str) -> (jobcraft::domain::tenant::TenantId, St
         Ok((tenant.id, token))
     })
     .expect("tenant")
+}
+
+/// What `TestApp::holding` made.
+pub struct Holding {
+    pub post: String,
+    pub person: String,
+    pub tenure: String,
 }

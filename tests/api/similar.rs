@@ -5,22 +5,11 @@ use crate::harness::{on_both_backends, TestApp};
 on_both_backends!(similar_crafters_are_ranked_explained_and_scoped);
 
 async fn holder(app: &TestApp, org: &str, name: &str, crafting: serde_json::Value) -> String {
-    let post = app
-        .create(
-            "/v1/posts",
-            json!({"organization_id": org, "title": format!("Buyer {name}"), "facets": [
-            {"dimension": "decision_criterion", "key": "price", "weight": 0.9}]}),
-        )
-        .await;
-    let person = app.create("/v1/persons", json!({"display_name": name})).await;
-    let tenure = app
-        .create(
-            "/v1/tenures",
-            json!({"person_id": person, "post_id": post, "started_on": "2025-01-01"}),
-        )
-        .await;
-    app.create(&format!("/v1/tenures/{tenure}/crafting"), json!({"facets": crafting})).await;
-    person
+    let post = json!({"title": format!("Buyer {name}"), "facets": [
+        {"dimension": "decision_criterion", "key": "price", "weight": 0.9}]});
+    let held = app.holding(org, post, name, "2025-01-01").await;
+    app.create(&format!("/v1/tenures/{}/crafting", held.tenure), json!({"facets": crafting})).await;
+    held.person
 }
 
 async fn similar_crafters_are_ranked_explained_and_scoped(app: &TestApp) {
