@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::account::{Alert, Metrics, Report, Whereabouts};
 use crate::domain::coverage::{BuyingRole, CoverageRole};
+use crate::domain::text;
 use crate::store::accounts::AccountData;
 
 /// The account a response is about.
@@ -187,7 +188,11 @@ fn alert(a: &Alert, data: &AccountData, titles: &HashMap<Uuid, &str>) -> AlertRe
             organization_id: Some(*organization_id),
             ..AlertResponse::new(
                 AlertType::VacantPost,
-                format!("{} has {open_seats} open seat(s)", title(post_id)),
+                format!(
+                    "{} has {} open",
+                    title(post_id),
+                    text::counted(*open_seats as usize, "seat", "seats")
+                ),
             )
         },
         Alert::NewHolder { post_id, tenure_id, person_id, started_on } => AlertResponse {
@@ -255,10 +260,10 @@ fn alert(a: &Alert, data: &AccountData, titles: &HashMap<Uuid, &str>) -> AlertRe
             ..AlertResponse::new(
                 AlertType::UncoveredBuyingRole,
                 format!(
-                    "{} ({}) is a {} and nobody covers them",
+                    "{} ({}) is {} and nobody covers them",
                     name(person_id),
                     title(post_id),
-                    crate::domain::coverage::enum_name(role).replace('_', " ")
+                    text::with_article(&crate::domain::coverage::enum_name(role).replace('_', " "))
                 ),
             )
         },
@@ -267,7 +272,8 @@ fn alert(a: &Alert, data: &AccountData, titles: &HashMap<Uuid, &str>) -> AlertRe
             ..AlertResponse::new(
                 AlertType::SingleThreadedAccount,
                 format!(
-                    "all coverage ({stakeholders} stakeholder(s)) runs through {}",
+                    "all coverage ({}) runs through {}",
+                    text::counted(*stakeholders, "stakeholder", "stakeholders"),
                     name(salesperson_id)
                 ),
             )

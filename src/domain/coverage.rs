@@ -255,6 +255,13 @@ pub struct CoverageSettings {
     /// Influence factor per buying role; a stakeholder's factor is the largest of their roles'.
     #[schema(value_type = BTreeMap<String, f64>)]
     pub role_weights: BTreeMap<BuyingRole, f64>,
+    /// What covering a stakeholder is worth in a suggestion before any fit, as a share of
+    /// their influence, 0 to 1: a covered pair earns influence × (this + the rest × fit).
+    pub coverage_base: f64,
+    /// Relationship kinds that count against a pair in a suggestion: their strength is taken
+    /// from what ties the pair, and a pair left with a negative tie keeps only 1 + tie of its
+    /// worth.
+    pub negative_relationship_kinds: Vec<RelationshipKind>,
 }
 
 impl Default for CoverageSettings {
@@ -266,6 +273,8 @@ impl Default for CoverageSettings {
             new_holder_days: 90,
             strong_thread: 0.5,
             role_weights: BuyingRole::ALL.iter().map(|r| (*r, r.default_weight())).collect(),
+            coverage_base: 0.25,
+            negative_relationship_kinds: vec![RelationshipKind::Blocks],
         }
     }
 }
@@ -290,6 +299,7 @@ impl CoverageSettings {
         }
         check_capacity(&mut violations, self.default_capacity, "/default_capacity");
         check_strength(&mut violations, self.strong_thread, "/strong_thread");
+        check_strength(&mut violations, self.coverage_base, "/coverage_base");
         for (role, weight) in &self.role_weights {
             if !weight.is_finite() || !(0.0..=100.0).contains(weight) {
                 violations.add(
@@ -299,6 +309,8 @@ impl CoverageSettings {
             }
         }
         violations.into_result()?;
+        self.negative_relationship_kinds.sort();
+        self.negative_relationship_kinds.dedup();
         // Roles left out keep their default weight.
         for role in BuyingRole::ALL {
             self.role_weights.entry(role).or_insert(role.default_weight());

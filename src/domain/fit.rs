@@ -165,7 +165,8 @@ pub struct FitInput<'a> {
     pub affinities: &'a [Affinity],
     pub unit: &'a Profile,
     pub client: &'a Profile,
-    /// Current coverage or relationship strength between them, 0 to 1.
+    /// What ties them now, -1 to 1: coverage or a relationship, less a negative one (see
+    /// `suggestion::ties`).
     pub relationship: f64,
     /// Whether the salesperson covers the stakeholder already.
     pub covering: bool,
@@ -175,7 +176,7 @@ pub fn fit(input: &FitInput, weights: &FitWeights) -> Fit {
     let (alignment, contributions) =
         crafting_alignment(input.salesperson, input.stakeholder, input.affinities);
     let (partner, partner_matches) = partner_fit(input.stakeholder, input.unit, input.client);
-    let relationship = input.relationship.clamp(0.0, 1.0);
+    let relationship = input.relationship.clamp(-1.0, 1.0);
     let continuity = if input.covering { 1.0 } else { 0.0 };
     let fit = combine(&[
         (alignment, weights.alignment),

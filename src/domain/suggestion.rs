@@ -1,6 +1,10 @@
-//! Suggestions: which salesperson should cover which stakeholder of an account. Each pair's
-//! weight is the stakeholder's influence × the pair's fit; the assignment maximising the total
-//! weight under capacities, coverers per stakeholder, locks and exclusions is found exactly.
+//! Suggestions: which salesperson should cover which stakeholder of an account. Each covered
+//! pair earns the stakeholder's influence × (the tenant's coverage base + the rest × the
+//! pair's fit): covering an influential person is worth something before any facet matches,
+//! and a good fit is worth more. A pair a negative relationship ties (someone `blocks` the
+//! other) counts in the fit against them, and keeps only 1 − its strength of its worth. The
+//! assignment maximising the total under
+//! capacities, coverers per stakeholder, locks and exclusions is found exactly.
 //!
 //! Over 400 lines with its tests; the code alone is about 400: scoring every pair and reading
 //! the solver's answer back are one step.
@@ -12,7 +16,7 @@ use uuid::Uuid;
 
 use crate::domain::account::Link;
 use crate::domain::assignment::{solve, AssignmentError, Problem};
-use crate::domain::coverage::NewRelationship;
+use crate::domain::coverage::{NewRelationship, RelationshipKind};
 use crate::domain::facet::Dimension;
 use crate::domain::facet::Facet;
 use crate::domain::fit::{
@@ -46,7 +50,10 @@ pub struct Request<'a> {
     pub salespeople: &'a [Salesperson],
     pub affinities: &'a [Affinity],
     pub weights: FitWeights,
-    /// Strength of what ties a salesperson to a stakeholder now: coverage or relationship.
+    /// What covering a stakeholder is worth before any fit, as a share of their influence
+    /// (`CoverageSettings::coverage_base`), 0 to 1.
+    pub coverage_base: f64,
+    /// What ties a salesperson to a stakeholder now, -1 to 1 (see `ties`).
     pub ties: &'a HashMap<(Uuid, Uuid), f64>,
     /// Pairs `(salesperson, stakeholder)` covered now.
     pub covering: &'a HashSet<(Uuid, Uuid)>,
@@ -60,7 +67,12 @@ pub struct Pair {
     pub stakeholder_id: Uuid,
     pub influence: f64,
     pub fit: Fit,
-    /// influence × fit: what the pair adds to the objective.
+    /// influence × coverage base: what covering them is worth before any fit (see
+    /// `pair_value` for a negative relationship).
+    pub coverage_value: f64,
+    /// influence × (1 − coverage base) × fit: what the fit adds.
+    pub fit_value: f64,
+    /// coverage_value + fit_value: what the pair adds to the objective.
     pub score: f64,
     pub locked: bool,
     pub covering_now: bool,
@@ -70,9 +82,10 @@ pub struct Pair {
 pub enum UncoveredReason {
     /// No salesperson is eligible for them (none at all, or every pair excluded).
     NoEligibleSalesperson,
-    /// No other eligible salesperson fits them at all.
+    /// No other eligible salesperson would add anything by covering them (no fit and a
+    /// coverage base of 0, or a relationship of a negative kind at full strength).
     EveryFitZero,
-    /// Salespeople who fit them have no capacity left for them in the optimum.
+    /// Salespeople who would add something have no capacity left for them in the optimum.
     NoCapacity,
 }
 
@@ -97,31 +110,49 @@ pub struct Suggestion {
 /// A (salesperson, stakeholder) pair of ids.
 type Ids = (Uuid, Uuid);
 
-/// What already ties each salesperson to the account's stakeholders: the strongest of their
-/// coverage links' and their relationships' strengths (a relationship ties both ways), and
-/// which pairs cover now.
+/// What already ties each salesperson to the account's stakeholders, from -1 to 1: the
+/// strongest of their coverage links' and positive relationships' strengths, less the
+/// strongest relationship of a `negative` kind (`blocks`, say) between them — a relationship
+/// ties both ways, whoever blocks whom. Also which pairs cover now.
 pub fn ties(
     links: &[Link],
     relationships: &[&NewRelationship],
+    negative: &[RelationshipKind],
     in_account: &HashSet<Uuid>,
 ) -> (HashMap<Ids, f64>, HashSet<Ids>) {
-    let mut ties: HashMap<Ids, f64> = HashMap::new();
+    // (strongest positive, strongest negative) per pair.
+    let mut parts: HashMap<Ids, (f64, f64)> = HashMap::new();
     let mut covering: HashSet<Ids> = HashSet::new();
     for link in links.iter().filter(|l| in_account.contains(&l.stakeholder_id)) {
         let pair = (link.salesperson_id, link.stakeholder_id);
         covering.insert(pair);
-        let tie = ties.entry(pair).or_default();
-        *tie = tie.max(link.strength);
+        let part = parts.entry(pair).or_default();
+        part.0 = part.0.max(link.strength);
     }
     for r in relationships {
         for (a, b) in [(r.from_person_id, r.to_person_id), (r.to_person_id, r.from_person_id)] {
             if in_account.contains(&b) {
-                let tie = ties.entry((a, b)).or_default();
-                *tie = tie.max(r.strength);
+                let part = parts.entry((a, b)).or_default();
+                if negative.contains(&r.kind) {
+                    part.1 = part.1.max(r.strength);
+                } else {
+                    part.0 = part.0.max(r.strength);
+                }
             }
         }
     }
+    let ties = parts.into_iter().map(|(pair, (plus, minus))| (pair, plus - minus)).collect();
     (ties, covering)
+}
+
+/// What a covered pair earns: (coverage value, fit value) — influence × the coverage base, and
+/// influence × the rest × fit — both scaled by 1 + `tie` when a negative relationship outweighs
+/// what ties them (`tie` < 0): a stakeholder who blocks a salesperson at 0.9 leaves a tenth of
+/// the pair's worth, so someone else covers them unless nobody else can.
+pub fn pair_value(influence: f64, fit: f64, tie: f64, coverage_base: f64) -> (f64, f64) {
+    let base = coverage_base.clamp(0.0, 1.0);
+    let kept = 1.0 + tie.clamp(-1.0, 0.0);
+    (influence * base * kept, influence * (1.0 - base) * fit * kept)
 }
 
 pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
@@ -176,8 +207,10 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
                 continue;
             }
             eligible[t] = true;
-            let value = scorer.fit(s, t, tie.0, tie.1);
-            weights.push((s, t, stakeholder.influence * value));
+            let fit = scorer.fit(s, t, tie.0, tie.1);
+            let (coverage, fit) =
+                pair_value(stakeholder.influence, fit, tie.0, request.coverage_base);
+            weights.push((s, t, coverage + fit));
         }
     }
     let fit_time = started.elapsed();
@@ -199,11 +232,16 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
         coverers[*t] += 1;
         let fit = pair_fit(request, salesperson, stakeholder);
         let key = (salesperson.person_id, stakeholder.person_id);
+        let tie = request.ties.get(&key).copied().unwrap_or(0.0);
+        let (coverage_value, fit_value) =
+            pair_value(stakeholder.influence, fit.fit, tie, request.coverage_base);
         pairs.push(Pair {
             salesperson_id: salesperson.person_id,
             stakeholder_id: stakeholder.person_id,
             influence: stakeholder.influence,
-            score: stakeholder.influence * fit.fit,
+            coverage_value,
+            fit_value,
+            score: coverage_value + fit_value,
             fit,
             locked: problem.locked.contains(&(*s, *t)),
             covering_now: request.covering.contains(&key),
@@ -211,12 +249,14 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
     }
     pairs.sort_by(|a, b| b.score.total_cmp(&a.score));
 
-    // Salespeople who fit each stakeholder at all: when all of them already cover it, the rest
-    // fit it not at all; otherwise capacity went to stakeholders worth more.
-    let mut fitting = vec![0u32; request.stakeholders.len()];
-    for (_, t, w) in &weights {
-        if *w > 0.0 {
-            fitting[*t] += 1;
+    // Salespeople not chosen for a stakeholder who would add something by covering them: if
+    // there are any, their capacity went to stakeholders worth more; if none, nobody else
+    // would add anything (a locked pair that adds nothing is chosen, but adds nothing).
+    let chosen: HashSet<(usize, usize)> = assignment.pairs.iter().copied().collect();
+    let mut would_add = vec![0u32; request.stakeholders.len()];
+    for (s, t, w) in &weights {
+        if *w > 0.0 && !chosen.contains(&(*s, *t)) {
+            would_add[*t] += 1;
         }
     }
     let uncovered = request
@@ -229,7 +269,7 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
             missing_coverers: s.coverers - coverers[t],
             reason: if !eligible[t] {
                 UncoveredReason::NoEligibleSalesperson
-            } else if fitting[t] <= coverers[t] {
+            } else if would_add[t] == 0 {
                 UncoveredReason::EveryFitZero
             } else {
                 UncoveredReason::NoCapacity
@@ -358,7 +398,7 @@ impl Scorer {
         let parts = [
             (alignment, w.alignment),
             (partner, w.partner),
-            (Some(relationship.clamp(0.0, 1.0)), w.relationship),
+            (Some(relationship.clamp(-1.0, 1.0)), w.relationship),
             (Some(if covering { 1.0 } else { 0.0 }), w.continuity),
         ];
         combine(&parts)
@@ -460,6 +500,7 @@ mod tests {
             salespeople: &salespeople,
             affinities: &affinities,
             weights: FitWeights::default(),
+            coverage_base: 0.25,
             ties: &ties,
             covering: &covering,
             locked: &[],
@@ -526,6 +567,7 @@ mod tests {
             salespeople: &salespeople,
             affinities: &[],
             weights: FitWeights::default(),
+            coverage_base: 0.25,
             ties: &ties,
             covering: &covering,
             locked: &[],
@@ -537,5 +579,241 @@ mod tests {
         assert_eq!(green_pair.fit.contributions[0].stakeholder.1, "carbon_footprint");
         assert!(suggestion.uncovered.is_empty());
         assert!(suggestion.objective > suggestion.current_objective);
+    }
+
+    fn person(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn stakeholder(n: u128, influence: f64, facets: Vec<Facet>, coverers: u32) -> Stakeholder {
+        Stakeholder {
+            person_id: person(n),
+            influence,
+            facets,
+            client: Profile::default(),
+            coverers,
+        }
+    }
+
+    fn salesperson(n: u128, facets: Vec<Facet>, capacity: u32) -> Salesperson {
+        Salesperson { person_id: person(n), facets, unit: Profile::default(), capacity }
+    }
+
+    fn relationship(
+        from: u128,
+        to: u128,
+        kind: RelationshipKind,
+        strength: f64,
+    ) -> NewRelationship {
+        NewRelationship {
+            from_person_id: person(from),
+            to_person_id: person(to),
+            kind,
+            strength,
+            valid_from: None,
+            valid_until: None,
+            notes: None,
+        }
+    }
+
+    struct Case {
+        stakeholders: Vec<Stakeholder>,
+        salespeople: Vec<Salesperson>,
+        relationships: Vec<NewRelationship>,
+        locked: Vec<(Uuid, Uuid)>,
+        coverage_base: f64,
+    }
+
+    fn run(case: &Case) -> Suggestion {
+        let in_account: HashSet<Uuid> = case.stakeholders.iter().map(|s| s.person_id).collect();
+        let relationships: Vec<&NewRelationship> = case.relationships.iter().collect();
+        let (ties, covering) = ties(&[], &relationships, &[RelationshipKind::Blocks], &in_account);
+        suggest(&Request {
+            stakeholders: &case.stakeholders,
+            salespeople: &case.salespeople,
+            affinities: &[],
+            weights: FitWeights::default(),
+            coverage_base: case.coverage_base,
+            ties: &ties,
+            covering: &covering,
+            locked: &case.locked,
+            excluded: &HashSet::new(),
+        })
+        .unwrap()
+    }
+
+    /// X (influence 0.8) wants price; A brings it fully, B half; each can cover one.
+    fn price_case(relationships: Vec<NewRelationship>) -> Case {
+        let wants_price = vec![facet(Dimension::DecisionCriterion, "price", 1.0)];
+        Case {
+            stakeholders: vec![stakeholder(1, 0.8, wants_price, 1)],
+            salespeople: vec![
+                salesperson(10, vec![facet(Dimension::Priority, "price", 1.0)], 1),
+                salesperson(11, vec![facet(Dimension::Priority, "price", 0.5)], 1),
+            ],
+            relationships,
+            locked: Vec::new(),
+            coverage_base: 0.25,
+        }
+    }
+
+    #[test]
+    fn a_blocker_counts_against_the_pair_and_keeps_little_of_its_worth() {
+        let in_account = HashSet::from([person(1)]);
+        let blocks = relationship(1, 10, RelationshipKind::Blocks, 0.9);
+        let (tie, _) = ties(&[], &[&blocks], &[RelationshipKind::Blocks], &in_account);
+        assert_eq!(tie[&(person(10), person(1))], -0.9, "X blocks A: against the pair");
+
+        let suggestion = run(&price_case(vec![blocks.clone()]));
+        assert_eq!(suggestion.pairs.len(), 1);
+        assert_eq!(suggestion.pairs[0].salesperson_id, person(11), "B, not the blocked A");
+        // Even a B who fits not at all is worth more than the blocked A.
+        let mut unfit = price_case(vec![relationship(1, 10, RelationshipKind::Blocks, 0.9)]);
+        unfit.salespeople[1].facets.clear();
+        assert_eq!(run(&unfit).pairs[0].salesperson_id, person(11));
+        // Locked onto A, the pair is explained honestly: a negative relationship, a tenth kept.
+        let locked =
+            run(&Case { locked: vec![(person(10), person(1))], ..price_case(vec![blocks]) });
+        let pair = &locked.pairs[0];
+        assert_eq!(pair.fit.relationship, -0.9);
+        assert!((pair.coverage_value - 0.8 * 0.25 * 0.1).abs() < 1e-12, "a tenth is left");
+        assert!((pair.score - pair.coverage_value - pair.fit_value).abs() < 1e-12);
+        // An ally at the same strength counts for the pair.
+        let allied = relationship(1, 10, RelationshipKind::AlliesWith, 0.9);
+        let suggestion = run(&price_case(vec![allied]));
+        assert_eq!(suggestion.pairs[0].salesperson_id, person(10));
+        assert_eq!(suggestion.pairs[0].fit.relationship, 0.9);
+    }
+
+    #[test]
+    fn an_influential_stakeholder_nobody_fits_is_still_worth_covering() {
+        let case = Case {
+            stakeholders: vec![stakeholder(1, 0.6, Vec::new(), 1)],
+            salespeople: vec![salesperson(10, Vec::new(), 5)],
+            relationships: Vec::new(),
+            locked: Vec::new(),
+            coverage_base: 0.25,
+        };
+        let suggestion = run(&case);
+        assert_eq!(suggestion.pairs.len(), 1);
+        let pair = &suggestion.pairs[0];
+        assert_eq!(pair.fit.fit, 0.0);
+        assert!((pair.coverage_value - 0.6 * 0.25).abs() < 1e-12);
+        assert_eq!(pair.fit_value, 0.0);
+        // A base of 0 values fit alone: nothing to gain, nobody suggested.
+        let unvalued = run(&Case { coverage_base: 0.0, ..case });
+        assert!(unvalued.pairs.is_empty());
+        assert_eq!(unvalued.uncovered[0].reason, UncoveredReason::EveryFitZero);
+    }
+
+    #[test]
+    fn a_locked_pair_that_adds_nothing_does_not_hide_a_lack_of_capacity() {
+        // X allies with B at 0.6; B has no capacity; A–X is locked; X wants two coverers.
+        let case = Case {
+            stakeholders: vec![stakeholder(1, 0.5, Vec::new(), 2)],
+            salespeople: vec![salesperson(10, Vec::new(), 1), salesperson(11, Vec::new(), 0)],
+            relationships: vec![relationship(1, 11, RelationshipKind::AlliesWith, 0.6)],
+            locked: vec![(person(10), person(1))],
+            coverage_base: 0.0,
+        };
+        let suggestion = run(&case);
+        assert_eq!(suggestion.pairs.len(), 1);
+        assert_eq!(suggestion.uncovered[0].missing_coverers, 1);
+        assert_eq!(suggestion.uncovered[0].reason, UncoveredReason::NoCapacity);
+    }
+
+    /// The optimum of the new objective, by trying every set of pairs.
+    fn brute_force(case: &Case) -> f64 {
+        let in_account: HashSet<Uuid> = case.stakeholders.iter().map(|s| s.person_id).collect();
+        let relationships: Vec<&NewRelationship> = case.relationships.iter().collect();
+        let (ties, _) = ties(&[], &relationships, &[RelationshipKind::Blocks], &in_account);
+        let mut pairs = Vec::new();
+        for (s, sp) in case.salespeople.iter().enumerate() {
+            for (t, st) in case.stakeholders.iter().enumerate() {
+                let tie = ties.get(&(sp.person_id, st.person_id)).copied().unwrap_or(0.0);
+                let explained = fit(
+                    &FitInput {
+                        salesperson: &sp.facets,
+                        stakeholder: &st.facets,
+                        affinities: &[],
+                        unit: &sp.unit,
+                        client: &st.client,
+                        relationship: tie,
+                        covering: false,
+                    },
+                    &FitWeights::default(),
+                );
+                let (c, f) = pair_value(st.influence, explained.fit, tie, case.coverage_base);
+                let locked = case.locked.contains(&(sp.person_id, st.person_id));
+                pairs.push((s, t, c + f, locked));
+            }
+        }
+        let mut best = f64::NEG_INFINITY;
+        for mask in 0u32..(1 << pairs.len()) {
+            let chosen: Vec<_> = (0..pairs.len()).filter(|i| mask & (1 << i) != 0).collect();
+            if pairs.iter().enumerate().any(|(i, p)| p.3 && !chosen.contains(&i)) {
+                continue;
+            }
+            let fits = case.salespeople.iter().enumerate().all(|(s, sp)| {
+                chosen.iter().filter(|i| pairs[**i].0 == s).count() as u32 <= sp.capacity
+            }) && case.stakeholders.iter().enumerate().all(|(t, st)| {
+                chosen.iter().filter(|i| pairs[**i].1 == t).count() as u32 <= st.coverers
+            });
+            if fits {
+                best = best.max(chosen.iter().map(|i| pairs[*i].2).sum());
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn the_valued_objective_is_optimal_against_brute_force() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+        let keys = ["price", "quality", "speed"];
+        let kinds =
+            [RelationshipKind::AlliesWith, RelationshipKind::Blocks, RelationshipKind::Advises];
+        for round in 0..200 {
+            let mut facets = |rng: &mut rand::rngs::StdRng, dimension: Dimension| -> Vec<Facet> {
+                (0..rng.gen_range(0..3))
+                    .map(|_| facet(dimension, keys[rng.gen_range(0..3)], rng.gen_range(0.1..1.0)))
+                    .collect()
+            };
+            let stakeholders: Vec<Stakeholder> = (0..rng.gen_range(1..4))
+                .map(|t| {
+                    let wants = facets(&mut rng, Dimension::DecisionCriterion);
+                    stakeholder(t, rng.gen_range(0.0..1.0), wants, rng.gen_range(0..3))
+                })
+                .collect();
+            let salespeople: Vec<Salesperson> = (0..rng.gen_range(1..4))
+                .map(|s| {
+                    let brings = facets(&mut rng, Dimension::Priority);
+                    salesperson(100 + s, brings, rng.gen_range(0..3))
+                })
+                .collect();
+            let relationships = (0..rng.gen_range(0..4))
+                .map(|_| {
+                    let t = rng.gen_range(0..stakeholders.len()) as u128;
+                    let s = 100 + rng.gen_range(0..salespeople.len()) as u128;
+                    relationship(t, s, kinds[rng.gen_range(0..3)], rng.gen_range(0.0..1.0))
+                })
+                .collect();
+            let case = Case {
+                stakeholders,
+                salespeople,
+                relationships,
+                locked: Vec::new(),
+                coverage_base: [0.0, 0.25, 1.0][round % 3],
+            };
+            let suggestion = run(&case);
+            let expected = brute_force(&case);
+            assert!(
+                (suggestion.objective - expected).abs() < 1e-9,
+                "round {round}: {} against {expected}",
+                suggestion.objective
+            );
+            let scored: f64 = suggestion.pairs.iter().map(|p| p.score).sum();
+            assert!((scored - suggestion.objective).abs() < 1e-9, "round {round}");
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! Rules for free text fields, shared by every entity.
+//! Rules for free text fields, shared by every entity, and the words the service writes
+//! (articles, counts) read as a person would write them.
 
 use crate::error::FieldError;
 
@@ -81,6 +82,20 @@ pub fn slug(value: &str, pointer: &str, max: usize) -> Result<String, FieldError
     }
 }
 
+/// The noun with its indefinite article, as a person writes it: "an economic buyer", "a
+/// champion", "a user" (a `u` that sounds like "you" takes "a").
+pub fn with_article(noun: &str) -> String {
+    let sounds_like_you = ["use", "uni", "usu", "uti"].iter().any(|p| noun.starts_with(p));
+    let vowel = noun.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']);
+    let article = if vowel && !sounds_like_you { "an" } else { "a" };
+    format!("{article} {noun}")
+}
+
+/// "1 stakeholder", "3 stakeholders": a count and its noun in the right number.
+pub fn counted(count: usize, singular: &str, plural: &str) -> String {
+    format!("{count} {}", if count == 1 { singular } else { plural })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +125,15 @@ mod tests {
         assert!(slug("Carbon", "/k", 64).is_err());
         assert!(slug("_x", "/k", 64).is_err());
         assert!(slug("", "/k", 64).is_err());
+    }
+
+    #[test]
+    fn words_read_as_a_person_writes_them() {
+        assert_eq!(with_article("economic buyer"), "an economic buyer");
+        assert_eq!(with_article("influencer"), "an influencer");
+        assert_eq!(with_article("decision maker"), "a decision maker");
+        assert_eq!(with_article("user"), "a user");
+        assert_eq!(counted(1, "seat", "seats"), "1 seat");
+        assert_eq!(counted(3, "seat", "seats"), "3 seats");
     }
 }

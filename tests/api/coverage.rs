@@ -18,6 +18,7 @@ on_both_backends!(
     the_overview_sorts_accounts_by_risk,
     settings_change_half_life_and_role_weights,
     erasing_a_person_removes_their_network,
+    a_blocker_is_not_suggested_and_covering_is_worth_something_before_fit,
 );
 
 fn days_ago(days: i64) -> String {
@@ -210,6 +211,8 @@ async fn the_report_raises_the_alerts_a_sales_manager_acts_on(app: &TestApp) {
     let role = alerts_of(r, "uncovered_buying_role");
     assert_eq!((role.len(), &role[0]["person_id"]), (1, &json!(s.nora)));
     assert_eq!(role[0]["buying_role"], "economic_buyer");
+    let message = role[0]["message"].as_str().unwrap();
+    assert!(message.contains("is an economic buyer and nobody covers them"), "{message}");
     assert_eq!(alerts_of(r, "single_threaded_account")[0]["salesperson_ids"], json!([s.max]));
     let new = alerts_of(r, "new_holder");
     assert_eq!(new.len(), 1, "Nora's crafting is recorded, Ivo's is not: {r}");
@@ -619,4 +622,69 @@ async fn erasing_a_person_removes_their_network(app: &TestApp) {
     assert_eq!(erased.status, 204, "{}", erased.body);
     assert!(app.all("/v1/relationships").await.is_empty());
     assert!(app.all("/v1/coverage").await.iter().all(|l| l["stakeholder_id"] != s.olga));
+}
+
+async fn a_blocker_is_not_suggested_and_covering_is_worth_something_before_fit(app: &TestApp) {
+    let s = story(app).await;
+    let path = format!("/v1/accounts/{}/suggestions", s.acme);
+    let suggest = |body: Value| app.post(&path, body);
+    // Nora's crafted job makes Carla her best fit.
+    let before = suggest(json!({})).await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert_eq!(pair_of(&before.body, &s.nora)[0]["salesperson_id"], s.carla);
+    // Ivo's crafting is not known: nobody fits him, yet covering him is worth his influence ×
+    // the coverage base.
+    let ivo = pair_of(&before.body, &s.ivo);
+    assert_eq!(ivo.len(), 1, "{}", before.body);
+    assert_eq!(ivo[0]["fit"], 0.0);
+    let (influence, value) =
+        (ivo[0]["influence"].as_f64().unwrap(), ivo[0]["coverage_value"].as_f64().unwrap());
+    assert!((value - influence * 0.25).abs() < 1e-9, "{}", ivo[0]);
+
+    // Nora blocks Carla: the pair counts against, and Carla is not suggested for her.
+    app.create(
+        "/v1/relationships",
+        json!({"from_person_id": s.nora, "to_person_id": s.carla, "kind": "blocks", "strength": 0.9}),
+    )
+    .await;
+    let after = suggest(json!({})).await;
+    let nora = pair_of(&after.body, &s.nora);
+    assert_eq!(nora.len(), 1, "{}", after.body);
+    assert_eq!(nora[0]["salesperson_id"], s.max);
+    // Locked onto Carla anyway, the explanation says why it scores less.
+    let locked =
+        suggest(json!({"locked": [{"salesperson_id": s.carla, "stakeholder_id": s.nora}]})).await;
+    let pair = &pair_of(&locked.body, &s.nora)[0];
+    assert_eq!(pair["parts"]["relationship"], -0.9);
+    let (influence, value) =
+        (pair["influence"].as_f64().unwrap(), pair["coverage_value"].as_f64().unwrap());
+    assert!((value - influence * 0.25 * 0.1).abs() < 1e-9, "a tenth of its worth is left: {pair}");
+
+    // The base and the negative kinds are the tenant's settings.
+    let settings = app.get("/v1/settings/coverage").await.body;
+    assert_eq!(
+        (settings["coverage_base"].clone(), settings["negative_relationship_kinds"].clone()),
+        (json!(0.25), json!(["blocks"]))
+    );
+    let bad = app.put("/v1/settings/coverage", json!({"coverage_base": 1.5})).await;
+    bad.assert_problem(422);
+    assert_eq!(bad.pointers(), vec!["/coverage_base"]);
+    let saved = app
+        .put(
+            "/v1/settings/coverage",
+            json!({"coverage_base": 0, "negative_relationship_kinds": []}),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let unvalued = suggest(json!({})).await;
+    assert!(pair_of(&unvalued.body, &s.ivo).is_empty(), "fit alone: nothing to gain by Ivo");
+    let ivo = unvalued.body["uncovered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["stakeholder_id"] == s.ivo)
+        .cloned();
+    assert_eq!(ivo.unwrap()["reason"], "every_fit_zero");
+    // With no negative kinds, the blocker counts as a tie like any other.
+    assert_eq!(pair_of(&unvalued.body, &s.nora)[0]["salesperson_id"], s.carla);
 }

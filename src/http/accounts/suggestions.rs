@@ -98,7 +98,8 @@ pub struct FitParts {
     pub alignment: Option<f64>,
     /// Partner-preference fit, 0 to 1; null without preferences.
     pub partner: Option<f64>,
-    /// Strength of the existing coverage or relationship.
+    /// What ties them now, -1 to 1: the strongest coverage link or relationship, less the
+    /// strongest relationship of a negative kind (`blocks`; see the coverage settings).
     pub relationship: f64,
     /// 1 when the salesperson covers the stakeholder already.
     pub continuity: f64,
@@ -110,8 +111,14 @@ pub struct SuggestedPair {
     pub salesperson_name: String,
     pub stakeholder_id: Uuid,
     pub stakeholder_name: String,
-    /// influence × fit: the pair's share of the objective.
+    /// coverage_value + fit_value: the pair's share of the objective.
     pub score: f64,
+    /// influence × the tenant's coverage base: what covering them is worth before any fit.
+    /// Both values are scaled by 1 + `parts.relationship` when that is negative (a blocker
+    /// at 0.9 leaves a tenth).
+    pub coverage_value: f64,
+    /// influence × (1 − coverage base) × fit: what the fit adds.
+    pub fit_value: f64,
     pub influence: f64,
     /// Weighted mean of the parts, 0 to 1.
     pub fit: f64,
@@ -245,9 +252,10 @@ fn facet_ref(key: &FacetKey) -> FacetRef {
     FacetRef { dimension: key.0, key: key.1.clone() }
 }
 
-/// Suggest who should cover whom: the assignment that maximises the sum of influence × fit
-/// under capacities, coverers per stakeholder, locked and excluded pairs — exactly, not
-/// greedily — with every pair's score broken into its parts. Nothing is written.
+/// Suggest who should cover whom: the assignment that maximises the sum over covered pairs of
+/// influence × (coverage base + (1 − coverage base) × fit) under capacities, coverers per
+/// stakeholder, locked and excluded pairs — exactly, not greedily — with every pair's score
+/// broken into its parts. Nothing is written.
 #[utoipa::path(tag = "accounts", params(("id" = Uuid, Path, description = "A client organization: the account")), request_body = SuggestionRequest, responses((status = 200, body = SuggestionResponse)))]
 #[post("/v1/accounts/{id}/suggestions")]
 pub async fn suggest(
@@ -295,8 +303,13 @@ fn solve_and_explain(
     let in_account: HashSet<Uuid> = inputs.stakeholders.iter().map(|s| s.person_id).collect();
     let relationships: Vec<&NewRelationship> =
         inputs.data.relationships.iter().map(|r| &r.fields).collect();
-    let (ties, covering) =
-        suggestion::ties(&inputs.data.account.links, &relationships, &in_account);
+    let settings = &inputs.data.settings;
+    let (ties, covering) = suggestion::ties(
+        &inputs.data.account.links,
+        &relationships,
+        &settings.negative_relationship_kinds,
+        &in_account,
+    );
     let locked: Vec<(Uuid, Uuid)> =
         body.locked.iter().map(|p| (p.salesperson_id, p.stakeholder_id)).collect();
     let excluded: HashSet<(Uuid, Uuid)> =
@@ -306,6 +319,7 @@ fn solve_and_explain(
         salespeople: &inputs.salespeople,
         affinities: &affinities,
         weights,
+        coverage_base: settings.coverage_base,
         ties: &ties,
         covering: &covering,
         locked: &locked,
@@ -328,6 +342,8 @@ fn solve_and_explain(
                 stakeholder_id: p.stakeholder_id,
                 stakeholder_name: name(&p.stakeholder_id),
                 score: p.score,
+                coverage_value: p.coverage_value,
+                fit_value: p.fit_value,
                 influence: p.influence,
                 fit: p.fit.fit,
                 parts: FitParts {
