@@ -111,8 +111,14 @@ pub struct PostReport {
 #[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertType {
+    /// The account's only champion left, and we covered them.
+    ChampionLost,
+    /// Another buying role held and covered is held by nobody now.
+    BuyingRoleLost,
     CoveredPersonLeft,
     UncoveredBuyingRole,
+    /// Someone our salespeople cover has arrived from elsewhere: a warm lead.
+    KnownPersonArrived,
     SingleThreadedAccount,
     NewHolder,
     VacantPost,
@@ -153,6 +159,12 @@ pub struct AlertResponse {
     /// `covered_person_left`: where the person holds a post now, outside the account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub now_at: Option<WhereaboutsResponse>,
+    /// `known_person_arrived`: the post they held last, outside the account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub came_from: Option<WhereaboutsResponse>,
+    /// `known_person_arrived`: the strongest of their coverage links, 0 to 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strength: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -173,6 +185,8 @@ impl AlertResponse {
             buying_role: None,
             post_now_covered: None,
             now_at: None,
+            came_from: None,
+            strength: None,
             date: None,
             last_interaction_at: None,
         }
@@ -252,6 +266,70 @@ fn alert(a: &Alert, data: &AccountData, titles: &HashMap<Uuid, &str>) -> AlertRe
                 )
             }
         }
+        Alert::BuyingRoleLost { role, post_id, tenure_id, person_id, ended_on, salesperson_ids } => {
+            let role_name = text::with_article(&crate::domain::coverage::enum_name(role).replace('_', " "));
+            let (alert_type, lost) = if *role == BuyingRole::Champion {
+                (AlertType::ChampionLost, format!("{} has lost its champion: ", data.root.name))
+            } else {
+                (AlertType::BuyingRoleLost, String::new())
+            };
+            AlertResponse {
+                post_id: Some(*post_id),
+                tenure_id: Some(*tenure_id),
+                person_id: Some(*person_id),
+                salesperson_ids: Some(salesperson_ids.clone()),
+                buying_role: Some(*role),
+                date: Some(*ended_on),
+                ..AlertResponse::new(
+                    alert_type,
+                    format!(
+                        "{lost}{} ({}), {role_name} we covered, left on {ended_on}; nobody in the \
+                         account is {role_name} now",
+                        name(person_id),
+                        title(post_id),
+                    ),
+                )
+            }
+        }
+        Alert::KnownPersonArrived {
+            post_id,
+            tenure_id,
+            person_id,
+            started_on,
+            came_from,
+            salesperson_ids,
+            strength,
+        } => {
+            let from = data
+                .names
+                .get(&came_from.organization_id)
+                .cloned()
+                .unwrap_or_else(|| "another organization".into());
+            let coverers: Vec<String> = salesperson_ids.iter().map(&name).collect();
+            AlertResponse {
+                post_id: Some(*post_id),
+                tenure_id: Some(*tenure_id),
+                person_id: Some(*person_id),
+                salesperson_ids: Some(salesperson_ids.clone()),
+                came_from: Some(WhereaboutsResponse {
+                    organization_id: came_from.organization_id,
+                    post_id: came_from.post_id,
+                    tenure_id: came_from.tenure_id,
+                }),
+                strength: Some(*strength),
+                date: Some(*started_on),
+                ..AlertResponse::new(
+                    AlertType::KnownPersonArrived,
+                    format!(
+                        "{} has arrived as {} (since {started_on}) from {from}, and we know them: \
+                         {} already covers them (strength {strength:.2}), a warm lead",
+                        name(person_id),
+                        title(post_id),
+                        coverers.join(" and "),
+                    ),
+                )
+            }
+        }
         Alert::UncoveredBuyingRole { post_id, tenure_id, person_id, role } => AlertResponse {
             post_id: Some(*post_id),
             tenure_id: Some(*tenure_id),
@@ -314,8 +392,9 @@ pub struct CoverageReportResponse {
     pub as_of: DateTime<Utc>,
     pub metrics: MetricsResponse,
     pub posts: Vec<PostReport>,
-    /// Most urgent first: covered person left, uncovered buying role, single-threaded
-    /// account, new holder, vacant post, stale relationship.
+    /// Most urgent first: champion or another buying role lost, covered person left,
+    /// uncovered buying role, known person arrived, single-threaded account, new holder,
+    /// vacant post, stale relationship.
     pub alerts: Vec<AlertResponse>,
 }
 

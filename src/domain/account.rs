@@ -42,6 +42,8 @@ pub struct Holder {
     pub started_on: NaiveDate,
     pub buying_roles: Vec<BuyingRole>,
     pub crafting_recorded: bool,
+    /// The post they held last outside the account, when they came from elsewhere.
+    pub came_from: Option<Whereabouts>,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +52,8 @@ pub struct Departure {
     pub person_id: Uuid,
     pub post_id: Uuid,
     pub ended_on: NaiveDate,
+    /// The buying roles they held in it.
+    pub buying_roles: Vec<BuyingRole>,
     /// Where the person holds a post now, outside the account: a lead worth following.
     pub now_at: Option<Whereabouts>,
 }
@@ -178,6 +182,27 @@ pub enum Alert {
         person_id: Uuid,
         role: BuyingRole,
     },
+    /// A buying role that was held and covered is held by nobody in the account now: the
+    /// person who held it left (`champion_lost` when it is the champion).
+    BuyingRoleLost {
+        role: BuyingRole,
+        post_id: Uuid,
+        tenure_id: Uuid,
+        person_id: Uuid,
+        ended_on: NaiveDate,
+        salesperson_ids: Vec<Uuid>,
+    },
+    /// Someone our salespeople already cover has arrived from elsewhere: a warm lead.
+    KnownPersonArrived {
+        post_id: Uuid,
+        tenure_id: Uuid,
+        person_id: Uuid,
+        started_on: NaiveDate,
+        came_from: Whereabouts,
+        salesperson_ids: Vec<Uuid>,
+        /// The strongest of their coverage links.
+        strength: f64,
+    },
     SingleThreadedAccount {
         salesperson_id: Uuid,
         stakeholders: usize,
@@ -194,12 +219,14 @@ impl Alert {
     /// Lower is more urgent; alerts are listed in this order.
     pub fn urgency(&self) -> u8 {
         match self {
-            Alert::CoveredPersonLeft { .. } => 0,
-            Alert::UncoveredBuyingRole { .. } => 1,
-            Alert::SingleThreadedAccount { .. } => 2,
-            Alert::NewHolder { .. } => 3,
-            Alert::VacantPost { .. } => 4,
-            Alert::StaleRelationship { .. } => 5,
+            Alert::BuyingRoleLost { .. } => 0,
+            Alert::CoveredPersonLeft { .. } => 1,
+            Alert::UncoveredBuyingRole { .. } => 2,
+            Alert::KnownPersonArrived { .. } => 3,
+            Alert::SingleThreadedAccount { .. } => 4,
+            Alert::NewHolder { .. } => 5,
+            Alert::VacantPost { .. } => 6,
+            Alert::StaleRelationship { .. } => 7,
         }
     }
 }
@@ -272,6 +299,20 @@ pub fn report(account: &Account, settings: &CoverageSettings, now: NaiveDateTime
                     started_on: holder.started_on,
                 });
             }
+            if let (true, Some(came_from)) = (age < settings.new_holder_days, &holder.came_from) {
+                let links = coverage.get(&holder.person_id).map(Vec::as_slice).unwrap_or(&[]);
+                if !links.is_empty() {
+                    alerts.push(Alert::KnownPersonArrived {
+                        post_id: post.id,
+                        tenure_id: holder.tenure_id,
+                        person_id: holder.person_id,
+                        started_on: holder.started_on,
+                        came_from: came_from.clone(),
+                        salesperson_ids: links.iter().map(|l| l.salesperson_id).collect(),
+                        strength: links.iter().map(|l| l.strength).fold(0.0, f64::max),
+                    });
+                }
+            }
             if !covered(&holder.person_id) {
                 let mut roles = holder.buying_roles.clone();
                 roles.sort();
@@ -288,6 +329,8 @@ pub fn report(account: &Account, settings: &CoverageSettings, now: NaiveDateTime
         }
     }
     let posts: HashMap<Uuid, &AccountPost> = account.posts.iter().map(|p| (p.id, p)).collect();
+    let held_roles: HashSet<BuyingRole> =
+        holders.iter().flat_map(|(_, h)| h.buying_roles.iter().copied()).collect();
     for departure in account.departures.iter().filter(|d| !stakeholders.contains(&d.person_id)) {
         let salesperson_ids: Vec<Uuid> = account
             .links
@@ -301,6 +344,19 @@ pub fn report(account: &Account, settings: &CoverageSettings, now: NaiveDateTime
         let post_now_covered = posts
             .get(&departure.post_id)
             .is_some_and(|p| p.holders.iter().any(|h| covered(&h.person_id)));
+        let mut roles = departure.buying_roles.clone();
+        roles.sort();
+        roles.dedup();
+        for role in roles.into_iter().filter(|r| !held_roles.contains(r)) {
+            alerts.push(Alert::BuyingRoleLost {
+                role,
+                post_id: departure.post_id,
+                tenure_id: departure.tenure_id,
+                person_id: departure.person_id,
+                ended_on: departure.ended_on,
+                salesperson_ids: salesperson_ids.clone(),
+            });
+        }
         alerts.push(Alert::CoveredPersonLeft {
             post_id: departure.post_id,
             tenure_id: departure.tenure_id,
@@ -388,6 +444,7 @@ mod tests {
             started_on: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
             buying_roles: roles.to_vec(),
             crafting_recorded: true,
+            came_from: None,
         }
     }
 
@@ -430,6 +487,7 @@ mod tests {
                 person_id: id(3),
                 post_id: id(12),
                 ended_on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                buying_roles: vec![],
                 now_at: None,
             }],
             links: vec![link(50, 1), link(50, 3)],
@@ -442,7 +500,7 @@ mod tests {
         // The boss everyone reports to, and a decision maker: most of the influence.
         assert!(m.influence_covered > 0.6 && m.influence_covered < 1.0);
         let kinds: Vec<u8> = report.alerts.iter().map(Alert::urgency).collect();
-        assert_eq!(kinds, vec![0, 1, 2, 4, 5]);
+        assert_eq!(kinds, vec![1, 2, 4, 6, 7]);
         assert!(matches!(
             &report.alerts[0],
             Alert::CoveredPersonLeft { person_id, post_now_covered: false, .. } if *person_id == id(3)
@@ -473,5 +531,77 @@ mod tests {
         });
         let advised = influences(&account, &CoverageSettings::default());
         assert!(advised[&id(1)].influence > advised[&id(2)].influence);
+    }
+
+    #[test]
+    fn losing_the_only_champion_is_an_alert_of_its_own() {
+        let champion_left = Departure {
+            tenure_id: id(77),
+            person_id: id(3),
+            post_id: id(11),
+            ended_on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            buying_roles: vec![BuyingRole::Champion],
+            now_at: None,
+        };
+        let mut account = Account {
+            posts: vec![post(10, None, vec![holder(1, &[])]), post(11, Some(10), vec![])],
+            departures: vec![champion_left],
+            links: vec![link(50, 1), link(50, 3)],
+            relationships: vec![],
+        };
+        let lost = |account: &Account| -> Vec<BuyingRole> {
+            report(account, &CoverageSettings::default(), now())
+                .alerts
+                .iter()
+                .filter_map(|a| match a {
+                    Alert::BuyingRoleLost { role, salesperson_ids, .. } => {
+                        assert_eq!(salesperson_ids, &vec![id(50)]);
+                        Some(*role)
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(lost(&account), vec![BuyingRole::Champion]);
+        assert_eq!(report(&account, &CoverageSettings::default(), now()).alerts[0].urgency(), 0);
+        // Someone else in the account is a champion: the role is still held.
+        account.posts[0].holders[0].buying_roles.push(BuyingRole::Champion);
+        assert!(lost(&account).is_empty());
+        // Nobody covered the one who left: nothing we had is lost.
+        account.posts[0].holders[0].buying_roles.clear();
+        account.links.retain(|l| l.stakeholder_id != id(3));
+        assert!(lost(&account).is_empty());
+    }
+
+    #[test]
+    fn someone_we_cover_arriving_from_elsewhere_is_a_warm_lead() {
+        let mut newcomer = holder(2, &[]);
+        newcomer.started_on = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let elsewhere =
+            Whereabouts { organization_id: id(900), post_id: id(901), tenure_id: id(902) };
+        newcomer.came_from = Some(elsewhere.clone());
+        let account = Account {
+            posts: vec![post(10, None, vec![holder(1, &[])]), post(11, Some(10), vec![newcomer])],
+            links: vec![link(50, 2)],
+            ..Account::default()
+        };
+        let report = report(&account, &CoverageSettings::default(), now());
+        let arrived: Vec<&Alert> = report
+            .alerts
+            .iter()
+            .filter(|a| matches!(a, Alert::KnownPersonArrived { .. }))
+            .collect();
+        assert_eq!(arrived.len(), 1);
+        assert!(matches!(
+            arrived[0],
+            Alert::KnownPersonArrived { person_id, came_from, salesperson_ids, strength, .. }
+                if *person_id == id(2) && *came_from == elsewhere
+                    && *salesperson_ids == vec![id(50)] && *strength == 0.8
+        ));
+        // Long in the post, they are no news.
+        let mut settled = account.clone();
+        settled.posts[1].holders[0].started_on = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let later = super::report(&settled, &CoverageSettings::default(), now());
+        assert!(!later.alerts.iter().any(|a| matches!(a, Alert::KnownPersonArrived { .. })));
     }
 }

@@ -774,7 +774,7 @@ mod tests {
         let kinds =
             [RelationshipKind::AlliesWith, RelationshipKind::Blocks, RelationshipKind::Advises];
         for round in 0..200 {
-            let mut facets = |rng: &mut rand::rngs::StdRng, dimension: Dimension| -> Vec<Facet> {
+            let facets = |rng: &mut rand::rngs::StdRng, dimension: Dimension| -> Vec<Facet> {
                 (0..rng.gen_range(0..3))
                     .map(|_| facet(dimension, keys[rng.gen_range(0..3)], rng.gen_range(0.1..1.0)))
                     .collect()

@@ -134,6 +134,11 @@ pub fn load(
     let stakeholder_ids: Vec<Uuid> = stakeholders.iter().copied().collect();
     let relationships = relationships::relationships_among(conn, tenant, &stakeholder_ids, today)?;
     let whereabouts = whereabouts(conn, tenant, &departed, &ids, today)?;
+    let newcomers: Vec<&Tenure> = current
+        .iter()
+        .filter(|t| (today - t.period.started_on).num_days() < settings.new_holder_days)
+        .collect();
+    let arrivals = came_from(conn, tenant, &newcomers, &ids)?;
 
     let mut mentioned: Vec<Uuid> = people.clone();
     mentioned.extend(links.iter().map(|l| l.fields.salesperson_id));
@@ -163,6 +168,7 @@ pub fn load(
                     started_on: t.period.started_on,
                     buying_roles: t.buying_roles.clone(),
                     crafting_recorded: crafted.contains(&t.id),
+                    came_from: arrivals.get(&t.id).cloned(),
                 })
                 .collect(),
             ..p
@@ -176,6 +182,7 @@ pub fn load(
             person_id: t.person_id,
             post_id: t.post_id,
             ended_on: t.period.ended_on.unwrap_or(today),
+            buying_roles: t.buying_roles.clone(),
             now_at: whereabouts.get(&t.person_id).cloned(),
         })
         .collect();
@@ -285,6 +292,44 @@ fn whereabouts(
                 tenure.person_id,
                 Whereabouts { organization_id, post_id: tenure.post_id, tenure_id: tenure.id },
             );
+        }
+    }
+    Ok(found)
+}
+
+/// Where the holders of these tenures came from: the post each held last, outside the
+/// account, before the tenure started; by tenure.
+fn came_from(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    holdings: &[&Tenure],
+    account_organizations: &[Uuid],
+) -> Result<HashMap<Uuid, Whereabouts>, Error> {
+    let persons: Vec<Uuid> = holdings.iter().map(|t| t.person_id).collect();
+    if persons.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let careers = tenures::of_persons(conn, tenant, &persons)?;
+    let post_ids: Vec<Uuid> = careers.iter().map(|t| t.post_id).collect();
+    let organization_of = crate::store::posts::organizations_of(conn, tenant, &post_ids)?;
+    let mut found = HashMap::new();
+    for holding in holdings {
+        // Careers are in start order: the last earlier one outside the account.
+        let before = careers.iter().filter(|t| {
+            t.person_id == holding.person_id
+                && t.id != holding.id
+                && t.period.started_on < holding.period.started_on
+        });
+        let outside = before.filter_map(|t| {
+            let organization_id = *organization_of.get(&t.post_id)?;
+            (!account_organizations.contains(&organization_id)).then_some(Whereabouts {
+                organization_id,
+                post_id: t.post_id,
+                tenure_id: t.id,
+            })
+        });
+        if let Some(last) = outside.last() {
+            found.insert(holding.id, last);
         }
     }
     Ok(found)

@@ -220,7 +220,33 @@ async fn the_report_raises_the_alerts_a_sales_manager_acts_on(app: &TestApp) {
     assert_eq!(alerts_of(r, "vacant_post").len(), 1);
     let stale = alerts_of(r, "stale_relationship");
     assert_eq!(stale.len(), 1, "no interaction logged with the CEO");
-    assert_eq!(r["alerts"][0]["type"], "covered_person_left", "most urgent first");
+    // Peter was the account's only champion, and Max covered him.
+    let champion = alerts_of(r, "champion_lost");
+    assert_eq!(champion.len(), 1, "{r}");
+    assert_eq!(
+        (&champion[0]["person_id"], &champion[0]["buying_role"]),
+        (&json!(s.peter), &json!("champion"))
+    );
+    assert_eq!(champion[0]["salesperson_ids"], json!([s.max]));
+    let message = champion[0]["message"].as_str().unwrap();
+    assert!(message.starts_with("Acme Insurance has lost its champion: Peter"), "{message}");
+    assert!(message.ends_with("nobody in the account is a champion now"), "{message}");
+    assert_eq!(r["alerts"][0]["type"], "champion_lost", "most urgent first");
+    assert_eq!(r["alerts"][1]["type"], "covered_person_left");
+
+    // At Globex, Peter is someone we know: a warm lead with Max and his strength.
+    let globex = app.get(&format!("/v1/accounts/{}/coverage", s.globex)).await.body;
+    let arrived = alerts_of(&globex, "known_person_arrived");
+    assert_eq!(arrived.len(), 1, "{globex}");
+    assert_eq!(arrived[0]["person_id"], s.peter);
+    assert_eq!(arrived[0]["salesperson_ids"], json!([s.max]));
+    assert_eq!(arrived[0]["strength"], 0.8);
+    assert_eq!(arrived[0]["came_from"]["post_id"], s.procurement);
+    assert!(
+        arrived[0]["message"].as_str().unwrap().contains("from Acme Insurance"),
+        "{}",
+        arrived[0]
+    );
 
     let ceo = r["posts"].as_array().unwrap().iter().find(|p| p["title"] == "CEO").unwrap();
     let holder = &ceo["holders"][0];

@@ -29,13 +29,13 @@ pub async fn account_coverage(
     let at = now();
     let response = read(&db, move |c| {
         let mut data = accounts::load(c, principal.tenant_id, id, at)?;
-        // Organizations where departed stakeholders went, for the alerts' messages.
-        let elsewhere: Vec<Uuid> = data
-            .account
-            .departures
-            .iter()
-            .filter_map(|d| d.now_at.as_ref().map(|w| w.organization_id))
-            .collect();
+        // Organizations where departed stakeholders went and newcomers came from, for the
+        // alerts' messages.
+        let account = &data.account;
+        let went = account.departures.iter().filter_map(|d| d.now_at.as_ref());
+        let came =
+            account.posts.iter().flat_map(|p| &p.holders).filter_map(|h| h.came_from.as_ref());
+        let elsewhere: Vec<Uuid> = went.chain(came).map(|w| w.organization_id).collect();
         for organization in organizations::find_many(c, principal.tenant_id, &elsewhere)? {
             data.names.insert(organization.id, organization.name);
         }
