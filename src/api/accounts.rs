@@ -8,6 +8,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::account::{Alert, Metrics, Report, Whereabouts};
+use crate::domain::alert::{AlertState, Decision, Tracked};
 use crate::domain::coverage::{BuyingRole, CoverageRole};
 use crate::domain::text;
 use crate::store::accounts::AccountData;
@@ -44,14 +45,16 @@ pub struct MetricsResponse {
     /// Salespeople covering someone in the account.
     pub salespeople: usize,
     pub vacant_posts: usize,
+    /// Alerts that need action (`open`); acknowledged, snoozed and dismissed ones do not count.
     pub alerts: usize,
     /// 0 to 1: 0.5 × influence not covered + 0.2 × decision makers and economic buyers not
     /// covered + 0.2 if single-threaded + 0.1 × share of stale links.
     pub risk: f64,
 }
 
-impl From<&Metrics> for MetricsResponse {
-    fn from(m: &Metrics) -> Self {
+impl MetricsResponse {
+    /// The metrics, counting the alerts that need action.
+    pub fn of(m: &Metrics, alerts: &[Tracked<'_>]) -> Self {
         MetricsResponse {
             stakeholders: m.stakeholders,
             covered_stakeholders: m.covered_stakeholders,
@@ -64,7 +67,7 @@ impl From<&Metrics> for MetricsResponse {
             multi_threaded_stakeholders: m.multi_threaded_stakeholders,
             salespeople: m.salespeople,
             vacant_posts: m.vacant_posts,
-            alerts: m.alerts,
+            alerts: alerts.iter().filter(|t| t.state == AlertState::Open).count(),
             risk: m.risk,
         }
     }
@@ -132,13 +135,48 @@ pub struct WhereaboutsResponse {
     pub tenure_id: Uuid,
 }
 
+/// A manager's decision about an alert: who, when and why.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DecisionResponse {
+    pub state: AlertState,
+    /// `snoozed`: the day it is open again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The name of the API key that decided.
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+impl DecisionResponse {
+    pub fn of(decision: &Decision, by: &str, at: chrono::NaiveDateTime) -> Self {
+        DecisionResponse {
+            state: decision.state,
+            until: decision.until,
+            note: decision.note.clone(),
+            by: by.to_owned(),
+            at: at.and_utc(),
+        }
+    }
+}
+
 /// An alert with the ids needed to act on it; fields that do not apply are left out.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AlertResponse {
+    /// The same on every report that raises it: `PUT /v1/alerts/{alert_id}` decides about it.
+    pub alert_id: Uuid,
     #[serde(rename = "type")]
     pub alert_type: AlertType,
     /// What happened, for people.
     pub message: String,
+    /// `open` (needs action), `acknowledged`, `snoozed` or `dismissed`.
+    pub state: AlertState,
+    /// Decided about before, and open again: its snooze ended or its facts changed.
+    pub returned: bool,
+    /// The last decision about it, if any (also when it came back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<DecisionResponse>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub post_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -153,9 +191,6 @@ pub struct AlertResponse {
     pub coverage_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buying_role: Option<BuyingRole>,
-    /// `covered_person_left`: whether the post they left is covered again through its new holder.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub post_now_covered: Option<bool>,
     /// `covered_person_left`: where the person holds a post now, outside the account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub now_at: Option<WhereaboutsResponse>,
@@ -174,8 +209,12 @@ pub struct AlertResponse {
 impl AlertResponse {
     fn new(alert_type: AlertType, message: String) -> Self {
         AlertResponse {
+            alert_id: Uuid::nil(),
             alert_type,
             message,
+            state: AlertState::Open,
+            returned: false,
+            decision: None,
             post_id: None,
             organization_id: None,
             tenure_id: None,
@@ -183,13 +222,27 @@ impl AlertResponse {
             salesperson_ids: None,
             coverage_id: None,
             buying_role: None,
-            post_now_covered: None,
             now_at: None,
             came_from: None,
             strength: None,
             date: None,
             last_interaction_at: None,
         }
+    }
+}
+
+/// The alert as the API shows it, with its life.
+pub fn tracked_alert(
+    tracked: &Tracked<'_>,
+    data: &AccountData,
+    titles: &HashMap<Uuid, &str>,
+) -> AlertResponse {
+    AlertResponse {
+        alert_id: tracked.id,
+        state: tracked.state,
+        returned: tracked.returned,
+        decision: tracked.decided.map(|d| DecisionResponse::of(&d.decision, &d.by, d.at)),
+        ..alert(tracked.alert, data, titles)
     }
 }
 
@@ -229,7 +282,6 @@ fn alert(a: &Alert, data: &AccountData, titles: &HashMap<Uuid, &str>) -> AlertRe
             person_id,
             ended_on,
             salesperson_ids,
-            post_now_covered,
             now_at,
         } => {
             let lead = match now_at {
@@ -248,7 +300,6 @@ fn alert(a: &Alert, data: &AccountData, titles: &HashMap<Uuid, &str>) -> AlertRe
                 tenure_id: Some(*tenure_id),
                 person_id: Some(*person_id),
                 salesperson_ids: Some(salesperson_ids.clone()),
-                post_now_covered: Some(*post_now_covered),
                 now_at: now_at.as_ref().map(|w: &Whereabouts| WhereaboutsResponse {
                     organization_id: w.organization_id,
                     post_id: w.post_id,
@@ -258,10 +309,9 @@ fn alert(a: &Alert, data: &AccountData, titles: &HashMap<Uuid, &str>) -> AlertRe
                 ..AlertResponse::new(
                     AlertType::CoveredPersonLeft,
                     format!(
-                        "{} left {} on {ended_on}; the post is {}covered now{lead}",
+                        "{} left {} on {ended_on} and nobody covers the post now{lead}",
                         name(person_id),
                         title(post_id),
-                        if *post_now_covered { "" } else { "not " }
                     ),
                 )
             }
@@ -398,14 +448,19 @@ pub struct CoverageReportResponse {
     pub alerts: Vec<AlertResponse>,
 }
 
+/// Titles of the account's posts, for alert messages.
+pub fn titles(data: &AccountData) -> HashMap<Uuid, &str> {
+    data.account.posts.iter().map(|p| (p.id, p.title.as_str())).collect()
+}
+
 pub fn report_response(
     data: &AccountData,
     report: &Report,
+    tracked: &[Tracked<'_>],
     as_of: DateTime<Utc>,
 ) -> CoverageReportResponse {
     let name = |id: &Uuid| data.names.get(id).cloned().unwrap_or_default();
-    let titles: HashMap<Uuid, &str> =
-        data.account.posts.iter().map(|p| (p.id, p.title.as_str())).collect();
+    let titles = titles(data);
     let posts = data
         .account
         .posts
@@ -458,8 +513,8 @@ pub fn report_response(
     CoverageReportResponse {
         account: AccountRef::of(data),
         as_of,
-        metrics: MetricsResponse::from(&report.metrics),
+        metrics: MetricsResponse::of(&report.metrics, tracked),
         posts,
-        alerts: report.alerts.iter().map(|a| alert(a, data, &titles)).collect(),
+        alerts: tracked.iter().map(|t| tracked_alert(t, data, &titles)).collect(),
     }
 }

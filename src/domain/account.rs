@@ -173,7 +173,6 @@ pub enum Alert {
         person_id: Uuid,
         ended_on: NaiveDate,
         salesperson_ids: Vec<Uuid>,
-        post_now_covered: bool,
         now_at: Option<Whereabouts>,
     },
     UncoveredBuyingRole {
@@ -216,6 +215,78 @@ pub enum Alert {
 }
 
 impl Alert {
+    /// The type's name, as the API writes it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Alert::BuyingRoleLost { role: BuyingRole::Champion, .. } => "champion_lost",
+            Alert::BuyingRoleLost { .. } => "buying_role_lost",
+            Alert::CoveredPersonLeft { .. } => "covered_person_left",
+            Alert::UncoveredBuyingRole { .. } => "uncovered_buying_role",
+            Alert::KnownPersonArrived { .. } => "known_person_arrived",
+            Alert::SingleThreadedAccount { .. } => "single_threaded_account",
+            Alert::NewHolder { .. } => "new_holder",
+            Alert::VacantPost { .. } => "vacant_post",
+            Alert::StaleRelationship { .. } => "stale_relationship",
+        }
+    }
+
+    /// What the alert is about: the same alert has the same key on every report.
+    fn key(&self) -> String {
+        let kind = self.type_name();
+        match self {
+            Alert::VacantPost { post_id, .. } => format!("{kind}/{post_id}"),
+            Alert::NewHolder { tenure_id, .. }
+            | Alert::CoveredPersonLeft { tenure_id, .. }
+            | Alert::KnownPersonArrived { tenure_id, .. } => format!("{kind}/{tenure_id}"),
+            Alert::UncoveredBuyingRole { tenure_id, role, .. }
+            | Alert::BuyingRoleLost { tenure_id, role, .. } => {
+                format!("{kind}/{tenure_id}/{}", crate::domain::coverage::enum_name(role))
+            }
+            Alert::SingleThreadedAccount { .. } => kind.to_owned(),
+            Alert::StaleRelationship { coverage_id, .. } => format!("{kind}/{coverage_id}"),
+        }
+    }
+
+    /// The alert's id in the account rooted at `account`: a name-based UUID (version 8, of
+    /// SHA-256) of the account and the key, the same every time the report raises it.
+    pub fn id(&self, account: Uuid) -> Uuid {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("jobcraft alert {account}/{}", self.key()));
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    }
+
+    /// The facts the alert states beyond its key: when they change, a decided alert is open
+    /// again.
+    pub fn condition(&self) -> String {
+        let ids = |ids: &[Uuid]| {
+            let mut ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+            ids.sort();
+            ids.join(",")
+        };
+        match self {
+            Alert::VacantPost { open_seats, .. } => format!("open seats {open_seats}"),
+            Alert::CoveredPersonLeft { salesperson_ids, now_at, .. } => format!(
+                "covered by {}; now at {}",
+                ids(salesperson_ids),
+                now_at.as_ref().map_or_else(String::new, |w| w.tenure_id.to_string())
+            ),
+            Alert::BuyingRoleLost { salesperson_ids, .. }
+            | Alert::KnownPersonArrived { salesperson_ids, .. } => {
+                format!("covered by {}", ids(salesperson_ids))
+            }
+            Alert::SingleThreadedAccount { salesperson_id, .. } => {
+                format!("through {salesperson_id}")
+            }
+            Alert::StaleRelationship { last_interaction_at, .. } => format!(
+                "last {}",
+                last_interaction_at.map_or_else(String::new, |at| at.to_string())
+            ),
+            Alert::NewHolder { .. } | Alert::UncoveredBuyingRole { .. } => String::new(),
+        }
+    }
+
     /// Lower is more urgent; alerts are listed in this order.
     pub fn urgency(&self) -> u8 {
         match self {
@@ -357,13 +428,17 @@ pub fn report(account: &Account, settings: &CoverageSettings, now: NaiveDateTime
                 salesperson_ids: salesperson_ids.clone(),
             });
         }
+        // Once the post they left is covered again through its new holder, the departure
+        // needs no action: the alert clears.
+        if post_now_covered {
+            continue;
+        }
         alerts.push(Alert::CoveredPersonLeft {
             post_id: departure.post_id,
             tenure_id: departure.tenure_id,
             person_id: departure.person_id,
             ended_on: departure.ended_on,
             salesperson_ids,
-            post_now_covered,
             now_at: departure.now_at.clone(),
         });
     }
@@ -503,7 +578,7 @@ mod tests {
         assert_eq!(kinds, vec![1, 2, 4, 6, 7]);
         assert!(matches!(
             &report.alerts[0],
-            Alert::CoveredPersonLeft { person_id, post_now_covered: false, .. } if *person_id == id(3)
+            Alert::CoveredPersonLeft { person_id, .. } if *person_id == id(3)
         ));
         assert!(m.risk > 0.0 && m.risk < 1.0);
     }

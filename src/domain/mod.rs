@@ -1,6 +1,7 @@
 //! Pure domain logic: no I/O, no diesel, no actix. The bottom layer: it imports only `error`.
 
 pub mod account;
+pub mod alert;
 pub mod api_key;
 pub mod assignment;
 pub mod calendar;

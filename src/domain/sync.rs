@@ -17,6 +17,8 @@ pub enum Entity {
     Relationship,
     Coverage,
     Interaction,
+    /// A manager's decision about an alert of a coverage report (its id is the alert's).
+    Alert,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

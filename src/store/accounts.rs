@@ -7,7 +7,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::account::{self, Account, AccountPost, Departure, Holder, Whereabouts};
+use crate::domain::account::{
+    self, report, Account, AccountPost, Departure, Holder, Report, Whereabouts,
+};
+use crate::domain::alert::{track, Decided, Tracked};
 use crate::domain::coverage::CoverageSettings;
 use crate::domain::crafting::TimePoint;
 use crate::domain::facet::Facet;
@@ -20,7 +23,7 @@ use crate::store::organizations::{self, Organization};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
 use crate::store::tenures::{self, Tenure};
-use crate::store::{coverage, coverage_settings, interactions, salespeople};
+use crate::store::{alerts, coverage, coverage_settings, interactions, salespeople};
 use crate::store::{parse_id, parse_optional_id, persons, DbConn};
 
 /// An account as loaded: the domain view plus what the network view draws.
@@ -216,6 +219,42 @@ pub fn load(
     })
 }
 
+/// An account's coverage report as of `now`, with the names its alerts mention and what
+/// managers decided about its alerts.
+pub struct Reported {
+    pub data: AccountData,
+    pub report: Report,
+    pub decided: HashMap<Uuid, Decided>,
+}
+
+impl Reported {
+    /// Its alerts, each with its life on `today`.
+    pub fn tracked(&self, today: NaiveDate) -> Vec<Tracked<'_>> {
+        track(self.data.root.id, &self.report.alerts, &self.decided, today)
+    }
+}
+
+pub fn reported(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    root: Uuid,
+    now: NaiveDateTime,
+) -> Result<Reported, Error> {
+    let mut data = load(conn, tenant, root, now)?;
+    // Organizations where departed stakeholders went and newcomers came from, for the alerts'
+    // messages.
+    let account = &data.account;
+    let went = account.departures.iter().filter_map(|d| d.now_at.as_ref());
+    let came = account.posts.iter().flat_map(|p| &p.holders).filter_map(|h| h.came_from.as_ref());
+    let elsewhere: Vec<Uuid> = went.chain(came).map(|w| w.organization_id).collect();
+    for organization in organizations::find_many(conn, tenant, &elsewhere)? {
+        data.names.insert(organization.id, organization.name);
+    }
+    let report = report(&data.account, &data.settings, now);
+    let decided = alerts::decided(conn, tenant, root)?;
+    Ok(Reported { data, report, decided })
+}
+
 /// Posts of these organizations that exist on `date`, without holders yet.
 fn account_posts(
     conn: &mut DbConn,
@@ -320,7 +359,7 @@ fn came_from(
                 && t.id != holding.id
                 && t.period.started_on < holding.period.started_on
         });
-        let outside = before.filter_map(|t| {
+        let mut outside = before.filter_map(|t| {
             let organization_id = *organization_of.get(&t.post_id)?;
             (!account_organizations.contains(&organization_id)).then_some(Whereabouts {
                 organization_id,
@@ -328,7 +367,7 @@ fn came_from(
                 tenure_id: t.id,
             })
         });
-        if let Some(last) = outside.last() {
+        if let Some(last) = outside.next_back() {
             found.insert(holding.id, last);
         }
     }

@@ -198,6 +198,7 @@ macro_rules! unfiltered_reads {
 
 pub mod accounts;
 pub mod affinities;
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod cascades;

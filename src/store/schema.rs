@@ -289,7 +289,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    alert_states (tenant_id, alert_id) {
+        tenant_id -> Text,
+        alert_id -> Text,
+        account_id -> Text,
+        alert_type -> Text,
+        condition -> Text,
+        state -> Text,
+        snoozed_until -> Nullable<Date>,
+        note -> Nullable<Text>,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    alert_events (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        alert_id -> Text,
+        condition -> Text,
+        state -> Text,
+        snoozed_until -> Nullable<Date>,
+        note -> Nullable<Text>,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    alert_states,
+    alert_events,
     audit_log,
     tenants,
     api_keys,

@@ -41,7 +41,7 @@ fn with_entity<W: WithEntity>(entity: Entity, work: W) -> Option<W::Output> {
         Entity::Tenure => work.run::<Tenures>(),
         Entity::Relationship => work.run::<Relationships>(),
         Entity::Coverage => work.run::<CoverageLinks>(),
-        Entity::CraftingRevision | Entity::Interaction => return None,
+        Entity::CraftingRevision | Entity::Interaction | Entity::Alert => return None,
     })
 }
 

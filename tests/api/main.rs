@@ -8,6 +8,7 @@
 
 mod harness;
 
+mod alerts;
 mod audit;
 mod bulk;
 mod changes;

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::accounts::{report_response, AccountRef, CoverageReportResponse, MetricsResponse};
-use crate::domain::account::report;
 use crate::domain::api_key::Scope;
 use crate::error::Error;
 use crate::http::auth::Principal;
@@ -28,19 +27,9 @@ pub async fn account_coverage(
     let id = id.into_inner();
     let at = now();
     let response = read(&db, move |c| {
-        let mut data = accounts::load(c, principal.tenant_id, id, at)?;
-        // Organizations where departed stakeholders went and newcomers came from, for the
-        // alerts' messages.
-        let account = &data.account;
-        let went = account.departures.iter().filter_map(|d| d.now_at.as_ref());
-        let came =
-            account.posts.iter().flat_map(|p| &p.holders).filter_map(|h| h.came_from.as_ref());
-        let elsewhere: Vec<Uuid> = went.chain(came).map(|w| w.organization_id).collect();
-        for organization in organizations::find_many(c, principal.tenant_id, &elsewhere)? {
-            data.names.insert(organization.id, organization.name);
-        }
-        let report = report(&data.account, &data.settings, at);
-        Ok(report_response(&data, &report, at.and_utc()))
+        let reported = accounts::reported(c, principal.tenant_id, id, at)?;
+        let tracked = reported.tracked(at.date());
+        Ok(report_response(&reported.data, &reported.report, &tracked, at.and_utc()))
     })
     .await?;
     Ok(HttpResponse::Ok().json(response))
@@ -91,11 +80,11 @@ pub async fn coverage_overview(
     let mut items = read(&db, move |c| {
         let mut rows = Vec::new();
         for root in organizations::account_roots(c, tenant)? {
-            let data = accounts::load(c, tenant, root, at)?;
-            let report = report(&data.account, &data.settings, at);
+            let reported = accounts::reported(c, tenant, root, at)?;
+            let tracked = reported.tracked(at.date());
             rows.push(OverviewRow {
-                account: AccountRef::of(&data),
-                metrics: MetricsResponse::from(&report.metrics),
+                account: AccountRef::of(&reported.data),
+                metrics: MetricsResponse::of(&reported.report.metrics, &tracked),
             });
         }
         Ok(rows)
