@@ -33,6 +33,21 @@ pub enum SimilarScope {
     Tenant,
 }
 
+/// Which side of the table to compare with: our own people (holders of posts in `own`
+/// organizations: the salespeople) or everyone else (client stakeholders, partners).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SimilarSide {
+    /// The person's own side: client stakeholders with client stakeholders, salespeople with
+    /// salespeople.
+    #[default]
+    Same,
+    /// The other side: a stakeholder's crafting compared with our salespeople's, and back.
+    Other,
+    /// Both sides.
+    Both,
+}
+
 /// Where to look and how many to return.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +56,9 @@ pub struct SimilarParams {
     /// `organization`, `account` or `tenant` (default).
     #[param(inline)]
     pub scope: Option<SimilarScope>,
+    /// `same` (default), `other` or `both` sides: see `SimilarSide`.
+    #[param(inline)]
+    pub side: Option<SimilarSide>,
     /// How many people, 1 to 100 (default 10).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
@@ -81,7 +99,8 @@ pub struct SimilarResponse {
 }
 
 /// Who else is making the same changes to their formal job: peers to learn from and key
-/// opinion leaders. Compares current tenures by cosine over formal-vs-crafted diffs (this
+/// opinion leaders; by default on the person's own side (stakeholders with stakeholders,
+/// salespeople with salespeople). Compares current tenures by cosine over formal-vs-crafted diffs (this
 /// person's current tenures added up; others by their closest tenure), held in
 /// an in-memory index that catches up with every change before it answers.
 #[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), SimilarParams), responses((status = 200, body = SimilarResponse)))]
@@ -110,6 +129,16 @@ pub async fn list_similar_crafters(
             index.entries.values().filter(|e| e.period.contains(today)).collect();
         let mine: Vec<&Entry> = current.iter().filter(|e| e.person_id == person).copied().collect();
         let allowed = allowed_organizations(c, tenant, scope, &mine)?;
+        // Which side the person is on: theirs is ours when one of their posts is in an own
+        // organization.
+        let own = organizations::own_ids(c, tenant)?;
+        let ours = mine.iter().any(|e| own.contains(&e.organization_id));
+        let side = params.side.unwrap_or_default();
+        let on_side = |e: &Entry| match side {
+            SimilarSide::Same => own.contains(&e.organization_id) == ours,
+            SimilarSide::Other => own.contains(&e.organization_id) != ours,
+            SimilarSide::Both => true,
+        };
         let my_vector = CompactVector::sum(mine.iter().map(|e| &e.vector));
         // Score every current tenure without copying vectors; a person holding several posts
         // counts with their closest one.
@@ -117,6 +146,7 @@ pub async fn list_similar_crafters(
             .iter()
             .filter(|e| e.person_id != person)
             .filter(|e| allowed.as_ref().is_none_or(|orgs| orgs.contains(&e.organization_id)))
+            .filter(|e| on_side(e))
             .map(|e| (my_vector.cosine(&e.vector), *e))
             .collect();
         let compared = scored.iter().map(|(_, e)| e.person_id).collect::<HashSet<_>>().len();

@@ -1,5 +1,7 @@
 //! Organizations and their group structure.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -69,6 +71,16 @@ impl Row {
 }
 
 row_reads!(organizations, Entity::Organization, Organization, Row = Row::as_select() => Row::into_organization);
+
+/// The ids of the tenant's own organizations (the seller and its units: few).
+pub fn own_ids(conn: &mut DbConn, tenant: TenantId) -> Result<HashSet<Uuid>, Error> {
+    let ids: Vec<String> = organizations::table
+        .filter(organizations::tenant_id.eq(tenant))
+        .filter(organizations::kind.eq(OrganizationKind::Own.as_str()))
+        .select(organizations::id)
+        .load(conn)?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
 
 /// Accounts: client organizations not part of another client, in name order.
 pub fn account_roots(conn: &mut DbConn, tenant: TenantId) -> Result<Vec<Uuid>, Error> {

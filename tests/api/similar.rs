@@ -89,4 +89,31 @@ async fn similar_crafters_are_ranked_explained_and_scoped(app: &TestApp) {
         .iter()
         .any(|p| p["person_id"] == opposite.as_str()));
     app.get(&format!("/v1/persons/{me}/similar?scope=galaxy")).await.assert_problem(400);
+
+    // Our own salesperson crafts like Me, but is on the other side of the table.
+    let seller = app.create("/v1/organizations", json!({"name": "Northwind", "kind": "own"})).await;
+    let green_seller = json!([
+        {"dimension": "decision_criterion", "key": "carbon_footprint", "weight": 0.9},
+        {"dimension": "decision_criterion", "key": "price", "weight": 0.3}]);
+    let carla = holder(app, &seller, "Carla", green_seller).await;
+    let ids = |body: &serde_json::Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["person_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let same = app.get(&format!("/v1/persons/{me}/similar")).await.body;
+    assert!(!ids(&same).contains(&carla), "stakeholders with stakeholders by default");
+    let other = app.get(&format!("/v1/persons/{me}/similar?side=other")).await.body;
+    assert_eq!(ids(&other), vec![carla.clone()]);
+    let both = app.get(&format!("/v1/persons/{me}/similar?side=both&limit=100")).await.body;
+    assert!(ids(&both).contains(&carla) && ids(&both).contains(&twin));
+    // From Carla's side: her peers are salespeople, and the stakeholders are the other side.
+    let hers = app.get(&format!("/v1/persons/{carla}/similar")).await.body;
+    assert!(ids(&hers).is_empty(), "no other salesperson crafts so: {hers}");
+    let theirs = app.get(&format!("/v1/persons/{carla}/similar?side=other")).await.body;
+    assert!(ids(&theirs).contains(&me));
+    app.get(&format!("/v1/persons/{me}/similar?side=left")).await.assert_problem(400);
 }
