@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::domain::account::{Alert, Metrics, Report, Whereabouts};
 use crate::domain::alert::{AlertState, Decision, Tracked};
 use crate::domain::coverage::{BuyingRole, CoverageRole};
+use crate::domain::paths::Path;
 use crate::domain::text;
 use crate::store::accounts::AccountData;
 
@@ -99,6 +100,21 @@ pub struct HolderReport {
     /// The largest weight among the holder's buying roles (1 without roles).
     pub role_factor: f64,
     pub covered_by: Vec<CoveringResponse>,
+    /// Uncovered: the strongest warm path from someone on the team, if any (the full paths:
+    /// `GET /v1/accounts/{id}/paths`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reachable_through: Option<ReachableResponse>,
+}
+
+/// The best warm path to an uncovered stakeholder, in short.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReachableResponse {
+    pub salesperson_id: Uuid,
+    pub salesperson_name: String,
+    /// The product of the hops' strengths.
+    pub strength: f64,
+    /// The people between them, in order.
+    pub via: Vec<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -457,6 +473,7 @@ pub fn report_response(
     data: &AccountData,
     report: &Report,
     tracked: &[Tracked<'_>],
+    reachable: &HashMap<Uuid, (Uuid, Path)>,
     as_of: DateTime<Utc>,
 ) -> CoverageReportResponse {
     let name = |id: &Uuid| data.names.get(id).cloned().unwrap_or_default();
@@ -505,6 +522,14 @@ pub fn report_response(
                                 last_interaction_at: l.last_interaction_at.map(|t| t.and_utc()),
                             })
                             .collect(),
+                        reachable_through: reachable.get(&h.person_id).map(
+                            |(salesperson, path)| ReachableResponse {
+                                salesperson_id: *salesperson,
+                                salesperson_name: name(salesperson),
+                                strength: path.strength,
+                                via: path.hops.iter().skip(1).map(|hop| name(&hop.from)).collect(),
+                            },
+                        ),
                     }
                 })
                 .collect(),

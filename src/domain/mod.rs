@@ -14,6 +14,7 @@ pub mod fit;
 pub mod hierarchy;
 pub mod influence;
 pub mod organization;
+pub mod paths;
 pub mod person;
 pub mod post;
 pub mod rate_limit;

@@ -96,6 +96,16 @@ impl Period {
         self.started_on < other.ended_on.unwrap_or(NaiveDate::MAX)
             && other.started_on < self.ended_on.unwrap_or(NaiveDate::MAX)
     }
+
+    /// When both run: from the later start to the earlier end (`None`: both still run).
+    pub fn overlap(&self, other: &Period) -> Option<Period> {
+        let ended_on = match (self.ended_on, other.ended_on) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.overlaps(other)
+            .then_some(Period { started_on: self.started_on.max(other.started_on), ended_on })
+    }
 }
 
 /// The tenures that, together with `new`, would put more holders on the post than it has

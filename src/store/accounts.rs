@@ -15,6 +15,7 @@ use crate::domain::coverage::CoverageSettings;
 use crate::domain::crafting::TimePoint;
 use crate::domain::facet::Facet;
 use crate::domain::organization::OrganizationKind;
+use crate::domain::paths::{best_paths, Path};
 use crate::domain::strength::derived_strength;
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
@@ -23,7 +24,7 @@ use crate::store::organizations::{self, Organization};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
 use crate::store::tenures::{self, Tenure};
-use crate::store::{alerts, coverage, coverage_settings, interactions, salespeople};
+use crate::store::{alerts, coverage, coverage_settings, interactions, salespeople, views};
 use crate::store::{parse_id, parse_optional_id, persons, DbConn};
 
 /// An account as loaded: the domain view plus what the network view draws.
@@ -68,14 +69,13 @@ impl AccountData {
     }
 }
 
-/// The account rooted at `root`; 404 if there is no such organization, 422 if it is not a
-/// client.
-pub fn load(
+/// The account's root and the ids of its organizations (the root and everything below); 404
+/// if there is no such organization, 422 if it is not a client.
+pub fn account_organizations(
     conn: &mut DbConn,
     tenant: TenantId,
     root: Uuid,
-    now: NaiveDateTime,
-) -> Result<AccountData, Error> {
+) -> Result<(Organization, Vec<Uuid>), Error> {
     let root = organizations::find(conn, tenant, root)?;
     if root.kind != OrganizationKind::Client {
         return Err(Error::Invalid(vec![FieldError::new(
@@ -87,6 +87,35 @@ pub fn load(
         .iter()
         .map(|id| parse_id(id))
         .collect::<Result<_, _>>()?;
+    Ok((root, ids))
+}
+
+/// Whether `person` holds a post in these organizations on `date`.
+pub fn holds_post_in(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    organizations: &[Uuid],
+    person: Uuid,
+    date: NaiveDate,
+) -> Result<bool, Error> {
+    let current: Vec<Uuid> = tenures::of_persons(conn, tenant, &[person])?
+        .into_iter()
+        .filter(|t| t.period.contains(date))
+        .map(|t| t.post_id)
+        .collect();
+    let organization_of = crate::store::posts::organizations_of(conn, tenant, &current)?;
+    Ok(organization_of.values().any(|o| organizations.contains(o)))
+}
+
+/// The account rooted at `root`; 404 if there is no such organization, 422 if it is not a
+/// client.
+pub fn load(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    root: Uuid,
+    now: NaiveDateTime,
+) -> Result<AccountData, Error> {
+    let (root, ids) = account_organizations(conn, tenant, root)?;
     let organizations = organizations::find_many(conn, tenant, &ids)?;
     let today = now.date();
     let post_rows = account_posts(conn, tenant, &ids, today)?;
@@ -225,6 +254,9 @@ pub struct Reported {
     pub data: AccountData,
     pub report: Report,
     pub decided: HashMap<Uuid, Decided>,
+    /// The best warm path to each uncovered stakeholder someone on the team can reach, once
+    /// `find_paths` ran.
+    pub reachable: HashMap<Uuid, (Uuid, Path)>,
 }
 
 impl Reported {
@@ -252,7 +284,66 @@ pub fn reported(
     }
     let report = report(&data.account, &data.settings, now);
     let decided = alerts::decided(conn, tenant, root)?;
-    Ok(Reported { data, report, decided })
+    Ok(Reported { data, report, decided, reachable: HashMap::new() })
+}
+
+impl Reported {
+    /// Finds the best warm path to each uncovered stakeholder (`reachable`), and names the
+    /// people on them.
+    pub fn find_paths(
+        &mut self,
+        conn: &mut DbConn,
+        tenant: TenantId,
+        today: NaiveDate,
+    ) -> Result<(), Error> {
+        self.reachable = reachable(conn, tenant, &self.data, &self.report, today)?;
+        let unnamed: Vec<Uuid> = self
+            .reachable
+            .values()
+            .flat_map(|(_, path)| path.hops.iter().map(|h| h.from))
+            .filter(|p| !self.data.names.contains_key(p))
+            .collect();
+        self.data.names.extend(persons::display_names(conn, tenant, &unnamed)?);
+        Ok(())
+    }
+}
+
+/// The best warm path (its salesperson and the path) to each uncovered stakeholder, over one
+/// neighbourhood around all of them.
+fn reachable(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    data: &AccountData,
+    report: &Report,
+    today: NaiveDate,
+) -> Result<HashMap<Uuid, (Uuid, Path)>, Error> {
+    let mut uncovered: Vec<Uuid> = data
+        .account
+        .posts
+        .iter()
+        .flat_map(|p| &p.holders)
+        .map(|h| h.person_id)
+        .filter(|p| report.coverage.get(p).is_none_or(Vec::is_empty))
+        .collect();
+    uncovered.sort();
+    uncovered.dedup();
+    if uncovered.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let near = views::paths::around(conn, tenant, &uncovered, today, &data.settings)?;
+    let team: HashSet<Uuid> =
+        salespeople::salespeople(conn, tenant, today, None)?.into_keys().collect();
+    let mut found = HashMap::new();
+    for target in uncovered {
+        let sources: HashSet<Uuid> = team.iter().copied().filter(|s| *s != target).collect();
+        let best = best_paths(&near.ties, &near.barred, &sources, target)
+            .into_iter()
+            .max_by(|a, b| a.1.strength.total_cmp(&b.1.strength).then(b.0.cmp(&a.0)));
+        if let Some(best) = best {
+            found.insert(target, best);
+        }
+    }
+    Ok(found)
 }
 
 /// Posts of these organizations that exist on `date`, without holders yet.

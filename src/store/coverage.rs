@@ -268,6 +268,33 @@ pub struct CoverageView {
     pub last_interaction_at: Option<NaiveDateTime>,
 }
 
+impl CoverageView {
+    /// The strength in effect: the stated one, else the derived one.
+    pub fn strength(&self) -> f64 {
+        self.link.fields.strength.unwrap_or(self.derived_strength)
+    }
+}
+
+/// Links whose salesperson or stakeholder is one of these persons, with their strengths.
+pub fn touching(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    persons: &[Uuid],
+) -> Result<Vec<CoverageView>, Error> {
+    let ids: Vec<String> = persons.iter().map(Uuid::to_string).collect();
+    let rows: Vec<CoverageRow> = coverage_links::table
+        .filter(coverage_links::tenant_id.eq(tenant))
+        .filter(
+            coverage_links::salesperson_id
+                .eq_any(&ids)
+                .or(coverage_links::stakeholder_id.eq_any(&ids)),
+        )
+        .select(coverage_columns())
+        .load(conn)?;
+    let links = rows.into_iter().map(coverage).collect::<Result<Vec<_>, _>>()?;
+    with_strength(conn, tenant, links)
+}
+
 /// Coverage links with their strengths, derived from the interactions of their pairs.
 fn with_strength(
     conn: &mut DbConn,

@@ -19,6 +19,7 @@ on_both_backends!(
     settings_change_half_life_and_role_weights,
     erasing_a_person_removes_their_network,
     a_blocker_is_not_suggested_and_covering_is_worth_something_before_fit,
+    a_warm_path_reaches_the_uncovered_through_people_we_know,
 );
 
 pub fn days_ago(days: i64) -> String {
@@ -712,4 +713,72 @@ async fn a_blocker_is_not_suggested_and_covering_is_worth_something_before_fit(a
     assert_eq!(ivo.unwrap()["reason"], "every_fit_zero");
     // With no negative kinds, the blocker counts as a tie like any other.
     assert_eq!(pair_of(&unvalued.body, &s.nora)[0]["salesperson_id"], s.carla);
+}
+
+async fn a_warm_path_reaches_the_uncovered_through_people_we_know(app: &TestApp) {
+    let s = story(app).await;
+    // The CEO advises Nora; Max covers the CEO (0.7).
+    app.create(
+        "/v1/relationships",
+        json!({"from_person_id": s.olga, "to_person_id": s.nora, "kind": "advises", "strength": 0.8}),
+    )
+    .await;
+    let path = format!("/v1/accounts/{}/paths?stakeholder_id={}", s.acme, s.nora);
+    let response = app.get(&path).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let body = &response.body;
+    assert_eq!(body["stakeholder_name"], "Nora");
+    let best = &body["paths"][0];
+    assert_eq!(best["salesperson_id"], s.max, "{body}");
+    let hops = best["hops"].as_array().unwrap();
+    assert_eq!(hops.len(), 2, "{body}");
+    assert_eq!(
+        (&hops[0]["to_name"], &hops[0]["evidence"]["type"]),
+        (&json!("Olga"), &json!("coverage"))
+    );
+    assert_eq!(
+        (&hops[1]["to_person_id"], &hops[1]["evidence"]["kind"]),
+        (&json!(s.nora), &json!("advises"))
+    );
+    assert!((best["strength"].as_f64().unwrap() - 0.7 * 0.8).abs() < 1e-9, "{best}");
+    // The report flags the uncovered Nora as reachable through the CEO.
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
+    let holders: Vec<&Value> = report["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["holders"].as_array().unwrap())
+        .collect();
+    let nora = holders.iter().find(|h| h["person_id"] == s.nora).unwrap();
+    assert_eq!(nora["reachable_through"]["salesperson_name"], "Max", "{report}");
+    assert_eq!(nora["reachable_through"]["via"], json!(["Olga"]));
+    let olga = holders.iter().find(|h| h["person_id"] == s.olga).unwrap();
+    assert!(olga.get("reachable_through").is_none(), "covered: no path needed");
+    // Carla knows nobody on the way.
+    assert!(body["paths"].as_array().unwrap().iter().all(|p| p["salesperson_id"] != s.carla));
+
+    // Nora blocks the CEO: no path goes between them any more, however they know each other.
+    app.create(
+        "/v1/relationships",
+        json!({"from_person_id": s.nora, "to_person_id": s.olga, "kind": "blocks", "strength": 0.9}),
+    )
+    .await;
+    let blocked = app.get(&path).await.body;
+    for p in blocked["paths"].as_array().unwrap() {
+        for hop in p["hops"].as_array().unwrap() {
+            let pair = [hop["from_person_id"].clone(), hop["to_person_id"].clone()];
+            assert!(!(pair.contains(&json!(s.olga)) && pair.contains(&json!(s.nora))), "{blocked}");
+        }
+    }
+
+    // Someone outside the account, a bad limit, another tenant: named or not found.
+    let outside =
+        app.get(&format!("/v1/accounts/{}/paths?stakeholder_id={}", s.acme, s.carla)).await;
+    outside.assert_problem(422);
+    assert_eq!(outside.pointers(), vec!["stakeholder_id"]);
+    app.get(&format!("{path}&limit=0")).await.assert_problem(422);
+    app.get(&format!("/v1/accounts/{}/paths", s.acme)).await.assert_problem(400);
+    let theirs = app.other_tenant("theirs");
+    let hidden = app.call(awc::http::Method::GET, &path, Some(&theirs), &[], None).await;
+    hidden.assert_problem(404);
 }

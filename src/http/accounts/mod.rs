@@ -6,6 +6,7 @@
 mod alerts;
 mod apply;
 mod network;
+mod paths;
 mod report;
 mod suggestions;
 
@@ -15,6 +16,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(report::coverage_overview)
         .service(alerts::account_alerts)
         .service(alerts::decide_alert)
+        .service(paths::account_paths)
         .service(suggestions::suggest)
         .service(apply::apply);
 }

@@ -27,9 +27,16 @@ pub async fn account_coverage(
     let id = id.into_inner();
     let at = now();
     let response = read(&db, move |c| {
-        let reported = accounts::reported(c, principal.tenant_id, id, at)?;
+        let mut reported = accounts::reported(c, principal.tenant_id, id, at)?;
+        reported.find_paths(c, principal.tenant_id, at.date())?;
         let tracked = reported.tracked(at.date());
-        Ok(report_response(&reported.data, &reported.report, &tracked, at.and_utc()))
+        Ok(report_response(
+            &reported.data,
+            &reported.report,
+            &tracked,
+            &reported.reachable,
+            at.and_utc(),
+        ))
     })
     .await?;
     Ok(HttpResponse::Ok().json(response))

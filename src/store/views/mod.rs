@@ -2,4 +2,5 @@
 //! a view.
 
 pub mod holdings;
+pub mod paths;
 pub mod scopes;
