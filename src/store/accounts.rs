@@ -308,8 +308,11 @@ impl Reported {
     }
 }
 
-/// The best warm path (its salesperson and the path) to each uncovered stakeholder, over one
-/// neighbourhood around all of them.
+/// How many uncovered stakeholders the report looks for warm paths to.
+pub const REACHABLE_MAX: usize = 50;
+
+/// The best warm path (its salesperson and the path) to each of the `REACHABLE_MAX` most
+/// influential uncovered stakeholders, over one neighbourhood around all of them.
 fn reachable(
     conn: &mut DbConn,
     tenant: TenantId,
@@ -327,6 +330,11 @@ fn reachable(
         .collect();
     uncovered.sort();
     uncovered.dedup();
+    // The most influential first, and only so many: a report is read in a glance, and each
+    // stakeholder widens the neighbourhood read.
+    let influence = |p: &Uuid| report.influence.get(p).map_or(0.0, |i| i.influence);
+    uncovered.sort_by(|a, b| influence(b).total_cmp(&influence(a)).then(a.cmp(b)));
+    uncovered.truncate(REACHABLE_MAX);
     if uncovered.is_empty() {
         return Ok(HashMap::new());
     }

@@ -36,7 +36,9 @@ pub fn around(
     // A path of MAX_HOPS hops ends with a tie touching the ring MAX_HOPS - 1 away.
     for _ in 0..MAX_HOPS {
         let before = found.ties.len();
-        ties_touching(conn, tenant, &ring, today, settings, &mut found)?;
+        for chunk in ring.chunks(CHUNK) {
+            ties_touching(conn, tenant, chunk, today, settings, &mut found)?;
+        }
         let mut next: Vec<Uuid> = found.ties[before..]
             .iter()
             .flat_map(|t| [t.a, t.b])
@@ -52,6 +54,10 @@ pub fn around(
     Ok(found)
 }
 
+/// The largest organization (in tenures, past and present) whose people count as knowing each
+/// other.
+pub const TEAM_MAX: usize = 200;
+
 fn pair(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
     if a < b {
         (a, b)
@@ -59,6 +65,9 @@ fn pair(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
         (b, a)
     }
 }
+
+/// Persons per read: each statement binds their ids twice, well under SQLite's 32,766.
+const CHUNK: usize = 5_000;
 
 /// Every tie touching one of `persons`.
 fn ties_touching(
@@ -91,7 +100,9 @@ fn ties_touching(
 }
 
 /// Shared tenures: each of `persons` with everyone who held a post in the same organization
-/// at the same time.
+/// at the same time — in an organization of at most `TEAM_MAX` tenures: in a larger one,
+/// having worked there is no evidence of knowing each other (and its pairs would be
+/// millions).
 fn colleagues(
     conn: &mut DbConn,
     tenant: TenantId,
@@ -119,6 +130,7 @@ fn colleagues(
             by_organization.entry(*organization).or_default().push(tenure);
         }
     }
+    by_organization.retain(|_, tenures| tenures.len() <= TEAM_MAX);
     // The longest overlap of each pair in each organization, in days up to today.
     let days = |p: &Period| (p.ended_on.unwrap_or(today).min(today) - p.started_on).num_days();
     let mut overlaps: HashMap<(Uuid, Uuid, Uuid), Period> = HashMap::new();
