@@ -69,6 +69,10 @@ print(f"""
 
 {detail(f"{OUT}/coverage.md")}
 
+## Warm paths — `bench/paths`
+
+{detail(f"{OUT}/paths.md")}
+
 ## CRM sync — `bench/sync`
 
 {detail(f"{OUT}/sync/sync.md")}

@@ -338,9 +338,10 @@ fn reachable(
     if uncovered.is_empty() {
         return Ok(HashMap::new());
     }
-    let near = views::paths::around(conn, tenant, &uncovered, today, &data.settings)?;
     let team: HashSet<Uuid> =
         salespeople::salespeople(conn, tenant, today, None)?.into_keys().collect();
+    let sources: Vec<Uuid> = team.iter().copied().collect();
+    let near = views::paths::around(conn, tenant, &uncovered, &sources, today, &data.settings)?;
     let mut found = HashMap::new();
     for target in uncovered {
         let sources: HashSet<Uuid> = team.iter().copied().filter(|s| *s != target).collect();

@@ -295,6 +295,32 @@ pub fn touching(
     with_strength(conn, tenant, links)
 }
 
+/// Links between one of `persons` and one of `others` (either covering the other), with their
+/// strengths.
+pub fn between(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    persons: &[Uuid],
+    others: &[Uuid],
+) -> Result<Vec<CoverageView>, Error> {
+    let ids: Vec<String> = persons.iter().map(Uuid::to_string).collect();
+    let other_ids: Vec<String> = others.iter().map(Uuid::to_string).collect();
+    let rows: Vec<CoverageRow> = coverage_links::table
+        .filter(coverage_links::tenant_id.eq(tenant))
+        .filter(
+            (coverage_links::salesperson_id
+                .eq_any(&ids)
+                .and(coverage_links::stakeholder_id.eq_any(&other_ids)))
+            .or(coverage_links::stakeholder_id
+                .eq_any(&ids)
+                .and(coverage_links::salesperson_id.eq_any(&other_ids))),
+        )
+        .select(coverage_columns())
+        .load(conn)?;
+    let links = rows.into_iter().map(coverage).collect::<Result<Vec<_>, _>>()?;
+    with_strength(conn, tenant, links)
+}
+
 /// Coverage links with their strengths, derived from the interactions of their pairs.
 fn with_strength(
     conn: &mut DbConn,

@@ -115,6 +115,32 @@ pub fn relationships_among(
     Ok(all.into_iter().filter(|r| r.fields.holds_on(date)).collect())
 }
 
+/// Relationships between one of `persons` and one of `others`, valid on `date`.
+pub fn relationships_between(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    persons: &[Uuid],
+    others: &[Uuid],
+    date: NaiveDate,
+) -> Result<Vec<Relationship>, Error> {
+    let ids: Vec<String> = persons.iter().map(Uuid::to_string).collect();
+    let other_ids: Vec<String> = others.iter().map(Uuid::to_string).collect();
+    let rows: Vec<RelationshipRow> = relationships::table
+        .filter(relationships::tenant_id.eq(tenant))
+        .filter(
+            (relationships::from_person_id
+                .eq_any(&ids)
+                .and(relationships::to_person_id.eq_any(&other_ids)))
+            .or(relationships::to_person_id
+                .eq_any(&ids)
+                .and(relationships::from_person_id.eq_any(&other_ids))),
+        )
+        .select(relationship_columns())
+        .load(conn)?;
+    let all: Vec<Relationship> = rows.into_iter().map(relationship).collect::<Result<_, _>>()?;
+    Ok(all.into_iter().filter(|r| r.fields.holds_on(date)).collect())
+}
+
 /// Relationships, as the entity clients write (see `store::resource`).
 pub struct Relationships;
 

@@ -109,11 +109,12 @@ pub async fn account_paths(
             ));
         }
         let settings = coverage_settings::settings(c, tenant)?.0;
-        let near = paths::around(c, tenant, &[target], today, &settings)?;
         let sources: HashSet<Uuid> = salespeople::salespeople(c, tenant, today, None)?
             .into_keys()
             .filter(|p| *p != target)
             .collect();
+        let team: Vec<Uuid> = sources.iter().copied().collect();
+        let near = paths::around(c, tenant, &[target], &team, today, &settings)?;
         let found = best_paths(&near.ties, &near.barred, &sources, target);
         let mut best: Vec<_> = found.into_iter().collect();
         best.sort_by(|a, b| b.1.strength.total_cmp(&a.1.strength).then(a.0.cmp(&b.0)));

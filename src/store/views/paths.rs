@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::coverage::CoverageSettings;
@@ -14,7 +15,7 @@ use crate::domain::tenant::TenantId;
 use crate::domain::tenure::Period;
 use crate::error::Error;
 use crate::store::tenures::{self, Tenure};
-use crate::store::{coverage, posts, relationships, DbConn};
+use crate::store::{coverage, parse_id, relationships, schema, DbConn};
 
 /// Ties near the targets, and the pairs (smaller id first) that are barred.
 pub struct Neighbourhood {
@@ -22,22 +23,30 @@ pub struct Neighbourhood {
     pub barred: HashSet<(Uuid, Uuid)>,
 }
 
-/// Every tie within `MAX_HOPS` of any of `targets`.
+/// Every tie a path of at most `MAX_HOPS` hops from one of `sources` to one of `targets` can
+/// use: all ties touching the people fewer than `MAX_HOPS - 1` hops from a target, and, from
+/// the ring beyond, only the ties to a source (the first hop of a longest path; any other tie
+/// there leads nowhere in time).
 pub fn around(
     conn: &mut DbConn,
     tenant: TenantId,
     targets: &[Uuid],
+    sources: &[Uuid],
     today: NaiveDate,
     settings: &CoverageSettings,
 ) -> Result<Neighbourhood, Error> {
     let mut found = Neighbourhood { ties: Vec::new(), barred: HashSet::new() };
     let mut seen: HashSet<Uuid> = targets.iter().copied().collect();
     let mut ring: Vec<Uuid> = seen.iter().copied().collect();
-    // A path of MAX_HOPS hops ends with a tie touching the ring MAX_HOPS - 1 away.
-    for _ in 0..MAX_HOPS {
+    for distance in 0..MAX_HOPS {
+        let last = distance == MAX_HOPS - 1;
         let before = found.ties.len();
         for chunk in ring.chunks(CHUNK) {
-            ties_touching(conn, tenant, chunk, today, settings, &mut found)?;
+            if last {
+                ties_to_sources(conn, tenant, chunk, sources, today, settings, &mut found)?;
+            } else {
+                ties_touching(conn, tenant, chunk, today, settings, &mut found)?;
+            }
         }
         let mut next: Vec<Uuid> = found.ties[before..]
             .iter()
@@ -78,7 +87,39 @@ fn ties_touching(
     settings: &CoverageSettings,
     found: &mut Neighbourhood,
 ) -> Result<(), Error> {
-    for r in relationships::relationships_among(conn, tenant, persons, today)? {
+    let relationships = relationships::relationships_among(conn, tenant, persons, today)?;
+    add_relationships(relationships, settings, found);
+    add_links(coverage::touching(conn, tenant, persons)?, found);
+    found.ties.extend(colleagues(conn, tenant, persons, None, today)?);
+    Ok(())
+}
+
+/// Every tie between one of `persons` and one of `sources`.
+fn ties_to_sources(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    persons: &[Uuid],
+    sources: &[Uuid],
+    today: NaiveDate,
+    settings: &CoverageSettings,
+    found: &mut Neighbourhood,
+) -> Result<(), Error> {
+    let relationships =
+        relationships::relationships_between(conn, tenant, persons, sources, today)?;
+    add_relationships(relationships, settings, found);
+    add_links(coverage::between(conn, tenant, persons, sources)?, found);
+    // Colleagues seen from the sources' side: their few organizations, not the persons' many.
+    let wanted: HashSet<Uuid> = persons.iter().copied().collect();
+    found.ties.extend(colleagues(conn, tenant, sources, Some(&wanted), today)?);
+    Ok(())
+}
+
+fn add_relationships(
+    relationships: Vec<relationships::Relationship>,
+    settings: &CoverageSettings,
+    found: &mut Neighbourhood,
+) {
+    for r in relationships {
         let (a, b) = (r.fields.from_person_id, r.fields.to_person_id);
         if settings.negative_relationship_kinds.contains(&r.fields.kind) {
             found.barred.insert(pair(a, b));
@@ -87,7 +128,10 @@ fn ties_touching(
             found.ties.push(Tie { a, b, strength: r.fields.strength, evidence });
         }
     }
-    for link in coverage::touching(conn, tenant, persons)? {
+}
+
+fn add_links(links: Vec<coverage::CoverageView>, found: &mut Neighbourhood) {
+    for link in links {
         found.ties.push(Tie {
             a: link.link.fields.salesperson_id,
             b: link.link.fields.stakeholder_id,
@@ -95,49 +139,41 @@ fn ties_touching(
             evidence: Evidence::Coverage { id: link.link.id },
         });
     }
-    found.ties.extend(colleagues(conn, tenant, persons, today)?);
-    Ok(())
 }
 
-/// Shared tenures: each of `persons` with everyone who held a post in the same organization
-/// at the same time — in an organization of at most `TEAM_MAX` tenures: in a larger one,
-/// having worked there is no evidence of knowing each other (and its pairs would be
-/// millions).
+/// Shared tenures: each of `persons` with everyone (of `only`, if given) who held a post in the
+/// same organization at the same time — in an organization of at most `TEAM_MAX` tenures: in a
+/// larger one, having worked there is no evidence of knowing each other (and its pairs would
+/// be millions).
 fn colleagues(
     conn: &mut DbConn,
     tenant: TenantId,
     persons: &[Uuid],
+    only: Option<&HashSet<Uuid>>,
     today: NaiveDate,
 ) -> Result<Vec<Tie>, Error> {
-    let careers = tenures::of_persons(conn, tenant, persons)?;
+    let ids: Vec<String> = persons.iter().map(Uuid::to_string).collect();
+    let careers = with_organizations(conn, tenant, Some(ids), None)?;
     if careers.is_empty() {
         return Ok(Vec::new());
     }
-    let post_ids: Vec<Uuid> = careers.iter().map(|t| t.post_id).collect();
-    let organization_of = posts::organizations_of(conn, tenant, &post_ids)?;
-    let organizations: Vec<String> = {
-        let mut ids: Vec<String> = organization_of.values().map(Uuid::to_string).collect();
-        ids.sort();
-        ids.dedup();
-        ids
-    };
-    let all_posts = posts::ids_in_organizations(conn, tenant, &organizations)?;
-    let everyone = tenures::of_posts(conn, tenant, &all_posts)?;
-    let organization_of = posts::organizations_of(conn, tenant, &all_posts)?;
+    let mut organizations: Vec<String> = careers.iter().map(|(_, o)| o.to_string()).collect();
+    organizations.sort();
+    organizations.dedup();
+    let everyone = with_organizations(conn, tenant, None, Some(organizations))?;
     let mut by_organization: HashMap<Uuid, Vec<&Tenure>> = HashMap::new();
-    for tenure in &everyone {
-        if let Some(organization) = organization_of.get(&tenure.post_id) {
-            by_organization.entry(*organization).or_default().push(tenure);
-        }
+    for (tenure, organization) in &everyone {
+        by_organization.entry(*organization).or_default().push(tenure);
     }
     by_organization.retain(|_, tenures| tenures.len() <= TEAM_MAX);
     // The longest overlap of each pair in each organization, in days up to today.
     let days = |p: &Period| (p.ended_on.unwrap_or(today).min(today) - p.started_on).num_days();
     let mut overlaps: HashMap<(Uuid, Uuid, Uuid), Period> = HashMap::new();
-    for mine in &careers {
-        let Some(organization) = organization_of.get(&mine.post_id) else { continue };
+    for (mine, organization) in &careers {
         for theirs in by_organization.get(organization).map(Vec::as_slice).unwrap_or(&[]) {
-            if theirs.person_id == mine.person_id {
+            if theirs.person_id == mine.person_id
+                || only.is_some_and(|only| !only.contains(&theirs.person_id))
+            {
                 continue;
             }
             let Some(together) = mine.period.overlap(&theirs.period) else { continue };
@@ -164,4 +200,32 @@ fn colleagues(
             },
         })
         .collect())
+}
+
+/// Tenures with the organization of their post: of these persons, or in these organizations.
+fn with_organizations(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    persons: Option<Vec<String>>,
+    organizations: Option<Vec<String>>,
+) -> Result<Vec<(Tenure, Uuid)>, Error> {
+    let mut query = schema::tenures::table
+        .inner_join(
+            schema::posts::table.on(schema::posts::tenant_id
+                .eq(schema::tenures::tenant_id)
+                .and(schema::posts::id.eq(schema::tenures::post_id))),
+        )
+        .filter(schema::tenures::tenant_id.eq(tenant))
+        .select((tenures::Row::as_select(), schema::posts::organization_id))
+        .into_boxed();
+    if let Some(persons) = persons {
+        query = query.filter(schema::tenures::person_id.eq_any(persons));
+    }
+    if let Some(organizations) = organizations {
+        query = query.filter(schema::posts::organization_id.eq_any(organizations));
+    }
+    let rows: Vec<(tenures::Row, String)> = query.load(conn)?;
+    rows.into_iter()
+        .map(|(row, organization)| Ok((row.into_tenure()?, parse_id(&organization)?)))
+        .collect()
 }
