@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::domain::account::{Alert, Metrics, Report, Whereabouts};
 use crate::domain::alert::{AlertState, Decision, Tracked};
 use crate::domain::coverage::{BuyingRole, CoverageRole};
+use crate::domain::crafting::TimePoint;
 use crate::domain::paths::Path;
 use crate::domain::text;
 use crate::store::accounts::AccountData;
@@ -456,6 +457,7 @@ fn alert(a: &Alert, data: &AccountData, titles: &HashMap<Uuid, &str>) -> AlertRe
 pub struct CoverageReportResponse {
     pub account: AccountRef,
     pub as_of: DateTime<Utc>,
+    pub known_at: DateTime<Utc>,
     pub metrics: MetricsResponse,
     pub posts: Vec<PostReport>,
     /// Most urgent first: champion or another buying role lost, covered person left,
@@ -474,7 +476,7 @@ pub fn report_response(
     report: &Report,
     tracked: &[Tracked<'_>],
     reachable: &HashMap<Uuid, (Uuid, Path)>,
-    as_of: DateTime<Utc>,
+    at: TimePoint,
 ) -> CoverageReportResponse {
     let name = |id: &Uuid| data.names.get(id).cloned().unwrap_or_default();
     let titles = titles(data);
@@ -537,7 +539,8 @@ pub fn report_response(
         .collect();
     CoverageReportResponse {
         account: AccountRef::of(data),
-        as_of,
+        as_of: at.as_of.and_utc(),
+        known_at: at.known_at.and_utc(),
         metrics: MetricsResponse::of(&report.metrics, tracked),
         posts,
         alerts: tracked.iter().map(|t| tracked_alert(t, data, &titles)).collect(),

@@ -107,20 +107,29 @@ pub fn holds_post_in(
     Ok(organization_of.values().any(|o| organizations.contains(o)))
 }
 
-/// The account rooted at `root`; 404 if there is no such organization, 422 if it is not a
+/// The account rooted at `root` as of `at.as_of` as known at `at.known_at`: posts, tenures,
+/// relationships and interactions at their dates as of then, crafting revisions in effect then
+/// and recorded by then, and only the tenures, coverage links and relationships recorded by
+/// then. (Rows are read as stored now: a later correction of one is not undone, and a coverage
+/// link deleted since is gone.) 404 if there is no such organization, 422 if it is not a
 /// client.
 pub fn load(
     conn: &mut DbConn,
     tenant: TenantId,
     root: Uuid,
-    now: NaiveDateTime,
+    at: TimePoint,
 ) -> Result<AccountData, Error> {
     let (root, ids) = account_organizations(conn, tenant, root)?;
     let organizations = organizations::find_many(conn, tenant, &ids)?;
+    let now = at.as_of;
     let today = now.date();
+    let known = |created_at: NaiveDateTime| created_at <= at.known_at;
     let post_rows = account_posts(conn, tenant, &ids, today)?;
     let post_ids: Vec<Uuid> = post_rows.iter().map(|p| p.id).collect();
-    let all_tenures = tenures::of_posts(conn, tenant, &post_ids)?;
+    let all_tenures: Vec<Tenure> = tenures::of_posts(conn, tenant, &post_ids)?
+        .into_iter()
+        .filter(|t| known(t.created_at))
+        .collect();
     let (current, ended): (Vec<Tenure>, Vec<Tenure>) =
         all_tenures.into_iter().partition(|t| t.period.contains(today));
     let ended: Vec<Tenure> =
@@ -138,7 +147,10 @@ pub fn load(
     people.sort();
 
     let settings = coverage_settings::settings(conn, tenant)?.0;
-    let links = coverage::coverage_of(conn, tenant, &people)?;
+    let links: Vec<_> = coverage::coverage_of(conn, tenant, &people)?
+        .into_iter()
+        .filter(|l| known(l.created_at))
+        .collect();
     let touches = interactions::touches(conn, tenant, &people)?;
     let stated: HashSet<Uuid> =
         links.iter().filter(|l| l.fields.strength.is_some()).map(|l| l.id).collect();
@@ -162,9 +174,13 @@ pub fn load(
         .collect();
 
     let current_ids: Vec<Uuid> = current.iter().map(|t| t.id).collect();
-    let crafted = crafted_tenures(conn, tenant, &current_ids)?;
+    let crafted = crafted_tenures(conn, tenant, &current_ids, at)?;
     let stakeholder_ids: Vec<Uuid> = stakeholders.iter().copied().collect();
-    let relationships = relationships::relationships_among(conn, tenant, &stakeholder_ids, today)?;
+    let relationships: Vec<Relationship> =
+        relationships::relationships_among(conn, tenant, &stakeholder_ids, today)?
+            .into_iter()
+            .filter(|r| known(r.created_at))
+            .collect();
     let whereabouts = whereabouts(conn, tenant, &departed, &ids, today)?;
     let newcomers: Vec<&Tenure> = current
         .iter()
@@ -270,9 +286,10 @@ pub fn reported(
     conn: &mut DbConn,
     tenant: TenantId,
     root: Uuid,
-    now: NaiveDateTime,
+    at: TimePoint,
 ) -> Result<Reported, Error> {
-    let mut data = load(conn, tenant, root, now)?;
+    let now = at.as_of;
+    let mut data = load(conn, tenant, root, at)?;
     // Organizations where departed stakeholders went and newcomers came from, for the alerts'
     // messages.
     let account = &data.account;
@@ -283,7 +300,7 @@ pub fn reported(
         data.names.insert(organization.id, organization.name);
     }
     let report = report(&data.account, &data.settings, now);
-    let decided = alerts::decided(conn, tenant, root)?;
+    let decided = alerts::decided_as_known(conn, tenant, root, at.known_at)?;
     Ok(Reported { data, report, decided, reachable: HashMap::new() })
 }
 
@@ -309,7 +326,7 @@ impl Reported {
 }
 
 /// How many uncovered stakeholders the report looks for warm paths to.
-pub const REACHABLE_MAX: usize = 50;
+pub const REACHABLE_MAX: usize = 20;
 
 /// The best warm path (its salesperson and the path) to each of the `REACHABLE_MAX` most
 /// influential uncovered stakeholders, over one neighbourhood around all of them.
@@ -396,11 +413,14 @@ fn crafted_tenures(
     conn: &mut DbConn,
     tenant: TenantId,
     tenure_ids: &[Uuid],
+    at: TimePoint,
 ) -> Result<HashSet<Uuid>, Error> {
     let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();
     let rows: Vec<String> = crafting_revisions::table
         .filter(crafting_revisions::tenant_id.eq(tenant))
         .filter(crafting_revisions::tenure_id.eq_any(ids))
+        .filter(crafting_revisions::effective_at.le(at.as_of))
+        .filter(crafting_revisions::recorded_at.le(at.known_at))
         .select(crafting_revisions::tenure_id)
         .distinct()
         .load(conn)?;

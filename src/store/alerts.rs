@@ -90,6 +90,45 @@ pub fn decided(
     rows.into_iter().map(|row| decided_row(row).map(|d| (d.alert_id, d))).collect()
 }
 
+/// The last decision of each alert of the account as it was known at `known_at`.
+pub fn decided_as_known(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    account: Uuid,
+    known_at: chrono::NaiveDateTime,
+) -> Result<HashMap<Uuid, Decided>, Error> {
+    let latest = decided(conn, tenant, account)?;
+    if latest.values().all(|d| d.at <= known_at) {
+        return Ok(latest);
+    }
+    let ids: Vec<Uuid> = latest.keys().copied().collect();
+    let mut history = history(conn, tenant, &ids)?;
+    Ok(latest
+        .into_values()
+        .filter_map(|now| {
+            let events: Vec<Event> = history
+                .remove(&now.alert_id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| e.at <= known_at)
+                .collect();
+            let version = events.len() as i64;
+            let then = events.into_iter().last()?;
+            Some((
+                now.alert_id,
+                Decided {
+                    condition: then.condition,
+                    decision: then.decision,
+                    by: then.by,
+                    at: then.at,
+                    version,
+                    ..now
+                },
+            ))
+        })
+        .collect())
+}
+
 /// Every decision of these alerts, oldest first, by alert id.
 pub fn history(
     conn: &mut DbConn,

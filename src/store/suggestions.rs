@@ -48,7 +48,7 @@ pub fn inputs(
     asked: &Asked<'_>,
 ) -> Result<Inputs, Error> {
     let at = now_point();
-    let data = accounts::load(conn, tenant, account, at.as_of)?;
+    let data = accounts::load(conn, tenant, account, at)?;
     let stakeholder_ids = data.stakeholders();
     let sales = accounts::salesforce(conn, tenant, asked.salesperson_ids, &stakeholder_ids, at)?;
     // Salespeople are never their own stakeholders.
@@ -169,7 +169,7 @@ pub fn apply(
     pairs: &[Chosen],
     replace: bool,
 ) -> Result<Applied, Error> {
-    let data = accounts::load(conn, tenant, account, now())?;
+    let data = accounts::load(conn, tenant, account, now_point())?;
     let in_account: HashSet<Uuid> = data.stakeholders().into_iter().collect();
     let wanted: Vec<Uuid> = pairs.iter().map(|p| p.salesperson_id).collect();
     let sales = salespeople::salespeople(conn, tenant, now().date(), Some(&wanted))?;

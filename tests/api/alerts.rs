@@ -57,6 +57,14 @@ async fn a_dismissed_alert_stays_dismissed_until_its_facts_change(app: &TestApp)
     assert_eq!(dismissed.body["decision"]["by"], "admin");
     assert_eq!(dismissed.body["decision"]["note"], "they talk weekly by phone");
 
+    // As known just before, it was open: the report a manager saw then.
+    let before_decision = before["as_of"].as_str().unwrap().replace("+00:00", "Z");
+    let then =
+        app.get(&format!("/v1/accounts/{}/coverage?known_at={before_decision}", s.acme)).await;
+    assert_eq!(then.status, 200, "{}", then.body);
+    assert_eq!(alert(&then.body, "stale_relationship")["state"], "open");
+    assert_eq!(then.body["known_at"].as_str().unwrap().replace("+00:00", "Z"), before_decision);
+
     // The report shows it dismissed, and it no longer counts as needing action.
     let after = report(app, &s).await;
     assert_eq!(alert(&after, "stale_relationship")["state"], "dismissed");

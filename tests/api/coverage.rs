@@ -234,6 +234,24 @@ async fn the_report_raises_the_alerts_a_sales_manager_acts_on(app: &TestApp) {
     assert_eq!(r["alerts"][0]["type"], "champion_lost", "most urgent first");
     assert_eq!(r["alerts"][1]["type"], "covered_person_left");
 
+    // As of sixty days ago, Peter still held Procurement and was covered: no departure, no
+    // champion lost, and Nora was not there yet.
+    let then = app.get(&format!("/v1/accounts/{}/coverage?as_of={}", s.acme, days_ago(60))).await;
+    assert_eq!(then.status, 200, "{}", then.body);
+    assert!(alerts_of(&then.body, "champion_lost").is_empty(), "{}", then.body);
+    assert!(alerts_of(&then.body, "covered_person_left").is_empty());
+    let holders: Vec<&Value> = then.body["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["holders"].as_array().unwrap())
+        .collect();
+    assert!(holders.iter().any(|h| h["person_id"] == s.peter));
+    assert!(!holders.iter().any(|h| h["person_id"] == s.nora));
+    let overview = app.get(&format!("/v1/coverage/overview?as_of={}", days_ago(60))).await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    app.get(&format!("/v1/accounts/{}/coverage?as_of=yesterday", s.acme)).await.assert_problem(400);
+
     // At Globex, Peter is someone we know: a warm lead with Max and his strength.
     let globex = app.get(&format!("/v1/accounts/{}/coverage", s.globex)).await.body;
     let arrived = alerts_of(&globex, "known_person_arrived");
@@ -742,7 +760,7 @@ async fn a_warm_path_reaches_the_uncovered_through_people_we_know(app: &TestApp)
     );
     assert!((best["strength"].as_f64().unwrap() - 0.7 * 0.8).abs() < 1e-9, "{best}");
     // The report flags the uncovered Nora as reachable through the CEO.
-    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
+    let report = app.get(&format!("/v1/accounts/{}/coverage?reachable=true", s.acme)).await.body;
     let holders: Vec<&Value> = report["posts"]
         .as_array()
         .unwrap()

@@ -17,7 +17,7 @@ use crate::http::respond::ok;
 use crate::http::{read, write};
 use crate::store::accounts::{self, Reported};
 use crate::store::alerts::{self, Raised};
-use crate::store::{now, Db};
+use crate::store::{now_point, Db};
 
 /// Where an alert stands in the list: a state it is in, or `cleared` (decided about once, and
 /// its condition no longer holds).
@@ -83,7 +83,7 @@ pub async fn account_alerts(
     Query(params): Query<AlertListParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
-    let (id, tenant, at) = (id.into_inner(), principal.tenant_id, now());
+    let (id, tenant, at) = (id.into_inner(), principal.tenant_id, now_point());
     let response = read(&db, move |c| {
         let reported = accounts::reported(c, tenant, id, at)?;
         let mut history =
@@ -96,7 +96,7 @@ pub async fn account_alerts(
                 .map(|e| DecisionResponse::of(&e.decision, &e.by, e.at))
                 .collect()
         };
-        let tracked = reported.tracked(at.date());
+        let tracked = reported.tracked(at.as_of.date());
         let titles = titles(&reported.data);
         let mut items: Vec<AlertItem> = tracked
             .iter()
@@ -122,7 +122,7 @@ pub async fn account_alerts(
         }
         Ok(AlertListResponse {
             account: AccountRef::of(&reported.data),
-            as_of: at.and_utc(),
+            as_of: at.as_of.and_utc(),
             items,
         })
     })
@@ -160,8 +160,8 @@ pub async fn decide_alert(
     Json(body): Json<DecisionRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (alert_id, tenant, at) = (alert_id.into_inner(), principal.tenant_id, now());
-    let decision = Decision::parse(body.state, body.until, body.note.as_deref(), at.date())?;
+    let (alert_id, tenant, at) = (alert_id.into_inner(), principal.tenant_id, now_point());
+    let decision = Decision::parse(body.state, body.until, body.note.as_deref(), at.as_of.date())?;
     let account = body.account_id;
     let (version, response) = write(&db, principal.actor(), move |c| {
         let reported: Reported = accounts::reported(c, tenant, account, at)?;
@@ -180,7 +180,7 @@ pub async fn decide_alert(
         let decided = alerts::decide(c, tenant, &raised, &decision, &expected)?;
         let mut reported = reported;
         reported.decided.insert(alert_id, decided.clone());
-        let tracked = reported.tracked(at.date());
+        let tracked = reported.tracked(at.as_of.date());
         let titles = titles(&reported.data);
         let this = tracked.iter().find(|t| t.id == alert_id).ok_or(Error::NotFound)?;
         Ok((decided.version, tracked_alert(this, &reported.data, &titles)))

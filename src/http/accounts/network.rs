@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::read;
 use crate::store::accounts::{self, AccountData};
-use crate::store::{now, Db};
+use crate::store::{now_point, Db};
 
 #[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -205,6 +205,6 @@ pub async fn account_network(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let data = read(&db, move |c| accounts::load(c, principal.tenant_id, id, now())).await?;
+    let data = read(&db, move |c| accounts::load(c, principal.tenant_id, id, now_point())).await?;
     Ok(HttpResponse::Ok().json(graph(&data)))
 }

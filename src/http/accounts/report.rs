@@ -6,37 +6,53 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::accounts::{report_response, AccountRef, CoverageReportResponse, MetricsResponse};
+use crate::api::moment::{time_point, Moment};
 use crate::domain::api_key::Scope;
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read;
 use crate::store::accounts::{self};
-use crate::store::{now, organizations, Db};
+use crate::store::{organizations, Db};
+
+/// When the report is read, and what it adds.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportParams {
+    /// The account as it stood then: an RFC 3339 time, or a date (its end). Default now.
+    #[param(value_type = Option<String>)]
+    pub as_of: Option<Moment>,
+    /// As the service had recorded it by then (same forms). Default now.
+    #[param(value_type = Option<String>)]
+    pub known_at: Option<Moment>,
+    /// Also mark the most influential uncovered stakeholders a warm path reaches
+    /// (`reachable_through`); it reads the people around them, so it is asked for.
+    pub reachable: Option<bool>,
+}
 
 /// The coverage report of an account: every post with its holders, their influence, buying
-/// roles and who covers them; the account's metrics; and alerts, most urgent first.
-#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path, description = "A client organization: the account")), responses((status = 200, body = CoverageReportResponse)))]
+/// roles and who covers them; the account's metrics; and alerts, most urgent first. With
+/// `as_of` (and `known_at`), the report as a manager saw it then (see the README for what is
+/// read as of then); with `reachable=true`, the warm paths to the uncovered.
+#[utoipa::path(tag = "accounts", params(("id" = Uuid, Path, description = "A client organization: the account"), ReportParams), responses((status = 200, body = CoverageReportResponse)))]
 #[get("/v1/accounts/{id}/coverage")]
 pub async fn account_coverage(
     db: web::Data<Db>,
     principal: Principal,
     id: web::Path<Uuid>,
+    Query(params): Query<ReportParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let at = now();
+    let at = time_point(params.as_of, params.known_at);
     let response = read(&db, move |c| {
         let mut reported = accounts::reported(c, principal.tenant_id, id, at)?;
-        reported.find_paths(c, principal.tenant_id, at.date())?;
-        let tracked = reported.tracked(at.date());
-        Ok(report_response(
-            &reported.data,
-            &reported.report,
-            &tracked,
-            &reported.reachable,
-            at.and_utc(),
-        ))
+        if params.reachable.unwrap_or(false) {
+            reported.find_paths(c, principal.tenant_id, at.as_of.date())?;
+        }
+        let tracked = reported.tracked(at.as_of.date());
+        Ok(report_response(&reported.data, &reported.report, &tracked, &reported.reachable, at))
     })
     .await?;
     Ok(HttpResponse::Ok().json(response))
@@ -59,6 +75,12 @@ pub struct OverviewParams {
     /// `risk` (default, riskiest first) or `name`.
     #[param(inline)]
     pub sort: Option<OverviewSort>,
+    /// The accounts as of then: an RFC 3339 time, or a date (its end). Default now.
+    #[param(value_type = Option<String>)]
+    pub as_of: Option<Moment>,
+    /// As the service had recorded them by then (same forms). Default now.
+    #[param(value_type = Option<String>)]
+    pub known_at: Option<Moment>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -70,6 +92,7 @@ pub struct OverviewRow {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OverviewResponse {
     pub as_of: DateTime<Utc>,
+    pub known_at: DateTime<Utc>,
     pub items: Vec<OverviewRow>,
 }
 
@@ -82,13 +105,13 @@ pub async fn coverage_overview(
     Query(params): Query<OverviewParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
-    let at = now();
+    let at = time_point(params.as_of, params.known_at);
     let tenant = principal.tenant_id;
     let mut items = read(&db, move |c| {
         let mut rows = Vec::new();
         for root in organizations::account_roots(c, tenant)? {
             let reported = accounts::reported(c, tenant, root, at)?;
-            let tracked = reported.tracked(at.date());
+            let tracked = reported.tracked(at.as_of.date());
             rows.push(OverviewRow {
                 account: AccountRef::of(&reported.data),
                 metrics: MetricsResponse::of(&reported.report.metrics, &tracked),
@@ -106,5 +129,9 @@ pub async fn coverage_overview(
         }),
         OverviewSort::Name => items.sort_by(|a, b| a.account.name.cmp(&b.account.name)),
     }
-    Ok(HttpResponse::Ok().json(OverviewResponse { as_of: at.and_utc(), items }))
+    Ok(HttpResponse::Ok().json(OverviewResponse {
+        as_of: at.as_of.and_utc(),
+        known_at: at.known_at.and_utc(),
+        items,
+    }))
 }

@@ -65,7 +65,7 @@ pub fn around(
 
 /// The largest organization (in tenures, past and present) whose people count as knowing each
 /// other.
-pub const TEAM_MAX: usize = 200;
+pub const TEAM_MAX: usize = 50;
 
 fn pair(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
     if a < b {
