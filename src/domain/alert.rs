@@ -28,27 +28,6 @@ pub enum AlertState {
     Dismissed,
 }
 
-impl AlertState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertState::Open => "open",
-            AlertState::Acknowledged => "acknowledged",
-            AlertState::Snoozed => "snoozed",
-            AlertState::Dismissed => "dismissed",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<AlertState> {
-        Some(match stored {
-            "open" => AlertState::Open,
-            "acknowledged" => AlertState::Acknowledged,
-            "snoozed" => AlertState::Snoozed,
-            "dismissed" => AlertState::Dismissed,
-            _ => return None,
-        })
-    }
-}
-
 /// A manager's decision about an alert, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {

@@ -8,11 +8,12 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::alert::{AlertState, Decided, Decision};
+use crate::domain::coverage::{enum_name, enum_parse};
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::schema::{alert_events, alert_states};
-use crate::store::{now, parse_id, versioned, DbConn, Expected};
+use crate::store::{first_write_raced, now, parse_id, versioned, DbConn, Expected};
 
 /// An alert raised now, as a decision names it.
 pub struct Raised<'a> {
@@ -62,7 +63,7 @@ fn decided_row(row: StateRow) -> Result<Decided, Error> {
 }
 
 fn state_of(stored: &str) -> Result<AlertState, Error> {
-    AlertState::parse(stored).ok_or_else(|| Error::internal(format!("alert state {stored}")))
+    enum_parse(stored)
 }
 
 /// The last decision of each alert of the account that has one, by alert id.
@@ -74,20 +75,51 @@ pub fn decided(
     let rows: Vec<StateRow> = alert_states::table
         .filter(alert_states::tenant_id.eq(tenant))
         .filter(alert_states::account_id.eq(account.to_string()))
-        .select((
-            alert_states::alert_id,
-            alert_states::account_id,
-            alert_states::alert_type,
-            alert_states::condition,
-            alert_states::state,
-            alert_states::snoozed_until,
-            alert_states::note,
-            alert_states::changed_by,
-            alert_states::changed_at,
-            alert_states::version,
-        ))
+        .select(state_columns())
         .load(conn)?;
     rows.into_iter().map(|row| decided_row(row).map(|d| (d.alert_id, d))).collect()
+}
+
+/// The last decision of one alert, if any.
+fn decided_one(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    alert_id: Uuid,
+) -> Result<Option<Decided>, Error> {
+    let row: Option<StateRow> = alert_states::table
+        .filter(alert_states::tenant_id.eq(tenant))
+        .filter(alert_states::alert_id.eq(alert_id.to_string()))
+        .select(state_columns())
+        .first(conn)
+        .optional()?;
+    row.map(decided_row).transpose()
+}
+
+#[allow(clippy::type_complexity)]
+fn state_columns() -> (
+    alert_states::alert_id,
+    alert_states::account_id,
+    alert_states::alert_type,
+    alert_states::condition,
+    alert_states::state,
+    alert_states::snoozed_until,
+    alert_states::note,
+    alert_states::changed_by,
+    alert_states::changed_at,
+    alert_states::version,
+) {
+    (
+        alert_states::alert_id,
+        alert_states::account_id,
+        alert_states::alert_type,
+        alert_states::condition,
+        alert_states::state,
+        alert_states::snoozed_until,
+        alert_states::note,
+        alert_states::changed_by,
+        alert_states::changed_at,
+        alert_states::version,
+    )
 }
 
 /// The last decision of each alert of the account as it was known at `known_at`.
@@ -171,14 +203,14 @@ pub fn decide(
     decision: &Decision,
     expected: &Expected,
 ) -> Result<Decided, Error> {
-    let current = decided(conn, tenant, alert.account_id)?.remove(&alert.alert_id);
+    let current = decided_one(conn, tenant, alert.alert_id)?;
     let version = current.as_ref().map_or(0, |d| d.version);
     expected.check(version)?;
     let (by, at) = (changes::current_actor().author(), now());
     let id = alert.alert_id.to_string();
     let fields = (
         alert_states::condition.eq(&alert.condition),
-        alert_states::state.eq(decision.state.as_str()),
+        alert_states::state.eq(enum_name(&decision.state)),
         alert_states::snoozed_until.eq(decision.until),
         alert_states::note.eq(decision.note.as_deref()),
         alert_states::changed_by.eq(&by),
@@ -196,10 +228,7 @@ pub fn decide(
             ))
             .execute(conn)
             // Two first decisions at once: the one that lost runs again as an update.
-            .map_err(|e| match Error::from(e) {
-                Error::Conflict { .. } => Error::Raced,
-                other => other,
-            })?;
+            .map_err(first_write_raced)?;
     } else {
         let rows = diesel::update(
             alert_states::table
@@ -217,7 +246,7 @@ pub fn decide(
             alert_events::id.eq(Uuid::now_v7().to_string()),
             alert_events::alert_id.eq(&id),
             alert_events::condition.eq(&alert.condition),
-            alert_events::state.eq(decision.state.as_str()),
+            alert_events::state.eq(enum_name(&decision.state)),
             alert_events::snoozed_until.eq(decision.until),
             alert_events::note.eq(decision.note.as_deref()),
             alert_events::changed_by.eq(&by),
@@ -226,5 +255,5 @@ pub fn decide(
         .execute(conn)?;
     let operation = if current.is_none() { Operation::Create } else { Operation::Update };
     changes::record(conn, tenant, Entity::Alert, alert.alert_id, operation)?;
-    decided(conn, tenant, alert.account_id)?.remove(&alert.alert_id).ok_or(Error::NotFound)
+    decided_one(conn, tenant, alert.alert_id)?.ok_or(Error::NotFound)
 }

@@ -40,10 +40,7 @@ pub fn save_settings(
             ))
             .execute(conn)
             // Two first saves at once: the one that lost runs again as an update.
-            .map_err(|e| match Error::from(e) {
-                Error::Conflict { .. } => Error::Raced,
-                other => other,
-            })?;
+            .map_err(crate::store::first_write_raced)?;
     } else {
         let rows = diesel::update(
             coverage_settings::table

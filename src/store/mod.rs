@@ -344,6 +344,16 @@ impl Expected {
     }
 }
 
+/// The first write of a row that exists once per key (a tenant's settings, an alert's
+/// decision): a unique-key conflict means another writer's first write came in between, and
+/// this one runs again, as an update.
+pub fn first_write_raced(e: diesel::result::Error) -> Error {
+    match Error::from(e) {
+        Error::Conflict { .. } => Error::Raced,
+        other => other,
+    }
+}
+
 /// A versioned write that touched no row lost a race (see `lock_version!`).
 pub fn versioned(rows: usize) -> Result<(), Error> {
     if rows == 0 {
