@@ -6,7 +6,7 @@
 //! Over 400 lines with its tests (about 140, including the check against brute force); the
 //! solver alone is about 440 lines, one algorithm.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Weights closer to zero than this gain nothing.
@@ -320,12 +320,13 @@ impl Search {
         self.stakeholder_distance[start] = 0.0;
         self.stakeholder_via[start] = None;
         self.touched_stakeholders.push(start);
-        heap.push(State { cost: 0.0, node: Node::Stakeholder(start) });
+        heap.push(State::new(0.0, Node::Stakeholder(start)));
         let mut sink_distance = f64::INFINITY;
         let mut sink_via = usize::MAX;
         let mut target = None;
-        while let Some(State { cost, node }) = heap.pop() {
-            match node {
+        while let Some(state) = heap.pop() {
+            let cost = state.cost();
+            match state.node() {
                 Node::Stakeholder(t) => {
                     if cost > self.stakeholder_distance[t] {
                         continue;
@@ -342,7 +343,7 @@ impl Search {
                             }
                             self.salesperson_distance[s] = next;
                             self.salesperson_via[s] = t;
-                            heap.push(State { cost: next, node: Node::Salesperson(s) });
+                            heap.push(State::new(next, Node::Salesperson(s)));
                         }
                     };
                     relax(nobody, 0.0, &mut heap);
@@ -362,7 +363,7 @@ impl Search {
                         if next < sink_distance {
                             sink_distance = next;
                             sink_via = s;
-                            heap.push(State { cost: next, node: Node::Sink });
+                            heap.push(State::new(next, Node::Sink));
                         }
                     }
                     let covered = if s == nobody { &[][..] } else { &covering[s][..] };
@@ -376,7 +377,7 @@ impl Search {
                             }
                             self.stakeholder_distance[*t] = next;
                             self.stakeholder_via[*t] = Some(s);
-                            heap.push(State { cost: next, node: Node::Stakeholder(*t) });
+                            heap.push(State::new(next, Node::Stakeholder(*t)));
                         }
                     }
                 }
@@ -415,28 +416,39 @@ impl Search {
     }
 }
 
-#[derive(Debug, PartialEq)]
-struct State {
-    cost: f64,
-    node: Node,
-}
+/// A search's heap entry: the lowest cost first and, at equal cost, the sink, then salespeople,
+/// then stakeholders (higher indices first). Packed into two integers because comparing
+/// entries is most of a search's time: costs are never negative, and the bits of a
+/// non-negative `f64` order as the number does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct State(Reverse<u64>, u64);
 
-impl Eq for State {}
+/// Where a heap key keeps the node's kind; its index is below.
+const KIND: u32 = 62;
 
-impl Ord for State {
-    fn cmp(&self, other: &Self) -> Ordering {
-        let rank = |n: &Node| match n {
-            Node::Stakeholder(t) => (0, *t),
-            Node::Salesperson(s) => (1, *s),
-            Node::Sink => (2, 0),
+impl State {
+    fn new(cost: f64, node: Node) -> Self {
+        debug_assert!(cost >= 0.0);
+        let key = match node {
+            Node::Stakeholder(t) => t as u64,
+            Node::Salesperson(s) => 1 << KIND | s as u64,
+            Node::Sink => 2 << KIND,
         };
-        other.cost.total_cmp(&self.cost).then(rank(&self.node).cmp(&rank(&other.node)))
+        // `+ 0.0` turns a -0.0 into 0.0, whose bits order first.
+        State(Reverse((cost + 0.0).to_bits()), key)
     }
-}
 
-impl PartialOrd for State {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+    fn cost(self) -> f64 {
+        f64::from_bits(self.0 .0)
+    }
+
+    fn node(self) -> Node {
+        let index = (self.1 & ((1 << KIND) - 1)) as usize;
+        match self.1 >> KIND {
+            0 => Node::Stakeholder(index),
+            1 => Node::Salesperson(index),
+            _ => Node::Sink,
+        }
     }
 }
 

@@ -186,8 +186,15 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
         }
     }
     let mut weights = Vec::with_capacity(request.salespeople.len() * request.stakeholders.len());
+    // Where each stakeholder's pairs start in `weights` (they follow in salesperson order), so
+    // a pair's weight is found without a map of every pair.
+    let mut starts = Vec::with_capacity(request.stakeholders.len() + 1);
     let mut eligible = vec![false; request.stakeholders.len()];
+    // Pairs worth something, per stakeholder, and what today's coverage is worth.
+    let mut worth_something = vec![0u32; request.stakeholders.len()];
+    let mut current_objective = 0.0;
     for (t, stakeholder) in request.stakeholders.iter().enumerate() {
+        starts.push(weights.len());
         ties[t].sort_by_key(|(s, _, _)| *s);
         let mut next_tie = ties[t].iter().peekable();
         for (s, salesperson) in request.salespeople.iter().enumerate() {
@@ -210,20 +217,32 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
             let fit = scorer.fit(s, t, tie.0, tie.1);
             let (coverage, fit) =
                 pair_value(stakeholder.influence, fit, tie.0, request.coverage_base);
-            weights.push((s, t, coverage + fit));
+            let weight = coverage + fit;
+            weights.push((s, t, weight));
+            if weight > 0.0 {
+                worth_something[t] += 1;
+            }
+            if tie.1 {
+                current_objective += weight;
+            }
         }
     }
+    starts.push(weights.len());
     let fit_time = started.elapsed();
 
     let solving = Instant::now();
     let problem = Problem {
         capacities: request.salespeople.iter().map(|s| s.capacity).collect(),
         demands: request.stakeholders.iter().map(|s| s.coverers).collect(),
-        pairs: weights.clone(),
+        pairs: weights,
         locked,
     };
     let assignment = solve(&problem).map_err(|e| locks_error(e, request))?;
     let solve_time = solving.elapsed();
+    let weight = |s: usize, t: usize| {
+        let theirs = &problem.pairs[starts[t]..starts[t + 1]];
+        theirs.binary_search_by_key(&s, |(s, _, _)| *s).map_or(0.0, |i| theirs[i].2)
+    };
 
     let mut pairs = Vec::with_capacity(assignment.pairs.len());
     let mut coverers = vec![0u32; request.stakeholders.len()];
@@ -252,11 +271,10 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
     // Salespeople not chosen for a stakeholder who would add something by covering them: if
     // there are any, their capacity went to stakeholders worth more; if none, nobody else
     // would add anything (a locked pair that adds nothing is chosen, but adds nothing).
-    let chosen: HashSet<(usize, usize)> = assignment.pairs.iter().copied().collect();
-    let mut would_add = vec![0u32; request.stakeholders.len()];
-    for (s, t, w) in &weights {
-        if *w > 0.0 && !chosen.contains(&(*s, *t)) {
-            would_add[*t] += 1;
+    let mut would_add = worth_something;
+    for (s, t) in &assignment.pairs {
+        if weight(*s, *t) > 0.0 {
+            would_add[*t] -= 1;
         }
     }
     let uncovered = request
@@ -276,14 +294,6 @@ pub fn suggest(request: &Request) -> Result<Suggestion, Error> {
             },
         })
         .collect();
-    let weight_of: HashMap<(usize, usize), f64> =
-        weights.iter().map(|(s, t, w)| ((*s, *t), *w)).collect();
-    let current_objective = request
-        .covering
-        .iter()
-        .filter_map(|(s, t)| Some((*salesperson_index.get(s)?, *stakeholder_index.get(t)?)))
-        .map(|pair| weight_of.get(&pair).copied().unwrap_or(0.0))
-        .sum();
     Ok(Suggestion {
         pairs,
         uncovered,
