@@ -3,6 +3,7 @@
 //! types it maps) and `domain`; never `http` or `sync`.
 
 pub mod accounts;
+pub mod alerts;
 pub mod changes;
 pub mod coverage;
 pub mod crafting;

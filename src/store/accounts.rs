@@ -7,15 +7,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::account::{
-    self, report, Account, AccountPost, Departure, Holder, Report, Whereabouts,
-};
-use crate::domain::alert::{track, Decided, Tracked};
+use crate::domain::account::{self, Account, AccountPost, Departure, Holder, Whereabouts};
 use crate::domain::coverage::CoverageSettings;
 use crate::domain::crafting::TimePoint;
 use crate::domain::facet::Facet;
 use crate::domain::organization::OrganizationKind;
-use crate::domain::paths::{best_paths, Path};
 use crate::domain::strength::derived_strength;
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
@@ -24,7 +20,7 @@ use crate::store::organizations::{self, Organization};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
 use crate::store::tenures::{self, Tenure};
-use crate::store::{alerts, coverage, coverage_settings, interactions, salespeople, views};
+use crate::store::{coverage, coverage_settings, interactions};
 use crate::store::{parse_id, parse_optional_id, persons, DbConn};
 
 /// An account as loaded: the domain view plus what the network view draws.
@@ -264,114 +260,6 @@ pub fn load(
     })
 }
 
-/// An account's coverage report as of `now`, with the names its alerts mention and what
-/// managers decided about its alerts.
-pub struct Reported {
-    pub data: AccountData,
-    pub report: Report,
-    pub decided: HashMap<Uuid, Decided>,
-    /// The best warm path to each uncovered stakeholder someone on the team can reach, once
-    /// `find_paths` ran.
-    pub reachable: HashMap<Uuid, (Uuid, Path)>,
-}
-
-impl Reported {
-    /// Its alerts, each with its life on `today`.
-    pub fn tracked(&self, today: NaiveDate) -> Vec<Tracked<'_>> {
-        track(self.data.root.id, &self.report.alerts, &self.decided, today)
-    }
-}
-
-pub fn reported(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    root: Uuid,
-    at: TimePoint,
-) -> Result<Reported, Error> {
-    let now = at.as_of;
-    let mut data = load(conn, tenant, root, at)?;
-    // Organizations where departed stakeholders went and newcomers came from, for the alerts'
-    // messages.
-    let account = &data.account;
-    let went = account.departures.iter().filter_map(|d| d.now_at.as_ref());
-    let came = account.posts.iter().flat_map(|p| &p.holders).filter_map(|h| h.came_from.as_ref());
-    let elsewhere: Vec<Uuid> = went.chain(came).map(|w| w.organization_id).collect();
-    for organization in organizations::find_many(conn, tenant, &elsewhere)? {
-        data.names.insert(organization.id, organization.name);
-    }
-    let report = report(&data.account, &data.settings, now);
-    let decided = alerts::decided_as_known(conn, tenant, root, at.known_at)?;
-    Ok(Reported { data, report, decided, reachable: HashMap::new() })
-}
-
-impl Reported {
-    /// Finds the best warm path to each uncovered stakeholder (`reachable`), and names the
-    /// people on them.
-    pub fn find_paths(
-        &mut self,
-        conn: &mut DbConn,
-        tenant: TenantId,
-        today: NaiveDate,
-    ) -> Result<(), Error> {
-        self.reachable = reachable(conn, tenant, &self.data, &self.report, today)?;
-        let unnamed: Vec<Uuid> = self
-            .reachable
-            .values()
-            .flat_map(|(_, path)| path.hops.iter().map(|h| h.from))
-            .filter(|p| !self.data.names.contains_key(p))
-            .collect();
-        self.data.names.extend(persons::display_names(conn, tenant, &unnamed)?);
-        Ok(())
-    }
-}
-
-/// How many uncovered stakeholders the report looks for warm paths to.
-pub const REACHABLE_MAX: usize = 20;
-
-/// The best warm path (its salesperson and the path) to each of the `REACHABLE_MAX` most
-/// influential uncovered stakeholders, over one neighbourhood around all of them.
-fn reachable(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    data: &AccountData,
-    report: &Report,
-    today: NaiveDate,
-) -> Result<HashMap<Uuid, (Uuid, Path)>, Error> {
-    let mut uncovered: Vec<Uuid> = data
-        .account
-        .posts
-        .iter()
-        .flat_map(|p| &p.holders)
-        .map(|h| h.person_id)
-        .filter(|p| report.coverage.get(p).is_none_or(Vec::is_empty))
-        .collect();
-    uncovered.sort();
-    uncovered.dedup();
-    // The most influential first, and only so many: a report is read in a glance, and each
-    // stakeholder widens the neighbourhood read.
-    let influence = |p: &Uuid| report.influence.get(p).map_or(0.0, |i| i.influence);
-    uncovered.sort_by(|a, b| influence(b).total_cmp(&influence(a)).then(a.cmp(b)));
-    uncovered.truncate(REACHABLE_MAX);
-    if uncovered.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let team: HashSet<Uuid> =
-        salespeople::salespeople(conn, tenant, today, None)?.into_keys().collect();
-    let sources: Vec<Uuid> = team.iter().copied().collect();
-    let near = views::paths::around(conn, tenant, &uncovered, &sources, today, &data.settings)?;
-    let mut found = HashMap::new();
-    for target in uncovered {
-        let sources: HashSet<Uuid> = team.iter().copied().filter(|s| *s != target).collect();
-        let best = best_paths(&near.ties, &near.barred, &sources, target)
-            .into_iter()
-            .max_by(|a, b| a.1.strength.total_cmp(&b.1.strength).then(b.0.cmp(&a.0)));
-        if let Some(best) = best {
-            found.insert(target, best);
-        }
-    }
-    Ok(found)
-}
-
 /// Posts of these organizations that exist on `date`, without holders yet.
 fn account_posts(
     conn: &mut DbConn,
@@ -504,51 +392,5 @@ pub fn crafted_facets(
     Ok(histories(conn, tenant, tenures)?
         .into_iter()
         .map(|h| (h.tenure.id, h.job_at(at).facets.into_iter().map(|f| f.facet).collect()))
-        .collect())
-}
-
-/// A salesperson as suggestions read them.
-pub struct SalesProfile {
-    pub tenure: salespeople::SalesTenure,
-    pub facets: Vec<Facet>,
-    pub unit: crate::domain::organization::Profile,
-    /// Stakeholders they cover outside these stakeholders.
-    pub load_elsewhere: u32,
-}
-
-/// Every salesperson today (or those of `only`), with what suggestions read about them;
-/// `stakeholders` are the account's, whose coverage does not count as load elsewhere.
-pub fn salesforce(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    only: Option<&[Uuid]>,
-    stakeholders: &[Uuid],
-    at: TimePoint,
-) -> Result<Vec<SalesProfile>, Error> {
-    let sales = salespeople::salespeople(conn, tenant, at.as_of.date(), only)?;
-    let mut sales: Vec<salespeople::SalesTenure> = sales.into_values().collect();
-    sales.sort_by_key(|s| s.person_id);
-    let tenure_ids: Vec<Uuid> = sales.iter().map(|s| s.tenure_id).collect();
-    let sales_tenures = tenures::find_many(conn, tenant, &tenure_ids)?;
-    let mut facets = crafted_facets(conn, tenant, sales_tenures, at)?;
-    let unit_ids: Vec<Uuid> = sales.iter().map(|s| s.organization_id).collect();
-    let units: HashMap<Uuid, Organization> =
-        organizations::find_many(conn, tenant, &unit_ids)?.into_iter().map(|o| (o.id, o)).collect();
-    let person_ids: Vec<Uuid> = sales.iter().map(|s| s.person_id).collect();
-    let inside: HashSet<&Uuid> = stakeholders.iter().collect();
-    let mut load: HashMap<Uuid, u32> = HashMap::new();
-    for (salesperson, stakeholder) in coverage::loads(conn, tenant, &person_ids)? {
-        if !inside.contains(&stakeholder) {
-            *load.entry(salesperson).or_default() += 1;
-        }
-    }
-    Ok(sales
-        .into_iter()
-        .map(|tenure| SalesProfile {
-            facets: facets.remove(&tenure.tenure_id).unwrap_or_default(),
-            unit: units.get(&tenure.organization_id).map(|o| o.profile.clone()).unwrap_or_default(),
-            load_elsewhere: load.get(&tenure.person_id).copied().unwrap_or(0),
-            tenure,
-        })
         .collect())
 }

@@ -218,6 +218,7 @@ pub mod pool;
 pub mod post_revisions;
 pub mod posts;
 pub mod relationships;
+pub mod reports;
 pub mod resource;
 pub mod salespeople;
 pub mod schema;

@@ -6,15 +6,20 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::domain::account::influences;
+use crate::domain::coverage::NewRelationship;
 use crate::domain::coverage::{BuyingRole, CoverageRole, NewCoverage};
-use crate::domain::suggestion::{Salesperson, Stakeholder};
+use crate::domain::crafting::TimePoint;
+use crate::domain::facet::Facet;
+use crate::domain::fit::{Affinity, FitWeights};
+use crate::domain::suggestion::{self, Salesperson, Stakeholder, Suggestion};
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError, Violations};
-use crate::store::accounts::{self, AccountData, SalesProfile};
+use crate::store::accounts::{self, AccountData};
 use crate::store::coverage::{self, CoverageLinks};
+use crate::store::organizations::{self, Organization};
 use crate::store::resource::Resource;
 use crate::store::tenures::Tenure;
-use crate::store::{now, now_point, persons, salespeople, DbConn};
+use crate::store::{affinities, now, now_point, persons, salespeople, tenures, DbConn};
 
 /// Most coverers a stakeholder can ask for.
 pub const COVERERS_MAX: i64 = 10;
@@ -39,6 +44,8 @@ pub struct Inputs {
     pub salespeople: Vec<Salesperson>,
     /// Each salesperson's capacity, in the order of `sales`.
     pub capacities: Vec<u32>,
+    /// The tenant's affinity rules, for the fit.
+    pub affinities: Vec<Affinity>,
 }
 
 pub fn inputs(
@@ -50,7 +57,7 @@ pub fn inputs(
     let at = now_point();
     let data = accounts::load(conn, tenant, account, at)?;
     let stakeholder_ids = data.stakeholders();
-    let sales = accounts::salesforce(conn, tenant, asked.salesperson_ids, &stakeholder_ids, at)?;
+    let sales = salesforce(conn, tenant, asked.salesperson_ids, &stakeholder_ids, at)?;
     // Salespeople are never their own stakeholders.
     let stakeholder_ids: Vec<Uuid> = stakeholder_ids
         .into_iter()
@@ -140,7 +147,39 @@ pub fn inputs(
             }
         })
         .collect();
-    Ok(Inputs { data, sales, stakeholders, salespeople, capacities })
+    let affinities =
+        affinities::list_affinities(conn, tenant)?.into_iter().map(|a| a.affinity).collect();
+    Ok(Inputs { data, sales, stakeholders, salespeople, capacities, affinities })
+}
+
+/// Scores every pair and solves the assignment (CPU work: run it off the async executor).
+pub fn suggest(
+    inputs: &Inputs,
+    asked: &Asked<'_>,
+    weights: FitWeights,
+) -> Result<Suggestion, Error> {
+    let in_account: HashSet<Uuid> = inputs.stakeholders.iter().map(|s| s.person_id).collect();
+    let relationships: Vec<&NewRelationship> =
+        inputs.data.relationships.iter().map(|r| &r.fields).collect();
+    let settings = &inputs.data.settings;
+    let (ties, covering) = suggestion::ties(
+        &inputs.data.account.links,
+        &relationships,
+        &settings.negative_relationship_kinds,
+        &in_account,
+    );
+    let excluded: HashSet<(Uuid, Uuid)> = asked.excluded.iter().copied().collect();
+    suggestion::suggest(&suggestion::Request {
+        stakeholders: &inputs.stakeholders,
+        salespeople: &inputs.salespeople,
+        affinities: &inputs.affinities,
+        weights,
+        coverage_base: settings.coverage_base,
+        ties: &ties,
+        covering: &covering,
+        locked: &asked.locked,
+        excluded: &excluded,
+    })
 }
 
 /// A pair chosen to cover, with the role it takes (default: `primary` if the stakeholder has
@@ -274,4 +313,50 @@ fn at_pair(error: Error, index: usize) -> Error {
         ),
         other => other,
     }
+}
+
+/// A salesperson as suggestions read them.
+pub struct SalesProfile {
+    pub tenure: salespeople::SalesTenure,
+    pub facets: Vec<Facet>,
+    pub unit: crate::domain::organization::Profile,
+    /// Stakeholders they cover outside these stakeholders.
+    pub load_elsewhere: u32,
+}
+
+/// Every salesperson today (or those of `only`), with what suggestions read about them;
+/// `stakeholders` are the account's, whose coverage does not count as load elsewhere.
+pub fn salesforce(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    only: Option<&[Uuid]>,
+    stakeholders: &[Uuid],
+    at: TimePoint,
+) -> Result<Vec<SalesProfile>, Error> {
+    let sales = salespeople::salespeople(conn, tenant, at.as_of.date(), only)?;
+    let mut sales: Vec<salespeople::SalesTenure> = sales.into_values().collect();
+    sales.sort_by_key(|s| s.person_id);
+    let tenure_ids: Vec<Uuid> = sales.iter().map(|s| s.tenure_id).collect();
+    let sales_tenures = tenures::find_many(conn, tenant, &tenure_ids)?;
+    let mut facets = accounts::crafted_facets(conn, tenant, sales_tenures, at)?;
+    let unit_ids: Vec<Uuid> = sales.iter().map(|s| s.organization_id).collect();
+    let units: HashMap<Uuid, Organization> =
+        organizations::find_many(conn, tenant, &unit_ids)?.into_iter().map(|o| (o.id, o)).collect();
+    let person_ids: Vec<Uuid> = sales.iter().map(|s| s.person_id).collect();
+    let inside: HashSet<&Uuid> = stakeholders.iter().collect();
+    let mut load: HashMap<Uuid, u32> = HashMap::new();
+    for (salesperson, stakeholder) in coverage::loads(conn, tenant, &person_ids)? {
+        if !inside.contains(&stakeholder) {
+            *load.entry(salesperson).or_default() += 1;
+        }
+    }
+    Ok(sales
+        .into_iter()
+        .map(|tenure| SalesProfile {
+            facets: facets.remove(&tenure.tenure_id).unwrap_or_default(),
+            unit: units.get(&tenure.organization_id).map(|o| o.profile.clone()).unwrap_or_default(),
+            load_elsewhere: load.get(&tenure.person_id).copied().unwrap_or(0),
+            tenure,
+        })
+        .collect())
 }

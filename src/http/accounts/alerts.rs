@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::accounts::{titles, tracked_alert, AccountRef, AlertResponse, DecisionResponse};
+use crate::api::accounts::{titles, AccountRef};
+use crate::api::alerts::{tracked_alert, AlertResponse, DecisionResponse};
 use crate::domain::alert::{AlertState, Decision};
 use crate::domain::api_key::Scope;
 use crate::error::Error;
@@ -15,8 +16,8 @@ use crate::http::etag::IfMatch;
 use crate::http::extract::{Json, Query};
 use crate::http::respond::ok;
 use crate::http::{read, write};
-use crate::store::accounts::{self, Reported};
 use crate::store::alerts::{self, Raised};
+use crate::store::reports::{self, Reported};
 use crate::store::{now_point, Db};
 
 /// Where an alert stands in the list: a state it is in, or `cleared` (decided about once, and
@@ -85,7 +86,7 @@ pub async fn account_alerts(
     principal.require(Scope::Read)?;
     let (id, tenant, at) = (id.into_inner(), principal.tenant_id, now_point());
     let response = read(&db, move |c| {
-        let reported = accounts::reported(c, tenant, id, at)?;
+        let reported = reports::reported(c, tenant, id, at)?;
         let mut history =
             alerts::history(c, tenant, &reported.decided.keys().copied().collect::<Vec<_>>())?;
         let mut events = |alert_id: &Uuid| -> Vec<DecisionResponse> {
@@ -164,7 +165,7 @@ pub async fn decide_alert(
     let decision = Decision::parse(body.state, body.until, body.note.as_deref(), at.as_of.date())?;
     let account = body.account_id;
     let (version, response) = write(&db, principal.actor(), move |c| {
-        let reported: Reported = accounts::reported(c, tenant, account, at)?;
+        let reported: Reported = reports::reported(c, tenant, account, at)?;
         let alert = reported
             .report
             .alerts

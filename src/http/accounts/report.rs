@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read;
-use crate::store::accounts::{self};
+use crate::store::reports;
 use crate::store::{organizations, Db};
 
 /// When the report is read, and what it adds.
@@ -47,7 +47,7 @@ pub async fn account_coverage(
     let id = id.into_inner();
     let at = time_point(params.as_of, params.known_at);
     let response = read(&db, move |c| {
-        let mut reported = accounts::reported(c, principal.tenant_id, id, at)?;
+        let mut reported = reports::reported(c, principal.tenant_id, id, at)?;
         if params.reachable.unwrap_or(false) {
             reported.find_paths(c, principal.tenant_id, at.as_of.date())?;
         }
@@ -110,7 +110,7 @@ pub async fn coverage_overview(
     let mut items = read(&db, move |c| {
         let mut rows = Vec::new();
         for root in organizations::account_roots(c, tenant)? {
-            let reported = accounts::reported(c, tenant, root, at)?;
+            let reported = reports::reported(c, tenant, root, at)?;
             let tracked = reported.tracked(at.as_of.date());
             rows.push(OverviewRow {
                 account: AccountRef::of(&reported.data),

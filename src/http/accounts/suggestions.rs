@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use crate::api::accounts::AccountRef;
 use crate::domain::api_key::Scope;
-use crate::domain::coverage::NewRelationship;
 use crate::domain::coverage::{check_capacity, BuyingRole};
 use crate::domain::crafting::FacetKey;
 use crate::domain::fit::FitWeights;
@@ -19,7 +18,6 @@ use crate::http::auth::Principal;
 use crate::http::extract::Json;
 use crate::http::read;
 use crate::http::settings::FacetRef;
-use crate::store::affinities;
 use crate::store::suggestions::{self, Asked, Inputs, COVERERS_MAX};
 use crate::store::Db;
 
@@ -268,17 +266,19 @@ pub async fn suggest(
     let weights = check_request(&body)?;
     let (id, tenant) = (id.into_inner(), principal.tenant_id);
     let loading = Instant::now();
-    let (inputs, affinities, body) = read(&db, move |c| {
+    let (inputs, body) = read(&db, move |c| {
         let inputs = suggestions::inputs(c, tenant, id, &body.asked())?;
-        let affinities = affinities::list_affinities(c, tenant)?;
-        Ok((inputs, affinities, body))
+        Ok((inputs, body))
     })
     .await?;
     let load_time = loading.elapsed();
-    let response =
-        web::block(move || solve_and_explain(&inputs, affinities, &body, weights, load_time))
-            .await
-            .map_err(Error::internal)??;
+    // Scoring every pair and solving is CPU work, run off the async executor.
+    let response = web::block(move || {
+        let result = suggestions::suggest(&inputs, &body.asked(), weights)?;
+        Ok::<_, Error>(explain(&inputs, &result, load_time))
+    })
+    .await
+    .map_err(Error::internal)??;
     Ok(HttpResponse::Ok()
         .insert_header((
             "Server-Timing",
@@ -290,48 +290,18 @@ pub async fn suggest(
         .json(response))
 }
 
-/// Scores every pair and solves the assignment: CPU work, run off the async executor.
-fn solve_and_explain(
+/// The suggestion as the API answers it: names, every pair's parts, each salesperson's load.
+fn explain(
     inputs: &Inputs,
-    affinities: Vec<affinities::StoredAffinity>,
-    body: &SuggestionRequest,
-    weights: FitWeights,
+    result: &suggestion::Suggestion,
     load_time: std::time::Duration,
-) -> Result<SuggestionResponse, Error> {
-    let affinities: Vec<_> = affinities.into_iter().map(|a| a.affinity).collect();
-
-    let in_account: HashSet<Uuid> = inputs.stakeholders.iter().map(|s| s.person_id).collect();
-    let relationships: Vec<&NewRelationship> =
-        inputs.data.relationships.iter().map(|r| &r.fields).collect();
-    let settings = &inputs.data.settings;
-    let (ties, covering) = suggestion::ties(
-        &inputs.data.account.links,
-        &relationships,
-        &settings.negative_relationship_kinds,
-        &in_account,
-    );
-    let locked: Vec<(Uuid, Uuid)> =
-        body.locked.iter().map(|p| (p.salesperson_id, p.stakeholder_id)).collect();
-    let excluded: HashSet<(Uuid, Uuid)> =
-        body.excluded.iter().map(|p| (p.salesperson_id, p.stakeholder_id)).collect();
-    let result = suggestion::suggest(&suggestion::Request {
-        stakeholders: &inputs.stakeholders,
-        salespeople: &inputs.salespeople,
-        affinities: &affinities,
-        weights,
-        coverage_base: settings.coverage_base,
-        ties: &ties,
-        covering: &covering,
-        locked: &locked,
-        excluded: &excluded,
-    })?;
-
+) -> SuggestionResponse {
     let name = |id: &Uuid| inputs.data.names.get(id).cloned().unwrap_or_default();
     let mut assigned: HashMap<Uuid, u32> = HashMap::new();
     for p in &result.pairs {
         *assigned.entry(p.salesperson_id).or_default() += 1;
     }
-    let response = SuggestionResponse {
+    SuggestionResponse {
         account: AccountRef::of(&inputs.data),
         pairs: result
             .pairs
@@ -407,6 +377,5 @@ fn solve_and_explain(
             fit_ms: result.fit_time.as_secs_f64() * 1e3,
             solve_ms: result.solve_time.as_secs_f64() * 1e3,
         },
-    };
-    Ok(response)
+    }
 }
