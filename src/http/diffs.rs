@@ -20,7 +20,7 @@ use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read;
 use crate::store::crafting::{self, TenureHistory};
-use crate::store::tenures;
+use crate::store::tenures::{self, Of};
 use crate::store::views::holdings;
 use crate::store::{now, organizations, persons, posts, vocabulary, Db};
 
@@ -183,7 +183,7 @@ pub async fn list_post_succession(
     let pairs = read(&db, move |c| {
         posts::find(c, tenant, id)?;
         let labels = vocabulary::labels(c, tenant)?;
-        let holders = tenures::of_posts(c, tenant, &[id])?;
+        let holders = tenures::of(c, tenant, Of::Posts(&[id]))?;
         let person_ids: Vec<Uuid> = holders.iter().map(|t| t.person_id).collect();
         let names = persons::display_names(c, tenant, &person_ids)?;
         let histories = crafting::histories(c, tenant, holders)?;

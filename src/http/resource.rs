@@ -120,7 +120,8 @@ pub async fn delete<R: Wire>(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
     let tenant = principal.tenant_id;
-    write(db, principal.actor(), move |c| R::delete(c, tenant, id, &expected, cascade)).await?;
+    write(db, principal.actor(), move |c| resource::delete::<R>(c, tenant, id, &expected, cascade))
+        .await?;
     Ok(deleted())
 }
 

@@ -19,7 +19,7 @@ use crate::store::crafting::histories;
 use crate::store::organizations::{self, Organization};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
-use crate::store::tenures::{self, Tenure};
+use crate::store::tenures::{self, Of, Tenure};
 use crate::store::{coverage, coverage_settings, interactions};
 use crate::store::{parse_id, parse_optional_id, persons, DbConn};
 
@@ -94,7 +94,7 @@ pub fn holds_post_in(
     person: Uuid,
     date: NaiveDate,
 ) -> Result<bool, Error> {
-    let current: Vec<Uuid> = tenures::of_persons(conn, tenant, &[person])?
+    let current: Vec<Uuid> = tenures::of(conn, tenant, Of::Persons(&[person]))?
         .into_iter()
         .filter(|t| t.period.contains(date))
         .map(|t| t.post_id)
@@ -122,7 +122,7 @@ pub fn load(
     let known = |created_at: NaiveDateTime| created_at <= at.known_at;
     let post_rows = account_posts(conn, tenant, &ids, today)?;
     let post_ids: Vec<Uuid> = post_rows.iter().map(|p| p.id).collect();
-    let all_tenures: Vec<Tenure> = tenures::of_posts(conn, tenant, &post_ids)?
+    let all_tenures: Vec<Tenure> = tenures::of(conn, tenant, Of::Posts(&post_ids))?
         .into_iter()
         .filter(|t| known(t.created_at))
         .collect();
@@ -323,7 +323,7 @@ fn whereabouts(
     account_organizations: &[Uuid],
     today: NaiveDate,
 ) -> Result<HashMap<Uuid, Whereabouts>, Error> {
-    let current: Vec<Tenure> = tenures::of_persons(conn, tenant, persons)?
+    let current: Vec<Tenure> = tenures::of(conn, tenant, Of::Persons(persons))?
         .into_iter()
         .filter(|t| t.period.contains(today))
         .collect();
@@ -356,7 +356,7 @@ fn came_from(
     if persons.is_empty() {
         return Ok(HashMap::new());
     }
-    let careers = tenures::of_persons(conn, tenant, &persons)?;
+    let careers = tenures::of(conn, tenant, Of::Persons(&persons))?;
     let post_ids: Vec<Uuid> = careers.iter().map(|t| t.post_id).collect();
     let organization_of = crate::store::posts::organizations_of(conn, tenant, &post_ids)?;
     let mut found = HashMap::new();

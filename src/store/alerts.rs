@@ -35,30 +35,36 @@ pub struct Event {
 type EventRow =
     (String, String, String, Option<NaiveDate>, Option<String>, String, chrono::NaiveDateTime);
 
-type StateRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<NaiveDate>,
-    Option<String>,
-    String,
-    chrono::NaiveDateTime,
-    i64,
-);
+/// An alert's last decision as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = alert_states)]
+struct StateRow {
+    alert_id: String,
+    account_id: String,
+    alert_type: String,
+    condition: String,
+    state: String,
+    snoozed_until: Option<NaiveDate>,
+    note: Option<String>,
+    changed_by: String,
+    changed_at: chrono::NaiveDateTime,
+    version: i64,
+}
 
 fn decided_row(row: StateRow) -> Result<Decided, Error> {
-    let (alert_id, account_id, alert_type, condition, state, until, note, by, at, version) = row;
     Ok(Decided {
-        alert_id: parse_id(&alert_id)?,
-        account_id: parse_id(&account_id)?,
-        alert_type,
-        condition,
-        decision: Decision { state: state_of(&state)?, until, note },
-        by,
-        at,
-        version,
+        alert_id: parse_id(&row.alert_id)?,
+        account_id: parse_id(&row.account_id)?,
+        alert_type: row.alert_type,
+        condition: row.condition,
+        decision: Decision {
+            state: state_of(&row.state)?,
+            until: row.snoozed_until,
+            note: row.note,
+        },
+        by: row.changed_by,
+        at: row.changed_at,
+        version: row.version,
     })
 }
 
@@ -75,7 +81,7 @@ pub fn decided(
     let rows: Vec<StateRow> = alert_states::table
         .filter(alert_states::tenant_id.eq(tenant))
         .filter(alert_states::account_id.eq(account.to_string()))
-        .select(state_columns())
+        .select(StateRow::as_select())
         .load(conn)?;
     rows.into_iter().map(|row| decided_row(row).map(|d| (d.alert_id, d))).collect()
 }
@@ -89,37 +95,10 @@ fn decided_one(
     let row: Option<StateRow> = alert_states::table
         .filter(alert_states::tenant_id.eq(tenant))
         .filter(alert_states::alert_id.eq(alert_id.to_string()))
-        .select(state_columns())
+        .select(StateRow::as_select())
         .first(conn)
         .optional()?;
     row.map(decided_row).transpose()
-}
-
-#[allow(clippy::type_complexity)]
-fn state_columns() -> (
-    alert_states::alert_id,
-    alert_states::account_id,
-    alert_states::alert_type,
-    alert_states::condition,
-    alert_states::state,
-    alert_states::snoozed_until,
-    alert_states::note,
-    alert_states::changed_by,
-    alert_states::changed_at,
-    alert_states::version,
-) {
-    (
-        alert_states::alert_id,
-        alert_states::account_id,
-        alert_states::alert_type,
-        alert_states::condition,
-        alert_states::state,
-        alert_states::snoozed_until,
-        alert_states::note,
-        alert_states::changed_by,
-        alert_states::changed_at,
-        alert_states::version,
-    )
 }
 
 /// The last decision of each alert of the account as it was known at `known_at`.

@@ -16,7 +16,7 @@ use crate::store::resource::Resource;
 use crate::store::schema::coverage_links;
 use crate::store::{
     coverage_settings, interactions, now, parse_id, persons as person_store, salespeople, DbConn,
-    Expected, PageRequest,
+    PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -141,6 +141,27 @@ pub fn delete_coverage_ids(conn: &mut DbConn, tenant: TenantId, ids: &[Uuid]) ->
     Ok(())
 }
 
+/// The columns a client writes, shared by insert and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = coverage_links, treat_none_as_null = true)]
+struct Fields {
+    salesperson_id: String,
+    stakeholder_id: String,
+    role: String,
+    stated_strength: Option<f64>,
+}
+
+impl Fields {
+    fn of(new: &NewCoverage) -> Self {
+        Fields {
+            salesperson_id: new.salesperson_id.to_string(),
+            stakeholder_id: new.stakeholder_id.to_string(),
+            role: enum_name(&new.role),
+            stated_strength: new.strength,
+        }
+    }
+}
+
 /// Coverage links, as the entity clients write (see `store::resource`).
 pub struct CoverageLinks;
 
@@ -196,51 +217,27 @@ impl Resource for CoverageLinks {
         let id = Uuid::now_v7();
         let at = now();
         diesel::insert_into(coverage_links::table)
-            .values(first_version!(
-                coverage_links,
-                tenant,
-                id,
-                at,
-                (
-                    coverage_links::salesperson_id.eq(new.salesperson_id.to_string()),
-                    coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()),
-                    coverage_links::role.eq(enum_name(&new.role)),
-                    coverage_links::stated_strength.eq(new.strength)
-                )
-            ))
+            .values(first_version!(coverage_links, tenant, id, at, Fields::of(new)))
             .execute(conn)?;
         changes::record(conn, tenant, Entity::Coverage, id, Operation::Create)?;
         Self::find(conn, tenant, id)
     }
 
+    locks_rows!(coverage_links);
     fn update(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Coverage,
         new: &NewCoverage,
     ) -> Result<Coverage, Error> {
-        let current = current_locked!(conn, coverage_links, tenant, id, expected, Self::find);
+        let id = current.id;
         if current.fields.salesperson_id != new.salesperson_id
             || current.fields.stakeholder_id != new.stakeholder_id
         {
             check_coverage(conn, tenant, new)?;
             duplicate_coverage(conn, tenant, new, Some(id))?;
         }
-        write_version!(
-            conn,
-            coverage_links,
-            Entity::Coverage,
-            tenant,
-            id,
-            current.version,
-            (
-                coverage_links::salesperson_id.eq(new.salesperson_id.to_string()),
-                coverage_links::stakeholder_id.eq(new.stakeholder_id.to_string()),
-                coverage_links::role.eq(enum_name(&new.role)),
-                coverage_links::stated_strength.eq(new.strength)
-            )
-        )?;
+        write_version!(conn, coverage_links, Entity::Coverage, tenant, current, Fields::of(new))?;
         Self::find(conn, tenant, id)
     }
 
@@ -248,11 +245,10 @@ impl Resource for CoverageLinks {
     fn delete(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Coverage,
         _cascade: bool,
     ) -> Result<(), Error> {
-        current_locked!(conn, coverage_links, tenant, id, expected, Self::find);
+        let id = current.id;
         delete_coverage_ids(conn, tenant, &[id])
     }
 }

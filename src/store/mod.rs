@@ -27,34 +27,33 @@ macro_rules! lock_version {
     };
 }
 
-/// Reads the entity an update or a delete starts from, checks it against the versions the
-/// caller accepts (`If-Match`) and locks its row at the version read (`lock_version!`).
-macro_rules! current_locked {
-    ($conn:expr, $table:ident, $tenant:expr, $id:expr, $expected:expr, $find:expr) => {{
-        let current = $find($conn, $tenant, $id)?;
-        $expected.check(current.version)?;
-        lock_version!($conn, $table, $tenant, $id, current.version)?;
-        current
-    }};
+/// A `Resource`'s `lock`: its row locked at the version its writer read and checked
+/// (`lock_version!`), by `resource::locked`.
+macro_rules! locks_rows {
+    ($table:ident) => {
+        fn lock(conn: &mut DbConn, tenant: TenantId, id: Uuid, version: i64) -> Result<(), Error> {
+            lock_version!(conn, $table, tenant, id, version)
+        }
+    };
 }
 
-/// Writes `$fields` over an entity's row as its next version and records the update in the
-/// change feed.
+/// Writes `$fields` over `$current`'s row (anything with its `id` and `version`) as its next
+/// version and records the update in the change feed.
 macro_rules! write_version {
-    ($conn:expr, $table:ident, $entity:expr, $tenant:expr, $id:expr, $version:expr, $fields:expr) => {{
+    ($conn:expr, $table:ident, $entity:expr, $tenant:expr, $current:expr, $fields:expr) => {{
         diesel::update(
             $table::table
                 .filter($table::tenant_id.eq($tenant))
-                .filter($table::id.eq($id.to_string())),
+                .filter($table::id.eq($current.id.to_string())),
         )
         .set((
             $fields,
-            $table::version.eq($version + 1),
+            $table::version.eq($current.version + 1),
             $table::updated_at.eq($crate::store::now()),
         ))
         .execute($conn)?;
         // The caller's `changes`: every aggregate module imports it.
-        changes::record($conn, $tenant, $entity, $id, changes::Operation::Update)
+        changes::record($conn, $tenant, $entity, $current.id, changes::Operation::Update)
     }};
 }
 

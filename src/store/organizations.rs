@@ -16,7 +16,7 @@ use crate::store::external_refs;
 use crate::store::resource::Resource;
 use crate::store::schema::{organizations, post_revisions, posts, tenants, tenures};
 use crate::store::{
-    cascades, from_json, now, parse_id, parse_optional_id, to_json, DbConn, Expected, PageRequest,
+    cascades, from_json, now, parse_id, parse_optional_id, to_json, DbConn, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -240,14 +240,14 @@ impl Resource for Organizations {
         changes::record(conn, tenant, Entity::Organization, id, Operation::Create)?;
         find(conn, tenant, id)
     }
+    locks_rows!(organizations);
     fn update(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Organization,
         new: &NewOrganization,
     ) -> Result<Organization, Error> {
-        let current = current_locked!(conn, organizations, tenant, id, expected, find);
+        let id = current.id;
         if new.parent_id != current.parent_id {
             check_parent(conn, tenant, id, new.parent_id)?;
         }
@@ -256,8 +256,7 @@ impl Resource for Organizations {
             organizations,
             Entity::Organization,
             tenant,
-            id,
-            current.version,
+            current,
             Fields::of(new)?
         )?;
         find(conn, tenant, id)
@@ -267,11 +266,10 @@ impl Resource for Organizations {
     fn delete(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Organization,
         cascade: bool,
     ) -> Result<(), Error> {
-        current_locked!(conn, organizations, tenant, id, expected, find);
+        let id = current.id;
         let orgs = subtree(conn, tenant, id)?;
         let post_ids: Vec<String> = posts::table
             .filter(posts::tenant_id.eq(tenant))

@@ -15,7 +15,7 @@ use crate::store::external_refs;
 use crate::store::resource::Resource;
 use crate::store::schema::{coverage_links, interactions, persons, relationships, tenures};
 use crate::store::{
-    cascades, execute_natively, from_json, now, parse_id, to_json, DbConn, Expected, PageRequest,
+    cascades, execute_natively, from_json, now, parse_id, to_json, DbConn, PageRequest,
     INSERT_CHUNK,
 };
 
@@ -237,34 +237,25 @@ impl Resource for Persons {
         changes::record_many(conn, tenant, Entity::Person, &ids, Operation::Create)?;
         Ok(ids)
     }
+    locks_rows!(persons);
     fn update(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Person,
         new: &NewPerson,
     ) -> Result<Person, Error> {
-        let current = current_locked!(conn, persons, tenant, id, expected, find);
-        write_version!(
-            conn,
-            persons,
-            Entity::Person,
-            tenant,
-            id,
-            current.version,
-            Fields::of(new)?
-        )?;
+        let id = current.id;
+        write_version!(conn, persons, Entity::Person, tenant, current, Fields::of(new)?)?;
         find(conn, tenant, id)
     }
     /// Deletes a person. Without `cascade` it refuses while their tenures (their career) exist.
     fn delete(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Person,
         cascade: bool,
     ) -> Result<(), Error> {
-        current_locked!(conn, persons, tenant, id, expected, find);
+        let id = current.id;
         let t = tenant.to_string();
         let career = tenures::table
             .filter(tenures::tenant_id.eq(&t))

@@ -23,7 +23,7 @@ use crate::store::resource::Resource;
 use crate::store::schema::{post_revisions, posts, tenures};
 use crate::store::{
     cascades, now, now_point, organizations, parse_id, parse_optional_id, pipelined, seats,
-    vocabulary, DbConn, Expected, PageRequest,
+    vocabulary, DbConn, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -31,14 +31,9 @@ pub struct Post {
     pub id: Uuid,
     /// Ids in other systems; loaded by `find` and `list` only.
     pub external_refs: Option<Vec<ExternalRef>>,
-    pub organization_id: Uuid,
-    pub title: String,
-    pub function: Option<String>,
-    pub reports_to_post_id: Option<Uuid>,
-    pub headcount: i32,
-    pub established_on: Option<NaiveDate>,
-    pub abolished_on: Option<NaiveDate>,
-    pub facets: Vec<Facet>,
+    /// Its fields as written (`facets_effective_at` unsaid): the formal facets in effect at the
+    /// time it was read for.
+    pub fields: NewPost,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -65,14 +60,17 @@ impl Row {
         Ok(Post {
             external_refs: None,
             id: parse_id(&self.id)?,
-            organization_id: parse_id(&self.organization_id)?,
-            title: self.title,
-            function: self.function,
-            reports_to_post_id: parse_optional_id(self.reports_to_post_id.as_deref())?,
-            headcount: self.headcount,
-            established_on: self.established_on,
-            abolished_on: self.abolished_on,
-            facets,
+            fields: NewPost {
+                organization_id: parse_id(&self.organization_id)?,
+                title: self.title,
+                function: self.function,
+                reports_to_post_id: parse_optional_id(self.reports_to_post_id.as_deref())?,
+                headcount: self.headcount,
+                established_on: self.established_on,
+                abolished_on: self.abolished_on,
+                facets,
+                facets_effective_at: None,
+            },
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -268,18 +266,8 @@ impl Resource for Posts {
     type Filter = PostFilter;
 
     fn as_written(p: &Post) -> NewPost {
-        NewPost {
-            organization_id: p.organization_id,
-            title: p.title.clone(),
-            function: p.function.clone(),
-            reports_to_post_id: p.reports_to_post_id,
-            headcount: p.headcount,
-            established_on: p.established_on,
-            abolished_on: p.abolished_on,
-            facets: p.facets.clone(),
-            // Unsaid: a rewrite of the same facets records no revision.
-            facets_effective_at: None,
-        }
+        // `facets_effective_at` unsaid: a rewrite of the same facets records no revision.
+        p.fields.clone()
     }
     stored_is_view!(Post);
     fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Post, Error> {
@@ -312,28 +300,28 @@ impl Resource for Posts {
         changes::record(conn, tenant, Entity::Post, id, Operation::Create)?;
         find(conn, tenant, id)
     }
+    locks_rows!(posts);
     fn update(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Post,
         new: &NewPost,
     ) -> Result<Post, Error> {
-        let current = current_locked!(conn, posts, tenant, id, expected, find);
-        if new.facets != current.facets {
+        let id = current.id;
+        if new.facets != current.fields.facets {
             vocabulary::check_keys(conn, tenant, &new.facets, "/facets")?;
             let since = new.facets_effective_at.unwrap_or_else(now);
             record_formal_revision(conn, tenant, id, &new.facets, since)?;
         }
-        if new.organization_id != current.organization_id
-            || new.reports_to_post_id != current.reports_to_post_id
+        if new.organization_id != current.fields.organization_id
+            || new.reports_to_post_id != current.fields.reports_to_post_id
         {
             check_references(conn, tenant, id, new)?;
         }
-        if new.headcount < current.headcount {
+        if new.headcount < current.fields.headcount {
             seats::check_holders_fit(conn, tenant, id, new.headcount)?;
         }
-        write_version!(conn, posts, Entity::Post, tenant, id, current.version, Fields::of(new)?)?;
+        write_version!(conn, posts, Entity::Post, tenant, current, Fields::of(new)?)?;
         find(conn, tenant, id)
     }
     /// Deletes a post. Without `cascade` it refuses while tenures hold it or posts report to it;
@@ -341,11 +329,10 @@ impl Resource for Posts {
     fn delete(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Post,
         cascade: bool,
     ) -> Result<(), Error> {
-        current_locked!(conn, posts, tenant, id, expected, find);
+        let id = current.id;
         let t = tenant.to_string();
         let succession = tenures::table
             .filter(tenures::tenant_id.eq(&t))

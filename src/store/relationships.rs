@@ -12,7 +12,7 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
 use crate::store::resource::Resource;
 use crate::store::schema::relationships;
-use crate::store::{now, parse_id, persons as person_store, DbConn, Expected, PageRequest};
+use crate::store::{now, parse_id, persons as person_store, DbConn, PageRequest};
 
 #[derive(Debug, Clone)]
 pub struct Relationship {
@@ -141,6 +141,33 @@ pub fn relationships_between(
     Ok(all.into_iter().filter(|r| r.fields.holds_on(date)).collect())
 }
 
+/// The columns a client writes, shared by insert and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = relationships, treat_none_as_null = true)]
+struct Fields<'a> {
+    from_person_id: String,
+    to_person_id: String,
+    kind: String,
+    strength: f64,
+    valid_from: Option<NaiveDate>,
+    valid_until: Option<NaiveDate>,
+    notes: Option<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(new: &'a NewRelationship) -> Self {
+        Fields {
+            from_person_id: new.from_person_id.to_string(),
+            to_person_id: new.to_person_id.to_string(),
+            kind: enum_name(&new.kind),
+            strength: new.strength,
+            valid_from: new.valid_from,
+            valid_until: new.valid_until,
+            notes: new.notes.as_deref(),
+        }
+    }
+}
+
 /// Relationships, as the entity clients write (see `store::resource`).
 pub struct Relationships;
 
@@ -206,34 +233,20 @@ impl Resource for Relationships {
         let id = Uuid::now_v7();
         let at = now();
         diesel::insert_into(relationships::table)
-            .values(first_version!(
-                relationships,
-                tenant,
-                id,
-                at,
-                (
-                    relationships::from_person_id.eq(new.from_person_id.to_string()),
-                    relationships::to_person_id.eq(new.to_person_id.to_string()),
-                    relationships::kind.eq(enum_name(&new.kind)),
-                    relationships::strength.eq(new.strength),
-                    relationships::valid_from.eq(new.valid_from),
-                    relationships::valid_until.eq(new.valid_until),
-                    relationships::notes.eq(&new.notes)
-                )
-            ))
+            .values(first_version!(relationships, tenant, id, at, Fields::of(new)))
             .execute(conn)?;
         changes::record(conn, tenant, Entity::Relationship, id, Operation::Create)?;
         Self::find(conn, tenant, id)
     }
 
+    locks_rows!(relationships);
     fn update(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Relationship,
         new: &NewRelationship,
     ) -> Result<Relationship, Error> {
-        let current = current_locked!(conn, relationships, tenant, id, expected, Self::find);
+        let id = current.id;
         person_store::require(
             conn,
             tenant,
@@ -244,17 +257,8 @@ impl Resource for Relationships {
             relationships,
             Entity::Relationship,
             tenant,
-            id,
-            current.version,
-            (
-                relationships::from_person_id.eq(new.from_person_id.to_string()),
-                relationships::to_person_id.eq(new.to_person_id.to_string()),
-                relationships::kind.eq(enum_name(&new.kind)),
-                relationships::strength.eq(new.strength),
-                relationships::valid_from.eq(new.valid_from),
-                relationships::valid_until.eq(new.valid_until),
-                relationships::notes.eq(&new.notes)
-            )
+            current,
+            Fields::of(new)
         )?;
         Self::find(conn, tenant, id)
     }
@@ -263,11 +267,10 @@ impl Resource for Relationships {
     fn delete(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Relationship,
         _cascade: bool,
     ) -> Result<(), Error> {
-        current_locked!(conn, relationships, tenant, id, expected, Self::find);
+        let id = current.id;
         changes::deleted(conn, tenant, Entity::Relationship, &[id])?;
         diesel::delete(
             relationships::table

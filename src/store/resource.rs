@@ -71,21 +71,39 @@ pub trait Resource: 'static {
     ) -> Result<Vec<Uuid>, Error> {
         news.iter().map(|new| Ok(Self::key(&Self::create(conn, tenant, new)?).0)).collect()
     }
+    /// Locks its row at `version` (`locks_rows!` writes it), so that a concurrent writer of the
+    /// same row waits, then finds another version.
+    fn lock(conn: &mut DbConn, tenant: TenantId, id: Uuid, version: i64) -> Result<(), Error>;
+    /// Writes `new` over `current`, which `locked` read, checked and locked.
     fn update(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Self::Stored,
         new: &Self::New,
     ) -> Result<Self::Stored, Error>;
-    /// Deletes it; `cascade` also deletes what depends on it where the entity has dependants.
+    /// Deletes `current`, which `locked` read, checked and locked; `cascade` also deletes what
+    /// depends on it where the entity has dependants.
     fn delete(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Self::Stored,
         cascade: bool,
     ) -> Result<(), Error>;
+}
+
+/// Reads the entity an update or a delete starts from, checks it against the versions the
+/// caller accepts (`If-Match`) and locks its row at the version read.
+pub fn locked<R: Resource>(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    id: Uuid,
+    expected: &Expected,
+) -> Result<R::Stored, Error> {
+    let current = R::find(conn, tenant, id)?;
+    let version = R::key(&current).1;
+    expected.check(version)?;
+    R::lock(conn, tenant, id, version)?;
+    Ok(current)
 }
 
 /// External ids as a writer gives them: `None` keeps the entity's own.
@@ -111,8 +129,24 @@ pub fn replace<R: Resource>(
     new: &R::New,
     refs: &GivenRefs,
 ) -> Result<R::Stored, Error> {
-    R::update(conn, tenant, id, expected, new)?;
-    with_given_refs::<R>(conn, tenant, id, refs)
+    let current = locked::<R>(conn, tenant, id, expected)?;
+    let updated = R::update(conn, tenant, current, new)?;
+    match refs {
+        Some(_) => with_given_refs::<R>(conn, tenant, id, refs),
+        None => Ok(updated),
+    }
+}
+
+/// Deletes the entity if it is at a version the caller accepts.
+pub fn delete<R: Resource>(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    id: Uuid,
+    expected: &Expected,
+    cascade: bool,
+) -> Result<(), Error> {
+    let current = locked::<R>(conn, tenant, id, expected)?;
+    R::delete(conn, tenant, current, cascade)
 }
 
 /// Changes the entity to what `merge` makes of it as written (a merge patch): checked against

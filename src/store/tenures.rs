@@ -19,7 +19,7 @@ use crate::store::schema::tenures;
 use crate::store::seats::{self, SeatClaim};
 use crate::store::{
     cascades, execute_natively, from_json, now, parse_id, persons as person_store, to_json, DbConn,
-    Expected, PageRequest, INSERT_CHUNK,
+    PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -99,35 +99,23 @@ impl Fields {
 
 row_reads!(tenures, Entity::Tenure, Tenure, Row = Row::as_select() => Row::into_tenure; pipelined);
 
-/// Every tenure of these posts, in succession order.
-pub fn of_posts(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    post_ids: &[Uuid],
-) -> Result<Vec<Tenure>, Error> {
-    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<Row> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant))
-        .filter(tenures::post_id.eq_any(ids))
-        .order((tenures::started_on, tenures::id))
-        .select(Row::as_select())
-        .load(conn)?;
-    rows.into_iter().map(Row::into_tenure).collect()
+/// Whose tenures to read: these posts' (their successions) or these persons' (their careers).
+#[derive(Debug, Clone, Copy)]
+pub enum Of<'a> {
+    Posts(&'a [Uuid]),
+    Persons(&'a [Uuid]),
 }
 
-/// Every tenure of these persons, in career order.
-pub fn of_persons(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    person_ids: &[Uuid],
-) -> Result<Vec<Tenure>, Error> {
-    let ids: Vec<String> = person_ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<Row> = tenures::table
-        .filter(tenures::tenant_id.eq(tenant))
-        .filter(tenures::person_id.eq_any(ids))
-        .order((tenures::started_on, tenures::id))
-        .select(Row::as_select())
-        .load(conn)?;
+/// Every tenure of these posts or persons, in the order they started.
+pub fn of(conn: &mut DbConn, tenant: TenantId, whose: Of<'_>) -> Result<Vec<Tenure>, Error> {
+    let texts = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
+    let query = tenures::table.filter(tenures::tenant_id.eq(tenant)).into_boxed();
+    let query = match whose {
+        Of::Posts(ids) => query.filter(tenures::post_id.eq_any(texts(ids))),
+        Of::Persons(ids) => query.filter(tenures::person_id.eq_any(texts(ids))),
+    };
+    let rows: Vec<Row> =
+        query.order((tenures::started_on, tenures::id)).select(Row::as_select()).load(conn)?;
     rows.into_iter().map(Row::into_tenure).collect()
 }
 
@@ -231,24 +219,16 @@ impl Resource for Tenures {
         changes::record_many(conn, tenant, Entity::Tenure, &ids, Operation::Create)?;
         Ok(ids)
     }
+    locks_rows!(tenures);
     fn update(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Tenure,
         new: &NewTenure,
     ) -> Result<Tenure, Error> {
-        let current = current_locked!(conn, tenures, tenant, id, expected, find);
+        let id = current.id;
         check_holdings(conn, tenant, &[(id, new)])?;
-        write_version!(
-            conn,
-            tenures,
-            Entity::Tenure,
-            tenant,
-            id,
-            current.version,
-            Fields::of(new)?
-        )?;
+        write_version!(conn, tenures, Entity::Tenure, tenant, current, Fields::of(new)?)?;
         find(conn, tenant, id)
     }
     /// Deletes a tenure recorded by mistake. A tenure with crafting revisions stays: its
@@ -256,11 +236,10 @@ impl Resource for Tenures {
     fn delete(
         conn: &mut DbConn,
         tenant: TenantId,
-        id: Uuid,
-        expected: &Expected,
+        current: Tenure,
         _cascade: bool,
     ) -> Result<(), Error> {
-        current_locked!(conn, tenures, tenant, id, expected, find);
+        let id = current.id;
         cascades::delete_without_history(conn, tenant, vec![id.to_string()])
     }
 }

@@ -185,7 +185,7 @@ pub fn delete(
     impl WithEntity for Delete<'_> {
         type Output = Result<(), Error>;
         fn run<R: Wire>(self) -> Result<(), Error> {
-            R::delete(self.0, self.1, self.2, &Expected::Any, self.3)
+            resource::delete::<R>(self.0, self.1, self.2, &Expected::Any, self.3)
         }
     }
     let id = external_refs::resolve(conn, tenant, entity, key)?.ok_or(Error::NotFound)?;

@@ -15,7 +15,7 @@ use crate::domain::coverage::enum_name;
 use crate::domain::sync::{Entity, ExternalRef};
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
-use crate::store::resource::Resource;
+use crate::store::resource::{self, Resource};
 use crate::store::{external_refs, DbConn, Expected};
 
 /// What an upsert of a run did.
@@ -151,7 +151,8 @@ pub(super) fn upsert_many<S: Wire>(
         // A change of the body, its external ids or both is one new version and one change;
         // an identical upsert is neither.
         if now != new || refs != had {
-            version = S::key(&S::update(conn, tenant, id, &Expected::Any, &new)?).1;
+            let updated = resource::replace::<S>(conn, tenant, id, &Expected::Any, &new, &None)?;
+            version = S::key(&updated).1;
         }
         written.push(Written { created: false, id, version });
     }

@@ -14,7 +14,7 @@ use crate::domain::facet::Dimension;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::crafting::{self, TenureHistory};
-use crate::store::tenures;
+use crate::store::tenures::{self, Of};
 use crate::store::views::scopes::{self, ExportScope};
 use crate::store::{now, posts, Db};
 
@@ -84,7 +84,7 @@ impl Export {
                     scopes::posts_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
                 let last = post_ids.last().copied();
                 let orgs = posts::organizations_of(c, self.tenant, &post_ids)?;
-                let holders = tenures::of_posts(c, self.tenant, &post_ids)?;
+                let holders = tenures::of(c, self.tenant, Of::Posts(&post_ids))?;
                 let histories = crafting::histories(c, self.tenant, holders)?;
                 for post in &post_ids {
                     let succession: Vec<&TenureHistory> =
