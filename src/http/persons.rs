@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::persons::{PersonRequest, PersonResponse};
-use crate::api::tenures::TenureViewResponse;
 use crate::domain::api_key::Scope;
 use crate::error::Error;
 use crate::http::auth::Principal;
@@ -14,11 +13,10 @@ use crate::http::etag::IfMatch;
 use crate::http::extract::Query;
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{deleted, ok};
-use crate::http::tenures::{list_holding, HoldingParams};
+use crate::http::tenures::list_person_tenures;
 use crate::http::{read, read_pipelined, resource, write};
 use crate::store::erasure;
 use crate::store::persons::{self, Persons};
-use crate::store::views::holdings::Holding;
 use crate::store::Db;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -108,20 +106,6 @@ pub async fn delete_person(
     write(&db, principal.actor(), move |c| erasure::erase(c, principal.tenant_id, id, &expected))
         .await?;
     Ok(deleted())
-}
-
-/// A person's career: their tenures in chronological order.
-#[utoipa::path(tag = "persons", params(("id" = Uuid, Path), HoldingParams), responses((status = 200, body = Page<TenureViewResponse>)))]
-#[get("/v1/persons/{id}/tenures")]
-pub async fn list_person_tenures(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    Query(params): Query<HoldingParams>,
-) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Read)?;
-    let id = id.into_inner();
-    list_holding(&db, principal.tenant_id, Holding::Career(id), params).await
 }
 
 /// A recorded erasure: who erased whom, when.

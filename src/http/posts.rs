@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use crate::api::moment::time_point;
 use crate::api::posts::{PostRequest, PostResponse};
-use crate::api::tenures::TenureViewResponse;
 use crate::domain::api_key::Scope;
 use crate::domain::facet::Facet;
 use crate::error::Error;
@@ -16,11 +15,10 @@ use crate::http::crafting::AsOfParams;
 use crate::http::extract::Query;
 use crate::http::pagination::{ListParams, Page};
 use crate::http::respond::DeleteParams;
-use crate::http::tenures::{list_holding, HoldingParams};
+use crate::http::tenures::list_post_tenures;
 use crate::http::{read, resource};
 use crate::store::post_revisions;
 use crate::store::posts::{self, PostFilter, Posts};
-use crate::store::views::holdings::Holding;
 use crate::store::Db;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -68,20 +66,6 @@ pub async fn find_post(
         posts::find_at(c, tenant, id, at)
     })
     .await
-}
-
-/// A post's succession: its holders in chronological order.
-#[utoipa::path(tag = "posts", params(("id" = Uuid, Path), HoldingParams), responses((status = 200, body = Page<TenureViewResponse>)))]
-#[get("/v1/posts/{id}/tenures")]
-pub async fn list_post_tenures(
-    db: web::Data<Db>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    Query(params): Query<HoldingParams>,
-) -> Result<HttpResponse, Error> {
-    principal.require(Scope::Read)?;
-    let id = id.into_inner();
-    list_holding(&db, principal.tenant_id, Holding::Succession(id), params).await
 }
 
 /// A version of a post's formal facets.

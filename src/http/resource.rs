@@ -56,23 +56,17 @@ pub async fn find<R: Wire>(db: &Db, principal: Principal, id: Uuid) -> Result<Ht
     find_by::<R, _>(db, principal, move |c, tenant| R::find(c, tenant, id)).await
 }
 
-/// 200 with the entity `read` finds (as of a time, say) and its ETag.
+/// 200 with the entity `read_it` finds (as of a time, say) and its ETag.
 pub async fn find_by<R: Wire, F>(
     db: &Db,
     principal: Principal,
     read_it: F,
 ) -> Result<HttpResponse, Error>
 where
-    F: FnOnce(&mut DbConn, TenantId) -> Result<R::Stored, Error> + Send + 'static,
+    F: FnMut(&mut DbConn, TenantId) -> Result<R::Stored, Error> + Send + 'static,
 {
     principal.require(Scope::Read)?;
-    let tenant = principal.tenant_id;
-    let (_, version, view) = read(db, move |c| {
-        let found = read_it(c, tenant)?;
-        resource::view::<R>(c, tenant, found)
-    })
-    .await?;
-    Ok(ok(version, R::Response::from(view)))
+    answer::<R, _>(db, principal, Access::Read, read_it).await
 }
 
 pub async fn replace<R: Wire>(
@@ -83,13 +77,11 @@ pub async fn replace<R: Wire>(
     body: R::Request,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let ((new, refs), tenant) = (R::parse(body)?, principal.tenant_id);
-    let (_, version, view) = write(db, principal.actor(), move |c| {
-        let stored = resource::replace::<R>(c, tenant, id, &expected, &new, &refs)?;
-        resource::view::<R>(c, tenant, stored)
+    let (new, refs) = R::parse(body)?;
+    answer::<R, _>(db, principal, Access::Write, move |c, tenant| {
+        resource::replace::<R>(c, tenant, id, &expected, &new, &refs)
     })
-    .await?;
-    Ok(ok(version, R::Response::from(view)))
+    .await
 }
 
 /// A JSON merge patch (RFC 7396) of the entity as written, checked exactly like a `PUT`.
@@ -101,13 +93,39 @@ pub async fn patch<R: Wire>(
     patch: Value,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let tenant = principal.tenant_id;
-    let (_, version, view) = write(db, principal.actor(), move |c| {
+    answer::<R, _>(db, principal, Access::Write, move |c, tenant| {
         let merge = |base: R::New| R::parse(merge_into(R::request(&base), &patch)?);
-        let stored = resource::patch::<R>(c, tenant, id, &expected, merge)?;
-        resource::view::<R>(c, tenant, stored)
+        resource::patch::<R>(c, tenant, id, &expected, merge)
     })
-    .await?;
+    .await
+}
+
+/// Whether `answer` reads or writes.
+enum Access {
+    Read,
+    Write,
+}
+
+/// 200 with the entity `work` reads or leaves, and its ETag. The caller has checked the scope
+/// (before it read the body or the query, as every route does).
+async fn answer<R: Wire, F>(
+    db: &Db,
+    principal: Principal,
+    access: Access,
+    mut work: F,
+) -> Result<HttpResponse, Error>
+where
+    F: FnMut(&mut DbConn, TenantId) -> Result<R::Stored, Error> + Send + 'static,
+{
+    let tenant = principal.tenant_id;
+    let viewed = move |c: &mut DbConn| {
+        let stored = work(c, tenant)?;
+        resource::view::<R>(c, tenant, stored)
+    };
+    let (_, version, view) = match access {
+        Access::Read => read(db, viewed).await?,
+        Access::Write => write(db, principal.actor(), viewed).await?,
+    };
     Ok(ok(version, R::Response::from(view)))
 }
 

@@ -1,12 +1,16 @@
 //! `/v1/tenures`: a person holding a post for a period.
 
-use actix_web::{delete, get, patch, post, put, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
+use uuid::Uuid;
 
 use crate::api::tenures::{TenureRequest, TenureResponse, TenureViewResponse};
+use crate::domain::api_key::Scope;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
+use crate::http::auth::Principal;
+use crate::http::extract::Query;
 use crate::http::pagination::{page, page_request, ListParams, Page};
 use crate::http::resource;
 use crate::http::{read, read_pipelined};
@@ -40,8 +44,33 @@ pub struct HoldingParams {
     pub current: Option<bool>,
 }
 
+/// The `GET …/{id}/tenures` of a person (their career) and of a post (its succession).
+macro_rules! holding_routes {
+    ($($(#[doc = $doc:tt])* $name:ident: tag = $tag:tt, path = $path:tt, $holding:path;)*) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path(tag = $tag, params(("id" = Uuid, Path), HoldingParams), responses((status = 200, body = Page<TenureViewResponse>)))]
+        #[get($path)]
+        pub async fn $name(
+            db: web::Data<Db>,
+            principal: Principal,
+            id: web::Path<Uuid>,
+            Query(params): Query<HoldingParams>,
+        ) -> Result<HttpResponse, Error> {
+            principal.require(Scope::Read)?;
+            list_holding(&db, principal.tenant_id, $holding(id.into_inner()), params).await
+        }
+    )*};
+}
+
+holding_routes! {
+    /// A person's career: their tenures in chronological order.
+    list_person_tenures: tag = "persons", path = "/v1/persons/{id}/tenures", Holding::Career;
+    /// A post's succession: its holders in chronological order.
+    list_post_tenures: tag = "posts", path = "/v1/posts/{id}/tenures", Holding::Succession;
+}
+
 /// Lists a career or a succession (404 when the person or the post does not exist).
-pub async fn list_holding(
+async fn list_holding(
     db: &Db,
     tenant: TenantId,
     holding: Holding,
