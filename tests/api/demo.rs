@@ -22,6 +22,8 @@ async fn the_demo_loads_and_the_readme_tour_tells_its_story(app: &TestApp) {
         ],
     )
     .await;
+    let before_peter_left = (chrono::Utc::now() - chrono::Duration::days(40)).date_naive();
+    let as_of = format!("\"as_of\":\"{before_peter_left}T23:59:59.999999Z\"");
     for expected in [
         "\"name\":\"Borealis Energy\"",
         "\"type\":\"covered_person_left\"",
@@ -33,6 +35,13 @@ async fn the_demo_loads_and_the_readme_tour_tells_its_story(app: &TestApp) {
         "\"key\":\"carbon_footprint\",\"label\":\"Carbon footprint\",\"op\":\"added\"",
         "\"guardrail\":\"breached\"",
         "kind,organization_id,post_id,tenure_id",
+        // The alert life cycle, the report as of before Peter left, a warm path, a warm lead.
+        "\"type\":\"champion_lost\"",
+        "\"state\":\"acknowledged\",\"returned\":false,\"decision\":{\"state\":\"acknowledged\",\"note\":\"Max calls Peter at Globex\"",
+        as_of.as_str(),
+        "\"salesperson_name\":\"Max Lind\"",
+        "\"to_name\":\"Nina Roth\"",
+        "\"type\":\"known_person_arrived\"",
     ] {
         assert!(stdout.contains(expected), "missing {expected} in:\n{stdout}");
     }
