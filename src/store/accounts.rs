@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ use crate::store::organizations::{self, Organization};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
 use crate::store::tenures::{self, Of, Tenure};
-use crate::store::{coverage, coverage_settings, interactions};
+use crate::store::{coverage, coverage_settings, history, interactions};
 use crate::store::{parse_id, parse_optional_id, persons, DbConn};
 
 /// An account as loaded: the domain view plus what the network view draws.
@@ -119,13 +119,18 @@ pub fn load(
     let organizations = organizations::find_many(conn, tenant, &ids)?;
     let now = at.as_of;
     let today = now.date();
-    let known = |created_at: NaiveDateTime| created_at <= at.known_at;
     let post_rows = account_posts(conn, tenant, &ids, today)?;
     let post_ids: Vec<Uuid> = post_rows.iter().map(|p| p.id).collect();
-    let all_tenures: Vec<Tenure> = tenures::of(conn, tenant, Of::Posts(&post_ids))?
-        .into_iter()
-        .filter(|t| known(t.created_at))
-        .collect();
+    // Tenures, links and relationships as they were known at `known_at` (`store::history`):
+    // rows recorded later left out, rows corrected or deleted since as they were.
+    let mut all_tenures: Vec<Tenure> = history::as_known(
+        tenures::of(conn, tenant, Of::Posts(&post_ids))?,
+        tenures::versions_since(conn, tenant, at.known_at)?,
+        at.known_at,
+    );
+    let account_posts: HashSet<Uuid> = post_ids.iter().copied().collect();
+    all_tenures.retain(|t| account_posts.contains(&t.post_id));
+    all_tenures.sort_by_key(|t| (t.period.started_on, t.id));
     let (current, ended): (Vec<Tenure>, Vec<Tenure>) =
         all_tenures.into_iter().partition(|t| t.period.contains(today));
     let ended: Vec<Tenure> =
@@ -143,10 +148,13 @@ pub fn load(
     people.sort();
 
     let settings = coverage_settings::settings(conn, tenant)?.0;
-    let links: Vec<_> = coverage::coverage_of(conn, tenant, &people)?
-        .into_iter()
-        .filter(|l| known(l.created_at))
-        .collect();
+    let mut links = history::as_known(
+        coverage::coverage_of(conn, tenant, &people)?,
+        coverage::versions_since(conn, tenant, at.known_at)?,
+        at.known_at,
+    );
+    let in_account: HashSet<&Uuid> = people.iter().collect();
+    links.retain(|l| in_account.contains(&l.fields.stakeholder_id));
     let touches = interactions::touches(conn, tenant, &people)?;
     let stated: HashSet<Uuid> =
         links.iter().filter(|l| l.fields.strength.is_some()).map(|l| l.id).collect();
@@ -172,11 +180,15 @@ pub fn load(
     let current_ids: Vec<Uuid> = current.iter().map(|t| t.id).collect();
     let crafted = crafted_tenures(conn, tenant, &current_ids, at)?;
     let stakeholder_ids: Vec<Uuid> = stakeholders.iter().copied().collect();
-    let relationships: Vec<Relationship> =
-        relationships::relationships_among(conn, tenant, &stakeholder_ids, today)?
-            .into_iter()
-            .filter(|r| known(r.created_at))
-            .collect();
+    let mut relationships: Vec<Relationship> = history::as_known(
+        relationships::relationships_among(conn, tenant, &stakeholder_ids, today)?,
+        relationships::versions_since(conn, tenant, at.known_at)?,
+        at.known_at,
+    );
+    relationships.retain(|r| {
+        let touches = [r.fields.from_person_id, r.fields.to_person_id];
+        touches.iter().any(|p| stakeholders.contains(p)) && r.fields.holds_on(today)
+    });
     let whereabouts = whereabouts(conn, tenant, &departed, &ids, today)?;
     let newcomers: Vec<&Tenure> = current
         .iter()

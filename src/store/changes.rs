@@ -18,12 +18,12 @@ use crate::domain::coverage::{enum_name, enum_parse};
 pub use crate::domain::sync::{Entity, ExternalRef, Operation};
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
-use crate::store::external_refs;
 use crate::store::schema::{changes, external_refs as external_refs_table, tenants};
 use crate::store::{
     execute_natively, from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn,
     INSERT_CHUNK,
 };
+use crate::store::{external_refs, history};
 
 /// Who is writing: set for the duration of a write transaction by `Db::write`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +165,10 @@ pub fn record_many(
     ids: &[Uuid],
     operation: Operation,
 ) -> Result<(), Error> {
+    // What an update or a delete replaces is kept, for reports as known at a past time.
+    if matches!(operation, Operation::Update | Operation::Delete) {
+        history::keep(conn, tenant, entity, ids)?;
+    }
     // A deletion keeps the external ids the entity had; they go with it.
     let mut deleted_refs = match operation {
         Operation::Delete => Some(external_refs::of_many(conn, tenant, entity, ids)?),

@@ -65,6 +65,12 @@ fn coverage(
 }
 
 row_reads!(coverage_links, Entity::Coverage, Coverage, CoverageRow = coverage_columns() => coverage);
+versions_since!(
+    coverage_link_versions,
+    Coverage,
+    [id, salesperson_id, stakeholder_id, role, stated_strength, version, created_at, updated_at],
+    coverage
+);
 
 /// Links whose stakeholder is one of these persons.
 pub fn coverage_of(

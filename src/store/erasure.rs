@@ -13,7 +13,8 @@ use crate::store::schema::{
     crafting_revisions, erasures, interactions, persons, relationships, tenures,
 };
 use crate::store::{
-    from_json, now, parse_id, parse_optional_id, split_page, to_json, DbConn, Expected, PageRequest,
+    from_json, history, now, parse_id, parse_optional_id, split_page, to_json, DbConn, Expected,
+    PageRequest,
 };
 
 /// The display name an erased person keeps.
@@ -86,6 +87,9 @@ pub fn erase(
     )
     .set(interactions::summary.eq(None::<String>))
     .execute(conn)?;
+    // Earlier versions of their tenures, links and relationships (kept for reports as known
+    // at a past time) would hold what was just erased.
+    history::forget_person(conn, tenant, id)?;
     // The tombstone carries the external ids the person had, so each CRM can erase its own
     // record; then they go.
     changes::deleted(conn, tenant, Entity::Person, &[id])?;

@@ -41,6 +41,9 @@ macro_rules! locks_rows {
 /// version and records the update in the change feed.
 macro_rules! write_version {
     ($conn:expr, $table:ident, $entity:expr, $tenant:expr, $current:expr, $fields:expr) => {{
+        // The caller's `changes`: every aggregate module imports it. Recorded first, so that
+        // the row it replaces is kept as it was (`store::history`).
+        changes::record($conn, $tenant, $entity, $current.id, changes::Operation::Update)?;
         diesel::update(
             $table::table
                 .filter($table::tenant_id.eq($tenant))
@@ -51,9 +54,8 @@ macro_rules! write_version {
             $table::version.eq($current.version + 1),
             $table::updated_at.eq($crate::store::now()),
         ))
-        .execute($conn)?;
-        // The caller's `changes`: every aggregate module imports it.
-        changes::record($conn, $tenant, $entity, $current.id, changes::Operation::Update)
+        .execute($conn)
+        .map(|_| ())
     }};
 }
 
@@ -82,6 +84,36 @@ macro_rules! page_by_id {
         }
         $crate::store::split_page(query.load($conn)?, $page.limit)
     }};
+}
+
+/// An entity's `versions_since`: its earlier versions superseded after `since`, with when, as
+/// `store::history::as_known` reads them; `$columns` of `$versions` in the order `$build` (a
+/// row into the stored entity) reads them.
+macro_rules! versions_since {
+    ($versions:ident, $Stored:ty, [$($column:ident),*], $build:expr) => {
+        pub fn versions_since(
+            conn: &mut DbConn,
+            tenant: TenantId,
+            since: chrono::NaiveDateTime,
+        ) -> Result<Vec<(chrono::NaiveDateTime, $Stored)>, Error> {
+            use $crate::store::schema::$versions as v;
+            let rows: Vec<(_, chrono::NaiveDateTime)> = v::table
+                .filter(v::tenant_id.eq(tenant))
+                .filter(v::superseded_at.gt(since))
+                .select((($(v::$column,)*), v::superseded_at))
+                .load(conn)?;
+            rows.into_iter().map(|(row, at)| Ok((at, $build(row)?))).collect()
+        }
+
+        impl $crate::store::history::Versioned for $Stored {
+            fn id(&self) -> Uuid {
+                self.id
+            }
+            fn created_at(&self) -> chrono::NaiveDateTime {
+                self.created_at
+            }
+        }
+    };
 }
 
 /// `key` and `views` of a `Resource` whose stored entity is also its view.
@@ -208,6 +240,7 @@ pub mod crafting;
 pub mod crafting_index;
 pub mod erasure;
 pub mod external_refs;
+pub mod history;
 pub mod idempotency;
 pub mod interactions;
 pub mod organizations;

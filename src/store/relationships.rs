@@ -95,6 +95,24 @@ row_reads!(
     Relationship,
     RelationshipRow = relationship_columns() => relationship
 );
+versions_since!(
+    relationship_versions,
+    Relationship,
+    [
+        id,
+        from_person_id,
+        to_person_id,
+        kind,
+        strength,
+        valid_from,
+        valid_until,
+        notes,
+        version,
+        created_at,
+        updated_at
+    ],
+    relationship
+);
 
 /// Relationships touching any of these persons, valid on `date`.
 pub fn relationships_among(

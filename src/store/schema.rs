@@ -319,6 +319,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tenure_versions (tenant_id, id, version) {
+        tenant_id -> Text,
+        id -> Text,
+        version -> BigInt,
+        person_id -> Text,
+        post_id -> Text,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        buying_roles -> Text,
+        capacity -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        superseded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coverage_link_versions (tenant_id, id, version) {
+        tenant_id -> Text,
+        id -> Text,
+        version -> BigInt,
+        salesperson_id -> Text,
+        stakeholder_id -> Text,
+        role -> Text,
+        stated_strength -> Nullable<Double>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        superseded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    relationship_versions (tenant_id, id, version) {
+        tenant_id -> Text,
+        id -> Text,
+        version -> BigInt,
+        from_person_id -> Text,
+        to_person_id -> Text,
+        kind -> Text,
+        strength -> Double,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        superseded_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alert_states,
     alert_events,
@@ -342,5 +392,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     erasures,
     webhooks,
-    webhook_deliveries
+    webhook_deliveries,
+    tenure_versions,
+    coverage_link_versions,
+    relationship_versions
 );

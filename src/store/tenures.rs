@@ -98,6 +98,23 @@ impl Fields {
 }
 
 row_reads!(tenures, Entity::Tenure, Tenure, Row = Row::as_select() => Row::into_tenure; pipelined);
+versions_since!(
+    tenure_versions,
+    Tenure,
+    [
+        id,
+        person_id,
+        post_id,
+        started_on,
+        ended_on,
+        buying_roles,
+        capacity,
+        version,
+        created_at,
+        updated_at
+    ],
+    Row::into_tenure
+);
 
 /// Whose tenures to read: these posts' (their successions) or these persons' (their careers).
 #[derive(Debug, Clone, Copy)]

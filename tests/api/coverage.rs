@@ -8,6 +8,7 @@ use crate::harness::{on_both_backends, TestApp};
 
 on_both_backends!(
     the_report_raises_the_alerts_a_sales_manager_acts_on,
+    a_report_known_at_a_past_time_reads_corrections_and_deletions_as_they_were,
     the_suggestion_puts_the_client_first_salesperson_on_the_green_buyer,
     applying_a_suggestion_writes_it_in_one_transaction,
     the_network_is_drawable_and_influence_is_explained,
@@ -799,4 +800,58 @@ async fn a_warm_path_reaches_the_uncovered_through_people_we_know(app: &TestApp)
     let theirs = app.other_tenant("theirs");
     let hidden = app.call(awc::http::Method::GET, &path, Some(&theirs), &[], None).await;
     hidden.assert_problem(404);
+}
+
+/// The holders of a report and who covers each: (person, tenure, [coverage ids]).
+fn holders_of(report: &Value) -> Vec<(String, String, Vec<String>)> {
+    let ids = |h: &Value| -> Vec<String> {
+        h["covered_by"].as_array().unwrap().iter().map(|c| c["coverage_id"].to_string()).collect()
+    };
+    report["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["holders"].as_array().unwrap())
+        .map(|h| {
+            (
+                h["person_id"].as_str().unwrap().into(),
+                h["tenure_id"].as_str().unwrap().into(),
+                ids(h),
+            )
+        })
+        .collect()
+}
+
+async fn a_report_known_at_a_past_time_reads_corrections_and_deletions_as_they_were(app: &TestApp) {
+    let s = story(app).await;
+    let report = |query: String| {
+        let path = format!("/v1/accounts/{}/coverage{query}", s.acme);
+        async move {
+            let r = app.get(&path).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            r.body
+        }
+    };
+    let before = report(String::new()).await;
+    let (person, tenure, covering) =
+        holders_of(&before).into_iter().find(|(_, _, c)| !c.is_empty()).expect("a covered holder");
+    let seen = Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+
+    // After the manager looked: the holder's departure is recorded (a correction of the
+    // tenure: it ended yesterday), and their coverage link is deleted.
+    let ended = app.patch(&format!("/v1/tenures/{tenure}"), json!({"ended_on": days_ago(1)})).await;
+    assert_eq!(ended.status, 200, "{}", ended.body);
+    let link = covering[0].trim_matches('"').to_owned();
+    assert_eq!(app.delete(&format!("/v1/coverage/{link}")).await.status, 204);
+
+    let now = report(String::new()).await;
+    assert!(!holders_of(&now).iter().any(|(p, _, _)| *p == person), "{now}");
+    // Known at the time the manager looked, the report is what they saw: the holder in their
+    // post, covered by the link deleted since.
+    let then = report(format!("?known_at={seen}")).await;
+    let holder = holders_of(&then).into_iter().find(|(p, _, _)| *p == person);
+    assert_eq!(holder, Some((person.clone(), tenure.clone(), covering.clone())), "{then}");
+    assert_eq!(then["metrics"], before["metrics"], "the metrics as they were");
+    assert_eq!(then["alerts"], before["alerts"], "the alerts as they were");
 }

@@ -1,0 +1,3 @@
+DROP TABLE relationship_versions;
+DROP TABLE coverage_link_versions;
+DROP TABLE tenure_versions;
