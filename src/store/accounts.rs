@@ -147,7 +147,7 @@ pub fn load(
         stakeholders.iter().copied().chain(departed.iter().copied()).collect();
     people.sort();
 
-    let settings = coverage_settings::settings(conn, tenant)?.0;
+    let settings = coverage_settings::settings_as_known(conn, tenant, at.known_at)?;
     let mut links = history::as_known(
         coverage::coverage_of(conn, tenant, &people)?,
         coverage::versions_since(conn, tenant, at.known_at)?,

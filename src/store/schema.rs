@@ -369,6 +369,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    coverage_settings_versions (tenant_id, version) {
+        tenant_id -> Text,
+        version -> BigInt,
+        settings -> Text,
+        updated_at -> Timestamp,
+        superseded_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alert_states,
     alert_events,
@@ -395,5 +405,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     tenure_versions,
     coverage_link_versions,
-    relationship_versions
+    relationship_versions,
+    coverage_settings_versions
 );

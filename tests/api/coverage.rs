@@ -832,7 +832,11 @@ async fn a_report_known_at_a_past_time_reads_corrections_and_deletions_as_they_w
             r.body
         }
     };
+    // New holders are those of the last 400 days: Ivo and Nora.
+    let saved = app.put("/v1/settings/coverage", json!({"new_holder_days": 400})).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
     let before = report(String::new()).await;
+    assert!(!alerts_of(&before, "new_holder").is_empty(), "{before}");
     let (person, tenure, covering) =
         holders_of(&before).into_iter().find(|(_, _, c)| !c.is_empty()).expect("a covered holder");
     let seen = Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
@@ -844,14 +848,18 @@ async fn a_report_known_at_a_past_time_reads_corrections_and_deletions_as_they_w
     assert_eq!(ended.status, 200, "{}", ended.body);
     let link = covering[0].trim_matches('"').to_owned();
     assert_eq!(app.delete(&format!("/v1/coverage/{link}")).await.status, 204);
+    // And the settings change: nobody is new any more.
+    let saved = app.put("/v1/settings/coverage", json!({"new_holder_days": 1})).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
 
     let now = report(String::new()).await;
     assert!(!holders_of(&now).iter().any(|(p, _, _)| *p == person), "{now}");
+    assert!(alerts_of(&now, "new_holder").is_empty(), "{now}");
     // Known at the time the manager looked, the report is what they saw: the holder in their
     // post, covered by the link deleted since.
     let then = report(format!("?known_at={seen}")).await;
     let holder = holders_of(&then).into_iter().find(|(p, _, _)| *p == person);
     assert_eq!(holder, Some((person.clone(), tenure.clone(), covering.clone())), "{then}");
     assert_eq!(then["metrics"], before["metrics"], "the metrics as they were");
-    assert_eq!(then["alerts"], before["alerts"], "the alerts as they were");
+    assert_eq!(then["alerts"], before["alerts"], "the alerts as they were, by the settings then");
 }

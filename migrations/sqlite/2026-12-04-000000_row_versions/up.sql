@@ -1,8 +1,9 @@
--- Earlier versions of tenures, coverage links and relationships: the row as it was before an
--- update or a delete replaced it, and when (`superseded_at`). A coverage report or overview
--- asked `known_at` a past time reads, for each row, the version in force then, so that what a
--- manager saw can be reproduced after corrections and deletions. Keys are tenant-first; a
--- report reads the versions superseded since a time, by (tenant_id, superseded_at).
+-- Earlier versions of tenures, coverage links, relationships and coverage settings: the row as
+-- it was before an update or a delete replaced it, and when (`superseded_at`). A coverage
+-- report or overview asked `known_at` a past time reads, for each row, the version in force
+-- then, so that what a manager saw can be reproduced after corrections and deletions. Keys are
+-- tenant-first; a report reads the versions superseded since a time, by (tenant_id,
+-- superseded_at).
 CREATE TABLE tenure_versions (
     tenant_id TEXT NOT NULL REFERENCES tenants (id),
     id TEXT NOT NULL,
@@ -50,3 +51,11 @@ CREATE TABLE relationship_versions (
     PRIMARY KEY (tenant_id, id, version)
 );
 CREATE INDEX relationship_versions_by_time ON relationship_versions (tenant_id, superseded_at);
+CREATE TABLE coverage_settings_versions (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    version BIGINT NOT NULL,
+    settings TEXT NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    superseded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (tenant_id, version)
+);
