@@ -214,6 +214,15 @@ pub enum Alert {
     },
 }
 
+/// A name-based UUID (version 8, of SHA-256) of the account and an alert's key.
+fn id_of(account: Uuid, key: &str) -> Uuid {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("jobcraft alert {account}/{key}"));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
 impl Alert {
     /// The type's name, as the API writes it.
     pub fn type_name(&self) -> &'static str {
@@ -250,11 +259,27 @@ impl Alert {
     /// The alert's id in the account rooted at `account`: a name-based UUID (version 8, of
     /// SHA-256) of the account and the key, the same every time the report raises it.
     pub fn id(&self, account: Uuid) -> Uuid {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(format!("jobcraft alert {account}/{}", self.key()));
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&digest[..16]);
-        uuid::Builder::from_custom_bytes(bytes).into_uuid()
+        id_of(account, &self.key())
+    }
+
+    /// The ids any alert about these tenures or coverage links has in the account rooted at
+    /// `account`: what erasing a person looks for among managers' decisions (their notes may
+    /// name the person).
+    pub fn ids_about(account: Uuid, tenures: &[Uuid], links: &[Uuid]) -> Vec<Uuid> {
+        let mut keys = Vec::new();
+        for tenure in tenures {
+            for kind in ["new_holder", "covered_person_left", "known_person_arrived"] {
+                keys.push(format!("{kind}/{tenure}"));
+            }
+            for role in BuyingRole::ALL {
+                let role = crate::domain::coverage::enum_name(&role);
+                for kind in ["uncovered_buying_role", "buying_role_lost", "champion_lost"] {
+                    keys.push(format!("{kind}/{tenure}/{role}"));
+                }
+            }
+        }
+        keys.extend(links.iter().map(|link| format!("stale_relationship/{link}")));
+        keys.iter().map(|key| id_of(account, key)).collect()
     }
 
     /// The facts the alert states beyond its key: when they change, a decided alert is open
@@ -506,6 +531,66 @@ fn share(part: usize, whole: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn erasure_finds_every_alert_about_a_persons_tenures_and_links() {
+        let (account, post, tenure, person, link) = (id(1), id(2), id(3), id(4), id(5));
+        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let place = Whereabouts { organization_id: id(6), post_id: id(7), tenure_id: id(8) };
+        let mut about = vec![
+            Alert::NewHolder {
+                post_id: post,
+                tenure_id: tenure,
+                person_id: person,
+                started_on: day,
+            },
+            Alert::CoveredPersonLeft {
+                post_id: post,
+                tenure_id: tenure,
+                person_id: person,
+                ended_on: day,
+                salesperson_ids: vec![],
+                now_at: None,
+            },
+            Alert::KnownPersonArrived {
+                post_id: post,
+                tenure_id: tenure,
+                person_id: person,
+                started_on: day,
+                came_from: place,
+                salesperson_ids: vec![],
+                strength: 0.5,
+            },
+            Alert::StaleRelationship {
+                coverage_id: link,
+                salesperson_id: id(9),
+                stakeholder_id: person,
+                last_interaction_at: None,
+            },
+        ];
+        for role in BuyingRole::ALL {
+            about.push(Alert::UncoveredBuyingRole {
+                post_id: post,
+                tenure_id: tenure,
+                person_id: person,
+                role,
+            });
+            about.push(Alert::BuyingRoleLost {
+                role,
+                post_id: post,
+                tenure_id: tenure,
+                person_id: person,
+                ended_on: day,
+                salesperson_ids: vec![],
+            });
+        }
+        let ids = Alert::ids_about(account, &[tenure], &[link]);
+        for alert in &about {
+            assert!(ids.contains(&alert.id(account)), "{alert:?}");
+        }
+        let vacant = Alert::VacantPost { post_id: post, organization_id: id(6), open_seats: 1 };
+        assert!(!ids.contains(&vacant.id(account)));
+    }
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)

@@ -236,3 +236,56 @@ pub fn decide(
     changes::record(conn, tenant, Entity::Alert, alert.alert_id, operation)?;
     decided_one(conn, tenant, alert.alert_id)?.ok_or(Error::NotFound)
 }
+
+/// Erasure: the notes of every decision about one of `alert_ids` or naming `person` in its
+/// condition (a salesperson's id) go; who decided what, and when, stay.
+pub fn forget_notes(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    alert_ids: &[Uuid],
+    person: Uuid,
+) -> Result<(), Error> {
+    let naming = format!("%{person}%");
+    for chunk in alert_ids.chunks(1000) {
+        let ids: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+        diesel::update(
+            alert_states::table
+                .filter(alert_states::tenant_id.eq(tenant))
+                .filter(alert_states::alert_id.eq_any(&ids)),
+        )
+        .set(alert_states::note.eq(None::<String>))
+        .execute(conn)?;
+        diesel::update(
+            alert_events::table
+                .filter(alert_events::tenant_id.eq(tenant))
+                .filter(alert_events::alert_id.eq_any(&ids)),
+        )
+        .set(alert_events::note.eq(None::<String>))
+        .execute(conn)?;
+    }
+    diesel::update(
+        alert_states::table
+            .filter(alert_states::tenant_id.eq(tenant))
+            .filter(alert_states::condition.like(&naming)),
+    )
+    .set(alert_states::note.eq(None::<String>))
+    .execute(conn)?;
+    diesel::update(
+        alert_events::table
+            .filter(alert_events::tenant_id.eq(tenant))
+            .filter(alert_events::condition.like(&naming)),
+    )
+    .set(alert_events::note.eq(None::<String>))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The accounts with decisions about their alerts.
+pub fn decided_accounts(conn: &mut DbConn, tenant: TenantId) -> Result<Vec<Uuid>, Error> {
+    let ids: Vec<String> = alert_states::table
+        .filter(alert_states::tenant_id.eq(tenant))
+        .select(alert_states::account_id)
+        .distinct()
+        .load(conn)?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}

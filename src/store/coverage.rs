@@ -11,6 +11,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
+use crate::store::history::Versioned;
 use crate::store::interactions::PairFilter;
 use crate::store::resource::Resource;
 use crate::store::schema::coverage_links;

@@ -5,12 +5,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::account::Alert;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
-use crate::store::changes::{self, Entity};
+use crate::store::alerts;
+use crate::store::changes::{self, parse_ids, Entity};
 use crate::store::persons::{self as person_store, Person};
 use crate::store::schema::{
-    crafting_revisions, erasures, interactions, persons, relationships, tenures,
+    coverage_links, crafting_revisions, erasures, interactions, persons, relationships, tenures,
 };
 use crate::store::{
     from_json, history, now, parse_id, parse_optional_id, split_page, to_json, DbConn, Expected,
@@ -88,8 +90,20 @@ pub fn erase(
     .set(interactions::summary.eq(None::<String>))
     .execute(conn)?;
     // Earlier versions of their tenures, links and relationships (kept for reports as known
-    // at a past time) would hold what was just erased.
+    // at a past time) would hold what was just erased; so may managers' notes on alerts
+    // about them.
     history::forget_person(conn, tenant, id)?;
+    let links: Vec<String> = coverage_links::table
+        .filter(coverage_links::tenant_id.eq(&t))
+        .filter(coverage_links::salesperson_id.eq(&p).or(coverage_links::stakeholder_id.eq(&p)))
+        .select(coverage_links::id)
+        .load(conn)?;
+    let (tenures, links) = (parse_ids(&tenure_ids)?, parse_ids(&links)?);
+    let about: Vec<Uuid> = alerts::decided_accounts(conn, tenant)?
+        .into_iter()
+        .flat_map(|account| Alert::ids_about(account, &tenures, &links))
+        .collect();
+    alerts::forget_notes(conn, tenant, &about, id)?;
     // The tombstone carries the external ids the person had, so each CRM can erase its own
     // record; then they go.
     changes::deleted(conn, tenant, Entity::Person, &[id])?;

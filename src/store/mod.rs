@@ -88,7 +88,7 @@ macro_rules! page_by_id {
 
 /// An entity's `versions_since`: its earlier versions superseded after `since`, with when, as
 /// `store::history::as_known` reads them; `$columns` of `$versions` in the order `$build` (a
-/// row into the stored entity) reads them.
+/// row into the stored entity) reads them. The module imports `store::history::Versioned`.
 macro_rules! versions_since {
     ($versions:ident, $Stored:ty, [$($column:ident),*], $build:expr) => {
         pub fn versions_since(
@@ -105,7 +105,7 @@ macro_rules! versions_since {
             rows.into_iter().map(|(row, at)| Ok((at, $build(row)?))).collect()
         }
 
-        impl $crate::store::history::Versioned for $Stored {
+        impl Versioned for $Stored {
             fn id(&self) -> Uuid {
                 self.id
             }

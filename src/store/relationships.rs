@@ -10,6 +10,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
+use crate::store::history::Versioned;
 use crate::store::resource::Resource;
 use crate::store::schema::relationships;
 use crate::store::{now, parse_id, persons as person_store, DbConn, PageRequest};

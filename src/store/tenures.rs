@@ -14,6 +14,7 @@ use crate::domain::tenure::{NewTenure, Period};
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
+use crate::store::history::Versioned;
 use crate::store::resource::Resource;
 use crate::store::schema::tenures;
 use crate::store::seats::{self, SeatClaim};

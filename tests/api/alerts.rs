@@ -17,6 +17,7 @@ on_both_backends!(
     an_alert_clears_by_itself_and_keeps_its_history,
     deciding_needs_write_scope_and_names_bad_fields,
     eight_decisions_with_the_same_if_match_make_one_200_and_seven_412,
+    erasing_a_person_erases_the_notes_on_alerts_about_them,
 );
 
 fn alert<'a>(report: &'a Value, kind: &str) -> &'a Value {
@@ -212,4 +213,27 @@ async fn eight_decisions_with_the_same_if_match_make_one_200_and_seven_412(app: 
     );
     let list = app.get(&format!("/v1/accounts/{}/alerts?state=acknowledged", s.acme)).await.body;
     assert_eq!(list["items"][0]["history"].as_array().unwrap().len(), 1, "one decision kept");
+}
+
+async fn erasing_a_person_erases_the_notes_on_alerts_about_them(app: &TestApp) {
+    let s = story(app).await;
+    let before = report(app, &s).await;
+    let champion = alert(&before, "champion_lost");
+    let stale = alert(&before, "stale_relationship");
+    for (a, note) in [(champion, "Max calls Peter at Globex"), (stale, "Olga prefers e-mail")] {
+        let body = json!({"account_id": s.acme, "state": "acknowledged", "note": note});
+        assert_eq!(decide(app, &a["alert_id"], body, None).await.status, 200);
+    }
+    let erased = app.delete(&format!("/v1/persons/{}?erase=true", s.peter)).await;
+    assert_eq!(erased.status, 204, "{}", erased.body);
+
+    // The decision about Peter's departure keeps who and when, not the note; the other stays.
+    let listed = app.get(&format!("/v1/accounts/{}/alerts?state=acknowledged", s.acme)).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let text = listed.body.to_string();
+    assert!(!text.contains("Max calls Peter"), "{text}");
+    assert!(text.contains("Olga prefers e-mail"), "{text}");
+    let after = alert(&report(app, &s).await, "champion_lost").clone();
+    assert_eq!(after["decision"]["by"], "admin");
+    assert!(after["decision"].get("note").is_none(), "{after}");
 }
