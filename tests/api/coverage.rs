@@ -761,7 +761,7 @@ async fn a_warm_path_reaches_the_uncovered_through_people_we_know(app: &TestApp)
     );
     assert!((best["strength"].as_f64().unwrap() - 0.7 * 0.8).abs() < 1e-9, "{best}");
     // The report flags the uncovered Nora as reachable through the CEO.
-    let report = app.get(&format!("/v1/accounts/{}/coverage?reachable=true", s.acme)).await.body;
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
     let holders: Vec<&Value> = report["posts"]
         .as_array()
         .unwrap()
@@ -773,6 +773,8 @@ async fn a_warm_path_reaches_the_uncovered_through_people_we_know(app: &TestApp)
     assert_eq!(nora["reachable_through"]["via"], json!(["Olga"]));
     let olga = holders.iter().find(|h| h["person_id"] == s.olga).unwrap();
     assert!(olga.get("reachable_through").is_none(), "covered: no path needed");
+    let unasked = app.get(&format!("/v1/accounts/{}/coverage?reachable=false", s.acme)).await;
+    assert!(!unasked.body.to_string().contains("reachable_through"), "{}", unasked.body);
     // Carla knows nobody on the way.
     assert!(body["paths"].as_array().unwrap().iter().all(|p| p["salesperson_id"] != s.carla));
 

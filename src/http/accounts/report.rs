@@ -26,15 +26,15 @@ pub struct ReportParams {
     /// As the service had recorded it by then (same forms). Default now.
     #[param(value_type = Option<String>)]
     pub known_at: Option<Moment>,
-    /// Also mark the most influential uncovered stakeholders a warm path reaches
-    /// (`reachable_through`); it reads the people around them, so it is asked for.
+    /// Mark the 20 most influential uncovered stakeholders a warm path reaches
+    /// (`reachable_through`). Default true; `false` skips reading the people around them.
     pub reachable: Option<bool>,
 }
 
 /// The coverage report of an account: every post with its holders, their influence, buying
 /// roles and who covers them; the account's metrics; and alerts, most urgent first. With
 /// `as_of` (and `known_at`), the report as a manager saw it then (see the README for what is
-/// read as of then); with `reachable=true`, the warm paths to the uncovered.
+/// read as of then); and the warm paths to the most influential uncovered.
 #[utoipa::path(tag = "accounts", params(("id" = Uuid, Path, description = "A client organization: the account"), ReportParams), responses((status = 200, body = CoverageReportResponse)))]
 #[get("/v1/accounts/{id}/coverage")]
 pub async fn account_coverage(
@@ -48,7 +48,7 @@ pub async fn account_coverage(
     let at = time_point(params.as_of, params.known_at);
     let response = read(&db, move |c| {
         let mut reported = reports::reported(c, principal.tenant_id, id, at)?;
-        if params.reachable.unwrap_or(false) {
+        if params.reachable.unwrap_or(true) {
             reported.find_paths(c, principal.tenant_id, at.as_of.date())?;
         }
         let tracked = reported.tracked(at.as_of.date());
