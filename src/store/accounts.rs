@@ -105,10 +105,10 @@ pub fn holds_post_in(
 
 /// The account rooted at `root` as of `at.as_of` as known at `at.known_at`: posts, tenures,
 /// relationships and interactions at their dates as of then, crafting revisions in effect then
-/// and recorded by then, and only the tenures, coverage links and relationships recorded by
-/// then. (Rows are read as stored now: a later correction of one is not undone, and a coverage
-/// link deleted since is gone.) 404 if there is no such organization, 422 if it is not a
-/// client.
+/// and recorded by then, the tenures, coverage links and relationships as they were known
+/// then (`store::history`) and the coverage settings saved by then. Where a departed holder
+/// went and where a newcomer came from are read as recorded now. 404 if there is no such
+/// organization, 422 if it is not a client.
 pub fn load(
     conn: &mut DbConn,
     tenant: TenantId,

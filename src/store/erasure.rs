@@ -9,10 +9,10 @@ use crate::domain::account::Alert;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::alerts;
-use crate::store::changes::{self, parse_ids, Entity};
+use crate::store::changes::{self, Entity};
 use crate::store::persons::{self as person_store, Person};
 use crate::store::schema::{
-    coverage_links, crafting_revisions, erasures, interactions, persons, relationships, tenures,
+    crafting_revisions, erasures, interactions, persons, relationships, tenures,
 };
 use crate::store::{
     from_json, history, now, parse_id, parse_optional_id, split_page, to_json, DbConn, Expected,
@@ -89,16 +89,10 @@ pub fn erase(
     )
     .set(interactions::summary.eq(None::<String>))
     .execute(conn)?;
-    // Earlier versions of their tenures, links and relationships (kept for reports as known
-    // at a past time) would hold what was just erased; so may managers' notes on alerts
-    // about them.
-    history::forget_person(conn, tenant, id)?;
-    let links: Vec<String> = coverage_links::table
-        .filter(coverage_links::tenant_id.eq(&t))
-        .filter(coverage_links::salesperson_id.eq(&p).or(coverage_links::stakeholder_id.eq(&p)))
-        .select(coverage_links::id)
-        .load(conn)?;
-    let (tenures, links) = (parse_ids(&tenure_ids)?, parse_ids(&links)?);
+    // The earlier versions of their relationships keep notes; managers' notes on alerts about
+    // them (any tenure or coverage link they hold or held) may name them.
+    history::erase_notes(conn, tenant, id)?;
+    let (tenures, links) = history::ever_held(conn, tenant, id)?;
     let about: Vec<Uuid> = alerts::decided_accounts(conn, tenant)?
         .into_iter()
         .flat_map(|account| Alert::ids_about(account, &tenures, &links))

@@ -109,6 +109,9 @@ macro_rules! versions_since {
             fn id(&self) -> Uuid {
                 self.id
             }
+            fn version(&self) -> i64 {
+                self.version
+            }
             fn created_at(&self) -> chrono::NaiveDateTime {
                 self.created_at
             }

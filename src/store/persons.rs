@@ -15,7 +15,7 @@ use crate::store::external_refs;
 use crate::store::resource::Resource;
 use crate::store::schema::{coverage_links, interactions, persons, relationships, tenures};
 use crate::store::{
-    cascades, execute_natively, from_json, now, parse_id, to_json, DbConn, PageRequest,
+    cascades, execute_natively, from_json, history, now, parse_id, to_json, DbConn, PageRequest,
     INSERT_CHUNK,
 };
 
@@ -269,6 +269,8 @@ impl Resource for Persons {
         delete_network(conn, tenant, id, cascade)?;
         let tenure_ids = career.select(tenures::id).load(conn)?;
         cascades::delete_with_history(conn, tenant, tenure_ids)?;
+        // Gone with the person: the earlier versions their deletes just kept, and older ones.
+        history::forget_person(conn, tenant, id)?;
         changes::deleted(conn, tenant, Entity::Person, &[id])?;
         diesel::delete(
             persons::table.filter(persons::tenant_id.eq(&t)).filter(persons::id.eq(id.to_string())),

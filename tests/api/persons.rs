@@ -1,3 +1,4 @@
+use chrono::NaiveDateTime;
 use jobcraft::domain::api_key::Scope;
 use serde_json::{json, Value};
 
@@ -119,12 +120,29 @@ async fn erasing_a_person_keeps_the_structure_and_nothing_personal(app: &TestApp
                "key": "carbon_footprint", "weight": 0.9, "note": "her kids asked her"}]}),
     )
     .await;
-    app.create(
-        "/v1/relationships",
-        json!({"from_person_id": olga, "to_person_id": nina, "kind": "advises", "strength": 0.5,
-               "notes": "old friends"}),
-    )
-    .await;
+    let relationship = app
+        .create(
+            "/v1/relationships",
+            json!({"from_person_id": olga, "to_person_id": nina, "kind": "advises",
+                   "strength": 0.5, "notes": "old friends"}),
+        )
+        .await;
+    // A stronger tie later: the version with the first note is kept for reports as known then.
+    let stronger =
+        app.patch(&format!("/v1/relationships/{relationship}"), json!({"strength": 0.7})).await;
+    assert_eq!(stronger.status, 200, "{}", stronger.body);
+    let tenant = app.tenant_id;
+    let earlier_notes = |app: &TestApp| {
+        app.db
+            .read(move |c| {
+                jobcraft::store::relationships::versions_since(c, tenant, NaiveDateTime::UNIX_EPOCH)
+            })
+            .unwrap()
+            .into_iter()
+            .map(|(_, r)| r.fields.notes)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(earlier_notes(app), vec![Some("old friends".to_owned())]);
 
     let writer = app.key_with(&[Scope::Read, Scope::Write]);
     let refused = app
@@ -151,6 +169,7 @@ async fn erasing_a_person_keeps_the_structure_and_nothing_personal(app: &TestApp
     assert_eq!(revision["facets"][0]["note"], Value::Null);
     assert_eq!(revision["facets"][0]["weight"], 0.9, "the crafted job's shape stays");
     assert_eq!(app.all("/v1/relationships").await[0]["notes"], Value::Null);
+    assert_eq!(earlier_notes(app), vec![None], "the earlier version's note too");
     let succession = app.all(&format!("/v1/posts/{post}/tenures")).await;
     assert_eq!(succession[0]["person_display_name"], "Erased person");
     assert_eq!(app.get("/v1/sync/persons/salesforce/003").await.status, 404);
