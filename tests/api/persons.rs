@@ -1,4 +1,4 @@
-use chrono::NaiveDateTime;
+use chrono::DateTime;
 use jobcraft::domain::api_key::Scope;
 use serde_json::{json, Value};
 
@@ -135,7 +135,11 @@ async fn erasing_a_person_keeps_the_structure_and_nothing_personal(app: &TestApp
     let earlier_notes = |app: &TestApp| {
         app.db
             .read(move |c| {
-                jobcraft::store::relationships::versions_since(c, tenant, NaiveDateTime::UNIX_EPOCH)
+                jobcraft::store::relationships::versions_since(
+                    c,
+                    tenant,
+                    DateTime::UNIX_EPOCH.naive_utc(),
+                )
             })
             .unwrap()
             .into_iter()
