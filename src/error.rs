@@ -63,6 +63,10 @@ pub enum Error {
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The service cannot start as it is set up (a database newer than this build, say): said
+    /// in one line, and never retried as if it were an outage.
+    #[error("{0}")]
+    Setup(String),
     /// One operation of a batch failed: the problem is its, located in the batch.
     #[error("operation {index}: {error}")]
     InOperation { index: usize, error: Box<Error> },

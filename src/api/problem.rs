@@ -49,7 +49,7 @@ impl Error {
             Error::UnsupportedMediaType(_) => 415,
             Error::TooManyRequests { .. } => 429,
             Error::Unavailable(_) => 503,
-            Error::Internal(_) => 500,
+            Error::Internal(_) | Error::Setup(_) => 500,
             Error::InOperation { error, .. } => error.status(),
         }
     }
@@ -73,7 +73,7 @@ impl Error {
             Error::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Error::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             Error::Unavailable(_) => ("unavailable", "Service unavailable"),
-            Error::Internal(_) => ("internal", "Internal server error"),
+            Error::Internal(_) | Error::Setup(_) => ("internal", "Internal server error"),
             Error::InOperation { error, .. } => error.kind(),
         }
     }

@@ -14,7 +14,7 @@ impl ResponseError for Error {
     fn error_response(&self) -> HttpResponse {
         let problem = self.problem();
         let status = self.status_code();
-        if let Error::Internal(_) | Error::Unavailable(_) = self {
+        if let Error::Internal(_) | Error::Unavailable(_) | Error::Setup(_) = self {
             tracing::error!(instance = %problem.instance, cause = %cause_chain(self), "{self}");
         }
         let mut response = HttpResponse::build(status);

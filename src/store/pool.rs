@@ -20,6 +20,35 @@ use crate::error::Error;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// The advisory lock migrations take on PostgreSQL: one per schema, so that deployments (and
+/// tests) sharing a database in separate schemas do not wait for each other.
+const MIGRATION_LOCK: &str = "hashtext('jobcraft migrations ' || current_schema())";
+
+/// Refuses a database with a migration this build does not know, then applies the pending
+/// ones; how many it applied.
+fn migrate_with<C, DB>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<usize, Error>
+where
+    DB: diesel::backend::Backend,
+    C: MigrationHarness<DB> + diesel::Connection<Backend = DB>,
+    EmbeddedMigrations: diesel::migration::MigrationSource<DB>,
+{
+    use diesel::migration::MigrationSource;
+    let known: Vec<String> = MigrationSource::<DB>::migrations(&migrations)
+        .map_err(Error::Internal)?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect();
+    let applied = conn.applied_migrations().map_err(Error::Internal)?;
+    if let Some(unknown) = applied.iter().map(|v| v.to_string()).find(|v| !known.contains(v)) {
+        return Err(Error::Setup(format!(
+            "the database has migration {unknown}, which this build of jobcraft does not know \
+             (its latest is {}): the schema is newer than this instance; run the newer jobcraft",
+            known.last().map_or("none", String::as_str)
+        )));
+    }
+    Ok(conn.run_pending_migrations(migrations).map_err(Error::Internal)?.len())
+}
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
     Pg(PgConnection),
@@ -209,14 +238,22 @@ impl Db {
         Ok(session?)
     }
 
-    /// Applies pending migrations of this backend.
+    /// Applies pending migrations of this backend, one instance at a time: on PostgreSQL under
+    /// an advisory lock (per schema), on SQLite in an exclusive transaction, so instances
+    /// started at once apply the schema once and the others find it done. An instance older
+    /// than the schema (the database has a migration this build does not know) refuses to
+    /// start.
     pub fn migrate(&self) -> Result<(), Error> {
         let mut session = self.session()?;
         let applied = match &mut session.conn {
-            DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
-            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        }
-        .map_err(Error::Internal)?;
+            DbConn::Pg(c) => {
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+                let applied = migrate_with(c, POSTGRES_MIGRATIONS);
+                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+                applied
+            }
+            DbConn::Sqlite(c) => c.exclusive_transaction(|c| migrate_with(c, SQLITE_MIGRATIONS)),
+        }?;
         session.conn.transaction(crate::store::vocabulary::seed_missing)?;
         if applied > 0 {
             tracing::info!(applied, backend = self.backend.name(), "applied migrations");

@@ -1,6 +1,17 @@
+//! Migrations: every `down.sql` undoes its `up.sql`; instances started at once apply the
+//! schema once; an instance older than the schema refuses to start.
+
+use std::process::{Command, Output, Stdio};
+
+use diesel::connection::SimpleConnection;
+
 use crate::harness::{on_both_backends, TestApp};
 
-on_both_backends!(every_down_migration_undoes_its_up_migration);
+on_both_backends!(
+    every_down_migration_undoes_its_up_migration,
+    four_instances_started_at_once_on_an_empty_database_apply_the_schema_once,
+    an_instance_older_than_the_schema_refuses_to_start,
+);
 
 async fn every_down_migration_undoes_its_up_migration(app: &TestApp) {
     let tables = app.table_names();
@@ -9,4 +20,45 @@ async fn every_down_migration_undoes_its_up_migration(app: &TestApp) {
     assert_eq!(app.table_names(), Vec::<String>::new());
     app.db.migrate().unwrap();
     assert_eq!(app.table_names(), tables);
+}
+
+/// `jobcraft migrate` on the test's database, as a process of its own.
+fn migrate(app: &TestApp) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_jobcraft"))
+        .args(["migrate", "--database-url", &app.url])
+        .env("JOBCRAFT_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
+}
+
+fn said(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+async fn four_instances_started_at_once_on_an_empty_database_apply_the_schema_once(app: &TestApp) {
+    let tables = app.table_names();
+    app.db.revert_all_migrations().unwrap();
+    assert_eq!(app.table_names(), Vec::<String>::new());
+    let started: Vec<_> = (0..4).map(|_| migrate(app)).collect();
+    for child in started {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "an instance failed: {}", said(&output));
+    }
+    assert_eq!(app.table_names(), tables);
+}
+
+async fn an_instance_older_than_the_schema_refuses_to_start(app: &TestApp) {
+    let add = "INSERT INTO __diesel_schema_migrations (version) VALUES ('29990101000000')";
+    app.db.write(|c| Ok(c.batch_execute(add)?)).unwrap();
+    let output = migrate(app).wait_with_output().unwrap();
+    assert!(!output.status.success());
+    let message = said(&output);
+    assert!(message.contains("the database has migration 29990101000000"), "{message}");
+    assert!(message.contains("the schema is newer than this instance"), "{message}");
+    assert_eq!(message.lines().count(), 1, "one line: {message}");
+    let remove = "DELETE FROM __diesel_schema_migrations WHERE version = '29990101000000'";
+    app.db.write(|c| Ok(c.batch_execute(remove)?)).unwrap();
+    assert!(migrate(app).wait_with_output().unwrap().status.success());
 }
