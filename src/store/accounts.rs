@@ -155,7 +155,7 @@ pub fn load(
     );
     let in_account: HashSet<&Uuid> = people.iter().collect();
     links.retain(|l| in_account.contains(&l.fields.stakeholder_id));
-    let touches = interactions::touches(conn, tenant, &people)?;
+    let touches = interactions::touches(conn, tenant, &people, at.known_at)?;
     let stated: HashSet<Uuid> =
         links.iter().filter(|l| l.fields.strength.is_some()).map(|l| l.id).collect();
     let domain_links: Vec<account::Link> = links

@@ -332,8 +332,8 @@ fn with_strength(
 ) -> Result<Vec<CoverageView>, Error> {
     let settings = coverage_settings::settings(conn, tenant)?.0;
     let stakeholders: Vec<Uuid> = links.iter().map(|l| l.fields.stakeholder_id).collect();
-    let touches = interactions::touches(conn, tenant, &stakeholders)?;
     let at = now();
+    let touches = interactions::touches(conn, tenant, &stakeholders, at)?;
     Ok(links
         .into_iter()
         .map(|link| {

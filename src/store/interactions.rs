@@ -93,16 +93,19 @@ pub fn list_interactions(
     Ok((rows.into_iter().map(interaction).collect::<Result<_, _>>()?, more))
 }
 
-/// When each (salesperson, stakeholder) pair met, for stakeholders among these persons.
+/// When each (salesperson, stakeholder) pair met, for stakeholders among these persons, as logged
+/// by `known_at`.
 pub fn touches(
     conn: &mut DbConn,
     tenant: TenantId,
     stakeholders: &[Uuid],
+    known_at: NaiveDateTime,
 ) -> Result<HashMap<(Uuid, Uuid), Vec<NaiveDateTime>>, Error> {
     let ids: Vec<String> = stakeholders.iter().map(Uuid::to_string).collect();
     let rows: Vec<(String, String, NaiveDateTime)> = interactions::table
         .filter(interactions::tenant_id.eq(tenant))
         .filter(interactions::stakeholder_id.eq_any(ids))
+        .filter(interactions::created_at.le(known_at))
         .select((
             interactions::salesperson_id,
             interactions::stakeholder_id,

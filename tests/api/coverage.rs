@@ -844,8 +844,18 @@ async fn a_report_known_at_a_past_time_reads_corrections_and_deletions_as_they_w
     let seen = Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
     actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
 
-    // After the manager looked: the holder's departure is recorded (a correction of the
-    // tenure: it ended yesterday), and their coverage link is deleted.
+    // After the manager looked: yesterday's meeting on the stale pair is logged, ...
+    let stale = alerts_of(&before, "stale_relationship")[0].clone();
+    let met = app
+        .post(
+            "/v1/interactions",
+            json!({"salesperson_id": stale["salesperson_ids"][0], "stakeholder_id": stale["person_id"],
+                   "kind": "meeting", "occurred_at": format!("{}T10:00:00Z", days_ago(1))}),
+        )
+        .await;
+    assert_eq!(met.status, 201, "{}", met.body);
+    // ... the holder's departure is recorded (a correction of the tenure: it ended
+    // yesterday), and their coverage link is deleted.
     let ended = app.patch(&format!("/v1/tenures/{tenure}"), json!({"ended_on": days_ago(1)})).await;
     assert_eq!(ended.status, 200, "{}", ended.body);
     let link = covering[0].trim_matches('"').to_owned();
