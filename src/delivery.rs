@@ -4,6 +4,11 @@
 //! connections are tried again with exponential backoff. The cursor lives in the database, so a
 //! restart resumes where delivery stopped (the change in flight may arrive twice: deduplicate
 //! by `X-Jobcraft-Event-Id`).
+//!
+//! Instances share the subscriptions: each claims due ones under a lease (`webhooks::claim_due`)
+//! and delivers each claimed subscription in a task of its own, so a slow receiver holds only
+//! its own subscription. A round ends before the lease does (no send starts that could outlast
+//! it); a killed instance's leases expire and another instance takes its subscriptions over.
 
 use std::time::{Duration, Instant};
 
@@ -46,24 +51,53 @@ impl Default for DeliverySettings {
 /// Changes read per subscription per round.
 const PAGE: usize = 100;
 
+/// Subscriptions one instance delivers at once.
+const IN_FLIGHT: usize = 32;
+
 /// Runs until the runtime stops.
 pub async fn run(db: Db, settings: DeliverySettings) {
     // No redirects: one could lead delivery to an address the URL check refused (SSRF); a
     // 3xx is given up on like a 4xx.
     let client = awc::Client::builder().timeout(settings.timeout).disable_redirects().finish();
+    let owner = uuid::Uuid::new_v4().to_string();
+    // Long enough for a round of a few sends; a round stops before its lease runs out.
+    let lease = settings.timeout * 3 + settings.interval;
+    let in_flight = std::rc::Rc::new(std::cell::Cell::new(0usize));
     loop {
-        let db_due = db.clone();
-        let due = actix_web::web::block(move || db_due.read(|c| webhooks::due(c, now()))).await;
-        match due {
-            Ok(Ok(hooks)) => {
-                for hook in hooks {
-                    if let Err(error) = deliver(&db, &client, hook, settings).await {
-                        tracing::warn!(%error, "webhook delivery round failed");
+        let room = IN_FLIGHT - in_flight.get();
+        if room > 0 {
+            let (db_due, owner_due) = (db.clone(), owner.clone());
+            let due = actix_web::web::block(move || {
+                let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+                db_due.write(|c| webhooks::claim_due(c, &owner_due, now(), lease, room as i64))
+            })
+            .await;
+            match due {
+                Ok(Ok(hooks)) => {
+                    for hook in hooks {
+                        in_flight.set(in_flight.get() + 1);
+                        let (db, client, owner, in_flight) =
+                            (db.clone(), client.clone(), owner.clone(), in_flight.clone());
+                        let deadline = Instant::now() + lease - settings.timeout;
+                        actix_web::rt::spawn(async move {
+                            let round = deliver(&db, &client, hook.clone(), settings, deadline);
+                            if let Err(error) = round.await {
+                                tracing::warn!(%error, "webhook delivery round failed");
+                            }
+                            let released = actix_web::web::block(move || {
+                                db.write(|c| webhooks::release(c, &hook, &owner))
+                            })
+                            .await;
+                            if let Ok(Err(error)) = released {
+                                tracing::warn!(%error, "webhook lease not released; it expires");
+                            }
+                            in_flight.set(in_flight.get() - 1);
+                        });
                     }
                 }
+                Ok(Err(error)) => tracing::warn!(%error, "webhooks could not be claimed"),
+                Err(error) => tracing::warn!(%error, "webhook delivery could not run"),
             }
-            Ok(Err(error)) => tracing::warn!(%error, "webhooks could not be read"),
-            Err(error) => tracing::warn!(%error, "webhook delivery could not run"),
         }
         actix_web::rt::time::sleep(settings.interval).await;
     }
@@ -87,11 +121,14 @@ fn event(hook: &Webhook, change: &Change) -> (String, Vec<u8>) {
     (id, serde_json::to_vec(&body).unwrap_or_default())
 }
 
+/// One round of a claimed subscription: its pending changes in order, until one is to be
+/// retried later or `deadline` (when a send could outlast the lease) comes.
 async fn deliver(
     db: &Db,
     client: &awc::Client,
     mut hook: Webhook,
     settings: DeliverySettings,
+    deadline: Instant,
 ) -> Result<(), Error> {
     let (db_read, tenant, id, cursor) = (db.clone(), hook.tenant_id, hook.id, hook.cursor);
     let still = actix_web::web::block(move || {
@@ -125,6 +162,9 @@ async fn deliver(
     // them with the next attempt, or once at the end.
     let mut passed_over = None;
     for change in pending {
+        if Instant::now() >= deadline {
+            break;
+        }
         if !hook.entities.is_empty() && !hook.entities.contains(&change.entity) {
             passed_over = Some(change.seq);
             continue;

@@ -173,16 +173,57 @@ pub fn delete(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<(), Error
     Ok(())
 }
 
-/// Active subscriptions of every tenant whose next attempt is due.
-pub fn due(conn: &mut DbConn, at: NaiveDateTime) -> Result<Vec<Webhook>, Error> {
+/// Claims up to `limit` active subscriptions, of every tenant, whose next attempt is due and
+/// whose lease is free or has expired: `owner` (an instance) delivers them until `lease` from
+/// now, and no other instance takes them meanwhile. The claim is a conditional update, so of
+/// instances claiming at once one wins each subscription (on PostgreSQL the others wait for
+/// its row lock, then find the lease taken).
+pub fn claim_due(
+    conn: &mut DbConn,
+    owner: &str,
+    at: NaiveDateTime,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Webhook>, Error> {
     let rows: Vec<Row> = webhooks::table
         .filter(webhooks::active.eq(true))
         .filter(webhooks::next_attempt_at.le(at))
+        .filter(webhooks::lease_until.is_null().or(webhooks::lease_until.le(at)))
         .order(webhooks::next_attempt_at)
-        .limit(100)
+        .limit(limit)
         .select(columns())
         .load(conn)?;
-    rows.into_iter().map(webhook).collect()
+    let mut claimed = Vec::with_capacity(rows.len());
+    for row in rows {
+        let taken = diesel::update(
+            webhooks::table
+                .filter(webhooks::tenant_id.eq(&row.0))
+                .filter(webhooks::id.eq(&row.1))
+                .filter(webhooks::lease_until.is_null().or(webhooks::lease_until.le(at))),
+        )
+        .set((webhooks::lease_owner.eq(owner), webhooks::lease_until.eq(at + lease)))
+        .execute(conn)?;
+        if taken == 1 {
+            claimed.push(webhook(row)?);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Lets a subscription `owner` claimed go, for any instance to claim when it is next due.
+pub fn release(conn: &mut DbConn, hook: &Webhook, owner: &str) -> Result<(), Error> {
+    diesel::update(
+        webhooks::table
+            .filter(webhooks::tenant_id.eq(hook.tenant_id))
+            .filter(webhooks::id.eq(hook.id.to_string()))
+            .filter(webhooks::lease_owner.eq(owner)),
+    )
+    .set((
+        webhooks::lease_owner.eq(None::<String>),
+        webhooks::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// What one delivery attempt came to.

@@ -185,18 +185,20 @@ async fn postgres_webhook_delivery_resumes_after_a_kill() {
 }
 
 /// Only the killed-and-restarted binary delivers (the test's own server does not): every
-/// committed person change still reaches the subscriber, at least once.
+/// committed person change still reaches the subscriber, at least once, once the killed
+/// instance's lease has expired (3 × the receiver timeout, a second here, + the interval).
 async fn webhook_delivery_resumes_after_a_kill(app: &TestApp) {
+    let short_lease = ["--webhook-timeout-ms", "1000"];
     let (receiver, log) = crate::webhooks::receiver().await;
     let hook = app
         .post("/v1/webhooks", json!({"url": format!("{receiver}/ok"), "entities": ["person"]}))
         .await;
     assert_eq!(hook.status, 201, "{}", hook.body);
-    let mut service = start(app).await;
+    let mut service = start_with(app, &short_lease).await;
     let (acknowledged, _) = stream_until_killed(&mut service, &app.key).await;
     assert!(acknowledged.len() >= 5);
     let delivered_before_restart = log.lock().unwrap().len();
-    let mut service = start(app).await;
+    let mut service = start_with(app, &short_lease).await;
     let persons: HashSet<String> =
         app.all("/v1/persons").await.iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect();
     let received = || -> HashSet<String> {

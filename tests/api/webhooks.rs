@@ -16,6 +16,7 @@ on_both_backends!(
     a_4xx_is_given_up_on_and_delivery_goes_on,
     a_redirect_is_not_followed,
     webhook_urls_and_secrets_are_checked,
+    instances_share_the_subscriptions_and_a_killed_ones_are_taken_over,
 );
 
 #[derive(Clone)]
@@ -185,4 +186,58 @@ async fn webhook_urls_and_secrets_are_checked(app: &TestApp) {
         .await
         .assert_problem(400);
     assert!(app.all("/v1/webhooks").await.is_empty());
+}
+
+/// The person ids of the changes a subscription received, in the order they arrived.
+fn persons_received(log: &Arc<Mutex<Vec<Received>>>, path: &str) -> Vec<String> {
+    delivered(log, path)
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_slice(&r.body).unwrap();
+            body["change"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+async fn instances_share_the_subscriptions_and_a_killed_ones_are_taken_over(app: &TestApp) {
+    let (base, log) = receiver().await;
+    let paths = ["/one", "/two", "/three", "/four"];
+    for path in paths {
+        let url = format!("{base}{path}");
+        app.create("/v1/webhooks", json!({"url": url, "entities": ["person"]})).await;
+    }
+    // Two instances deliver; a send may take a second, so a lease lasts about three.
+    let args = ["--webhook-timeout-ms", "1000"];
+    let mut first = crate::faults::start_with(app, &args).await;
+    let mut second = crate::faults::start_with(app, &args).await;
+    let mut persons = Vec::new();
+    for i in 0..30 {
+        persons.push(app.create("/v1/persons", json!({"display_name": format!("P{i}")})).await);
+    }
+    let all_of = |n: usize| {
+        let log = log.clone();
+        move || paths.iter().all(|p| delivered(&log, p).len() >= n)
+    };
+    wait_for("30 changes at every subscription", all_of(30)).await;
+    // Shared, not each delivered by both: every change once, in order.
+    for path in paths {
+        assert_eq!(persons_received(&log, path), persons, "{path}");
+    }
+
+    // The first instance is killed; the second takes its subscriptions over when their leases
+    // expire. A change in flight at the kill may arrive twice (at least once), none is skipped
+    // and none comes out of order.
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    for i in 30..40 {
+        persons.push(app.create("/v1/persons", json!({"display_name": format!("P{i}")})).await);
+    }
+    wait_for("40 changes at every subscription", all_of(40)).await;
+    for path in paths {
+        let mut received = persons_received(&log, path);
+        received.dedup();
+        assert_eq!(received, persons, "{path}");
+    }
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
 }
