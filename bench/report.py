@@ -77,6 +77,10 @@ print(f"""
 
 {detail(f"{OUT}/sync/sync.md")}
 
+## Webhook delivery across instances — `bench/delivery`
+
+{detail(f"{OUT}/delivery/delivery.md")}
+
 ## Soak — `bench/soak`
 
 {detail(f"{OUT}/soak/soak.md")}
