@@ -78,7 +78,10 @@ pub async fn run(db: Db, settings: DeliverySettings) {
                         in_flight.set(in_flight.get() + 1);
                         let (db, client, owner, in_flight) =
                             (db.clone(), client.clone(), owner.clone(), in_flight.clone());
-                        let deadline = Instant::now() + lease - settings.timeout;
+                        // Claimed a moment ago: an interval's margin keeps the last send
+                        // inside the lease.
+                        let deadline =
+                            Instant::now() + lease - settings.timeout - settings.interval;
                         actix_web::rt::spawn(async move {
                             let round = deliver(&db, &client, hook.clone(), settings, deadline);
                             if let Err(error) = round.await {
