@@ -22,7 +22,7 @@ use crate::domain::webhook::{
 };
 use crate::error::Error;
 use crate::store::changes::{self, Change, FeedFilter};
-use crate::store::webhooks::{self, Attempt, Outcome, Webhook};
+use crate::store::webhooks::{self, Attempt, Claimed, Outcome, Webhook};
 use crate::store::{now, Db};
 
 /// Webhook delivery attempts that did not deliver (retried later or given up), since start.
@@ -54,47 +54,62 @@ const PAGE: usize = 100;
 /// Subscriptions one instance delivers at once.
 const IN_FLIGHT: usize = 32;
 
+/// A round in flight; counted down when its task ends, however it ends.
+struct InFlight(std::rc::Rc<std::cell::Cell<usize>>);
+
+impl InFlight {
+    fn start(count: &std::rc::Rc<std::cell::Cell<usize>>) -> Self {
+        count.set(count.get() + 1);
+        InFlight(count.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}
+
 /// Runs until the runtime stops.
 pub async fn run(db: Db, settings: DeliverySettings) {
     // No redirects: one could lead delivery to an address the URL check refused (SSRF); a
     // 3xx is given up on like a 4xx.
     let client = awc::Client::builder().timeout(settings.timeout).disable_redirects().finish();
-    let owner = uuid::Uuid::new_v4().to_string();
     // Long enough for a round of a few sends; a round stops before its lease runs out.
     let lease = settings.timeout * 3 + settings.interval;
     let in_flight = std::rc::Rc::new(std::cell::Cell::new(0usize));
     loop {
         let room = IN_FLIGHT - in_flight.get();
         if room > 0 {
-            let (db_due, owner_due) = (db.clone(), owner.clone());
+            let db_due = db.clone();
             let due = actix_web::web::block(move || {
                 let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
-                db_due.write(|c| webhooks::claim_due(c, &owner_due, now(), lease, room as i64))
+                db_due.write(|c| webhooks::claim_due(c, now(), lease, room as i64))
             })
             .await;
             match due {
-                Ok(Ok(hooks)) => {
-                    for hook in hooks {
-                        in_flight.set(in_flight.get() + 1);
-                        let (db, client, owner, in_flight) =
-                            (db.clone(), client.clone(), owner.clone(), in_flight.clone());
+                Ok(Ok(claims)) => {
+                    for claimed in claims {
+                        let round = InFlight::start(&in_flight);
+                        let (db, client) = (db.clone(), client.clone());
                         // Claimed a moment ago: an interval's margin keeps the last send
                         // inside the lease.
                         let deadline =
                             Instant::now() + lease - settings.timeout - settings.interval;
                         actix_web::rt::spawn(async move {
-                            let round = deliver(&db, &client, hook.clone(), settings, deadline);
-                            if let Err(error) = round.await {
+                            let _round = round;
+                            let delivered =
+                                deliver(&db, &client, claimed.clone(), settings, deadline);
+                            if let Err(error) = delivered.await {
                                 tracing::warn!(%error, "webhook delivery round failed");
                             }
                             let released = actix_web::web::block(move || {
-                                db.write(|c| webhooks::release(c, &hook, &owner))
+                                db.write(|c| webhooks::release(c, &claimed))
                             })
                             .await;
                             if let Ok(Err(error)) = released {
                                 tracing::warn!(%error, "webhook lease not released; it expires");
                             }
-                            in_flight.set(in_flight.get() - 1);
                         });
                     }
                 }
@@ -129,10 +144,12 @@ fn event(hook: &Webhook, change: &Change) -> (String, Vec<u8>) {
 async fn deliver(
     db: &Db,
     client: &awc::Client,
-    mut hook: Webhook,
+    mut claimed: Claimed,
     settings: DeliverySettings,
     deadline: Instant,
 ) -> Result<(), Error> {
+    // What the round reads of the subscription; its cursor moves in `claimed.hook`.
+    let hook = claimed.hook.clone();
     let (db_read, tenant, id, cursor) = (db.clone(), hook.tenant_id, hook.id, hook.cursor);
     let still = actix_web::web::block(move || {
         db_read.read(|c| {
@@ -207,17 +224,19 @@ async fn deliver(
         }
         let attempt =
             Attempt { change_seq: change.seq, event_id: id, status, error, duration_ms, outcome };
-        pass(db, &hook, &attempt).await?;
-        if outcome == Outcome::Retry {
+        if !pass(db, &claimed, &attempt).await? || outcome == Outcome::Retry {
+            // Retried later, or the round lost its lease or the subscription was paused or
+            // deleted meanwhile: nothing more this round.
             return Ok(());
         }
-        hook.cursor = change.seq;
-        hook.failures = 0;
+        claimed.hook.cursor = change.seq;
+        claimed.hook.failures = 0;
         passed_over = None;
     }
     match passed_over {
         Some(seq) => {
-            let (db, hook) = (db.clone(), hook.clone());
+            // From where the round got to (the cursor moves by compare-and-set).
+            let (db, hook) = (db.clone(), claimed.hook.clone());
             actix_web::web::block(move || db.write(|c| webhooks::skip(c, &hook, seq)))
                 .await
                 .map_err(Error::internal)?
@@ -265,11 +284,11 @@ async fn destination(url: &str, allow_private: bool) -> Result<(String, String),
     Ok((target.to_string(), host))
 }
 
-/// Records an attempt and moves the subscription on.
-async fn pass(db: &Db, hook: &Webhook, attempt: &Attempt) -> Result<(), Error> {
-    let (db, hook, attempt) = (db.clone(), hook.clone(), attempt.clone());
-    let retry_in = chrono::Duration::seconds(backoff_seconds(hook.failures.max(0) as u32));
-    actix_web::web::block(move || db.write(|c| webhooks::record(c, &hook, &attempt, retry_in)))
+/// Records an attempt and moves the subscription on; `false` when the round no longer may.
+async fn pass(db: &Db, claimed: &Claimed, attempt: &Attempt) -> Result<bool, Error> {
+    let (db, claimed, attempt) = (db.clone(), claimed.clone(), attempt.clone());
+    let retry_in = chrono::Duration::seconds(backoff_seconds(claimed.hook.failures.max(0) as u32));
+    actix_web::web::block(move || db.write(|c| webhooks::record(c, &claimed, &attempt, retry_in)))
         .await
         .map_err(Error::internal)?
 }

@@ -173,50 +173,63 @@ pub fn delete(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<(), Error
     Ok(())
 }
 
+/// A subscription claimed for one round, with the lease's token: only that round's writes
+/// (`record`, `release`) match it, so a round that outlived its lease can neither move the
+/// cursor nor free the lease of the round that took over.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub hook: Webhook,
+    pub lease: String,
+}
+
 /// Claims up to `limit` active subscriptions, of every tenant, whose next attempt is due and
-/// whose lease is free or has expired: `owner` (an instance) delivers them until `lease` from
-/// now, and no other instance takes them meanwhile. The claim is a conditional update, so of
-/// instances claiming at once one wins each subscription (on PostgreSQL the others wait for
-/// its row lock, then find the lease taken).
+/// whose lease is free or has expired, each under a token of its own until `lease` from now;
+/// no other round takes them meanwhile. The claim is a conditional update that also checks the
+/// row is still as read (due, active, at the same cursor), so of instances claiming at once one
+/// wins each subscription, and a round never starts from a cursor another has moved since.
 pub fn claim_due(
     conn: &mut DbConn,
-    owner: &str,
     at: NaiveDateTime,
     lease: Duration,
     limit: i64,
-) -> Result<Vec<Webhook>, Error> {
+) -> Result<Vec<Claimed>, Error> {
     let rows: Vec<Row> = webhooks::table
         .filter(webhooks::active.eq(true))
         .filter(webhooks::next_attempt_at.le(at))
         .filter(webhooks::lease_until.is_null().or(webhooks::lease_until.le(at)))
-        .order(webhooks::next_attempt_at)
+        // One order for every instance, so that claims at once do not deadlock.
+        .order((webhooks::next_attempt_at, webhooks::tenant_id, webhooks::id))
         .limit(limit)
         .select(columns())
         .load(conn)?;
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
+        let token = Uuid::new_v4().to_string();
         let taken = diesel::update(
             webhooks::table
                 .filter(webhooks::tenant_id.eq(&row.0))
                 .filter(webhooks::id.eq(&row.1))
+                .filter(webhooks::active.eq(true))
+                .filter(webhooks::cursor.eq(row.6))
+                .filter(webhooks::next_attempt_at.le(at))
                 .filter(webhooks::lease_until.is_null().or(webhooks::lease_until.le(at))),
         )
-        .set((webhooks::lease_owner.eq(owner), webhooks::lease_until.eq(at + lease)))
+        .set((webhooks::lease_owner.eq(&token), webhooks::lease_until.eq(at + lease)))
         .execute(conn)?;
         if taken == 1 {
-            claimed.push(webhook(row)?);
+            claimed.push(Claimed { hook: webhook(row)?, lease: token });
         }
     }
     Ok(claimed)
 }
 
-/// Lets a subscription `owner` claimed go, for any instance to claim when it is next due.
-pub fn release(conn: &mut DbConn, hook: &Webhook, owner: &str) -> Result<(), Error> {
+/// Lets a claimed subscription go, for any round to claim when it is next due.
+pub fn release(conn: &mut DbConn, claimed: &Claimed) -> Result<(), Error> {
     diesel::update(
         webhooks::table
-            .filter(webhooks::tenant_id.eq(hook.tenant_id))
-            .filter(webhooks::id.eq(hook.id.to_string()))
-            .filter(webhooks::lease_owner.eq(owner)),
+            .filter(webhooks::tenant_id.eq(claimed.hook.tenant_id))
+            .filter(webhooks::id.eq(claimed.hook.id.to_string()))
+            .filter(webhooks::lease_owner.eq(&claimed.lease)),
     )
     .set((
         webhooks::lease_owner.eq(None::<String>),
@@ -257,16 +270,42 @@ impl Outcome {
 }
 
 /// Logs an attempt and moves the subscription on: past the change when delivered or failed
-/// for good, to a later try (`retry_in`) otherwise. The cursor only moves forward from where
-/// this attempt started, so a subscription changed meanwhile is not set back.
+/// for good, to a later try (`retry_in`) otherwise. Only while the round still holds its lease,
+/// the subscription is active and at the cursor the attempt started from (so it is never set
+/// back); otherwise nothing is written and `false` says the round is over.
 pub fn record(
     conn: &mut DbConn,
-    hook: &Webhook,
+    claimed: &Claimed,
     attempt: &Attempt,
     retry_in: Duration,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
+    let hook = &claimed.hook;
     let (t, w) = (hook.tenant_id.to_string(), hook.id.to_string());
     let at = now();
+    let target = webhooks::table
+        .filter(webhooks::tenant_id.eq(&t))
+        .filter(webhooks::id.eq(&w))
+        .filter(webhooks::cursor.eq(hook.cursor))
+        .filter(webhooks::active.eq(true))
+        .filter(webhooks::lease_owner.eq(&claimed.lease));
+    let moved = match attempt.outcome {
+        Outcome::Delivered | Outcome::Failed => diesel::update(target)
+            .set((
+                webhooks::cursor.eq(attempt.change_seq),
+                webhooks::failures.eq(0),
+                webhooks::next_attempt_at.eq(at),
+            ))
+            .execute(conn)?,
+        Outcome::Retry => diesel::update(target)
+            .set((
+                webhooks::failures.eq(hook.failures + 1),
+                webhooks::next_attempt_at.eq(at + retry_in),
+            ))
+            .execute(conn)?,
+    };
+    if moved == 0 {
+        return Ok(false);
+    }
     diesel::insert_into(webhook_deliveries::table)
         .values((
             webhook_deliveries::tenant_id.eq(&t),
@@ -282,26 +321,7 @@ pub fn record(
             webhook_deliveries::attempted_at.eq(at),
         ))
         .execute(conn)?;
-    let target = webhooks::table
-        .filter(webhooks::tenant_id.eq(&t))
-        .filter(webhooks::id.eq(&w))
-        .filter(webhooks::cursor.eq(hook.cursor));
-    match attempt.outcome {
-        Outcome::Delivered | Outcome::Failed => diesel::update(target)
-            .set((
-                webhooks::cursor.eq(attempt.change_seq),
-                webhooks::failures.eq(0),
-                webhooks::next_attempt_at.eq(at),
-            ))
-            .execute(conn)?,
-        Outcome::Retry => diesel::update(target)
-            .set((
-                webhooks::failures.eq(hook.failures + 1),
-                webhooks::next_attempt_at.eq(at + retry_in),
-            ))
-            .execute(conn)?,
-    };
-    Ok(())
+    Ok(true)
 }
 
 /// Nothing to deliver: look again after `later`.
