@@ -20,6 +20,15 @@ pub(crate) struct Service {
     pub base: String,
 }
 
+/// A test that fails before it stops its service still leaves none running (it would go on
+/// delivering webhooks and taking the cores of the tests after it).
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
 /// The release or debug binary of this package, serving the test's database.
 async fn start(app: &TestApp) -> Service {
     start_with(app, &[]).await
