@@ -194,6 +194,10 @@ struct ServeArgs {
         default_value_t = false
     )]
     webhook_allow_private: bool,
+    /// A PEM file of certificate authorities that webhook receivers' certificates may chain
+    /// to, besides the system's roots (receivers under a private authority).
+    #[arg(long, env = "JOBCRAFT_WEBHOOK_CA_FILE")]
+    webhook_ca_file: Option<std::path::PathBuf>,
     /// Requests per second each API key gets back (its sustained rate), unless its tenant has
     /// a limit of its own; 0: unlimited.
     #[arg(long, env = "JOBCRAFT_RATE_LIMIT_PER_SECOND", default_value_t = 100.0)]
@@ -216,6 +220,7 @@ struct ServeArgs {
 
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
+    trust_system_roots();
     crate::telemetry::init();
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
@@ -291,6 +296,23 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("key {id} revoked");
             Ok(())
         }
+    }
+}
+
+/// Points OpenSSL's default roots — what libpq's `sslrootcert=system` reads — at this
+/// machine's certificate store, unless the operator already did (`SSL_CERT_FILE`,
+/// `SSL_CERT_DIR`): the vendored OpenSSL's compiled-in directory is not where distributions
+/// keep them. Before any thread starts, as changing the environment must be.
+fn trust_system_roots() {
+    if std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some() {
+        return;
+    }
+    let found = openssl_probe::probe();
+    if let Some(file) = found.cert_file {
+        std::env::set_var("SSL_CERT_FILE", file);
+    }
+    if let Some(dir) = found.cert_dir {
+        std::env::set_var("SSL_CERT_DIR", dir);
     }
 }
 
@@ -374,11 +396,16 @@ fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error
         batch_body_limit: args.batch_body_limit,
         workers: args.workers,
         key_cache_ttl: Duration::from_millis(args.key_cache_ttl_ms),
-        delivery: args.webhook_delivery.then_some(crate::delivery::DeliverySettings {
-            interval: Duration::from_millis(args.webhook_interval_ms.max(10)),
-            timeout: Duration::from_millis(args.webhook_timeout_ms.max(100)),
-            allow_private,
-        }),
+        delivery: match args.webhook_delivery {
+            true => Some(crate::delivery::DeliverySettings {
+                interval: Duration::from_millis(args.webhook_interval_ms.max(10)),
+                timeout: Duration::from_millis(args.webhook_timeout_ms.max(100)),
+                allow_private,
+                tls: crate::delivery::client::tls(args.webhook_ca_file.as_deref())
+                    .map_err(Error::Setup)?,
+            }),
+            false => None,
+        },
         webhook_allow_private: allow_private,
         rate_limit: if args.rate_limit_per_second == 0.0 {
             None
@@ -392,6 +419,7 @@ fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error
 }
 
 /// Waits up to a minute for the database (a container may start before it), then migrates.
+/// Only an outage is waited for: a setup that cannot work fails at once, saying why.
 fn migrate_when_reachable(db: &Db) -> Result<(), Error> {
     let mut attempts = 0;
     loop {
@@ -400,6 +428,11 @@ fn migrate_when_reachable(db: &Db) -> Result<(), Error> {
                 attempts += 1;
                 tracing::warn!(%cause, attempts, "database not reachable yet; retrying");
                 std::thread::sleep(Duration::from_secs(5));
+            }
+            Err(Error::Unavailable(cause)) => {
+                return Err(Error::Setup(format!(
+                    "the database did not answer in a minute: {cause}"
+                )))
             }
             other => return other,
         }

@@ -70,7 +70,7 @@ impl Application {
         let allow_private =
             web::Data::new(crate::http::webhooks::AllowPrivate(settings.webhook_allow_private));
         // Webhooks are delivered by this process, on its runtime, as long as it serves.
-        if let Some(delivery) = settings.delivery {
+        if let Some(delivery) = settings.delivery.clone() {
             actix_web::rt::spawn(crate::delivery::run(db.get_ref().clone(), delivery));
         }
         let mut server = HttpServer::new(move || {

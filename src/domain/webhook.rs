@@ -2,6 +2,7 @@
 //! tried again.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -119,6 +120,32 @@ pub fn backoff_seconds(failures: u32) -> i64 {
     1i64 << failures.min(11)
 }
 
+/// The longest wait a receiver's `Retry-After` is honoured for.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(24 * 3600);
+
+/// How long before the attempt after `failures` failed ones (the last included): what the
+/// receiver asked for in `Retry-After` (up to a day), else the backoff with jitter — between
+/// half and all of it, `jitter` in [0, 1) choosing where — so that subscriptions failing
+/// together do not all come back at once.
+pub fn retry_delay(failures: u32, retry_after: Option<Duration>, jitter: f64) -> Duration {
+    if let Some(asked) = retry_after {
+        return asked.min(RETRY_AFTER_CAP);
+    }
+    let backoff = backoff_seconds(failures.saturating_sub(1)) as f64;
+    Duration::from_secs_f64(backoff * (0.5 + 0.5 * jitter.clamp(0.0, 1.0)))
+}
+
+/// A `Retry-After` header: a number of seconds, or an HTTP date (read against `now`; a date
+/// passed already is no wait).
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or_default())
+}
+
 /// Whether a response status means "try again later".
 pub fn retryable(status: u16) -> bool {
     status == 429 || status >= 500
@@ -133,6 +160,23 @@ mod tests {
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+
+    #[test]
+    fn a_retry_waits_what_the_receiver_asks_else_a_jittered_backoff() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-04T10:00:00Z").unwrap().to_utc();
+        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        let date = "Fri, 04 Dec 2026 10:00:30 GMT";
+        assert_eq!(parse_retry_after(date, now), Some(Duration::from_secs(30)));
+        assert_eq!(parse_retry_after("Fri, 04 Dec 2026 09:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        let asked = Some(Duration::from_secs(7));
+        assert_eq!(retry_delay(5, asked, 0.9), Duration::from_secs(7));
+        assert_eq!(retry_delay(1, Some(Duration::from_secs(1 << 30)), 0.0), RETRY_AFTER_CAP);
+        // First failure: 0.5–1 s; fourth: 4–8 s; never beyond 2,048 s.
+        assert_eq!(retry_delay(1, None, 0.0), Duration::from_millis(500));
+        assert_eq!(retry_delay(4, None, 0.5), Duration::from_secs(6));
+        assert!(retry_delay(40, None, 0.999) <= Duration::from_secs(2048));
     }
 
     #[test]

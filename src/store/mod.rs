@@ -246,6 +246,7 @@ pub mod external_refs;
 pub mod history;
 pub mod idempotency;
 pub mod interactions;
+pub mod libpq;
 pub mod organizations;
 pub mod persons;
 pub mod pipelined;

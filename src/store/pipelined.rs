@@ -20,7 +20,7 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AsQuery, QueryFragment, QueryId};
 use diesel::query_dsl::CompatibleType;
 use diesel::result::Error as DieselError;
-use diesel_async::{AsyncConnection, AsyncConnectionCore, AsyncPgConnection};
+use diesel_async::{AsyncConnectionCore, AsyncPgConnection};
 use futures_util::TryStreamExt;
 
 use crate::error::Error;
@@ -39,7 +39,7 @@ const RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// One connection per worker thread, made when the thread first reads.
 pub struct Pipelined {
-    url: String,
+    target: crate::store::libpq::Target,
     connect_timeout: Duration,
     slots: Mutex<HashMap<ThreadId, Slot>>,
 }
@@ -52,13 +52,44 @@ enum Slot {
 }
 
 impl Pipelined {
-    pub fn new(url: String, connect_timeout: Duration) -> Pipelined {
-        Pipelined { url, connect_timeout, slots: Mutex::default() }
+    /// `None` when the URL asks for what only libpq can do (the pool then does every read).
+    pub fn new(url: &str, connect_timeout: Duration) -> Option<Pipelined> {
+        let env = |name: &str| std::env::var(name).ok();
+        match crate::store::libpq::target(url, &env) {
+            Ok(target) => Some(Pipelined { target, connect_timeout, slots: Mutex::default() }),
+            Err(reason) => {
+                tracing::warn!(%reason, "no pipelined reads: every read goes through the pool");
+                None
+            }
+        }
+    }
+
+    /// A new connection, or why there is none.
+    pub async fn connect(&self) -> Result<AsyncPgConnection, String> {
+        // tokio-postgres says what failed and keeps why in the error's sources.
+        let with_causes = |error: &dyn std::error::Error| {
+            let mut text = error.to_string();
+            let mut cause = error.source();
+            while let Some(inner) = cause {
+                text.push_str(&format!(": {inner}"));
+                cause = inner.source();
+            }
+            text
+        };
+        let (client, connection) = self
+            .target
+            .config
+            .connect(self.target.tls.clone())
+            .await
+            .map_err(|e| with_causes(&e))?;
+        AsyncPgConnection::try_from_client_and_connection(client, connection)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// This thread's connection, made now if it has none; `None` while another read of the
-    /// thread is connecting, or for a while after connecting failed (the URL may name what
-    /// only libpq understands, or the server is away: the pool then answers, or says 503).
+    /// thread is connecting, or for a while after connecting failed (the server is away: the
+    /// pool then answers, or says 503).
     pub async fn connection(&self) -> Option<Connection> {
         let thread = std::thread::current().id();
         match self.lock().get(&thread) {
@@ -78,7 +109,7 @@ impl Pipelined {
         }
         self.lock().insert(thread, Slot::Connecting);
         let mut attempt = Attempt(self, thread, false);
-        match timeout(self.connect_timeout, AsyncPgConnection::establish(&self.url)).await {
+        match timeout(self.connect_timeout, self.connect()).await {
             Ok(Ok(made)) => {
                 let made = Arc::new(made);
                 self.lock().insert(thread, Slot::Ready(made.clone()));

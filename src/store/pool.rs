@@ -49,6 +49,27 @@ where
     Ok(conn.run_pending_migrations(migrations).map_err(Error::Internal)?.len())
 }
 
+/// Whether libpq's reason for not connecting is the database being away for now (retried),
+/// rather than a setup that will never work.
+fn is_outage(cause: &str) -> bool {
+    const PASSING: [&str; 13] = [
+        "Connection refused",
+        "Connection reset",
+        "Connection timed out",
+        "timeout expired",
+        "No route to host",
+        "Network is unreachable",
+        "could not translate host name",
+        "server closed the connection unexpectedly",
+        "the database system is starting up",
+        "the database system is shutting down",
+        "the database system is in recovery mode",
+        "the database system is not yet accepting connections",
+        "too many clients",
+    ];
+    PASSING.iter().any(|passing| cause.contains(passing))
+}
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
     Pg(PgConnection),
@@ -187,10 +208,9 @@ impl Db {
         let backend = Backend::from_url(url);
         let writer = matches!(backend, Backend::Sqlite(_)).then(Arc::default);
         let pipelined = match &backend {
-            Backend::Postgres(url) => Some(Arc::new(crate::store::pipelined::Pipelined::new(
-                url.clone(),
-                options.acquire_timeout,
-            ))),
+            Backend::Postgres(url) => {
+                crate::store::pipelined::Pipelined::new(url, options.acquire_timeout).map(Arc::new)
+            }
             Backend::Sqlite(_) => None,
         };
         let pool = r2d2::Pool::builder()
@@ -244,6 +264,7 @@ impl Db {
     /// than the schema (the database has a migration this build does not know) refuses to
     /// start.
     pub fn migrate(&self) -> Result<(), Error> {
+        self.reach()?;
         let mut session = self.session()?;
         let applied = match &mut session.conn {
             DbConn::Pg(c) => {
@@ -259,6 +280,25 @@ impl Db {
             tracing::info!(applied, backend = self.backend.name(), "applied migrations");
         }
         Ok(())
+    }
+
+    /// Connects once, outside the pool, to tell an outage (`Error::Unavailable`: worth waiting
+    /// for) from a setup that cannot work (`Error::Setup`, saying why: a refused certificate,
+    /// wrong credentials, a malformed URL, a SQLite path that cannot be written).
+    pub fn reach(&self) -> Result<(), Error> {
+        let Err(error) = self.backend.connect(self.write_wait) else { return Ok(()) };
+        let cause = error.to_string();
+        // libpq's messages run over several lines; the first says what happened.
+        let cause = cause.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>();
+        let cause = cause.join(" ");
+        Err(match &self.backend {
+            Backend::Postgres(_) if is_outage(&cause) => Error::Unavailable(cause.into()),
+            Backend::Postgres(_) => Error::Setup(format!("cannot use the database: {cause}")),
+            Backend::Sqlite(path) => Error::Setup(format!(
+                "cannot open the SQLite file `{path}` ({cause}): does its directory exist, \
+                 and may this user write there?"
+            )),
+        })
     }
 
     /// Reverts every migration of this backend (an operator's rollback; the test that every

@@ -249,6 +249,7 @@ impl TestApp {
                 interval: Duration::from_millis(20),
                 timeout: Duration::from_secs(2),
                 allow_private: allow_private_webhooks,
+                tls: jobcraft::delivery::client::tls(None).expect("the system's roots"),
             }),
             webhook_allow_private: allow_private_webhooks,
             // Unlimited unless a test gives its tenant a limit.

@@ -38,4 +38,5 @@ mod similar;
 mod sync;
 mod sync_runs;
 mod tenures;
+mod tls;
 mod webhooks;

@@ -9,6 +9,10 @@
 //! and delivers each claimed subscription in a task of its own, so a slow receiver holds only
 //! its own subscription. A round ends before the lease does (no send starts that could outlast
 //! it); a killed instance's leases expire and another instance takes its subscriptions over.
+//!
+//! Failed attempts wait what the receiver asks in `Retry-After`, else a backoff with jitter.
+
+pub mod client;
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::api::changes::ChangeResponse;
 use crate::domain::tenant::TenantId;
 use crate::domain::webhook::{
-    backoff_seconds, parse_url, refuse_address, refuse_url, retryable, signature, EVENT_ID_HEADER,
+    parse_retry_after, parse_url, refuse_url, retry_delay, retryable, signature, EVENT_ID_HEADER,
     SIGNATURE_HEADER,
 };
 use crate::error::Error;
@@ -28,7 +32,7 @@ use crate::store::{now, Db};
 /// Webhook delivery attempts that did not deliver (retried later or given up), since start.
 pub static WEBHOOK_FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct DeliverySettings {
     /// How often due subscriptions are looked for.
     pub interval: Duration,
@@ -36,15 +40,17 @@ pub struct DeliverySettings {
     pub timeout: Duration,
     /// Whether receivers may be on loopback, private, link-local or metadata addresses.
     pub allow_private: bool,
+    /// The roots receivers' certificates are verified against (`client::tls`).
+    pub tls: openssl::ssl::SslConnector,
 }
 
-impl Default for DeliverySettings {
-    fn default() -> Self {
-        DeliverySettings {
-            interval: Duration::from_secs(1),
-            timeout: Duration::from_secs(10),
-            allow_private: false,
-        }
+impl std::fmt::Debug for DeliverySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliverySettings")
+            .field("interval", &self.interval)
+            .field("timeout", &self.timeout)
+            .field("allow_private", &self.allow_private)
+            .finish_non_exhaustive()
     }
 }
 
@@ -72,9 +78,7 @@ impl Drop for InFlight {
 
 /// Runs until the runtime stops.
 pub async fn run(db: Db, settings: DeliverySettings) {
-    // No redirects: one could lead delivery to an address the URL check refused (SSRF); a
-    // 3xx is given up on like a 4xx.
-    let client = awc::Client::builder().timeout(settings.timeout).disable_redirects().finish();
+    let client = client::client(settings.tls.clone(), settings.timeout, settings.allow_private);
     // Long enough for a round of a few sends; a round stops before its lease runs out.
     let lease = settings.timeout * 3 + settings.interval;
     let in_flight = std::rc::Rc::new(std::cell::Cell::new(0usize));
@@ -92,14 +96,21 @@ pub async fn run(db: Db, settings: DeliverySettings) {
                     for claimed in claims {
                         let round = InFlight::start(&in_flight);
                         let (db, client) = (db.clone(), client.clone());
+                        let (interval, allow_private) = (settings.interval, settings.allow_private);
                         // Claimed a moment ago: an interval's margin keeps the last send
                         // inside the lease.
                         let deadline =
                             Instant::now() + lease - settings.timeout - settings.interval;
                         actix_web::rt::spawn(async move {
                             let _round = round;
-                            let delivered =
-                                deliver(&db, &client, claimed.clone(), settings, deadline);
+                            let delivered = deliver(
+                                &db,
+                                &client,
+                                claimed.clone(),
+                                interval,
+                                allow_private,
+                                deadline,
+                            );
                             if let Err(error) = delivered.await {
                                 tracing::warn!(%error, "webhook delivery round failed");
                             }
@@ -145,7 +156,8 @@ async fn deliver(
     db: &Db,
     client: &awc::Client,
     mut claimed: Claimed,
-    settings: DeliverySettings,
+    interval: Duration,
+    allow_private: bool,
     deadline: Instant,
 ) -> Result<(), Error> {
     // What the round reads of the subscription; its cursor moves in `claimed.hook`.
@@ -168,16 +180,17 @@ async fn deliver(
     let Some(pending) = still else { return Ok(()) };
     if pending.is_empty() {
         let (db_idle, hook_idle) = (db.clone(), hook.clone());
-        let later = chrono::Duration::from_std(settings.interval).unwrap_or_default();
+        let later = chrono::Duration::from_std(interval).unwrap_or_default();
         return actix_web::web::block(move || {
             db_idle.write(|c| webhooks::idle(c, &hook_idle, later))
         })
         .await
         .map_err(Error::internal)?;
     }
-    // Checked once per round, on the addresses the name has now; a refusal is a failed
-    // attempt with its reason, retried with backoff like a refused connection.
-    let target = destination(&hook.url, settings.allow_private).await;
+    // Checked once per round (and a name's addresses on each connection, by the client's
+    // resolver); a refusal is a failed attempt with its reason, retried with backoff like a
+    // refused connection.
+    let target = destination(&hook.url, allow_private);
     // Changes the subscription does not want are passed over in memory; the cursor moves past
     // them with the next attempt, or once at the end.
     let mut passed_over = None;
@@ -193,19 +206,18 @@ async fn deliver(
         let timestamp = chrono::Utc::now().timestamp();
         let started = Instant::now();
         let sent = match &target {
-            Ok((url, host)) => client
+            Ok(url) => client
                 .post(url)
-                .insert_header(("Host", host.as_str()))
                 .insert_header(("Content-Type", "application/json"))
                 .insert_header((SIGNATURE_HEADER, signature(&hook.secret, timestamp, &body)))
                 .insert_header((EVENT_ID_HEADER, id.clone()))
                 .send_body(body)
                 .await
-                .map_err(|e| e.to_string()),
+                .map_err(|e| client::reason(&e)),
             Err(reason) => Err(reason.clone()),
         };
         let duration_ms = started.elapsed().as_millis() as i64;
-        let (status, error, outcome) = match sent {
+        let (status, error, outcome, retry_after) = match sent {
             Ok(response) => {
                 let status = response.status().as_u16();
                 let outcome = if response.status().is_success() {
@@ -215,16 +227,23 @@ async fn deliver(
                 } else {
                     Outcome::Failed
                 };
-                (Some(status), None, outcome)
+                let retry_after = response
+                    .headers()
+                    .get("Retry-After")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+                (Some(status), None, outcome, retry_after)
             }
-            Err(e) => (None, Some(e), Outcome::Retry),
+            Err(e) => (None, Some(e), Outcome::Retry, None),
         };
         if outcome != Outcome::Delivered {
             WEBHOOK_FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         let attempt =
             Attempt { change_seq: change.seq, event_id: id, status, error, duration_ms, outcome };
-        if !pass(db, &claimed, &attempt).await? || outcome == Outcome::Retry {
+        let failures = claimed.hook.failures.max(0) as u32 + 1;
+        let retry_in = retry_delay(failures, retry_after, rand::random());
+        if !pass(db, &claimed, &attempt, retry_in).await? || outcome == Outcome::Retry {
             // Retried later, or the round lost its lease or the subscription was paused or
             // deleted meanwhile: nothing more this round.
             return Ok(());
@@ -245,49 +264,25 @@ async fn deliver(
     }
 }
 
-/// Where a subscription's events go: its URL with the host replaced by an address resolved and
-/// checked just now, so that the connection goes where the check looked (a name cannot
-/// resolve elsewhere in between), and the `Host` header the receiver expects. Every address a
-/// name resolves to must pass, not only the one used.
-async fn destination(url: &str, allow_private: bool) -> Result<(String, String), String> {
+/// Where a subscription's events go: its URL as the URL standard reads it (the form that was
+/// checked), unless it is one delivery may not reach.
+fn destination(url: &str, allow_private: bool) -> Result<String, String> {
     let refused = |reason: &str| format!("refused: the URL {reason}");
     if let Some(reason) = refuse_url(url, allow_private) {
         return Err(refused(reason));
     }
-    let parsed = parse_url(url).map_err(refused)?;
-    let port = parsed.port_or_known_default().unwrap_or(80);
-    let addresses: Vec<std::net::IpAddr> = match parsed.host() {
-        Some(url::Host::Ipv4(ip)) => vec![ip.into()],
-        Some(url::Host::Ipv6(ip)) => vec![ip.into()],
-        Some(url::Host::Domain(name)) => tokio::net::lookup_host((name, port))
-            .await
-            .map_err(|e| format!("the receiver's name could not be resolved: {e}"))?
-            .map(|a| a.ip())
-            .collect(),
-        None => vec![],
-    };
-    let Some(&first) = addresses.first() else {
-        return Err("the receiver's name resolves to no address".to_owned());
-    };
-    if !allow_private {
-        if let Some((ip, reason)) = addresses.iter().find_map(|&ip| Some((ip, refuse_address(ip)?)))
-        {
-            return Err(format!("refused: the receiver's host resolves to {ip}, which {reason}"));
-        }
-    }
-    let host = match parsed.port() {
-        Some(port) => format!("{}:{port}", parsed.host_str().unwrap_or_default()),
-        None => parsed.host_str().unwrap_or_default().to_owned(),
-    };
-    let mut target = parsed;
-    target.set_ip_host(first).map_err(|()| "the receiver's URL takes no address".to_owned())?;
-    Ok((target.to_string(), host))
+    Ok(parse_url(url).map_err(refused)?.to_string())
 }
 
 /// Records an attempt and moves the subscription on; `false` when the round no longer may.
-async fn pass(db: &Db, claimed: &Claimed, attempt: &Attempt) -> Result<bool, Error> {
+async fn pass(
+    db: &Db,
+    claimed: &Claimed,
+    attempt: &Attempt,
+    retry_in: Duration,
+) -> Result<bool, Error> {
     let (db, claimed, attempt) = (db.clone(), claimed.clone(), attempt.clone());
-    let retry_in = chrono::Duration::seconds(backoff_seconds(claimed.hook.failures.max(0) as u32));
+    let retry_in = chrono::Duration::from_std(retry_in).unwrap_or(chrono::Duration::days(1));
     actix_web::web::block(move || db.write(|c| webhooks::record(c, &claimed, &attempt, retry_in)))
         .await
         .map_err(Error::internal)?
