@@ -8,6 +8,7 @@ use base64::Engine;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::domain::tenant::TenantId;
@@ -101,9 +102,7 @@ impl PresentedKey {
     /// Compares in constant time, so response timing says nothing about the stored hash.
     pub fn verify(&self, stored_hash: &str) -> bool {
         let presented = hash_secret(&self.secret);
-        presented.len() == stored_hash.len()
-            && presented.bytes().zip(stored_hash.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        presented.as_bytes().ct_eq(stored_hash.as_bytes()).into()
     }
 }
 

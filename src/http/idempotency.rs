@@ -42,7 +42,7 @@ pub fn request_hash(path: &str, query: &str, body: &[u8]) -> String {
     hasher.update(query.as_bytes());
     hasher.update([0]);
     hasher.update(body);
-    format!("{:x}", hasher.finalize())
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn bad_key(detail: &str) -> Error {
