@@ -19,10 +19,12 @@ use crate::store::Db;
 
 #[derive(Debug, Parser)]
 #[command(name = "jobcraft", version, about = "The post, the person and the crafted job, apart.")]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    // The database's and the server's flags are global: before or after the subcommand.
+    #[command(flatten)]
+    db: DbArgs,
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -30,9 +32,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API (the default).
-    Serve(ServeArgs),
+    Serve,
     /// Apply pending database migrations and exit.
-    Migrate(DbArgs),
+    Migrate,
     /// Print the OpenAPI document.
     Openapi,
     /// Manage tenants.
@@ -41,7 +43,7 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Load the demo tenant (DESIGN.md's story: a sales team, three client accounts), print
+    /// Load the demo tenant (the README's story: a sales team, three client accounts), print
     /// its key and where to look, and serve.
     Demo(DemoArgs),
     /// Fill the database with synthetic tenants for benchmarks; prints what it made as JSON
@@ -54,8 +56,6 @@ struct DemoArgs {
     /// Stop once the demo is loaded instead of serving.
     #[arg(long)]
     load_only: bool,
-    #[command(flatten)]
-    serve: ServeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -78,18 +78,12 @@ struct GenerateArgs {
     /// The same seed makes the same data.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    #[command(flatten)]
-    db: DbArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum TenantCommand {
     /// Create a tenant; prints its id and a first admin key (shown once).
-    Create {
-        name: String,
-        #[command(flatten)]
-        db: DbArgs,
-    },
+    Create { name: String },
     /// Give a tenant's API keys a rate limit of their own (or, with --default, the instance's
     /// again). Running instances apply it within the key cache's time.
     RateLimit {
@@ -104,8 +98,6 @@ enum TenantCommand {
         /// Back to the instance's default limit.
         #[arg(long, conflicts_with_all = ["per_second", "burst"])]
         default: bool,
-        #[command(flatten)]
-        db: DbArgs,
     },
 }
 
@@ -122,27 +114,21 @@ enum KeyCommand {
         /// A name for the key, shown in logs and audits instead of the key.
         #[arg(long, default_value = "cli")]
         name: String,
-        #[command(flatten)]
-        db: DbArgs,
     },
     /// Revoke an API key by id.
-    Revoke {
-        id: Uuid,
-        #[command(flatten)]
-        db: DbArgs,
-    },
+    Revoke { id: Uuid },
 }
 
 #[derive(Debug, Clone, Args)]
 struct DbArgs {
     /// `postgres://…` for PostgreSQL; otherwise a SQLite file path (or `sqlite://path`).
-    #[arg(long, env = "DATABASE_URL", default_value = "jobcraft.db")]
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "jobcraft.db")]
     database_url: String,
     /// Most database connections held at once.
-    #[arg(long, env = "JOBCRAFT_DB_POOL_SIZE", default_value_t = 16)]
+    #[arg(long, global = true, env = "JOBCRAFT_DB_POOL_SIZE", default_value_t = 16)]
     db_pool_size: u32,
     /// How long a request waits for a database connection before a 503, in milliseconds.
-    #[arg(long, env = "JOBCRAFT_DB_TIMEOUT_MS", default_value_t = 5000)]
+    #[arg(long, global = true, env = "JOBCRAFT_DB_TIMEOUT_MS", default_value_t = 5000)]
     db_timeout_ms: u64,
 }
 
@@ -161,34 +147,35 @@ impl DbArgs {
 #[derive(Debug, Clone, Args)]
 struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "JOBCRAFT_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, global = true, env = "JOBCRAFT_BIND", default_value = "127.0.0.1:8080")]
     bind: String,
     /// Largest request body accepted, in bytes.
-    #[arg(long, env = "JOBCRAFT_BODY_LIMIT", default_value_t = crate::http::extract::DEFAULT_BODY_LIMIT)]
+    #[arg(long, global = true, env = "JOBCRAFT_BODY_LIMIT", default_value_t = crate::http::extract::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
     /// Largest `POST /v1/sync/batch` body accepted, in bytes.
-    #[arg(long, env = "JOBCRAFT_BATCH_BODY_LIMIT", default_value_t = crate::http::extract::DEFAULT_BATCH_BODY_LIMIT)]
+    #[arg(long, global = true, env = "JOBCRAFT_BATCH_BODY_LIMIT", default_value_t = crate::http::extract::DEFAULT_BATCH_BODY_LIMIT)]
     batch_body_limit: usize,
     /// HTTP worker threads (default: one per core).
-    #[arg(long, env = "JOBCRAFT_WORKERS")]
+    #[arg(long, global = true, env = "JOBCRAFT_WORKERS")]
     workers: Option<usize>,
     /// How long a verified API key is trusted without a database lookup, in milliseconds; a
     /// revoked key stops working within this time (0: look up every request).
-    #[arg(long, env = "JOBCRAFT_KEY_CACHE_TTL_MS", default_value_t = 5000)]
+    #[arg(long, global = true, env = "JOBCRAFT_KEY_CACHE_TTL_MS", default_value_t = 5000)]
     key_cache_ttl_ms: u64,
     /// How often webhook deliveries that are due are looked for, in milliseconds.
-    #[arg(long, env = "JOBCRAFT_WEBHOOK_INTERVAL_MS", default_value_t = 1000)]
+    #[arg(long, global = true, env = "JOBCRAFT_WEBHOOK_INTERVAL_MS", default_value_t = 1000)]
     webhook_interval_ms: u64,
     /// How long a webhook receiver may take to answer, in milliseconds.
-    #[arg(long, env = "JOBCRAFT_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    #[arg(long, global = true, env = "JOBCRAFT_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
     webhook_timeout_ms: u64,
     /// Deliver webhooks from this instance (turn off on all but the instances that should).
-    #[arg(long, env = "JOBCRAFT_WEBHOOK_DELIVERY", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, global = true, env = "JOBCRAFT_WEBHOOK_DELIVERY", default_value_t = true, action = clap::ArgAction::Set)]
     webhook_delivery: bool,
     /// Allow webhook receivers on loopback, private, link-local and cloud metadata addresses
     /// (refused by default, when subscribing and again when delivering).
     #[arg(
         long,
+        global = true,
         env = "JOBCRAFT_WEBHOOK_ALLOW_PRIVATE",
         alias = "webhook-allow-link-local",
         default_value_t = false
@@ -196,41 +183,40 @@ struct ServeArgs {
     webhook_allow_private: bool,
     /// A PEM file of certificate authorities that webhook receivers' certificates may chain
     /// to, besides the system's roots (receivers under a private authority).
-    #[arg(long, env = "JOBCRAFT_WEBHOOK_CA_FILE")]
+    #[arg(long, global = true, env = "JOBCRAFT_WEBHOOK_CA_FILE")]
     webhook_ca_file: Option<std::path::PathBuf>,
     /// Requests per second each API key gets back (its sustained rate), unless its tenant has
     /// a limit of its own; 0: unlimited.
-    #[arg(long, env = "JOBCRAFT_RATE_LIMIT_PER_SECOND", default_value_t = 100.0)]
+    #[arg(long, global = true, env = "JOBCRAFT_RATE_LIMIT_PER_SECOND", default_value_t = 100.0)]
     rate_limit_per_second: f64,
     /// Requests each API key may make at once (its bucket), unless its tenant has its own.
-    #[arg(long, env = "JOBCRAFT_RATE_LIMIT_BURST", default_value_t = 200)]
+    #[arg(long, global = true, env = "JOBCRAFT_RATE_LIMIT_BURST", default_value_t = 200)]
     rate_limit_burst: u32,
     /// How long a client may take to send a request's head, in milliseconds (408 after).
-    #[arg(long, env = "JOBCRAFT_CLIENT_TIMEOUT_MS", default_value_t = 5000)]
+    #[arg(long, global = true, env = "JOBCRAFT_CLIENT_TIMEOUT_MS", default_value_t = 5000)]
     client_timeout_ms: u64,
     /// Serve `/metrics` on this address instead of beside the API (e.g. 127.0.0.1:9090).
-    #[arg(long, env = "JOBCRAFT_METRICS_BIND")]
+    #[arg(long, global = true, env = "JOBCRAFT_METRICS_BIND")]
     metrics_bind: Option<String>,
     /// For the crash tests only: let a request ask to be held just before or after its commit.
-    #[arg(long, env = "JOBCRAFT_TEST_PAUSES", default_value_t = false, hide = true)]
+    #[arg(long, global = true, env = "JOBCRAFT_TEST_PAUSES", default_value_t = false, hide = true)]
     test_pauses: bool,
-    #[command(flatten)]
-    db: DbArgs,
 }
 
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
     trust_system_roots();
     crate::telemetry::init();
-    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
-        Command::Serve(args) => serve(args),
-        Command::Demo(args) => demo(args),
-        Command::Migrate(db) => Ok(db.open().migrate()?),
+    let (db, serve_args) = (cli.db, cli.serve);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(serve_args, &db),
+        Command::Demo(args) => demo(args, serve_args, &db),
+        Command::Migrate => Ok(db.open().migrate()?),
         Command::Openapi => {
             println!("{}", crate::http::openapi::document().to_pretty_json()?);
             Ok(())
         }
-        Command::Tenant(TenantCommand::Create { name, db }) => {
+        Command::Tenant(TenantCommand::Create { name }) => {
             let db = db.open();
             db.migrate()?;
             let (tenant, token) = db.write(|c| {
@@ -242,7 +228,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("tenant {} ({})\nadmin key (shown once): {token}", tenant.id, tenant.name);
             Ok(())
         }
-        Command::Tenant(TenantCommand::RateLimit { tenant, per_second, burst, default, db }) => {
+        Command::Tenant(TenantCommand::RateLimit { tenant, per_second, burst, default }) => {
             let limit = match (per_second, burst) {
                 (Some(per_second), Some(burst)) if !default => {
                     Some(RateLimit::parse(per_second, burst)?)
@@ -263,7 +249,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
-        Command::Key(KeyCommand::Create { tenant, scopes, name, db }) => {
+        Command::Key(KeyCommand::Create { tenant, scopes, name }) => {
             let scopes = parse_scopes(&scopes)?;
             let db = db.open();
             db.migrate()?;
@@ -275,7 +261,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Generate(args) => {
-            let db = args.db.open();
+            let db = db.open();
             db.migrate()?;
             let shape = crate::generate::Shape {
                 tenants: args.tenants,
@@ -289,7 +275,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
-        Command::Key(KeyCommand::Revoke { id, db }) => {
+        Command::Key(KeyCommand::Revoke { id }) => {
             let db = db.open();
             db.migrate()?;
             db.write(|c| api_keys::revoke_key(c, id))?;
@@ -332,8 +318,8 @@ fn parse_scopes(text: &str) -> Result<Vec<Scope>, String> {
         .collect()
 }
 
-fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let db = args.db.open();
+fn serve(args: ServeArgs, db: &DbArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let db = db.open();
     migrate_when_reachable(&db)?;
     if let Some(token) = first_run_key(&db)? {
         println!(
@@ -352,13 +338,14 @@ fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Serves, and loads the demo through the server's own API once it listens.
-fn demo(args: DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let db = args.serve.db.open();
+fn demo(args: DemoArgs, serve: ServeArgs, db: &DbArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let db = db.open();
     migrate_when_reachable(&db)?;
-    let (key, new) = crate::demo::tenant_key(&db)?;
-    let settings = server_settings(args.serve)?;
+    let settings = server_settings(serve)?;
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(&settings, db)?;
+        // Bound before anything is written: a taken port fails with nothing half-made.
+        let app = Application::build(&settings, db.clone())?;
+        let (key, new) = crate::demo::tenant_key(&db).map_err(std::io::Error::other)?;
         let host = match settings.bind.rsplit_once(':') {
             Some(("0.0.0.0" | "[::]", _)) | None => "127.0.0.1",
             Some((host, _)) => host,

@@ -1,4 +1,4 @@
-//! `jobcraft demo`: a tenant that tells DESIGN.md's story, loaded through the public API the
+//! `jobcraft demo`: a tenant that tells the README's story, loaded through the public API the
 //! way a CRM would (one atomic sync batch under the `demo` source, then crafting revisions,
 //! interactions and affinity rules), so every rule the API enforces holds for it too.
 //!
@@ -18,22 +18,25 @@ use serde_json::{json, Value};
 
 use crate::domain::api_key::Scope;
 use crate::error::Error;
-use crate::store::{api_keys, Db};
+use crate::store::{api_keys, organizations, Db};
 
 /// The source of the demo's external ids: `GET /v1/sync/posts/demo/acme-head-of-procurement`.
 pub const SOURCE: &str = "demo";
 pub const TENANT: &str = "demo";
 
-/// An admin key of the demo tenant, and whether the tenant is new (and so still empty).
+/// An admin key of the demo tenant, and whether the demo is still to be loaded: the tenant is
+/// new, or an earlier `demo` made it and stopped before its first batch landed (that batch is
+/// atomic, and makes the demo's own organizations).
 pub fn tenant_key(db: &Db) -> Result<(String, bool), Error> {
     db.write(|c| {
-        let (tenant, new) = match api_keys::find_tenant_by_name(c, TENANT) {
-            Ok(tenant) => (tenant, false),
-            Err(Error::NotFound) => (api_keys::create_tenant(c, TENANT)?, true),
+        let tenant = match api_keys::find_tenant_by_name(c, TENANT) {
+            Ok(tenant) => tenant,
+            Err(Error::NotFound) => api_keys::create_tenant(c, TENANT)?,
             Err(other) => return Err(other),
         };
+        let empty = organizations::own_ids(c, tenant.id)?.is_empty();
         let (_, token) = api_keys::create_key(c, tenant.id, "demo", &[Scope::Admin])?;
-        Ok((token, new))
+        Ok((token, empty))
     })
 }
 

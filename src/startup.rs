@@ -52,7 +52,9 @@ pub struct Application {
 
 impl Application {
     pub fn build(settings: &ServerSettings, db: Db) -> std::io::Result<Application> {
-        let listener = TcpListener::bind(&settings.bind)?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", settings.bind))
+        })?;
         let port = listener.local_addr()?.port();
         let openapi = crate::http::openapi::document();
         let body_limit = BodyLimit {

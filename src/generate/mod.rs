@@ -91,6 +91,7 @@ pub struct Rows {
 pub fn generate(db: &Db, shape: Shape) -> Result<Report, Error> {
     let started = std::time::Instant::now();
     let mut rng = StdRng::seed_from_u64(shape.seed);
+    rows::restart_ids();
     let mut report = Report::default();
     for t in 0..shape.tenants {
         let name = format!("generated-{}-{}", shape.seed, t + 1);

@@ -281,8 +281,25 @@ pub(super) fn facets(rng: &mut StdRng, dims: &[Dimension], count: usize, lowest:
     chosen
 }
 
+thread_local! {
+    /// Milliseconds after `ID_EPOCH_MS` of the next generated id (`restart_ids`).
+    static NEXT_ID_MS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// 2026-01-01T00:00:00Z: generated ids count their time from here.
+const ID_EPOCH_MS: u64 = 1_767_225_600_000;
+
+/// Generated ids start again from `ID_EPOCH_MS`: a seed makes the same ids in every run.
+pub(super) fn restart_ids() {
+    NEXT_ID_MS.with(|next| next.set(0));
+}
+
+/// A UUID v7, as the service makes, one millisecond after the previous generated id (so ids
+/// are time-ordered in the order made), its random bits from `rng`.
 pub(super) fn random_id(rng: &mut StdRng) -> Uuid {
-    uuid::Builder::from_random_bytes(rng.gen()).into_uuid()
+    let ms = NEXT_ID_MS.with(|next| next.replace(next.get() + 1));
+    let random: [u8; 10] = rng.gen();
+    uuid::Builder::from_unix_timestamp_millis(ID_EPOCH_MS + ms, &random).into_uuid()
 }
 
 fn json_or_empty<T: Serialize>(value: &T) -> String {

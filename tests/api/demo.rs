@@ -4,7 +4,37 @@ use serde_json::Value;
 
 use crate::harness::{on_both_backends, TestApp};
 
-on_both_backends!(the_demo_loads_and_the_readme_tour_tells_its_story);
+on_both_backends!(
+    the_demo_loads_and_the_readme_tour_tells_its_story,
+    a_demo_on_a_taken_port_writes_nothing_and_every_later_demo_prints_a_key,
+);
+
+/// `jobcraft demo --load-only` on `bind`: whether it succeeded, and what it printed. The
+/// database's flag comes before the subcommand, the server's after it: both places work.
+fn demo(app: &TestApp, bind: &str) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_jobcraft"))
+        .args(["--database-url", &app.url, "demo", "--load-only", "--bind", bind])
+        .env("JOBCRAFT_LOG", "warn")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), printed.into_owned())
+}
+
+async fn a_demo_on_a_taken_port_writes_nothing_and_every_later_demo_prints_a_key(app: &TestApp) {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (ok, printed) = demo(app, &taken.local_addr().unwrap().to_string());
+    assert!(!ok && printed.contains("cannot listen on"), "{printed}");
+    let found = app.db.read(|c| jobcraft::store::api_keys::find_tenant_by_name(c, "demo"));
+    assert!(matches!(found, Err(jobcraft::error::Error::NotFound)), "nothing written");
+    let (ok, printed) = demo(app, "127.0.0.1:0");
+    assert!(
+        ok && printed.contains("Loaded the demo tenant") && printed.contains("jc_"),
+        "{printed}"
+    );
+    let (ok, printed) = demo(app, "127.0.0.1:0");
+    assert!(ok && printed.contains("loaded before") && printed.contains("jc_"), "{printed}");
+}
 
 async fn the_demo_loads_and_the_readme_tour_tells_its_story(app: &TestApp) {
     let (key, new) = jobcraft::demo::tenant_key(&app.db).unwrap();

@@ -75,4 +75,7 @@ async fn generated_tenants_read_like_any_other(app: &TestApp) {
     let again = generate(&other, Shape { tenants: 1, ..SHAPE }).unwrap();
     assert_eq!(again.tenants[0].accounts, tenant.accounts);
     assert_eq!(again.tenants[0].sample.tenure, tenant.sample.tenure);
+    // Time-ordered v7 ids, as the service makes.
+    let id = tenant.sample.tenure;
+    assert_eq!(id.get_version_num(), 7);
 }

@@ -8,9 +8,18 @@ use crate::domain::facet::dimension_name;
 
 pub const HEADER: &str = "kind,organization_id,post_id,tenure_id,person_id,from_tenure_id,from_person_id,revision_id,from_time,to_time,dimension,key,label,op,before,after,guardrail,cursor\r\n";
 
-/// RFC 4180: quote a field that holds a comma, a quote or a line break; double its quotes.
+/// RFC 4180: quote a field that holds a comma, a quote or a line break; double its quotes. A
+/// field a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return: a vocabulary label `=HYPERLINK(…)`, say) is written as text, behind a `'`
+/// (OWASP's advice on CSV injection). The service's own values (ids, times, weights in [0, 1])
+/// never start so.
 fn field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\n', '\r']) {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        out.push('"');
+        out.push('\'');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else if value.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&value.replace('"', "\"\""));
         out.push('"');
@@ -73,5 +82,22 @@ mod tests {
         let mut plain = String::new();
         field(&mut plain, "price");
         assert_eq!(plain, "price");
+    }
+
+    #[test]
+    fn what_a_spreadsheet_would_run_as_a_formula_is_written_as_text() {
+        for (value, written) in [
+            ("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""),
+            ("+1", "\"'+1\""),
+            ("-2+3", "\"'-2+3\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\tcmd", "\"'\tcmd\""),
+            ("\rcmd", "\"'\rcmd\""),
+            ("a=b", "a=b"),
+        ] {
+            let mut out = String::new();
+            field(&mut out, value);
+            assert_eq!(out, written, "{value:?}");
+        }
     }
 }
