@@ -195,6 +195,10 @@ struct ServeArgs {
     /// How long a client may take to send a request's head, in milliseconds (408 after).
     #[arg(long, global = true, env = "JOBCRAFT_CLIENT_TIMEOUT_MS", default_value_t = 5000)]
     client_timeout_ms: u64,
+    /// An origin whose web pages may call the API (CORS), e.g. `https://crm.example.com`;
+    /// repeat, or separate by commas. None by default: no CORS headers.
+    #[arg(long, global = true, env = "JOBCRAFT_CORS_ORIGIN", value_delimiter = ',')]
+    cors_origin: Vec<String>,
     /// Serve `/metrics` on this address instead of beside the API (e.g. 127.0.0.1:9090).
     #[arg(long, global = true, env = "JOBCRAFT_METRICS_BIND")]
     metrics_bind: Option<String>,
@@ -401,6 +405,7 @@ fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error
         },
         metrics_bind: args.metrics_bind,
         client_timeout: Duration::from_millis(args.client_timeout_ms.max(100)),
+        cors_origins: args.cors_origin,
         test_pauses: args.test_pauses,
     })
 }

@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpServer};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -39,6 +39,8 @@ pub struct ServerSettings {
     /// How long a client may take to send a request's head (408 after), and to close after
     /// the answer: a slow client cannot hold a worker's connection.
     pub client_timeout: std::time::Duration,
+    /// Origins whose web pages may call the API (CORS); empty: none, no CORS headers at all.
+    pub cors_origins: Vec<String>,
     /// Tests only: honour `Jobcraft-Test-Pause` (see `http::idempotency::TestPauses`).
     pub test_pauses: bool,
 }
@@ -75,6 +77,7 @@ impl Application {
         if let Some(delivery) = settings.delivery.clone() {
             actix_web::rt::spawn(crate::delivery::run(db.get_ref().clone(), delivery));
         }
+        let cors_origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -102,6 +105,8 @@ impl Application {
                 .default_service(web::to(crate::http::methods::no_route))
                 .wrap(from_fn(crate::http::idempotency::idempotency))
                 .wrap(from_fn(crate::http::rate_limit::rate_limit_headers))
+                // Outside the rate limit and idempotency: a preflight is answered here.
+                .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
                 .wrap(from_fn(crate::telemetry::log_request))
         })
         .listen(listener)?;
@@ -163,4 +168,34 @@ impl Application {
         handle.stop(true).await;
         served
     }
+}
+
+/// CORS for `origins`: a CRM's web tab may call the API with a key (in `Authorization`, so no
+/// credentials mode), read the headers clients need, and cache its preflight for an hour.
+/// Requests from other origins are answered without CORS headers, so the browser blocks them.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "Idempotency-Key",
+            "X-Jobcraft-Origin",
+        ])
+        .expose_headers([
+            "ETag",
+            "Location",
+            "Retry-After",
+            "RateLimit-Limit",
+            "RateLimit-Remaining",
+            "RateLimit-Reset",
+            "Idempotent-Replayed",
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }

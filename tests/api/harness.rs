@@ -258,6 +258,8 @@ impl TestApp {
             // Short, for the tests of slow clients; long enough for a loaded CI machine to send a
             // batch body.
             client_timeout: Duration::from_millis(1500),
+            // A CRM's web tab (tests/api/requests.rs); requests without `Origin` are untouched.
+            cors_origins: vec!["https://crm.example".to_owned()],
             test_pauses: true,
         };
         let app = Application::build(&settings, db.clone()).expect("server builds");

@@ -147,3 +147,54 @@ async fn health_and_docs_need_no_key(app: &TestApp) {
     assert_eq!(status, 200);
     assert!(script.contains("\"persistAuthorization\": true"), "{script}");
 }
+
+/// A preflight for `POST /v1/persons` from `origin`.
+async fn preflight(base: &str, origin: &str) -> awc::ClientResponse<impl futures_util::Stream> {
+    awc::Client::default()
+        .request(Method::OPTIONS, format!("{base}/v1/persons"))
+        .insert_header(("Origin", origin))
+        .insert_header(("Access-Control-Request-Method", "POST"))
+        .insert_header((
+            "Access-Control-Request-Headers",
+            "authorization,content-type,idempotency-key",
+        ))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header(response: &awc::ClientResponse<impl futures_util::Stream>, name: &str) -> String {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_lowercase()
+}
+
+/// The test servers allow `https://crm.example` (`--cors-origin`); the binary, by default, no
+/// origin at all.
+#[actix_web::test]
+async fn cors_answers_the_allowed_origins_and_is_off_by_default() {
+    let app = TestApp::sqlite().await;
+    let allowed = preflight(&app.base, "https://crm.example").await;
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(header(&allowed, "access-control-allow-origin"), "https://crm.example");
+    assert!(header(&allowed, "access-control-allow-headers").contains("idempotency-key"));
+    assert!(header(&allowed, "access-control-allow-methods").contains("post"));
+    assert_eq!(header(&allowed, "access-control-max-age"), "3600");
+    let read = awc::Client::default()
+        .get(format!("{}/v1/persons", app.base))
+        .insert_header(("Origin", "https://crm.example"))
+        .insert_header(("Authorization", format!("Bearer {}", app.key)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    assert_eq!(header(&read, "access-control-allow-origin"), "https://crm.example");
+    assert!(header(&read, "access-control-expose-headers").contains("etag"));
+
+    // Another origin gets no CORS headers, so its browser keeps the answer from it.
+    let other = preflight(&app.base, "https://evil.example").await;
+    assert_eq!(header(&other, "access-control-allow-origin"), "");
+    let service = crate::faults::start_with(&app, &[]).await;
+    let off = preflight(&service.base, "https://crm.example").await;
+    assert_eq!(header(&off, "access-control-allow-origin"), "", "off unless origins are given");
+    drop(service);
+    app.stop().await;
+}
