@@ -46,6 +46,9 @@ enum Command {
     /// Load the demo tenant (the README's story: a sales team, three client accounts), print
     /// its key and where to look, and serve.
     Demo(DemoArgs),
+    /// Ask the service listening on `--bind` (on this machine) whether it is ready; exit 0 if
+    /// it is (a container's health check).
+    Health,
     /// Fill the database with synthetic tenants for benchmarks; prints what it made as JSON
     /// (tenant ids, an admin key each, sample ids, row counts).
     Generate(GenerateArgs),
@@ -216,6 +219,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         Command::Serve => serve(serve_args, &db),
         Command::Demo(args) => demo(args, serve_args, &db),
         Command::Migrate => Ok(db.open().migrate()?),
+        Command::Health => health(&serve_args.bind),
         Command::Openapi => {
             println!("{}", crate::http::openapi::document().to_pretty_json()?);
             Ok(())
@@ -408,6 +412,31 @@ fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error
         cors_origins: args.cors_origin,
         test_pauses: args.test_pauses,
     })
+}
+
+/// `GET /readyz` of the service on `bind`, over loopback when it listens on every address.
+/// Plain HTTP/1.0 over a socket: a health check needs no runtime.
+fn health(bind: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::{Read, Write};
+    let (host, port) = bind.rsplit_once(':').ok_or("--bind has no port")?;
+    let host = match host {
+        "0.0.0.0" | "" => "127.0.0.1",
+        "[::]" => "[::1]",
+        host => host,
+    };
+    let address = format!("{host}:{port}");
+    let timeout = Duration::from_secs(3);
+    let socket = address.parse().map_err(|e| format!("{address}: {e}"))?;
+    let mut stream = std::net::TcpStream::connect_timeout(&socket, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(format!("GET /readyz HTTP/1.0\r\nHost: {address}\r\n\r\n").as_bytes())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer.lines().next().unwrap_or_default();
+    match status.split(' ').nth(1) {
+        Some("200") => Ok(()),
+        _ => Err(format!("not ready: {status}").into()),
+    }
 }
 
 /// Waits up to a minute for the database (a container may start before it), then migrates.

@@ -13,6 +13,7 @@ mod audit;
 mod bulk;
 mod changes;
 mod concurrency;
+mod container;
 mod coverage;
 mod crafting;
 mod demo;
