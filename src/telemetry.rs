@@ -4,12 +4,14 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use tracing_subscriber::EnvFilter;
 
 use crate::http::auth::TenantTag;
 use crate::http::metrics::Metrics;
+use crate::http::trace::{RequestTrace, REQUEST_ID_HEADER};
 
 /// Logs to stderr; `JOBCRAFT_LOG` (or `RUST_LOG`) sets the filter, default `info`.
 pub fn init() {
@@ -35,7 +37,13 @@ pub async fn log_request(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let response = next.call(req).await?;
+    let trace = RequestTrace::of(req.headers());
+    let request_id = trace.request_id.clone();
+    req.extensions_mut().insert(trace.clone());
+    let mut response = trace.scope(next.call(req)).await?;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
     if let Some(metrics) = metrics {
         // The route template, not the path: ids would make every request a series of its own.
         let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
@@ -48,6 +56,7 @@ pub async fn log_request(
         status = response.status().as_u16(),
         latency_us = started.elapsed().as_micros() as u64,
         tenant = tenant.as_deref().unwrap_or("-"),
+        %request_id,
         "request"
     );
     Ok(response)

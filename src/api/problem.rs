@@ -30,6 +30,9 @@ pub struct Problem {
     /// For a batch: the index of the operation that failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_index: Option<usize>,
+    /// The request's id (its `X-Request-Id`): quote it when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl Error {
@@ -119,6 +122,7 @@ impl Error {
             errors,
             conflicting_ids,
             operation_index: None,
+            request_id: None,
         }
     }
 }

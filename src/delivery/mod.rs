@@ -25,6 +25,7 @@ use crate::domain::webhook::{
     SIGNATURE_HEADER,
 };
 use crate::error::Error;
+use crate::http::trace::{REQUEST_ID_HEADER, TRACEPARENT_HEADER};
 use crate::store::changes::{self, Change, FeedFilter};
 use crate::store::webhooks::{self, Attempt, Claimed, Outcome, Webhook};
 use crate::store::{now, Db};
@@ -206,14 +207,21 @@ async fn deliver(
         let timestamp = chrono::Utc::now().timestamp();
         let started = Instant::now();
         let sent = match &target {
-            Ok(url) => client
-                .post(url)
-                .insert_header(("Content-Type", "application/json"))
-                .insert_header((SIGNATURE_HEADER, signature(&hook.secret, timestamp, &body)))
-                .insert_header((EVENT_ID_HEADER, id.clone()))
-                .send_body(body)
-                .await
-                .map_err(|e| client::reason(&e)),
+            Ok(url) => {
+                let mut request = client
+                    .post(url)
+                    .insert_header(("Content-Type", "application/json"))
+                    .insert_header((SIGNATURE_HEADER, signature(&hook.secret, timestamp, &body)))
+                    .insert_header((EVENT_ID_HEADER, id.clone()));
+                // The request that wrote the change, so a receiver can follow it back.
+                if let Some(request_id) = &change.request_id {
+                    request = request.insert_header((REQUEST_ID_HEADER, request_id.as_str()));
+                }
+                if let Some(traceparent) = &change.traceparent {
+                    request = request.insert_header((TRACEPARENT_HEADER, traceparent.as_str()));
+                }
+                request.send_body(body).await.map_err(|e| client::reason(&e))
+            }
             Err(reason) => Err(reason.clone()),
         };
         let duration_ms = started.elapsed().as_millis() as i64;

@@ -19,6 +19,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::read;
+use crate::http::trace::RequestTrace;
 use crate::store::api_keys::{self, Grant};
 use crate::store::changes::{Actor, Request as ActingRequest};
 use crate::store::Db;
@@ -89,6 +90,8 @@ pub struct Principal {
     /// What the request asks: method and route template, e.g. `POST /v1/persons` (set by
     /// the extractor; empty outside a request).
     pub action: String,
+    /// The request's id and trace context (set by the extractor).
+    pub trace: Option<RequestTrace>,
 }
 
 impl From<Grant> for Principal {
@@ -101,6 +104,7 @@ impl From<Grant> for Principal {
             scopes: grant.scopes,
             rate_limit: grant.rate_limit,
             action: String::new(),
+            trace: None,
         }
     }
 }
@@ -116,6 +120,8 @@ impl Principal {
                 key_id: self.key_id,
                 key_name: self.key_name.clone(),
                 action: self.action.clone(),
+                request_id: self.trace.as_ref().map(|t| t.request_id.clone()).unwrap_or_default(),
+                traceparent: self.trace.as_ref().and_then(|t| t.traceparent.clone()),
             }),
         }
     }
@@ -199,6 +205,7 @@ impl FromRequest for Principal {
             }
             let route = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
             principal.action = format!("{} {route}", req.method());
+            principal.trace = req.extensions().get::<RequestTrace>().cloned();
             req.extensions_mut().insert(principal.clone());
             Ok(principal)
         })
@@ -224,6 +231,7 @@ mod tests {
             origin: "k".into(),
             rate_limit: None,
             action: String::new(),
+            trace: None,
         }
     }
 

@@ -30,6 +30,7 @@ pub mod settings;
 pub mod similar;
 pub mod sync;
 pub mod tenures;
+pub mod trace;
 pub mod vocabulary;
 pub mod webhooks;
 

@@ -3,6 +3,7 @@
 
 use crate::api::problem::CONTENT_TYPE;
 use crate::error::Error;
+use crate::http::trace::RequestTrace;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 
@@ -12,10 +13,12 @@ impl ResponseError for Error {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let problem = self.problem();
+        let mut problem = self.problem();
+        problem.request_id = RequestTrace::current().map(|t| t.request_id);
         let status = self.status_code();
         if let Error::Internal(_) | Error::Unavailable(_) | Error::Setup(_) = self {
-            tracing::error!(instance = %problem.instance, cause = %cause_chain(self), "{self}");
+            let request_id = problem.request_id.as_deref().unwrap_or("-");
+            tracing::error!(instance = %problem.instance, %request_id, cause = %cause_chain(self), "{self}");
         }
         let mut response = HttpResponse::build(status);
         response.content_type(CONTENT_TYPE);

@@ -43,6 +43,9 @@ pub struct Request {
     pub key_name: String,
     /// Method and route template, e.g. `POST /v1/sync/batch`.
     pub action: String,
+    /// The request's id and W3C trace context (`http::trace`), recorded with its changes.
+    pub request_id: String,
+    pub traceparent: Option<String>,
 }
 
 impl Actor {
@@ -232,6 +235,8 @@ fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i6
         }
     }
     let key_id = actor.key_id.map(|k| k.to_string());
+    let request_id = actor.request.as_ref().map(|r| r.request_id.as_str());
+    let traceparent = actor.request.as_ref().and_then(|r| r.traceparent.as_deref());
     let refs_of = |change: &&Pending| match &change.refs {
         Some(refs) => to_json(refs),
         None => to_json(current.get(&(change.entity, change.id)).unwrap_or(&Vec::new())),
@@ -243,6 +248,8 @@ fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i6
                 tenant: &t,
                 origin: &actor.origin,
                 key_id: key_id.as_deref(),
+                request_id,
+                traceparent,
                 occurred_at: at,
                 seqs: (first..first + changes.len() as i64).collect(),
                 entities: changes.iter().map(|c| enum_name(&c.entity)).collect(),
@@ -268,6 +275,8 @@ fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i6
                 changes::key_id.eq(key_id.as_deref()),
                 changes::external_refs.eq(refs),
                 changes::occurred_at.eq(at),
+                changes::request_id.eq(request_id),
+                changes::traceparent.eq(traceparent),
             ))
         })
         .collect::<Result<Vec<_>, Error>>()?;
@@ -287,6 +296,9 @@ pub struct Change {
     pub key_id: Option<Uuid>,
     pub external_refs: Vec<ExternalRef>,
     pub occurred_at: NaiveDateTime,
+    /// The request that wrote it, when a request did (not in the API: delivery passes it on).
+    pub request_id: Option<String>,
+    pub traceparent: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -318,6 +330,8 @@ pub fn after(
             changes::key_id,
             changes::external_refs,
             changes::occurred_at,
+            changes::request_id,
+            changes::traceparent,
         ))
         .into_boxed();
     if let Some(entity) = filter.entity {
@@ -326,11 +340,22 @@ pub fn after(
     if let Some(origin) = &filter.exclude_origin {
         query = query.filter(changes::origin.ne(origin.clone()));
     }
-    type Row = (i64, String, String, String, String, Option<String>, String, NaiveDateTime);
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        NaiveDateTime,
+        Option<String>,
+        Option<String>,
+    );
     let (rows, more) = split_page(query.load::<Row>(conn)?, limit);
     let changes = rows
         .into_iter()
-        .map(|(seq, entity, id, operation, origin, key_id, refs, at)| {
+        .map(|(seq, entity, id, operation, origin, key_id, refs, at, request_id, traceparent)| {
             Ok(Change {
                 seq,
                 entity: enum_parse(&entity)?,
@@ -340,6 +365,8 @@ pub fn after(
                 key_id: parse_optional_id(key_id.as_deref())?,
                 external_refs: from_json(&refs)?,
                 occurred_at: at,
+                request_id,
+                traceparent,
             })
         })
         .collect::<Result<_, Error>>()?;

@@ -205,6 +205,8 @@ diesel::table! {
         key_id -> Nullable<Text>,
         external_refs -> Text,
         occurred_at -> Timestamp,
+        request_id -> Nullable<Text>,
+        traceparent -> Nullable<Text>,
     }
 }
 

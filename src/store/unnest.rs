@@ -108,6 +108,8 @@ pub struct Changes<'a> {
     pub tenant: &'a str,
     pub origin: &'a str,
     pub key_id: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub traceparent: Option<&'a str>,
     pub occurred_at: NaiveDateTime,
     pub seqs: Vec<i64>,
     pub entities: Vec<String>,
@@ -118,8 +120,8 @@ pub struct Changes<'a> {
 
 pub fn changes(pg: &mut PgConnection, rows: Changes) -> Result<(), Error> {
     diesel::sql_query(
-        "INSERT INTO changes (tenant_id, seq, entity, entity_id, operation, origin, key_id, external_refs, occurred_at) \
-         SELECT $1, seq, entity, entity_id, operation, $2, $3, external_refs, $4 \
+        "INSERT INTO changes (tenant_id, seq, entity, entity_id, operation, origin, key_id, external_refs, occurred_at, request_id, traceparent) \
+         SELECT $1, seq, entity, entity_id, operation, $2, $3, external_refs, $4, $10, $11 \
          FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) \
          AS c(seq, entity, entity_id, operation, external_refs)",
     )
@@ -132,6 +134,8 @@ pub fn changes(pg: &mut PgConnection, rows: Changes) -> Result<(), Error> {
     .bind::<Array<Text>, _>(rows.entity_ids)
     .bind::<Array<Text>, _>(rows.operations)
     .bind::<Array<Text>, _>(rows.external_refs)
+    .bind::<Nullable<Text>, _>(rows.request_id)
+    .bind::<Nullable<Text>, _>(rows.traceparent)
     .execute(pg)?;
     Ok(())
 }

@@ -17,7 +17,41 @@ on_both_backends!(
     a_stale_if_match_is_a_412_and_changes_nothing,
     unknown_routes_and_ids_are_problem_404s,
     health_and_docs_need_no_key,
+    every_answer_carries_the_request_id_and_a_problem_quotes_it,
 );
+
+async fn every_answer_carries_the_request_id_and_a_problem_quotes_it(app: &TestApp) {
+    let key = app.key.clone();
+    let given = app
+        .call(Method::GET, "/v1/persons", Some(&key), &[("X-Request-Id", "crm-7:a/1")], None)
+        .await;
+    assert_eq!(given.header("x-request-id").as_deref(), Some("crm-7:a/1"));
+    // None given, or one that is not usable: a new one each time.
+    let first = app.get("/v1/persons").await.header("x-request-id").unwrap();
+    let second = app.get("/v1/persons").await.header("x-request-id").unwrap();
+    assert!(!first.is_empty() && first != second);
+    let unusable = "has spaces in it";
+    let replaced =
+        app.call(Method::GET, "/v1/persons", Some(&key), &[("X-Request-Id", unusable)], None).await;
+    assert_ne!(replaced.header("x-request-id").as_deref(), Some(unusable));
+    // A problem names the request it answers, as does an unauthenticated one.
+    let missing = app
+        .call(
+            Method::GET,
+            "/v1/persons/0190f0c4-0000-7000-8000-000000000000",
+            Some(&key),
+            &[("X-Request-Id", "lost-1")],
+            None,
+        )
+        .await;
+    missing.assert_problem(404);
+    assert_eq!(missing.body["request_id"], "lost-1");
+    let refused =
+        app.call(Method::GET, "/v1/persons", None, &[("X-Request-Id", "nokey-1")], None).await;
+    refused.assert_problem(401);
+    assert_eq!(refused.body["request_id"], "nokey-1");
+    assert_eq!(refused.header("x-request-id").as_deref(), Some("nokey-1"));
+}
 
 async fn requests_without_a_valid_key_are_401(app: &TestApp) {
     for key in [None, Some("nope"), Some("jc_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] {

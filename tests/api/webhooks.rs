@@ -23,6 +23,8 @@ pub(crate) struct Received {
     pub path: String,
     pub signature: String,
     pub event_id: String,
+    pub request_id: String,
+    pub traceparent: String,
     pub body: Vec<u8>,
 }
 
@@ -43,6 +45,8 @@ pub(crate) async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
                     path: path.clone(),
                     signature: header("x-jobcraft-signature"),
                     event_id: header("x-jobcraft-event-id"),
+                    request_id: header("x-request-id"),
+                    traceparent: header("traceparent"),
                     body: body.to_vec(),
                 });
                 let flaky_calls = log.iter().filter(|r| r.path == "/flaky").count();
@@ -94,7 +98,18 @@ async fn events_arrive_signed_in_order_and_5xx_is_retried_with_the_same_event_id
     assert!(app.get(&format!("/v1/webhooks/{hook_id}")).await.body.get("secret").is_none());
 
     app.create("/v1/organizations", json!({"name": "Acme", "kind": "client"})).await;
-    let nina = app.create("/v1/persons", json!({"display_name": "Nina"})).await;
+    // Nina's request names itself and its trace: her event carries both.
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let nina = app
+        .call(
+            awc::http::Method::POST,
+            "/v1/persons",
+            Some(&app.key),
+            &[("X-Request-Id", "crm-import-nina"), ("traceparent", traceparent)],
+            Some(&json!({"display_name": "Nina"})),
+        )
+        .await
+        .id();
     let olga = app.create("/v1/persons", json!({"display_name": "Olga"})).await;
     // Two 503s (1 s and 2 s of backoff), then both events.
     wait_for("two events", || delivered(&log, "/flaky").len() >= 4).await;
@@ -107,6 +122,12 @@ async fn events_arrive_signed_in_order_and_5xx_is_retried_with_the_same_event_id
     assert_eq!(bodies[3]["change"]["id"], olga.as_str(), "in order, the organization left out");
     assert_eq!(bodies[3]["type"], "person.create");
     assert_ne!(calls[3].event_id, calls[2].event_id);
+    assert_eq!(
+        (calls[2].request_id.as_str(), calls[2].traceparent.as_str()),
+        ("crm-import-nina", traceparent)
+    );
+    assert!(!calls[3].request_id.is_empty() && calls[3].request_id != calls[2].request_id);
+    assert_eq!(calls[3].traceparent, "", "Olga's request sent no trace context");
     for call in &calls {
         let timestamp: i64 = call.signature.split(',').next().unwrap()[2..].parse().unwrap();
         assert_eq!(call.signature, signature(secret, timestamp, &call.body));

@@ -1,0 +1,2 @@
+ALTER TABLE changes DROP COLUMN traceparent;
+ALTER TABLE changes DROP COLUMN request_id;
