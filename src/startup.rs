@@ -67,7 +67,7 @@ impl Application {
         let db = web::Data::new(db);
         let key_cache = web::Data::new(KeyCache::new(settings.key_cache_ttl));
         let limiter = web::Data::new(RateLimiter::new(settings.rate_limit));
-        let metrics = web::Data::new(Metrics::default());
+        let metrics = web::Data::new(Metrics::new().map_err(std::io::Error::other)?);
         let metrics_beside_api = settings.metrics_bind.is_none();
         let (db_for_metrics, metrics_for_metrics) = (db.clone(), metrics.clone());
         let test_pauses = crate::http::idempotency::TestPauses(settings.test_pauses);

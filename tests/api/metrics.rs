@@ -37,8 +37,28 @@ async fn metrics_count_requests_by_route_template_without_a_key(app: &TestApp) {
     ] {
         assert!(text.lines().any(|l| l.starts_with(name)), "{name} missing:\n{text}");
     }
-    // Every series is declared with its type.
+    // The process and the build.
+    for name in [
+        "process_resident_memory_bytes ",
+        "process_cpu_seconds_total ",
+        "process_open_fds ",
+        "process_start_time_seconds ",
+        &format!("jobcraft_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION")),
+    ] {
+        assert!(text.lines().any(|l| l.starts_with(name)), "{name} missing:\n{text}");
+    }
+    // Every series is declared with its help and its type.
     assert!(text.contains("# TYPE jobcraft_http_request_duration_seconds histogram"));
+    for sample in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let name = sample.split(['{', ' ']).next().unwrap();
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .filter(|f| text.contains(&format!("# TYPE {f} histogram")))
+            .unwrap_or(name);
+        assert!(text.contains(&format!("# HELP {family} ")), "no HELP for {family}");
+        assert!(text.contains(&format!("# TYPE {family} ")), "no TYPE for {family}");
+    }
 }
 
 async fn metrics_apart_from_the_api(app: &TestApp) {
