@@ -62,3 +62,49 @@ async fn an_instance_older_than_the_schema_refuses_to_start(app: &TestApp) {
     app.db.write(|c| Ok(c.batch_execute(remove)?)).unwrap();
     assert!(migrate(app).wait_with_output().unwrap().status.success());
 }
+
+/// `jobcraft migrate` on `url`: whether it succeeded, its last line on stderr, how long it took.
+fn migrate_at(url: &str) -> (bool, String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_jobcraft"))
+        .args(["migrate", "--database-url", url])
+        .env("JOBCRAFT_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    (
+        output.status.success(),
+        stderr.lines().last().unwrap_or_default().to_owned(),
+        started.elapsed(),
+    )
+}
+
+/// A setup that cannot work fails at once in one line naming the cause; an outage says it is
+/// one (`serve` waits for it, up to a minute).
+#[actix_web::test]
+async fn a_setup_that_cannot_work_fails_at_once_saying_why() {
+    let pg = std::env::var("JOBCRAFT_TEST_PG_URL").ok();
+    assert!(pg.is_some() || std::env::var_os("JOBCRAFT_REQUIRE_PG").is_none());
+    let nobody =
+        pg.as_deref().map(|url| url.replacen("postgres://postgres@", "postgres://nobody_here@", 1));
+    let mut setups = vec![
+        (
+            "/nonexistent-dir/jobcraft.db".to_owned(),
+            "cannot open the SQLite file `/nonexistent-dir/jobcraft.db`",
+        ),
+        ("postgres://host:notaport/db".to_owned(), "cannot use the database: invalid"),
+    ];
+    if let Some(nobody) = nobody {
+        setups.push((nobody, "role \"nobody_here\" does not exist"));
+    }
+    for (url, said) in setups {
+        let (ok, last, took) = migrate_at(&url);
+        assert!(!ok && last.starts_with("jobcraft: ") && last.contains(said), "{url}: {last}");
+        assert!(took < std::time::Duration::from_secs(10), "{url}: {took:?}");
+    }
+    let (ok, last, _) = migrate_at("postgres://postgres@127.0.0.1:1/jobcraft");
+    assert!(
+        !ok && last.contains("the database is unavailable") && last.contains("refused"),
+        "{last}"
+    );
+}
