@@ -101,8 +101,19 @@ async fn bulk_diffs_stream_as_ndjson_and_csv_and_resume_by_cursor(app: &TestApp)
     let (_, csv_type, csv) = raw(app, "/v1/diffs?kind=revision", "text/csv").await;
     assert!(csv_type.starts_with("text/csv"));
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("kind,organization_id,post_id,tenure_id,person_id"));
+    assert!(lines[0].starts_with(
+        "kind,organization_id,organization_name,post_id,post_title,tenure_id,person_id,person_name,"
+    ));
     assert_eq!(lines.len(), 6);
+    // Names beside the ids, quoted where they must be.
+    assert!(
+        lines.iter().any(|l| l.contains(",\"Sub, \"\"Claims\"\"\",") && l.contains(",CPO,")),
+        "{csv}"
+    );
+    assert!(
+        rows.iter().all(|r| r["person_name"] == "Olga" || r["person_name"] == "Nina"),
+        "{body}"
+    );
     assert!(lines.iter().any(|l| l.contains(",Carbon footprint,added,")));
 
     // Resuming after the second row gives exactly the rest.

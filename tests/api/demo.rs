@@ -64,7 +64,7 @@ async fn the_demo_loads_and_the_readme_tour_tells_its_story(app: &TestApp) {
         "\"person_display_name\":\"Olga Berg\"",
         "\"key\":\"carbon_footprint\",\"label\":\"Carbon footprint\",\"op\":\"added\"",
         "\"guardrail\":\"breached\"",
-        "kind,organization_id,post_id,tenure_id",
+        "kind,organization_id,organization_name,post_id,post_title,tenure_id",
         // The alert life cycle, the report as of before Peter left, a warm path, a warm lead.
         "\"type\":\"champion_lost\"",
         "\"state\":\"acknowledged\",\"returned\":false,\"decision\":{\"state\":\"acknowledged\",\"note\":\"Max calls Peter at Globex\"",

@@ -23,7 +23,7 @@ async fn the_readme_walkthrough_runs(app: &TestApp) {
         "\"origin\":\"overridden\"",
         "\"guardrail\":\"breached\"",
         "\"op\":\"add\",\"path\":\"/facets/decision_criterion/carbon_footprint\"",
-        "kind,organization_id,post_id,tenure_id",
+        "kind,organization_id,organization_name,post_id,post_title,tenure_id",
         "formal,",
         "\"type\":\"covered_person_left\"",
         "\"type\":\"uncovered_buying_role\"",

@@ -6,13 +6,14 @@ use super::{DiffKind, DiffRow};
 use crate::domain::diff::Op;
 use crate::domain::facet::dimension_name;
 
-pub const HEADER: &str = "kind,organization_id,post_id,tenure_id,person_id,from_tenure_id,from_person_id,revision_id,from_time,to_time,dimension,key,label,op,before,after,guardrail,cursor\r\n";
+/// Names beside their ids, for a spreadsheet.
+pub const HEADER: &str = "kind,organization_id,organization_name,post_id,post_title,tenure_id,person_id,person_name,from_tenure_id,from_person_id,from_person_name,revision_id,from_time,to_time,dimension,key,label,op,before,after,guardrail,cursor\r\n";
 
 /// RFC 4180: quote a field that holds a comma, a quote or a line break; double its quotes. A
 /// field a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return: a vocabulary label `=HYPERLINK(…)`, say) is written as text, behind a `'`
-/// (OWASP's advice on CSV injection). The service's own values (ids, times, weights in [0, 1])
-/// never start so.
+/// (OWASP's advice on CSV injection): names and labels are anyone's text, while the
+/// service's own values (ids, times, weights in [0, 1]) never start so.
 fn field(out: &mut String, value: &str) {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         out.push('"');
@@ -44,11 +45,15 @@ pub fn write_row(out: &mut String, row: &DiffRow) {
     let fields = [
         kind.to_owned(),
         row.organization_id.to_string(),
+        row.organization_name.clone(),
         row.post_id.to_string(),
+        row.post_title.clone(),
         row.tenure_id.to_string(),
         row.person_id.to_string(),
+        row.person_name.clone(),
         opt(row.from_tenure_id),
         opt(row.from_person_id),
+        row.from_person_name.clone().unwrap_or_default(),
         opt(row.revision_id),
         row.from_time.to_rfc3339(),
         row.to_time.to_rfc3339(),

@@ -15,8 +15,9 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::crafting::{self, TenureHistory};
 use crate::store::tenures::{self, Of};
+use crate::store::views::names::{self, Names};
 use crate::store::views::scopes::{self, ExportScope};
-use crate::store::{now, posts, Db};
+use crate::store::{now, Db};
 
 /// Groups (tenures, or posts for successions) read per database round trip.
 const GROUPS_PER_PAGE: usize = 500;
@@ -72,10 +73,10 @@ impl Export {
                     scopes::page_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
                 let last = page.last().map(|t| t.id);
                 let post_ids: Vec<Uuid> = page.iter().map(|t| t.post_id).collect();
-                let orgs = posts::organizations_of(c, self.tenant, &post_ids)?;
+                let person_ids: Vec<Uuid> = page.iter().map(|t| t.person_id).collect();
+                let names = names::of(c, self.tenant, &post_ids, &person_ids)?;
                 for history in crafting::histories(c, self.tenant, page)? {
-                    let org = orgs.get(&history.tenure.post_id).copied().unwrap_or_default();
-                    self.tenure_rows(&history, org, &mut rows);
+                    self.tenure_rows(&history, &names, &mut rows);
                 }
                 last
             }
@@ -83,14 +84,14 @@ impl Export {
                 let post_ids =
                     scopes::posts_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
                 let last = post_ids.last().copied();
-                let orgs = posts::organizations_of(c, self.tenant, &post_ids)?;
                 let holders = tenures::of(c, self.tenant, Of::Posts(&post_ids))?;
+                let person_ids: Vec<Uuid> = holders.iter().map(|t| t.person_id).collect();
+                let names = names::of(c, self.tenant, &post_ids, &person_ids)?;
                 let histories = crafting::histories(c, self.tenant, holders)?;
                 for post in &post_ids {
                     let succession: Vec<&TenureHistory> =
                         histories.iter().filter(|h| h.tenure.post_id == *post).collect();
-                    let org = orgs.get(post).copied().unwrap_or_default();
-                    self.succession_rows(*post, &succession, org, &mut rows);
+                    self.succession_rows(*post, &succession, &names, &mut rows);
                 }
                 last
             }
@@ -115,7 +116,12 @@ impl Export {
         self.params.dimension.is_none_or(|d| d == change.dimension)
     }
 
-    fn tenure_rows(&self, history: &TenureHistory, org: Uuid, rows: &mut Vec<(Position, DiffRow)>) {
+    fn tenure_rows(
+        &self,
+        history: &TenureHistory,
+        names: &Names,
+        rows: &mut Vec<(Position, DiffRow)>,
+    ) {
         let tenure = &history.tenure;
         let since = self.params.since.map(|m| m.0);
         let end = tenure.period.ended_on.map(crate::domain::calendar::just_before);
@@ -163,7 +169,7 @@ impl Export {
                 index += 1;
                 rows.push((
                     position,
-                    self.row(position, org, tenure, None, revision_id, from_at, to_at, change),
+                    self.row(position, names, tenure, None, revision_id, from_at, to_at, change),
                 ));
             }
         }
@@ -173,7 +179,7 @@ impl Export {
         &self,
         post: Uuid,
         succession: &[&TenureHistory],
-        org: Uuid,
+        names: &Names,
         rows: &mut Vec<(Position, DiffRow)>,
     ) {
         let since = self.params.since.map(|m| m.0);
@@ -203,7 +209,7 @@ impl Export {
                     position,
                     self.row(
                         position,
-                        org,
+                        names,
                         &after.tenure,
                         Some(&before.tenure),
                         None,
@@ -220,7 +226,7 @@ impl Export {
     fn row(
         &self,
         position: Position,
-        organization_id: Uuid,
+        names: &Names,
         tenure: &tenures::Tenure,
         predecessor: Option<&tenures::Tenure>,
         revision_id: Option<Uuid>,
@@ -228,14 +234,19 @@ impl Export {
         to_at: TimePoint,
         change: &Change,
     ) -> DiffRow {
+        let organization_id = names.organization_of(tenure.post_id);
         DiffRow {
             kind: self.params.kind,
             organization_id,
+            organization_name: names.organization(organization_id),
             post_id: tenure.post_id,
+            post_title: names.post(tenure.post_id),
             tenure_id: tenure.id,
             person_id: tenure.person_id,
+            person_name: names.person(tenure.person_id),
             from_tenure_id: predecessor.map(|t| t.id),
             from_person_id: predecessor.map(|t| t.person_id),
+            from_person_name: predecessor.map(|t| names.person(t.person_id)),
             revision_id,
             from_time: from_at.as_of.and_utc(),
             to_time: to_at.as_of.and_utc(),

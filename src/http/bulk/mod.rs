@@ -71,13 +71,18 @@ pub struct BulkDiffParams {
 pub struct DiffRow {
     pub kind: DiffKind,
     pub organization_id: Uuid,
+    pub organization_name: String,
     pub post_id: Uuid,
+    pub post_title: String,
     /// The tenure whose crafted job is the `to` side.
     pub tenure_id: Uuid,
     pub person_id: Uuid,
+    /// The holder's display name.
+    pub person_name: String,
     /// In successions: the predecessor's tenure and person.
     pub from_tenure_id: Option<Uuid>,
     pub from_person_id: Option<Uuid>,
+    pub from_person_name: Option<String>,
     /// In revision diffs: the revision.
     pub revision_id: Option<Uuid>,
     /// The `as_of` times of both sides.

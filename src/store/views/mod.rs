@@ -2,5 +2,6 @@
 //! a view.
 
 pub mod holdings;
+pub mod names;
 pub mod paths;
 pub mod scopes;

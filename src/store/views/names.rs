@@ -1,0 +1,75 @@
+//! The names beside the ids of a page of an export, so a spreadsheet reads without lookups:
+//! each post's title and organization, each organization's name, each person's display name.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::tenant::TenantId;
+use crate::error::Error;
+use crate::store::schema::{organizations, persons, posts};
+use crate::store::{parse_id, DbConn};
+
+#[derive(Debug, Default)]
+pub struct Names {
+    /// A post's organization and title.
+    pub posts: HashMap<Uuid, (Uuid, String)>,
+    pub organizations: HashMap<Uuid, String>,
+    pub persons: HashMap<Uuid, String>,
+}
+
+impl Names {
+    pub fn organization_of(&self, post: Uuid) -> Uuid {
+        self.posts.get(&post).map(|(organization, _)| *organization).unwrap_or_default()
+    }
+
+    pub fn post(&self, post: Uuid) -> String {
+        self.posts.get(&post).map(|(_, title)| title.clone()).unwrap_or_default()
+    }
+
+    pub fn organization(&self, organization: Uuid) -> String {
+        self.organizations.get(&organization).cloned().unwrap_or_default()
+    }
+
+    pub fn person(&self, person: Uuid) -> String {
+        self.persons.get(&person).cloned().unwrap_or_default()
+    }
+}
+
+/// The names of `post_ids` (with their organizations) and `person_ids`: three reads.
+pub fn of(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    post_ids: &[Uuid],
+    person_ids: &[Uuid],
+) -> Result<Names, Error> {
+    let text = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
+    let post_rows: Vec<(String, String, String)> = posts::table
+        .filter(posts::tenant_id.eq(tenant))
+        .filter(posts::id.eq_any(text(post_ids)))
+        .select((posts::id, posts::organization_id, posts::title))
+        .load(conn)?;
+    let mut names = Names::default();
+    for (post, organization, title) in post_rows {
+        names.posts.insert(parse_id(&post)?, (parse_id(&organization)?, title));
+    }
+    let organization_ids: Vec<Uuid> = names.posts.values().map(|(o, _)| *o).collect();
+    let organization_rows: Vec<(String, String)> = organizations::table
+        .filter(organizations::tenant_id.eq(tenant))
+        .filter(organizations::id.eq_any(text(&organization_ids)))
+        .select((organizations::id, organizations::name))
+        .load(conn)?;
+    for (organization, name) in organization_rows {
+        names.organizations.insert(parse_id(&organization)?, name);
+    }
+    let person_rows: Vec<(String, String)> = persons::table
+        .filter(persons::tenant_id.eq(tenant))
+        .filter(persons::id.eq_any(text(person_ids)))
+        .select((persons::id, persons::display_name))
+        .load(conn)?;
+    for (person, name) in person_rows {
+        names.persons.insert(parse_id(&person)?, name);
+    }
+    Ok(names)
+}
