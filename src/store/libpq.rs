@@ -49,8 +49,10 @@ impl Mode {
     }
 }
 
-/// The URL's parameters that tokio-postgres does not take; read here instead.
-const TLS_PARAMETERS: [&str; 5] = ["sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl"];
+/// The URL's parameters that tokio-postgres does not take; read here instead. Any other it
+/// does not know (`sslcrl`, `sslpassword`, `gssencmode` …) makes `target` an error: the pool
+/// (libpq) then does every read, rather than a connection that ignores what was asked.
+const TLS_PARAMETERS: [&str; 4] = ["sslmode", "sslrootcert", "sslcert", "sslkey"];
 
 /// The connection `url` names, completed from `env` (the process environment, or a test's) as
 /// libpq completes it. An error says what cannot be read or honoured.
@@ -66,9 +68,17 @@ pub fn target(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target,
         }
     }
     let rest = rest.finish();
+    if env("PGSSLCRL").is_some() || env("PGSSLCRLDIR").is_some() {
+        return Err("certificate revocation lists (PGSSLCRL) are read by libpq only".into());
+    }
     let base = hosts_from_env(base, env)?;
     let url = if rest.is_empty() { base } else { format!("{base}?{rest}") };
-    let mut config: tokio_postgres::Config = url.parse().map_err(|e| format!("{e}"))?;
+    // tokio-postgres keeps what it could not read (an unknown option, say) in the source.
+    let mut config: tokio_postgres::Config =
+        url.parse().map_err(|e: tokio_postgres::Error| match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        })?;
     let parameter = |name: &str, variable: &str| {
         tls_parameters.get(name).cloned().or_else(|| env(variable)).filter(|v| !v.is_empty())
     };
@@ -147,7 +157,8 @@ pub fn target(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target,
 
 /// The URL with `PGHOST` and `PGPORT` written in where it names no host or port: the hosts
 /// and ports of a parsed configuration can only be added to, and a URL without a port already
-/// has 5432.
+/// has 5432. Read by hand rather than with the `url` crate: a PostgreSQL URL may list several
+/// hosts (`h1:5432,h2:5433`), which the URL standard does not accept.
 fn hosts_from_env(base: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
     let Some((scheme, rest)) = base.split_once("://") else { return Ok(base.to_owned()) };
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -288,5 +299,7 @@ mod tests {
             .contains("does not exist"));
         assert!(refused("postgres:///d").contains("no host"));
         assert!(target("postgres://h/d?sslmode=verify-full&sslrootcert=system", &none).is_ok());
+        // Asked of libpq only: the pool does every read.
+        assert!(refused("postgres://h/d?sslcrl=/etc/crl.pem").contains("sslcrl"));
     }
 }

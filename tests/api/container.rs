@@ -6,6 +6,8 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::harness::running_as_root;
+
 /// What the Dockerfile's runtime stage (after its last `FROM`) says.
 #[derive(Debug, Default)]
 struct Runtime {
@@ -37,11 +39,6 @@ fn runtime_stage() -> Runtime {
         }
     }
     runtime
-}
-
-fn running_as_root() -> bool {
-    let id = Command::new("id").arg("-u").output().unwrap();
-    String::from_utf8_lossy(&id.stdout).trim() == "0"
 }
 
 /// `program` as the image's user (when this test may switch users), in `dir`, with `env`.

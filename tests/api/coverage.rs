@@ -27,7 +27,7 @@ pub fn days_ago(days: i64) -> String {
     (Utc::now().date_naive() - Duration::days(days)).to_string()
 }
 
-/// The story of the README's "Account coverage" section.
+/// The story of the sales managers' guide, "Account coverage" (docs/guides/sales-managers.md).
 pub struct Story {
     pub acme: String,
     pub globex: String,

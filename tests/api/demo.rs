@@ -1,4 +1,4 @@
-//! `jobcraft demo`: the story loads through the API, and the README's tour tells it.
+//! `jobcraft demo`: the story loads through the API, and the sales managers' guide's tour tells it.
 
 use serde_json::Value;
 

@@ -525,3 +525,10 @@ pub struct Holding {
     pub person: String,
     pub tenure: String,
 }
+
+/// Whether the tests run as root: then the processes they start that must not (PostgreSQL,
+/// the container's user) switch to another user.
+pub fn running_as_root() -> bool {
+    let id = std::process::Command::new("id").arg("-u").output().expect("id runs");
+    String::from_utf8_lossy(&id.stdout).trim() == "0"
+}

@@ -1,4 +1,4 @@
-//! The README's curl walkthrough, run as written against a live server.
+//! The curl walkthrough of the README's guides (`docs/guides/`), run as written against a live server.
 
 use std::process::Command;
 
@@ -42,11 +42,29 @@ async fn the_readme_walkthrough_runs(app: &TestApp) {
     }
 }
 
-/// Runs the README's `sh` blocks that start with `marker`, in order as one script, with each
-/// `(text, replacement)` applied (the server's address, a key); what the script printed.
+/// The README and its guides, in the order their walkthrough blocks run: each guide's blocks
+/// go on from the variables and data of those before.
+const GUIDES: [&str; 6] = [
+    "README.md",
+    "docs/guides/integrators.md",
+    "docs/guides/analysts.md",
+    "docs/guides/sales-managers.md",
+    "docs/guides/crm-sync.md",
+    "docs/guides/operators.md",
+];
+
+/// Runs the `sh` blocks of the README and its guides that start with `marker`, in order as one
+/// script, with each `(text, replacement)` applied (the server's address, a key); what the
+/// script printed.
 pub async fn run_readme_blocks(marker: &str, replacements: &[(&str, &str)]) -> String {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme: String = GUIDES
+        .iter()
+        .map(|guide| {
+            let path = format!("{}/{guide}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut script: String = readme
         .split("```sh\n")
         .skip(1)
@@ -54,7 +72,7 @@ pub async fn run_readme_blocks(marker: &str, replacements: &[(&str, &str)]) -> S
         .filter(|block| block.starts_with(marker))
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(!script.is_empty(), "no README block starts with {marker}");
+    assert!(!script.is_empty(), "no block of the README or its guides starts with {marker}");
     for (text, replacement) in replacements {
         script = script.replace(text, replacement);
     }

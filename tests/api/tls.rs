@@ -25,7 +25,7 @@ use serde_json::json;
 use jobcraft::domain::webhook::signature;
 use jobcraft::store::pipelined::Pipelined;
 
-use crate::harness::TestApp;
+use crate::harness::{running_as_root, TestApp};
 
 /// A certificate authority of the test's own.
 struct Authority {
@@ -126,11 +126,6 @@ fn server_binaries() -> PathBuf {
 }
 
 /// PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user.
-fn running_as_root() -> bool {
-    let id = Command::new("id").arg("-u").output().unwrap();
-    String::from_utf8_lossy(&id.stdout).trim() == "0"
-}
-
 fn server_command(program: &Path) -> Command {
     if running_as_root() {
         let mut command = Command::new("runuser");
@@ -216,11 +211,10 @@ impl Drop for Cluster {
 }
 
 /// Runs the binary to completion; its exit status, its stderr and how long it took.
-fn jobcraft(args: &[&str], env: &[(&str, &str)]) -> (bool, String, Duration) {
+fn jobcraft(args: &[&str]) -> (bool, String, Duration) {
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_jobcraft"))
         .args(args)
-        .envs(env.iter().copied())
         .env("JOBCRAFT_LOG", "warn")
         .output()
         .unwrap();
@@ -293,7 +287,7 @@ async fn postgres_over_tls_is_verified_and_every_refusal_says_why() {
         let refused = pipelined(url).connect().await.err().unwrap_or_default();
         assert!(refused.contains(by_pipelined), "{url}: pipelined said {refused:?}");
         // The service fails at once, in one line naming the cause: not an outage to wait for.
-        let (ok, stderr, took) = jobcraft(&["migrate", "--database-url", url], &[]);
+        let (ok, stderr, took) = jobcraft(&["migrate", "--database-url", url]);
         assert!(!ok && took < Duration::from_secs(10), "{url}: {stderr} after {took:?}");
         let last = stderr.lines().last().unwrap_or_default();
         assert!(
@@ -312,15 +306,13 @@ async fn postgres_over_tls_is_verified_and_every_refusal_says_why() {
         ("PGSSLROOTCERT", root.to_str().unwrap()),
         ("PGPASSFILE", passfile.to_str().unwrap()),
     ];
-    let (ok, created, _) = {
-        let output = Command::new(env!("CARGO_BIN_EXE_jobcraft"))
-            .args(["tenant", "create", "tls", "--database-url", &url])
-            .envs(env)
-            .output()
-            .unwrap();
-        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), ())
-    };
-    assert!(ok, "tenant create over TLS: {created}");
+    let output = Command::new(env!("CARGO_BIN_EXE_jobcraft"))
+        .args(["tenant", "create", "tls", "--database-url", &url])
+        .envs(env)
+        .output()
+        .unwrap();
+    let created = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "tenant create over TLS: {created}");
     let key = created.lines().last().unwrap().rsplit(' ').next().unwrap().to_owned();
     let log = files.path().join("serve.log");
     let bind = format!("127.0.0.1:{}", free_port());
