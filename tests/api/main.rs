@@ -30,6 +30,7 @@ mod openapi;
 mod organizations;
 mod pagination;
 mod persons;
+mod pgbouncer;
 mod posts;
 mod rate_limits;
 mod readme;
