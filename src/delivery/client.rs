@@ -60,6 +60,8 @@ impl Resolve for CheckedResolver {
         port: u16,
     ) -> LocalBoxFuture<'a, Result<Vec<SocketAddr>, Box<dyn StdError>>> {
         Box::pin(async move {
+            // An IPv6 address in a URL keeps its brackets here.
+            let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
             let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
                 .await
                 .map_err(|e| format!("the receiver's name could not be resolved: {e}"))?

@@ -16,7 +16,16 @@ on_both_backends!(
     a_4xx_is_given_up_on_and_delivery_goes_on,
     a_redirect_is_not_followed,
     webhook_urls_and_secrets_are_checked,
+    a_receiver_at_an_ipv6_address_is_delivered_to,
 );
+
+async fn a_receiver_at_an_ipv6_address_is_delivered_to(app: &TestApp) {
+    let (base, log) = receiver_on("[::1]:0").await;
+    assert!(base.starts_with("http://[::1]:"), "{base}");
+    app.create("/v1/webhooks", json!({"url": format!("{base}/v6"), "entities": ["person"]})).await;
+    app.create("/v1/persons", json!({"display_name": "Nina"})).await;
+    wait_for("the event at [::1]", || !delivered(&log, "/v6").is_empty()).await;
+}
 
 #[derive(Clone)]
 pub(crate) struct Received {
@@ -31,6 +40,11 @@ pub(crate) struct Received {
 /// A receiver: `/flaky` answers 503 twice, then 200; `/gone` always 410; `/moved` redirects
 /// to `/elsewhere`; anything else 200.
 pub(crate) async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
+    receiver_on("127.0.0.1:0").await
+}
+
+/// The receiver on `address`.
+async fn receiver_on(address: &str) -> (String, Arc<Mutex<Vec<Received>>>) {
     let log: Arc<Mutex<Vec<Received>>> = Arc::default();
     let state = web::Data::new(log.clone());
     let server = HttpServer::new(move || {
@@ -62,7 +76,7 @@ pub(crate) async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
         ))
     })
     .workers(1)
-    .bind("127.0.0.1:0")
+    .bind(address)
     .unwrap();
     let base = format!("http://{}", server.addrs()[0]);
     actix_web::rt::spawn(server.run());
