@@ -128,6 +128,19 @@ impl From<diesel::result::Error> for Error {
     }
 }
 
+/// An error and each of its causes on one line, `: ` between them (libraries keep the why of
+/// a failure in its sources).
+pub fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
+}
+
 impl From<r2d2::Error> for Error {
     fn from(error: r2d2::Error) -> Self {
         Error::Unavailable(Box::new(error))

@@ -3,13 +3,8 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             // One line: the error, then each of its causes.
-            let mut line = format!("jobcraft: {error}");
-            let mut cause = error.source();
-            while let Some(inner) = cause {
-                line.push_str(&format!(": {inner}"));
-                cause = inner.source();
-            }
-            eprintln!("{}", line.replace('\n', " "));
+            let line = jobcraft::error::cause_chain(&*error);
+            eprintln!("jobcraft: {}", line.replace('\n', " "));
             std::process::ExitCode::FAILURE
         }
     }

@@ -2,7 +2,7 @@
 //! for; internal causes go to the log, never to the client.
 
 use crate::api::problem::CONTENT_TYPE;
-use crate::error::Error;
+use crate::error::{cause_chain, Error};
 use crate::http::trace::RequestTrace;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -44,16 +44,4 @@ impl ResponseError for Error {
         }
         response.json(problem)
     }
-}
-
-/// The error and all its sources, for the log; never sent to the client.
-fn cause_chain(error: &dyn std::error::Error) -> String {
-    let mut chain = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    chain
 }

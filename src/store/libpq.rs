@@ -75,10 +75,7 @@ pub fn target(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target,
     let url = if rest.is_empty() { base } else { format!("{base}?{rest}") };
     // tokio-postgres keeps what it could not read (an unknown option, say) in the source.
     let mut config: tokio_postgres::Config =
-        url.parse().map_err(|e: tokio_postgres::Error| match std::error::Error::source(&e) {
-            Some(cause) => format!("{e}: {cause}"),
-            None => e.to_string(),
-        })?;
+        url.parse().map_err(|e: tokio_postgres::Error| crate::error::cause_chain(&e))?;
     let parameter = |name: &str, variable: &str| {
         tls_parameters.get(name).cloned().or_else(|| env(variable)).filter(|v| !v.is_empty())
     };

@@ -67,21 +67,12 @@ impl Pipelined {
     /// A new connection, or why there is none.
     pub async fn connect(&self) -> Result<AsyncPgConnection, String> {
         // tokio-postgres says what failed and keeps why in the error's sources.
-        let with_causes = |error: &dyn std::error::Error| {
-            let mut text = error.to_string();
-            let mut cause = error.source();
-            while let Some(inner) = cause {
-                text.push_str(&format!(": {inner}"));
-                cause = inner.source();
-            }
-            text
-        };
         let (client, connection) = self
             .target
             .config
             .connect(self.target.tls.clone())
             .await
-            .map_err(|e| with_causes(&e))?;
+            .map_err(|e| crate::error::cause_chain(&e))?;
         AsyncPgConnection::try_from_client_and_connection(client, connection)
             .await
             .map_err(|e| e.to_string())
