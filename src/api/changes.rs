@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::tenant::TenantId;
-use crate::store::changes::{Change, Entity, ExternalRef, Operation};
+use crate::store::changes::{Entity, ExternalRef, Operation};
+use crate::store::feed::Change;
 
 /// One committed change.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

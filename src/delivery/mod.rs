@@ -5,7 +5,7 @@
 //! restart resumes where delivery stopped (the change in flight may arrive twice: deduplicate
 //! by `X-Jobcraft-Event-Id`).
 //!
-//! Instances share the subscriptions: each claims due ones under a lease (`webhooks::claim_due`)
+//! Instances share the subscriptions: each claims due ones under a lease (`deliveries::claim_due`)
 //! and delivers each claimed subscription in a task of its own, so a slow receiver holds only
 //! its own subscription. A round ends before the lease does (no send starts that could outlast
 //! it); a killed instance's leases expire and another instance takes its subscriptions over.
@@ -26,8 +26,9 @@ use crate::domain::webhook::{
 };
 use crate::error::Error;
 use crate::http::trace::{REQUEST_ID_HEADER, TRACEPARENT_HEADER};
-use crate::store::changes::{self, Change, FeedFilter};
-use crate::store::webhooks::{self, Attempt, Claimed, Outcome, Webhook};
+use crate::store::deliveries::{self, Attempt, Claimed, Outcome};
+use crate::store::feed::{self, Change, FeedFilter};
+use crate::store::webhooks::{self, Webhook};
 use crate::store::{now, Db};
 
 /// Webhook delivery attempts that did not deliver (retried later or given up), since start.
@@ -89,7 +90,7 @@ pub async fn run(db: Db, settings: DeliverySettings) {
             let db_due = db.clone();
             let due = actix_web::web::block(move || {
                 let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
-                db_due.write(|c| webhooks::claim_due(c, now(), lease, room as i64))
+                db_due.write(|c| deliveries::claim_due(c, now(), lease, room as i64))
             })
             .await;
             match due {
@@ -116,7 +117,7 @@ pub async fn run(db: Db, settings: DeliverySettings) {
                                 tracing::warn!(%error, "webhook delivery round failed");
                             }
                             let released = actix_web::web::block(move || {
-                                db.write(|c| webhooks::release(c, &claimed))
+                                db.write(|c| deliveries::release(c, &claimed))
                             })
                             .await;
                             if let Ok(Err(error)) = released {
@@ -166,7 +167,7 @@ async fn deliver(
     let (db_read, tenant, id, cursor) = (db.clone(), hook.tenant_id, hook.id, hook.cursor);
     let still = actix_web::web::block(move || {
         db_read.read(|c| {
-            let (pending, _) = changes::after(c, tenant, cursor, PAGE, &FeedFilter::default())?;
+            let (pending, _) = feed::after(c, tenant, cursor, PAGE, &FeedFilter::default())?;
             // Read after the changes: a pause (or deletion) committed before any of them is
             // seen, so a paused subscription gets nothing that came after its pause.
             match webhooks::find(c, tenant, id) {
@@ -183,7 +184,7 @@ async fn deliver(
         let (db_idle, hook_idle) = (db.clone(), hook.clone());
         let later = chrono::Duration::from_std(interval).unwrap_or_default();
         return actix_web::web::block(move || {
-            db_idle.write(|c| webhooks::idle(c, &hook_idle, later))
+            db_idle.write(|c| deliveries::idle(c, &hook_idle, later))
         })
         .await
         .map_err(Error::internal)?;
@@ -264,7 +265,7 @@ async fn deliver(
         Some(seq) => {
             // From where the round got to (the cursor moves by compare-and-set).
             let (db, hook) = (db.clone(), claimed.hook.clone());
-            actix_web::web::block(move || db.write(|c| webhooks::skip(c, &hook, seq)))
+            actix_web::web::block(move || db.write(|c| deliveries::skip(c, &hook, seq)))
                 .await
                 .map_err(Error::internal)?
         }
@@ -291,7 +292,7 @@ async fn pass(
 ) -> Result<bool, Error> {
     let (db, claimed, attempt) = (db.clone(), claimed.clone(), attempt.clone());
     let retry_in = chrono::Duration::from_std(retry_in).unwrap_or(chrono::Duration::days(1));
-    actix_web::web::block(move || db.write(|c| webhooks::record(c, &claimed, &attempt, retry_in)))
+    actix_web::web::block(move || db.write(|c| deliveries::record(c, &claimed, &attempt, retry_in)))
         .await
         .map_err(Error::internal)?
 }

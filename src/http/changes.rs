@@ -9,7 +9,9 @@ use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read;
-use crate::store::changes::{self, Entity, FeedFilter};
+use crate::store::changes::Entity;
+use crate::store::feed::{self, FeedFilter};
+use crate::store::retention;
 use crate::store::Db;
 
 pub const FEED_DEFAULT_LIMIT: u32 = 100;
@@ -45,7 +47,10 @@ fn not_ours() -> Error {
 
 /// The change feed: every committed create, update and delete of the tenant in commit order.
 /// A consumer polling while others write never misses a change and never sees one twice.
-#[utoipa::path(tag = "sync", params(ChangesParams), responses((status = 200, body = ChangesResponse)))]
+#[utoipa::path(tag = "sync", params(ChangesParams), responses(
+    (status = 200, body = ChangesResponse),
+    (status = 410, description = "The cursor is older than what the feed keeps: resynchronise, then read after the problem's `resume_after`", body = crate::api::problem::Problem, content_type = "application/problem+json"),
+))]
 #[get("/v1/changes")]
 pub async fn list_changes(
     db: web::Data<Db>,
@@ -68,7 +73,7 @@ pub async fn list_changes(
     };
     let filter = FeedFilter { entity: params.entity, exclude_origin: params.exclude_origin };
     let (items, next, more) = read(&db, move |c| {
-        let latest = changes::latest(c, tenant)?;
+        let latest = feed::latest(c, tenant)?;
         // A position past the newest change was never handed out: accepting it would have
         // the consumer skip what comes next.
         let after = match after {
@@ -76,7 +81,19 @@ pub async fn list_changes(
             Some(seq) => seq,
             None => latest,
         };
-        let (items, more) = changes::after(c, tenant, after, limit as usize, &filter)?;
+        let (items, more) = feed::after(c, tenant, after, limit as usize, &filter)?;
+        // Changes after the cursor were pruned: answering from what is left would skip them.
+        // Read after the page, so that a pruning that committed in between is seen here.
+        let first_kept = retention::first_kept(c, tenant)?;
+        if after < first_kept - 1 {
+            return Err(Error::Gone {
+                detail: "changes after this cursor are no longer kept (the feed keeps the \
+                         tenant's retention window): resynchronise, then read the feed after \
+                         `resume_after`"
+                    .into(),
+                resume_after: encode(tenant, first_kept - 1),
+            });
+        }
         let next = items.last().map_or(after, |c| c.seq);
         Ok((items, next, more))
     })

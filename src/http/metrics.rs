@@ -15,7 +15,7 @@ use prometheus::{
 
 use crate::error::Error;
 use crate::http::read;
-use crate::store::{webhooks, Db};
+use crate::store::{deliveries, Db};
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 13] =
@@ -116,7 +116,7 @@ pub async fn metrics(
     metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, Error> {
     // The outbox lives in the database: its backlog is every instance's.
-    let backlog = read(&db, webhooks::backlog).await.map(|n| n as f64).unwrap_or(f64::NAN);
+    let backlog = read(&db, deliveries::backlog).await.map(|n| n as f64).unwrap_or(f64::NAN);
     let families = {
         let _scrape = metrics.scrape.lock().unwrap_or_else(|p| p.into_inner());
         let pool = db.pool_state();

@@ -19,7 +19,8 @@ use crate::http::extract::{Json, Query};
 use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, ok};
 use crate::http::{read, write};
-use crate::store::webhooks::{self, Delivery, NewWebhook, Webhook};
+use crate::store::deliveries::{self, Delivery};
+use crate::store::webhooks::{self, NewWebhook, Webhook};
 use crate::store::Db;
 
 /// Whether webhook URLs may point at loopback, private, link-local and metadata addresses (off
@@ -235,6 +236,6 @@ pub async fn list_deliveries(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Admin)?;
     let (id, request, tenant) = (id.into_inner(), params.page_request()?, principal.tenant_id);
-    let (rows, more) = read(&db, move |c| webhooks::deliveries(c, tenant, id, request)).await?;
+    let (rows, more) = read(&db, move |c| deliveries::deliveries(c, tenant, id, request)).await?;
     Ok(HttpResponse::Ok().json(page(rows, more, |d| d.id, |d| DeliveryResponse::new(tenant, d))))
 }

@@ -264,3 +264,16 @@ pub fn histories(
         })
         .collect())
 }
+
+/// Effective crafted facets of these tenures now.
+pub fn crafted_facets(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    tenures: Vec<Tenure>,
+    at: TimePoint,
+) -> Result<HashMap<Uuid, Vec<Facet>>, Error> {
+    Ok(histories(conn, tenant, tenures)?
+        .into_iter()
+        .map(|h| (h.tenure.id, h.job_at(at).facets.into_iter().map(|f| f.facet).collect()))
+        .collect())
+}

@@ -1,5 +1,5 @@
-//! An in-memory index of every tenure's formal-vs-crafted diff vector, per tenant, for "who
-//! crafts alike?" over many tenures. It is refreshed on each use from what changed since its
+//! An in-memory index of every tenure's formal-vs-crafted diff vector and effective crafted job,
+//! per tenant, for "who crafts alike?" and "who is ready for this post?" over many tenures. It is refreshed on each use from what changed since its
 //! watermark (revisions recorded, tenures written, post facets revised), so several instances
 //! stay correct without talking to each other; a deleted tenure triggers a full rebuild.
 
@@ -31,7 +31,10 @@ pub struct Entry {
     pub person_id: Uuid,
     pub organization_id: Uuid,
     pub period: Period,
+    /// The formal-vs-crafted diff now.
     pub vector: CompactVector,
+    /// The effective crafted job now: each facet's weight (readiness reads it).
+    pub job: CompactVector,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -116,6 +119,7 @@ impl TenantIndex {
                         .unwrap_or_default(),
                     period: history.tenure.period,
                     vector: CompactVector::of(&vector_now(&history), &mut self.keys),
+                    job: CompactVector::of(&history.job_at(now_point()).weights(), &mut self.keys),
                 };
                 self.entries.insert(entry.tenure_id, entry);
             }

@@ -73,6 +73,23 @@ pub fn find_interaction(
     interaction(row)
 }
 
+/// A stakeholder's latest interactions, newest first.
+pub fn latest(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    stakeholder: Uuid,
+    limit: i64,
+) -> Result<Vec<Interaction>, Error> {
+    let rows = interactions::table
+        .filter(interactions::tenant_id.eq(tenant))
+        .filter(interactions::stakeholder_id.eq(stakeholder.to_string()))
+        .order((interactions::occurred_at.desc(), interactions::id.desc()))
+        .limit(limit)
+        .select(interaction_columns())
+        .load(conn)?;
+    rows.into_iter().map(interaction).collect()
+}
+
 pub fn list_interactions(
     conn: &mut DbConn,
     tenant: TenantId,

@@ -25,8 +25,12 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 const MIGRATION_LOCK: &str = "hashtext('jobcraft migrations ' || current_schema())";
 
 /// Refuses a database with a migration this build does not know, then applies the pending
-/// ones; how many it applied.
-fn migrate_with<C, DB>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<usize, Error>
+/// ones (with `apply`; without, refuses a database that lacks one); how many it applied.
+fn migrate_with<C, DB>(
+    conn: &mut C,
+    migrations: EmbeddedMigrations,
+    apply: bool,
+) -> Result<usize, Error>
 where
     DB: diesel::backend::Backend,
     C: MigrationHarness<DB> + diesel::Connection<Backend = DB>,
@@ -45,6 +49,18 @@ where
              (its latest is {}): the schema is newer than this instance; run the newer jobcraft",
             known.last().map_or("none", String::as_str)
         )));
+    }
+    if !apply {
+        let pending = conn.pending_migrations(migrations).map_err(Error::Internal)?;
+        if let Some(first) = pending.first() {
+            return Err(Error::Setup(format!(
+                "the database lacks {} migration(s) of this build, the first {}: run \
+                 `jobcraft migrate` first (this instance does not migrate on start)",
+                pending.len(),
+                first.name().version()
+            )));
+        }
+        return Ok(0);
     }
     Ok(conn.run_pending_migrations(migrations).map_err(Error::Internal)?.len())
 }
@@ -264,17 +280,32 @@ impl Db {
     /// than the schema (the database has a migration this build does not know) refuses to
     /// start.
     pub fn migrate(&self) -> Result<(), Error> {
+        self.migrate_or_check(true)
+    }
+
+    /// Whether the schema is exactly this build's, changing nothing: for instances that do not
+    /// migrate on start (schema changes as a deliberate release step, `jobcraft migrate`).
+    pub fn check_schema(&self) -> Result<(), Error> {
+        self.migrate_or_check(false)
+    }
+
+    fn migrate_or_check(&self, apply: bool) -> Result<(), Error> {
         self.reach()?;
         let mut session = self.session()?;
         let applied = match &mut session.conn {
             DbConn::Pg(c) => {
                 c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
-                let applied = migrate_with(c, POSTGRES_MIGRATIONS);
+                let applied = migrate_with(c, POSTGRES_MIGRATIONS, apply);
                 c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
                 applied
             }
-            DbConn::Sqlite(c) => c.exclusive_transaction(|c| migrate_with(c, SQLITE_MIGRATIONS)),
+            DbConn::Sqlite(c) => {
+                c.exclusive_transaction(|c| migrate_with(c, SQLITE_MIGRATIONS, apply))
+            }
         }?;
+        if !apply {
+            return Ok(());
+        }
         session.conn.transaction(crate::store::vocabulary::seed_missing)?;
         if applied > 0 {
             tracing::info!(applied, backend = self.backend.name(), "applied migrations");

@@ -12,7 +12,7 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
 use crate::store::history::Versioned;
 use crate::store::resource::Resource;
-use crate::store::schema::relationships;
+use crate::store::schema::{relationship_versions, relationships};
 use crate::store::{now, parse_id, persons as person_store, DbConn, PageRequest};
 
 #[derive(Debug, Clone)]
@@ -40,33 +40,23 @@ type RelationshipRow = (
     NaiveDateTime,
 );
 
-fn relationship_columns() -> (
-    relationships::id,
-    relationships::from_person_id,
-    relationships::to_person_id,
-    relationships::kind,
-    relationships::strength,
-    relationships::valid_from,
-    relationships::valid_until,
-    relationships::notes,
-    relationships::version,
-    relationships::created_at,
-    relationships::updated_at,
-) {
-    use relationships::*;
-    (
-        id,
-        from_person_id,
-        to_person_id,
-        kind,
-        strength,
-        valid_from,
-        valid_until,
-        notes,
-        version,
-        created_at,
-        updated_at,
-    )
+/// A relationship's columns, alike in its table and in the table of its earlier versions.
+macro_rules! columns {
+    ($table:ident) => {
+        (
+            $table::id,
+            $table::from_person_id,
+            $table::to_person_id,
+            $table::kind,
+            $table::strength,
+            $table::valid_from,
+            $table::valid_until,
+            $table::notes,
+            $table::version,
+            $table::created_at,
+            $table::updated_at,
+        )
+    };
 }
 
 fn relationship(row: RelationshipRow) -> Result<Relationship, Error> {
@@ -94,26 +84,9 @@ row_reads!(
     relationships,
     Entity::Relationship,
     Relationship,
-    RelationshipRow = relationship_columns() => relationship
+    RelationshipRow = columns!(relationships) => relationship
 );
-versions_since!(
-    relationship_versions,
-    Relationship,
-    [
-        id,
-        from_person_id,
-        to_person_id,
-        kind,
-        strength,
-        valid_from,
-        valid_until,
-        notes,
-        version,
-        created_at,
-        updated_at
-    ],
-    relationship
-);
+versions_since!(relationship_versions, Relationship, columns!(relationship_versions), relationship);
 
 /// Relationships touching any of these persons, valid on `date`.
 pub fn relationships_among(
@@ -128,7 +101,7 @@ pub fn relationships_among(
         .filter(
             relationships::from_person_id.eq_any(&ids).or(relationships::to_person_id.eq_any(&ids)),
         )
-        .select(relationship_columns())
+        .select(columns!(relationships))
         .load(conn)?;
     let all: Vec<Relationship> = rows.into_iter().map(relationship).collect::<Result<_, _>>()?;
     Ok(all.into_iter().filter(|r| r.fields.holds_on(date)).collect())
@@ -154,7 +127,7 @@ pub fn relationships_between(
                 .eq_any(&ids)
                 .and(relationships::from_person_id.eq_any(&other_ids))),
         )
-        .select(relationship_columns())
+        .select(columns!(relationships))
         .load(conn)?;
     let all: Vec<Relationship> = rows.into_iter().map(relationship).collect::<Result<_, _>>()?;
     Ok(all.into_iter().filter(|r| r.fields.holds_on(date)).collect())
@@ -218,7 +191,7 @@ impl Resource for Relationships {
     ) -> Result<(Vec<Relationship>, bool), Error> {
         let mut query = relationships::table
             .filter(relationships::tenant_id.eq(tenant))
-            .select(relationship_columns())
+            .select(columns!(relationships))
             .into_boxed();
         if let Some(person) = person {
             let person = person.to_string();

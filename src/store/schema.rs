@@ -1,4 +1,5 @@
 //! Table definitions shared by both backends: only types both understand (text ids, text JSON).
+//! Over 400 lines as one responsibility: every table's columns, in one place.
 
 diesel::table! {
     tenants (id) {
@@ -383,6 +384,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        key_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    retention_settings (tenant_id) {
+        tenant_id -> Text,
+        feed_days -> BigInt,
+        deliveries_days -> BigInt,
+        audit_days -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    feed_horizons (tenant_id) {
+        tenant_id -> Text,
+        pruned_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    tenant_names (name) {
+        name -> Text,
+        tenant_id -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alert_states,
     alert_events,
@@ -410,5 +446,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenure_versions,
     coverage_link_versions,
     relationship_versions,
-    coverage_settings_versions
+    coverage_settings_versions,
+    web_sessions,
+    retention_settings,
+    tenant_names,
+    feed_horizons
 );
