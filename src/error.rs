@@ -46,6 +46,10 @@ pub enum Error {
     Raced,
     #[error("the request body did not arrive in time")]
     RequestTimeout,
+    /// Asked for what is no longer kept (a feed cursor older than the retention window):
+    /// `resume_after` is where the kept part starts.
+    #[error("{detail}")]
+    Gone { detail: String, resume_after: String },
     /// A known path without this method: `allow` lists the methods it has.
     #[error("this path does not take this method; it takes {}", allow.join(", "))]
     MethodNotAllowed { allow: Vec<String> },

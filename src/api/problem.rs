@@ -30,6 +30,10 @@ pub struct Problem {
     /// For a batch: the index of the operation that failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_index: Option<usize>,
+    /// For a change-feed cursor older than what is kept (410): resynchronise, then read the
+    /// feed after this cursor, where what is kept starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume_after: Option<String>,
     /// The request's id (its `X-Request-Id`): quote it when reporting a problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -47,6 +51,7 @@ impl Error {
             Error::Conflict { .. } | Error::Raced => 409,
             Error::PreconditionFailed => 412,
             Error::RequestTimeout => 408,
+            Error::Gone { .. } => 410,
             Error::MethodNotAllowed { .. } => 405,
             Error::PayloadTooLarge { .. } | Error::TooMany { .. } => 413,
             Error::UnsupportedMediaType(_) => 415,
@@ -69,6 +74,7 @@ impl Error {
             }
             Error::PreconditionFailed => ("precondition-failed", "Precondition failed"),
             Error::RequestTimeout => ("request-timeout", "Request timeout"),
+            Error::Gone { .. } => ("gone", "No longer kept"),
             Error::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             Error::PayloadTooLarge { .. } | Error::TooMany { .. } => {
                 ("payload-too-large", "Payload too large")
@@ -122,6 +128,10 @@ impl Error {
             errors,
             conflicting_ids,
             operation_index: None,
+            resume_after: match self {
+                Error::Gone { resume_after, .. } => Some(resume_after.clone()),
+                _ => None,
+            },
             request_id: None,
         }
     }

@@ -10,6 +10,7 @@ use crate::domain::api_key::Scope;
 use crate::domain::coverage::CoverageSettings;
 use crate::domain::facet::{Dimension, Facet};
 use crate::domain::fit::Affinity;
+use crate::domain::retention::Retention;
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError, Violations};
 use crate::http::auth::Principal;
@@ -19,7 +20,7 @@ use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, ok};
 use crate::http::{read, write};
 use crate::store::affinities::{self, StoredAffinity};
-use crate::store::coverage_settings;
+use crate::store::{coverage_settings, retention};
 use crate::store::{vocabulary, Db, DbConn};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -28,7 +29,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(find_affinity)
         .service(delete_affinity)
         .service(find_settings)
-        .service(replace_settings);
+        .service(replace_settings)
+        .service(find_retention)
+        .service(replace_retention);
 }
 
 /// A facet named by dimension and vocabulary key.
@@ -199,4 +202,33 @@ pub async fn replace_settings(
     })
     .await?;
     Ok(ok(version, settings))
+}
+
+/// How long the tenant keeps its change feed, webhook delivery log and audit log (defaults
+/// until changed). Pruning runs in the background, in small batches.
+#[utoipa::path(tag = "settings", responses((status = 200, body = Retention)))]
+#[get("/v1/settings/retention")]
+pub async fn find_retention(
+    db: web::Data<Db>,
+    principal: Principal,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let retention = read(&db, move |c| retention::settings(c, principal.tenant_id)).await?;
+    Ok(HttpResponse::Ok().json(retention))
+}
+
+/// Replace the retention windows. A shorter feed window makes older cursors `410 Gone` once
+/// pruning passes them; changes an active webhook subscription has not delivered are kept.
+#[utoipa::path(tag = "settings", request_body = Retention, responses((status = 200, body = Retention)))]
+#[put("/v1/settings/retention")]
+pub async fn replace_retention(
+    db: web::Data<Db>,
+    principal: Principal,
+    Json(body): Json<Retention>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Admin)?;
+    let retention = body.validate()?;
+    write(&db, principal.actor(), move |c| retention::save(c, principal.tenant_id, &retention))
+        .await?;
+    Ok(HttpResponse::Ok().json(retention))
 }

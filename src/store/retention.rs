@@ -1,0 +1,207 @@
+//! Retention: each tenant's windows, and pruning what has passed them, in small batches.
+//!
+//! The change feed is pruned from its start only (every change up to a number, recorded as the
+//! tenant's horizon in `feed_horizons`), so what is kept is always a gapless run of numbers and
+//! a cursor before it is known to be gone (`first_kept`, one point read). Each batch reads and
+//! deletes from the horizon on: the index entries of rows already deleted (dead until vacuumed)
+//! are never walked again. Nothing an active webhook subscription has not delivered yet is pruned: its
+//! cursor holds the feed. Each batch is a short transaction of its own, so writers of the
+//! tenant never wait for a pruning longer than one batch's delete.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::min;
+use diesel::prelude::*;
+
+use crate::domain::retention::Retention;
+use crate::domain::tenant::TenantId;
+use crate::error::Error;
+use crate::store::schema::{
+    audit_log, changes, feed_horizons, retention_settings, tenants, web_sessions,
+    webhook_deliveries, webhooks,
+};
+use crate::store::{now, parse_id, DbConn};
+
+/// The tenant's windows; the defaults until it sets its own.
+pub fn settings(conn: &mut DbConn, tenant: TenantId) -> Result<Retention, Error> {
+    let row: Option<(i64, i64, Option<i64>)> = retention_settings::table
+        .filter(retention_settings::tenant_id.eq(tenant))
+        .select((
+            retention_settings::feed_days,
+            retention_settings::deliveries_days,
+            retention_settings::audit_days,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map_or_else(Retention::default, |(feed_days, deliveries_days, audit_days)| Retention {
+        feed_days,
+        deliveries_days,
+        audit_days,
+    }))
+}
+
+pub fn save(conn: &mut DbConn, tenant: TenantId, retention: &Retention) -> Result<(), Error> {
+    diesel::delete(retention_settings::table.filter(retention_settings::tenant_id.eq(tenant)))
+        .execute(conn)?;
+    diesel::insert_into(retention_settings::table)
+        .values((
+            retention_settings::tenant_id.eq(tenant),
+            retention_settings::feed_days.eq(retention.feed_days),
+            retention_settings::deliveries_days.eq(retention.deliveries_days),
+            retention_settings::audit_days.eq(retention.audit_days),
+            retention_settings::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The number of the oldest change the feed may still have: one past where it was pruned
+/// through. The feed after any cursor below `first_kept - 1` has lost changes.
+pub fn first_kept(conn: &mut DbConn, tenant: TenantId) -> Result<i64, Error> {
+    Ok(horizon(conn, tenant)? + 1)
+}
+
+/// Where the tenant's feed was pruned through (0: never).
+fn horizon(conn: &mut DbConn, tenant: TenantId) -> Result<i64, Error> {
+    let through: Option<i64> = feed_horizons::table
+        .filter(feed_horizons::tenant_id.eq(tenant))
+        .select(feed_horizons::pruned_through)
+        .first(conn)
+        .optional()?;
+    Ok(through.unwrap_or(0))
+}
+
+/// Every tenant, for a pruning round.
+pub fn tenants(conn: &mut DbConn) -> Result<Vec<TenantId>, Error> {
+    let ids: Vec<String> = tenants::table.select(tenants::id).order(tenants::id).load(conn)?;
+    ids.iter().map(|id| Ok(TenantId(parse_id(id)?))).collect()
+}
+
+/// The advisory lock of pruning on PostgreSQL, one per schema.
+const TURN: &str = "hashtext('jobcraft retention ' || current_schema())";
+
+/// Whether this transaction may prune: on PostgreSQL one instance at a time, under an
+/// advisory lock held until the transaction ends (another instance's round skips the batch);
+/// SQLite has one writer already.
+pub fn take_turn(conn: &mut DbConn) -> Result<bool, Error> {
+    match conn {
+        DbConn::Pg(c) => {
+            #[derive(QueryableByName)]
+            struct Turn {
+                #[diesel(sql_type = diesel::sql_types::Bool)]
+                taken: bool,
+            }
+            let turn: Turn =
+                diesel::sql_query(format!("SELECT pg_try_advisory_xact_lock({TURN}) AS taken"))
+                    .get_result(c)?;
+            Ok(turn.taken)
+        }
+        DbConn::Sqlite(_) => Ok(true),
+    }
+}
+
+/// Deletes at most `batch` rows of the tenant's `table` whose `time` is before `cutoff`; how
+/// many. (Each statement names the tenant, so under Citus it runs on one shard.)
+macro_rules! prune_before {
+    ($conn:expr, $table:ident, $time:ident, $tenant:expr, $cutoff:expr, $batch:expr) => {{
+        let old: Vec<String> = $table::table
+            .filter($table::tenant_id.eq($tenant))
+            .filter($table::$time.lt($cutoff))
+            .select($table::id)
+            .limit($batch)
+            .load($conn)?;
+        match old.is_empty() {
+            true => 0,
+            false => diesel::delete(
+                $table::table.filter($table::tenant_id.eq($tenant)).filter($table::id.eq_any(&old)),
+            )
+            .execute($conn)?,
+        }
+    }};
+}
+
+/// Waits for the pruning turn and holds it until the transaction ends: for a write that reads
+/// the horizon and must not race a batch (a webhook subscription resuming from its cursor).
+/// SQLite's writers are serialised already.
+pub fn hold_turn(conn: &mut DbConn) -> Result<(), Error> {
+    if let DbConn::Pg(c) = conn {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute(&format!("SELECT pg_advisory_xact_lock({TURN})"))?;
+    }
+    Ok(())
+}
+
+/// What one batch pruned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub changes: usize,
+    pub deliveries: usize,
+    pub audit: usize,
+    /// Expired web workspace sessions.
+    pub sessions: usize,
+}
+
+impl Pruned {
+    pub fn any(&self) -> bool {
+        self.changes + self.deliveries + self.audit + self.sessions > 0
+    }
+}
+
+/// Prunes at most `batch` rows of each kind that the tenant's windows have passed at `at`.
+pub fn prune(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    at: NaiveDateTime,
+    batch: i64,
+) -> Result<Pruned, Error> {
+    let cut = settings(conn, tenant)?.cutoffs(at);
+    // An active subscription's cursor: the changes after it are still to be delivered.
+    let held: Option<i64> = webhooks::table
+        .filter(webhooks::tenant_id.eq(tenant))
+        .filter(webhooks::active.eq(true))
+        .select(min(webhooks::cursor))
+        .first(conn)?;
+    let from = horizon(conn, tenant)?;
+    // The next changes from the horizon on, by number (the primary key), without a filter on
+    // time: the old ones are their prefix. A feed with nothing old costs one row's read.
+    let mut next = changes::table
+        .filter(changes::tenant_id.eq(tenant))
+        .filter(changes::seq.gt(from))
+        .select((changes::seq, changes::occurred_at))
+        .order(changes::seq)
+        .limit(batch)
+        .into_boxed();
+    if let Some(held) = held {
+        next = next.filter(changes::seq.le(held));
+    }
+    let through: Option<i64> = next
+        .load::<(i64, NaiveDateTime)>(conn)?
+        .into_iter()
+        .take_while(|(_, occurred_at)| *occurred_at < cut.feed)
+        .last()
+        .map(|(seq, _)| seq);
+    let mut pruned = Pruned::default();
+    if let Some(through) = through {
+        pruned.changes = diesel::delete(
+            changes::table
+                .filter(changes::tenant_id.eq(tenant))
+                .filter(changes::seq.gt(from))
+                .filter(changes::seq.le(through)),
+        )
+        .execute(conn)?;
+        diesel::delete(feed_horizons::table.filter(feed_horizons::tenant_id.eq(tenant)))
+            .execute(conn)?;
+        diesel::insert_into(feed_horizons::table)
+            .values((
+                feed_horizons::tenant_id.eq(tenant),
+                feed_horizons::pruned_through.eq(through),
+            ))
+            .execute(conn)?;
+    }
+    pruned.deliveries =
+        prune_before!(conn, webhook_deliveries, attempted_at, tenant, cut.deliveries, batch);
+    if let Some(cutoff) = cut.audit {
+        pruned.audit = prune_before!(conn, audit_log, at, tenant, cutoff, batch);
+    }
+    pruned.sessions = prune_before!(conn, web_sessions, expires_at, tenant, at, batch);
+    Ok(pruned)
+}

@@ -1,0 +1,195 @@
+//! Retention: the change feed, delivery logs and audit log pruned past each tenant's windows,
+//! in batches beside writers; a cursor older than what is kept is `410 Gone`, never a jump.
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use jobcraft::api::changes::decode;
+use jobcraft::domain::api_key::Scope;
+use jobcraft::pruning::round;
+use jobcraft::store::schema::{audit_log, changes};
+use serde_json::{json, Value};
+
+use crate::harness::{on_both_backends, TestApp};
+
+on_both_backends!(
+    a_cursor_older_than_the_kept_feed_is_gone_and_says_where_to_resume,
+    pruning_beside_writers_keeps_every_recent_change_once_and_in_order,
+    retention_windows_are_checked_and_kept,
+);
+
+/// Makes the tenant's changes up to `seq` (and its audit entries) look `days` old.
+fn age(app: &TestApp, through_seq: i64, days: i64) {
+    let then = Utc::now().naive_utc() - Duration::days(days);
+    let tenant = app.tenant_id.0.to_string();
+    app.db
+        .write(|c| {
+            diesel::update(
+                changes::table
+                    .filter(changes::tenant_id.eq(&tenant))
+                    .filter(changes::seq.le(through_seq)),
+            )
+            .set(changes::occurred_at.eq(then))
+            .execute(c)?;
+            diesel::update(audit_log::table.filter(audit_log::tenant_id.eq(&tenant)))
+                .set(audit_log::at.eq(then))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The change numbers of a feed page, read from its items' cursors.
+fn seqs(app: &TestApp, page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| decode(app.tenant_id, c["cursor"].as_str().unwrap()).unwrap())
+        .collect()
+}
+
+async fn a_cursor_older_than_the_kept_feed_is_gone_and_says_where_to_resume(app: &TestApp) {
+    // A subscription from the start holds what it has not delivered (it has no receiver).
+    let hook = app.create("/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook"})).await;
+    for n in 0..5 {
+        app.create("/v1/persons", json!({"display_name": format!("P{n}")})).await;
+    }
+    let first = app.get("/v1/changes?limit=2").await;
+    let early_cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    age(app, 3, 40);
+    assert_eq!(round(&app.db, 1000).unwrap().changes, 0, "held by the subscription's cursor");
+    let paused = app.patch(&format!("/v1/webhooks/{hook}"), json!({"active": false})).await;
+    assert_eq!(paused.status, 200, "{}", paused.body);
+
+    let pruned = round(&app.db, 2).unwrap();
+    assert_eq!(pruned.changes, 3, "the three changes past the 30 days, two per batch");
+    assert_eq!(round(&app.db, 2).unwrap().changes, 0, "nothing more to prune");
+    for path in ["/v1/changes".to_owned(), format!("/v1/changes?after={early_cursor}")] {
+        let gone = app.get(&path).await;
+        gone.assert_problem(410);
+        assert!(gone.body["detail"].as_str().unwrap().contains("resynchronise"), "{}", gone.body);
+        let resume = gone.body["resume_after"].as_str().unwrap().to_owned();
+        let kept = app.get(&format!("/v1/changes?after={resume}")).await;
+        assert_eq!(kept.status, 200);
+        assert_eq!(seqs(app, &kept.body), vec![4, 5], "what is kept, from its start");
+    }
+    // `latest` and cursors inside what is kept are unaffected.
+    assert_eq!(app.get("/v1/changes?after=latest").await.status, 200);
+    // The paused subscription cannot resume past what was pruned: it would skip it.
+    let resumed = app.patch(&format!("/v1/webhooks/{hook}"), json!({"active": true})).await;
+    resumed.assert_problem(409);
+    assert!(resumed.body["detail"].as_str().unwrap().contains("pruned"), "{}", resumed.body);
+
+    // An audit window prunes the audit log (kept for good by default).
+    let audit_before = app.all("/v1/audit").await.len();
+    assert!(audit_before > 0);
+    let put = app
+        .put(
+            "/v1/settings/retention",
+            json!({"feed_days": 30, "deliveries_days": 30, "audit_days": 10}),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    age(app, 0, 40);
+    assert!(round(&app.db, 1000).unwrap().audit >= audit_before);
+    let left = app.all("/v1/audit").await;
+    assert!(left.len() <= 1, "only the settings' own entry, written after the ageing: {left:?}");
+}
+
+async fn pruning_beside_writers_keeps_every_recent_change_once_and_in_order(app: &TestApp) {
+    for n in 0..60 {
+        app.create("/v1/persons", json!({"display_name": format!("Old {n}")})).await;
+    }
+    age(app, 60, 40);
+    // Four writers add 25 persons each while pruning runs in batches of 7.
+    let db = app.db.clone();
+    let pruner = actix_web::rt::spawn(async move {
+        let mut pruned = 0;
+        for _ in 0..50 {
+            let db = db.clone();
+            pruned += actix_web::web::block(move || round(&db, 7)).await.unwrap().unwrap().changes;
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        pruned
+    });
+    let writers = (0..4).map(|w| async move {
+        let mut ids = Vec::new();
+        for n in 0..25 {
+            ids.push(
+                app.create("/v1/persons", json!({"display_name": format!("New {w}-{n}")})).await,
+            );
+        }
+        ids
+    });
+    let written: Vec<String> =
+        futures_util::future::join_all(writers).await.into_iter().flatten().collect();
+    let pruned = pruner.await.unwrap();
+    assert_eq!(pruned + round(&app.db, 1000).unwrap().changes, 60, "exactly the old ones");
+
+    let gone = app.get("/v1/changes").await;
+    gone.assert_problem(410);
+    let mut cursor = gone.body["resume_after"].as_str().unwrap().to_owned();
+    let mut seen = Vec::new();
+    let mut numbers = Vec::new();
+    loop {
+        let page = app.get(&format!("/v1/changes?after={cursor}&limit=37")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        numbers.extend(seqs(app, &page.body));
+        for item in page.body["items"].as_array().unwrap() {
+            seen.push(item["id"].as_str().unwrap().to_owned());
+        }
+        cursor = page.body["next_cursor"].as_str().unwrap().to_owned();
+        if !page.body["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    assert_eq!(numbers, (61..=160).collect::<Vec<i64>>(), "gapless, in order, from the first kept");
+    let mut expected = written.clone();
+    expected.sort();
+    seen.sort();
+    assert_eq!(seen, expected, "every acknowledged write, once");
+}
+
+async fn retention_windows_are_checked_and_kept(app: &TestApp) {
+    let defaults = app.get("/v1/settings/retention").await;
+    assert_eq!(defaults.body, json!({"feed_days": 30, "deliveries_days": 30, "audit_days": null}));
+    let short = app
+        .put(
+            "/v1/settings/retention",
+            json!({"feed_days": 3, "deliveries_days": 0, "audit_days": null}),
+        )
+        .await;
+    short.assert_problem(422);
+    assert_eq!(short.pointers(), vec!["/feed_days", "/deliveries_days"]);
+    let unknown = app
+        .put(
+            "/v1/settings/retention",
+            json!({"feed_days": 7, "deliveries_days": 7, "audit_days": null, "forever": true}),
+        )
+        .await;
+    unknown.assert_problem(400);
+    let reader = app.key_with(&[Scope::Read, Scope::Write]);
+    let refused = app
+        .call(
+            awc::http::Method::PUT,
+            "/v1/settings/retention",
+            Some(&reader),
+            &[],
+            Some(&json!({"feed_days": 7, "deliveries_days": 7, "audit_days": 90})),
+        )
+        .await;
+    refused.assert_problem(403);
+    let set = app
+        .put(
+            "/v1/settings/retention",
+            json!({"feed_days": 7, "deliveries_days": 7, "audit_days": 90}),
+        )
+        .await;
+    assert_eq!(set.status, 200);
+    assert_eq!(app.get("/v1/settings/retention").await.body["audit_days"], json!(90));
+    // Another tenant keeps its own.
+    let other = app.other_tenant("elsewhere");
+    let theirs =
+        app.call(awc::http::Method::GET, "/v1/settings/retention", Some(&other), &[], None).await;
+    assert_eq!(theirs.body["feed_days"], json!(30));
+}
