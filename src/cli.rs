@@ -171,6 +171,11 @@ struct ServeArgs {
     /// How long a webhook receiver may take to answer, in milliseconds.
     #[arg(long, global = true, env = "JOBCRAFT_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
     webhook_timeout_ms: u64,
+    /// Apply pending migrations when `serve` starts (the default). With `false` the instance
+    /// only checks that the schema is this build's and refuses to start otherwise: schema
+    /// changes become a release step of their own (`jobcraft migrate`).
+    #[arg(long, global = true, env = "JOBCRAFT_MIGRATE_ON_START", default_value_t = true, action = clap::ArgAction::Set)]
+    migrate_on_start: bool,
     /// Deliver webhooks from this instance (turn off on all but the instances that should).
     #[arg(long, global = true, env = "JOBCRAFT_WEBHOOK_DELIVERY", default_value_t = true, action = clap::ArgAction::Set)]
     webhook_delivery: bool,
@@ -202,6 +207,14 @@ struct ServeArgs {
     /// repeat, or separate by commas. None by default: no CORS headers.
     #[arg(long, global = true, env = "JOBCRAFT_CORS_ORIGIN", value_delimiter = ',')]
     cors_origin: Vec<String>,
+    /// How often this instance prunes what is past each tenant's retention windows (the change
+    /// feed, webhook delivery logs, audit logs), in milliseconds; 0 turns pruning off here.
+    #[arg(long, global = true, env = "JOBCRAFT_RETENTION_INTERVAL_MS", default_value_t = 60_000)]
+    retention_interval_ms: u64,
+    /// Mark the web workspace's cookies `Secure` on every request; they already are on requests
+    /// that came over HTTPS (directly, or as a proxy's `X-Forwarded-Proto` says).
+    #[arg(long, global = true, env = "JOBCRAFT_SECURE_COOKIES")]
+    secure_cookies: bool,
     /// Serve `/metrics` on this address instead of beside the API (e.g. 127.0.0.1:9090).
     #[arg(long, global = true, env = "JOBCRAFT_METRICS_BIND")]
     metrics_bind: Option<String>,
@@ -328,7 +341,10 @@ fn parse_scopes(text: &str) -> Result<Vec<Scope>, String> {
 
 fn serve(args: ServeArgs, db: &DbArgs) -> Result<(), Box<dyn std::error::Error>> {
     let db = db.open();
-    migrate_when_reachable(&db)?;
+    match args.migrate_on_start {
+        true => when_reachable(|| db.migrate())?,
+        false => when_reachable(|| db.check_schema())?,
+    }
     if let Some(token) = first_run_key(&db)? {
         println!(
             "\nFirst start: created tenant `default` with an admin API key (shown once):\n\n    \
@@ -410,6 +426,11 @@ fn server_settings(args: ServeArgs) -> Result<ServerSettings, Box<dyn std::error
         metrics_bind: args.metrics_bind,
         client_timeout: Duration::from_millis(args.client_timeout_ms.max(100)),
         cors_origins: args.cors_origin,
+        web: crate::web::WebSettings { secure_cookies: args.secure_cookies },
+        pruning: (args.retention_interval_ms > 0).then(|| crate::pruning::PruneSettings {
+            interval: Duration::from_millis(args.retention_interval_ms),
+            batch: crate::pruning::BATCH,
+        }),
         test_pauses: args.test_pauses,
     })
 }
@@ -442,9 +463,15 @@ fn health(bind: &str) -> Result<(), Box<dyn std::error::Error>> {
 /// Waits up to a minute for the database (a container may start before it), then migrates.
 /// Only an outage is waited for: a setup that cannot work fails at once, saying why.
 fn migrate_when_reachable(db: &Db) -> Result<(), Error> {
+    when_reachable(|| db.migrate())
+}
+
+/// Runs `step` (a migration, a schema check), waiting up to a minute while the database is
+/// not reachable.
+fn when_reachable(step: impl Fn() -> Result<(), Error>) -> Result<(), Error> {
     let mut attempts = 0;
     loop {
-        match db.migrate() {
+        match step() {
             Err(Error::Unavailable(cause)) if attempts < 12 => {
                 attempts += 1;
                 tracing::warn!(%cause, attempts, "database not reachable yet; retrying");

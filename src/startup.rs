@@ -41,6 +41,10 @@ pub struct ServerSettings {
     pub client_timeout: std::time::Duration,
     /// Origins whose web pages may call the API (CORS); empty: none, no CORS headers at all.
     pub cors_origins: Vec<String>,
+    /// How the web workspace sets its cookies.
+    pub web: crate::web::WebSettings,
+    /// Pruning past the tenants' retention windows from this instance; `None`: not here.
+    pub pruning: Option<crate::pruning::PruneSettings>,
     /// Tests only: honour `Jobcraft-Test-Pause` (see `http::idempotency::TestPauses`).
     pub test_pauses: bool,
 }
@@ -77,7 +81,11 @@ impl Application {
         if let Some(delivery) = settings.delivery.clone() {
             actix_web::rt::spawn(crate::delivery::run(db.get_ref().clone(), delivery));
         }
+        if let Some(pruning) = settings.pruning {
+            actix_web::rt::spawn(crate::pruning::run(db.get_ref().clone(), pruning));
+        }
         let cors_origins = settings.cors_origins.clone();
+        let web_settings = web::Data::new(settings.web);
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -88,9 +96,11 @@ impl Application {
                 .app_data(allow_private.clone())
                 .app_data(body_limit)
                 .app_data(test_pauses)
+                .app_data(web_settings.clone())
                 .app_data(web::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .configure(crate::http::routes)
                 .into_app()
+                .configure(crate::web::routes)
                 // The key typed into "Authorize" survives a reload of `/docs`.
                 .service(
                     SwaggerUi::new("/docs/{_:.*}")

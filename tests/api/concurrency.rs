@@ -24,6 +24,7 @@ on_both_backends!(
     a_kill_before_the_commit_leaves_nothing_and_a_resend_runs_once,
     a_kill_after_the_commit_leaves_the_answer_and_a_resend_replays_it,
     two_instances_writing_one_row_at_once_keep_if_match_and_lose_nothing,
+    concurrent_tenant_creates_of_one_name_make_one_tenant,
 );
 
 const WRITERS: usize = 8;
@@ -488,4 +489,29 @@ async fn a_sqlite_write_waits_no_longer_than_its_bound() {
     service.child.kill().ok();
     service.child.wait().ok();
     app.stop().await;
+}
+
+/// Names are unique through `tenant_names`, not a UNIQUE on `tenants.name` (which PostgreSQL
+/// no longer has, as a table distributed by id could not): eight creates of one name at once
+/// make one tenant, and the other seven are told the name is taken.
+async fn concurrent_tenant_creates_of_one_name_make_one_tenant(app: &TestApp) {
+    let start = std::sync::Arc::new(std::sync::Barrier::new(WRITERS));
+    let creates: Vec<_> = (0..WRITERS)
+        .map(|_| {
+            let (db, start) = (app.db.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                db.write(|c| jobcraft::store::api_keys::create_tenant(c, "acme-sales"))
+            })
+        })
+        .collect();
+    let results: Vec<_> = creates.into_iter().map(|t| t.join().unwrap()).collect();
+    let made = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(made, 1, "{results:?}");
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(refused.to_string().contains("exists already"), "{refused}");
+    }
+    let found = app.db.read(|c| jobcraft::store::api_keys::find_tenant_by_name(c, "acme-sales"));
+    let made = results.into_iter().find_map(Result::ok).unwrap();
+    assert_eq!(found.unwrap().id, made.id);
 }

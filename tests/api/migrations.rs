@@ -11,6 +11,7 @@ on_both_backends!(
     every_down_migration_undoes_its_up_migration,
     four_instances_started_at_once_on_an_empty_database_apply_the_schema_once,
     an_instance_older_than_the_schema_refuses_to_start,
+    an_instance_that_does_not_migrate_on_start_serves_only_a_schema_that_is_its_own,
 );
 
 async fn every_down_migration_undoes_its_up_migration(app: &TestApp) {
@@ -107,4 +108,57 @@ async fn a_setup_that_cannot_work_fails_at_once_saying_why() {
         !ok && last.contains("the database is unavailable") && last.contains("refused"),
         "{last}"
     );
+}
+
+/// `jobcraft serve --migrate-on-start false` on the test's database, on a free port.
+fn serve_without_migrating(app: &TestApp) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_jobcraft"))
+        .args(["serve", "--database-url", &app.url, "--migrate-on-start", "false"])
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .env("JOBCRAFT_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    (child, port)
+}
+
+async fn an_instance_that_does_not_migrate_on_start_serves_only_a_schema_that_is_its_own(
+    app: &TestApp,
+) {
+    app.db.revert_all_migrations().unwrap();
+    let (mut child, _) = serve_without_migrating(app);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "it should have refused to start");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    let message = said(&output);
+    assert!(message.contains("run `jobcraft migrate` first"), "{message}");
+    assert_eq!(app.table_names(), Vec::<String>::new(), "nothing applied");
+
+    assert!(migrate(app).wait_with_output().unwrap().status.success());
+    let (mut child, port) = serve_without_migrating(app);
+    let client = awc::Client::default();
+    let ready = format!("http://127.0.0.1:{port}/readyz");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(response) = client.get(&ready).send().await {
+            if response.status() == 200 {
+                break;
+            }
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "it stopped: {}",
+            said(&child.wait_with_output().unwrap())
+        );
+        assert!(std::time::Instant::now() < deadline, "not ready in 30 s");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
