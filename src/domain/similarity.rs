@@ -97,6 +97,11 @@ impl KeyTable {
     pub fn key(&self, id: u32) -> Option<&FacetKey> {
         self.keys.get(id as usize)
     }
+
+    /// The id of a key already in the table.
+    pub fn find(&self, key: &FacetKey) -> Option<u32> {
+        self.ids.get(key).copied()
+    }
 }
 
 /// A diff vector as `(key id, delta)` pairs sorted by key id, with its norm.
@@ -113,6 +118,12 @@ impl CompactVector {
         entries.sort_by_key(|(id, _)| *id);
         let norm = entries.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
         CompactVector { entries, norm }
+    }
+
+    /// The value at a key id.
+    pub fn get(&self, id: u32) -> Option<f64> {
+        let at = self.entries.binary_search_by_key(&id, |(k, _)| *k).ok()?;
+        Some(f64::from(self.entries[at].1))
     }
 
     /// Cosine similarity by a merge of the two sorted entry lists.
