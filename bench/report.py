@@ -81,6 +81,18 @@ print(f"""
 
 {detail(f"{OUT}/delivery/delivery.md")}
 
+## The web workspace — `bench/workspace`
+
+{detail(f"{OUT}/workspace.md")}
+
+## Readiness for a post — `bench/readiness`
+
+{detail(f"{OUT}/readiness.md")}
+
+## Retention — `bench/retention`
+
+{detail(f"{OUT}/retention.md")}
+
 ## Soak — `bench/soak`
 
 {detail(f"{OUT}/soak/soak.md")}

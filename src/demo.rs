@@ -389,7 +389,9 @@ pub async fn welcome(base: &str, key: &str) -> Result<String, Error> {
     let nina = api.lookup("tenures", &tenure_key("nina", "acme-head-of-procurement")).await?;
     Ok(format!(
         "An admin key of the demo tenant (shown once):\n\n    {key}\n\n\
-         Send it as `Authorization: Bearer <key>`; the README's \"Demo tour\" uses it. To open:\n\n  \
+         Sales managers: open {base}/app/ and paste the key to sign in; Acme's coverage map is\n\
+         {base}/app/accounts/{acme}\n\n\
+         For the API, send it as `Authorization: Bearer <key>`; the README's \"Demo tour\" uses it:\n\n  \
          {base}/docs/                                  the API, interactive\n  \
          {base}/v1/coverage/overview                   accounts by coverage risk\n  \
          {base}/v1/accounts/{acme}/coverage   Acme's coverage report and alerts\n  \

@@ -14,6 +14,7 @@ pub mod organizations;
 pub mod persons;
 pub mod posts;
 pub mod problem;
+pub mod readiness;
 pub mod relationships;
 pub mod strict_json;
 pub mod tenures;

@@ -106,7 +106,7 @@ impl PresentedKey {
     }
 }
 
-fn hash_secret(secret: &[u8]) -> String {
+pub(crate) fn hash_secret(secret: &[u8]) -> String {
     Sha256::digest(secret).iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -15,6 +15,7 @@ use crate::domain::api_key::Scope;
 use crate::domain::calendar::just_before;
 use crate::domain::crafting::TimePoint;
 use crate::domain::diff::{json_patch, Change};
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
@@ -22,7 +23,8 @@ use crate::http::read;
 use crate::store::crafting::{self, TenureHistory};
 use crate::store::tenures::{self, Of};
 use crate::store::views::holdings;
-use crate::store::{now, organizations, persons, posts, vocabulary, Db};
+use crate::store::vocabulary::Labels;
+use crate::store::{now, organizations, persons, posts, vocabulary, Db, DbConn};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(diff_tenure).service(list_post_succession).service(list_organization_guardrails);
@@ -110,21 +112,7 @@ pub async fn diff_tenure(
         let known_at = params.known_at.map_or_else(now, |m| m.0);
         match (&params.from, &params.to) {
             (None, None) => {
-                let at = time_point(params.as_of, params.known_at);
-                let before = history.formal_weights_at(at);
-                let from = DiffSide {
-                    kind: "formal".into(),
-                    tenure_id: None,
-                    person_id: None,
-                    ..crafted_side(&history, at, None)
-                };
-                Ok(diff_response(
-                    from,
-                    crafted_side(&history, at, None),
-                    &before,
-                    &history.job_at(at),
-                    &labels,
-                ))
+                Ok(formal_vs_crafted(&history, time_point(params.as_of, params.known_at), &labels))
             }
             (Some(from), Some(to)) => {
                 if params.as_of.is_some() {
@@ -180,40 +168,7 @@ pub async fn list_post_succession(
     let tenant = principal.tenant_id;
     let known_at = params.known_at.map_or_else(now, |m| m.0);
     let format = params.format;
-    let pairs = read(&db, move |c| {
-        posts::find(c, tenant, id)?;
-        let labels = vocabulary::labels(c, tenant)?;
-        let holders = tenures::of(c, tenant, Of::Posts(&[id]))?;
-        let person_ids: Vec<Uuid> = holders.iter().map(|t| t.person_id).collect();
-        let names = persons::display_names(c, tenant, &person_ids)?;
-        let histories = crafting::histories(c, tenant, holders)?;
-        let mut pairs = Vec::new();
-        for pair in histories.windows(2) {
-            let (before, after) = (&pair[0], &pair[1]);
-            let handover =
-                before.tenure.period.ended_on.map_or(after.tenure.period.started_on, |end| {
-                    end.min(after.tenure.period.started_on)
-                });
-            let before_at = TimePoint { as_of: just_before(handover).min(known_at), known_at };
-            let after_at = TimePoint {
-                as_of: after.tenure.period.ended_on.map_or(known_at, just_before).min(known_at),
-                known_at,
-            };
-            let mut from = crafted_side(before, before_at, None);
-            from.person_display_name = names.get(&before.tenure.person_id).cloned();
-            let mut to = crafted_side(after, after_at, None);
-            to.person_display_name = names.get(&after.tenure.person_id).cloned();
-            pairs.push(diff_response(
-                from,
-                to,
-                &before.job_at(before_at).weights(),
-                &after.job_at(after_at),
-                &labels,
-            ));
-        }
-        Ok(pairs)
-    })
-    .await?;
+    let pairs = read(&db, move |c| successions(c, tenant, id, known_at)).await?;
     Ok(match format.unwrap_or_default() {
         DiffFormat::Json => HttpResponse::Ok().json(SuccessionResponse {
             post_id: id,
@@ -268,4 +223,61 @@ pub async fn list_organization_guardrails(
     .await?;
     Ok(HttpResponse::Ok()
         .json(crate::http::pagination::Page { items: breaches, next_cursor: None }))
+}
+
+/// The holder's effective crafted job against the post's formal one at `at`.
+pub fn formal_vs_crafted(
+    history: &TenureHistory,
+    at: TimePoint,
+    labels: &Labels,
+) -> (DiffResponse, Vec<Change>) {
+    let before = history.formal_weights_at(at);
+    let from = DiffSide {
+        kind: "formal".into(),
+        tenure_id: None,
+        person_id: None,
+        ..crafted_side(history, at, None)
+    };
+    diff_response(from, crafted_side(history, at, None), &before, &history.job_at(at), labels)
+}
+
+/// Per handover of the post, the predecessor's crafted job at the end of their tenure against
+/// the successor's current (or final) one, as known at `known_at`.
+pub fn successions(
+    c: &mut DbConn,
+    tenant: TenantId,
+    id: Uuid,
+    known_at: NaiveDateTime,
+) -> Result<Vec<(DiffResponse, Vec<Change>)>, Error> {
+    posts::find(c, tenant, id)?;
+    let labels = vocabulary::labels(c, tenant)?;
+    let holders = tenures::of(c, tenant, Of::Posts(&[id]))?;
+    let person_ids: Vec<Uuid> = holders.iter().map(|t| t.person_id).collect();
+    let names = persons::display_names(c, tenant, &person_ids)?;
+    let histories = crafting::histories(c, tenant, holders)?;
+    let mut pairs = Vec::new();
+    for pair in histories.windows(2) {
+        let (before, after) = (&pair[0], &pair[1]);
+        let handover =
+            before.tenure.period.ended_on.map_or(after.tenure.period.started_on, |end| {
+                end.min(after.tenure.period.started_on)
+            });
+        let before_at = TimePoint { as_of: just_before(handover).min(known_at), known_at };
+        let after_at = TimePoint {
+            as_of: after.tenure.period.ended_on.map_or(known_at, just_before).min(known_at),
+            known_at,
+        };
+        let mut from = crafted_side(before, before_at, None);
+        from.person_display_name = names.get(&before.tenure.person_id).cloned();
+        let mut to = crafted_side(after, after_at, None);
+        to.person_display_name = names.get(&after.tenure.person_id).cloned();
+        pairs.push(diff_response(
+            from,
+            to,
+            &before.job_at(before_at).weights(),
+            &after.job_at(after_at),
+            &labels,
+        ));
+    }
+    Ok(pairs)
 }

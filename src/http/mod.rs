@@ -23,6 +23,7 @@ pub mod persons;
 pub mod posts;
 pub mod problem;
 pub mod rate_limit;
+pub mod readiness;
 pub mod relationships;
 pub mod resource;
 pub mod respond;
@@ -103,6 +104,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(diffs::routes)
         .configure(bulk::routes)
         .configure(similar::routes)
+        .configure(readiness::routes)
         .configure(accounts::routes)
         .configure(relationships::routes)
         .configure(coverage::routes)

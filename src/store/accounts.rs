@@ -10,12 +10,10 @@ use uuid::Uuid;
 use crate::domain::account::{self, Account, AccountPost, Departure, Holder, Whereabouts};
 use crate::domain::coverage::CoverageSettings;
 use crate::domain::crafting::TimePoint;
-use crate::domain::facet::Facet;
 use crate::domain::organization::OrganizationKind;
 use crate::domain::strength::derived_strength;
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
-use crate::store::crafting::histories;
 use crate::store::organizations::{self, Organization};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
@@ -392,17 +390,4 @@ fn came_from(
         }
     }
     Ok(found)
-}
-
-/// Effective crafted facets of these tenures now.
-pub fn crafted_facets(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    tenures: Vec<Tenure>,
-    at: TimePoint,
-) -> Result<HashMap<Uuid, Vec<Facet>>, Error> {
-    Ok(histories(conn, tenant, tenures)?
-        .into_iter()
-        .map(|h| (h.tenure.id, h.job_at(at).facets.into_iter().map(|f| f.facet).collect()))
-        .collect())
 }

@@ -2,13 +2,14 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use uuid::Uuid;
 
 use crate::domain::api_key::{self, PresentedKey, Scope};
 use crate::domain::rate_limit::RateLimit;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
-use crate::store::schema::{api_keys, tenants};
+use crate::store::schema::{api_keys, tenant_names, tenants};
 use crate::store::{now, parse_id, DbConn};
 
 #[derive(Debug, Clone)]
@@ -42,28 +43,38 @@ pub fn count_tenants(conn: &mut DbConn) -> Result<i64, Error> {
     Ok(tenants::table.count().get_result(conn)?)
 }
 
+/// A new tenant with its vocabulary. Its name is claimed in `tenant_names`, in the same
+/// transaction: of two creating one name at once, the second waits for the first and is
+/// refused (no UNIQUE on `tenants.name` is needed, which a distributed `tenants` cannot have).
 pub fn create_tenant(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
-    let taken: i64 = tenants::table.filter(tenants::name.eq(name)).count().get_result(conn)?;
-    if taken > 0 {
-        return Err(Error::conflict(format!("a tenant named `{name}` exists already")));
-    }
+    let taken = || Error::conflict(format!("a tenant named `{name}` exists already"));
     let id = TenantId::new();
     diesel::insert_into(tenants::table)
         .values((tenants::id.eq(id), tenants::name.eq(name), tenants::created_at.eq(now())))
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => taken(),
+            other => other.into(),
+        })?;
+    diesel::insert_into(tenant_names::table)
+        .values((tenant_names::name.eq(name), tenant_names::tenant_id.eq(id)))
+        .execute(conn)
+        .map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => taken(),
+            other => other.into(),
+        })?;
     crate::store::vocabulary::seed(conn, id)?;
     Ok(Tenant { id, name: name.to_owned() })
 }
 
 pub fn find_tenant_by_name(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
-    let (id, name): (String, String) = tenants::table
-        .filter(tenants::name.eq(name))
-        .select((tenants::id, tenants::name))
+    let id: String = tenant_names::table
+        .filter(tenant_names::name.eq(name))
+        .select(tenant_names::tenant_id)
         .first(conn)?;
-    Ok(Tenant { id: TenantId(parse_id(&id)?), name })
+    Ok(Tenant { id: TenantId(parse_id(&id)?), name: name.to_owned() })
 }
 
-/// Creates a key and returns it with its token, which is never shown again.
 pub fn create_key(
     conn: &mut DbConn,
     tenant_id: TenantId,
@@ -116,11 +127,26 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Grant>, Err
     let Some(presented) = PresentedKey::parse(token) else {
         return Ok(None);
     };
+    let found = unrevoked(conn, presented.tenant_id, presented.key_id)?;
+    Ok(found.filter(|(_, hash)| presented.verify(hash)).map(|(grant, _)| grant))
+}
+
+/// What a key known by its id grants while it is not revoked (a web session's key).
+pub fn grant(conn: &mut DbConn, tenant: TenantId, key_id: Uuid) -> Result<Option<Grant>, Error> {
+    Ok(unrevoked(conn, tenant, key_id)?.map(|(grant, _)| grant))
+}
+
+/// The grant of an unrevoked key, with the hash its secret is checked against.
+fn unrevoked(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    key_id: Uuid,
+) -> Result<Option<(Grant, String)>, Error> {
     type Row = (String, String, String, Option<f64>, Option<i32>);
     let row: Option<Row> = api_keys::table
         .inner_join(tenants::table.on(tenants::id.eq(api_keys::tenant_id)))
-        .filter(api_keys::tenant_id.eq(presented.tenant_id))
-        .filter(api_keys::id.eq(presented.key_id.to_string()))
+        .filter(api_keys::tenant_id.eq(tenant))
+        .filter(api_keys::id.eq(key_id.to_string()))
         .filter(api_keys::revoked_at.is_null())
         .select((
             api_keys::name,
@@ -132,19 +158,17 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> Result<Option<Grant>, Err
         .first(conn)
         .optional()?;
     let Some((name, scopes, hash, per_second, burst)) = row else { return Ok(None) };
-    if !presented.verify(&hash) {
-        return Ok(None);
-    }
     let rate_limit = per_second
         .zip(burst)
         .map(|(per_second, burst)| RateLimit { per_second, burst: burst.max(1) as u32 });
-    Ok(Some(Grant {
-        tenant_id: presented.tenant_id,
-        key_id: presented.key_id,
+    let grant = Grant {
+        tenant_id: tenant,
+        key_id,
         key_name: name,
         scopes: Scope::split(&scopes),
         rate_limit,
-    }))
+    };
+    Ok(Some((grant, hash)))
 }
 
 /// Sets the tenant's rate limit for each of its keys (`None`: the instance's default). Keys

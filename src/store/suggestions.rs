@@ -19,7 +19,7 @@ use crate::store::coverage::{self, CoverageLinks};
 use crate::store::organizations::{self, Organization};
 use crate::store::resource::Resource;
 use crate::store::tenures::Tenure;
-use crate::store::{affinities, now, now_point, persons, salespeople, tenures, DbConn};
+use crate::store::{affinities, crafting, now, now_point, persons, salespeople, tenures, DbConn};
 
 /// Most coverers a stakeholder can ask for.
 pub const COVERERS_MAX: i64 = 10;
@@ -101,7 +101,7 @@ pub fn inputs(
 
     let tenures: Vec<_> =
         data.tenures.iter().filter(|t| in_account.contains(&t.person_id)).cloned().collect();
-    let mut crafted = accounts::crafted_facets(conn, tenant, tenures.clone(), at)?;
+    let mut crafted = crafting::crafted_facets(conn, tenant, tenures.clone(), at)?;
     let influence = influences(&data.account, &data.settings);
     let profiles = data.client_profiles();
     let mut by_person: HashMap<Uuid, Vec<&Tenure>> = HashMap::new();
@@ -338,7 +338,7 @@ pub fn salesforce(
     sales.sort_by_key(|s| s.person_id);
     let tenure_ids: Vec<Uuid> = sales.iter().map(|s| s.tenure_id).collect();
     let sales_tenures = tenures::find_many(conn, tenant, &tenure_ids)?;
-    let mut facets = accounts::crafted_facets(conn, tenant, sales_tenures, at)?;
+    let mut facets = crafting::crafted_facets(conn, tenant, sales_tenures, at)?;
     let unit_ids: Vec<Uuid> = sales.iter().map(|s| s.organization_id).collect();
     let units: HashMap<Uuid, Organization> =
         organizations::find_many(conn, tenant, &unit_ids)?.into_iter().map(|o| (o.id, o)).collect();

@@ -29,7 +29,9 @@ async fn a_demo_on_a_taken_port_writes_nothing_and_every_later_demo_prints_a_key
     assert!(matches!(found, Err(jobcraft::error::Error::NotFound)), "nothing written");
     let (ok, printed) = demo(app, "127.0.0.1:0");
     assert!(
-        ok && printed.contains("Loaded the demo tenant") && printed.contains("jc_"),
+        ok && printed.contains("Loaded the demo tenant")
+            && printed.contains("jc_")
+            && printed.contains("/app/accounts/"),
         "{printed}"
     );
     let (ok, printed) = demo(app, "127.0.0.1:0");

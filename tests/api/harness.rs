@@ -260,6 +260,9 @@ impl TestApp {
             client_timeout: Duration::from_millis(1500),
             // A CRM's web tab (tests/api/requests.rs); requests without `Origin` are untouched.
             cors_origins: vec!["https://crm.example".to_owned()],
+            web: jobcraft::web::WebSettings::default(),
+            // Tests prune by calling `pruning::round` themselves.
+            pruning: None,
             test_pauses: true,
         };
         let app = Application::build(&settings, db.clone()).expect("server builds");
@@ -385,7 +388,30 @@ impl TestApp {
         headers: &[(String, String)],
         body: Option<Vec<u8>>,
     ) -> (StatusCode, awc::http::header::HeaderMap, Vec<u8>) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        self.send_with(&self.client, method, path, headers, body).await
+    }
+
+    /// Any request as a browser sends it, answered as it comes: redirects are not followed.
+    pub async fn send_unfollowed(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> (StatusCode, awc::http::header::HeaderMap, Vec<u8>) {
+        let client = awc::Client::builder().disable_redirects().finish();
+        self.send_with(&client, method, path, headers, body).await
+    }
+
+    async fn send_with(
+        &self,
+        client: &awc::Client,
+        method: Method,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> (StatusCode, awc::http::header::HeaderMap, Vec<u8>) {
+        let mut request = client.request(method, format!("{}{path}", self.base));
         for (name, value) in headers {
             request = request.insert_header((name.as_str(), value.as_str()));
         }

@@ -18,7 +18,7 @@ use crate::http::respond::ok;
 use crate::http::{read, write};
 use crate::store::alerts::{self, Raised};
 use crate::store::reports::{self, Reported};
-use crate::store::{now_point, Db};
+use crate::store::{now_point, Db, Expected};
 
 /// Where an alert stands in the list: a state it is in, or `cleared` (decided about once, and
 /// its condition no longer holds).
@@ -161,10 +161,25 @@ pub async fn decide_alert(
     Json(body): Json<DecisionRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (alert_id, tenant, at) = (alert_id.into_inner(), principal.tenant_id, now_point());
-    let decision = Decision::parse(body.state, body.until, body.note.as_deref(), at.as_of.date())?;
-    let account = body.account_id;
-    let (version, response) = write(&db, principal.actor(), move |c| {
+    let decision =
+        Decision::parse(body.state, body.until, body.note.as_deref(), now_point().as_of.date())?;
+    let (version, response) =
+        decide(&db, &principal, alert_id.into_inner(), body.account_id, decision, expected).await?;
+    Ok(ok(version, response))
+}
+
+/// Records `decision` about the alert `alert_id` that the report of `account` raises now,
+/// authored by `principal`: the decision's version and the alert as it now stands.
+pub async fn decide(
+    db: &Db,
+    principal: &Principal,
+    alert_id: Uuid,
+    account: Uuid,
+    decision: Decision,
+    expected: Expected,
+) -> Result<(i64, AlertResponse), Error> {
+    let (tenant, at) = (principal.tenant_id, now_point());
+    write(db, principal.actor(), move |c| {
         let reported: Reported = reports::reported(c, tenant, account, at)?;
         let alert = reported
             .report
@@ -186,6 +201,5 @@ pub async fn decide_alert(
         let this = tracked.iter().find(|t| t.id == alert_id).ok_or(Error::NotFound)?;
         Ok((decided.version, tracked_alert(this, &reported.data, &titles)))
     })
-    .await?;
-    Ok(ok(version, response))
+    .await
 }

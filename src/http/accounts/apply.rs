@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::extract::Json;
 use crate::http::write;
-use crate::store::suggestions::{self, Chosen};
+use crate::store::suggestions::{self, Applied, Chosen};
 use crate::store::Db;
 
 /// A pair to apply, with the role it takes.
@@ -55,7 +55,23 @@ pub async fn apply(
     Json(body): Json<ApplyRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Write)?;
-    let (id, tenant) = (id.into_inner(), principal.tenant_id);
+    let id = id.into_inner();
+    let applied = apply_pairs(&db, &principal, id, body).await?;
+    Ok(HttpResponse::Ok().json(ApplyResponse {
+        created: applied.created,
+        kept: applied.kept,
+        removed: applied.removed,
+    }))
+}
+
+/// Covers the pairs in one write transaction, authored by `principal`.
+pub async fn apply_pairs(
+    db: &Db,
+    principal: &Principal,
+    id: Uuid,
+    body: ApplyRequest,
+) -> Result<Applied, Error> {
+    let tenant = principal.tenant_id;
     let chosen: Vec<Chosen> = body
         .pairs
         .iter()
@@ -65,13 +81,6 @@ pub async fn apply(
             role: p.role,
         })
         .collect();
-    let applied = write(&db, principal.actor(), move |c| {
-        suggestions::apply(c, tenant, id, &chosen, body.replace)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(ApplyResponse {
-        created: applied.created,
-        kept: applied.kept,
-        removed: applied.removed,
-    }))
+    write(db, principal.actor(), move |c| suggestions::apply(c, tenant, id, &chosen, body.replace))
+        .await
 }

@@ -3,12 +3,12 @@
 //! suggestions for who covers whom.
 //! `/v1/coverage/overview` compares the report's metrics across accounts.
 
-mod alerts;
-mod apply;
+pub mod alerts;
+pub mod apply;
 mod network;
 mod paths;
-mod report;
-mod suggestions;
+pub mod report;
+pub mod suggestions;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(network::account_network)

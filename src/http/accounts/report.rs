@@ -8,12 +8,14 @@ use uuid::Uuid;
 use crate::api::accounts::{report_response, AccountRef, CoverageReportResponse, MetricsResponse};
 use crate::api::moment::{time_point, Moment};
 use crate::domain::api_key::Scope;
+use crate::domain::crafting::TimePoint;
+use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read;
 use crate::store::reports;
-use crate::store::{organizations, Db};
+use crate::store::{organizations, Db, DbConn};
 
 /// When the report is read, and what it adds.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -107,31 +109,39 @@ pub async fn coverage_overview(
     principal.require(Scope::Read)?;
     let at = time_point(params.as_of, params.known_at);
     let tenant = principal.tenant_id;
-    let mut items = read(&db, move |c| {
-        let mut rows = Vec::new();
-        for root in organizations::account_roots(c, tenant)? {
-            let reported = reports::reported(c, tenant, root, at)?;
-            let tracked = reported.tracked(at.as_of.date());
-            rows.push(OverviewRow {
-                account: AccountRef::of(&reported.data),
-                metrics: MetricsResponse::of(&reported.report.metrics, &tracked),
-            });
-        }
-        Ok(rows)
-    })
-    .await?;
-    match params.sort.unwrap_or_default() {
-        OverviewSort::Risk => items.sort_by(|a, b| {
-            b.metrics
-                .risk
-                .total_cmp(&a.metrics.risk)
-                .then_with(|| a.account.name.cmp(&b.account.name))
-        }),
-        OverviewSort::Name => items.sort_by(|a, b| a.account.name.cmp(&b.account.name)),
-    }
+    let sort = params.sort.unwrap_or_default();
+    let items = read(&db, move |c| overview(c, tenant, at, sort)).await?;
     Ok(HttpResponse::Ok().json(OverviewResponse {
         as_of: at.as_of.and_utc(),
         known_at: at.known_at.and_utc(),
         items,
     }))
+}
+
+/// Every account's metrics at `at`, in `sort` order.
+pub fn overview(
+    c: &mut DbConn,
+    tenant: TenantId,
+    at: TimePoint,
+    sort: OverviewSort,
+) -> Result<Vec<OverviewRow>, Error> {
+    let mut rows = Vec::new();
+    for root in organizations::account_roots(c, tenant)? {
+        let reported = reports::reported(c, tenant, root, at)?;
+        let tracked = reported.tracked(at.as_of.date());
+        rows.push(OverviewRow {
+            account: AccountRef::of(&reported.data),
+            metrics: MetricsResponse::of(&reported.report.metrics, &tracked),
+        });
+    }
+    match sort {
+        OverviewSort::Risk => rows.sort_by(|a, b| {
+            b.metrics
+                .risk
+                .total_cmp(&a.metrics.risk)
+                .then_with(|| a.account.name.cmp(&b.account.name))
+        }),
+        OverviewSort::Name => rows.sort_by(|a, b| a.account.name.cmp(&b.account.name)),
+    }
+    Ok(rows)
 }

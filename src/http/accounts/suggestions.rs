@@ -13,6 +13,7 @@ use crate::domain::coverage::{check_capacity, BuyingRole};
 use crate::domain::crafting::FacetKey;
 use crate::domain::fit::FitWeights;
 use crate::domain::suggestion::{self, UncoveredReason};
+use crate::domain::tenant::TenantId;
 use crate::error::{Error, Violations};
 use crate::http::auth::Principal;
 use crate::http::extract::Json;
@@ -56,7 +57,7 @@ impl Default for WeightsRequest {
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SuggestionRequest {
     /// Salespeople who may be suggested; absent for every salesperson of the tenant.
@@ -263,22 +264,7 @@ pub async fn suggest(
     Json(body): Json<SuggestionRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
-    let weights = check_request(&body)?;
-    let (id, tenant) = (id.into_inner(), principal.tenant_id);
-    let loading = Instant::now();
-    let (inputs, body) = read(&db, move |c| {
-        let inputs = suggestions::inputs(c, tenant, id, &body.asked())?;
-        Ok((inputs, body))
-    })
-    .await?;
-    let load_time = loading.elapsed();
-    // Scoring every pair and solving is CPU work, run off the async executor.
-    let response = web::block(move || {
-        let result = suggestions::suggest(&inputs, &body.asked(), weights)?;
-        Ok::<_, Error>(explain(&inputs, &result, load_time))
-    })
-    .await
-    .map_err(Error::internal)??;
+    let response = run(&db, principal.tenant_id, id.into_inner(), body).await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             "Server-Timing",
@@ -378,4 +364,30 @@ fn explain(
             solve_ms: result.solve_time.as_secs_f64() * 1e3,
         },
     }
+}
+
+/// Suggestions for the account `id` as `body` asks: the pairs with their explanations, the
+/// objective against today's, and where the time went.
+pub async fn run(
+    db: &Db,
+    tenant: TenantId,
+    id: Uuid,
+    body: SuggestionRequest,
+) -> Result<SuggestionResponse, Error> {
+    let weights = check_request(&body)?;
+    let loading = Instant::now();
+    let (inputs, body) = read(db, move |c| {
+        let inputs = suggestions::inputs(c, tenant, id, &body.asked())?;
+        Ok((inputs, body))
+    })
+    .await?;
+    let load_time = loading.elapsed();
+    // Scoring every pair and solving is CPU work, run off the async executor.
+    let response = web::block(move || {
+        let result = suggestions::suggest(&inputs, &body.asked(), weights)?;
+        Ok::<_, Error>(explain(&inputs, &result, load_time))
+    })
+    .await
+    .map_err(Error::internal)??;
+    Ok(response)
 }

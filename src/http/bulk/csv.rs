@@ -1,4 +1,5 @@
-//! Bulk diff rows as CSV (RFC 4180): a header row, CRLF line ends, quoting where needed.
+//! CSV (RFC 4180) of bulk diff rows, and the records of any other export: a header row, CRLF
+//! line ends, quoting where needed, formulas neutralised.
 
 use uuid::Uuid;
 
@@ -66,6 +67,11 @@ pub fn write_row(out: &mut String, row: &DiffRow) {
         row.guardrail.clone().unwrap_or_default(),
         row.cursor.clone(),
     ];
+    record(out, &fields.each_ref().map(String::as_str));
+}
+
+/// One record of `fields`, each quoted or neutralised as it needs.
+pub fn record(out: &mut String, fields: &[&str]) {
     for (i, value) in fields.iter().enumerate() {
         if i > 0 {
             out.push(',');

@@ -1,7 +1,7 @@
 //! `GET /v1/diffs`: crafted-job diffs in bulk, one change per row, for analysts. Streams
 //! NDJSON or CSV in constant memory (a page of tenures at a time), resumable by cursor.
 
-mod csv;
+pub mod csv;
 mod export;
 
 use export::{Export, Position};
