@@ -17,6 +17,7 @@ pub mod problem;
 pub mod readiness;
 pub mod relationships;
 pub mod strict_json;
+pub mod team_profile;
 pub mod tenures;
 
 use serde::de::DeserializeOwned;

@@ -84,17 +84,8 @@ pub fn crafting_alignment(
         let best = offered
             .iter()
             .filter_map(|offer| {
-                let offer_key = (offer.dimension, offer.key.clone());
-                let rule = if offer.key == want.key {
-                    1.0
-                } else {
-                    affinities
-                        .iter()
-                        .filter(|a| a.from == offer_key && a.to == want_key)
-                        .map(|a| a.weight.clamp(0.0, 1.0))
-                        .fold(0.0, f64::max)
-                };
-                (rule > 0.0).then(|| (offer_key, offer.weight.min(1.0) * rule))
+                let value = meets_want(offer, &want_key, affinities);
+                (value > 0.0).then(|| ((offer.dimension, offer.key.clone()), value))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((offer_key, value)) = best {
@@ -108,6 +99,23 @@ pub fn crafting_alignment(
     }
     contributions.sort_by(|a, b| b.value.total_cmp(&a.value));
     (Some((score / total).clamp(0.0, 1.0)), contributions)
+}
+
+/// How well one facet a salesperson brings meets one want: its weight (at most 1) times the
+/// rule linking them — 1 for the same key, else the strongest affinity from it to the want, 0
+/// without one. The alignment and the team profile both read a match this way.
+pub fn meets_want(offer: &Facet, want: &FacetKey, affinities: &[Affinity]) -> f64 {
+    let rule = if offer.key == want.1 {
+        1.0
+    } else {
+        let offer_key = (offer.dimension, offer.key.clone());
+        affinities
+            .iter()
+            .filter(|a| a.from == offer_key && a.to == *want)
+            .map(|a| a.weight.clamp(0.0, 1.0))
+            .fold(0.0, f64::max)
+    };
+    offer.weight.min(1.0) * rule
 }
 
 /// Whether a unit's profile meets a partner preference; `None` when the key says nothing

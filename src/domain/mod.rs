@@ -24,6 +24,7 @@ pub mod similarity;
 pub mod strength;
 pub mod suggestion;
 pub mod sync;
+pub mod team_profile;
 pub mod tenant;
 pub mod tenure;
 pub mod text;

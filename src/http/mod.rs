@@ -30,6 +30,7 @@ pub mod respond;
 pub mod settings;
 pub mod similar;
 pub mod sync;
+pub mod team_profile;
 pub mod tenures;
 pub mod trace;
 pub mod vocabulary;
@@ -105,6 +106,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(bulk::routes)
         .configure(similar::routes)
         .configure(readiness::routes)
+        .configure(team_profile::routes)
         .configure(accounts::routes)
         .configure(relationships::routes)
         .configure(coverage::routes)

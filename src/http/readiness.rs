@@ -40,7 +40,7 @@ pub struct ReadinessParams {
 
 /// How the person's crafted job covers the target post's formal facets: met, weaker, missing,
 /// what they bring besides, and a score in [0, 1] with its parts (core facets count twice).
-#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), ReadinessParams), responses((status = 200, body = ReadinessResponse)))]
+#[utoipa::path(tag = "growth", params(("id" = Uuid, Path), ReadinessParams), responses((status = 200, body = ReadinessResponse)))]
 #[get("/v1/persons/{id}/readiness")]
 pub async fn person_readiness(
     db: web::Data<Db>,
@@ -86,7 +86,7 @@ pub struct CandidatesParams {
 /// Succession planning: the people of the tenant (or of an organization) most ready for this
 /// post now, best first, each with the same explanation as a person's readiness. Its current
 /// holders are left out. Read from the crafting index (every current job as it stands now).
-#[utoipa::path(tag = "crafted jobs", params(("id" = Uuid, Path), CandidatesParams), responses((status = 200, body = CandidatesResponse)))]
+#[utoipa::path(tag = "growth", params(("id" = Uuid, Path), CandidatesParams), responses((status = 200, body = CandidatesResponse)))]
 #[get("/v1/posts/{id}/candidates")]
 pub async fn post_candidates(
     db: web::Data<Db>,

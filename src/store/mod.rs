@@ -45,6 +45,7 @@ pub mod schema;
 pub mod seats;
 pub mod statistics;
 pub mod suggestions;
+pub mod team_profile;
 pub mod tenures;
 pub mod unnest;
 pub mod views;

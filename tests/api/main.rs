@@ -41,6 +41,7 @@ mod retention;
 mod similar;
 mod sync;
 mod sync_runs;
+mod team_profile;
 mod tenures;
 mod tls;
 mod webhooks;

@@ -1,0 +1,222 @@
+//! The team profile: an own unit's crafting against its accounts' influence-weighted demand,
+//! with training needs, single points of failure and strengths; refusals named.
+
+use serde_json::{json, Value};
+
+use crate::harness::{on_both_backends, TestApp};
+
+on_both_backends!(
+    a_teams_profile_ranks_its_training_needs_by_unmet_demand,
+    the_profile_reads_every_account_or_a_wider_team_when_asked,
+    team_profile_refusals_are_named,
+);
+
+struct Teams {
+    us: String,
+    dach: String,
+    sam: String,
+    tom: String,
+    zoe: String,
+    acme: String,
+    globex: String,
+}
+
+async fn craft(app: &TestApp, tenure: &str, facets: Value) {
+    app.create(&format!("/v1/tenures/{tenure}/crafting"), json!({ "facets": facets })).await;
+}
+
+fn criterion(key: &str, weight: f64) -> Value {
+    json!({"dimension": "decision_criterion", "key": key, "weight": weight})
+}
+
+/// Us, with its DACH unit of two salespeople (Sam, who stresses cost reduction; Tom, who
+/// audits suppliers — an affinity rule says that half meets `carbon_footprint`) and Zoe
+/// above it, a sustainability champion (which fully meets it). Sam covers Acme's CFO, Tom
+/// Globex's head of operations; nobody covers Initech.
+async fn teams(app: &TestApp) -> Teams {
+    let us = app.create("/v1/organizations", json!({"name": "Us", "kind": "own"})).await;
+    let dach = app
+        .create("/v1/organizations", json!({"name": "DACH", "kind": "own", "parent_id": us}))
+        .await;
+    let seller = json!({"title": "Account executive"});
+    let sam = app.holding(&dach, seller.clone(), "Sam", "2025-01-01").await;
+    let tom = app.holding(&dach, seller.clone(), "Tom", "2025-01-01").await;
+    let zoe = app.holding(&us, seller, "Zoe", "2025-01-01").await;
+    craft(
+        app,
+        &sam.tenure,
+        json!([{"dimension": "priority", "key": "cost_reduction", "weight": 0.8}]),
+    )
+    .await;
+    craft(
+        app,
+        &tom.tenure,
+        json!([{"dimension": "task", "key": "supplier_audits", "weight": 0.6}]),
+    )
+    .await;
+    craft(
+        app,
+        &zoe.tenure,
+        json!([{"dimension": "cognitive", "key": "sustainability_champion", "weight": 1.0}]),
+    )
+    .await;
+    for (from, weight) in
+        [("task", "supplier_audits", 0.5), ("cognitive", "sustainability_champion", 1.0)]
+            .map(|(dimension, key, weight)| (json!({"dimension": dimension, "key": key}), weight))
+    {
+        app.create(
+            "/v1/affinities",
+            json!({"from": from, "to": {"dimension": "decision_criterion", "key": "carbon_footprint"},
+                   "weight": weight}),
+        )
+        .await;
+    }
+
+    let acme = app.create("/v1/organizations", json!({"name": "Acme", "kind": "client"})).await;
+    let globex = app.create("/v1/organizations", json!({"name": "Globex", "kind": "client"})).await;
+    let initech =
+        app.create("/v1/organizations", json!({"name": "Initech", "kind": "client"})).await;
+    let cfo = app.holding(&acme, json!({"title": "CFO"}), "Clara", "2024-01-01").await;
+    craft(
+        app,
+        &cfo.tenure,
+        json!([
+            criterion("carbon_footprint", 1.0),
+            json!({"dimension": "priority", "key": "cost_reduction", "weight": 0.5})
+        ]),
+    )
+    .await;
+    let ops =
+        app.holding(&globex, json!({"title": "Head of operations"}), "Otto", "2024-01-01").await;
+    craft(app, &ops.tenure, json!([criterion("carbon_footprint", 0.8), criterion("quality", 0.7)]))
+        .await;
+    let ciso = app.holding(&initech, json!({"title": "CISO"}), "Ivy", "2024-01-01").await;
+    craft(app, &ciso.tenure, json!([criterion("risk_reduction", 0.9)])).await;
+    for (salesperson, stakeholder) in [(&sam.person, &cfo.person), (&tom.person, &ops.person)] {
+        app.create(
+            "/v1/coverage",
+            json!({"salesperson_id": salesperson, "stakeholder_id": stakeholder, "role": "primary"}),
+        )
+        .await;
+    }
+    Teams { us, dach, sam: sam.person, tom: tom.person, zoe: zoe.person, acme, globex }
+}
+
+fn keys(list: &Value) -> Vec<&str> {
+    list.as_array().unwrap().iter().map(|k| k["key"].as_str().unwrap()).collect()
+}
+
+fn people(list: &Value) -> Vec<&str> {
+    list.as_array().unwrap().iter().map(|p| p["person_id"].as_str().unwrap()).collect()
+}
+
+fn close(value: &Value, expected: f64) -> bool {
+    (value.as_f64().unwrap() - expected).abs() < 1e-9
+}
+
+async fn a_teams_profile_ranks_its_training_needs_by_unmet_demand(app: &TestApp) {
+    let t = teams(app).await;
+    let profile = app.get(&format!("/v1/organizations/{}/team-profile", t.dach)).await;
+    assert_eq!(profile.status, 200, "{}", profile.body);
+    let p = &profile.body;
+    assert_eq!(p["demand_scope"], "covered");
+    let mut team = people(&p["salespeople"]);
+    team.sort();
+    let mut expected = vec![t.sam.as_str(), t.tom.as_str()];
+    expected.sort();
+    assert_eq!(team, expected, "the unit's salespeople, not Zoe above it");
+    let accounts: Vec<&str> =
+        p["accounts"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(accounts, vec![t.acme.as_str(), t.globex.as_str()], "the accounts it covers");
+    assert_eq!(p["stakeholders"], 2);
+
+    // Each account has one stakeholder, whose influence there is 1.
+    let needs = &p["training_needs"];
+    assert_eq!(keys(needs), vec!["carbon_footprint", "quality", "cost_reduction"]);
+    let carbon = &needs[0];
+    assert!(close(&carbon["demand"], 1.8), "{carbon}");
+    assert!(close(&carbon["best"], 0.3), "Tom's 0.6 through the 0.5 affinity: {carbon}");
+    assert!(close(&carbon["unmet"], 1.8 - 0.54));
+    assert_eq!(people(&carbon["aligners"]), vec![t.tom.as_str()]);
+    assert_eq!(carbon["aligners"][0]["key"], "supplier_audits");
+    assert_eq!(carbon["embrace"], "team", "wanted in both accounts");
+    assert_eq!(people(&carbon["develop"]), vec![t.sam.as_str()]);
+    assert_eq!(
+        carbon["reason"],
+        "2 stakeholders in 2 accounts weigh `carbon_footprint`; 1 salesperson of 2 aligns"
+    );
+    assert_eq!(carbon["top_stakeholders"][0]["display_name"], "Clara");
+    let quality = &needs[1];
+    assert_eq!(quality["embrace"], "individual");
+    assert_eq!(people(&quality["develop"]), vec![t.tom.as_str()], "who covers Otto");
+    assert!(quality["aligners"].as_array().unwrap().is_empty());
+    let cost = &needs[2];
+    assert!(close(&cost["unmet"], 0.5 - 0.4), "{cost}");
+    assert!(cost["develop"].as_array().unwrap().is_empty(), "Sam covers Clara and aligns");
+
+    assert_eq!(keys(&p["single_points_of_failure"]), vec!["carbon_footprint", "cost_reduction"]);
+    assert!(close(&p["demand"], 3.0));
+    assert!(close(&p["share_met"], 0.94 / 3.0), "{}", p["share_met"]);
+    assert_eq!(keys(&p["strengths"]).len(), 2);
+
+    // Before the crafting was recorded nobody wanted anything.
+    let before = app
+        .get(&format!("/v1/organizations/{}/team-profile?known_at=2020-01-01T00:00:00Z", t.dach))
+        .await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert_eq!(before.body["share_met"], Value::Null);
+}
+
+async fn the_profile_reads_every_account_or_a_wider_team_when_asked(app: &TestApp) {
+    let t = teams(app).await;
+    let tenant =
+        app.get(&format!("/v1/organizations/{}/team-profile?demand=tenant&limit=2", t.dach)).await;
+    assert_eq!(tenant.status, 200, "{}", tenant.body);
+    assert_eq!(tenant.body["accounts"].as_array().unwrap().len(), 3);
+    assert_eq!(keys(&tenant.body["training_needs"]), vec!["carbon_footprint", "risk_reduction"]);
+    let risk = &tenant.body["training_needs"][1];
+    assert_eq!(risk["embrace"], "individual", "one account of three");
+    assert!(risk["develop"].as_array().unwrap().is_empty(), "nobody covers Ivy");
+    assert_eq!(tenant.body["training_needs"][0]["embrace"], "team", "two accounts of three");
+
+    // The whole company: Zoe meets carbon fully.
+    let us = app.get(&format!("/v1/organizations/{}/team-profile", t.us)).await;
+    assert_eq!(us.body["salespeople"].as_array().unwrap().len(), 3);
+    assert_eq!(keys(&us.body["training_needs"]), vec!["quality", "cost_reduction"]);
+    let single = &us.body["single_points_of_failure"];
+    assert_eq!(keys(single), vec!["cost_reduction"], "Zoe and Tom both meet carbon");
+    assert_eq!(people(&single[0]["aligners"]), vec![t.sam.as_str()]);
+    let champion = us.body["strengths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "sustainability_champion")
+        .unwrap()
+        .clone();
+    assert_eq!(people(&champion["holders"]), vec![t.zoe.as_str()]);
+}
+
+async fn team_profile_refusals_are_named(app: &TestApp) {
+    let t = teams(app).await;
+    let client = app.get(&format!("/v1/organizations/{}/team-profile", t.acme)).await;
+    client.assert_problem(422);
+    assert_eq!(client.pointers(), vec!["organization_id"]);
+    let unknown = uuid::Uuid::now_v7();
+    app.get(&format!("/v1/organizations/{unknown}/team-profile")).await.assert_problem(404);
+    let limit = app.get(&format!("/v1/organizations/{}/team-profile?limit=0", t.dach)).await;
+    limit.assert_problem(422);
+    assert_eq!(limit.pointers(), vec!["limit"]);
+    let scope = app.get(&format!("/v1/organizations/{}/team-profile?demand=mine", t.dach)).await;
+    scope.assert_problem(400);
+    let other = app.other_tenant("elsewhere");
+    let theirs = app
+        .call(
+            awc::http::Method::GET,
+            &format!("/v1/organizations/{}/team-profile", t.dach),
+            Some(&other),
+            &[],
+            None,
+        )
+        .await;
+    theirs.assert_problem(404);
+}
