@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod changes;
 pub mod coverage;
 pub mod crafting;
+pub mod development_plans;
 pub mod diffs;
 pub mod json;
 pub mod moment;

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod coverage;
 pub mod crafting;
 pub mod delay;
+pub mod development;
 pub mod diff;
 pub mod facet;
 pub mod fit;

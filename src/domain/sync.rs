@@ -19,6 +19,7 @@ pub enum Entity {
     Interaction,
     /// A manager's decision about an alert of a coverage report (its id is the alert's).
     Alert,
+    DevelopmentPlan,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -55,11 +56,12 @@ impl Entity {
             "relationships" => Entity::Relationship,
             "coverage" => Entity::Coverage,
             "crafting_revisions" => Entity::CraftingRevision,
+            "development_plans" => Entity::DevelopmentPlan,
             _ => return None,
         })
     }
 
-    pub const SYNCED: [&'static str; 7] = [
+    pub const SYNCED: [&'static str; 8] = [
         "organizations",
         "persons",
         "posts",
@@ -67,6 +69,7 @@ impl Entity {
         "relationships",
         "coverage",
         "crafting_revisions",
+        "development_plans",
     ];
 }
 

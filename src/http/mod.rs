@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod changes;
 pub mod coverage;
 pub mod crafting;
+pub mod development_plans;
 pub mod diffs;
 pub mod etag;
 pub mod extract;
@@ -107,6 +108,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(similar::routes)
         .configure(readiness::routes)
         .configure(team_profile::routes)
+        .configure(development_plans::routes)
         .configure(accounts::routes)
         .configure(relationships::routes)
         .configure(coverage::routes)

@@ -1,11 +1,13 @@
 //! `/v1/affinities` (tenant rules that extend crafting alignment beyond same keys) and
-//! `/v1/settings/coverage` (half-life, default capacity, alert thresholds, role weights).
+//! `/v1/settings/coverage` (half-life, default capacity, alert thresholds, role weights),
+//! `/v1/settings/retention` and `/v1/settings/development`.
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::api::development_plans::DevelopmentSettings;
 use crate::domain::api_key::Scope;
 use crate::domain::coverage::CoverageSettings;
 use crate::domain::facet::{Dimension, Facet};
@@ -20,7 +22,7 @@ use crate::http::pagination::{page, ListParams, Page};
 use crate::http::respond::{created, deleted, ok};
 use crate::http::{read, write};
 use crate::store::affinities::{self, StoredAffinity};
-use crate::store::{coverage_settings, retention};
+use crate::store::{coverage_settings, development_plans, retention};
 use crate::store::{vocabulary, Db, DbConn};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -31,7 +33,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(find_settings)
         .service(replace_settings)
         .service(find_retention)
-        .service(replace_retention);
+        .service(replace_retention)
+        .service(find_development_settings)
+        .service(replace_development_settings);
 }
 
 /// A facet named by dimension and vocabulary key.
@@ -231,4 +235,36 @@ pub async fn replace_retention(
     write(&db, principal.actor(), move |c| retention::save(c, principal.tenant_id, &retention))
         .await?;
     Ok(HttpResponse::Ok().json(retention))
+}
+
+/// The tenant's rules for development plans: the learning time a person may have agreed per
+/// week over their active plans (default 4 hours).
+#[utoipa::path(tag = "settings", responses((status = 200, body = DevelopmentSettings)))]
+#[get("/v1/settings/development")]
+pub async fn find_development_settings(
+    db: web::Data<Db>,
+    principal: Principal,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Read)?;
+    let limit =
+        read(&db, move |c| development_plans::learning_hours_limit(c, principal.tenant_id)).await?;
+    Ok(HttpResponse::Ok().json(DevelopmentSettings { learning_hours_limit: limit }))
+}
+
+/// Replace the rules for development plans. Plans over the new limit are flagged, not changed.
+#[utoipa::path(tag = "settings", request_body = DevelopmentSettings, responses((status = 200, body = DevelopmentSettings)))]
+#[put("/v1/settings/development")]
+pub async fn replace_development_settings(
+    db: web::Data<Db>,
+    principal: Principal,
+    Json(body): Json<DevelopmentSettings>,
+) -> Result<HttpResponse, Error> {
+    principal.require(Scope::Admin)?;
+    let settings = body.validate()?;
+    let limit = settings.learning_hours_limit;
+    write(&db, principal.actor(), move |c| {
+        development_plans::save_learning_hours_limit(c, principal.tenant_id, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(settings))
 }

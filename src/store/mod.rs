@@ -22,6 +22,7 @@ pub mod coverage_settings;
 pub mod crafting;
 pub mod crafting_index;
 pub mod deliveries;
+pub mod development_plans;
 pub mod erasure;
 pub mod external_refs;
 pub mod feed;

@@ -419,6 +419,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    development_plans (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        tenure_id -> Text,
+        target_post_id -> Nullable<Text>,
+        title -> Text,
+        state -> Text,
+        learning_hours_per_week -> Double,
+        goals -> Text,
+        sought -> Text,
+        artifacts -> Text,
+        check_ins -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    development_settings (tenant_id) {
+        tenant_id -> Text,
+        learning_hours_limit -> Double,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alert_states,
     alert_events,
@@ -450,5 +477,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     retention_settings,
     tenant_names,
-    feed_horizons
+    feed_horizons,
+    development_plans,
+    development_settings
 );

@@ -15,6 +15,7 @@ use crate::domain::sync::{is_external_id, is_source, Entity, ExternalRef};
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::coverage::CoverageLinks;
+use crate::store::development_plans::DevelopmentPlans;
 use crate::store::organizations::Organizations;
 use crate::store::persons::Persons;
 use crate::store::posts::Posts;
@@ -41,6 +42,7 @@ fn with_entity<W: WithEntity>(entity: Entity, work: W) -> Option<W::Output> {
         Entity::Tenure => work.run::<Tenures>(),
         Entity::Relationship => work.run::<Relationships>(),
         Entity::Coverage => work.run::<CoverageLinks>(),
+        Entity::DevelopmentPlan => work.run::<DevelopmentPlans>(),
         Entity::CraftingRevision | Entity::Interaction | Entity::Alert => return None,
     })
 }

@@ -61,6 +61,11 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
     )
     .await;
     let webhook = as_them("/v1/webhooks", json!({"url": "https://example.com/hook"})).await;
+    let plan = as_them(
+        "/v1/development-plans",
+        json!({"tenure_id": tenure, "title": "Theirs", "learning_hours_per_week": 1, "goals": []}),
+    )
+    .await;
     let foreign: HashMap<&str, &str> = HashMap::from([
         ("webhooks", webhook.as_str()),
         ("organizations", org.as_str()),
@@ -72,6 +77,7 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
         ("interactions", interaction.as_str()),
         ("relationships", relationship.as_str()),
         ("affinities", affinity.as_str()),
+        ("development-plans", plan.as_str()),
     ]);
 
     // Valid bodies of our own, so that only the foreign id can make a request fail.
@@ -80,6 +86,13 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
         app.create("/v1/posts", json!({"organization_id": my_org, "title": "Buyer"})).await;
     let my_person = app.create("/v1/persons", json!({"display_name": "Me"})).await;
     let my_other = app.create("/v1/persons", json!({"display_name": "You"})).await;
+    let my_seat = app.create("/v1/posts", json!({"organization_id": my_org, "title": "Y"})).await;
+    let my_tenure = app
+        .create(
+            "/v1/tenures",
+            json!({"person_id": my_other, "post_id": my_seat, "started_on": "2024-01-01"}),
+        )
+        .await;
     let bodies: HashMap<&str, Value> = HashMap::from([
         ("organizations", json!({"name": "X", "kind": "client"})),
         ("posts", json!({"organization_id": my_org, "title": "X"})),
@@ -95,6 +108,10 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
         (
             "relationships",
             json!({"from_person_id": my_person, "to_person_id": my_other, "kind": "advises", "strength": 0.5}),
+        ),
+        (
+            "development-plans",
+            json!({"tenure_id": my_tenure, "title": "X", "learning_hours_per_week": 1, "goals": []}),
         ),
     ]);
 

@@ -17,6 +17,7 @@ mod container;
 mod coverage;
 mod crafting;
 mod demo;
+mod development_plans;
 
 mod faults;
 mod fuzz;

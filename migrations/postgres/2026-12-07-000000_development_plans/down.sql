@@ -1,0 +1,2 @@
+DROP TABLE development_settings;
+DROP TABLE development_plans;
