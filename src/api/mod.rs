@@ -15,6 +15,7 @@ pub mod organizations;
 pub mod persons;
 pub mod posts;
 pub mod problem;
+pub mod questionnaires;
 pub mod readiness;
 pub mod relationships;
 pub mod strict_json;

@@ -18,6 +18,7 @@ pub mod organization;
 pub mod paths;
 pub mod person;
 pub mod post;
+pub mod questionnaire;
 pub mod rate_limit;
 pub mod readiness;
 pub mod retention;

@@ -23,6 +23,7 @@ pub mod pagination;
 pub mod persons;
 pub mod posts;
 pub mod problem;
+pub mod questionnaires;
 pub mod rate_limit;
 pub mod readiness;
 pub mod relationships;
@@ -109,6 +110,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(readiness::routes)
         .configure(team_profile::routes)
         .configure(development_plans::routes)
+        .configure(questionnaires::routes)
         .configure(accounts::routes)
         .configure(relationships::routes)
         .configure(coverage::routes)

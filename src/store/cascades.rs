@@ -8,11 +8,11 @@ use diesel::prelude::*;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity};
-use crate::store::schema::{crafting_revisions, development_plans, tenures};
+use crate::store::schema::{administrations, crafting_revisions, development_plans, tenures};
 use crate::store::DbConn;
 
-/// Deletes tenures that have no crafting revisions and no development plans; refuses (409) if
-/// any has some.
+/// Deletes tenures that have no crafting revisions, development plans or questionnaire
+/// administrations; refuses (409) if any has some.
 pub fn delete_without_history(
     conn: &mut DbConn,
     tenant: TenantId,
@@ -41,6 +41,17 @@ pub fn delete_without_history(
              (DELETE /v1/development-plans/{{id}}), or erase the person"
         )));
     }
+    let answered: i64 = administrations::table
+        .filter(administrations::tenant_id.eq(&t))
+        .filter(administrations::tenure_id.eq_any(&ids))
+        .count()
+        .get_result(conn)?;
+    if answered > 0 {
+        return Err(Error::conflict(format!(
+            "{answered} questionnaire administration(s) were answered about the tenure(s); \
+             delete them first (DELETE /v1/administrations/{{id}}), or erase the person"
+        )));
+    }
     changes::deleted(conn, tenant, Entity::Tenure, &changes::parse_ids(&ids)?)?;
     diesel::delete(
         tenures::table.filter(tenures::tenant_id.eq(&t)).filter(tenures::id.eq_any(&ids)),
@@ -49,8 +60,8 @@ pub fn delete_without_history(
     Ok(())
 }
 
-/// Deletes tenures together with their crafting revisions and development plans: the erasure
-/// of a person.
+/// Deletes tenures together with their crafting revisions, development plans and
+/// questionnaire administrations: the erasure of a person.
 pub fn delete_with_history(
     conn: &mut DbConn,
     tenant: TenantId,
@@ -74,6 +85,12 @@ pub fn delete_with_history(
         development_plans::table
             .filter(development_plans::tenant_id.eq(&t))
             .filter(development_plans::tenure_id.eq_any(&ids)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        administrations::table
+            .filter(administrations::tenant_id.eq(&t))
+            .filter(administrations::tenure_id.eq_any(&ids)),
     )
     .execute(conn)?;
     diesel::delete(

@@ -36,6 +36,7 @@ pub mod pipelined;
 pub mod pool;
 pub mod post_revisions;
 pub mod posts;
+pub mod questionnaires;
 pub mod readiness;
 pub mod relationships;
 pub mod reports;

@@ -446,6 +446,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    instruments (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        scale -> Text,
+        subscales -> Text,
+        items -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    administrations (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        instrument_id -> Text,
+        tenure_id -> Text,
+        respondent_kind -> Text,
+        respondent_person_id -> Nullable<Text>,
+        administered_at -> Timestamp,
+        answers -> Text,
+        revision_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alert_states,
     alert_events,
@@ -479,5 +509,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_names,
     feed_horizons,
     development_plans,
-    development_settings
+    development_settings,
+    instruments,
+    administrations
 );

@@ -66,6 +66,12 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
         json!({"tenure_id": tenure, "title": "Theirs", "learning_hours_per_week": 1, "goals": []}),
     )
     .await;
+    let instrument = as_them("/v1/instruments", crate::questionnaires::example()).await;
+    let administration = as_them(
+        &*format!("/v1/instruments/{instrument}/administrations").leak(),
+        json!({"tenure_id": tenure, "respondent": "self", "answers": [{"item": "q1", "value": 4}]}),
+    )
+    .await;
     let foreign: HashMap<&str, &str> = HashMap::from([
         ("webhooks", webhook.as_str()),
         ("organizations", org.as_str()),
@@ -78,6 +84,8 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
         ("relationships", relationship.as_str()),
         ("affinities", affinity.as_str()),
         ("development-plans", plan.as_str()),
+        ("instruments", instrument.as_str()),
+        ("administrations", administration.as_str()),
     ]);
 
     // Valid bodies of our own, so that only the foreign id can make a request fail.
@@ -113,6 +121,7 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
             "development-plans",
             json!({"tenure_id": my_tenure, "title": "X", "learning_hours_per_week": 1, "goals": []}),
         ),
+        ("instruments", crate::questionnaires::example()),
     ]);
 
     let document = jobcraft::http::openapi::document();
@@ -146,6 +155,10 @@ async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
             let body = match method {
                 Method::PUT => Some(bodies[collection].clone()),
                 Method::POST if template.ends_with("/apply") => Some(json!({"pairs": []})),
+                Method::POST if template.ends_with("/administrations") => Some(json!({
+                    "tenure_id": my_tenure, "respondent": "self",
+                    "answers": [{"item": "q1", "value": 4}]
+                })),
                 Method::PATCH if template.starts_with("/v1/webhooks") => {
                     Some(json!({"active": true}))
                 }

@@ -33,6 +33,7 @@ mod pagination;
 mod persons;
 mod pgbouncer;
 mod posts;
+mod questionnaires;
 mod rate_limits;
 mod readiness;
 mod readme;

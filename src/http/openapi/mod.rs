@@ -46,7 +46,7 @@ use crate::error::FieldError;
         (name = "network", description = "Relationships between persons"),
         (name = "coverage", description = "Salespeople covering stakeholders, and their interactions"),
         (name = "accounts", description = "Account networks, coverage reports and suggestions"),
-        (name = "growth", description = "Readiness for a next post, development plans, and the team's crafting against its accounts' demand"),
+        (name = "growth", description = "Readiness for a next post, development plans, crafting questionnaires, and the team's crafting against its accounts' demand"),
         (name = "settings", description = "Affinity rules and coverage settings of the tenant"),
         (name = "sync", description = "The change feed, external ids and upserts for CRMs"),
         (name = "operations", description = "Health, readiness and the audit log"),

@@ -1,0 +1,2 @@
+DROP TABLE administrations;
+DROP TABLE instruments;
