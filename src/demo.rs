@@ -173,8 +173,8 @@ const TENURES: &[TenureSpec] = &[
     // The sales team.
     ("ines", "Ines Moreau", "northwind-head-of-sales", 2000, None, &[], Some(3), &[("cognitive", "strategic_enabler", 0.8), ("relational", "executive_access", 0.8)]),
     ("max", "Max Lind", "northwind-ae-enterprise", 1100, None, &[], Some(12), &[("cognitive", "commission_first", 1.0), ("priority", "growth", 0.9), ("task", "quota_attainment", 1.0), ("relational", "executive_access", 0.6)]),
-    ("carla", "Carla Diaz", "northwind-ae-dach", 900, None, &[], Some(12), &[("cognitive", "client_success", 0.9), ("cognitive", "sustainability_champion", 0.8), ("relational", "customer_contact", 0.8), ("priority", "sustainability", 0.7)]),
-    ("sofia", "Sofia Costa", "northwind-ae-dach", 400, None, &[], Some(10), &[("cognitive", "risk_manager", 0.8), ("priority", "compliance", 0.8), ("priority", "resilience", 0.6)]),
+    ("carla", "Carla Diaz", "northwind-ae-dach", 900, None, &[], Some(12), &[("cognitive", "client_success", 0.9), ("cognitive", "sustainability_champion", 0.8), ("relational", "customer_contact", 0.8), ("priority", "sustainability", 0.7), ("priority", "growth", 0.7)]),
+    ("sofia", "Sofia Costa", "northwind-ae-dach", 400, None, &[], Some(10), &[("cognitive", "risk_manager", 0.8), ("priority", "compliance", 0.8), ("priority", "resilience", 0.6), ("priority", "growth", 0.6)]),
     ("jonas", "Jonas Lund", "northwind-solutions-engineer", 1500, None, &[], Some(8), &[("cognitive", "trusted_advisor", 0.9), ("task", "technical_advice", 1.0), ("priority", "digitalisation", 0.8), ("task", "quota_attainment", 0.2)]),
     ("lea-sdr", "Lea Vogel", "northwind-sdr", 200, None, &[], Some(6), &[("relational", "peer_network", 0.7)]),
     // Acme: the succession in procurement, Olga's career, Peter's move.
@@ -192,7 +192,7 @@ const TENURES: &[TenureSpec] = &[
     ("ida", "Ida Lang", "acme-head-of-hr", 20, None, &[], None, &[]),
     // Globex: Peter arrives; a single sale-relevant thread.
     ("peter", "Peter Falk", "globex-head-of-operations", 30, None, &["champion"], None, &[]),
-    ("erik", "Erik Solberg", "globex-ceo", 2200, None, &["decision_maker"], None, &[("priority", "growth", 0.8)]),
+    ("erik", "Erik Solberg", "globex-ceo", 2200, None, &["decision_maker"], None, &[("decision_criterion", "carbon_footprint", 0.8), ("priority", "sustainability", 0.7)]),
     ("hanna", "Hanna Lie", "globex-cfo", 900, None, &["economic_buyer"], None, &[("decision_criterion", "price", 0.8), ("decision_criterion", "total_cost_of_ownership", 0.6)]),
     ("mikkel", "Mikkel Dahl", "globex-procurement-lead", 600, None, &[], None, &[("decision_criterion", "local_sourcing", 0.8), ("partner_preference", "regional_presence", 0.9)]),
     ("sven", "Sven Aas", "globex-fleet-manager", 1300, None, &["user"], None, &[("decision_criterion", "carbon_footprint", 0.7), ("priority", "sustainability", 0.6)]),

@@ -8,6 +8,7 @@ use crate::api::accounts::AccountRef;
 use crate::domain::crafting::{FacetKey, TimePoint};
 use crate::domain::facet::Dimension;
 use crate::domain::team_profile::{Embrace, KeyDemand};
+use crate::domain::text::counted;
 use crate::store::team_profile::{DemandScope, Profiled};
 use crate::store::vocabulary::Labels;
 
@@ -81,10 +82,13 @@ pub struct KeyDemandResponse {
     pub label: Option<String>,
     /// Sum over the stakeholders who want it of influence × weight.
     pub demand: f64,
-    /// demand × best.
+    /// demand × team.
     pub met: f64,
     /// demand − met: what training needs are ranked by.
     pub unmet: f64,
+    /// The mean of the salespeople's values, those who do not meet it counting 0: how much of
+    /// the team brings it.
+    pub team: f64,
     /// The best aligner's value (0 when nobody on the team meets it).
     pub best: f64,
     /// Accounts whose stakeholders want it.
@@ -170,6 +174,7 @@ impl TeamProfileResponse {
             demand: k.demand,
             met: k.met,
             unmet: k.unmet(),
+            team: k.team,
             best: k.best,
             accounts: k.accounts.iter().copied().collect(),
             stakeholders: k.wants.len(),
@@ -245,14 +250,14 @@ impl TeamProfileResponse {
 
 /// "4 stakeholders in 3 accounts weigh `carbon_footprint`; 1 salesperson of 9 aligns".
 fn reason(k: &KeyDemand, team: usize) -> String {
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let (wanting, aligned) = (k.wants.len(), k.aligners.len());
     format!(
-        "{} in {} weigh `{}`; {} of {team} {}",
-        plural(k.wants.len(), "stakeholder", "stakeholders"),
-        plural(k.accounts.len(), "account", "accounts"),
+        "{} in {} {} `{}`; {} of {team} {}",
+        counted(wanting, "stakeholder", "stakeholders"),
+        counted(k.accounts.len(), "account", "accounts"),
+        if wanting == 1 { "weighs" } else { "weigh" },
         k.key.1,
-        plural(k.aligners.len(), "salesperson", "salespeople"),
-        if k.aligners.len() == 1 { "aligns" } else { "align" },
+        counted(aligned, "salesperson", "salespeople"),
+        if aligned == 1 { "aligns" } else { "align" },
     )
 }

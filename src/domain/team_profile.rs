@@ -2,12 +2,14 @@
 //!
 //! Demand is what stakeholders want (their positive decision criteria and priorities), each
 //! weighed by the stakeholder's influence in their account: `influence × weight`, summed per
-//! facet key. The team meets a key as well as its best-aligned salesperson does, read through
-//! the alignment rules the suggestions use (`fit::meets_want`: same key, or an affinity rule),
-//! so `met = demand × best` and `unmet = demand − met`. Training needs are the keys ranked by
-//! unmet demand; a need that comes from at least half of the accounts (two or more) is one the
-//! whole team could embrace, any other one is for the salespeople covering the stakeholders who
-//! want it.
+//! facet key. Each salesperson meets a key as well as their best facet for it does, read
+//! through the alignment rules the suggestions use (`fit::meets_want`: same key, or an affinity
+//! rule). The team meets it by the mean of its salespeople's values — the share of the team
+//! that brings it, weighted by how strongly — so a key only one salesperson of nine brings is
+//! mostly unmet, however well that one brings it: `met = demand × mean`, `unmet = demand −
+//! met`. Training needs are the keys ranked by unmet demand; a need that comes from at least
+//! half of the accounts (two or more) is one the whole team could embrace, any other one is for
+//! the salespeople covering the stakeholders who want it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -75,6 +77,8 @@ pub struct KeyDemand {
     pub key: FacetKey,
     pub demand: f64,
     pub met: f64,
+    /// The mean of the salespeople's values (0 for those who do not meet it).
+    pub team: f64,
     /// The best aligner's value, 0 without one.
     pub best: f64,
     /// Accounts whose stakeholders want it.
@@ -181,6 +185,11 @@ pub fn profile(
             });
             let demand: f64 = wants.iter().map(Want::demand).sum();
             let best = aligners.first().map_or(0.0, |a| a.value);
+            let team = if members.is_empty() {
+                0.0
+            } else {
+                aligners.iter().fold(0.0, |sum, a| sum + a.value) / members.len() as f64
+            };
             let key_accounts: BTreeSet<Uuid> = wants.iter().map(|w| w.account_id).collect();
             let embrace = if key_accounts.len() >= 2 && key_accounts.len() * 2 >= accounts.len() {
                 Embrace::Team
@@ -196,8 +205,9 @@ pub fn profile(
             .filter(|p| !aligned.contains(p))
             .collect();
             KeyDemand {
-                met: demand * best,
+                met: demand * team,
                 demand,
+                team,
                 best,
                 accounts: key_accounts,
                 wants,
@@ -311,16 +321,20 @@ mod tests {
         assert_eq!(carbon.aligners.len(), 1);
         assert_eq!(carbon.aligners[0].person_id, id(2));
         assert!((carbon.best - 0.25).abs() < 1e-12);
-        assert!((carbon.met - 1.05 * 0.25).abs() < 1e-12);
+        // One of three salespeople: the team meets a third of that.
+        assert!((carbon.team - 0.25 / 3.0).abs() < 1e-12);
+        assert!((carbon.met - 1.05 * 0.25 / 3.0).abs() < 1e-12);
         let price = key(&p, "price");
         assert!((price.demand - 0.1).abs() < 1e-12);
         assert!((price.best - 0.8).abs() < 1e-12);
+        assert!((price.met - 0.1 * 0.8 / 3.0).abs() < 1e-12);
         let uptime = key(&p, "uptime");
         assert!(uptime.aligners.is_empty());
         assert!(p.keys.iter().all(|k| k.key.1 != "lock_in"));
         let total = 1.05 + 0.1 + 0.45;
         assert!((p.demand - total).abs() < 1e-12);
-        assert!((p.share_met().unwrap() - (1.05 * 0.25 + 0.08) / total).abs() < 1e-12);
+        let met = (1.05 * 0.25 + 0.1 * 0.8) / 3.0;
+        assert!((p.share_met().unwrap() - met / total).abs() < 1e-12);
     }
 
     #[test]

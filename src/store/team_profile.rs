@@ -1,13 +1,13 @@
 //! The team profile as the store reads it: an own unit's salespeople (the unit and every unit
 //! below it) with their crafted jobs, and the stakeholders of the accounts in scope with their
-//! influence and crafted jobs, handed to `domain::team_profile`.
+//! influence and what they were observed to weigh, handed to `domain::team_profile`.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use uuid::Uuid;
 
 use crate::domain::account::influences;
-use crate::domain::crafting::TimePoint;
+use crate::domain::crafting::{Origin, TimePoint};
 use crate::domain::organization::OrganizationKind;
 use crate::domain::team_profile::{profile, Member, Stakeholder, TeamProfile};
 use crate::domain::tenant::TenantId;
@@ -86,14 +86,15 @@ pub fn team_profile(
         for link in data.account.links.iter().filter(|l| team.contains(&l.salesperson_id)) {
             covered_by.entry(link.stakeholder_id).or_default().push(link.salesperson_id);
         }
-        let mut crafted = crafting::crafted_facets(conn, tenant, data.tenures.clone(), at)?;
-        // A person holding two posts in the account: the facets of both count.
+        // What each stakeholder was observed to weigh (crafted or overridden facets): the
+        // formal facets their posts inherit are the same template for every holder, and would
+        // make every team's needs the same generic keys. A person holding two posts in the
+        // account: the facets of both count.
         let mut facets: HashMap<Uuid, Vec<_>> = HashMap::new();
-        for tenure in &data.tenures {
-            facets
-                .entry(tenure.person_id)
-                .or_default()
-                .extend(crafted.remove(&tenure.id).unwrap_or_default());
+        for history in crafting::histories(conn, tenant, data.tenures.clone())? {
+            let observed =
+                history.job_at(at).facets.into_iter().filter(|f| f.origin != Origin::Formal);
+            facets.entry(history.tenure.person_id).or_default().extend(observed.map(|f| f.facet));
         }
         for person in data.stakeholders().into_iter().filter(|p| !team.contains(p)) {
             stakeholders.push(Stakeholder {
