@@ -8,7 +8,9 @@
 //! accounts: at Acme Insurance, Nina took over procurement from Olga and brought carbon
 //! footprint and small suppliers with her (nobody covers her yet); Mara frames claims handling
 //! as helping people; Peter, the claims champion Max covered, has just moved to Globex.
-//! Borealis Energy hangs on a single thread. Dates are relative to today, so the alerts are live.
+//! Borealis Energy hangs on a single thread. Lea, the SDR, crafts toward the account executive
+//! post, with a development plan, a mentor and a questionnaire her manager answered. Dates are
+//! relative to today, so the alerts are live.
 //!
 //! Over 400 lines as one responsibility: the story is data, written out in one place so it
 //! reads as the README tells it.
@@ -104,8 +106,11 @@ const OPERATIONS: &[FacetSpec] = &[
     ("decision_criterion", "time_to_deploy", 0.6),
 ];
 const SALES: &[FacetSpec] = &[("task", "quota_attainment", 0.8), ("task", "account_planning", 0.7)];
+const PROSPECTING: &[FacetSpec] =
+    &[("task", "quota_attainment", 0.5), ("task", "customer_onboarding", 0.6)];
 /// Formal facets that crafting may not take below the floor (0.1): the guardrails.
-const CORE: &[&str] = &["supplier_audits", "claims_handling", "budget_planning"];
+const CORE: &[&str] =
+    &["supplier_audits", "claims_handling", "budget_planning", "quota_attainment"];
 
 #[rustfmt::skip]
 const POSTS: &[PostSpec] = &[
@@ -113,7 +118,7 @@ const POSTS: &[PostSpec] = &[
     ("northwind-ae-dach", "northwind-dach", "Account Executive", "sales", Some("northwind-head-of-sales"), 2, SALES),
     ("northwind-ae-enterprise", "northwind-enterprise", "Account Executive", "sales", Some("northwind-head-of-sales"), 1, SALES),
     ("northwind-solutions-engineer", "northwind-enterprise", "Solutions Engineer", "sales", Some("northwind-head-of-sales"), 1, SALES),
-    ("northwind-sdr", "northwind-dach", "Sales Development Representative", "sales", Some("northwind-head-of-sales"), 1, SALES),
+    ("northwind-sdr", "northwind-dach", "Sales Development Representative", "sales", Some("northwind-head-of-sales"), 1, PROSPECTING),
     // Acme Insurance
     ("acme-ceo", "acme", "CEO", "management", None, 1, LEADERSHIP),
     ("acme-cfo", "acme", "CFO", "finance", Some("acme-ceo"), 1, FINANCE),
@@ -378,6 +383,71 @@ pub async fn load(base: &str, key: &str) -> Result<(), Error> {
         )
         .await?;
     }
+    grow_lea(&api, &ago).await
+}
+
+/// Lea, the SDR, crafts toward the account executive post Carla holds: her self-report and her
+/// manager Ines's observation on the example questionnaire (the observation becomes a crafting
+/// revision), a development plan with two stretch crafts, Carla as her mentor, learning time
+/// and an artifact, then a revision that moves her toward it.
+async fn grow_lea(api: &Api<'_>, ago: &dyn Fn(i64) -> String) -> Result<(), Error> {
+    let lea = api.lookup("persons", "lea-sdr").await?;
+    let ines = api.lookup("persons", "ines").await?;
+    let carla = api.lookup("persons", "carla").await?;
+    let tenure = api.lookup("tenures", &tenure_key("lea-sdr", "northwind-sdr")).await?;
+    let ae = api.lookup("posts", "northwind-ae-dach").await?;
+    let instrument: Value =
+        serde_json::from_str(include_str!("../docs/examples/crafting-check-in.json"))
+            .map_err(Error::internal)?;
+    let instrument = api.post("/v1/instruments", instrument).await?;
+    let administer = format!(
+        "/v1/instruments/{}/administrations",
+        instrument["id"].as_str().unwrap_or_default()
+    );
+    let answers = |values: &[(&str, i64)]| -> Vec<Value> {
+        values.iter().map(|(item, value)| json!({"item": item, "value": value})).collect()
+    };
+    api.post(
+        &administer,
+        json!({"tenure_id": tenure, "respondent": "self", "respondent_person_id": lea,
+               "administered_at": format!("{}T16:00:00Z", ago(9)),
+               "answers": answers(&[("q1", 4), ("q2", 2), ("q3", 4), ("q4", 3), ("q5", 5), ("q6", 4)])}),
+    )
+    .await?;
+    let observed = api
+        .post(
+            &administer,
+            json!({"tenure_id": tenure, "respondent": "manager", "respondent_person_id": ines,
+                   "administered_at": format!("{}T16:00:00Z", ago(8)),
+                   "answers": answers(&[("q1", 3), ("q2", 3), ("q3", 3), ("q4", 2), ("q5", 4), ("q6", 3)])}),
+        )
+        .await?;
+    let observed = observed["id"].as_str().unwrap_or_default();
+    api.post(&format!("/v1/administrations/{observed}/crafting-revision"), json!({})).await?;
+    api.post(
+        "/v1/development-plans",
+        json!({"tenure_id": tenure, "target_post_id": ae, "title": "Toward account executive",
+               "learning_hours_per_week": 3,
+               "goals": [
+                   {"dimension": "relational", "key": "customer_contact", "target_weight": 0.7,
+                    "description": "Lead two client calls a month"},
+                   {"dimension": "task", "key": "account_planning", "target_weight": 0.6,
+                    "description": "Own the account plan for Globex Warehousing"}],
+               "sought": [{"person_id": carla, "role": "mentor"}],
+               "artifacts": [{"title": "Globex Warehousing account plan, first draft",
+                              "link": "https://wiki.northwind.example/plans/globex-warehousing",
+                              "date": ago(3)}],
+               "check_ins": [{"date": ago(2), "notes": "Ran the Globex Warehousing call with Carla listening in."}],
+               "external_refs": [{"source": SOURCE, "external_id": "lea-toward-ae"}]}),
+    )
+    .await?;
+    api.post(
+        &format!("/v1/tenures/{tenure}/crafting"),
+        json!({"mode": "patch", "source": "One-on-one with Ines", "confidence": 0.8,
+               "facets": [{"dimension": "relational", "key": "customer_contact", "weight": 0.6},
+                          {"dimension": "task", "key": "account_planning", "weight": 0.5}]}),
+    )
+    .await?;
     Ok(())
 }
 
@@ -387,6 +457,9 @@ pub async fn welcome(base: &str, key: &str) -> Result<String, Error> {
     let acme = api.lookup("organizations", "acme").await?;
     let procurement = api.lookup("posts", "acme-head-of-procurement").await?;
     let nina = api.lookup("tenures", &tenure_key("nina", "acme-head-of-procurement")).await?;
+    let dach = api.lookup("organizations", "northwind-dach").await?;
+    let lea = api.lookup("persons", "lea-sdr").await?;
+    let ae = api.lookup("posts", "northwind-ae-dach").await?;
     Ok(format!(
         "An admin key of the demo tenant (shown once):\n\n    {key}\n\n\
          Sales managers: open {base}/app/ and paste the key to sign in; Acme's coverage map is\n\
@@ -397,7 +470,9 @@ pub async fn welcome(base: &str, key: &str) -> Result<String, Error> {
          {base}/v1/accounts/{acme}/coverage   Acme's coverage report and alerts\n  \
          {base}/v1/posts/{procurement}/succession   Olga -> Nina in procurement\n  \
          {base}/v1/tenures/{nina}/diff   Nina's crafted job against the post\n  \
-         {base}/v1/diffs?kind=succession&organization_id={acme}   bulk diffs (Accept: text/csv)\n\n\
+         {base}/v1/diffs?kind=succession&organization_id={acme}   bulk diffs (Accept: text/csv)\n  \
+         {base}/v1/organizations/{dach}/team-profile   DACH's training needs\n  \
+         {base}/v1/persons/{lea}/readiness?post_id={ae}   Lea toward account executive\n\n\
          Suggestions are a POST: curl -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n      \
          {base}/v1/accounts/{acme}/suggestions -d '{{}}'\n"
     ))

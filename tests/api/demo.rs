@@ -98,6 +98,34 @@ async fn the_demo_loads_and_the_readme_tour_tells_its_story(app: &TestApp) {
     assert_eq!(carla_on_nina["salesperson_name"], "Carla Diaz", "{carla_on_nina}");
     assert_eq!(carla_on_nina["covering_now"], Value::Bool(false));
 
+    // The README's growth story: Lea toward account executive, DACH's training needs.
+    let growth = crate::readme::run_readme_blocks(
+        "# growth",
+        &[
+            ("JC=http://127.0.0.1:8080", &format!("JC={}", app.base)),
+            ("KEY=jc_paste_the_demo_key_here", &format!("KEY={key}")),
+        ],
+    )
+    .await;
+    for expected in [
+        "\"key\":\"account_planning\",\"label\":\"Account planning\",\"asked\":0.7,\"held\":null",
+        "\"key\":\"account_planning\",\"label\":\"Account planning\",\"asked\":0.7,\"held\":0.5",
+        "\"display_name\":\"Lea Vogel\"",
+        "\"title\":\"Toward account executive\"",
+        "\"baseline_weight\":0.0,\"current_weight\":0.5,\"dimension\":\"task\",\"key\":\"account_planning\"",
+        "would take `task:quota_attainment`, a core facet of the current post, below its floor",
+        "\"respondent\":\"manager\"",
+        "\"subscale\":\"client_contact\",\"name\":\"Seeking client contact\"",
+        "\"reason\":\"3 stakeholders in 2 accounts weigh `carbon_footprint`; 1 salesperson of 3 aligns\"",
+    ] {
+        assert!(growth.contains(expected), "missing {expected} in:\n{growth}");
+    }
+    let needs = growth.split("\"training_needs\":[{").nth(1).unwrap_or_default();
+    assert!(
+        needs.starts_with("\"dimension\":\"decision_criterion\",\"key\":\"carbon_footprint\""),
+        "{needs}"
+    );
+
     // 40+ posts over the seller and three accounts; none of it visible to another tenant.
     let posts =
         app.call(awc::http::Method::GET, "/v1/posts?limit=100", Some(&key), &[], None).await;
