@@ -89,6 +89,14 @@ print(f"""
 
 {detail(f"{OUT}/readiness.md")}
 
+## Team profile — `bench/team-profile`
+
+{detail(f"{OUT}/team-profile.md")}
+
+## Questionnaire statistics — `bench/questionnaires`
+
+{detail(f"{OUT}/questionnaires.md")}
+
 ## Retention — `bench/retention`
 
 {detail(f"{OUT}/retention.md")}

@@ -8,6 +8,7 @@ use crate::harness::{on_both_backends, TestApp};
 
 on_both_backends!(
     a_plans_progress_is_read_from_the_holders_crafting,
+    erasure_removes_the_plans_and_answers_about_a_person_and_their_name_elsewhere,
     learning_time_over_the_tenants_limit_is_flagged_not_refused,
     development_plan_refusals_are_named,
 );
@@ -233,4 +234,53 @@ async fn development_plan_refusals_are_named(app: &TestApp) {
     moved.assert_problem(422);
     assert_eq!(moved.pointers(), vec!["/tenure_id"]);
     app.get(&format!("/v1/tenures/{nobody}/development-plans")).await.assert_problem(404);
+}
+
+async fn erasure_removes_the_plans_and_answers_about_a_person_and_their_name_elsewhere(
+    app: &TestApp,
+) {
+    let l = lea(app).await;
+    let plan = app.create("/v1/development-plans", plan(&l)).await;
+    let instrument = app.create("/v1/instruments", crate::questionnaires::example()).await;
+    let about_lea = app
+        .create(
+            &format!("/v1/instruments/{instrument}/administrations"),
+            json!({"tenure_id": l.tenure, "respondent": "self",
+                   "answers": [{"item": "q1", "value": 4}]}),
+        )
+        .await;
+    let carla = app.get(&format!("/v1/persons/{}/tenures", l.carla)).await;
+    let carla_tenure = carla.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let by_lea = app
+        .create(
+            &format!("/v1/instruments/{instrument}/administrations"),
+            json!({"tenure_id": carla_tenure, "respondent": "peer", "respondent_person_id":
+                   app.get(&format!("/v1/tenures/{}", l.tenure)).await.body["person_id"],
+                   "answers": [{"item": "q1", "value": 5}]}),
+        )
+        .await;
+
+    // Lea mentors Carla, of all people.
+    let lea = app.get(&format!("/v1/tenures/{}", l.tenure)).await.body["person_id"].clone();
+    let lea = lea.as_str().unwrap();
+    let carlas = app
+        .create(
+            "/v1/development-plans",
+            json!({"tenure_id": carla_tenure, "title": "Prospecting again",
+                   "learning_hours_per_week": 1, "goals": [],
+                   "sought": [{"person_id": lea, "role": "mentor"}]}),
+        )
+        .await;
+
+    // Lea is erased: her plan and the answers about her go; her answer about Carla stays,
+    // without her, and Carla's plan no longer names her.
+    assert_eq!(app.delete(&format!("/v1/persons/{lea}?erase=true")).await.status, 204);
+    app.get(&format!("/v1/development-plans/{plan}")).await.assert_problem(404);
+    app.get(&format!("/v1/administrations/{about_lea}")).await.assert_problem(404);
+    let theirs = app.get(&format!("/v1/administrations/{by_lea}")).await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    let kept = app.get(&format!("/v1/development-plans/{carlas}")).await;
+    assert_eq!(kept.body["sought"], json!([]), "{}", kept.body);
+    assert_eq!(kept.body["version"], 2);
+    assert_eq!(theirs.body["respondent_person_id"], Value::Null);
 }
