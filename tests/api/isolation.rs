@@ -13,62 +13,64 @@ on_both_backends!(a_key_of_one_tenant_sees_nothing_of_another);
 
 async fn a_key_of_one_tenant_sees_nothing_of_another(app: &TestApp) {
     let theirs = app.other_tenant("theirs");
-    let as_them = |path: &'static str, body: Value| {
+    let as_them = |path: String, body: Value| {
         let theirs = theirs.clone();
         async move {
-            let response = app.call(Method::POST, path, Some(&theirs), &[], Some(&body)).await;
+            let response = app.call(Method::POST, &path, Some(&theirs), &[], Some(&body)).await;
             assert_eq!(response.status, 201, "{}", response.body);
             response.id()
         }
     };
-    let org = as_them("/v1/organizations", json!({"name": "Theirs", "kind": "client"})).await;
-    let post = as_them("/v1/posts", json!({"organization_id": org, "title": "CPO"})).await;
-    let person = as_them("/v1/persons", json!({"display_name": "Secret"})).await;
+    let org =
+        as_them("/v1/organizations".into(), json!({"name": "Theirs", "kind": "client"})).await;
+    let post = as_them("/v1/posts".into(), json!({"organization_id": org, "title": "CPO"})).await;
+    let person = as_them("/v1/persons".into(), json!({"display_name": "Secret"})).await;
     let tenure = as_them(
-        "/v1/tenures",
+        "/v1/tenures".into(),
         json!({"person_id": person, "post_id": post, "started_on": "2024-01-01"}),
     )
     .await;
     // Their salesperson covers their stakeholder, with a logged touch and a relationship.
-    let unit = as_them("/v1/organizations", json!({"name": "Their sales", "kind": "own"})).await;
-    let seat = as_them("/v1/posts", json!({"organization_id": unit, "title": "AE"})).await;
-    let seller = as_them("/v1/persons", json!({"display_name": "Seller"})).await;
+    let unit =
+        as_them("/v1/organizations".into(), json!({"name": "Their sales", "kind": "own"})).await;
+    let seat = as_them("/v1/posts".into(), json!({"organization_id": unit, "title": "AE"})).await;
+    let seller = as_them("/v1/persons".into(), json!({"display_name": "Seller"})).await;
     as_them(
-        "/v1/tenures",
+        "/v1/tenures".into(),
         json!({"person_id": seller, "post_id": seat, "started_on": "2024-01-01"}),
     )
     .await;
     let coverage = as_them(
-        "/v1/coverage",
+        "/v1/coverage".into(),
         json!({"salesperson_id": seller, "stakeholder_id": person, "role": "primary"}),
     )
     .await;
     let interaction = as_them(
-        "/v1/interactions",
+        "/v1/interactions".into(),
         json!({"salesperson_id": seller, "stakeholder_id": person, "kind": "call",
                "occurred_at": "2026-01-05T10:00:00Z"}),
     )
     .await;
     let relationship = as_them(
-        "/v1/relationships",
+        "/v1/relationships".into(),
         json!({"from_person_id": seller, "to_person_id": person, "kind": "allies_with", "strength": 0.5}),
     )
     .await;
     let affinity = as_them(
-        "/v1/affinities",
+        "/v1/affinities".into(),
         json!({"from": {"dimension": "cognitive", "key": "client_success"},
                "to": {"dimension": "decision_criterion", "key": "quality"}, "weight": 0.5}),
     )
     .await;
-    let webhook = as_them("/v1/webhooks", json!({"url": "https://example.com/hook"})).await;
+    let webhook = as_them("/v1/webhooks".into(), json!({"url": "https://example.com/hook"})).await;
     let plan = as_them(
-        "/v1/development-plans",
+        "/v1/development-plans".into(),
         json!({"tenure_id": tenure, "title": "Theirs", "learning_hours_per_week": 1, "goals": []}),
     )
     .await;
-    let instrument = as_them("/v1/instruments", crate::questionnaires::example()).await;
+    let instrument = as_them("/v1/instruments".into(), crate::questionnaires::example()).await;
     let administration = as_them(
-        &*format!("/v1/instruments/{instrument}/administrations").leak(),
+        format!("/v1/instruments/{instrument}/administrations"),
         json!({"tenure_id": tenure, "respondent": "self", "answers": [{"item": "q1", "value": 4}]}),
     )
     .await;
