@@ -15,8 +15,10 @@ pub const ITEMS_MAX: usize = 200;
 pub const SUBSCALES_MAX: usize = 20;
 pub const ITEM_TEXT_MAX: usize = 500;
 pub const DESCRIPTION_MAX: usize = 2_000;
-/// An answer scale has 2 to 11 points.
+/// An answer scale has 2 to 11 points…
 pub const SCALE_POINTS_MAX: i32 = 11;
+/// …between -100 and 100, so that no arithmetic on answers can overflow.
+pub const SCALE_BOUND: i32 = 100;
 
 /// The answers an item takes: whole numbers from `min` to `max`, some with labels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -96,8 +98,14 @@ impl NewInstrument {
             .check(text::optional(self.description.as_deref(), "/description", DESCRIPTION_MAX))
             .flatten();
         let Scale { min, max, .. } = self.scale;
-        if max <= min || max - min + 1 > SCALE_POINTS_MAX {
-            v.add("/scale/max", format!("a scale has 2 to {SCALE_POINTS_MAX} points above `min`"));
+        for (value, pointer) in [(min, "/scale/min"), (max, "/scale/max")] {
+            if !(-SCALE_BOUND..=SCALE_BOUND).contains(&value) {
+                v.add(pointer, format!("must be between -{SCALE_BOUND} and {SCALE_BOUND}"));
+            }
+        }
+        let points = i64::from(max) - i64::from(min) + 1;
+        if !(2..=i64::from(SCALE_POINTS_MAX)).contains(&points) {
+            v.add("/scale/max", format!("a scale has 2 to {SCALE_POINTS_MAX} points from `min`"));
         }
         let mut labels = Vec::new();
         for (i, l) in self.scale.labels.iter().enumerate() {
@@ -123,6 +131,13 @@ impl NewInstrument {
             let facet_key = v.check(text::slug(&s.facet_key, &format!("{at}/facet_key"), KEY_MAX));
             if self.subscales[..i].iter().any(|o| o.key == s.key) {
                 v.add(format!("{at}/key"), "appears more than once");
+            }
+            // A revision made from the answers sets each facet once.
+            if self.subscales[..i]
+                .iter()
+                .any(|o| o.dimension == s.dimension && o.facet_key == s.facet_key)
+            {
+                v.add(format!("{at}/facet_key"), "another subscale measures this facet already");
             }
             if let (Some(key), Some(name), Some(facet_key)) = (key, name, facet_key) {
                 subscales.push(Subscale { key, name, facet_key, ..s.clone() });
@@ -474,6 +489,20 @@ mod tests {
         let Err(Error::Invalid(errors)) = orphan.validate() else { panic!() };
         let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(pointers, ["/items/0/subscale", "/subscales/1"]);
+    }
+
+    #[test]
+    fn a_scale_is_small_and_each_facet_measured_once() {
+        let mut huge = instrument();
+        huge.scale = Scale { min: 0, max: i32::MAX, labels: vec![] };
+        let Err(Error::Invalid(errors)) = huge.validate() else { panic!() };
+        let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/scale/max", "/scale/max"]);
+        let mut twice = instrument();
+        twice.subscales[1].dimension = Dimension::Relational;
+        twice.subscales[1].facet_key = "customer_contact".into();
+        let Err(Error::Invalid(errors)) = twice.validate() else { panic!() };
+        assert_eq!(errors[0].pointer, "/subscales/1/facet_key");
     }
 
     #[test]

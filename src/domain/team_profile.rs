@@ -139,23 +139,31 @@ impl TeamProfile {
     }
 }
 
+/// The profile of `members` against the wants of `stakeholders`, from `accounts` accounts in
+/// scope (some may have no stakeholders).
 pub fn profile(
     members: &[Member],
     stakeholders: &[Stakeholder],
+    accounts: usize,
     affinities: &[Affinity],
 ) -> TeamProfile {
-    let accounts: BTreeSet<Uuid> = stakeholders.iter().map(|s| s.account_id).collect();
     let mut wanted: BTreeMap<FacetKey, Vec<Want>> = BTreeMap::new();
     let mut covering: HashMap<FacetKey, BTreeSet<Uuid>> = HashMap::new();
     for s in stakeholders {
+        // A stakeholder wants a key once, as strongly as any of their posts does: their
+        // influence counts once.
+        let mut theirs: BTreeMap<FacetKey, f64> = BTreeMap::new();
         for facet in s.facets.iter().filter(|f| wants(f)) {
-            let key = (facet.dimension, facet.key.clone());
+            let weight = theirs.entry((facet.dimension, facet.key.clone())).or_insert(0.0);
+            *weight = weight.max(facet.weight);
+        }
+        for (key, weight) in theirs {
             covering.entry(key.clone()).or_default().extend(s.covered_by.iter().copied());
             wanted.entry(key).or_default().push(Want {
                 account_id: s.account_id,
                 person_id: s.person_id,
                 influence: s.influence,
-                weight: facet.weight,
+                weight,
             });
         }
     }
@@ -191,7 +199,7 @@ pub fn profile(
                 aligners.iter().fold(0.0, |sum, a| sum + a.value) / members.len() as f64
             };
             let key_accounts: BTreeSet<Uuid> = wants.iter().map(|w| w.account_id).collect();
-            let embrace = if key_accounts.len() >= 2 && key_accounts.len() * 2 >= accounts.len() {
+            let embrace = if key_accounts.len() >= 2 && key_accounts.len() * 2 >= accounts {
                 Embrace::Team
             } else {
                 Embrace::Individual
@@ -242,7 +250,7 @@ pub fn profile(
 
     TeamProfile {
         members: members.iter().map(|m| m.person_id).collect(),
-        accounts: accounts.len(),
+        accounts,
         stakeholders: stakeholders.len(),
         demand: keys.iter().map(|k| k.demand).sum(),
         met: keys.iter().map(|k| k.met).sum(),
@@ -314,7 +322,7 @@ mod tests {
     #[test]
     fn demand_is_influence_weighted_and_met_by_the_best_aligner() {
         let (members, stakeholders, affinities) = example();
-        let p = profile(&members, &stakeholders, &affinities);
+        let p = profile(&members, &stakeholders, 2, &affinities);
         let carbon = key(&p, "carbon_footprint");
         assert!((carbon.demand - (0.75 + 0.5 * 0.6)).abs() < 1e-12);
         // Through the affinity: 0.5 (weight) × 0.5 (rule).
@@ -340,7 +348,7 @@ mod tests {
     #[test]
     fn needs_rank_by_unmet_demand_and_say_who_should_develop() {
         let (members, stakeholders, affinities) = example();
-        let p = profile(&members, &stakeholders, &affinities);
+        let p = profile(&members, &stakeholders, 2, &affinities);
         let needs: Vec<&str> = p.training_needs().map(|k| k.key.1.as_str()).collect();
         assert_eq!(needs, ["carbon_footprint", "uptime", "price"]);
         // Wanted in both accounts: the whole team, but for whom already aligns.
@@ -359,16 +367,28 @@ mod tests {
     fn strengths_list_what_the_team_brings_with_holders() {
         let (mut members, stakeholders, affinities) = example();
         members[2].facets.push(facet(Dimension::Priority, "price", 0.9));
-        let p = profile(&members, &stakeholders, &affinities);
+        let p = profile(&members, &stakeholders, 2, &affinities);
         assert_eq!(p.strengths[0].key.1, "price");
         assert_eq!(p.strengths[0].holders, vec![(id(3), 0.9), (id(1), 0.8)]);
         assert_eq!(key(&p, "price").aligners[0].person_id, id(3));
     }
 
     #[test]
+    fn a_stakeholder_in_two_posts_wants_a_key_once_and_empty_accounts_count() {
+        let (members, mut stakeholders, affinities) = example();
+        stakeholders[0].facets.push(criterion("carbon_footprint", 0.4));
+        let p = profile(&members, &stakeholders, 2, &affinities);
+        assert!((key(&p, "carbon_footprint").demand - (0.75 + 0.5 * 0.6)).abs() < 1e-12);
+        assert_eq!(key(&p, "carbon_footprint").wants.len(), 2);
+        // Two accounts of five in scope want it: not for the whole team.
+        let wider = profile(&members, &stakeholders, 5, &affinities);
+        assert_eq!(key(&wider, "carbon_footprint").embrace, Embrace::Individual);
+    }
+
+    #[test]
     fn no_demand_has_no_share() {
         let (members, _, affinities) = example();
-        let p = profile(&members, &[], &affinities);
+        let p = profile(&members, &[], 0, &affinities);
         assert_eq!(p.share_met(), None);
         assert_eq!(p.training_needs().count(), 0);
     }

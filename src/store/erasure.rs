@@ -6,15 +6,14 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::account::Alert;
-use crate::domain::development::Sought;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::alerts;
-use crate::store::changes::{self, Entity, Operation};
+use crate::store::cascades;
+use crate::store::changes::{self, Entity};
 use crate::store::persons::{self as person_store, Person};
 use crate::store::schema::{
-    administrations, crafting_revisions, development_plans, erasures, interactions, persons,
-    relationships, tenures,
+    crafting_revisions, erasures, interactions, persons, relationships, tenures,
 };
 use crate::store::{
     from_json, history, now, parse_id, parse_optional_id, split_page, to_json, DbConn, Expected,
@@ -92,7 +91,8 @@ pub fn erase(
     )
     .set(interactions::summary.eq(None::<String>))
     .execute(conn)?;
-    erase_growth(conn, tenant, id, &tenure_ids)?;
+    cascades::delete_growth(conn, tenant, &tenure_ids)?;
+    cascades::forget_in_growth(conn, tenant, id)?;
     // The earlier versions of their relationships keep notes; managers' notes on alerts about
     // them (any tenure or coverage link they hold or held) may name them.
     history::erase_notes(conn, tenant, id)?;
@@ -117,71 +117,6 @@ pub fn erase(
         ))
         .execute(conn)?;
     person_store::find(conn, tenant, id)
-}
-
-/// Their development plans and the questionnaires answered about them are personal through and
-/// through: they go (a crafting revision made from answers stays, anonymised with the rest).
-/// Where they answered about someone else, or were sought in someone's plan, their id goes.
-fn erase_growth(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    id: Uuid,
-    tenure_ids: &[String],
-) -> Result<(), Error> {
-    let (t, p) = (tenant.to_string(), id.to_string());
-    let plans: Vec<String> = development_plans::table
-        .filter(development_plans::tenant_id.eq(&t))
-        .filter(development_plans::tenure_id.eq_any(tenure_ids))
-        .select(development_plans::id)
-        .load(conn)?;
-    changes::deleted(conn, tenant, Entity::DevelopmentPlan, &changes::parse_ids(&plans)?)?;
-    diesel::delete(
-        development_plans::table
-            .filter(development_plans::tenant_id.eq(&t))
-            .filter(development_plans::tenure_id.eq_any(tenure_ids)),
-    )
-    .execute(conn)?;
-    diesel::delete(
-        administrations::table
-            .filter(administrations::tenant_id.eq(&t))
-            .filter(administrations::tenure_id.eq_any(tenure_ids)),
-    )
-    .execute(conn)?;
-    diesel::update(
-        administrations::table
-            .filter(administrations::tenant_id.eq(&t))
-            .filter(administrations::respondent_person_id.eq(&p)),
-    )
-    .set(administrations::respondent_person_id.eq(None::<String>))
-    .execute(conn)?;
-    let seeking: Vec<(String, String, i64)> = development_plans::table
-        .filter(development_plans::tenant_id.eq(&t))
-        .filter(development_plans::sought.like(format!("%{p}%")))
-        .select((development_plans::id, development_plans::sought, development_plans::version))
-        .load(conn)?;
-    for (plan, sought, version) in seeking {
-        let mut sought: Vec<Sought> = from_json(&sought)?;
-        sought.retain(|s| s.person_id != id);
-        changes::record(
-            conn,
-            tenant,
-            Entity::DevelopmentPlan,
-            parse_id(&plan)?,
-            Operation::Update,
-        )?;
-        diesel::update(
-            development_plans::table
-                .filter(development_plans::tenant_id.eq(&t))
-                .filter(development_plans::id.eq(&plan)),
-        )
-        .set((
-            development_plans::sought.eq(to_json(&sought)?),
-            development_plans::version.eq(version + 1),
-            development_plans::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    }
-    Ok(())
 }
 
 /// A recorded erasure: who erased whom, when — nothing of the erased data.

@@ -269,6 +269,7 @@ impl Resource for Persons {
         delete_network(conn, tenant, id, cascade)?;
         let tenure_ids = career.select(tenures::id).load(conn)?;
         cascades::delete_with_history(conn, tenant, tenure_ids)?;
+        cascades::forget_in_growth(conn, tenant, id)?;
         // Gone with the person: the earlier versions their deletes just kept, and older ones.
         history::forget_person(conn, tenant, id)?;
         changes::deleted(conn, tenant, Entity::Person, &[id])?;

@@ -294,17 +294,17 @@ pub fn administer(
     if let Some(person) = new.respondent_person_id {
         persons::require(conn, tenant, &[(person, "/respondent_person_id")])?;
     }
-    let started = history.tenure.period.started_on.and_time(chrono::NaiveTime::MIN);
-    if new.administered_at < started || new.administered_at > now() {
+    // Answers describe the holder while they held the post, as an observation does.
+    let now = now();
+    let period = history.tenure.period;
+    if new.administered_at > now || period.observed_at(Some(new.administered_at), now).is_err() {
+        let until = period.ended_on.map_or("now".to_owned(), |end| format!("before {end}"));
         return Err(Error::invalid(
             "/administered_at",
-            format!(
-                "must be within the tenure, since {}, and not in the future",
-                history.tenure.period.started_on
-            ),
+            format!("must be within the tenure: from {} until {until}", period.started_on),
         ));
     }
-    let (id, at) = (Uuid::now_v7(), now());
+    let (id, at) = (Uuid::now_v7(), now);
     diesel::insert_into(administrations::table)
         .values((
             administrations::tenant_id.eq(tenant),

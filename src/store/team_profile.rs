@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::account::influences;
@@ -13,9 +14,9 @@ use crate::domain::team_profile::{profile, Member, Stakeholder, TeamProfile};
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::organizations::{self, Organization};
-use crate::store::tenures::{self, Of};
-use crate::store::{accounts, affinities, coverage, crafting, parse_id, persons, posts};
-use crate::store::{salespeople, DbConn};
+use crate::store::schema::{coverage_links, posts, tenures};
+use crate::store::tenures as tenure_store;
+use crate::store::{accounts, affinities, crafting, parse_id, persons, salespeople, DbConn};
 
 /// Whose demand the team is set against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +61,7 @@ pub fn team_profile(
             .collect();
     sales.sort_by_key(|s| s.person_id);
     let tenure_ids: Vec<Uuid> = sales.iter().map(|s| s.tenure_id).collect();
-    let sales_tenures = tenures::find_many(conn, tenant, &tenure_ids)?;
+    let sales_tenures = tenure_store::find_many(conn, tenant, &tenure_ids)?;
     let mut crafted = crafting::crafted_facets(conn, tenant, sales_tenures, at)?;
     let members: Vec<Member> = sales
         .iter()
@@ -111,7 +112,7 @@ pub fn team_profile(
     let affinities: Vec<_> =
         affinities::list_affinities(conn, tenant)?.into_iter().map(|a| a.affinity).collect();
     Ok(Profiled {
-        profile: profile(&members, &stakeholders, &affinities),
+        profile: profile(&members, &stakeholders, accounts_in_scope.len(), &affinities),
         unit,
         accounts: accounts_in_scope,
         names,
@@ -119,27 +120,34 @@ pub fn team_profile(
 }
 
 /// The client accounts where one of `salespeople` covers a stakeholder who holds a post there
-/// on `at`'s day.
+/// on `at`'s day. Read by joins, not by lists of ids: a team may cover tens of thousands.
 fn covered_accounts(
     conn: &mut DbConn,
     tenant: TenantId,
     salespeople: &[Uuid],
     at: TimePoint,
 ) -> Result<Vec<Uuid>, Error> {
-    let covered: BTreeSet<Uuid> =
-        coverage::loads(conn, tenant, salespeople)?.into_iter().map(|(_, s)| s).collect();
-    let covered: Vec<Uuid> = covered.into_iter().collect();
+    let team: Vec<String> = salespeople.iter().map(Uuid::to_string).collect();
+    let covered = coverage_links::table
+        .filter(coverage_links::tenant_id.eq(tenant))
+        .filter(coverage_links::salesperson_id.eq_any(team))
+        .select(coverage_links::stakeholder_id);
     let today = at.as_of.date();
-    let held: Vec<Uuid> = tenures::of(conn, tenant, Of::Persons(&covered))?
-        .into_iter()
-        .filter(|t| t.period.contains(today))
-        .map(|t| t.post_id)
-        .collect();
-    let units: BTreeSet<Uuid> =
-        posts::organizations_of(conn, tenant, &held)?.into_values().collect();
+    let units: Vec<String> = tenures::table
+        .inner_join(
+            posts::table
+                .on(posts::tenant_id.eq(tenures::tenant_id).and(posts::id.eq(tenures::post_id))),
+        )
+        .filter(tenures::tenant_id.eq(tenant))
+        .filter(tenures::person_id.eq_any(covered))
+        .filter(tenures::started_on.le(today))
+        .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(today)))
+        .select(posts::organization_id)
+        .distinct()
+        .load(conn)?;
     let mut roots = BTreeSet::new();
     for organization in units {
-        roots.insert(organizations::root_of(conn, tenant, organization)?);
+        roots.insert(organizations::root_of(conn, tenant, parse_id(&organization)?)?);
     }
     // In the order `account_roots` gives (by name), clients only.
     Ok(organizations::account_roots(conn, tenant)?
