@@ -24,9 +24,11 @@ pub const SCALE_BOUND: i32 = 100;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scale {
-    #[schema(examples(1))]
+    /// The lowest answer, -100 to 100.
+    #[schema(minimum = -100, maximum = 100, examples(1))]
     pub min: i32,
-    #[schema(examples(5))]
+    /// The highest answer: 1 to 10 above `min`, at most 100.
+    #[schema(minimum = -100, maximum = 100, examples(5))]
     pub max: i32,
     /// Labels of scale points, e.g. 1 "never" … 5 "very often".
     #[serde(default)]
