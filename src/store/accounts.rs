@@ -1,9 +1,9 @@
 //! Loads an account — a client organization with its sub-organizations — with everything the
 //! network view, the coverage report and suggestions read, in a fixed number of queries.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -14,12 +14,13 @@ use crate::domain::organization::OrganizationKind;
 use crate::domain::strength::derived_strength;
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
+use crate::store::coverage::{self, Coverage};
 use crate::store::organizations::{self, Organization};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
 use crate::store::tenures::{self, Of, Tenure};
-use crate::store::{coverage, coverage_settings, history, interactions};
-use crate::store::{parse_id, parse_optional_id, persons, DbConn};
+use crate::store::{chunked, parse_id, parse_optional_id, persons, DbConn};
+use crate::store::{coverage_settings, history, interactions};
 
 /// An account as loaded: the domain view plus what the network view draws.
 pub struct AccountData {
@@ -113,54 +114,284 @@ pub fn load(
     root: Uuid,
     at: TimePoint,
 ) -> Result<AccountData, Error> {
-    let (root, ids) = account_organizations(conn, tenant, root)?;
-    let organizations = organizations::find_many(conn, tenant, &ids)?;
+    let account = account_organizations(conn, tenant, root)?;
+    load_many(conn, tenant, vec![account], at)?.pop().ok_or(Error::NotFound)
+}
+
+/// The client accounts rooted at `roots`, each with its organizations, for `load_many`
+/// (roots that are not organizations of the tenant left out).
+pub fn accounts_of(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    roots: &[Uuid],
+) -> Result<Vec<(Organization, Vec<Uuid>)>, Error> {
+    let found: HashMap<Uuid, Organization> =
+        chunked(roots, |ids| organizations::find_many(conn, tenant, ids))?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+    let roots: Vec<Uuid> = roots.iter().copied().filter(|r| found.contains_key(r)).collect();
+    let trees = organizations::subtrees(conn, tenant, &roots)?;
+    Ok(roots.iter().map(|r| found[r].clone()).zip(trees).collect())
+}
+
+/// Several accounts as `load` reads one, in its order: each table is read once for all of them
+/// (in pieces, `store::chunked`) and the rows are split by account, so a hundred accounts cost
+/// the statements of one. A person with posts in two accounts is a stakeholder of both.
+pub fn load_many(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: Vec<(Organization, Vec<Uuid>)>,
+    at: TimePoint,
+) -> Result<Vec<AccountData>, Error> {
     let now = at.as_of;
     let today = now.date();
-    let post_rows = account_posts(conn, tenant, &ids, today)?;
+    let account_of: HashMap<Uuid, usize> = accounts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, ids))| ids.iter().map(move |id| (*id, i)))
+        .collect();
+    let all_organizations: Vec<Uuid> = account_of.keys().copied().collect();
+    let mut organizations: Vec<Vec<Organization>> = accounts.iter().map(|_| Vec::new()).collect();
+    for found in chunked(&all_organizations, |ids| organizations::find_many(conn, tenant, ids))? {
+        organizations[account_of[&found.id]].push(found);
+    }
+    let post_rows = chunked(&all_organizations, |ids| account_posts(conn, tenant, ids, today))?;
+    let post_account: HashMap<Uuid, usize> =
+        post_rows.iter().map(|p| (p.id, account_of[&p.organization_id])).collect();
     let post_ids: Vec<Uuid> = post_rows.iter().map(|p| p.id).collect();
     // Tenures, links and relationships as they were known at `known_at` (`store::history`):
     // rows recorded later left out, rows corrected or deleted since as they were.
     let mut all_tenures: Vec<Tenure> = history::as_known(
-        tenures::of(conn, tenant, Of::Posts(&post_ids))?,
+        chunked(&post_ids, |ids| tenures::of(conn, tenant, Of::Posts(ids)))?,
         tenures::versions_since(conn, tenant, at.known_at)?,
         at.known_at,
     );
-    let account_posts: HashSet<Uuid> = post_ids.iter().copied().collect();
-    all_tenures.retain(|t| account_posts.contains(&t.post_id));
     all_tenures.sort_by_key(|t| (t.period.started_on, t.id));
-    let (current, ended): (Vec<Tenure>, Vec<Tenure>) =
-        all_tenures.into_iter().partition(|t| t.period.contains(today));
-    let ended: Vec<Tenure> =
-        ended.into_iter().filter(|t| t.period.ended_on.is_some_and(|end| end <= today)).collect();
-    let stakeholders: HashSet<Uuid> = current.iter().map(|t| t.person_id).collect();
-    let departed: Vec<Uuid> = ended
+    let mut holdings: Vec<Holdings> = (0..accounts.len()).map(|_| Holdings::default()).collect();
+    for tenure in all_tenures {
+        let Some(account) = post_account.get(&tenure.post_id) else { continue };
+        if tenure.period.contains(today) {
+            holdings[*account].current.push(tenure);
+        } else if tenure.period.ended_on.is_some_and(|end| end <= today) {
+            holdings[*account].ended.push(tenure);
+        }
+    }
+    let people: Vec<Uuid> =
+        holdings.iter().flat_map(Holdings::people).collect::<BTreeSet<_>>().into_iter().collect();
+    let current_ids: Vec<Uuid> =
+        holdings.iter().flat_map(|h| h.current.iter().map(|t| t.id)).collect();
+    let stakeholder_ids: Vec<Uuid> = holdings
         .iter()
-        .map(|t| t.person_id)
-        .filter(|p| !stakeholders.contains(p))
-        .collect::<HashSet<_>>()
+        .flat_map(|h| h.stakeholders())
+        .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut people: Vec<Uuid> =
-        stakeholders.iter().copied().chain(departed.iter().copied()).collect();
-    people.sort();
 
     let settings = coverage_settings::settings_as_known(conn, tenant, at.known_at)?;
-    let mut links = history::as_known(
-        coverage::coverage_of(conn, tenant, &people)?,
+    let links = history::as_known(
+        chunked(&people, |ids| coverage::coverage_of(conn, tenant, ids))?,
         coverage::versions_since(conn, tenant, at.known_at)?,
         at.known_at,
     );
-    let in_account: HashSet<&Uuid> = people.iter().collect();
-    links.retain(|l| in_account.contains(&l.fields.stakeholder_id));
-    let touches = interactions::touches(conn, tenant, &people, at.known_at)?;
+    let touches: HashMap<(Uuid, Uuid), Vec<NaiveDateTime>> = chunked(&people, |ids| {
+        Ok(interactions::touches(conn, tenant, ids, at.known_at)?.into_iter().collect())
+    })?
+    .into_iter()
+    .collect();
+    let crafted: HashSet<Uuid> = chunked(&current_ids, |ids| {
+        Ok(crafted_tenures(conn, tenant, ids, at)?.into_iter().collect())
+    })?
+    .into_iter()
+    .collect();
+    // A relationship between people of two pieces is read with each.
+    let mut relationships = chunked(&stakeholder_ids, |ids| {
+        relationships::relationships_among(conn, tenant, ids, today)
+    })?;
+    relationships.sort_by_key(|r| r.id);
+    relationships.dedup_by_key(|r| r.id);
+    let relationships: Vec<Relationship> = history::as_known(
+        relationships,
+        relationships::versions_since(conn, tenant, at.known_at)?,
+        at.known_at,
+    )
+    .into_iter()
+    .filter(|r| r.fields.holds_on(today))
+    .collect();
+    // Where departed holders went and where newcomers came from: their careers as recorded now.
+    let travellers: Vec<Uuid> = holdings
+        .iter()
+        .flat_map(|h| {
+            let newcomers = h.newcomers(today, settings.new_holder_days);
+            h.departed().into_iter().chain(newcomers.into_iter().map(|t| t.person_id))
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let careers = chunked(&travellers, |ids| tenures::of(conn, tenant, Of::Persons(ids)))?;
+    let career_posts: Vec<Uuid> = careers.iter().map(|t| t.post_id).collect();
+    let organization_of: HashMap<Uuid, Uuid> = chunked(&career_posts, |ids| {
+        Ok(crate::store::posts::organizations_of(conn, tenant, ids)?.into_iter().collect())
+    })?
+    .into_iter()
+    .collect();
+    let mut by_person: HashMap<Uuid, Vec<Tenure>> = HashMap::new();
+    for tenure in careers {
+        by_person.entry(tenure.person_id).or_default().push(tenure);
+    }
+    let careers = Careers { by_person, organization_of };
+
+    let mut mentioned: BTreeSet<Uuid> = people.iter().copied().collect();
+    mentioned.extend(links.iter().map(|l| l.fields.salesperson_id));
+    mentioned.extend(
+        relationships.iter().flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]),
+    );
+    let mentioned: Vec<Uuid> = mentioned.into_iter().collect();
+    let all_names: HashMap<Uuid, String> = chunked(&mentioned, |ids| {
+        Ok(persons::display_names(conn, tenant, ids)?.into_iter().collect())
+    })?
+    .into_iter()
+    .collect();
+
+    let mut posts_of: Vec<Vec<AccountPost>> = accounts.iter().map(|_| Vec::new()).collect();
+    for post in post_rows {
+        posts_of[post_account[&post.id]].push(post);
+    }
+    let mut links_of: HashMap<Uuid, Vec<&Coverage>> = HashMap::new();
+    for link in &links {
+        links_of.entry(link.fields.stakeholder_id).or_default().push(link);
+    }
+    let mut relationships_of: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (i, r) in relationships.iter().enumerate() {
+        relationships_of.entry(r.fields.from_person_id).or_default().push(i);
+        relationships_of.entry(r.fields.to_person_id).or_default().push(i);
+    }
+    let mut loaded = Vec::with_capacity(accounts.len());
+    for (((root, ids), (holdings, organizations)), mut posts) in
+        accounts.into_iter().zip(holdings.into_iter().zip(organizations)).zip(posts_of)
+    {
+        posts.sort_by_key(|p| p.id);
+        let people = holdings.people();
+        let links: Vec<&Coverage> =
+            people.iter().flat_map(|p| links_of.get(p).into_iter().flatten().copied()).collect();
+        let mut touching: Vec<usize> = holdings
+            .stakeholders()
+            .iter()
+            .flat_map(|p| relationships_of.get(p).into_iter().flatten().copied())
+            .collect();
+        touching.sort();
+        touching.dedup();
+        let relationships: Vec<Relationship> =
+            touching.into_iter().map(|i| relationships[i].clone()).collect();
+        let mut mentioned: Vec<Uuid> = people.clone();
+        mentioned.extend(links.iter().map(|l| l.fields.salesperson_id));
+        mentioned.extend(
+            relationships.iter().flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]),
+        );
+        let names: HashMap<Uuid, String> = mentioned
+            .into_iter()
+            .filter_map(|p| all_names.get(&p).map(|name| (p, name.clone())))
+            .collect();
+        let parts =
+            Parts { links: &links, touches: &touches, crafted: &crafted, careers: &careers };
+        loaded.push(assemble(
+            root,
+            ids,
+            organizations,
+            posts,
+            holdings,
+            relationships,
+            names,
+            &settings,
+            parts,
+            at,
+        ));
+    }
+    Ok(loaded)
+}
+
+/// An account's tenures: those current on the day, and those ended by then.
+#[derive(Default)]
+struct Holdings {
+    current: Vec<Tenure>,
+    ended: Vec<Tenure>,
+}
+
+impl Holdings {
+    fn stakeholders(&self) -> HashSet<Uuid> {
+        self.current.iter().map(|t| t.person_id).collect()
+    }
+
+    /// People who held a post in the account and hold none there now.
+    fn departed(&self) -> Vec<Uuid> {
+        let stakeholders = self.stakeholders();
+        let departed: BTreeSet<Uuid> =
+            self.ended.iter().map(|t| t.person_id).filter(|p| !stakeholders.contains(p)).collect();
+        departed.into_iter().collect()
+    }
+
+    /// Stakeholders and departed people, in id order.
+    fn people(&self) -> Vec<Uuid> {
+        let mut people: Vec<Uuid> =
+            self.stakeholders().into_iter().chain(self.departed()).collect();
+        people.sort();
+        people
+    }
+
+    fn newcomers(&self, today: NaiveDate, new_holder_days: i64) -> Vec<&Tenure> {
+        self.current
+            .iter()
+            .filter(|t| (today - t.period.started_on).num_days() < new_holder_days)
+            .collect()
+    }
+}
+
+/// Tenures of the people who moved, as recorded now and in start order, and the organization
+/// of each of their posts.
+struct Careers {
+    by_person: HashMap<Uuid, Vec<Tenure>>,
+    organization_of: HashMap<Uuid, Uuid>,
+}
+
+impl Careers {
+    fn of(&self, person: Uuid) -> &[Tenure] {
+        self.by_person.get(&person).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// What `load_many` read for every account at once.
+struct Parts<'a> {
+    links: &'a [&'a Coverage],
+    touches: &'a HashMap<(Uuid, Uuid), Vec<NaiveDateTime>>,
+    crafted: &'a HashSet<Uuid>,
+    careers: &'a Careers,
+}
+
+/// One account from its rows.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    root: Organization,
+    ids: Vec<Uuid>,
+    organizations: Vec<Organization>,
+    post_rows: Vec<AccountPost>,
+    holdings: Holdings,
+    relationships: Vec<Relationship>,
+    names: HashMap<Uuid, String>,
+    settings: &CoverageSettings,
+    parts: Parts<'_>,
+    at: TimePoint,
+) -> AccountData {
+    let now = at.as_of;
+    let today = now.date();
+    let stakeholders = holdings.stakeholders();
     let stated: HashSet<Uuid> =
-        links.iter().filter(|l| l.fields.strength.is_some()).map(|l| l.id).collect();
-    let domain_links: Vec<account::Link> = links
+        parts.links.iter().filter(|l| l.fields.strength.is_some()).map(|l| l.id).collect();
+    let domain_links: Vec<account::Link> = parts
+        .links
         .iter()
         .map(|l| {
             let pair = (l.fields.salesperson_id, l.fields.stakeholder_id);
-            let times = touches.get(&pair).map(Vec::as_slice).unwrap_or(&[]);
+            let times = parts.touches.get(&pair).map(Vec::as_slice).unwrap_or(&[]);
             account::Link {
                 id: l.id,
                 salesperson_id: pair.0,
@@ -174,37 +405,11 @@ pub fn load(
             }
         })
         .collect();
-
-    let current_ids: Vec<Uuid> = current.iter().map(|t| t.id).collect();
-    let crafted = crafted_tenures(conn, tenant, &current_ids, at)?;
-    let stakeholder_ids: Vec<Uuid> = stakeholders.iter().copied().collect();
-    let mut relationships: Vec<Relationship> = history::as_known(
-        relationships::relationships_among(conn, tenant, &stakeholder_ids, today)?,
-        relationships::versions_since(conn, tenant, at.known_at)?,
-        at.known_at,
-    );
-    relationships.retain(|r| {
-        let touches = [r.fields.from_person_id, r.fields.to_person_id];
-        touches.iter().any(|p| stakeholders.contains(p)) && r.fields.holds_on(today)
-    });
-    let whereabouts = whereabouts(conn, tenant, &departed, &ids, today)?;
-    let newcomers: Vec<&Tenure> = current
-        .iter()
-        .filter(|t| (today - t.period.started_on).num_days() < settings.new_holder_days)
-        .collect();
-    let arrivals = came_from(conn, tenant, &newcomers, &ids)?;
-
-    let mut mentioned: Vec<Uuid> = people.clone();
-    mentioned.extend(links.iter().map(|l| l.fields.salesperson_id));
-    mentioned.extend(
-        relationships.iter().flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]),
-    );
-    mentioned.sort();
-    mentioned.dedup();
-    let names = persons::display_names(conn, tenant, &mentioned)?;
-
+    let whereabouts = whereabouts(parts.careers, &holdings.departed(), &ids, today);
+    let arrivals =
+        came_from(parts.careers, &holdings.newcomers(today, settings.new_holder_days), &ids);
     let mut by_post: HashMap<Uuid, Vec<&Tenure>> = HashMap::new();
-    for tenure in &current {
+    for tenure in &holdings.current {
         by_post.entry(tenure.post_id).or_default().push(tenure);
     }
     let posts = post_rows
@@ -221,14 +426,15 @@ pub fn load(
                     display_name: names.get(&t.person_id).cloned().unwrap_or_default(),
                     started_on: t.period.started_on,
                     buying_roles: t.buying_roles.clone(),
-                    crafting_recorded: crafted.contains(&t.id),
+                    crafting_recorded: parts.crafted.contains(&t.id),
                     came_from: arrivals.get(&t.id).cloned(),
                 })
                 .collect(),
             ..p
         })
         .collect();
-    let departures = ended
+    let departures = holdings
+        .ended
         .iter()
         .filter(|t| !stakeholders.contains(&t.person_id))
         .map(|t| Departure {
@@ -253,7 +459,7 @@ pub fn load(
             strength: r.fields.strength,
         })
         .collect();
-    Ok(AccountData {
+    AccountData {
         root,
         organizations,
         account: Account {
@@ -263,11 +469,11 @@ pub fn load(
             relationships: account_relationships,
         },
         relationships,
-        tenures: current,
+        tenures: holdings.current,
         names,
         stated,
-        settings,
-    })
+        settings: settings.clone(),
+    }
 }
 
 /// Posts of these organizations that exist on `date`, without holders yet.
@@ -327,21 +533,15 @@ fn crafted_tenures(
 
 /// Where people who left the account hold a post now, outside the account.
 fn whereabouts(
-    conn: &mut DbConn,
-    tenant: TenantId,
+    careers: &Careers,
     persons: &[Uuid],
     account_organizations: &[Uuid],
     today: NaiveDate,
-) -> Result<HashMap<Uuid, Whereabouts>, Error> {
-    let current: Vec<Tenure> = tenures::of(conn, tenant, Of::Persons(persons))?
-        .into_iter()
-        .filter(|t| t.period.contains(today))
-        .collect();
-    let post_ids: Vec<Uuid> = current.iter().map(|t| t.post_id).collect();
-    let organization_of = crate::store::posts::organizations_of(conn, tenant, &post_ids)?;
+) -> HashMap<Uuid, Whereabouts> {
     let mut found = HashMap::new();
+    let current = persons.iter().flat_map(|p| careers.of(*p)).filter(|t| t.period.contains(today));
     for tenure in current {
-        let Some(organization_id) = organization_of.get(&tenure.post_id).copied() else {
+        let Some(organization_id) = careers.organization_of.get(&tenure.post_id).copied() else {
             continue;
         };
         if !account_organizations.contains(&organization_id) {
@@ -351,34 +551,25 @@ fn whereabouts(
             );
         }
     }
-    Ok(found)
+    found
 }
 
 /// Where the holders of these tenures came from: the post each held last, outside the
 /// account, before the tenure started; by tenure.
 fn came_from(
-    conn: &mut DbConn,
-    tenant: TenantId,
+    careers: &Careers,
     holdings: &[&Tenure],
     account_organizations: &[Uuid],
-) -> Result<HashMap<Uuid, Whereabouts>, Error> {
-    let persons: Vec<Uuid> = holdings.iter().map(|t| t.person_id).collect();
-    if persons.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let careers = tenures::of(conn, tenant, Of::Persons(&persons))?;
-    let post_ids: Vec<Uuid> = careers.iter().map(|t| t.post_id).collect();
-    let organization_of = crate::store::posts::organizations_of(conn, tenant, &post_ids)?;
+) -> HashMap<Uuid, Whereabouts> {
     let mut found = HashMap::new();
     for holding in holdings {
         // Careers are in start order: the last earlier one outside the account.
-        let before = careers.iter().filter(|t| {
-            t.person_id == holding.person_id
-                && t.id != holding.id
-                && t.period.started_on < holding.period.started_on
-        });
+        let before = careers
+            .of(holding.person_id)
+            .iter()
+            .filter(|t| t.id != holding.id && t.period.started_on < holding.period.started_on);
         let mut outside = before.filter_map(|t| {
-            let organization_id = *organization_of.get(&t.post_id)?;
+            let organization_id = *careers.organization_of.get(&t.post_id)?;
             (!account_organizations.contains(&organization_id)).then_some(Whereabouts {
                 organization_id,
                 post_id: t.post_id,
@@ -389,5 +580,5 @@ fn came_from(
             found.insert(holding.id, last);
         }
     }
-    Ok(found)
+    found
 }

@@ -69,6 +69,22 @@ use crate::error::Error;
 /// parameters for the widest row we insert that way.
 pub const INSERT_CHUNK: usize = 500;
 
+/// Ids per list when a read takes a list of ids of unbounded length: SQLite binds each id as a
+/// variable (at most 32,766 in a statement), PostgreSQL binds the list as one array.
+pub const READ_CHUNK: usize = 10_000;
+
+/// `read` over `ids` in pieces of `READ_CHUNK`, the rows of every piece together.
+pub fn chunked<T, R>(
+    ids: &[T],
+    mut read: impl FnMut(&[T]) -> Result<Vec<R>, Error>,
+) -> Result<Vec<R>, Error> {
+    let mut rows = Vec::new();
+    for piece in ids.chunks(READ_CHUNK) {
+        rows.extend(read(piece)?);
+    }
+    Ok(rows)
+}
+
 /// Runs a statement on the connection's own backend: for what diesel's multi-backend
 /// connection cannot express — multi-row inserts — behind a match on the variant.
 pub fn execute_natively<Q>(conn: &mut DbConn, statement: Q) -> Result<usize, Error>

@@ -1,6 +1,6 @@
 //! Organizations and their group structure.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -16,7 +16,7 @@ use crate::store::external_refs;
 use crate::store::resource::Resource;
 use crate::store::schema::{organizations, post_revisions, posts, tenants, tenures};
 use crate::store::{
-    cascades, from_json, now, parse_id, parse_optional_id, to_json, DbConn, PageRequest,
+    cascades, chunked, from_json, now, parse_id, parse_optional_id, to_json, DbConn, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -172,32 +172,82 @@ pub fn lock_tenant(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
 
 /// The top of the organization's group: the account it belongs to.
 pub fn root_of(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Uuid, Error> {
-    let mut current = id;
+    Ok(roots_of(conn, tenant, &[id])?.get(&id).copied().unwrap_or(id))
+}
+
+/// `root_of` each of `ids`: one statement per level for all of them.
+pub fn roots_of(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Uuid>, Error> {
+    let mut roots: HashMap<Uuid, Uuid> = ids.iter().map(|id| (*id, *id)).collect();
     for _ in 0..hierarchy::DEPTH_MAX {
-        match parent_of(conn, tenant, current)? {
-            Some(parent) => current = parent,
-            None => break,
+        let tops: Vec<String> =
+            roots.values().collect::<HashSet<_>>().iter().map(|id| id.to_string()).collect();
+        let parents: Vec<(String, Option<String>)> = chunked(&tops, |tops| {
+            Ok(organizations::table
+                .filter(organizations::tenant_id.eq(tenant))
+                .filter(organizations::id.eq_any(tops))
+                .filter(organizations::parent_id.is_not_null())
+                .select((organizations::id, organizations::parent_id))
+                .load(conn)?)
+        })?;
+        if parents.is_empty() {
+            break;
+        }
+        let mut up = HashMap::new();
+        for (child, parent) in parents {
+            if let Some(parent) = parent {
+                up.insert(parse_id(&child)?, parse_id(&parent)?);
+            }
+        }
+        for top in roots.values_mut() {
+            if let Some(parent) = up.get(top) {
+                *top = *parent;
+            }
         }
     }
-    Ok(current)
+    Ok(roots)
 }
 
 /// The organization and every organization below it, the organization first.
 pub fn subtree(conn: &mut DbConn, tenant: TenantId, root: Uuid) -> Result<Vec<String>, Error> {
-    let mut all = vec![root.to_string()];
-    let mut level = all.clone();
+    let tree = subtrees(conn, tenant, &[root])?.pop().unwrap_or_default();
+    Ok(tree.iter().map(Uuid::to_string).collect())
+}
+
+/// `subtree` of each root, in the order of `roots`: one statement per level for all of them.
+pub fn subtrees(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    roots: &[Uuid],
+) -> Result<Vec<Vec<Uuid>>, Error> {
+    let mut trees: Vec<Vec<Uuid>> = roots.iter().map(|root| vec![*root]).collect();
+    let mut level: HashMap<String, usize> =
+        (0..).zip(roots).map(|(i, r)| (r.to_string(), i)).collect();
     for _ in 0..hierarchy::DEPTH_MAX {
         if level.is_empty() {
             break;
         }
-        level = organizations::table
-            .filter(organizations::tenant_id.eq(tenant))
-            .filter(organizations::parent_id.eq_any(&level))
-            .select(organizations::id)
-            .load(conn)?;
-        all.extend(level.iter().cloned());
+        let parents: Vec<&String> = level.keys().collect();
+        let children: Vec<(String, Option<String>)> = chunked(&parents, |parents| {
+            Ok(organizations::table
+                .filter(organizations::tenant_id.eq(tenant))
+                .filter(organizations::parent_id.eq_any(parents))
+                .order(organizations::id)
+                .select((organizations::id, organizations::parent_id))
+                .load(conn)?)
+        })?;
+        let mut next = HashMap::new();
+        for (child, parent) in children {
+            let Some(tree) = parent.and_then(|p| level.get(&p).copied()) else { continue };
+            trees[tree].push(parse_id(&child)?);
+            next.insert(child, tree);
+        }
+        level = next;
     }
-    Ok(all)
+    Ok(trees)
 }
 
 /// Organizations, as the entity clients write (see `store::resource`).

@@ -2,7 +2,7 @@
 //! below it) with their crafted jobs, and the stakeholders of the accounts in scope with their
 //! influence and what they were observed to weigh, handed to `domain::team_profile`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -16,7 +16,9 @@ use crate::error::{Error, FieldError};
 use crate::store::organizations::{self, Organization};
 use crate::store::schema::{coverage_links, posts, tenures};
 use crate::store::tenures as tenure_store;
-use crate::store::{accounts, affinities, crafting, parse_id, persons, salespeople, DbConn};
+use crate::store::{
+    accounts, affinities, chunked, crafting, parse_id, persons, salespeople, DbConn,
+};
 
 /// Whose demand the team is set against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,24 +80,30 @@ pub fn team_profile(
         DemandScope::Covered => covered_accounts(conn, tenant, &member_ids, at)?,
     };
     let team: HashSet<Uuid> = member_ids.iter().copied().collect();
+    let accounts = accounts::accounts_of(conn, tenant, &roots)?;
+    let accounts = accounts::load_many(conn, tenant, accounts, at)?;
+    // What each stakeholder was observed to weigh (crafted or overridden facets): the formal
+    // facets their posts inherit are the same template for every holder, and would make every
+    // team's needs the same generic keys.
+    let holdings: Vec<_> = accounts.iter().flat_map(|d| d.tenures.iter().cloned()).collect();
+    let mut observed: HashMap<Uuid, Vec<_>> = HashMap::new();
+    for history in chunked(&holdings, |piece| crafting::histories(conn, tenant, piece.to_vec()))? {
+        let facets = history.job_at(at).facets.into_iter().filter(|f| f.origin != Origin::Formal);
+        observed.insert(history.tenure.id, facets.map(|f| f.facet).collect());
+    }
     let mut stakeholders = Vec::new();
     let mut accounts_in_scope = Vec::new();
-    for root in roots {
-        let data = accounts::load(conn, tenant, root, at)?;
+    for data in accounts {
         let influence = influences(&data.account, &data.settings);
         let mut covered_by: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
         for link in data.account.links.iter().filter(|l| team.contains(&l.salesperson_id)) {
             covered_by.entry(link.stakeholder_id).or_default().push(link.salesperson_id);
         }
-        // What each stakeholder was observed to weigh (crafted or overridden facets): the
-        // formal facets their posts inherit are the same template for every holder, and would
-        // make every team's needs the same generic keys. A person holding two posts in the
-        // account: the facets of both count.
+        // A person holding two posts in the account: the facets of both count.
         let mut facets: HashMap<Uuid, Vec<_>> = HashMap::new();
-        for history in crafting::histories(conn, tenant, data.tenures.clone())? {
-            let observed =
-                history.job_at(at).facets.into_iter().filter(|f| f.origin != Origin::Formal);
-            facets.entry(history.tenure.person_id).or_default().extend(observed.map(|f| f.facet));
+        for tenure in &data.tenures {
+            let held = observed.get(&tenure.id).into_iter().flatten().cloned();
+            facets.entry(tenure.person_id).or_default().extend(held);
         }
         for person in data.stakeholders().into_iter().filter(|p| !team.contains(p)) {
             stakeholders.push(Stakeholder {
@@ -145,10 +153,9 @@ fn covered_accounts(
         .select(posts::organization_id)
         .distinct()
         .load(conn)?;
-    let mut roots = BTreeSet::new();
-    for organization in units {
-        roots.insert(organizations::root_of(conn, tenant, parse_id(&organization)?)?);
-    }
+    let units: Vec<Uuid> = units.iter().map(|id| parse_id(id)).collect::<Result<_, _>>()?;
+    let roots: HashSet<Uuid> =
+        organizations::roots_of(conn, tenant, &units)?.into_values().collect();
     // In the order `account_roots` gives (by name), clients only.
     Ok(organizations::account_roots(conn, tenant)?
         .into_iter()
