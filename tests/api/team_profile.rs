@@ -9,6 +9,7 @@ on_both_backends!(
     a_teams_profile_ranks_its_training_needs_by_unmet_demand,
     the_profile_reads_every_account_or_a_wider_team_when_asked,
     team_profile_refusals_are_named,
+    accounts_are_read_with_their_sub_organizations_and_shared_stakeholders,
 );
 
 struct Teams {
@@ -224,4 +225,56 @@ async fn team_profile_refusals_are_named(app: &TestApp) {
         )
         .await;
     theirs.assert_problem(404);
+}
+
+/// The accounts are read together: a stakeholder in a sub-organization counts in its account,
+/// and a person holding posts in two accounts is a stakeholder of each.
+async fn accounts_are_read_with_their_sub_organizations_and_shared_stakeholders(app: &TestApp) {
+    let t = teams(app).await;
+    let plant = app
+        .create(
+            "/v1/organizations",
+            json!({"name": "Acme Plant", "kind": "client", "parent_id": t.acme}),
+        )
+        .await;
+    let pia = app.holding(&plant, json!({"title": "Plant manager"}), "Pia", "2024-01-01").await;
+    craft(app, &pia.tenure, json!([criterion("local_sourcing", 0.9)])).await;
+    app.create(
+        "/v1/coverage",
+        json!({"salesperson_id": t.tom, "stakeholder_id": pia.person, "role": "primary"}),
+    )
+    .await;
+    let max = app.holding(&t.acme, json!({"title": "Board member"}), "Max", "2024-01-01").await;
+    craft(app, &max.tenure, json!([criterion("references", 0.6)])).await;
+    let seat =
+        app.create("/v1/posts", json!({"title": "Advisor", "organization_id": t.globex})).await;
+    let second = app
+        .create(
+            "/v1/tenures",
+            json!({"person_id": max.person, "post_id": seat, "started_on": "2024-01-01"}),
+        )
+        .await;
+    craft(app, &second, json!([criterion("references", 0.4)])).await;
+
+    let profile = app.get(&format!("/v1/organizations/{}/team-profile", t.dach)).await;
+    assert_eq!(profile.status, 200, "{}", profile.body);
+    let p = &profile.body;
+    let accounts: Vec<&str> =
+        p["accounts"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(accounts, vec![t.acme.as_str(), t.globex.as_str()], "the plant is part of Acme");
+    // Acme: Clara, Pia, Max; Globex: Otto, Max.
+    assert_eq!(p["stakeholders"], 5);
+    let needs = p["training_needs"].as_array().unwrap();
+    let need = |key: &str| needs.iter().find(|n| n["key"] == key).unwrap().clone();
+    let local = need("local_sourcing");
+    assert_eq!(local["accounts"], json!([t.acme]));
+    assert_eq!(people(&local["develop"]), vec![t.tom.as_str()], "who covers Pia");
+    let references = need("references");
+    let mut accounts: Vec<&str> =
+        references["accounts"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    accounts.sort();
+    let mut expected = vec![t.acme.as_str(), t.globex.as_str()];
+    expected.sort();
+    assert_eq!(accounts, expected, "Max weighs it in each account");
+    assert_eq!(references["stakeholders"], 2, "{references}");
 }
