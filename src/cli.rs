@@ -14,7 +14,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::startup::{Application, ServerSettings};
 use crate::store::api_keys;
-use crate::store::pool::PoolOptions;
+use crate::store::pool::{Backend, PoolOptions};
 use crate::store::Db;
 
 #[derive(Debug, Parser)]
@@ -133,15 +133,43 @@ struct DbArgs {
     /// How long a request waits for a database connection before a 503, in milliseconds.
     #[arg(long, global = true, env = "JOBCRAFT_DB_TIMEOUT_MS", default_value_t = 5000)]
     db_timeout_ms: u64,
+    /// A PostgreSQL streaming standby of `--database-url` for the reads that may lag a moment
+    /// (reports, the network, diffs, exports, the change feed, similar crafters, readiness,
+    /// the team profile); repeat, or separate by commas. Used only while it keeps up; a key
+    /// that wrote in the last 5 s reads from the primary.
+    #[arg(long, global = true, env = "JOBCRAFT_READ_DATABASE_URL", value_delimiter = ',')]
+    read_database_url: Vec<String>,
 }
 
 impl DbArgs {
+    /// Read replicas are PostgreSQL standbys of a PostgreSQL primary.
+    fn check_replicas(&self) -> Result<(), Error> {
+        let postgres = |url: &str| matches!(Backend::from_url(url), Backend::Postgres(_));
+        if self.read_database_url.is_empty() {
+            return Ok(());
+        }
+        if !postgres(&self.database_url) {
+            return Err(Error::Setup(
+                "--read-database-url needs a PostgreSQL --database-url: SQLite has no replicas"
+                    .into(),
+            ));
+        }
+        match self.read_database_url.iter().find(|url| !postgres(url)) {
+            Some(url) => Err(Error::Setup(format!(
+                "--read-database-url `{url}` is not a postgres:// URL; a read replica is a \
+                 PostgreSQL standby"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn open(&self) -> Db {
         Db::open(
             &self.database_url,
             &PoolOptions {
                 max_size: self.db_pool_size,
                 acquire_timeout: Duration::from_millis(self.db_timeout_ms),
+                read_replicas: self.read_database_url.clone(),
             },
         )
     }
@@ -340,11 +368,13 @@ fn parse_scopes(text: &str) -> Result<Vec<Scope>, String> {
 }
 
 fn serve(args: ServeArgs, db: &DbArgs) -> Result<(), Box<dyn std::error::Error>> {
+    db.check_replicas()?;
     let db = db.open();
     match args.migrate_on_start {
         true => when_reachable(|| db.migrate())?,
         false => when_reachable(|| db.check_schema())?,
     }
+    db.watch_replicas();
     if let Some(token) = first_run_key(&db)? {
         println!(
             "\nFirst start: created tenant `default` with an admin API key (shown once):\n\n    \

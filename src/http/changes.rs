@@ -8,7 +8,7 @@ use crate::domain::api_key::Scope;
 use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::changes::Entity;
 use crate::store::feed::{self, FeedFilter};
 use crate::store::retention;
@@ -72,7 +72,7 @@ pub async fn list_changes(
         Some(cursor) => Some(decode(tenant, cursor).ok_or_else(not_ours)?),
     };
     let filter = FeedFilter { entity: params.entity, exclude_origin: params.exclude_origin };
-    let (items, next, more) = read(&db, move |c| {
+    let (items, next, more) = read_lagging(&db, principal.key_id, move |c| {
         let latest = feed::latest(c, tenant)?;
         // A position past the newest change was never handed out: accepting it would have
         // the consumer skip what comes next.

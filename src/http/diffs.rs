@@ -19,7 +19,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::crafting::{self, TenureHistory};
 use crate::store::tenures::{self, Of};
 use crate::store::views::holdings;
@@ -106,7 +106,7 @@ pub async fn diff_tenure(
     let id = id.into_inner();
     let format = params.format;
     let cache = db.labels.clone();
-    let (response, changes) = read(&db, move |c| {
+    let (response, changes) = read_lagging(&db, principal.key_id, move |c| {
         let history = crafting::history(c, principal.tenant_id, id)?;
         let labels = cache.labels(c, principal.tenant_id)?;
         let known_at = params.known_at.map_or_else(now, |m| m.0);
@@ -168,7 +168,8 @@ pub async fn list_post_succession(
     let tenant = principal.tenant_id;
     let known_at = params.known_at.map_or_else(now, |m| m.0);
     let format = params.format;
-    let pairs = read(&db, move |c| successions(c, tenant, id, known_at)).await?;
+    let pairs =
+        read_lagging(&db, principal.key_id, move |c| successions(c, tenant, id, known_at)).await?;
     Ok(match format.unwrap_or_default() {
         DiffFormat::Json => HttpResponse::Ok().json(SuccessionResponse {
             post_id: id,
@@ -194,7 +195,7 @@ pub async fn list_organization_guardrails(
     principal.require(Scope::Read)?;
     let id = id.into_inner();
     let tenant = principal.tenant_id;
-    let breaches = read(&db, move |c| {
+    let breaches = read_lagging(&db, principal.key_id, move |c| {
         organizations::find(c, tenant, id)?;
         let labels = vocabulary::labels(c, tenant)?;
         let orgs = organizations::subtree(c, tenant, id)?;

@@ -31,6 +31,10 @@ pub struct Metrics {
     pool_waiting: IntGauge,
     backlog: Gauge,
     delivery_failures: IntCounter,
+    replica_fresh: IntGaugeVec,
+    replica_behind: IntGaugeVec,
+    replica_reads: IntCounterVec,
+    replica_fallbacks: IntCounter,
     /// One scrape at a time moves the counters read from elsewhere (`delivery_failures`).
     scrape: Mutex<()>,
 }
@@ -73,6 +77,24 @@ impl Metrics {
             "jobcraft_webhook_delivery_failures_total",
             "Webhook delivery attempts of this process that did not deliver (retried or given up).",
         )?;
+        let replica =
+            |name: &str, help: &str| IntGaugeVec::new(Opts::new(name, help), &["replica"]);
+        let replica_fresh = replica(
+            "jobcraft_read_replica_fresh",
+            "1 while the read replica keeps up with the primary and takes reads, else 0.",
+        )?;
+        let replica_behind = replica(
+            "jobcraft_read_replica_behind_bytes",
+            "WAL the read replica had still to replay at the last look.",
+        )?;
+        let replica_reads = IntCounterVec::new(
+            Opts::new("jobcraft_read_replica_reads_total", "Reads a read replica answered."),
+            &["replica"],
+        )?;
+        let replica_fallbacks = IntCounter::new(
+            "jobcraft_read_replica_fallbacks_total",
+            "Reads that could go to a replica and went to the primary: none was fresh, or one failed.",
+        )?;
         let build = IntGaugeVec::new(
             Opts::new(
                 "jobcraft_build_info",
@@ -88,6 +110,10 @@ impl Metrics {
         registry.register(Box::new(pool_waiting.clone()))?;
         registry.register(Box::new(backlog.clone()))?;
         registry.register(Box::new(delivery_failures.clone()))?;
+        registry.register(Box::new(replica_fresh.clone()))?;
+        registry.register(Box::new(replica_behind.clone()))?;
+        registry.register(Box::new(replica_reads.clone()))?;
+        registry.register(Box::new(replica_fallbacks.clone()))?;
         registry.register(Box::new(build))?;
         // process_resident_memory_bytes, process_cpu_seconds_total, process_open_fds,
         // process_start_time_seconds … read from /proc at each scrape.
@@ -101,6 +127,10 @@ impl Metrics {
             pool_waiting,
             backlog,
             delivery_failures,
+            replica_fresh,
+            replica_behind,
+            replica_reads,
+            replica_fallbacks,
             scrape: Mutex::new(()),
         })
     }
@@ -130,6 +160,16 @@ pub async fn metrics(
         metrics.backlog.set(backlog);
         let failures = crate::delivery::WEBHOOK_FAILURES.load(Ordering::Relaxed);
         metrics.delivery_failures.inc_by(failures.saturating_sub(metrics.delivery_failures.get()));
+        for replica in &db.replicas.list {
+            let name = [replica.name.as_str()];
+            metrics.replica_fresh.with_label_values(&name).set(i64::from(replica.is_fresh()));
+            let behind = i64::try_from(replica.behind_bytes()).unwrap_or(i64::MAX);
+            metrics.replica_behind.with_label_values(&name).set(behind);
+            let reads = metrics.replica_reads.with_label_values(&name);
+            reads.inc_by(replica.served().saturating_sub(reads.get()));
+        }
+        let fallbacks = db.replicas.fallbacks();
+        metrics.replica_fallbacks.inc_by(fallbacks.saturating_sub(metrics.replica_fallbacks.get()));
         metrics.registry.gather()
     };
     let mut out = Vec::new();

@@ -56,6 +56,17 @@ where
     web::block(move || db.read(f)).await.map_err(Error::internal)?
 }
 
+/// A read that may see the database as it was a moment ago (reports, exports, the feed): on a
+/// fresh read replica, unless this API key wrote lately (`store::replicas`); else like `read`.
+pub async fn read_lagging<T, F>(db: &Db, key: uuid::Uuid, f: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnMut(&mut DbConn) -> Result<T, Error> + Send + 'static,
+{
+    let db = db.clone();
+    web::block(move || db.read_lagging(Some(key), f)).await.map_err(Error::internal)?
+}
+
 /// A read with a pipelined form: on PostgreSQL it runs on this worker's pipelining connection
 /// (`store::pipelined`); on SQLite, or while the worker has no such connection, `sync` runs on
 /// the blocking pool instead.

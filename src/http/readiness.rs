@@ -13,7 +13,7 @@ use crate::domain::api_key::Scope;
 use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::{persons, posts, readiness, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -52,7 +52,7 @@ pub async fn person_readiness(
     let (person, tenant) = (id.into_inner(), principal.tenant_id);
     let at = time_point(params.as_of, params.known_at);
     let labels = db.labels.clone();
-    let response = read(&db, move |c| {
+    let response = read_lagging(&db, principal.key_id, move |c| {
         let post = posts::find_at(c, tenant, params.post_id, at).map_err(|e| match e {
             Error::NotFound => Error::invalid("post_id", "no post of this tenant has this id"),
             other => other,
@@ -104,7 +104,7 @@ pub async fn post_candidates(
     }
     let (post_id, tenant) = (id.into_inner(), principal.tenant_id);
     let (index, labels) = (db.crafting_index.clone(), db.labels.clone());
-    let response = read(&db, move |c| {
+    let response = read_lagging(&db, principal.key_id, move |c| {
         let post = posts::find(c, tenant, post_id)?;
         let scope = params.scope;
         let found =

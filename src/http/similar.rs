@@ -13,7 +13,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::crafting_index::Entry;
 use crate::store::{now_point, organizations, persons, Db, DbConn};
 
@@ -121,7 +121,7 @@ pub async fn list_similar_crafters(
     let scope = params.scope.unwrap_or_default();
     let labels_cache = db.labels.clone();
     let index_cache = db.crafting_index.clone();
-    let response = read(&db, move |c| {
+    let response = read_lagging(&db, principal.key_id, move |c| {
         persons::find(c, tenant, person)?;
         let index = index_cache.snapshot(c, tenant)?;
         let today = now_point().as_of.date();

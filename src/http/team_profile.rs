@@ -11,7 +11,7 @@ use crate::domain::api_key::Scope;
 use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::{team_profile as profiles, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -65,7 +65,7 @@ pub async fn organization_team_profile(
     let scope = params.demand.unwrap_or(DemandScopeName::Covered);
     let at = time_point(params.as_of, params.known_at);
     let labels = db.labels.clone();
-    let response = read(&db, move |c| {
+    let response = read_lagging(&db, principal.key_id, move |c| {
         let found = profiles::team_profile(c, tenant, unit, scope.into(), at)?;
         let labels = labels.labels(c, tenant)?;
         Ok(TeamProfileResponse::of(found, scope, at, &labels, limit))

@@ -39,6 +39,7 @@ pub mod posts;
 pub mod questionnaires;
 pub mod readiness;
 pub mod relationships;
+pub mod replicas;
 pub mod reports;
 pub mod resource;
 pub mod retention;

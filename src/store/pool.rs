@@ -15,7 +15,10 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use uuid::Uuid;
+
 use crate::error::Error;
+use crate::store::replicas::{wal_position, Replica, Replicas};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -142,13 +145,13 @@ impl Backend {
 /// broken transaction, so a connection whose database went away would otherwise return to the
 /// pool and fail every request after.
 pub struct Session {
-    conn: DbConn,
+    pub(in crate::store) conn: DbConn,
     lost: bool,
 }
 
 impl Session {
     /// Remembers a lost server, so the pool replaces this connection.
-    fn note<T>(&mut self, result: &Result<T, Error>) {
+    pub(in crate::store) fn note<T>(&mut self, result: &Result<T, Error>) {
         if let Err(Error::Unavailable(_)) = result {
             self.lost = true;
         }
@@ -189,12 +192,36 @@ pub struct PoolOptions {
     pub max_size: u32,
     /// How long a request waits for a connection before it is answered 503.
     pub acquire_timeout: Duration,
+    /// PostgreSQL streaming standbys for the reads that may lag (`store::replicas`).
+    pub read_replicas: Vec<String>,
 }
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        PoolOptions { max_size: 16, acquire_timeout: Duration::from_secs(5) }
+        PoolOptions {
+            max_size: 16,
+            acquire_timeout: Duration::from_secs(5),
+            read_replicas: Vec::new(),
+        }
     }
+}
+
+/// A pool that connects when asked, not before: a service that starts before its database
+/// answers 503 until it arrives.
+fn lazy_pool(backend: &Backend, max_size: u32, acquire_timeout: Duration) -> r2d2::Pool<Manager> {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(acquire_timeout)
+        .test_on_check_out(false)
+        .build_unchecked(Manager { backend: backend.clone(), busy: acquire_timeout })
+}
+
+/// The URL without its credentials and parameters: what logs and metrics may show.
+fn without_credentials(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    rest.split('?').next().unwrap_or(rest).to_owned()
 }
 
 /// The pool, plus the one lock that SQLite needs: it allows a single writer, and a deferred
@@ -209,6 +236,8 @@ pub struct Db {
     pub labels: Arc<crate::store::vocabulary::LabelCache>,
     /// The hottest point reads, pipelined (PostgreSQL only).
     pub pipelined: Option<Arc<crate::store::pipelined::Pipelined>>,
+    /// Streaming standbys for the reads that may lag (PostgreSQL only).
+    pub replicas: Arc<Replicas>,
     writer: Option<Arc<WriterLock>>,
     /// How long a write waits for SQLite's writer (`--db-timeout-ms`) before it is a 503.
     write_wait: Duration,
@@ -229,12 +258,17 @@ impl Db {
             }
             Backend::Sqlite(_) => None,
         };
-        let pool = r2d2::Pool::builder()
-            .max_size(options.max_size)
-            .min_idle(Some(0))
-            .connection_timeout(options.acquire_timeout)
-            .test_on_check_out(false)
-            .build_unchecked(Manager { backend: backend.clone(), busy: options.acquire_timeout });
+        let pool = lazy_pool(&backend, options.max_size, options.acquire_timeout);
+        // A standby that does not answer within a second is skipped, not waited for.
+        let replica_wait = options.acquire_timeout.min(Duration::from_secs(1));
+        let replicas = options.read_replicas.iter().map(|url| {
+            let standby = Backend::from_url(url);
+            Replica::new(
+                without_credentials(url),
+                lazy_pool(&standby, options.max_size, replica_wait),
+            )
+        });
+        let replicas = Arc::new(Replicas::new(replicas.collect()));
         let labels = Arc::new(crate::store::vocabulary::LabelCache::new(Duration::from_secs(5)));
         let crafting_index = Arc::default();
         Db {
@@ -242,6 +276,7 @@ impl Db {
             crafting_index,
             labels,
             pipelined,
+            replicas,
             writer,
             write_wait: options.acquire_timeout,
             backend,
@@ -352,6 +387,26 @@ impl Db {
         result
     }
 
+    /// A read that may see the database as it was a moment ago, on a fresh read replica when
+    /// there is one and `key` has not written lately (`store::replicas`), else on the primary.
+    pub fn read_lagging<T>(
+        &self,
+        key: Option<Uuid>,
+        mut f: impl FnMut(&mut DbConn) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        match self.replicas.run(key, &mut f) {
+            Some(answer) => answer,
+            None => self.read(f),
+        }
+    }
+
+    /// Starts watching the read replicas' replay against the primary (`Replicas::watch`).
+    pub fn watch_replicas(&self) {
+        let db = self.clone();
+        let primary = move || db.read(|c| Ok(wal_position(c, "pg_current_wal_lsn()"))).ok()?;
+        Arc::clone(&self.replicas).watch(primary);
+    }
+
     /// Runs `f` in one write transaction: all of it commits, or none of it. `f` runs again,
     /// in a new transaction, when it loses a race (`Error::Raced`), so it must not keep state
     /// between runs.
@@ -392,8 +447,13 @@ impl Db {
                 AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
             }
         };
-        let mut transaction =
-            WriteTransaction { session, _writer: writer, open: false, audit: None };
+        let mut transaction = WriteTransaction {
+            session,
+            _writer: writer,
+            open: false,
+            audit: None,
+            replicas: Arc::clone(&self.replicas),
+        };
         begun.map_err(|e| transaction.session.noted(e.into()))?;
         transaction.open = true;
         Ok(transaction)
@@ -413,6 +473,8 @@ pub struct WriteTransaction {
     open: bool,
     /// One audit entry per committed transaction, of an API request.
     audit: Option<Audit>,
+    /// Told which API key wrote, so that it reads its writes from the primary.
+    replicas: Arc<Replicas>,
 }
 
 /// The API request writing, and what its runs numbered: (tenant, first number, count).
@@ -496,7 +558,11 @@ impl WriteTransaction {
         }
         self.open = false;
         <DbConn as Connection>::TransactionManager::commit_transaction(&mut self.session.conn)
-            .map_err(|e| self.session.noted(e.into()))
+            .map_err(|e| self.session.noted(e.into()))?;
+        if let Some(key) = crate::store::changes::current_actor().key_id {
+            self.replicas.wrote(key);
+        }
+        Ok(())
     }
 }
 

@@ -107,7 +107,7 @@ pub async fn suggestions(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let options = options(req.query_string())?;
-    let response = run(&db, manager.principal.tenant_id, id, options.request.clone()).await?;
+    let response = run(&db, &manager.principal, id, options.request.clone()).await?;
     let body = draw(&manager, id, &options, &response);
     let header = Header { key_name: &manager.principal.key_name, csrf: &manager.csrf };
     Ok(page(200, &format!("Suggestions for {}", response.account.name), Some(header), body))

@@ -69,7 +69,11 @@ async fn generated_tenants_read_like_any_other(app: &TestApp) {
     let dir = tempfile::tempdir().unwrap();
     let other = Db::open(
         dir.path().join("again.db").to_str().unwrap(),
-        &PoolOptions { max_size: 2, acquire_timeout: std::time::Duration::from_secs(5) },
+        &PoolOptions {
+            max_size: 2,
+            acquire_timeout: std::time::Duration::from_secs(5),
+            ..PoolOptions::default()
+        },
     );
     other.migrate().unwrap();
     let again = generate(&other, Shape { tenants: 1, ..SHAPE }).unwrap();

@@ -234,8 +234,14 @@ impl TestApp {
 
     async fn start(url: &str, store: Store, options: Options) -> TestApp {
         let Options { delivery, metrics_apart, allow_private_webhooks } = options;
-        let db =
-            Db::open(url, &PoolOptions { max_size: 4, acquire_timeout: Duration::from_secs(10) });
+        let db = Db::open(
+            url,
+            &PoolOptions {
+                max_size: 4,
+                acquire_timeout: Duration::from_secs(10),
+                ..PoolOptions::default()
+            },
+        );
         db.migrate().expect("migrations apply");
         let (tenant_id, key) = create_tenant(&db, "first");
         let settings = ServerSettings {

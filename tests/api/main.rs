@@ -37,6 +37,7 @@ mod questionnaires;
 mod rate_limits;
 mod readiness;
 mod readme;
+mod replicas;
 mod requests;
 mod resilience;
 mod retention;

@@ -101,13 +101,13 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// The server binaries: `JOBCRAFT_TEST_PG_BIN`, else the newest under /usr/lib/postgresql.
 /// None found fails the test: CI never skips it.
-fn server_binaries() -> PathBuf {
+pub(crate) fn server_binaries() -> PathBuf {
     if let Some(dir) = std::env::var_os("JOBCRAFT_TEST_PG_BIN") {
         return dir.into();
     }
@@ -126,7 +126,7 @@ fn server_binaries() -> PathBuf {
 }
 
 /// PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user.
-fn server_command(program: &Path) -> Command {
+pub(crate) fn server_command(program: &Path) -> Command {
     if running_as_root() {
         let mut command = Command::new("runuser");
         command.args(["-u", "postgres", "--"]).arg(program);
@@ -136,7 +136,7 @@ fn server_command(program: &Path) -> Command {
     }
 }
 
-fn run(command: &mut Command) {
+pub(crate) fn run(command: &mut Command) {
     let output = command.output().unwrap();
     assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
 }

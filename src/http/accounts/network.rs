@@ -12,7 +12,7 @@ use crate::domain::api_key::Scope;
 use crate::domain::coverage::{BuyingRole, CoverageRole, RelationshipKind};
 use crate::error::Error;
 use crate::http::auth::Principal;
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::accounts::{self, AccountData};
 use crate::store::{now_point, Db};
 
@@ -205,6 +205,9 @@ pub async fn account_network(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
-    let data = read(&db, move |c| accounts::load(c, principal.tenant_id, id, now_point())).await?;
+    let data = read_lagging(&db, principal.key_id, move |c| {
+        accounts::load(c, principal.tenant_id, id, now_point())
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(graph(&data)))
 }

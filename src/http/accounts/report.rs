@@ -13,7 +13,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::reports;
 use crate::store::{organizations, Db, DbConn};
 
@@ -48,7 +48,7 @@ pub async fn account_coverage(
     principal.require(Scope::Read)?;
     let id = id.into_inner();
     let at = time_point(params.as_of, params.known_at);
-    let response = read(&db, move |c| {
+    let response = read_lagging(&db, principal.key_id, move |c| {
         let mut reported = reports::reported(c, principal.tenant_id, id, at)?;
         if params.reachable.unwrap_or(true) {
             reported.find_paths(c, principal.tenant_id, at.as_of.date())?;
@@ -110,7 +110,7 @@ pub async fn coverage_overview(
     let at = time_point(params.as_of, params.known_at);
     let tenant = principal.tenant_id;
     let sort = params.sort.unwrap_or_default();
-    let items = read(&db, move |c| overview(c, tenant, at, sort)).await?;
+    let items = read_lagging(&db, principal.key_id, move |c| overview(c, tenant, at, sort)).await?;
     Ok(HttpResponse::Ok().json(OverviewResponse {
         as_of: at.as_of.and_utc(),
         known_at: at.known_at.and_utc(),

@@ -13,11 +13,10 @@ use crate::domain::coverage::{check_capacity, BuyingRole};
 use crate::domain::crafting::FacetKey;
 use crate::domain::fit::FitWeights;
 use crate::domain::suggestion::{self, UncoveredReason};
-use crate::domain::tenant::TenantId;
 use crate::error::{Error, Violations};
 use crate::http::auth::Principal;
 use crate::http::extract::Json;
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::http::settings::FacetRef;
 use crate::store::suggestions::{self, Asked, Inputs, COVERERS_MAX};
 use crate::store::Db;
@@ -264,7 +263,7 @@ pub async fn suggest(
     Json(body): Json<SuggestionRequest>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
-    let response = run(&db, principal.tenant_id, id.into_inner(), body).await?;
+    let response = run(&db, &principal, id.into_inner(), body).await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             "Server-Timing",
@@ -370,15 +369,16 @@ fn explain(
 /// objective against today's, and where the time went.
 pub async fn run(
     db: &Db,
-    tenant: TenantId,
+    principal: &Principal,
     id: Uuid,
     body: SuggestionRequest,
 ) -> Result<SuggestionResponse, Error> {
     let weights = check_request(&body)?;
     let loading = Instant::now();
-    let (inputs, body) = read(db, move |c| {
-        let inputs = suggestions::inputs(c, tenant, id, &body.asked())?;
-        Ok((inputs, body))
+    let body = std::sync::Arc::new(body);
+    let (tenant, asked) = (principal.tenant_id, body.clone());
+    let inputs = read_lagging(db, principal.key_id, move |c| {
+        suggestions::inputs(c, tenant, id, &asked.asked())
     })
     .await?;
     let load_time = loading.elapsed();

@@ -21,7 +21,7 @@ use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::pagination::Page;
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::views::scopes::ExportScope;
 use crate::store::{now, organizations, persons, vocabulary, Db};
 
@@ -175,7 +175,7 @@ pub async fn export_diffs(
         return Err(Error::invalid("since", "is later than `until`"));
     }
     let (organization_id, person_id) = (params.organization_id, params.person_id);
-    let (scope, labels) = read(&db, move |c| {
+    let (scope, labels) = read_lagging(&db, principal.key_id, move |c| {
         let scope = match (organization_id, person_id) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid(
