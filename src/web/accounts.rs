@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::api::moment::{time_point, Moment};
 use crate::http::accounts::report::{overview, OverviewSort};
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::Db;
 use crate::web::layout::{page, percent, Header, PageError};
 use crate::web::session::Manager;
@@ -32,7 +32,8 @@ pub async fn accounts(
         _ => OverviewSort::Risk,
     };
     let tenant = manager.principal.tenant_id;
-    let mut rows = read(&db, move |c| overview(c, tenant, at, sort)).await?;
+    let key = manager.principal.key_id;
+    let mut rows = read_lagging(&db, key, move |c| overview(c, tenant, at, sort)).await?;
     let query = params.q.unwrap_or_default();
     let needle = query.trim().to_lowercase();
     rows.retain(|r| needle.is_empty() || r.account.name.to_lowercase().contains(&needle));

@@ -22,7 +22,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::accounts::alerts::decide;
 use crate::http::bulk::csv;
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::vocabulary::LabelCache;
 use crate::store::{crafting, now_point, reports, Db, DbConn, Expected};
 use crate::web::accounts::as_of_param;
@@ -170,7 +170,8 @@ pub async fn map(
     };
     let extras = Extras { lens: lens.is_some(), paths: options.paths };
     let labels = db.labels.clone();
-    let map = read(&db, move |c| load(c, &labels, tenant, id, at, extras)).await?;
+    let key = manager.principal.key_id;
+    let map = read_lagging(&db, key, move |c| load(c, &labels, tenant, id, at, extras)).await?;
     let body = draw(&manager, &map, id, &options);
     let header = Header { key_name: &manager.principal.key_name, csrf: &manager.csrf };
     Ok(page(200, &map.report.account.name, Some(header), body))
@@ -473,7 +474,8 @@ pub async fn export(
     let at = time_point(as_of.as_deref().map(as_of_param).transpose()?, None);
     let labels = db.labels.clone();
     let extras = Extras { lens: false, paths: false };
-    let map = read(&db, move |c| load(c, &labels, tenant, id, at, extras)).await?;
+    let key = manager.principal.key_id;
+    let map = read_lagging(&db, key, move |c| load(c, &labels, tenant, id, at, extras)).await?;
     let mut out = String::from("organization,post,holder,buying_roles,influence,state,salesperson,coverage_role,strength,last_interaction_at\r\n");
     for post in &map.report.posts {
         let organization =

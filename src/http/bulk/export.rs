@@ -44,6 +44,8 @@ impl Position {
 /// The export's state between pages: only the position, so memory stays flat.
 pub(super) struct Export {
     pub(super) tenant: TenantId,
+    /// The API key exporting: its pages may come from a read replica (`store::replicas`).
+    pub(super) key: Uuid,
     pub(super) params: BulkDiffParams,
     pub(super) scope: ExportScope,
     pub(super) until: NaiveDateTime,
@@ -56,7 +58,7 @@ impl Export {
     /// The next page of rows; empty when the export is complete.
     pub(super) fn next_page(&mut self, db: &Db) -> Result<Vec<DiffRow>, Error> {
         while !self.done {
-            let rows = db.read(|c| self.read_page(c))?;
+            let rows = db.read_lagging(Some(self.key), |c| self.read_page(c))?;
             if !rows.is_empty() {
                 return Ok(rows);
             }

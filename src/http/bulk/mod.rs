@@ -196,7 +196,8 @@ pub async fn export_diffs(
         Ok((scope, vocabulary::labels(c, tenant)?))
     })
     .await?;
-    let mut export = Export { tenant, params, scope, until, labels, after, done: false };
+    let key = principal.key_id;
+    let mut export = Export { tenant, key, params, scope, until, labels, after, done: false };
 
     if format == Format::Json {
         let limit = limit.unwrap_or(crate::http::pagination::DEFAULT_LIMIT) as usize;
