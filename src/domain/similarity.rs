@@ -98,6 +98,17 @@ impl KeyTable {
         self.keys.get(id as usize)
     }
 
+    /// Every key, by id.
+    pub fn keys(&self) -> &[FacetKey] {
+        &self.keys
+    }
+
+    /// A table of these keys, numbered in this order.
+    pub fn of_keys(keys: Vec<FacetKey>) -> KeyTable {
+        let ids = keys.iter().enumerate().map(|(id, key)| (key.clone(), id as u32)).collect();
+        KeyTable { ids, keys }
+    }
+
     /// The id of a key already in the table.
     pub fn find(&self, key: &FacetKey) -> Option<u32> {
         self.ids.get(key).copied()

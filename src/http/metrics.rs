@@ -35,6 +35,7 @@ pub struct Metrics {
     replica_behind: IntGaugeVec,
     replica_reads: IntCounterVec,
     replica_fallbacks: IntCounter,
+    similar_index: IntGaugeVec,
     /// One scrape at a time moves the counters read from elsewhere (`delivery_failures`).
     scrape: Mutex<()>,
 }
@@ -95,6 +96,13 @@ impl Metrics {
             "jobcraft_read_replica_fallbacks_total",
             "Reads that could go to a replica and went to the primary: none was fresh, or one failed.",
         )?;
+        let similar_index = IntGaugeVec::new(
+            Opts::new(
+                "jobcraft_similar_index",
+                "The similar-crafters indexes this process holds: bytes (about), tenants, and builds from every tenure since it started.",
+            ),
+            &["measure"],
+        )?;
         let build = IntGaugeVec::new(
             Opts::new(
                 "jobcraft_build_info",
@@ -114,6 +122,7 @@ impl Metrics {
         registry.register(Box::new(replica_behind.clone()))?;
         registry.register(Box::new(replica_reads.clone()))?;
         registry.register(Box::new(replica_fallbacks.clone()))?;
+        registry.register(Box::new(similar_index.clone()))?;
         registry.register(Box::new(build))?;
         // process_resident_memory_bytes, process_cpu_seconds_total, process_open_fds,
         // process_start_time_seconds … read from /proc at each scrape.
@@ -131,6 +140,7 @@ impl Metrics {
             replica_behind,
             replica_reads,
             replica_fallbacks,
+            similar_index,
             scrape: Mutex::new(()),
         })
     }
@@ -168,6 +178,12 @@ pub async fn metrics(
             let reads = metrics.replica_reads.with_label_values(&name);
             reads.inc_by(replica.served().saturating_sub(reads.get()));
         }
+        let (bytes, tenants) = db.crafting_index.held();
+        let index = &metrics.similar_index;
+        index.with_label_values(&["bytes"]).set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        index.with_label_values(&["tenants"]).set(tenants as i64);
+        let builds = i64::try_from(db.crafting_index.builds()).unwrap_or(i64::MAX);
+        index.with_label_values(&["builds"]).set(builds);
         let fallbacks = db.replicas.fallbacks();
         metrics.replica_fallbacks.inc_by(fallbacks.saturating_sub(metrics.replica_fallbacks.get()));
         metrics.registry.gather()

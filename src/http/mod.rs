@@ -44,7 +44,7 @@ use actix_web::web;
 
 use crate::error::Error;
 use crate::store::changes::{acting_as, Actor};
-use crate::store::{pipelined, Db, DbConn};
+use crate::store::{crafting_index, pipelined, Db, DbConn};
 
 /// Runs `f` in one read transaction on the blocking pool, off the async executor.
 pub async fn read<T, F>(db: &Db, f: F) -> Result<T, Error>
@@ -65,6 +65,19 @@ where
 {
     let db = db.clone();
     web::block(move || db.read_lagging(Some(key), f)).await.map_err(Error::internal)?
+}
+
+/// Keeps the tenant's similar-crafters index in the database when it is due, off the
+/// request's path (`store::crafting_index`): a new or restarted instance then reads it.
+pub fn keep_crafting_index(db: &Db, tenant: crate::domain::tenant::TenantId) {
+    let Some(index) = db.crafting_index.due_snapshot(tenant) else { return };
+    let db = db.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        let Some(snapshot) = crafting_index::Snapshot::of(&index) else { return };
+        if let Err(error) = db.write(|c| crafting_index::write_snapshot(c, tenant, &snapshot)) {
+            tracing::warn!(%error, "the similar-crafters index was not kept in the database");
+        }
+    });
 }
 
 /// A read with a pipelined form: on PostgreSQL it runs on this worker's pipelining connection

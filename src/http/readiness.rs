@@ -13,7 +13,7 @@ use crate::domain::api_key::Scope;
 use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
-use crate::http::read_lagging;
+use crate::http::{keep_crafting_index, read_lagging};
 use crate::store::{persons, posts, readiness, Db};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -131,5 +131,6 @@ pub async fn post_candidates(
         })
     })
     .await?;
+    keep_crafting_index(&db, tenant);
     Ok(HttpResponse::Ok().json(response))
 }

@@ -13,7 +13,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
-use crate::http::read_lagging;
+use crate::http::{keep_crafting_index, read_lagging};
 use crate::store::crafting_index::Entry;
 use crate::store::{now_point, organizations, persons, Db, DbConn};
 
@@ -185,6 +185,7 @@ pub async fn list_similar_crafters(
         Ok(SimilarResponse { person_id: person, compared, items })
     })
     .await?;
+    keep_crafting_index(&db, tenant);
     Ok(HttpResponse::Ok().json(response))
 }
 

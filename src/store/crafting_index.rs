@@ -1,21 +1,29 @@
 //! An in-memory index of every tenure's formal-vs-crafted diff vector and effective crafted job,
-//! per tenant, for "who crafts alike?" and "who is ready for this post?" over many tenures. It is refreshed on each use from what changed since its
-//! watermark (revisions recorded, tenures written, post facets revised), so several instances
-//! stay correct without talking to each other; a deleted tenure triggers a full rebuild.
+//! per tenant, for "who crafts alike?" and "who is ready for this post?" over many tenures. It
+//! is refreshed on each use from what changed since its watermark (revisions recorded, tenures
+//! written, post facets revised), so several instances stay correct without talking to each
+//! other; a deleted tenure triggers a full rebuild.
+//!
+//! The index is kept in the database too (`crafting_index_snapshots`, written off the request's
+//! path at most every `PERSIST_AFTER`), so an instance that starts, or that evicted a tenant,
+//! reads it and catches up from its watermark instead of recomputing every tenure. The
+//! process holds at most `MEMORY_BUDGET` bytes of indexes; the least recently used tenants'
+//! go first.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::facet::all_dimensions;
 use crate::domain::similarity::{diff_vector, CompactVector, KeyTable};
 use crate::domain::tenant::TenantId;
 use crate::domain::tenure::Period;
 use crate::error::Error;
 use crate::store::crafting::{histories, TenureHistory};
-use crate::store::schema::{crafting_revisions, post_revisions, tenures};
+use crate::store::schema::{crafting_index_snapshots, crafting_revisions, post_revisions, tenures};
 use crate::store::tenures::{self as tenure_store, Tenure};
 use crate::store::views::scopes::{self, ExportScope};
 use crate::store::{now, now_point, parse_id, posts, DbConn};
@@ -44,15 +52,73 @@ pub struct TenantIndex {
     watermark: Option<NaiveDateTime>,
 }
 
-#[derive(Default)]
+/// Most bytes the indexes of one process hold (`TenantIndex::bytes`): about 1.3 million
+/// tenures' worth. Past it, the least recently used tenants' indexes are dropped (read back
+/// from their snapshots when next asked for).
+pub const MEMORY_BUDGET: usize = 256 << 20;
+/// How much newer than its snapshot in the database an index gets before it is written again.
+pub const PERSIST_AFTER: chrono::Duration = chrono::Duration::minutes(5);
+
+/// A tenant's index in this process.
+struct Cached {
+    index: Arc<TenantIndex>,
+    /// `index.bytes()`, counted once.
+    bytes: usize,
+    used: std::time::Instant,
+    /// The watermark of the snapshot in the database, as far as this process knows.
+    persisted: Option<NaiveDateTime>,
+}
+
 pub struct CraftingIndex {
-    tenants: Mutex<HashMap<TenantId, Arc<TenantIndex>>>,
+    tenants: Mutex<HashMap<TenantId, Cached>>,
+    budget: usize,
+    /// Indexes built from every tenure, not caught up from memory or a snapshot.
+    builds: std::sync::atomic::AtomicU64,
+}
+
+impl Default for CraftingIndex {
+    fn default() -> Self {
+        CraftingIndex::with_budget(MEMORY_BUDGET)
+    }
 }
 
 impl CraftingIndex {
-    /// The tenant's index, brought up to date with the database.
+    pub fn with_budget(budget: usize) -> CraftingIndex {
+        CraftingIndex { tenants: Mutex::default(), budget, builds: Default::default() }
+    }
+
+    /// How many indexes this process built from every tenure.
+    pub fn builds(&self) -> u64 {
+        self.builds.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Bytes held now, and by how many tenants.
+    pub fn held(&self) -> (usize, usize) {
+        let tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        (tenants.values().map(|c| c.bytes).sum(), tenants.len())
+    }
+
+    /// The tenant's index, brought up to date with the database: from this process's memory,
+    /// else from its snapshot in the database, else built.
     pub fn snapshot(&self, conn: &mut DbConn, tenant: TenantId) -> Result<Arc<TenantIndex>, Error> {
-        let current = self.tenants.lock().unwrap_or_else(|p| p.into_inner()).get(&tenant).cloned();
+        let cached = {
+            let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+            tenants.get_mut(&tenant).map(|c| {
+                c.used = std::time::Instant::now();
+                (c.index.clone(), c.persisted)
+            })
+        };
+        let held = cached.is_some();
+        let (current, mut persisted) = match cached {
+            Some((index, persisted)) => (Some(index), persisted),
+            None => match read_snapshot(conn, tenant)? {
+                Some(index) => {
+                    let watermark = index.watermark;
+                    (Some(Arc::new(index)), watermark)
+                }
+                None => (None, None),
+            },
+        };
         let started = now();
         let count: i64 =
             tenures::table.filter(tenures::tenant_id.eq(tenant)).count().get_result(conn)?;
@@ -62,6 +128,9 @@ impl CraftingIndex {
                     index.watermark.map(|w| w - chrono::Duration::seconds(SAFETY_MARGIN_SECONDS));
                 let changed = changed_tenures(conn, tenant, since)?;
                 if changed.is_empty() && index.entries.len() as i64 == count {
+                    if !held {
+                        self.keep(tenant, index.clone(), persisted);
+                    }
                     return Ok(index);
                 }
                 let mut index = (*index).clone();
@@ -75,6 +144,7 @@ impl CraftingIndex {
         let mut index = match incremental {
             Some(index) => index,
             None => {
+                self.builds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let mut index = TenantIndex::default();
                 let mut from = None;
                 loop {
@@ -94,12 +164,182 @@ impl CraftingIndex {
         };
         index.watermark = Some(started);
         let index = Arc::new(index);
-        self.tenants.lock().unwrap_or_else(|p| p.into_inner()).insert(tenant, index.clone());
+        self.keep(tenant, index.clone(), persisted.take());
         Ok(index)
+    }
+
+    /// Holds the tenant's index, dropping the least recently used others' past the budget.
+    fn keep(&self, tenant: TenantId, index: Arc<TenantIndex>, persisted: Option<NaiveDateTime>) {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        let used = std::time::Instant::now();
+        let bytes = index.bytes();
+        tenants.insert(tenant, Cached { index, bytes, used, persisted });
+        let mut held: usize = tenants.values().map(|c| c.bytes).sum();
+        while held > self.budget && tenants.len() > 1 {
+            let Some(oldest) = tenants
+                .iter()
+                .filter(|(t, _)| **t != tenant)
+                .min_by_key(|(_, c)| c.used)
+                .map(|(t, _)| *t)
+            else {
+                break;
+            };
+            if let Some(dropped) = tenants.remove(&oldest) {
+                held -= dropped.bytes;
+                tracing::info!(tenant = %oldest.0, bytes = dropped.bytes, "similar-crafters index evicted");
+            }
+        }
+    }
+
+    /// The tenant's index, when the database's copy of it is missing or `PERSIST_AFTER` older;
+    /// handed out once (the caller writes it: `Snapshot::of`, `write_snapshot`).
+    pub fn due_snapshot(&self, tenant: TenantId) -> Option<Arc<TenantIndex>> {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        let cached = tenants.get_mut(&tenant)?;
+        let watermark = cached.index.watermark?;
+        if cached.persisted.is_some_and(|at| watermark - at < PERSIST_AFTER) {
+            return None;
+        }
+        cached.persisted = Some(watermark);
+        Some(cached.index.clone())
     }
 }
 
+/// An index as the database keeps it.
+pub struct Snapshot {
+    watermark: NaiveDateTime,
+    tenures: i64,
+    data: Vec<u8>,
+}
+
+impl Snapshot {
+    pub fn of(index: &TenantIndex) -> Option<Snapshot> {
+        let watermark = index.watermark?;
+        Some(Snapshot { watermark, tenures: index.entries.len() as i64, data: index.encode() })
+    }
+}
+
+/// Replaces the tenant's snapshot of the index.
+pub fn write_snapshot(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    Snapshot { watermark, tenures, data }: &Snapshot,
+) -> Result<(), Error> {
+    let t = tenant.to_string();
+    diesel::delete(
+        crafting_index_snapshots::table.filter(crafting_index_snapshots::tenant_id.eq(&t)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(crafting_index_snapshots::table)
+        .values((
+            crafting_index_snapshots::tenant_id.eq(&t),
+            crafting_index_snapshots::watermark.eq(watermark),
+            crafting_index_snapshots::tenures.eq(tenures),
+            crafting_index_snapshots::data.eq(data),
+            crafting_index_snapshots::written_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Drops the tenant's snapshot (an erasure: the next use rebuilds it from what is left).
+pub fn forget_snapshot(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
+    diesel::delete(
+        crafting_index_snapshots::table.filter(crafting_index_snapshots::tenant_id.eq(tenant)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The tenant's snapshot, if there is one this build can read.
+fn read_snapshot(conn: &mut DbConn, tenant: TenantId) -> Result<Option<TenantIndex>, Error> {
+    let row: Option<(NaiveDateTime, Vec<u8>)> = crafting_index_snapshots::table
+        .filter(crafting_index_snapshots::tenant_id.eq(tenant))
+        .select((crafting_index_snapshots::watermark, crafting_index_snapshots::data))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(watermark, data)| {
+        let mut index = TenantIndex::decode(&data)?;
+        index.watermark = Some(watermark);
+        Some(index)
+    }))
+}
+
+/// The snapshot format: a row of another version is not read (the index is rebuilt).
+const FORMAT: u8 = 1;
+
 impl TenantIndex {
+    /// Roughly what the index holds in memory.
+    pub fn bytes(&self) -> usize {
+        let vectors: usize =
+            self.entries.values().map(|e| (e.vector.entries.len() + e.job.entries.len()) * 8).sum();
+        let keys: usize = self.keys.keys().iter().map(|(_, k)| 2 * (k.len() + 48)).sum();
+        // An entry and its slot in the map; each vector's allocation.
+        self.entries.len() * (std::mem::size_of::<Entry>() + 16 + 2 * 16) + vectors + keys
+    }
+
+    /// The index as bytes: its keys, then each entry (ids, period, both vectors).
+    fn encode(&self) -> Vec<u8> {
+        let mut out = vec![FORMAT];
+        let put = |out: &mut Vec<u8>, n: usize| out.extend((n as u32).to_le_bytes());
+        put(&mut out, self.keys.keys().len());
+        for (dimension, key) in self.keys.keys() {
+            let position = all_dimensions().iter().position(|d| d == dimension).unwrap_or(0);
+            out.push(position as u8);
+            put(&mut out, key.len());
+            out.extend(key.as_bytes());
+        }
+        put(&mut out, self.entries.len());
+        for entry in self.entries.values() {
+            for id in [entry.tenure_id, entry.person_id, entry.organization_id] {
+                out.extend(id.as_bytes());
+            }
+            let day = |date: Option<NaiveDate>| date.map_or(i32::MIN, |d| d.num_days_from_ce());
+            out.extend(day(Some(entry.period.started_on)).to_le_bytes());
+            out.extend(day(entry.period.ended_on).to_le_bytes());
+            for vector in [&entry.vector, &entry.job] {
+                put(&mut out, vector.entries.len());
+                for (key, value) in &vector.entries {
+                    out.extend(key.to_le_bytes());
+                    out.extend(value.to_le_bytes());
+                }
+                out.extend(vector.norm.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// `encode`'s bytes back; `None` if they are not a snapshot of this format.
+    fn decode(bytes: &[u8]) -> Option<TenantIndex> {
+        let mut read = Reader(bytes);
+        if read.take(1)?[0] != FORMAT {
+            return None;
+        }
+        let mut keys = Vec::new();
+        for _ in 0..read.u32()? {
+            let dimension = *all_dimensions().get(usize::from(read.take(1)?[0]))?;
+            let length = read.u32()? as usize;
+            keys.push((dimension, String::from_utf8(read.take(length)?.to_vec()).ok()?));
+        }
+        let mut entries = HashMap::new();
+        for _ in 0..read.u32()? {
+            let tenure_id = read.id()?;
+            let (person_id, organization_id) = (read.id()?, read.id()?);
+            let started_on = read.day()??;
+            let period = Period { started_on, ended_on: read.day()? };
+            let (vector, job) = (read.vector()?, read.vector()?);
+            entries.insert(
+                tenure_id,
+                Entry { tenure_id, person_id, organization_id, period, vector, job },
+            );
+        }
+        read.0.is_empty().then(|| TenantIndex {
+            keys: KeyTable::of_keys(keys),
+            entries,
+            watermark: None,
+        })
+    }
+
     fn update(
         &mut self,
         conn: &mut DbConn,
@@ -125,6 +365,45 @@ impl TenantIndex {
             }
         }
         Ok(())
+    }
+}
+
+/// Reads a snapshot's bytes in order; `None` past their end.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let (taken, rest) = (self.0.get(..n)?, self.0.get(n..)?);
+        self.0 = rest;
+        Some(taken)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn f32(&mut self) -> Option<f32> {
+        Some(f32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn id(&mut self) -> Option<Uuid> {
+        Uuid::from_slice(self.take(16)?).ok()
+    }
+
+    /// A day, or `Some(None)` for none.
+    fn day(&mut self) -> Option<Option<NaiveDate>> {
+        match i32::from_le_bytes(self.take(4)?.try_into().ok()?) {
+            i32::MIN => Some(None),
+            days => NaiveDate::from_num_days_from_ce_opt(days).map(Some),
+        }
+    }
+
+    fn vector(&mut self) -> Option<CompactVector> {
+        let mut entries = Vec::new();
+        for _ in 0..self.u32()? {
+            entries.push((self.u32()?, self.f32()?));
+        }
+        Some(CompactVector { entries, norm: self.f32()? })
     }
 }
 
@@ -170,4 +449,80 @@ fn changed_tenures(
     ids.sort();
     ids.dedup();
     ids.iter().map(|id| parse_id(id)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::facet::Dimension;
+
+    fn index(tenures: u128) -> TenantIndex {
+        let mut index = TenantIndex::default();
+        for n in 0..tenures {
+            let key = (Dimension::DecisionCriterion, format!("criterion_{}", n % 7));
+            let mut vector = crate::domain::similarity::DiffVector::new();
+            vector.insert(key, 0.25 + n as f64 / 1000.0);
+            let entry = Entry {
+                tenure_id: Uuid::from_u128(n + 1),
+                person_id: Uuid::from_u128(n + 1_000_000),
+                organization_id: Uuid::from_u128(7),
+                period: Period {
+                    started_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+                    ended_on: (n % 2 == 0).then(|| NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()),
+                },
+                vector: CompactVector::of(&vector, &mut index.keys),
+                job: CompactVector::default(),
+            };
+            index.entries.insert(entry.tenure_id, entry);
+        }
+        index
+    }
+
+    #[test]
+    fn a_snapshot_reads_back_as_the_index_it_was() {
+        let written = index(50);
+        let read = TenantIndex::decode(&written.encode()).expect("reads back");
+        assert_eq!(read.keys.keys(), written.keys.keys());
+        assert_eq!(read.entries.len(), 50);
+        for (id, entry) in &written.entries {
+            let back = &read.entries[id];
+            assert_eq!(
+                (back.person_id, back.organization_id),
+                (entry.person_id, entry.organization_id)
+            );
+            assert_eq!(back.period, entry.period);
+            assert_eq!(back.vector.entries, entry.vector.entries);
+            assert_eq!(back.vector.norm, entry.vector.norm);
+            assert!(back.job.entries.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_snapshot_is_not_read() {
+        let bytes = index(3).encode();
+        assert!(TenantIndex::decode(&bytes[..bytes.len() - 1]).is_none(), "cut short");
+        assert!(TenantIndex::decode(&[bytes.as_slice(), &[0]].concat()).is_none(), "too long");
+        let mut other = bytes.clone();
+        other[0] = FORMAT + 1;
+        assert!(TenantIndex::decode(&other).is_none(), "another format");
+        assert!(TenantIndex::decode(&[]).is_none());
+    }
+
+    #[test]
+    fn past_the_budget_the_least_recently_used_tenants_go() {
+        let one = index(100);
+        let cache = CraftingIndex::with_budget(one.bytes() * 2 + one.bytes() / 2);
+        let tenants: Vec<TenantId> = (1..=3).map(|n| TenantId(Uuid::from_u128(n))).collect();
+        cache.keep(tenants[0], Arc::new(index(100)), None);
+        cache.keep(tenants[1], Arc::new(index(100)), None);
+        assert_eq!(cache.held().1, 2);
+        // The first is used again, so the second is the least recently used.
+        cache.tenants.lock().unwrap().get_mut(&tenants[0]).unwrap().used =
+            std::time::Instant::now();
+        cache.keep(tenants[2], Arc::new(index(100)), None);
+        let held: Vec<TenantId> = cache.tenants.lock().unwrap().keys().copied().collect();
+        assert_eq!(held.len(), 2);
+        assert!(held.contains(&tenants[0]) && held.contains(&tenants[2]), "{held:?}");
+        assert!(cache.held().0 <= one.bytes() * 2 + one.bytes() / 2);
+    }
 }

@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::store::alerts;
 use crate::store::cascades;
 use crate::store::changes::{self, Entity};
+use crate::store::crafting_index;
 use crate::store::persons::{self as person_store, Person};
 use crate::store::schema::{
     crafting_revisions, erasures, interactions, persons, relationships, tenures,
@@ -102,6 +103,9 @@ pub fn erase(
         .flat_map(|account| Alert::ids_about(account, &tenures, &links))
         .collect();
     alerts::forget_notes(conn, tenant, &about, id)?;
+    // The similar-crafters snapshot holds their tenures' crafting as numbers: it goes, and is
+    // rebuilt from what is left when next needed.
+    crafting_index::forget_snapshot(conn, tenant)?;
     // The tombstone carries the external ids the person had, so each CRM can erase its own
     // record; then they go.
     changes::deleted(conn, tenant, Entity::Person, &[id])?;

@@ -476,6 +476,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    crafting_index_snapshots (tenant_id) {
+        tenant_id -> Text,
+        watermark -> Timestamp,
+        tenures -> BigInt,
+        data -> Binary,
+        written_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alert_states,
     alert_events,
@@ -511,5 +521,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     development_plans,
     development_settings,
     instruments,
-    administrations
+    administrations,
+    crafting_index_snapshots
 );

@@ -1,8 +1,18 @@
+use diesel::prelude::*;
 use serde_json::json;
+
+use jobcraft::domain::facet::Dimension;
+use jobcraft::store::crafting_index::TenantIndex;
+use jobcraft::store::pool::PoolOptions;
+use jobcraft::store::schema::crafting_index_snapshots;
+use jobcraft::store::Db;
 
 use crate::harness::{on_both_backends, TestApp};
 
-on_both_backends!(similar_crafters_are_ranked_explained_and_scoped);
+on_both_backends!(
+    similar_crafters_are_ranked_explained_and_scoped,
+    the_index_is_kept_in_the_database_for_the_next_instance,
+);
 
 async fn holder(app: &TestApp, org: &str, name: &str, crafting: serde_json::Value) -> String {
     let post = json!({"title": format!("Buyer {name}"), "facets": [
@@ -116,4 +126,67 @@ async fn similar_crafters_are_ranked_explained_and_scoped(app: &TestApp) {
     let theirs = app.get(&format!("/v1/persons/{carla}/similar?side=other")).await.body;
     assert!(ids(&theirs).contains(&me));
     app.get(&format!("/v1/persons/{me}/similar?side=left")).await.assert_problem(400);
+}
+
+/// What a fresh instance (a `Db` of its own, with nothing in memory) holds for the tenant.
+fn fresh_index(app: &TestApp) -> (u64, std::sync::Arc<TenantIndex>) {
+    let fresh = Db::open(&app.url, &PoolOptions::default());
+    let index = fresh.read(|c| fresh.crafting_index.snapshot(c, app.tenant_id)).unwrap();
+    (fresh.crafting_index.builds(), index)
+}
+
+/// The job weight of `key` in a tenure's entry.
+fn weight(index: &TenantIndex, tenure: &str, key: &str) -> Option<f32> {
+    let entry = &index.entries[&tenure.parse::<uuid::Uuid>().unwrap()];
+    let id = index.keys.find(&(Dimension::DecisionCriterion, key.to_owned()))?;
+    entry.job.entries.iter().find(|(k, _)| *k == id).map(|(_, w)| *w)
+}
+
+async fn the_index_is_kept_in_the_database_for_the_next_instance(app: &TestApp) {
+    let acme = app.create("/v1/organizations", json!({"name": "Acme", "kind": "client"})).await;
+    let green =
+        json!([{"dimension": "decision_criterion", "key": "carbon_footprint", "weight": 0.9}]);
+    let me = holder(app, &acme, "Me", green.clone()).await;
+    holder(app, &acme, "Twin", green).await;
+    let plain = app.holding(&acme, json!({"title": "Plain"}), "Plain", "2025-01-01").await;
+    let similar = app.get(&format!("/v1/persons/{me}/similar")).await;
+    assert_eq!(similar.status, 200, "{}", similar.body);
+
+    // Written off the request's path, soon after.
+    let snapshots = || {
+        app.db.read(|c| Ok(crafting_index_snapshots::table.count().get_result::<i64>(c)?)).unwrap()
+    };
+    let started = std::time::Instant::now();
+    while snapshots() == 0 && started.elapsed() < std::time::Duration::from_secs(10) {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(snapshots(), 1, "the index was written to the database");
+
+    let (builds, read) = fresh_index(app);
+    assert_eq!(builds, 0, "a new instance reads the index, it does not build it");
+    let built = app.db.read(|c| app.db.crafting_index.snapshot(c, app.tenant_id)).unwrap();
+    assert_eq!(read.entries.len(), built.entries.len());
+    let tenures = app.all("/v1/tenures").await;
+    let mine = tenures.iter().find(|t| t["person_id"] == me.as_str()).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(weight(&read, &mine, "carbon_footprint"), Some(0.9));
+
+    // A revision after the snapshot: a new instance catches up from the snapshot's watermark.
+    app.create(
+        &format!("/v1/tenures/{mine}/crafting"),
+        json!({"facets": [{"dimension": "decision_criterion", "key": "carbon_footprint", "weight": 0.4}]}),
+    )
+    .await;
+    let (builds, caught_up) = fresh_index(app);
+    assert_eq!(builds, 0);
+    assert_eq!(weight(&caught_up, &mine, "carbon_footprint"), Some(0.4));
+
+    // A deleted tenure: the snapshot has one too many, so the next instance builds afresh.
+    let deleted = app.delete(&format!("/v1/tenures/{}", plain.tenure)).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    let (builds, rebuilt) = fresh_index(app);
+    assert_eq!(builds, 1);
+    assert_eq!(rebuilt.entries.len(), 2);
 }

@@ -1,0 +1,1 @@
+DROP TABLE crafting_index_snapshots;
