@@ -117,8 +117,12 @@ pub async fn sync_batch(
     // Off the response's path: a failure only means the planner waits for autovacuum.
     if matches!(db.backend(), Backend::Postgres(_)) {
         let db = db.into_inner();
+        let written = results.len();
         actix_web::rt::spawn(async move {
-            if let Err(e) = read(&db, statistics::refresh_after_bulk_write).await {
+            let refresh = move |c: &mut crate::store::DbConn| {
+                statistics::refresh_after_bulk_write(c, written)
+            };
+            if let Err(e) = read(&db, refresh).await {
                 tracing::warn!(error = %e, "could not refresh planner statistics");
             }
         });

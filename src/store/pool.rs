@@ -436,10 +436,13 @@ impl Db {
             // statistics. A random page priced for cached data (the default, 4, is a spinning
             // disk's) keeps a batch's key lookups on the index, not on a scan of a table whose
             // statistics lag an import. What it was measured against: docs/performance.md
-            // (CRM sync, "Plans").
+            // (CRM sync, "Plans"). On Citus a `SET LOCAL` stays on the coordinator unless
+            // `citus.propagate_set_commands` is `local`; plain PostgreSQL keeps it as a
+            // placeholder setting that nothing reads (docs/scaling.md §2.3).
             DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg).and_then(|()| {
                 pg.batch_execute(
-                    "SET LOCAL plan_cache_mode = force_custom_plan; \
+                    "SET LOCAL citus.propagate_set_commands = 'local'; \
+                     SET LOCAL plan_cache_mode = force_custom_plan; \
                      SET LOCAL random_page_cost = 1.1",
                 )
             }),
