@@ -17,6 +17,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod cascades;
 pub mod changes;
+pub mod connection;
 pub mod coverage;
 pub mod coverage_settings;
 pub mod crafting;

@@ -19,7 +19,7 @@ use diesel::sql_types::{Nullable, Text};
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::store::pool::Manager;
+use crate::store::connection::Manager;
 use crate::store::DbConn;
 
 /// How long an API key reads from the primary after it wrote.
