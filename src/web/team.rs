@@ -9,7 +9,7 @@ use maud::html;
 use uuid::Uuid;
 
 use crate::domain::facet::{dimension_name, Facet};
-use crate::http::read;
+use crate::http::read_lagging;
 use crate::store::suggestions::{salesforce, SalesProfile};
 use crate::store::{coverage_settings, now_point, organizations, persons, Db};
 use crate::web::layout::{page, two, words, Header, PageError};
@@ -21,7 +21,8 @@ const FACETS_SHOWN: usize = 6;
 pub async fn team(manager: Manager, db: web::Data<Db>) -> Result<HttpResponse, PageError> {
     let tenant = manager.principal.tenant_id;
     let at = now_point();
-    let (mut team, names, units, default_capacity) = read(&db, move |c| {
+    let key = manager.principal.key_id;
+    let (mut team, names, units, default_capacity) = read_lagging(&db, key, move |c| {
         let team: Vec<SalesProfile> = salesforce(c, tenant, None, &[], at)?;
         let person_ids: Vec<Uuid> = team.iter().map(|s| s.tenure.person_id).collect();
         let names = persons::display_names(c, tenant, &person_ids)?;
