@@ -181,22 +181,32 @@ pub async fn list_administrations(
     let tenant = principal.tenant_id;
     let (rows, more) = read(&db, move |c| {
         let (found, more) = store::list_administrations(c, tenant, filter, request)?;
-        let scored =
-            found.into_iter().map(|a| answered(c, tenant, a)).collect::<Result<Vec<_>, Error>>()?;
-        Ok((scored, more))
+        Ok((answered(c, tenant, found)?, more))
     })
     .await?;
     Ok(HttpResponse::Ok().json(page(rows, more, |a| a.id, |a| a)))
 }
 
+/// The administrations with their scores, each instrument read once (a page of one
+/// instrument's answers reads it once, not once per row).
 fn answered(
     c: &mut crate::store::DbConn,
     tenant: crate::domain::tenant::TenantId,
-    a: store::Administration,
-) -> Result<AdministrationResponse, Error> {
-    let instrument = store::find_instrument(c, tenant, a.instrument_id)?;
-    let scores = crate::domain::questionnaire::scores(&instrument.fields, &a.fields.answers);
-    Ok(AdministrationResponse::of(a, scores, &instrument.fields.scale))
+    administrations: Vec<store::Administration>,
+) -> Result<Vec<AdministrationResponse>, Error> {
+    let mut instruments = std::collections::HashMap::new();
+    let mut scored = Vec::with_capacity(administrations.len());
+    for a in administrations {
+        let instrument = match instruments.entry(a.instrument_id) {
+            std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(store::find_instrument(c, tenant, a.instrument_id)?)
+            }
+        };
+        let scores = crate::domain::questionnaire::scores(&instrument.fields, &a.fields.answers);
+        scored.push(AdministrationResponse::of(a, scores, &instrument.fields.scale));
+    }
+    Ok(scored)
 }
 
 /// Read an administration with its scores.
@@ -211,7 +221,7 @@ pub async fn find_administration(
     let (id, tenant) = (id.into_inner(), principal.tenant_id);
     let response = read(&db, move |c| {
         let a = store::find_administration(c, tenant, id)?;
-        answered(c, tenant, a)
+        answered(c, tenant, vec![a])?.pop().ok_or(Error::NotFound)
     })
     .await?;
     Ok(HttpResponse::Ok().json(response))

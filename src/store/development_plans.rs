@@ -2,6 +2,8 @@
 //! `GET` answers: each goal's progress read from the holder's crafting revisions, the learning
 //! time of the person's active plans against the tenant's limit, and readiness for the target.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -20,6 +22,7 @@ use crate::store::crafting::{self, TenureHistory};
 use crate::store::external_refs;
 use crate::store::resource::Resource;
 use crate::store::schema::{development_plans, development_settings, tenures};
+use crate::store::tenures as tenure_store;
 use crate::store::{from_json, now, parse_id, persons, posts, readiness, to_json, vocabulary};
 use crate::store::{DbConn, PageRequest};
 
@@ -251,16 +254,22 @@ fn weight_at(
     history.job_at(TimePoint { as_of, known_at }).weights().get(&goal.key()).copied().unwrap_or(0.0)
 }
 
-fn view(conn: &mut DbConn, tenant: TenantId, plan: Plan) -> Result<PlanView, Error> {
-    let history = crafting::history(conn, tenant, plan.fields.tenure_id)?;
+/// A plan with its progress, read from its holder's `history`, and the holder's `learning`.
+fn view(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    plan: Plan,
+    history: &TenureHistory,
+    learning: LearningTime,
+) -> Result<PlanView, Error> {
     let now = now();
     let goals = plan
         .fields
         .goals
         .iter()
         .map(|goal| {
-            let baseline = weight_at(&history, goal, plan.created_at, now);
-            let current = weight_at(&history, goal, now, now);
+            let baseline = weight_at(history, goal, plan.created_at, now);
+            let current = weight_at(history, goal, now, now);
             let mut steps: Vec<(NaiveDateTime, f64, Uuid)> = history
                 .crafting
                 .iter()
@@ -272,7 +281,7 @@ fn view(conn: &mut DbConn, tenant: TenantId, plan: Plan) -> Result<PlanView, Err
                     in_force(&history.crafting, at, |c| c.dimensions.contains(&goal.dimension))
                         .is_some_and(|f| f.id == r.id)
                 })
-                .map(|r| (r.effective_at, weight_at(&history, goal, r.effective_at, now), r.id))
+                .map(|r| (r.effective_at, weight_at(history, goal, r.effective_at, now), r.id))
                 .collect();
             steps.sort_by_key(|s| s.0);
             GoalProgress {
@@ -283,10 +292,6 @@ fn view(conn: &mut DbConn, tenant: TenantId, plan: Plan) -> Result<PlanView, Err
         })
         .collect();
     let person_id = history.tenure.person_id;
-    let learning = LearningTime {
-        total: active_hours(conn, tenant, person_id)?,
-        limit: learning_hours_limit(conn, tenant)?,
-    };
     let target_readiness = match plan.fields.target_post_id {
         Some(target) => match posts::find(conn, tenant, target) {
             Ok(post) => Some(
@@ -356,7 +361,28 @@ impl Resource for DevelopmentPlans {
         tenant: TenantId,
         stored: Vec<Plan>,
     ) -> Result<Vec<PlanView>, Error> {
-        stored.into_iter().map(|p| view(conn, tenant, p)).collect()
+        // Once per page: the tenant's limit, each tenure's history, each holder's hours.
+        let limit = learning_hours_limit(conn, tenant)?;
+        let mut tenure_ids: Vec<Uuid> = stored.iter().map(|p| p.fields.tenure_id).collect();
+        tenure_ids.sort();
+        tenure_ids.dedup();
+        let held = tenure_store::find_many(conn, tenant, &tenure_ids)?;
+        let histories: HashMap<Uuid, TenureHistory> = crafting::histories(conn, tenant, held)?
+            .into_iter()
+            .map(|h| (h.tenure.id, h))
+            .collect();
+        let mut hours: HashMap<Uuid, f64> = HashMap::new();
+        let mut views = Vec::with_capacity(stored.len());
+        for plan in stored {
+            let history = histories.get(&plan.fields.tenure_id).ok_or(Error::NotFound)?;
+            let person = history.tenure.person_id;
+            let total = match hours.get(&person) {
+                Some(total) => *total,
+                None => *hours.entry(person).or_insert(active_hours(conn, tenant, person)?),
+            };
+            views.push(view(conn, tenant, plan, history, LearningTime { total, limit })?);
+        }
+        Ok(views)
     }
 
     fn create(conn: &mut DbConn, tenant: TenantId, new: &NewPlan) -> Result<Plan, Error> {
