@@ -24,6 +24,7 @@ pub mod crafting;
 pub mod crafting_index;
 pub mod deliveries;
 pub mod development_plans;
+pub mod distribution;
 pub mod erasure;
 pub mod external_refs;
 pub mod feed;

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::error::Error;
 use crate::store::connection::{lazy_pool, Manager};
 pub use crate::store::connection::{Backend, DbConn};
+use crate::store::distribution;
 use crate::store::replicas::{wal_position, Replica, Replicas};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -220,7 +221,12 @@ impl Db {
         let applied = match &mut session.conn {
             DbConn::Pg(c) => {
                 c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
-                let applied = migrate_with(c, POSTGRES_MIGRATIONS, apply);
+                // On Citus, the tables a migration created are distributed at once.
+                let applied =
+                    migrate_with(c, POSTGRES_MIGRATIONS, apply).and_then(|applied| match apply {
+                        true => distribution::distribute(c).map(|_| applied),
+                        false => Ok(applied),
+                    });
                 c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
                 applied
             }

@@ -162,3 +162,45 @@ async fn an_instance_that_does_not_migrate_on_start_serves_only_a_schema_that_is
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// The Citus placement of the migrated schema: `tenants` by `id`, every table with a
+/// tenant-first primary key colocated with it, and only the tenant names and the migrations
+/// table as reference tables; a new table that is not tenant-first shows up here. On plain
+/// PostgreSQL `distribute` places nothing.
+#[actix_web::test]
+async fn every_table_is_placed_by_tenant_for_citus() {
+    use jobcraft::store::distribution::{distribute, plan, statement, Placement};
+    let Some(app) = TestApp::postgres().await else { return };
+    let (placed, distributed) = app
+        .db
+        .read(|c| match c {
+            jobcraft::store::DbConn::Pg(pg) => Ok((plan(pg)?, distribute(pg)?)),
+            jobcraft::store::DbConn::Sqlite(_) => unreachable!("a PostgreSQL test app"),
+        })
+        .unwrap();
+    assert_eq!(distributed, 0, "no Citus here");
+    assert_eq!(placed[0], ("tenants".to_owned(), Placement::Distributed { column: "id" }));
+    let mut reference: Vec<&str> = placed
+        .iter()
+        .filter(|(_, p)| *p == Placement::Reference)
+        .map(|(t, _)| t.as_str())
+        .collect();
+    reference.sort();
+    assert_eq!(reference, vec!["__diesel_schema_migrations", "tenant_names"]);
+    let by_tenant =
+        placed.iter().filter(|(_, p)| *p == Placement::Distributed { column: "tenant_id" }).count();
+    assert_eq!(by_tenant + 3, placed.len());
+    for table in ["persons", "tenures", "crafting_revisions", "changes", "crafting_index_snapshots"]
+    {
+        assert!(placed.iter().any(|(t, _)| t == table), "{table}");
+    }
+    assert_eq!(
+        statement("persons", &Placement::Distributed { column: "tenant_id" }),
+        "SELECT create_distributed_table('persons', 'tenant_id', colocate_with => 'tenants')"
+    );
+    assert_eq!(
+        statement("tenant_names", &Placement::Reference),
+        "SELECT create_reference_table('tenant_names')"
+    );
+    app.stop().await;
+}
