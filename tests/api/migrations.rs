@@ -169,12 +169,12 @@ async fn an_instance_that_does_not_migrate_on_start_serves_only_a_schema_that_is
 /// PostgreSQL `distribute` places nothing.
 #[actix_web::test]
 async fn every_table_is_placed_by_tenant_for_citus() {
-    use jobcraft::store::distribution::{distribute, plan, statement, Placement};
+    use jobcraft::store::distribution::{distribute, foreign_keys, plan, statement, Placement};
     let Some(app) = TestApp::postgres().await else { return };
-    let (placed, distributed) = app
+    let (placed, keys, distributed) = app
         .db
         .read(|c| match c {
-            jobcraft::store::DbConn::Pg(pg) => Ok((plan(pg)?, distribute(pg)?)),
+            jobcraft::store::DbConn::Pg(pg) => Ok((plan(pg)?, foreign_keys(pg)?, distribute(pg)?)),
             jobcraft::store::DbConn::Sqlite(_) => unreachable!("a PostgreSQL test app"),
         })
         .unwrap();
@@ -190,6 +190,14 @@ async fn every_table_is_placed_by_tenant_for_citus() {
     let by_tenant =
         placed.iter().filter(|(_, p)| *p == Placement::Distributed { column: "tenant_id" }).count();
     assert_eq!(by_tenant + 3, placed.len());
+    // Citus distributes a table only after the tables it references.
+    let position = |table: &str| placed.iter().position(|(t, _)| t == table).unwrap();
+    assert!(keys.len() > 20, "{keys:?}");
+    for key in keys.iter().filter(|k| k.table != k.references) {
+        if placed[position(&key.table)].1 != Placement::Reference {
+            assert!(position(&key.references) < position(&key.table), "{key:?}");
+        }
+    }
     for table in ["persons", "tenures", "crafting_revisions", "changes", "crafting_index_snapshots"]
     {
         assert!(placed.iter().any(|(t, _)| t == table), "{table}");
