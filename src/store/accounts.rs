@@ -146,19 +146,25 @@ pub fn load_many(
 ) -> Result<Vec<AccountData>, Error> {
     let now = at.as_of;
     let today = now.date();
-    let account_of: HashMap<Uuid, usize> = accounts
-        .iter()
-        .enumerate()
-        .flat_map(|(i, (_, ids))| ids.iter().map(move |id| (*id, i)))
-        .collect();
+    // The accounts each organization belongs to: an account may hold another (a client under
+    // a partner under a client), whose rows are then in both.
+    let mut account_of: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (i, (_, ids)) in accounts.iter().enumerate() {
+        for id in ids {
+            account_of.entry(*id).or_default().push(i);
+        }
+    }
+    let in_accounts = |id: &Uuid| account_of.get(id).map(Vec::as_slice).unwrap_or(&[]);
     let all_organizations: Vec<Uuid> = account_of.keys().copied().collect();
     let mut organizations: Vec<Vec<Organization>> = accounts.iter().map(|_| Vec::new()).collect();
     for found in chunked(&all_organizations, |ids| organizations::find_many(conn, tenant, ids))? {
-        organizations[account_of[&found.id]].push(found);
+        for account in in_accounts(&found.id) {
+            organizations[*account].push(found.clone());
+        }
     }
     let post_rows = chunked(&all_organizations, |ids| account_posts(conn, tenant, ids, today))?;
-    let post_account: HashMap<Uuid, usize> =
-        post_rows.iter().map(|p| (p.id, account_of[&p.organization_id])).collect();
+    let post_account: HashMap<Uuid, &[usize]> =
+        post_rows.iter().map(|p| (p.id, in_accounts(&p.organization_id))).collect();
     let post_ids: Vec<Uuid> = post_rows.iter().map(|p| p.id).collect();
     // Tenures, links and relationships as they were known at `known_at` (`store::history`):
     // rows recorded later left out, rows corrected or deleted since as they were.
@@ -170,11 +176,12 @@ pub fn load_many(
     all_tenures.sort_by_key(|t| (t.period.started_on, t.id));
     let mut holdings: Vec<Holdings> = (0..accounts.len()).map(|_| Holdings::default()).collect();
     for tenure in all_tenures {
-        let Some(account) = post_account.get(&tenure.post_id) else { continue };
-        if tenure.period.contains(today) {
-            holdings[*account].current.push(tenure);
-        } else if tenure.period.ended_on.is_some_and(|end| end <= today) {
-            holdings[*account].ended.push(tenure);
+        for account in post_account.get(&tenure.post_id).copied().unwrap_or(&[]) {
+            if tenure.period.contains(today) {
+                holdings[*account].current.push(tenure.clone());
+            } else if tenure.period.ended_on.is_some_and(|end| end <= today) {
+                holdings[*account].ended.push(tenure.clone());
+            }
         }
     }
     let people: Vec<Uuid> =
@@ -255,7 +262,9 @@ pub fn load_many(
 
     let mut posts_of: Vec<Vec<AccountPost>> = accounts.iter().map(|_| Vec::new()).collect();
     for post in post_rows {
-        posts_of[post_account[&post.id]].push(post);
+        for account in post_account.get(&post.id).copied().unwrap_or(&[]) {
+            posts_of[*account].push(post.clone());
+        }
     }
     let mut links_of: HashMap<Uuid, Vec<&Coverage>> = HashMap::new();
     for link in &links {

@@ -23,7 +23,9 @@ use crate::domain::tenant::TenantId;
 use crate::domain::tenure::Period;
 use crate::error::Error;
 use crate::store::crafting::{histories, TenureHistory};
-use crate::store::schema::{crafting_index_snapshots, crafting_revisions, post_revisions, tenures};
+use crate::store::schema::{
+    crafting_index_snapshots, crafting_revisions, erasures, post_revisions, tenures,
+};
 use crate::store::tenures::{self as tenure_store, Tenure};
 use crate::store::views::scopes::{self, ExportScope};
 use crate::store::{now, now_point, parse_id, posts, DbConn};
@@ -219,13 +221,31 @@ impl Snapshot {
     }
 }
 
-/// Replaces the tenant's snapshot of the index.
+/// Replaces the tenant's snapshot of the index, unless the one stored is as new, or this one
+/// may predate the tenant's last erasure (an erasure drops the snapshot; an index read just
+/// before it, or on a replica a moment behind it, must not bring it back).
 pub fn write_snapshot(
     conn: &mut DbConn,
     tenant: TenantId,
     Snapshot { watermark, tenures, data }: &Snapshot,
 ) -> Result<(), Error> {
     let t = tenant.to_string();
+    let erased: Option<NaiveDateTime> = erasures::table
+        .filter(erasures::tenant_id.eq(&t))
+        .select(diesel::dsl::max(erasures::erased_at))
+        .first(conn)?;
+    let margin = chrono::Duration::seconds(SAFETY_MARGIN_SECONDS);
+    if erased.is_some_and(|at| *watermark <= at + margin) {
+        return Ok(());
+    }
+    let stored: Option<NaiveDateTime> = crafting_index_snapshots::table
+        .filter(crafting_index_snapshots::tenant_id.eq(&t))
+        .select(crafting_index_snapshots::watermark)
+        .first(conn)
+        .optional()?;
+    if stored.is_some_and(|stored| stored >= *watermark) {
+        return Ok(());
+    }
     diesel::delete(
         crafting_index_snapshots::table.filter(crafting_index_snapshots::tenant_id.eq(&t)),
     )
@@ -267,6 +287,8 @@ fn read_snapshot(conn: &mut DbConn, tenant: TenantId) -> Result<Option<TenantInd
 
 /// The snapshot format: a row of another version is not read (the index is rebuilt).
 const FORMAT: u8 = 1;
+/// The build that wrote a snapshot: another one rebuilds.
+const BUILD: &str = env!("CARGO_PKG_VERSION");
 
 impl TenantIndex {
     /// Roughly what the index holds in memory.
@@ -278,10 +300,13 @@ impl TenantIndex {
         self.entries.len() * (std::mem::size_of::<Entry>() + 16 + 2 * 16) + vectors + keys
     }
 
-    /// The index as bytes: its keys, then each entry (ids, period, both vectors).
+    /// The index as bytes: the format and the build that computed it, its keys, then each
+    /// entry (ids, period, both vectors).
     fn encode(&self) -> Vec<u8> {
         let mut out = vec![FORMAT];
         let put = |out: &mut Vec<u8>, n: usize| out.extend((n as u32).to_le_bytes());
+        put(&mut out, BUILD.len());
+        out.extend(BUILD.as_bytes());
         put(&mut out, self.keys.keys().len());
         for (dimension, key) in self.keys.keys() {
             let position = all_dimensions().iter().position(|d| d == dimension).unwrap_or(0);
@@ -309,10 +334,15 @@ impl TenantIndex {
         out
     }
 
-    /// `encode`'s bytes back; `None` if they are not a snapshot of this format.
+    /// `encode`'s bytes back; `None` if they are not a snapshot of this format, or were
+    /// computed by another build (whose diffs may be computed otherwise).
     fn decode(bytes: &[u8]) -> Option<TenantIndex> {
         let mut read = Reader(bytes);
         if read.take(1)?[0] != FORMAT {
+            return None;
+        }
+        let length = read.u32()? as usize;
+        if read.take(length)? != BUILD.as_bytes() {
             return None;
         }
         let mut keys = Vec::new();
@@ -505,6 +535,9 @@ mod tests {
         let mut other = bytes.clone();
         other[0] = FORMAT + 1;
         assert!(TenantIndex::decode(&other).is_none(), "another format");
+        let mut built_elsewhere = bytes.clone();
+        built_elsewhere[5] ^= 1;
+        assert!(TenantIndex::decode(&built_elsewhere).is_none(), "another build");
         assert!(TenantIndex::decode(&[]).is_none());
     }
 

@@ -224,8 +224,11 @@ pub fn subtrees(
     roots: &[Uuid],
 ) -> Result<Vec<Vec<Uuid>>, Error> {
     let mut trees: Vec<Vec<Uuid>> = roots.iter().map(|root| vec![*root]).collect();
-    let mut level: HashMap<String, usize> =
-        (0..).zip(roots).map(|(i, r)| (r.to_string(), i)).collect();
+    // Each organization of this level, and the trees it is in (a root given twice is in two).
+    let mut level: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, root) in roots.iter().enumerate() {
+        level.entry(root.to_string()).or_default().push(i);
+    }
     for _ in 0..hierarchy::DEPTH_MAX {
         if level.is_empty() {
             break;
@@ -239,11 +242,14 @@ pub fn subtrees(
                 .select((organizations::id, organizations::parent_id))
                 .load(conn)?)
         })?;
-        let mut next = HashMap::new();
+        let mut next: HashMap<String, Vec<usize>> = HashMap::new();
         for (child, parent) in children {
-            let Some(tree) = parent.and_then(|p| level.get(&p).copied()) else { continue };
-            trees[tree].push(parse_id(&child)?);
-            next.insert(child, tree);
+            let Some(in_trees) = parent.and_then(|p| level.get(&p).cloned()) else { continue };
+            let id = parse_id(&child)?;
+            for tree in &in_trees {
+                trees[*tree].push(id);
+            }
+            next.entry(child).or_default().extend(in_trees);
         }
         level = next;
     }

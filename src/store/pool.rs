@@ -352,6 +352,7 @@ impl Db {
             open: false,
             audit: None,
             replicas: Arc::clone(&self.replicas),
+            key: None,
         };
         begun.map_err(|e| transaction.session.noted(e.into()))?;
         transaction.open = true;
@@ -374,6 +375,8 @@ pub struct WriteTransaction {
     audit: Option<Audit>,
     /// Told which API key wrote, so that it reads its writes from the primary.
     replicas: Arc<Replicas>,
+    /// The API key whose request ran in this transaction.
+    key: Option<Uuid>,
 }
 
 /// The API request writing, and what its runs numbered: (tenant, first number, count).
@@ -430,6 +433,9 @@ impl WriteTransaction {
     /// requests only).
     fn audited(&mut self, numbered: Vec<(crate::domain::tenant::TenantId, i64, i64)>) {
         let actor = crate::store::changes::current_actor();
+        // Noted while the request's key is at hand: an idempotent request commits later, on
+        // another thread (`http::idempotency`).
+        self.key = self.key.or(actor.key_id);
         if actor.request.is_none() {
             return;
         }
@@ -458,7 +464,7 @@ impl WriteTransaction {
         self.open = false;
         <DbConn as Connection>::TransactionManager::commit_transaction(&mut self.session.conn)
             .map_err(|e| self.session.noted(e.into()))?;
-        if let Some(key) = crate::store::changes::current_actor().key_id {
+        if let Some(key) = self.key.or(crate::store::changes::current_actor().key_id) {
             self.replicas.wrote(key);
         }
         Ok(())

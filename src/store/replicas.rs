@@ -9,7 +9,7 @@
 //! instance in the last `PIN` reads from the primary, so it reads its own writes.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,9 @@ pub struct Replica {
     /// Host, port and database: the URL without its credentials, for logs and metrics.
     pub name: String,
     pool: r2d2::Pool<Manager>,
-    fresh: AtomicBool,
+    /// Until when (`clock`) the watcher's last look holds: a watcher that stops looking (a
+    /// stuck connection) leaves no standby fresh for long.
+    fresh_until: AtomicU64,
     /// WAL bytes the standby had still to replay at the last look.
     behind: AtomicU64,
     /// Reads it answered.
@@ -43,14 +45,19 @@ impl Replica {
         Replica {
             name,
             pool,
-            fresh: AtomicBool::new(false),
+            fresh_until: AtomicU64::new(0),
             behind: AtomicU64::new(0),
             served: AtomicU64::new(0),
         }
     }
 
     pub fn is_fresh(&self) -> bool {
-        self.fresh.load(Ordering::Relaxed)
+        clock() < self.fresh_until.load(Ordering::Relaxed)
+    }
+
+    fn set_fresh(&self, fresh: bool) {
+        let until = if fresh { clock() + 4 * WATCH_INTERVAL.as_millis() as u64 } else { 0 };
+        self.fresh_until.store(until, Ordering::Relaxed);
     }
 
     pub fn behind_bytes(&self) -> u64 {
@@ -61,28 +68,34 @@ impl Replica {
         self.served.load(Ordering::Relaxed)
     }
 
-    /// Runs `f` here; `None` when this standby did not answer, and then it is not used until
-    /// the watcher finds it fresh again. An error is never the standby's answer: it may be the
-    /// standby's own (a query cancelled by a conflict with recovery, a row or a feed position
-    /// not replayed yet), and the primary's word on it is the one that counts.
+    /// Runs `f` here; `None` when the primary must answer. An error is never the standby's
+    /// answer: it may be the standby's own (a row or a feed position not replayed yet), and
+    /// the primary's word on it is the one that counts. A standby that cannot be reached or
+    /// fails the query (a cancellation by a conflict with recovery) is not used until the
+    /// watcher finds it fresh again.
     fn run<T>(
         &self,
         f: &mut impl FnMut(&mut DbConn) -> Result<T, Error>,
     ) -> Option<Result<T, Error>> {
-        let answered = self.pool.get().ok().and_then(|mut session| {
-            let result = f(&mut session.conn);
-            session.note(&result);
-            result.ok()
-        });
-        match answered {
-            Some(value) => {
+        let Ok(mut session) = self.pool.get() else {
+            self.set_fresh(false);
+            return None;
+        };
+        let result = f(&mut session.conn);
+        session.note(&result);
+        match result {
+            Ok(value) => {
                 self.served.fetch_add(1, Ordering::Relaxed);
                 Some(Ok(value))
             }
-            None => {
-                self.fresh.store(false, Ordering::Relaxed);
+            // The standby's own trouble: not used until the watcher finds it fresh again.
+            Err(Error::Unavailable(_) | Error::Internal(_) | Error::Raced) => {
+                self.set_fresh(false);
                 None
             }
+            // An answer about the request (a 404 of a row not replayed yet, a cursor ahead):
+            // the primary says whether it stands.
+            Err(_) => None,
         }
     }
 }
@@ -168,7 +181,7 @@ impl Replicas {
                     if fresh != replica.is_fresh() {
                         tracing::info!(replica = %replica.name, fresh, "read replica");
                     }
-                    replica.fresh.store(fresh, Ordering::Relaxed);
+                    replica.set_fresh(fresh);
                     if let (Some(now), Some(at)) = (now, replayed) {
                         replica.behind.store(now.saturating_sub(at), Ordering::Relaxed);
                     }
@@ -182,6 +195,12 @@ impl Replicas {
             tracing::error!(%error, "the read replicas' watcher did not start; reads stay on the primary");
         }
     }
+}
+
+/// Milliseconds since this process first asked.
+fn clock() -> u64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
 }
 
 /// A WAL position (`pg_current_wal_lsn()` on the primary, `pg_last_wal_replay_lsn()` on a

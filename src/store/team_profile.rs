@@ -85,7 +85,10 @@ pub fn team_profile(
     // What each stakeholder was observed to weigh (crafted or overridden facets): the formal
     // facets their posts inherit are the same template for every holder, and would make every
     // team's needs the same generic keys.
-    let holdings: Vec<_> = accounts.iter().flat_map(|d| d.tenures.iter().cloned()).collect();
+    // Each tenure once: an account within another holds its tenures too.
+    let mut holdings: Vec<_> = accounts.iter().flat_map(|d| d.tenures.iter().cloned()).collect();
+    holdings.sort_by_key(|t| t.id);
+    holdings.dedup_by_key(|t| t.id);
     let mut observed: HashMap<Uuid, Vec<_>> = HashMap::new();
     for history in chunked(&holdings, |piece| crafting::histories(conn, tenant, piece.to_vec()))? {
         let facets = history.job_at(at).facets.into_iter().filter(|f| f.origin != Origin::Formal);

@@ -2,7 +2,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use jobcraft::domain::facet::Dimension;
-use jobcraft::store::crafting_index::TenantIndex;
+use jobcraft::store::crafting_index::{write_snapshot, Snapshot, TenantIndex};
 use jobcraft::store::pool::PoolOptions;
 use jobcraft::store::schema::crafting_index_snapshots;
 use jobcraft::store::Db;
@@ -189,4 +189,12 @@ async fn the_index_is_kept_in_the_database_for_the_next_instance(app: &TestApp) 
     let (builds, rebuilt) = fresh_index(app);
     assert_eq!(builds, 1);
     assert_eq!(rebuilt.entries.len(), 2);
+
+    // An erasure drops the snapshot, and an index read before it does not bring it back.
+    let before = Snapshot::of(&rebuilt).unwrap();
+    let erased = app.delete(&format!("/v1/persons/{me}?erase=true")).await;
+    assert_eq!(erased.status, 204, "{}", erased.body);
+    assert_eq!(snapshots(), 0);
+    app.db.write(|c| write_snapshot(c, app.tenant_id, &before)).unwrap();
+    assert_eq!(snapshots(), 0, "an index from before the erasure is not kept");
 }

@@ -10,6 +10,7 @@ on_both_backends!(
     the_profile_reads_every_account_or_a_wider_team_when_asked,
     team_profile_refusals_are_named,
     accounts_are_read_with_their_sub_organizations_and_shared_stakeholders,
+    an_account_within_another_counts_in_both,
 );
 
 struct Teams {
@@ -277,4 +278,45 @@ async fn accounts_are_read_with_their_sub_organizations_and_shared_stakeholders(
     expected.sort();
     assert_eq!(accounts, expected, "Max weighs it in each account");
     assert_eq!(references["stakeholders"], 2, "{references}");
+}
+
+/// A client under a partner under a client is an account of its own and part of the one
+/// above: read together, its stakeholders count in both.
+async fn an_account_within_another_counts_in_both(app: &TestApp) {
+    let t = teams(app).await;
+    let partner = app
+        .create(
+            "/v1/organizations",
+            json!({"name": "Acme Partner", "kind": "partner", "parent_id": t.acme}),
+        )
+        .await;
+    let inner = app
+        .create(
+            "/v1/organizations",
+            json!({"name": "Acme Inner", "kind": "client", "parent_id": partner}),
+        )
+        .await;
+    let rio = app.holding(&inner, json!({"title": "Buyer"}), "Rio", "2024-01-01").await;
+    craft(app, &rio.tenure, json!([criterion("innovation", 0.8)])).await;
+    let tenant =
+        app.get(&format!("/v1/organizations/{}/team-profile?demand=tenant&limit=20", t.dach)).await;
+    assert_eq!(tenant.status, 200, "{}", tenant.body);
+    let accounts: Vec<&str> = tenant.body["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        accounts.contains(&t.acme.as_str()) && accounts.contains(&inner.as_str()),
+        "{accounts:?}"
+    );
+    let needs = tenant.body["training_needs"].as_array().unwrap();
+    let innovation = needs.iter().find(|n| n["key"] == "innovation").unwrap();
+    let mut wanted_in: Vec<&str> =
+        innovation["accounts"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    wanted_in.sort();
+    let mut expected = vec![t.acme.as_str(), inner.as_str()];
+    expected.sort();
+    assert_eq!(wanted_in, expected, "Rio counts in Acme and in Acme Inner");
 }
