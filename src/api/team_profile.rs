@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::api::accounts::AccountRef;
 use crate::domain::crafting::{FacetKey, TimePoint};
 use crate::domain::facet::Dimension;
-use crate::domain::team_profile::{Embrace, KeyDemand};
+use crate::domain::team_profile::{Embrace, KeyDemand, TOP_STAKEHOLDERS};
 use crate::domain::text::counted;
 use crate::store::team_profile::{DemandScope, Profiled};
 use crate::store::vocabulary::Labels;
@@ -181,7 +181,7 @@ impl TeamProfileResponse {
             top_stakeholders: k
                 .wants
                 .iter()
-                .take(5)
+                .take(TOP_STAKEHOLDERS)
                 .map(|w| WantResponse {
                     person_id: w.person_id,
                     display_name: name(&w.person_id),

@@ -19,6 +19,9 @@ use crate::domain::crafting::FacetKey;
 use crate::domain::facet::Facet;
 use crate::domain::fit::{brings, meets_want, wants, Affinity};
 
+/// How many of the stakeholders who want a key an answer lists, most demand first.
+pub const TOP_STAKEHOLDERS: usize = 5;
+
 /// A salesperson of the team and their crafted facets.
 #[derive(Debug, Clone)]
 pub struct Member {

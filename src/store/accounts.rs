@@ -14,7 +14,7 @@ use crate::domain::organization::OrganizationKind;
 use crate::domain::strength::derived_strength;
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
-use crate::store::coverage::{self, Coverage};
+use crate::store::coverage::{self, Coverage, End};
 use crate::store::organizations::{self, Organization};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
@@ -197,7 +197,7 @@ pub fn load_many(
 
     let settings = coverage_settings::settings_as_known(conn, tenant, at.known_at)?;
     let links = history::as_known(
-        chunked(&people, |ids| coverage::coverage_of(conn, tenant, ids))?,
+        chunked(&people, |ids| coverage::coverage_of(conn, tenant, End::Stakeholders, ids))?,
         coverage::versions_since(conn, tenant, at.known_at)?,
         at.known_at,
     );
@@ -485,8 +485,8 @@ fn assemble(
     }
 }
 
-/// Posts of these organizations that exist on `date`, without holders yet.
-fn account_posts(
+/// Posts of these organizations that exist on `date`, without holders yet, in no order.
+pub(crate) fn account_posts(
     conn: &mut DbConn,
     tenant: TenantId,
     organizations: &[Uuid],
@@ -498,7 +498,6 @@ fn account_posts(
         .filter(posts::organization_id.eq_any(ids))
         .filter(posts::established_on.is_null().or(posts::established_on.le(date)))
         .filter(posts::abolished_on.is_null().or(posts::abolished_on.gt(date)))
-        .order(posts::id)
         .select((
             posts::id,
             posts::organization_id,

@@ -73,18 +73,27 @@ versions_since!(
     coverage
 );
 
-/// Links whose stakeholder is one of these persons.
+/// Which end of a link a list of persons is.
+#[derive(Debug, Clone, Copy)]
+pub enum End {
+    Stakeholders,
+    Salespeople,
+}
+
+/// Links whose stakeholder (or salesperson) is one of these persons.
 pub fn coverage_of(
     conn: &mut DbConn,
     tenant: TenantId,
-    stakeholders: &[Uuid],
+    end: End,
+    persons: &[Uuid],
 ) -> Result<Vec<Coverage>, Error> {
-    let ids: Vec<String> = stakeholders.iter().map(Uuid::to_string).collect();
-    let rows: Vec<CoverageRow> = coverage_links::table
-        .filter(coverage_links::tenant_id.eq(tenant))
-        .filter(coverage_links::stakeholder_id.eq_any(ids))
-        .select(coverage_columns())
-        .load(conn)?;
+    let ids: Vec<String> = persons.iter().map(Uuid::to_string).collect();
+    let query = coverage_links::table.filter(coverage_links::tenant_id.eq(tenant)).into_boxed();
+    let query = match end {
+        End::Stakeholders => query.filter(coverage_links::stakeholder_id.eq_any(ids)),
+        End::Salespeople => query.filter(coverage_links::salesperson_id.eq_any(ids)),
+    };
+    let rows: Vec<CoverageRow> = query.select(coverage_columns()).load(conn)?;
     rows.into_iter().map(coverage).collect()
 }
 

@@ -82,7 +82,7 @@ impl TenureHistory {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = crafting_revisions)]
-struct Row {
+pub(in crate::store) struct Row {
     id: String,
     tenure_id: String,
     dimensions: String,
@@ -96,7 +96,7 @@ struct Row {
 }
 
 impl Row {
-    fn into_revision(self) -> Result<StoredRevision, Error> {
+    pub(in crate::store) fn into_revision(self) -> Result<StoredRevision, Error> {
         Ok(StoredRevision {
             revision: CraftingRevision {
                 id: parse_id(&self.id)?,
@@ -253,8 +253,7 @@ pub fn histories(
     let post_ids: Vec<Uuid> = tenures.iter().map(|t| t.post_id).collect();
     let tenure_ids: Vec<Uuid> = tenures.iter().map(|t| t.id).collect();
     let formal = post_revisions::formal_revisions(conn, tenant, &post_ids)?;
-    let mut crafting =
-        by_tenure(revisions_query(tenant, &tenure_ids).select(Row::as_select()).load(conn)?)?;
+    let mut crafting = revisions_of(conn, tenant, &tenure_ids)?;
     Ok(tenures
         .into_iter()
         .map(|tenure| TenureHistory {
@@ -263,6 +262,15 @@ pub fn histories(
             tenure,
         })
         .collect())
+}
+
+/// The crafting revisions of these tenures, by tenure, in effect order.
+pub fn revisions_of(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    tenure_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<CraftingRevision>>, Error> {
+    by_tenure(revisions_query(tenant, tenure_ids).select(Row::as_select()).load(conn)?)
 }
 
 /// Effective crafted facets of these tenures now.

@@ -31,6 +31,33 @@ pub fn formal_revisions(
     by_post(formal_revisions_query(tenant, post_ids).load(conn)?)
 }
 
+/// Every formal revision of the posts of these organizations, by post: one statement for
+/// readers of many accounts at once, however many posts they hold.
+pub fn formal_revisions_in(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    organizations: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
+    let organizations: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
+    let posts_of = posts::table
+        .filter(posts::tenant_id.eq(tenant))
+        .filter(posts::organization_id.eq_any(organizations))
+        .select(posts::id);
+    let rows: Vec<FormalRow> = post_revisions::table
+        .filter(post_revisions::tenant_id.eq(tenant))
+        .filter(post_revisions::post_id.eq_any(posts_of))
+        .select((
+            post_revisions::post_id,
+            post_revisions::id,
+            post_revisions::facets,
+            post_revisions::effective_at,
+            post_revisions::recorded_at,
+        ))
+        .order((post_revisions::effective_at, post_revisions::recorded_at))
+        .load(conn)?;
+    by_post(rows)
+}
+
 /// `formal_revisions` on a pipelining connection.
 pub async fn formal_revisions_pipelined(
     conn: pipelined::Connection,

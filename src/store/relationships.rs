@@ -12,7 +12,7 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
 use crate::store::history::Versioned;
 use crate::store::resource::Resource;
-use crate::store::schema::{relationship_versions, relationships};
+use crate::store::schema::{posts, relationship_versions, relationships, tenures};
 use crate::store::{now, parse_id, persons as person_store, DbConn, PageRequest};
 
 #[derive(Debug, Clone)]
@@ -101,6 +101,33 @@ pub fn relationships_among(
         .filter(
             relationships::from_person_id.eq_any(&ids).or(relationships::to_person_id.eq_any(&ids)),
         )
+        .select(columns!(relationships))
+        .load(conn)?;
+    let all: Vec<Relationship> = rows.into_iter().map(relationship).collect::<Result<_, _>>()?;
+    Ok(all.into_iter().filter(|r| r.fields.holds_on(date)).collect())
+}
+
+/// Relationships from a person who holds or held a post in these organizations, valid on
+/// `date`: one statement, by organization, for readers of many accounts at once (who keep those
+/// whose other end is a stakeholder too).
+pub fn from_holders_in(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    organizations: &[Uuid],
+    date: NaiveDate,
+) -> Result<Vec<Relationship>, Error> {
+    let organizations: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
+    let posts_of = posts::table
+        .filter(posts::tenant_id.eq(tenant))
+        .filter(posts::organization_id.eq_any(organizations))
+        .select(posts::id);
+    let holders = tenures::table
+        .filter(tenures::tenant_id.eq(tenant))
+        .filter(tenures::post_id.eq_any(posts_of))
+        .select(tenures::person_id);
+    let rows: Vec<RelationshipRow> = relationships::table
+        .filter(relationships::tenant_id.eq(tenant))
+        .filter(relationships::from_person_id.eq_any(holders))
         .select(columns!(relationships))
         .load(conn)?;
     let all: Vec<Relationship> = rows.into_iter().map(relationship).collect::<Result<_, _>>()?;

@@ -2,22 +2,28 @@
 //! below it) with their crafted jobs, and the stakeholders of the accounts in scope with their
 //! influence and what they were observed to weigh, handed to `domain::team_profile`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::account::influences;
-use crate::domain::crafting::{Origin, TimePoint};
+use crate::domain::account::{self, influences, Account, AccountPost, Holder};
+use crate::domain::crafting::{CraftingRevision, Origin, TimePoint};
+use crate::domain::facet::Facet;
 use crate::domain::organization::OrganizationKind;
-use crate::domain::team_profile::{profile, Member, Stakeholder, TeamProfile};
+use crate::domain::team_profile::{profile, Member, Stakeholder, TeamProfile, TOP_STAKEHOLDERS};
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
+use crate::store::coverage::{self, End};
+use crate::store::crafting::{self, TenureHistory};
 use crate::store::organizations::{self, Organization};
-use crate::store::schema::{coverage_links, posts, tenures};
-use crate::store::tenures as tenure_store;
+use crate::store::relationships::{self, Relationship};
+use crate::store::schema::{coverage_links, crafting_revisions, posts, tenures};
+use crate::store::tenures::{self as tenure_store, Tenure};
 use crate::store::{
-    accounts, affinities, chunked, crafting, parse_id, persons, salespeople, DbConn,
+    accounts, affinities, chunked, coverage_settings, history, parse_id, persons, post_revisions,
+    salespeople, DbConn,
 };
 
 /// Whose demand the team is set against.
@@ -73,7 +79,6 @@ pub fn team_profile(
         })
         .collect();
     let member_ids: Vec<Uuid> = members.iter().map(|m| m.person_id).collect();
-    let mut names = persons::display_names(conn, tenant, &member_ids)?;
 
     let roots = match scope {
         DemandScope::Tenant => organizations::account_roots(conn, tenant)?,
@@ -81,53 +86,275 @@ pub fn team_profile(
     };
     let team: HashSet<Uuid> = member_ids.iter().copied().collect();
     let accounts = accounts::accounts_of(conn, tenant, &roots)?;
-    let accounts = accounts::load_many(conn, tenant, accounts, at)?;
-    // What each stakeholder was observed to weigh (crafted or overridden facets): the formal
-    // facets their posts inherit are the same template for every holder, and would make every
-    // team's needs the same generic keys.
-    // Each tenure once: an account within another holds its tenures too.
-    let mut holdings: Vec<_> = accounts.iter().flat_map(|d| d.tenures.iter().cloned()).collect();
-    holdings.sort_by_key(|t| t.id);
-    holdings.dedup_by_key(|t| t.id);
-    let mut observed: HashMap<Uuid, Vec<_>> = HashMap::new();
-    for history in chunked(&holdings, |piece| crafting::histories(conn, tenant, piece.to_vec()))? {
-        let facets = history.job_at(at).facets.into_iter().filter(|f| f.origin != Origin::Formal);
-        observed.insert(history.tenure.id, facets.map(|f| f.facet).collect());
-    }
-    let mut stakeholders = Vec::new();
-    let mut accounts_in_scope = Vec::new();
-    for data in accounts {
-        let influence = influences(&data.account, &data.settings);
-        let mut covered_by: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for link in data.account.links.iter().filter(|l| team.contains(&l.salesperson_id)) {
-            covered_by.entry(link.stakeholder_id).or_default().push(link.salesperson_id);
-        }
-        // A person holding two posts in the account: the facets of both count.
-        let mut facets: HashMap<Uuid, Vec<_>> = HashMap::new();
-        for tenure in &data.tenures {
-            let held = observed.get(&tenure.id).into_iter().flatten().cloned();
-            facets.entry(tenure.person_id).or_default().extend(held);
-        }
-        for person in data.stakeholders().into_iter().filter(|p| !team.contains(p)) {
-            stakeholders.push(Stakeholder {
-                account_id: data.root.id,
-                person_id: person,
-                influence: influence.get(&person).map_or(0.0, |i| i.influence),
-                facets: facets.remove(&person).unwrap_or_default(),
-                covered_by: covered_by.remove(&person).unwrap_or_default(),
-            });
-        }
-        accounts_in_scope.push((data.root.id, data.root.name.clone()));
-        names.extend(data.names);
-    }
+    let stakeholders = stakeholders(conn, tenant, &accounts, &team, at)?;
     let affinities: Vec<_> =
         affinities::list_affinities(conn, tenant)?.into_iter().map(|a| a.affinity).collect();
+    let profile = profile(&members, &stakeholders, accounts.len(), &affinities);
+    // Names of whom the answer shows: the salespeople, and the stakeholders it lists.
+    let shown: Vec<Uuid> = profile
+        .keys
+        .iter()
+        .flat_map(|k| k.wants.iter().take(TOP_STAKEHOLDERS).map(|w| w.person_id))
+        .chain(member_ids.iter().copied())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let names = chunked(&shown, |ids| {
+        Ok(persons::display_names(conn, tenant, ids)?.into_iter().collect())
+    })?
+    .into_iter()
+    .collect();
     Ok(Profiled {
-        profile: profile(&members, &stakeholders, accounts_in_scope.len(), &affinities),
+        profile,
         unit,
-        accounts: accounts_in_scope,
+        accounts: accounts.into_iter().map(|(root, _)| (root.id, root.name)).collect(),
         names,
     })
+}
+
+/// The stakeholders of these accounts (the team's salespeople left out), each with their
+/// influence in the account, what they were observed to weigh and who of `team` covers them.
+/// Read for every account at once and by organization, not by lists of ids: a fixed number of
+/// statements however many stakeholders (the benchmark's unit faces 100,000), and only what
+/// the profile uses — not the names, interactions and careers the coverage report reads.
+fn stakeholders(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &[(Organization, Vec<Uuid>)],
+    team: &HashSet<Uuid>,
+    at: TimePoint,
+) -> Result<Vec<Stakeholder>, Error> {
+    let today = at.as_of.date();
+    // An account may hold another (a client under a partner under a client): its rows count in
+    // both.
+    let mut account_of: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (i, (_, ids)) in accounts.iter().enumerate() {
+        for id in ids {
+            account_of.entry(*id).or_default().push(i);
+        }
+    }
+    let organizations: Vec<Uuid> = account_of.keys().copied().collect();
+    let mut posts: Vec<Vec<AccountPost>> = accounts.iter().map(|_| Vec::new()).collect();
+    let mut post_accounts: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for post in chunked(&organizations, |ids| accounts::account_posts(conn, tenant, ids, today))? {
+        let of = account_of.get(&post.organization_id).cloned().unwrap_or_default();
+        for account in &of {
+            posts[*account].push(post.clone());
+        }
+        post_accounts.insert(post.id, of);
+    }
+    let held = chunked(&organizations, |ids| held_with_crafting(conn, tenant, ids, today))?;
+    let (held, revisions): (Vec<Tenure>, Vec<Vec<CraftingRevision>>) = held.into_iter().unzip();
+    let mut crafting: HashMap<Uuid, Vec<CraftingRevision>> = held
+        .iter()
+        .zip(revisions)
+        .filter(|(t, _)| t.period.contains(today))
+        .map(|(t, revisions)| (t.id, revisions))
+        .collect();
+    let known = history::as_known(
+        held,
+        tenure_store::versions_since(conn, tenant, at.known_at)?,
+        at.known_at,
+    );
+    let current: Vec<Tenure> = known
+        .into_iter()
+        .filter(|t| t.period.contains(today) && post_accounts.contains_key(&t.post_id))
+        .collect();
+    // A tenure as it was known then and not as it is now (a later correction of its dates)
+    // was not in the statement above: its revisions are read by id.
+    let corrected: Vec<Uuid> =
+        current.iter().map(|t| t.id).filter(|id| !crafting.contains_key(id)).collect();
+    let corrected = chunked(&corrected, |ids| {
+        Ok(crafting::revisions_of(conn, tenant, ids)?.into_iter().collect())
+    })?;
+    crafting.extend(corrected);
+    let formal = chunked(&organizations, |ids| {
+        Ok(post_revisions::formal_revisions_in(conn, tenant, ids)?.into_iter().collect())
+    })?
+    .into_iter()
+    .collect::<HashMap<_, _>>();
+
+    // What each stakeholder was observed to weigh (crafted or overridden facets): the formal
+    // facets their posts inherit are the same template for every holder, and would make every
+    // team's needs the same generic keys. A person holding two posts: the facets of both.
+    let mut observed: HashMap<Uuid, Vec<Facet>> = HashMap::new();
+    let mut holders: HashMap<Uuid, Vec<Holder>> = HashMap::new();
+    let mut people: Vec<HashSet<Uuid>> = accounts.iter().map(|_| HashSet::new()).collect();
+    let mut accounts_of_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for tenure in current {
+        let history = TenureHistory {
+            formal: formal.get(&tenure.post_id).cloned().unwrap_or_default(),
+            crafting: crafting.remove(&tenure.id).unwrap_or_default(),
+            tenure,
+        };
+        let job = history.job_at(at);
+        let tenure = history.tenure;
+        let facets = job.facets.into_iter().filter(|f| f.origin != Origin::Formal);
+        observed.entry(tenure.person_id).or_default().extend(facets.map(|f| f.facet));
+        for account in &post_accounts[&tenure.post_id] {
+            if people[*account].insert(tenure.person_id) {
+                accounts_of_person.entry(tenure.person_id).or_default().push(*account);
+            }
+        }
+        holders.entry(tenure.post_id).or_default().push(Holder {
+            tenure_id: tenure.id,
+            person_id: tenure.person_id,
+            started_on: tenure.period.started_on,
+            buying_roles: tenure.buying_roles,
+            // Influence reads the buying roles and the lines, nothing else of a holder.
+            display_name: String::new(),
+            crafting_recorded: false,
+            came_from: None,
+        });
+    }
+    let relationships_of = relationships_by_account(
+        conn,
+        tenant,
+        &organizations,
+        &accounts_of_person,
+        accounts.len(),
+        at,
+    )?;
+    let covered_by = covered_by(conn, tenant, team, at)?;
+    let settings = coverage_settings::settings_as_known(conn, tenant, at.known_at)?;
+
+    let mut stakeholders = Vec::new();
+    for ((((root, _), posts), people), relationships) in
+        accounts.iter().zip(posts).zip(people).zip(relationships_of)
+    {
+        let mut posts = posts;
+        posts.sort_by_key(|p| p.id);
+        let account = Account {
+            posts: posts
+                .into_iter()
+                .map(|p| AccountPost {
+                    holders: holders.get(&p.id).cloned().unwrap_or_default(),
+                    ..p
+                })
+                .collect(),
+            relationships,
+            ..Account::default()
+        };
+        let influence = influences(&account, &settings);
+        let mut people: Vec<Uuid> = people.into_iter().filter(|p| !team.contains(p)).collect();
+        people.sort();
+        for person in people {
+            stakeholders.push(Stakeholder {
+                account_id: root.id,
+                person_id: person,
+                influence: influence.get(&person).map_or(0.0, |i| i.influence),
+                facets: observed.get(&person).cloned().unwrap_or_default(),
+                covered_by: covered_by.get(&person).cloned().unwrap_or_default(),
+            });
+        }
+    }
+    Ok(stakeholders)
+}
+
+/// The relationships valid on `at`'s day between two stakeholders of an account, by account
+/// (`accounts_of_person`: the accounts each stakeholder is in), in id order as the coverage
+/// report reads them, so influence sums in the same order.
+fn relationships_by_account(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    organizations: &[Uuid],
+    accounts_of_person: &HashMap<Uuid, Vec<usize>>,
+    accounts: usize,
+    at: TimePoint,
+) -> Result<Vec<Vec<account::Relationship>>, Error> {
+    let today = at.as_of.date();
+    let mut relationships_of: Vec<Vec<account::Relationship>> =
+        (0..accounts).map(|_| Vec::new()).collect();
+    let mut relationships: Vec<Relationship> = history::as_known(
+        chunked(organizations, |ids| relationships::from_holders_in(conn, tenant, ids, today))?,
+        relationships::versions_since(conn, tenant, at.known_at)?,
+        at.known_at,
+    )
+    .into_iter()
+    .filter(|r| r.fields.holds_on(today))
+    .collect();
+    relationships.sort_by_key(|r| r.id);
+    for r in relationships {
+        let (from, to) = (r.fields.from_person_id, r.fields.to_person_id);
+        let (Some(from_in), Some(to_in)) =
+            (accounts_of_person.get(&from), accounts_of_person.get(&to))
+        else {
+            continue;
+        };
+        for account in from_in.iter().filter(|a| to_in.contains(a)) {
+            relationships_of[*account].push(account::Relationship {
+                from_person_id: from,
+                to_person_id: to,
+                kind: r.fields.kind,
+                strength: r.fields.strength,
+            });
+        }
+    }
+    Ok(relationships_of)
+}
+
+/// The salespeople of `team` covering each stakeholder, as the links were known at `at`.
+fn covered_by(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    team: &HashSet<Uuid>,
+    at: TimePoint,
+) -> Result<HashMap<Uuid, Vec<Uuid>>, Error> {
+    let team_ids: Vec<Uuid> = team.iter().copied().collect();
+    let links = history::as_known(
+        chunked(&team_ids, |ids| coverage::coverage_of(conn, tenant, End::Salespeople, ids))?,
+        coverage::versions_since(conn, tenant, at.known_at)?,
+        at.known_at,
+    );
+    let mut covered_by: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for link in links.iter().filter(|l| team.contains(&l.fields.salesperson_id)) {
+        covered_by.entry(link.fields.stakeholder_id).or_default().push(link.fields.salesperson_id);
+    }
+    Ok(covered_by)
+}
+
+/// The tenures of the posts of these organizations current on `day`, each with its crafting
+/// revisions in effect order: one statement (a left join) however many.
+fn held_with_crafting(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    organizations: &[Uuid],
+    day: NaiveDate,
+) -> Result<Vec<(Tenure, Vec<CraftingRevision>)>, Error> {
+    let organizations: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
+    let posts_of = posts::table
+        .filter(posts::tenant_id.eq(tenant))
+        .filter(posts::organization_id.eq_any(organizations))
+        .select(posts::id);
+    let rows: Vec<(tenure_store::Row, Option<crafting::Row>)> = tenures::table
+        .left_join(
+            crafting_revisions::table.on(crafting_revisions::tenant_id
+                .eq(tenures::tenant_id)
+                .and(crafting_revisions::tenure_id.eq(tenures::id))),
+        )
+        .filter(tenures::tenant_id.eq(tenant))
+        .filter(tenures::post_id.eq_any(posts_of))
+        .filter(tenures::started_on.le(day))
+        .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(day)))
+        .select((tenure_store::Row::as_select(), Option::<crafting::Row>::as_select()))
+        .load(conn)?;
+    // A row per revision: a tenure's rows gathered by its id.
+    let mut held: Vec<(Tenure, Vec<CraftingRevision>)> = Vec::new();
+    let mut index: HashMap<Uuid, usize> = HashMap::new();
+    for (tenure, revision) in rows {
+        let tenure = tenure.into_tenure()?;
+        let i = *index.entry(tenure.id).or_insert_with(|| {
+            held.push((tenure, Vec::new()));
+            held.len() - 1
+        });
+        if let Some(revision) = revision {
+            held[i].1.push(revision.into_revision()?.revision);
+        }
+    }
+    for (_, revisions) in &mut held {
+        revisions.sort_by_key(|r| (r.effective_at, r.recorded_at));
+    }
+    Ok(held)
 }
 
 /// The client accounts where one of `salespeople` covers a stakeholder who holds a post there
