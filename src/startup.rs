@@ -4,7 +4,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Condition};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App, HttpResponse, HttpServer};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -62,7 +62,11 @@ impl Application {
             std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", settings.bind))
         })?;
         let port = listener.local_addr()?.port();
-        let openapi = crate::http::openapi::document();
+        // Served as the bytes of one serialization, shared by every worker: the document
+        // itself is a few megabytes of structs, which a copy per worker kept resident.
+        let openapi = web::Bytes::from(
+            serde_json::to_vec(&crate::http::openapi::document()).map_err(std::io::Error::other)?,
+        );
         let body_limit = BodyLimit {
             normal: settings.body_limit,
             batch: settings.batch_body_limit,
@@ -102,11 +106,10 @@ impl Application {
                 .into_app()
                 .configure(crate::web::routes)
                 // The key typed into "Authorize" survives a reload of `/docs`.
-                .service(
-                    SwaggerUi::new("/docs/{_:.*}")
-                        .url("/openapi.json", openapi.clone())
-                        .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
-                )
+                .route("/openapi.json", web::get().to(openapi_json(openapi.clone())))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(
+                    utoipa_swagger_ui::Config::new(["/openapi.json"]).persist_authorization(true),
+                ))
                 .configure(|cfg| {
                     if metrics_beside_api {
                         cfg.route("/metrics", web::get().to(crate::http::metrics::metrics));
@@ -208,4 +211,15 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
         cors = cors.allowed_origin(origin);
     }
     cors
+}
+
+/// `GET /openapi.json`: the document as serialized at start.
+fn openapi_json(
+    document: web::Bytes,
+) -> impl Fn() -> std::future::Ready<HttpResponse> + Clone + 'static {
+    move || {
+        std::future::ready(
+            HttpResponse::Ok().content_type("application/json").body(document.clone()),
+        )
+    }
 }
