@@ -186,7 +186,7 @@ struct ServeArgs {
     /// Largest `POST /v1/sync/batch` body accepted, in bytes.
     #[arg(long, global = true, env = "JOBCRAFT_BATCH_BODY_LIMIT", default_value_t = crate::http::extract::DEFAULT_BATCH_BODY_LIMIT)]
     batch_body_limit: usize,
-    /// HTTP worker threads (default: one per core).
+    /// HTTP worker threads (default: half the cores, at least one).
     #[arg(long, global = true, env = "JOBCRAFT_WORKERS")]
     workers: Option<usize>,
     /// How long a verified API key is trusted without a database lookup, in milliseconds; a
