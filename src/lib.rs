@@ -5,6 +5,9 @@
 //! `error` is below them all; `startup`, `cli`, `demo`, `generate` and `delivery` sit on top
 //! and wire them.
 
+// The library has no unsafe code; the binary calls glibc once (src/main.rs).
+#![forbid(unsafe_code)]
+
 pub mod api;
 pub mod cli;
 pub mod delivery;

@@ -486,7 +486,7 @@ fn assemble(
 }
 
 /// Posts of these organizations that exist on `date`, without holders yet, in no order.
-pub(crate) fn account_posts(
+pub(in crate::store) fn account_posts(
     conn: &mut DbConn,
     tenant: TenantId,
     organizations: &[Uuid],

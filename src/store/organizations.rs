@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
+use diesel::dsl;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -391,4 +392,16 @@ impl Resource for Organizations {
         }
         Ok(())
     }
+}
+
+/// The ids of the posts of these organizations, as a subquery: readers of many accounts at
+/// once filter by it rather than send every post's id.
+#[dsl::auto_type(no_type_alias)]
+pub fn post_ids_in(tenant: TenantId, organizations: &[Uuid]) -> _ {
+    let ids: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
+    let tenant: String = tenant.to_string();
+    posts::table
+        .filter(posts::tenant_id.eq(tenant))
+        .filter(posts::organization_id.eq_any(ids))
+        .select(posts::id)
 }

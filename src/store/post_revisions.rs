@@ -15,7 +15,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes;
 use crate::store::schema::{post_revisions, posts};
-use crate::store::{from_json, now, parse_id, pipelined, to_json, DbConn};
+use crate::store::{from_json, now, organizations, parse_id, pipelined, to_json, DbConn};
 
 /// The formal facets in force at `at`.
 pub fn facets_at(revisions: &[FormalRevision], at: TimePoint) -> Vec<Facet> {
@@ -38,14 +38,9 @@ pub fn formal_revisions_in(
     tenant: TenantId,
     organizations: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
-    let organizations: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
-    let posts_of = posts::table
-        .filter(posts::tenant_id.eq(tenant))
-        .filter(posts::organization_id.eq_any(organizations))
-        .select(posts::id);
     let rows: Vec<FormalRow> = post_revisions::table
         .filter(post_revisions::tenant_id.eq(tenant))
-        .filter(post_revisions::post_id.eq_any(posts_of))
+        .filter(post_revisions::post_id.eq_any(organizations::post_ids_in(tenant, organizations)))
         .select((
             post_revisions::post_id,
             post_revisions::id,

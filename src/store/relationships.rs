@@ -12,8 +12,8 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
 use crate::store::history::Versioned;
 use crate::store::resource::Resource;
-use crate::store::schema::{posts, relationship_versions, relationships, tenures};
-use crate::store::{now, parse_id, persons as person_store, DbConn, PageRequest};
+use crate::store::schema::{relationship_versions, relationships, tenures};
+use crate::store::{now, organizations, parse_id, persons as person_store, DbConn, PageRequest};
 
 #[derive(Debug, Clone)]
 pub struct Relationship {
@@ -116,14 +116,9 @@ pub fn from_holders_in(
     organizations: &[Uuid],
     date: NaiveDate,
 ) -> Result<Vec<Relationship>, Error> {
-    let organizations: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
-    let posts_of = posts::table
-        .filter(posts::tenant_id.eq(tenant))
-        .filter(posts::organization_id.eq_any(organizations))
-        .select(posts::id);
     let holders = tenures::table
         .filter(tenures::tenant_id.eq(tenant))
-        .filter(tenures::post_id.eq_any(posts_of))
+        .filter(tenures::post_id.eq_any(organizations::post_ids_in(tenant, organizations)))
         .select(tenures::person_id);
     let rows: Vec<RelationshipRow> = relationships::table
         .filter(relationships::tenant_id.eq(tenant))

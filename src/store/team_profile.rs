@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::account::{self, influences, Account, AccountPost, Holder};
-use crate::domain::crafting::{CraftingRevision, Origin, TimePoint};
+use crate::domain::crafting::{CraftingRevision, FormalRevision, Origin, TimePoint};
 use crate::domain::facet::Facet;
 use crate::domain::organization::OrganizationKind;
 use crate::domain::team_profile::{profile, Member, Stakeholder, TeamProfile, TOP_STAKEHOLDERS};
@@ -18,7 +18,7 @@ use crate::error::{Error, FieldError};
 use crate::store::coverage::{self, End};
 use crate::store::crafting::{self, TenureHistory};
 use crate::store::organizations::{self, Organization};
-use crate::store::relationships::{self, Relationship};
+use crate::store::relationships;
 use crate::store::schema::{coverage_links, crafting_revisions, posts, tenures};
 use crate::store::tenures::{self as tenure_store, Tenure};
 use crate::store::{
@@ -85,11 +85,11 @@ pub fn team_profile(
         DemandScope::Covered => covered_accounts(conn, tenant, &member_ids, at)?,
     };
     let team: HashSet<Uuid> = member_ids.iter().copied().collect();
-    let accounts = accounts::accounts_of(conn, tenant, &roots)?;
-    let stakeholders = stakeholders(conn, tenant, &accounts, &team, at)?;
+    let scope = accounts::accounts_of(conn, tenant, &roots)?;
+    let stakeholders = stakeholders(conn, tenant, &scope, &team, at)?;
     let affinities: Vec<_> =
         affinities::list_affinities(conn, tenant)?.into_iter().map(|a| a.affinity).collect();
-    let profile = profile(&members, &stakeholders, accounts.len(), &affinities);
+    let profile = profile(&members, &stakeholders, scope.len(), &affinities);
     // Names of whom the answer shows: the salespeople, and the stakeholders it lists.
     let shown: Vec<Uuid> = profile
         .keys
@@ -107,20 +107,21 @@ pub fn team_profile(
     Ok(Profiled {
         profile,
         unit,
-        accounts: accounts.into_iter().map(|(root, _)| (root.id, root.name)).collect(),
+        accounts: scope.into_iter().map(|(root, _)| (root.id, root.name)).collect(),
         names,
     })
 }
 
 /// The stakeholders of these accounts (the team's salespeople left out), each with their
-/// influence in the account, what they were observed to weigh and who of `team` covers them.
-/// Read for every account at once and by organization, not by lists of ids: a fixed number of
-/// statements however many stakeholders (the benchmark's unit faces 100,000), and only what
-/// the profile uses — not the names, interactions and careers the coverage report reads.
+/// influence in the account, what they were observed to weigh there and who of `team` covers
+/// them. Read for every account at once and by organization, not by lists of ids: a fixed
+/// number of statements however many stakeholders (the benchmark's unit faces 100,000), and
+/// only what the profile uses — not the names, interactions and careers the coverage report
+/// reads. The numbers are the report's: the same holders and relationships in the same order.
 fn stakeholders(
     conn: &mut DbConn,
     tenant: TenantId,
-    accounts: &[(Organization, Vec<Uuid>)],
+    scope: &[(Organization, Vec<Uuid>)],
     team: &HashSet<Uuid>,
     at: TimePoint,
 ) -> Result<Vec<Stakeholder>, Error> {
@@ -128,70 +129,83 @@ fn stakeholders(
     // An account may hold another (a client under a partner under a client): its rows count in
     // both.
     let mut account_of: HashMap<Uuid, Vec<usize>> = HashMap::new();
-    for (i, (_, ids)) in accounts.iter().enumerate() {
+    for (i, (_, ids)) in scope.iter().enumerate() {
         for id in ids {
             account_of.entry(*id).or_default().push(i);
         }
     }
     let organizations: Vec<Uuid> = account_of.keys().copied().collect();
-    let mut posts: Vec<Vec<AccountPost>> = accounts.iter().map(|_| Vec::new()).collect();
+    let mut posts_of: Vec<Vec<AccountPost>> = scope.iter().map(|_| Vec::new()).collect();
     let mut post_accounts: HashMap<Uuid, Vec<usize>> = HashMap::new();
     for post in chunked(&organizations, |ids| accounts::account_posts(conn, tenant, ids, today))? {
         let of = account_of.get(&post.organization_id).cloned().unwrap_or_default();
         for account in &of {
-            posts[*account].push(post.clone());
+            posts_of[*account].push(post.clone());
         }
         post_accounts.insert(post.id, of);
     }
-    let held = chunked(&organizations, |ids| held_with_crafting(conn, tenant, ids, today))?;
-    let (held, revisions): (Vec<Tenure>, Vec<Vec<CraftingRevision>>) = held.into_iter().unzip();
-    let mut crafting: HashMap<Uuid, Vec<CraftingRevision>> = held
-        .iter()
-        .zip(revisions)
-        .filter(|(t, _)| t.period.contains(today))
-        .map(|(t, revisions)| (t.id, revisions))
-        .collect();
-    let known = history::as_known(
+    let (held, revisions): (Vec<Tenure>, Vec<Vec<CraftingRevision>>) =
+        chunked(&organizations, |ids| held_with_crafting(conn, tenant, ids, today))?
+            .into_iter()
+            .unzip();
+    // Who holds what now, to tell the tenures known differently then.
+    let held_now: HashSet<(Uuid, Uuid, Uuid)> =
+        held.iter().map(|t| (t.id, t.person_id, t.post_id)).collect();
+    let mut revisions_of: HashMap<Uuid, Vec<CraftingRevision>> =
+        held.iter().map(|t| t.id).zip(revisions).collect();
+    let mut current: Vec<Tenure> = history::as_known(
         held,
         tenure_store::versions_since(conn, tenant, at.known_at)?,
         at.known_at,
-    );
-    let current: Vec<Tenure> = known
-        .into_iter()
-        .filter(|t| t.period.contains(today) && post_accounts.contains_key(&t.post_id))
-        .collect();
-    // A tenure as it was known then and not as it is now (a later correction of its dates)
-    // was not in the statement above: its revisions are read by id.
+    )
+    .into_iter()
+    .filter(|t| t.period.contains(today) && post_accounts.contains_key(&t.post_id))
+    .collect();
+    // In the order the coverage report reads them: influence sums in the same order.
+    current.sort_by_key(|t| (t.period.started_on, t.id));
+    // A tenure as it was known then and not as it is now (its dates corrected since) was not in
+    // the statement above: its revisions are read by id.
     let corrected: Vec<Uuid> =
-        current.iter().map(|t| t.id).filter(|id| !crafting.contains_key(id)).collect();
+        current.iter().map(|t| t.id).filter(|id| !revisions_of.contains_key(id)).collect();
     let corrected = chunked(&corrected, |ids| {
         Ok(crafting::revisions_of(conn, tenant, ids)?.into_iter().collect())
     })?;
-    crafting.extend(corrected);
-    let formal = chunked(&organizations, |ids| {
+    revisions_of.extend(corrected);
+    let formal: HashMap<Uuid, Vec<FormalRevision>> = chunked(&organizations, |ids| {
         Ok(post_revisions::formal_revisions_in(conn, tenant, ids)?.into_iter().collect())
     })?
     .into_iter()
-    .collect::<HashMap<_, _>>();
+    .collect();
 
-    // What each stakeholder was observed to weigh (crafted or overridden facets): the formal
-    // facets their posts inherit are the same template for every holder, and would make every
-    // team's needs the same generic keys. A person holding two posts: the facets of both.
-    let mut observed: HashMap<Uuid, Vec<Facet>> = HashMap::new();
+    // What each stakeholder was observed to weigh in each account (crafted or overridden
+    // facets): the formal facets their posts inherit are the same template for every holder,
+    // and would make every team's needs the same generic keys. A person holding two posts of an
+    // account: the facets of both.
+    let mut observed: HashMap<(usize, Uuid), Vec<Facet>> = HashMap::new();
     let mut holders: HashMap<Uuid, Vec<Holder>> = HashMap::new();
-    let mut people: Vec<HashSet<Uuid>> = accounts.iter().map(|_| HashSet::new()).collect();
+    let mut people: Vec<HashSet<Uuid>> = scope.iter().map(|_| HashSet::new()).collect();
     let mut accounts_of_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    // People who held a post then and not now: their relationships are read by id.
+    let mut known_then: Vec<Uuid> = Vec::new();
     for tenure in current {
+        if !held_now.contains(&(tenure.id, tenure.person_id, tenure.post_id)) {
+            known_then.push(tenure.person_id);
+        }
         let history = TenureHistory {
             formal: formal.get(&tenure.post_id).cloned().unwrap_or_default(),
-            crafting: crafting.remove(&tenure.id).unwrap_or_default(),
+            crafting: revisions_of.remove(&tenure.id).unwrap_or_default(),
             tenure,
         };
         let job = history.job_at(at);
         let tenure = history.tenure;
-        let facets = job.facets.into_iter().filter(|f| f.origin != Origin::Formal);
-        observed.entry(tenure.person_id).or_default().extend(facets.map(|f| f.facet));
+        let facets: Vec<Facet> = job
+            .facets
+            .into_iter()
+            .filter(|f| f.origin != Origin::Formal)
+            .map(|f| f.facet)
+            .collect();
         for account in &post_accounts[&tenure.post_id] {
+            observed.entry((*account, tenure.person_id)).or_default().extend(facets.clone());
             if people[*account].insert(tenure.person_id) {
                 accounts_of_person.entry(tenure.person_id).or_default().push(*account);
             }
@@ -207,22 +221,16 @@ fn stakeholders(
             came_from: None,
         });
     }
-    let relationships_of = relationships_by_account(
-        conn,
-        tenant,
-        &organizations,
-        &accounts_of_person,
-        accounts.len(),
-        at,
-    )?;
-    let covered_by = covered_by(conn, tenant, team, at)?;
+    let between = Between { organizations: &organizations, known_then: &known_then };
+    let relationships_of =
+        relationships_by_account(conn, tenant, between, &accounts_of_person, scope.len(), at)?;
+    let covering = covered_by(conn, tenant, team, at)?;
     let settings = coverage_settings::settings_as_known(conn, tenant, at.known_at)?;
 
     let mut stakeholders = Vec::new();
-    for ((((root, _), posts), people), relationships) in
-        accounts.iter().zip(posts).zip(people).zip(relationships_of)
+    for (i, ((((root, _), mut posts), people), relationships)) in
+        scope.iter().zip(posts_of).zip(people).zip(relationships_of).enumerate()
     {
-        let mut posts = posts;
         posts.sort_by_key(|p| p.id);
         let account = Account {
             posts: posts
@@ -243,38 +251,51 @@ fn stakeholders(
                 account_id: root.id,
                 person_id: person,
                 influence: influence.get(&person).map_or(0.0, |i| i.influence),
-                facets: observed.get(&person).cloned().unwrap_or_default(),
-                covered_by: covered_by.get(&person).cloned().unwrap_or_default(),
+                facets: observed.remove(&(i, person)).unwrap_or_default(),
+                covered_by: covering.get(&person).cloned().unwrap_or_default(),
             });
         }
     }
     Ok(stakeholders)
 }
 
-/// The relationships valid on `at`'s day between two stakeholders of an account, by account
-/// (`accounts_of_person`: the accounts each stakeholder is in), in id order as the coverage
-/// report reads them, so influence sums in the same order.
+/// Whose relationships to read: those from anyone who holds or held a post in these
+/// organizations, and those touching the people who held one as known then and not now.
+#[derive(Clone, Copy)]
+struct Between<'a> {
+    organizations: &'a [Uuid],
+    known_then: &'a [Uuid],
+}
+
+/// The relationships valid on `at`'s day, as known at `at`, between two stakeholders of an
+/// account, by account (`accounts_of_person`: the accounts each stakeholder is in); in the
+/// order the coverage report reads them, so influence sums in the same order.
 fn relationships_by_account(
     conn: &mut DbConn,
     tenant: TenantId,
-    organizations: &[Uuid],
+    between: Between<'_>,
     accounts_of_person: &HashMap<Uuid, Vec<usize>>,
     accounts: usize,
     at: TimePoint,
 ) -> Result<Vec<Vec<account::Relationship>>, Error> {
     let today = at.as_of.date();
-    let mut relationships_of: Vec<Vec<account::Relationship>> =
-        (0..accounts).map(|_| Vec::new()).collect();
-    let mut relationships: Vec<Relationship> = history::as_known(
-        chunked(organizations, |ids| relationships::from_holders_in(conn, tenant, ids, today))?,
+    let mut read = chunked(between.organizations, |ids| {
+        relationships::from_holders_in(conn, tenant, ids, today)
+    })?;
+    read.extend(chunked(between.known_then, |ids| {
+        relationships::relationships_among(conn, tenant, ids, today)
+    })?);
+    // A relationship read twice (from two pieces, or both ways) counts once.
+    read.sort_by_key(|r| r.id);
+    read.dedup_by_key(|r| r.id);
+    let known = history::as_known(
+        read,
         relationships::versions_since(conn, tenant, at.known_at)?,
         at.known_at,
-    )
-    .into_iter()
-    .filter(|r| r.fields.holds_on(today))
-    .collect();
-    relationships.sort_by_key(|r| r.id);
-    for r in relationships {
+    );
+    let mut relationships_of: Vec<Vec<account::Relationship>> =
+        (0..accounts).map(|_| Vec::new()).collect();
+    for r in known.into_iter().filter(|r| r.fields.holds_on(today)) {
         let (from, to) = (r.fields.from_person_id, r.fields.to_person_id);
         let (Some(from_in), Some(to_in)) =
             (accounts_of_person.get(&from), accounts_of_person.get(&to))
@@ -306,11 +327,11 @@ fn covered_by(
         coverage::versions_since(conn, tenant, at.known_at)?,
         at.known_at,
     );
-    let mut covered_by: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut covering: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for link in links.iter().filter(|l| team.contains(&l.fields.salesperson_id)) {
-        covered_by.entry(link.fields.stakeholder_id).or_default().push(link.fields.salesperson_id);
+        covering.entry(link.fields.stakeholder_id).or_default().push(link.fields.salesperson_id);
     }
-    Ok(covered_by)
+    Ok(covering)
 }
 
 /// The tenures of the posts of these organizations current on `day`, each with its crafting
@@ -321,11 +342,6 @@ fn held_with_crafting(
     organizations: &[Uuid],
     day: NaiveDate,
 ) -> Result<Vec<(Tenure, Vec<CraftingRevision>)>, Error> {
-    let organizations: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
-    let posts_of = posts::table
-        .filter(posts::tenant_id.eq(tenant))
-        .filter(posts::organization_id.eq_any(organizations))
-        .select(posts::id);
     let rows: Vec<(tenure_store::Row, Option<crafting::Row>)> = tenures::table
         .left_join(
             crafting_revisions::table.on(crafting_revisions::tenant_id
@@ -333,7 +349,7 @@ fn held_with_crafting(
                 .and(crafting_revisions::tenure_id.eq(tenures::id))),
         )
         .filter(tenures::tenant_id.eq(tenant))
-        .filter(tenures::post_id.eq_any(posts_of))
+        .filter(tenures::post_id.eq_any(organizations::post_ids_in(tenant, organizations)))
         .filter(tenures::started_on.le(day))
         .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(day)))
         .select((tenure_store::Row::as_select(), Option::<crafting::Row>::as_select()))

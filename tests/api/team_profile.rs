@@ -11,6 +11,7 @@ on_both_backends!(
     team_profile_refusals_are_named,
     accounts_are_read_with_their_sub_organizations_and_shared_stakeholders,
     an_account_within_another_counts_in_both,
+    influence_as_known_then_is_the_coverage_reports,
 );
 
 struct Teams {
@@ -278,6 +279,19 @@ async fn accounts_are_read_with_their_sub_organizations_and_shared_stakeholders(
     expected.sort();
     assert_eq!(accounts, expected, "Max weighs it in each account");
     assert_eq!(references["stakeholders"], 2, "{references}");
+    // Each account counts what Max weighs in its own posts, not in the other's.
+    let weight_in = |account: &str| {
+        let want = references["top_stakeholders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["account_id"] == account)
+            .unwrap_or_else(|| panic!("no want in {account}: {references}"));
+        assert_eq!(want["person_id"], json!(max.person));
+        want["weight"].as_f64().unwrap()
+    };
+    assert_eq!(weight_in(&t.acme), 0.6);
+    assert_eq!(weight_in(&t.globex), 0.4);
 }
 
 /// A client under a partner under a client is an account of its own and part of the one
@@ -319,4 +333,68 @@ async fn an_account_within_another_counts_in_both(app: &TestApp) {
     let mut expected = vec![t.acme.as_str(), inner.as_str()];
     expected.sort();
     assert_eq!(wanted_in, expected, "Rio counts in Acme and in Acme Inner");
+}
+
+/// The profile weighs each want by the stakeholder's influence as the coverage report computes
+/// it, also as known before a holder's tenure was deleted: the same holders, lines and
+/// relationships (hers too), read the team profile's own way.
+async fn influence_as_known_then_is_the_coverage_reports(app: &TestApp) {
+    let t = teams(app).await;
+    // Dora's crafting is not known: a tenure with revisions is history, never deleted.
+    let dora = app.holding(&t.acme, json!({"title": "Buyer"}), "Dora", "2024-01-01").await;
+    let ugo = app.holding(&t.acme, json!({"title": "Engineer"}), "Ugo", "2024-01-01").await;
+    craft(app, &ugo.tenure, json!([criterion("carbon_footprint", 0.7)])).await;
+    let people = app.get("/v1/persons?limit=100").await.body;
+    let clara = people["items"].as_array().unwrap().iter().find(|p| p["display_name"] == "Clara");
+    let clara = clara.unwrap()["id"].as_str().unwrap().to_owned();
+    for (from, to, kind) in
+        [(&dora.person, &clara, "influences"), (&ugo.person, &dora.person, "reports_informally_to")]
+    {
+        app.create(
+            "/v1/relationships",
+            json!({"from_person_id": from, "to_person_id": to, "kind": kind, "strength": 0.9}),
+        )
+        .await;
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    let then = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    // Dora leaves, her tenure deleted: she holds no post now, yet did as known then.
+    let gone = app.delete(&format!("/v1/tenures/{}", dora.tenure)).await;
+    assert!(gone.status.is_success(), "{}", gone.body);
+
+    let known_then = format!("known_at={then}");
+    for at in [known_then.as_str(), ""] {
+        let profile =
+            app.get(&format!("/v1/organizations/{}/team-profile?demand=tenant&{at}", t.dach)).await;
+        assert_eq!(profile.status, 200, "{}", profile.body);
+        let report = app.get(&format!("/v1/accounts/{}/coverage?{at}", t.acme)).await;
+        assert_eq!(report.status, 200, "{}", report.body);
+        let reported: Vec<(String, f64)> = report.body["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["holders"].as_array().unwrap().iter())
+            .map(|h| {
+                (h["person_id"].as_str().unwrap().to_owned(), h["influence"].as_f64().unwrap())
+            })
+            .collect();
+        let needs = profile.body["training_needs"].as_array().unwrap();
+        let carbon = needs.iter().find(|n| n["key"] == "carbon_footprint").unwrap();
+        let wants: Vec<&Value> = carbon["top_stakeholders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["account_id"] == json!(t.acme))
+            .collect();
+        assert_eq!(wants.len(), 2, "Clara and Ugo: {carbon}");
+        for want in wants {
+            let person = want["person_id"].as_str().unwrap();
+            let (_, influence) = reported.iter().find(|(p, _)| p == person).unwrap();
+            assert!(
+                (want["influence"].as_f64().unwrap() - influence).abs() < 1e-12,
+                "{person} at {at:?}: {want} against the report's {influence}"
+            );
+        }
+    }
 }
