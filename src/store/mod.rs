@@ -32,6 +32,7 @@ pub mod history;
 pub mod idempotency;
 pub mod interactions;
 pub mod libpq;
+pub mod migrations;
 pub mod organizations;
 pub mod persons;
 pub mod pipelined;

@@ -1,5 +1,6 @@
 //! The database as the service uses it: the primary's pool (connections: `store::connection`),
-//! migrations, reads (on a read replica where they may lag: `store::replicas`) and writes.
+//! migrations (what they are: `store::migrations`), reads (on a read replica where they may
+//! lag: `store::replicas`) and writes.
 //!
 //! Over 400 lines as one responsibility: how the database is read and written through (the
 //! write transaction, its retry on a lost race, the SQLite writer lock).
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::Connection;
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::MigrationHarness;
 
 use uuid::Uuid;
 
@@ -18,55 +19,12 @@ use crate::error::Error;
 use crate::store::connection::{lazy_pool, Manager};
 pub use crate::store::connection::{Backend, DbConn};
 use crate::store::distribution;
+use crate::store::migrations::{self, migrate_with};
 use crate::store::replicas::{wal_position, Replica, Replicas};
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// The advisory lock migrations take on PostgreSQL: one per schema, so that deployments (and
 /// tests) sharing a database in separate schemas do not wait for each other.
 const MIGRATION_LOCK: &str = "hashtext('jobcraft migrations ' || current_schema())";
-
-/// Refuses a database with a migration this build does not know, then applies the pending
-/// ones (with `apply`; without, refuses a database that lacks one); how many it applied.
-fn migrate_with<C, DB>(
-    conn: &mut C,
-    migrations: EmbeddedMigrations,
-    apply: bool,
-) -> Result<usize, Error>
-where
-    DB: diesel::backend::Backend,
-    C: MigrationHarness<DB> + diesel::Connection<Backend = DB>,
-    EmbeddedMigrations: diesel::migration::MigrationSource<DB>,
-{
-    use diesel::migration::MigrationSource;
-    let known: Vec<String> = MigrationSource::<DB>::migrations(&migrations)
-        .map_err(Error::Internal)?
-        .iter()
-        .map(|m| m.name().version().to_string())
-        .collect();
-    let applied = conn.applied_migrations().map_err(Error::Internal)?;
-    if let Some(unknown) = applied.iter().map(|v| v.to_string()).find(|v| !known.contains(v)) {
-        return Err(Error::Setup(format!(
-            "the database has migration {unknown}, which this build of jobcraft does not know \
-             (its latest is {}): the schema is newer than this instance; run the newer jobcraft",
-            known.last().map_or("none", String::as_str)
-        )));
-    }
-    if !apply {
-        let pending = conn.pending_migrations(migrations).map_err(Error::Internal)?;
-        if let Some(first) = pending.first() {
-            return Err(Error::Setup(format!(
-                "the database lacks {} migration(s) of this build, the first {}: run \
-                 `jobcraft migrate` first (this instance does not migrate on start)",
-                pending.len(),
-                first.name().version()
-            )));
-        }
-        return Ok(0);
-    }
-    Ok(conn.run_pending_migrations(migrations).map_err(Error::Internal)?.len())
-}
 
 /// Whether libpq's reason for not connecting is the database being away for now (retried),
 /// rather than a setup that will never work.
@@ -223,7 +181,7 @@ impl Db {
                 c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
                 // On Citus, the tables a migration created are distributed at once.
                 let applied =
-                    migrate_with(c, POSTGRES_MIGRATIONS, apply).and_then(|applied| match apply {
+                    migrate_with(c, migrations::Postgres, apply).and_then(|applied| match apply {
                         true => distribution::distribute(c).map(|_| applied),
                         false => Ok(applied),
                     });
@@ -231,7 +189,7 @@ impl Db {
                 applied
             }
             DbConn::Sqlite(c) => {
-                c.exclusive_transaction(|c| migrate_with(c, SQLITE_MIGRATIONS, apply))
+                c.exclusive_transaction(|c| migrate_with(c, migrations::SQLITE, apply))
             }
         }?;
         if !apply {
@@ -268,8 +226,8 @@ impl Db {
     pub fn revert_all_migrations(&self) -> Result<(), Error> {
         let mut session = self.session()?;
         match &mut session.conn {
-            DbConn::Pg(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
-            DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            DbConn::Pg(c) => c.revert_all_migrations(migrations::Postgres).map(|_| ()),
+            DbConn::Sqlite(c) => c.revert_all_migrations(migrations::SQLITE).map(|_| ()),
         }
         .map_err(Error::Internal)
     }

@@ -212,3 +212,39 @@ async fn every_table_is_placed_by_tenant_for_citus() {
     );
     app.stop().await;
 }
+
+/// Each piece `store::migrations::statements` cuts from a PostgreSQL migration is exactly one
+/// statement (the extended protocol, which `sql_query` uses, refuses two in one), and the pieces
+/// in order build the schema the migrations build, and unbuild it.
+#[actix_web::test]
+async fn postgres_migrations_cut_into_single_statements_build_and_unbuild_the_schema() {
+    use diesel::RunQueryDsl;
+    use jobcraft::store::migrations::{statements, POSTGRES_SQL};
+    let Some(app) = TestApp::postgres().await else { return };
+    let tables = app.table_names();
+    app.db.revert_all_migrations().unwrap();
+    assert_eq!(app.table_names(), Vec::<String>::new());
+    let run = |name: &str, sql: &str| {
+        app.db
+            .read(|c| {
+                let jobcraft::store::DbConn::Pg(pg) = c else { unreachable!("PostgreSQL") };
+                for statement in statements(sql) {
+                    if let Err(e) = diesel::sql_query(statement).execute(pg) {
+                        panic!("{name}: {e}: {statement}");
+                    }
+                }
+                Ok(())
+            })
+            .unwrap()
+    };
+    for (name, up, _) in POSTGRES_SQL {
+        run(name, up);
+    }
+    assert_eq!(app.table_names(), tables);
+    for (name, _, down) in POSTGRES_SQL.iter().rev() {
+        run(name, down);
+    }
+    assert_eq!(app.table_names(), Vec::<String>::new());
+    app.db.migrate().unwrap();
+    assert_eq!(app.table_names(), tables);
+}
