@@ -476,7 +476,11 @@ pub fn report(account: &Account, settings: &CoverageSettings, now: NaiveDateTime
     }
     let stale_after = chrono::Duration::days(settings.stale_after_days);
     let mut stale = 0;
-    for link in coverage.values().flatten() {
+    // The stalest first (never met before met long ago), then by link: the same order on every
+    // call, whatever the map's.
+    let mut links: Vec<&Link> = coverage.values().flatten().collect();
+    links.sort_by_key(|l| (l.last_interaction_at, l.id));
+    for link in links {
         if link.last_interaction_at.is_none_or(|at| now - at > stale_after) {
             stale += 1;
             alerts.push(Alert::StaleRelationship {
@@ -666,6 +670,27 @@ mod tests {
             Alert::CoveredPersonLeft { person_id, .. } if *person_id == id(3)
         ));
         assert!(m.risk > 0.0 && m.risk < 1.0);
+    }
+
+    #[test]
+    fn stale_relationships_are_listed_stalest_first_then_by_link() {
+        let holders = (1..=6).map(|p| holder(p, &[])).collect();
+        let met = |days: i64| Some(now() - chrono::Duration::days(days));
+        let mut links: Vec<Link> = (1..=6).map(|p| link(50, p)).collect();
+        for (link, last) in links.iter_mut().zip([met(200), None, met(400), met(1), met(400), None])
+        {
+            link.last_interaction_at = last;
+        }
+        let account = Account { posts: vec![post(10, None, holders)], links, ..Account::default() };
+        let stale: Vec<Uuid> = report(&account, &CoverageSettings::default(), now())
+            .alerts
+            .iter()
+            .filter_map(|a| match a {
+                Alert::StaleRelationship { stakeholder_id, .. } => Some(*stakeholder_id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stale, vec![id(2), id(6), id(3), id(5), id(1)]);
     }
 
     #[test]

@@ -16,10 +16,11 @@ use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::coverage::{self, Coverage, End};
 use crate::store::organizations::{self, Organization};
+use crate::store::people::People;
 use crate::store::relationships::{self, Relationship};
-use crate::store::schema::{crafting_revisions, posts};
+use crate::store::schema::{crafting_revisions, posts, tenures as tenures_table};
 use crate::store::tenures::{self, Of, Tenure};
-use crate::store::{chunked, parse_id, parse_optional_id, persons, DbConn};
+use crate::store::{chunked, parse_id, parse_optional_id, persons, DbConn, READ_CHUNK};
 use crate::store::{coverage_settings, history, interactions};
 
 /// An account as loaded: the domain view plus what the network view draws.
@@ -165,11 +166,16 @@ pub fn load_many(
     let post_rows = chunked(&all_organizations, |ids| account_posts(conn, tenant, ids, today))?;
     let post_account: HashMap<Uuid, &[usize]> =
         post_rows.iter().map(|p| (p.id, in_accounts(&p.organization_id))).collect();
-    let post_ids: Vec<Uuid> = post_rows.iter().map(|p| p.id).collect();
-    // Tenures, links and relationships as they were known at `known_at` (`store::history`):
-    // rows recorded later left out, rows corrected or deleted since as they were.
+    // Rows are read by the accounts' organizations (`People::HoldingPostsIn`), not by lists of
+    // ids, and each read keeps those it needs. Tenures, links and relationships are as they
+    // were known at `known_at` (`store::history`): rows recorded later left out, rows corrected
+    // or deleted since as they were. What that brings back beyond the rows the organizations
+    // hold now (a tenure deleted or moved since, and its holder) is read by id.
+    let read_now = tenures::of(conn, tenant, Of::PostsIn(&all_organizations))?;
+    let tenures_now: HashSet<Uuid> = read_now.iter().map(|t| t.id).collect();
+    let holders_now: HashSet<Uuid> = read_now.iter().map(|t| t.person_id).collect();
     let mut all_tenures: Vec<Tenure> = history::as_known(
-        chunked(&post_ids, |ids| tenures::of(conn, tenant, Of::Posts(ids)))?,
+        read_now,
         tenures::versions_since(conn, tenant, at.known_at)?,
         at.known_at,
     );
@@ -184,37 +190,47 @@ pub fn load_many(
             }
         }
     }
-    let people: Vec<Uuid> =
-        holdings.iter().flat_map(Holdings::people).collect::<BTreeSet<_>>().into_iter().collect();
+    let people: BTreeSet<Uuid> = holdings.iter().flat_map(Holdings::people).collect();
     let current_ids: Vec<Uuid> =
         holdings.iter().flat_map(|h| h.current.iter().map(|t| t.id)).collect();
-    let stakeholder_ids: Vec<Uuid> = holdings
-        .iter()
-        .flat_map(|h| h.stakeholders())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let stakeholders: HashSet<Uuid> = holdings.iter().flat_map(|h| h.stakeholders()).collect();
+    let people_elsewhere = not_in(people.iter().copied(), &holders_now);
+    let organizations_read = &all_organizations;
 
     let settings = coverage_settings::settings_as_known(conn, tenant, at.known_at)?;
-    let links = history::as_known(
-        chunked(&people, |ids| coverage::coverage_of(conn, tenant, End::Stakeholders, ids))?,
-        coverage::versions_since(conn, tenant, at.known_at)?,
-        at.known_at,
-    );
-    let touches: HashMap<(Uuid, Uuid), Vec<NaiveDateTime>> = chunked(&people, |ids| {
-        Ok(interactions::touches(conn, tenant, ids, at.known_at)?.into_iter().collect())
-    })?
-    .into_iter()
-    .collect();
-    let crafted: HashSet<Uuid> = chunked(&current_ids, |ids| {
-        Ok(crafted_tenures(conn, tenant, ids, at)?.into_iter().collect())
-    })?
-    .into_iter()
-    .collect();
-    // A relationship between people of two pieces is read with each.
-    let mut relationships = chunked(&stakeholder_ids, |ids| {
-        relationships::relationships_among(conn, tenant, ids, today)
+    let mut links = Vec::new();
+    through(conn, organizations_read, &people_elsewhere, |conn, whose| {
+        let read = coverage::coverage_of(conn, tenant, End::Stakeholders, whose)?;
+        links.extend(read.into_iter().filter(|l| people.contains(&l.fields.stakeholder_id)));
+        Ok(())
     })?;
+    let links =
+        history::as_known(links, coverage::versions_since(conn, tenant, at.known_at)?, at.known_at);
+    let mut touches: HashMap<(Uuid, Uuid), Vec<NaiveDateTime>> = HashMap::new();
+    through(conn, organizations_read, &people_elsewhere, |conn, whose| {
+        let read = interactions::touches(conn, tenant, whose, at.known_at)?;
+        touches
+            .extend(read.into_iter().filter(|((_, stakeholder), _)| people.contains(stakeholder)));
+        Ok(())
+    })?;
+    let crafted = crafted_tenures(
+        conn,
+        tenant,
+        organizations_read,
+        &not_in(current_ids.iter().copied(), &tenures_now),
+        at,
+    )?;
+    let mut relationships = Vec::new();
+    let stakeholders_elsewhere = not_in(stakeholders.iter().copied(), &holders_now);
+    through(conn, organizations_read, &stakeholders_elsewhere, |conn, whose| {
+        let read = relationships::relationships_among(conn, tenant, whose, today)?;
+        relationships.extend(read.into_iter().filter(|r| {
+            stakeholders.contains(&r.fields.from_person_id)
+                || stakeholders.contains(&r.fields.to_person_id)
+        }));
+        Ok(())
+    })?;
+    // A relationship between people of two reads is read with each.
     relationships.sort_by_key(|r| r.id);
     relationships.dedup_by_key(|r| r.id);
     let relationships: Vec<Relationship> = history::as_known(
@@ -248,17 +264,18 @@ pub fn load_many(
     }
     let careers = Careers { by_person, organization_of };
 
-    let mut mentioned: BTreeSet<Uuid> = people.iter().copied().collect();
+    let mut mentioned: HashSet<Uuid> = people.iter().copied().collect();
     mentioned.extend(links.iter().map(|l| l.fields.salesperson_id));
     mentioned.extend(
         relationships.iter().flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]),
     );
-    let mentioned: Vec<Uuid> = mentioned.into_iter().collect();
-    let all_names: HashMap<Uuid, String> = chunked(&mentioned, |ids| {
-        Ok(persons::display_names(conn, tenant, ids)?.into_iter().collect())
-    })?
-    .into_iter()
-    .collect();
+    let mentioned_elsewhere = not_in(mentioned.iter().copied(), &holders_now);
+    let mut all_names: HashMap<Uuid, String> = HashMap::new();
+    through(conn, organizations_read, &mentioned_elsewhere, |conn, whose| {
+        let read = persons::display_names_of(conn, tenant, whose)?;
+        all_names.extend(read.into_iter().filter(|(id, _)| mentioned.contains(id)));
+        Ok(())
+    })?;
 
     let mut posts_of: Vec<Vec<AccountPost>> = accounts.iter().map(|_| Vec::new()).collect();
     for post in post_rows {
@@ -520,22 +537,55 @@ pub(in crate::store) fn account_posts(
         .collect()
 }
 
-/// The tenures among these that have crafting revisions.
+/// These ids, but those in `now`.
+fn not_in(ids: impl Iterator<Item = Uuid>, now: &HashSet<Uuid>) -> Vec<Uuid> {
+    ids.filter(|id| !now.contains(id)).collect()
+}
+
+/// `read` of everyone holding posts in these organizations, then of `others` by id.
+fn through(
+    conn: &mut DbConn,
+    organizations: &[Uuid],
+    others: &[Uuid],
+    mut read: impl FnMut(&mut DbConn, People<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    read(conn, People::HoldingPostsIn(organizations))?;
+    for piece in others.chunks(READ_CHUNK) {
+        read(conn, People::Listed(piece))?;
+    }
+    Ok(())
+}
+
+/// The tenures with crafting revisions in effect at `at` and recorded by then, among those of
+/// the posts of these organizations and `others` (by id).
 fn crafted_tenures(
     conn: &mut DbConn,
     tenant: TenantId,
-    tenure_ids: &[Uuid],
+    organizations: &[Uuid],
+    others: &[Uuid],
     at: TimePoint,
 ) -> Result<HashSet<Uuid>, Error> {
-    let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<String> = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(tenant))
-        .filter(crafting_revisions::tenure_id.eq_any(ids))
-        .filter(crafting_revisions::effective_at.le(at.as_of))
-        .filter(crafting_revisions::recorded_at.le(at.known_at))
-        .select(crafting_revisions::tenure_id)
-        .distinct()
-        .load(conn)?;
+    let crafted = || {
+        crafting_revisions::table
+            .filter(crafting_revisions::tenant_id.eq(tenant))
+            .filter(crafting_revisions::effective_at.le(at.as_of))
+            .filter(crafting_revisions::recorded_at.le(at.known_at))
+            .select(crafting_revisions::tenure_id)
+            .distinct()
+            .into_boxed()
+    };
+    let of_posts = tenures_table::table
+        .filter(tenures_table::tenant_id.eq(tenant))
+        .filter(tenures_table::post_id.eq_any(organizations::post_ids_in(tenant, organizations)))
+        .select(tenures_table::id);
+    let mut rows: Vec<String> =
+        crafted().filter(crafting_revisions::tenure_id.eq_any(of_posts)).load(conn)?;
+    for piece in others.chunks(READ_CHUNK) {
+        let ids: Vec<String> = piece.iter().map(Uuid::to_string).collect();
+        rows.extend(
+            crafted().filter(crafting_revisions::tenure_id.eq_any(ids)).load::<String>(conn)?,
+        );
+    }
     rows.iter().map(|id| parse_id(id)).collect()
 }
 

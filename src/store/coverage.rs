@@ -13,6 +13,7 @@ use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
 use crate::store::history::Versioned;
 use crate::store::interactions::PairFilter;
+use crate::store::people::{holder_ids_in, texts, People};
 use crate::store::resource::Resource;
 use crate::store::schema::coverage_links;
 use crate::store::{
@@ -85,13 +86,20 @@ pub fn coverage_of(
     conn: &mut DbConn,
     tenant: TenantId,
     end: End,
-    persons: &[Uuid],
+    people: People<'_>,
 ) -> Result<Vec<Coverage>, Error> {
-    let ids: Vec<String> = persons.iter().map(Uuid::to_string).collect();
     let query = coverage_links::table.filter(coverage_links::tenant_id.eq(tenant)).into_boxed();
-    let query = match end {
-        End::Stakeholders => query.filter(coverage_links::stakeholder_id.eq_any(ids)),
-        End::Salespeople => query.filter(coverage_links::salesperson_id.eq_any(ids)),
+    let query = match (end, people) {
+        (End::Stakeholders, People::Listed(ids)) => {
+            query.filter(coverage_links::stakeholder_id.eq_any(texts(ids)))
+        }
+        (End::Stakeholders, People::HoldingPostsIn(organizations)) => query
+            .filter(coverage_links::stakeholder_id.eq_any(holder_ids_in(tenant, organizations))),
+        (End::Salespeople, People::Listed(ids)) => {
+            query.filter(coverage_links::salesperson_id.eq_any(texts(ids)))
+        }
+        (End::Salespeople, People::HoldingPostsIn(organizations)) => query
+            .filter(coverage_links::salesperson_id.eq_any(holder_ids_in(tenant, organizations))),
     };
     let rows: Vec<CoverageRow> = query.select(coverage_columns()).load(conn)?;
     rows.into_iter().map(coverage).collect()
@@ -342,7 +350,7 @@ fn with_strength(
     let settings = coverage_settings::settings(conn, tenant)?.0;
     let stakeholders: Vec<Uuid> = links.iter().map(|l| l.fields.stakeholder_id).collect();
     let at = now();
-    let touches = interactions::touches(conn, tenant, &stakeholders, at)?;
+    let touches = interactions::touches(conn, tenant, People::Listed(&stakeholders), at)?;
     Ok(links
         .into_iter()
         .map(|link| {

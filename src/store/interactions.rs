@@ -10,6 +10,7 @@ use crate::domain::coverage::{enum_name, enum_parse, InteractionKind, NewInterac
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
+use crate::store::people::{holder_ids_in, texts, People};
 use crate::store::schema::interactions;
 use crate::store::{now, parse_id, persons as person_store, DbConn, PageRequest};
 
@@ -115,13 +116,17 @@ pub fn list_interactions(
 pub fn touches(
     conn: &mut DbConn,
     tenant: TenantId,
-    stakeholders: &[Uuid],
+    stakeholders: People<'_>,
     known_at: NaiveDateTime,
 ) -> Result<HashMap<(Uuid, Uuid), Vec<NaiveDateTime>>, Error> {
-    let ids: Vec<String> = stakeholders.iter().map(Uuid::to_string).collect();
-    let rows: Vec<(String, String, NaiveDateTime)> = interactions::table
-        .filter(interactions::tenant_id.eq(tenant))
-        .filter(interactions::stakeholder_id.eq_any(ids))
+    let query = interactions::table.filter(interactions::tenant_id.eq(tenant)).into_boxed();
+    let query = match stakeholders {
+        People::Listed(ids) => query.filter(interactions::stakeholder_id.eq_any(texts(ids))),
+        People::HoldingPostsIn(organizations) => {
+            query.filter(interactions::stakeholder_id.eq_any(holder_ids_in(tenant, organizations)))
+        }
+    };
+    let rows: Vec<(String, String, NaiveDateTime)> = query
         .filter(interactions::created_at.le(known_at))
         .select((
             interactions::salesperson_id,

@@ -34,6 +34,7 @@ pub mod interactions;
 pub mod libpq;
 pub mod migrations;
 pub mod organizations;
+pub mod people;
 pub mod persons;
 pub mod pipelined;
 pub mod pool;

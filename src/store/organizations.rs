@@ -396,7 +396,7 @@ impl Resource for Organizations {
 
 /// The ids of the posts of these organizations, as a subquery: readers of many accounts at
 /// once filter by it rather than send every post's id.
-#[dsl::auto_type(no_type_alias)]
+#[dsl::auto_type]
 pub fn post_ids_in(tenant: TenantId, organizations: &[Uuid]) -> _ {
     let ids: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
     let tenant: String = tenant.to_string();

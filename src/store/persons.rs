@@ -12,6 +12,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
+use crate::store::people::{holder_ids_in, texts, People};
 use crate::store::resource::Resource;
 use crate::store::schema::{coverage_links, interactions, persons, relationships, tenures};
 use crate::store::{
@@ -112,12 +113,24 @@ pub fn display_names(
     tenant: TenantId,
     ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, String>, Error> {
-    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<(String, String)> = persons::table
-        .filter(persons::tenant_id.eq(tenant))
-        .filter(persons::id.eq_any(ids))
-        .select((persons::id, persons::display_name))
-        .load(conn)?;
+    display_names_of(conn, tenant, People::Listed(ids))
+}
+
+/// The display names of these people, by id.
+pub fn display_names_of(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    people: People<'_>,
+) -> Result<std::collections::HashMap<Uuid, String>, Error> {
+    let query = persons::table.filter(persons::tenant_id.eq(tenant)).into_boxed();
+    let query = match people {
+        People::Listed(ids) => query.filter(persons::id.eq_any(texts(ids))),
+        People::HoldingPostsIn(organizations) => {
+            query.filter(persons::id.eq_any(holder_ids_in(tenant, organizations)))
+        }
+    };
+    let rows: Vec<(String, String)> =
+        query.select((persons::id, persons::display_name)).load(conn)?;
     rows.into_iter().map(|(id, name)| Ok((parse_id(&id)?, name))).collect()
 }
 

@@ -11,9 +11,10 @@ use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
 use crate::store::history::Versioned;
+use crate::store::people::{holder_ids_in, texts, People};
 use crate::store::resource::Resource;
-use crate::store::schema::{relationship_versions, relationships, tenures};
-use crate::store::{now, organizations, parse_id, persons as person_store, DbConn, PageRequest};
+use crate::store::schema::{relationship_versions, relationships};
+use crate::store::{now, parse_id, persons as person_store, DbConn, PageRequest};
 
 #[derive(Debug, Clone)]
 pub struct Relationship {
@@ -92,17 +93,26 @@ versions_since!(relationship_versions, Relationship, columns!(relationship_versi
 pub fn relationships_among(
     conn: &mut DbConn,
     tenant: TenantId,
-    persons: &[Uuid],
+    persons: People<'_>,
     date: NaiveDate,
 ) -> Result<Vec<Relationship>, Error> {
-    let ids: Vec<String> = persons.iter().map(Uuid::to_string).collect();
-    let rows: Vec<RelationshipRow> = relationships::table
-        .filter(relationships::tenant_id.eq(tenant))
-        .filter(
-            relationships::from_person_id.eq_any(&ids).or(relationships::to_person_id.eq_any(&ids)),
-        )
-        .select(columns!(relationships))
-        .load(conn)?;
+    let query = relationships::table.filter(relationships::tenant_id.eq(tenant)).into_boxed();
+    let query = match persons {
+        People::Listed(ids) => {
+            let ids = texts(ids);
+            query.filter(
+                relationships::from_person_id
+                    .eq_any(ids.clone())
+                    .or(relationships::to_person_id.eq_any(ids)),
+            )
+        }
+        People::HoldingPostsIn(organizations) => query.filter(
+            relationships::from_person_id
+                .eq_any(holder_ids_in(tenant, organizations))
+                .or(relationships::to_person_id.eq_any(holder_ids_in(tenant, organizations))),
+        ),
+    };
+    let rows: Vec<RelationshipRow> = query.select(columns!(relationships)).load(conn)?;
     let all: Vec<Relationship> = rows.into_iter().map(relationship).collect::<Result<_, _>>()?;
     Ok(all.into_iter().filter(|r| r.fields.holds_on(date)).collect())
 }
@@ -116,13 +126,9 @@ pub fn from_holders_in(
     organizations: &[Uuid],
     date: NaiveDate,
 ) -> Result<Vec<Relationship>, Error> {
-    let holders = tenures::table
-        .filter(tenures::tenant_id.eq(tenant))
-        .filter(tenures::post_id.eq_any(organizations::post_ids_in(tenant, organizations)))
-        .select(tenures::person_id);
     let rows: Vec<RelationshipRow> = relationships::table
         .filter(relationships::tenant_id.eq(tenant))
-        .filter(relationships::from_person_id.eq_any(holders))
+        .filter(relationships::from_person_id.eq_any(holder_ids_in(tenant, organizations)))
         .select(columns!(relationships))
         .load(conn)?;
     let all: Vec<Relationship> = rows.into_iter().map(relationship).collect::<Result<_, _>>()?;

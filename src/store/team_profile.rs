@@ -18,6 +18,7 @@ use crate::error::{Error, FieldError};
 use crate::store::coverage::{self, End};
 use crate::store::crafting::{self, TenureHistory};
 use crate::store::organizations::{self, Organization};
+use crate::store::people::People;
 use crate::store::relationships;
 use crate::store::schema::{coverage_links, crafting_revisions, posts, tenures};
 use crate::store::tenures::{self as tenure_store, Tenure};
@@ -283,7 +284,7 @@ fn relationships_by_account(
         relationships::from_holders_in(conn, tenant, ids, today)
     })?;
     read.extend(chunked(between.known_then, |ids| {
-        relationships::relationships_among(conn, tenant, ids, today)
+        relationships::relationships_among(conn, tenant, People::Listed(ids), today)
     })?);
     // A relationship read twice (from two pieces, or both ways) counts once.
     read.sort_by_key(|r| r.id);
@@ -323,7 +324,9 @@ fn covered_by(
 ) -> Result<HashMap<Uuid, Vec<Uuid>>, Error> {
     let team_ids: Vec<Uuid> = team.iter().copied().collect();
     let links = history::as_known(
-        chunked(&team_ids, |ids| coverage::coverage_of(conn, tenant, End::Salespeople, ids))?,
+        chunked(&team_ids, |ids| {
+            coverage::coverage_of(conn, tenant, End::Salespeople, People::Listed(ids))
+        })?,
         coverage::versions_since(conn, tenant, at.known_at)?,
         at.known_at,
     );

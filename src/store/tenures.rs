@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs;
 use crate::store::history::Versioned;
+use crate::store::organizations;
 use crate::store::resource::Resource;
 use crate::store::schema::tenures;
 use crate::store::seats::{self, SeatClaim};
@@ -117,24 +118,33 @@ versions_since!(
     Row::into_tenure
 );
 
-/// Whose tenures to read: these posts' (their successions) or these persons' (their careers).
+/// Whose tenures to read: these posts' (their successions), these persons' (their careers), or
+/// those of every post of these organizations (an account's, by one subquery).
 #[derive(Debug, Clone, Copy)]
 pub enum Of<'a> {
     Posts(&'a [Uuid]),
     Persons(&'a [Uuid]),
+    PostsIn(&'a [Uuid]),
 }
 
-/// Every tenure of these posts or persons, in the order they started.
+/// Every tenure of these posts or persons, in the order they started (then by id).
 pub fn of(conn: &mut DbConn, tenant: TenantId, whose: Of<'_>) -> Result<Vec<Tenure>, Error> {
     let texts = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
     let query = tenures::table.filter(tenures::tenant_id.eq(tenant)).into_boxed();
     let query = match whose {
         Of::Posts(ids) => query.filter(tenures::post_id.eq_any(texts(ids))),
         Of::Persons(ids) => query.filter(tenures::person_id.eq_any(texts(ids))),
+        Of::PostsIn(organizations) => {
+            query.filter(tenures::post_id.eq_any(organizations::post_ids_in(tenant, organizations)))
+        }
     };
-    let rows: Vec<Row> =
-        query.order((tenures::started_on, tenures::id)).select(Row::as_select()).load(conn)?;
-    rows.into_iter().map(Row::into_tenure).collect()
+    let rows: Vec<Row> = query.select(Row::as_select()).load(conn)?;
+    let mut tenures: Vec<Tenure> =
+        rows.into_iter().map(Row::into_tenure).collect::<Result<_, _>>()?;
+    // Sorted here rather than by PostgreSQL, whose sort of text by collation took 24 of the
+    // 80 ms of an account's 10,000 tenures. A uuid's bytes order as its text.
+    tenures.sort_by_key(|t| (t.period.started_on, t.id));
+    Ok(tenures)
 }
 
 /// The persons and posts must exist, and each post must have a free seat for each period, the

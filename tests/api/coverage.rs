@@ -9,6 +9,7 @@ use crate::harness::{on_both_backends, TestApp};
 on_both_backends!(
     the_report_raises_the_alerts_a_sales_manager_acts_on,
     a_report_known_at_a_past_time_reads_corrections_and_deletions_as_they_were,
+    a_report_known_before_a_holders_only_tenure_was_deleted_shows_them_whole,
     the_suggestion_puts_the_client_first_salesperson_on_the_green_buyer,
     applying_a_suggestion_writes_it_in_one_transaction,
     the_network_is_drawable_and_influence_is_explained,
@@ -874,4 +875,49 @@ async fn a_report_known_at_a_past_time_reads_corrections_and_deletions_as_they_w
     assert_eq!(holder, Some((person.clone(), tenure.clone(), covering.clone())), "{then}");
     assert_eq!(then["metrics"], before["metrics"], "the metrics as they were");
     assert_eq!(then["alerts"], before["alerts"], "the alerts as they were, by the settings then");
+}
+
+/// A holder whose only tenure in the account was deleted since is not among the people the
+/// report reads through the account's organizations now: as known before, they are read by id,
+/// with their name and the links that cover them, and the report is the one seen then.
+async fn a_report_known_before_a_holders_only_tenure_was_deleted_shows_them_whole(app: &TestApp) {
+    let s = story(app).await;
+    let path = format!("/v1/accounts/{}/coverage?reachable=false", s.acme);
+    let before = app.get(&path).await.body;
+    let seen = Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+    let holders = holders_of(&before);
+    let once = |p: &String| holders.iter().filter(|(q, _, _)| q == p).count() == 1;
+    // A covered holder of one post whose tenure can go (one with crafting cannot: 409).
+    let mut deleted = None;
+    for (person, tenure, _) in holders.iter().filter(|(p, _, c)| !c.is_empty() && once(p)) {
+        if app.delete(&format!("/v1/tenures/{tenure}")).await.status == 204 {
+            deleted = Some(person.clone());
+            break;
+        }
+    }
+    let person = deleted.expect("a covered holder whose tenure could be deleted");
+    let holder = |report: &Value| -> Option<Value> {
+        report["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["holders"].as_array().unwrap())
+            .find(|h| h["person_id"] == person.as_str())
+            .cloned()
+    };
+    assert_eq!(holder(&app.get(&path).await.body), None, "gone now");
+    let then = app.get(&format!("{path}&known_at={seen}")).await.body;
+    let (shown, was) = (holder(&then).expect("there as known then"), holder(&before).unwrap());
+    assert!(!shown["display_name"].as_str().unwrap().is_empty(), "{shown}");
+    for field in ["tenure_id", "display_name", "buying_roles"] {
+        assert_eq!(shown[field], was[field], "{field}");
+    }
+    let links = |h: &Value| -> Vec<Value> {
+        h["covered_by"].as_array().unwrap().iter().map(|c| c["coverage_id"].clone()).collect()
+    };
+    assert!(!links(&shown).is_empty(), "{shown}");
+    assert_eq!(links(&shown), links(&was));
+    assert_eq!(then["metrics"]["stakeholders"], before["metrics"]["stakeholders"]);
+    assert_eq!(then["metrics"]["covered_stakeholders"], before["metrics"]["covered_stakeholders"]);
 }

@@ -14,6 +14,7 @@ use crate::domain::paths::{shared_tenure_strength, Evidence, Tie, MAX_HOPS};
 use crate::domain::tenant::TenantId;
 use crate::domain::tenure::Period;
 use crate::error::Error;
+use crate::store::people::People;
 use crate::store::tenures::{self, Tenure};
 use crate::store::{coverage, parse_id, relationships, schema, DbConn};
 
@@ -87,7 +88,8 @@ fn ties_touching(
     settings: &CoverageSettings,
     found: &mut Neighbourhood,
 ) -> Result<(), Error> {
-    let relationships = relationships::relationships_among(conn, tenant, persons, today)?;
+    let relationships =
+        relationships::relationships_among(conn, tenant, People::Listed(persons), today)?;
     add_relationships(relationships, settings, found);
     add_links(coverage::touching(conn, tenant, persons)?, found);
     found.ties.extend(colleagues(conn, tenant, persons, None, today)?);
