@@ -38,17 +38,8 @@ pub fn formal_revisions_in(
     tenant: TenantId,
     organizations: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<FormalRevision>>, Error> {
-    let rows: Vec<FormalRow> = post_revisions::table
-        .filter(post_revisions::tenant_id.eq(tenant))
+    let rows: Vec<FormalRow> = formal_rows(tenant)
         .filter(post_revisions::post_id.eq_any(organizations::post_ids_in(tenant, organizations)))
-        .select((
-            post_revisions::post_id,
-            post_revisions::id,
-            post_revisions::facets,
-            post_revisions::effective_at,
-            post_revisions::recorded_at,
-        ))
-        .order((post_revisions::effective_at, post_revisions::recorded_at))
         .load(conn)?;
     by_post(rows)
 }
@@ -62,13 +53,13 @@ pub async fn formal_revisions_pipelined(
     by_post(pipelined::load(conn, formal_revisions_query(tenant, post_ids)).await?)
 }
 
-#[dsl::auto_type(no_type_alias)]
-fn formal_revisions_query(tenant: TenantId, post_ids: &[Uuid]) -> _ {
-    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
+/// The formal revisions' rows of a tenant, in the order they take effect; each reader adds
+/// which posts.
+#[dsl::auto_type]
+fn formal_rows(tenant: TenantId) -> _ {
     let tenant: String = tenant.to_string();
     post_revisions::table
         .filter(post_revisions::tenant_id.eq(tenant))
-        .filter(post_revisions::post_id.eq_any(ids))
         .select((
             post_revisions::post_id,
             post_revisions::id,
@@ -77,6 +68,13 @@ fn formal_revisions_query(tenant: TenantId, post_ids: &[Uuid]) -> _ {
             post_revisions::recorded_at,
         ))
         .order((post_revisions::effective_at, post_revisions::recorded_at))
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn formal_revisions_query(tenant: TenantId, post_ids: &[Uuid]) -> _ {
+    let ids: Vec<String> = post_ids.iter().map(Uuid::to_string).collect();
+    let rows: formal_rows = formal_rows(tenant);
+    rows.filter(post_revisions::post_id.eq_any(ids))
 }
 
 type FormalRow = (String, String, String, NaiveDateTime, NaiveDateTime);
