@@ -115,6 +115,9 @@ async fn bulk_diffs_stream_as_ndjson_and_csv_and_resume_by_cursor(app: &TestApp)
         "{body}"
     );
     assert!(lines.iter().any(|l| l.contains(",Carbon footprint,added,")));
+    // A limit ends the stream after that many rows, the first of the whole.
+    let (_, _, first) = raw(app, "/v1/diffs?kind=revision&limit=3", "text/csv").await;
+    assert_eq!(first.lines().collect::<Vec<_>>(), lines[..4].to_vec());
 
     // Resuming after the second row gives exactly the rest.
     let cursor = rows[1]["cursor"].as_str().unwrap();

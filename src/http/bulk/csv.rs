@@ -1,6 +1,8 @@
 //! CSV (RFC 4180) of bulk diff rows, and the records of any other export: a header row, CRLF
 //! line ends, quoting where needed, formulas neutralised.
 
+use std::fmt::Write;
+
 use uuid::Uuid;
 
 use super::{DiffKind, DiffRow};
@@ -30,44 +32,62 @@ fn field(out: &mut String, value: &str) {
     }
 }
 
+/// One row, written straight into `out`: the service's own values (kinds, ids, times, weights,
+/// the cursor, which is base64 of an id and starts with a letter) as they are, anyone's text
+/// (names, keys, labels) through `field`. A million rows are a million allocations fewer
+/// than with a `String` per field, which took a third of the export's time in `malloc`.
 pub fn write_row(out: &mut String, row: &DiffRow) {
-    let opt = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
-    let num = |w: Option<f64>| w.map(|w| w.to_string()).unwrap_or_default();
-    let op = match row.op {
-        Op::Added => "added",
-        Op::Removed => "removed",
-        Op::Changed => "changed",
+    let mut buffer = Uuid::encode_buffer();
+    let mut id = |out: &mut String, id: Option<Uuid>| {
+        if let Some(id) = id {
+            out.push_str(id.hyphenated().encode_lower(&mut buffer));
+        }
+        out.push(',');
     };
-    let kind = match row.kind {
-        DiffKind::Formal => "formal",
-        DiffKind::Revision => "revision",
-        DiffKind::Succession => "succession",
+    let text = |out: &mut String, value: &str| {
+        field(out, value);
+        out.push(',');
     };
-    let fields = [
-        kind.to_owned(),
-        row.organization_id.to_string(),
-        row.organization_name.clone(),
-        row.post_id.to_string(),
-        row.post_title.clone(),
-        row.tenure_id.to_string(),
-        row.person_id.to_string(),
-        row.person_name.clone(),
-        opt(row.from_tenure_id),
-        opt(row.from_person_id),
-        row.from_person_name.clone().unwrap_or_default(),
-        opt(row.revision_id),
-        row.from_time.to_rfc3339(),
-        row.to_time.to_rfc3339(),
-        dimension_name(row.dimension).to_owned(),
-        row.key.clone(),
-        row.label.clone().unwrap_or_default(),
-        op.to_owned(),
-        num(row.before),
-        num(row.after),
-        row.guardrail.clone().unwrap_or_default(),
-        row.cursor.clone(),
-    ];
-    record(out, &fields.each_ref().map(String::as_str));
+    let weight = |out: &mut String, w: Option<f64>| {
+        if let Some(w) = w {
+            let _ = write!(out, "{w}");
+        }
+        out.push(',');
+    };
+    out.push_str(match row.kind {
+        DiffKind::Formal => "formal,",
+        DiffKind::Revision => "revision,",
+        DiffKind::Succession => "succession,",
+    });
+    id(out, Some(row.organization_id));
+    text(out, &row.organization_name);
+    id(out, Some(row.post_id));
+    text(out, &row.post_title);
+    id(out, Some(row.tenure_id));
+    id(out, Some(row.person_id));
+    text(out, &row.person_name);
+    id(out, row.from_tenure_id);
+    id(out, row.from_person_id);
+    text(out, row.from_person_name.as_deref().unwrap_or_default());
+    id(out, row.revision_id);
+    for time in [row.from_time, row.to_time] {
+        out.push_str(&time.to_rfc3339());
+        out.push(',');
+    }
+    out.push_str(dimension_name(row.dimension));
+    out.push(',');
+    text(out, &row.key);
+    text(out, row.label.as_deref().unwrap_or_default());
+    out.push_str(match row.op {
+        Op::Added => "added,",
+        Op::Removed => "removed,",
+        Op::Changed => "changed,",
+    });
+    weight(out, row.before);
+    weight(out, row.after);
+    text(out, row.guardrail.as_deref().unwrap_or_default());
+    out.push_str(&row.cursor);
+    out.push_str("\r\n");
 }
 
 /// One record of `fields`, each quoted or neutralised as it needs.
@@ -93,6 +113,65 @@ mod tests {
         let mut plain = String::new();
         field(&mut plain, "price");
         assert_eq!(plain, "price");
+    }
+
+    #[test]
+    fn a_row_is_its_fields_in_header_order_with_anyones_text_quoted_or_neutralised() {
+        use chrono::TimeZone;
+        let id = |n: u128| Uuid::from_u128(n);
+        let row = DiffRow {
+            kind: DiffKind::Succession,
+            organization_id: id(1),
+            organization_name: "Acme, Inc.".into(),
+            post_id: id(2),
+            post_title: "=CMD()".into(),
+            tenure_id: id(3),
+            person_id: id(4),
+            person_name: "Ana \"the Buyer\"".into(),
+            from_tenure_id: Some(id(5)),
+            from_person_id: None,
+            from_person_name: Some("Bo".into()),
+            revision_id: None,
+            from_time: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            to_time: chrono::Utc.timestamp_opt(1_767_323_045, 500_000_000).unwrap(),
+            dimension: crate::domain::facet::Dimension::Priority,
+            key: "growth".into(),
+            label: None,
+            op: Op::Changed,
+            before: Some(0.25),
+            after: None,
+            guardrail: Some("breached".into()),
+            cursor: "MDAw".into(),
+        };
+        let mut out = String::new();
+        write_row(&mut out, &row);
+        let uuid = |n: u128| id(n).to_string();
+        let expected = [
+            "succession".to_owned(),
+            uuid(1),
+            "\"Acme, Inc.\"".into(),
+            uuid(2),
+            "\"'=CMD()\"".into(),
+            uuid(3),
+            uuid(4),
+            "\"Ana \"\"the Buyer\"\"\"".into(),
+            uuid(5),
+            String::new(),
+            "Bo".into(),
+            String::new(),
+            "2026-01-02T03:04:05+00:00".into(),
+            "2026-01-02T03:04:05.500+00:00".into(),
+            "priority".into(),
+            "growth".into(),
+            String::new(),
+            "changed".into(),
+            "0.25".into(),
+            String::new(),
+            "breached".into(),
+            "MDAw\r\n".into(),
+        ];
+        assert_eq!(out, expected.join(","));
+        assert_eq!(HEADER.split(',').count(), expected.len());
     }
 
     #[test]

@@ -46,19 +46,41 @@ pub(super) struct Export {
     pub(super) tenant: TenantId,
     /// The API key exporting: its pages may come from a read replica (`store::replicas`).
     pub(super) key: Uuid,
-    pub(super) params: BulkDiffParams,
     pub(super) scope: ExportScope,
-    pub(super) until: NaiveDateTime,
-    pub(super) labels: HashMap<(Dimension, String), String>,
     pub(super) after: Option<Position>,
     pub(super) done: bool,
+    pub(super) rows: Rows,
+}
+
+/// What one page read from the database holds: its groups with what their rows are made of,
+/// and the position before it (rows of the group there were sent already).
+pub(super) struct PageData {
+    groups: Groups,
+    names: Names,
+    after: Option<Position>,
+}
+
+enum Groups {
+    /// Tenures and their histories, for formal and revision diffs.
+    Tenures(Vec<TenureHistory>),
+    /// Posts, with the histories of their holders, for successions.
+    Posts(Vec<Uuid>, Vec<TenureHistory>),
+}
+
+/// Turns pages into rows, with no database: what that needs of the export, for the thread that
+/// does it.
+#[derive(Clone)]
+pub(super) struct Rows {
+    pub(super) params: BulkDiffParams,
+    pub(super) until: NaiveDateTime,
+    pub(super) labels: HashMap<(Dimension, String), String>,
 }
 
 impl Export {
     /// The next page of rows; empty when the export is complete.
     pub(super) fn next_page(&mut self, db: &Db) -> Result<Vec<DiffRow>, Error> {
-        while !self.done {
-            let rows = db.read_lagging(Some(self.key), |c| self.read_page(c))?;
+        while let Some(page) = self.read(db)? {
+            let rows = self.rows.of(&page);
             if !rows.is_empty() {
                 return Ok(rows);
             }
@@ -66,10 +88,17 @@ impl Export {
         Ok(Vec::new())
     }
 
-    fn read_page(&mut self, c: &mut crate::store::DbConn) -> Result<Vec<DiffRow>, Error> {
+    /// The next page's data from the database; none when the export is complete.
+    pub(super) fn read(&mut self, db: &Db) -> Result<Option<PageData>, Error> {
+        if self.done {
+            return Ok(None);
+        }
+        db.read_lagging(Some(self.key), |c| self.read_page(c)).map(Some)
+    }
+
+    fn read_page(&mut self, c: &mut crate::store::DbConn) -> Result<PageData, Error> {
         let from = self.after.map(|p| p.group);
-        let mut rows = Vec::new();
-        let last_group = match self.params.kind {
+        let (groups, names, last_group) = match self.rows.params.kind {
             DiffKind::Formal | DiffKind::Revision => {
                 let page =
                     scopes::page_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
@@ -77,10 +106,7 @@ impl Export {
                 let post_ids: Vec<Uuid> = page.iter().map(|t| t.post_id).collect();
                 let person_ids: Vec<Uuid> = page.iter().map(|t| t.person_id).collect();
                 let names = names::of(c, self.tenant, &post_ids, &person_ids)?;
-                for history in crafting::histories(c, self.tenant, page)? {
-                    self.tenure_rows(&history, &names, &mut rows);
-                }
-                last
+                (Groups::Tenures(crafting::histories(c, self.tenant, page)?), names, last)
             }
             DiffKind::Succession => {
                 let post_ids =
@@ -90,20 +116,10 @@ impl Export {
                 let person_ids: Vec<Uuid> = holders.iter().map(|t| t.person_id).collect();
                 let names = names::of(c, self.tenant, &post_ids, &person_ids)?;
                 let histories = crafting::histories(c, self.tenant, holders)?;
-                for post in &post_ids {
-                    let succession: Vec<&TenureHistory> =
-                        histories.iter().filter(|h| h.tenure.post_id == *post).collect();
-                    self.succession_rows(*post, &succession, &names, &mut rows);
-                }
-                last
+                (Groups::Posts(post_ids, histories), names, last)
             }
         };
-        // The group at the cursor was read again: skip what was already sent.
-        if let Some(after) = self.after {
-            rows.retain(|(position, _)| {
-                position.group != after.group || position.index > after.index
-            });
-        }
+        let page = PageData { groups, names, after: self.after };
         match last_group {
             Some(group) if last_group != from => {
                 // A page holds whole groups: the next one starts after the last.
@@ -111,7 +127,35 @@ impl Export {
             }
             _ => self.done = true,
         }
-        Ok(rows.into_iter().map(|(_, row)| row).collect())
+        Ok(page)
+    }
+}
+
+impl Rows {
+    /// The rows of a page, in order.
+    pub(super) fn of(&self, page: &PageData) -> Vec<DiffRow> {
+        let mut rows = Vec::new();
+        match &page.groups {
+            Groups::Tenures(histories) => {
+                for history in histories {
+                    self.tenure_rows(history, &page.names, &mut rows);
+                }
+            }
+            Groups::Posts(post_ids, histories) => {
+                for post in post_ids {
+                    let succession: Vec<&TenureHistory> =
+                        histories.iter().filter(|h| h.tenure.post_id == *post).collect();
+                    self.succession_rows(*post, &succession, &page.names, &mut rows);
+                }
+            }
+        }
+        // The group at the cursor was read again: skip what was already sent.
+        if let Some(after) = page.after {
+            rows.retain(|(position, _)| {
+                position.group != after.group || position.index > after.index
+            });
+        }
+        rows.into_iter().map(|(_, row)| row).collect()
     }
 
     fn wanted(&self, change: &Change) -> bool {
