@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -145,6 +146,43 @@ pub fn load_many(
     accounts: Vec<(Organization, Vec<Uuid>)>,
     at: TimePoint,
 ) -> Result<Vec<AccountData>, Error> {
+    on_one_snapshot(conn, |conn| read_accounts(conn, tenant, accounts, at))
+}
+
+/// Runs `read` on one snapshot of the database, so that rows read by separate statements
+/// agree: a tenure deleted between two of them would leave its holder half read (the later
+/// reads go through the organizations, where the holder no longer is). Within a caller's
+/// transaction `read` runs in it, as it is.
+fn on_one_snapshot<T>(
+    conn: &mut DbConn,
+    read: impl FnOnce(&mut DbConn) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let depth = match conn {
+        DbConn::Pg(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+    };
+    if !matches!(depth, Ok(None)) {
+        return read(conn);
+    }
+    // SQLite's read transaction sees one snapshot already (WAL); PostgreSQL's needs asking.
+    conn.transaction(|conn| {
+        if let DbConn::Pg(pg) = conn {
+            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        read(conn)
+    })
+}
+
+fn read_accounts(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: Vec<(Organization, Vec<Uuid>)>,
+    at: TimePoint,
+) -> Result<Vec<AccountData>, Error> {
     let now = at.as_of;
     let today = now.date();
     // The accounts each organization belongs to: an account may hold another (a client under
@@ -171,7 +209,8 @@ pub fn load_many(
     // were known at `known_at` (`store::history`): rows recorded later left out, rows corrected
     // or deleted since as they were. What that brings back beyond the rows the organizations
     // hold now (a tenure deleted or moved since, and its holder) is read by id.
-    let read_now = tenures::of(conn, tenant, Of::PostsIn(&all_organizations))?;
+    let read_now =
+        chunked(&all_organizations, |piece| tenures::of(conn, tenant, Of::PostsIn(piece)))?;
     let tenures_now: HashSet<Uuid> = read_now.iter().map(|t| t.id).collect();
     let holders_now: HashSet<Uuid> = read_now.iter().map(|t| t.person_id).collect();
     let mut all_tenures: Vec<Tenure> = history::as_known(
@@ -204,6 +243,8 @@ pub fn load_many(
         links.extend(read.into_iter().filter(|l| people.contains(&l.fields.stakeholder_id)));
         Ok(())
     })?;
+    links.sort_by_key(|l| l.id);
+    links.dedup_by_key(|l| l.id);
     let links =
         history::as_known(links, coverage::versions_since(conn, tenant, at.known_at)?, at.known_at);
     let mut touches: HashMap<(Uuid, Uuid), Vec<NaiveDateTime>> = HashMap::new();
@@ -230,7 +271,7 @@ pub fn load_many(
         }));
         Ok(())
     })?;
-    // A relationship between people of two reads is read with each.
+    // A relationship between people of two reads (or two pieces) is read with each.
     relationships.sort_by_key(|r| r.id);
     relationships.dedup_by_key(|r| r.id);
     let relationships: Vec<Relationship> = history::as_known(
@@ -542,14 +583,18 @@ fn not_in(ids: impl Iterator<Item = Uuid>, now: &HashSet<Uuid>) -> Vec<Uuid> {
     ids.filter(|id| !now.contains(id)).collect()
 }
 
-/// `read` of everyone holding posts in these organizations, then of `others` by id.
+/// `read` of everyone holding posts in these organizations, then of `others` by id. The
+/// organizations go in pieces of half a `READ_CHUNK`, as a read may bind them twice (SQLite
+/// binds each); someone holding posts in two pieces is read with each.
 fn through(
     conn: &mut DbConn,
     organizations: &[Uuid],
     others: &[Uuid],
     mut read: impl FnMut(&mut DbConn, People<'_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    read(conn, People::HoldingPostsIn(organizations))?;
+    for piece in organizations.chunks(READ_CHUNK / 2) {
+        read(conn, People::HoldingPostsIn(piece))?;
+    }
     for piece in others.chunks(READ_CHUNK) {
         read(conn, People::Listed(piece))?;
     }
@@ -574,12 +619,18 @@ fn crafted_tenures(
             .distinct()
             .into_boxed()
     };
-    let of_posts = tenures_table::table
-        .filter(tenures_table::tenant_id.eq(tenant))
-        .filter(tenures_table::post_id.eq_any(organizations::post_ids_in(tenant, organizations)))
-        .select(tenures_table::id);
-    let mut rows: Vec<String> =
-        crafted().filter(crafting_revisions::tenure_id.eq_any(of_posts)).load(conn)?;
+    let mut rows: Vec<String> = Vec::new();
+    for piece in organizations.chunks(READ_CHUNK) {
+        let of_posts = tenures_table::table
+            .filter(tenures_table::tenant_id.eq(tenant))
+            .filter(tenures_table::post_id.eq_any(organizations::post_ids_in(tenant, piece)))
+            .select(tenures_table::id);
+        rows.extend(
+            crafted()
+                .filter(crafting_revisions::tenure_id.eq_any(of_posts))
+                .load::<String>(conn)?,
+        );
+    }
     for piece in others.chunks(READ_CHUNK) {
         let ids: Vec<String> = piece.iter().map(Uuid::to_string).collect();
         rows.extend(

@@ -96,13 +96,14 @@ impl MigrationName for Name {
 
 /// The statements of some SQL, each trimmed and without its `;`; pieces holding only comments
 /// or blanks are left out. A `;` inside a string (`'…'`, `E'…'` with its backslash escapes), a
-/// quoted identifier, a dollar-quoted body (`$$…$$`, `$tag$…$tag$`) or a comment does not end a
-/// statement.
+/// quoted identifier, a dollar-quoted body (`$$…$$`, `$tag$…$tag$`), parentheses (a rule's
+/// `DO (…; …)`) or a comment (nested or not) does not end a statement. A SQL-standard function
+/// body (`BEGIN ATOMIC … END`) is not recognised: write function bodies dollar-quoted.
 pub fn statements(sql: &str) -> Vec<&str> {
     let bytes = sql.as_bytes();
     let end_of = |from: usize, closing: &str| sql[from..].find(closing).map(|n| from + n);
     let mut found = Vec::new();
-    let (mut start, mut i, mut code) = (0, 0, false);
+    let (mut start, mut i, mut code, mut depth) = (0, 0, false, 0_usize);
     while i < bytes.len() {
         let next = bytes.get(i + 1).copied();
         match bytes[i] {
@@ -111,10 +112,12 @@ pub fn statements(sql: &str) -> Vec<&str> {
                 continue;
             }
             b'/' if next == Some(b'*') => {
-                i = end_of(i + 2, "*/").map_or(bytes.len(), |n| n + 2);
+                i = after_block_comment(bytes, i);
                 continue;
             }
-            b';' => {
+            b'(' => (depth, code) = (depth + 1, true),
+            b')' => (depth, code) = (depth.saturating_sub(1), true),
+            b';' if depth == 0 => {
                 if code {
                     found.push(sql[start..i].trim());
                 }
@@ -129,6 +132,8 @@ pub fn statements(sql: &str) -> Vec<&str> {
                 code = true;
                 continue;
             }
+            // `$` within a name (`t$1`) is part of it, not a quote.
+            b'$' if i > 0 && is_word(bytes[i - 1]) => code = true,
             b'$' => {
                 code = true;
                 if let Some(tag) = dollar_tag(&sql[i..]) {
@@ -147,8 +152,23 @@ pub fn statements(sql: &str) -> Vec<&str> {
     found
 }
 
+/// A byte of a name: letters (any non-ASCII byte is part of one), digits, `_`, `$`.
 fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
+}
+
+/// Just past the block comment opening at `open`; block comments nest.
+fn after_block_comment(bytes: &[u8], open: usize) -> usize {
+    let (mut depth, mut i) = (0_usize, open);
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') => (depth, i) = (depth + 1, i + 2),
+            (b'*', b'/') if depth == 1 => return i + 2,
+            (b'*', b'/') => (depth, i) = (depth - 1, i + 2),
+            _ => i += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// Just past the quote that closes the one at `open` (a doubled quote stays inside; with
@@ -171,7 +191,7 @@ fn after_quoted(bytes: &[u8], open: usize, escapes: bool) -> usize {
 /// parameter, not a tag.
 fn dollar_tag(text: &str) -> Option<&str> {
     let rest = &text.as_bytes()[1..];
-    let name = rest.iter().take_while(|c| is_word(**c)).count();
+    let name = rest.iter().take_while(|c| is_word(**c) && **c != b'$').count();
     let starts_well = rest.first().is_some_and(|c| !c.is_ascii_digit());
     (starts_well && rest.get(name) == Some(&b'$')).then(|| &text[..name + 2])
 }
@@ -234,6 +254,23 @@ mod tests {
                 "DO $body$ BEGIN PERFORM 1; END $body$",
                 "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql",
                 "SELECT $1",
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_comments_parentheses_and_dollars_in_names_do_not_end_statements() {
+        let sql = "/* a /* b; */ c; */ SELECT 1;\n\
+                   CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);\n\
+                   SELECT t$x$y FROM t$1; SELECT é'a\\'; SELECT 3";
+        assert_eq!(
+            statements(sql),
+            vec![
+                "/* a /* b; */ c; */ SELECT 1",
+                "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2)",
+                "SELECT t$x$y FROM t$1",
+                "SELECT é'a\\'",
+                "SELECT 3",
             ]
         );
     }

@@ -34,7 +34,7 @@ fn field(out: &mut String, value: &str) {
 
 /// One row, written straight into `out`: the service's own values (kinds, ids, times, weights,
 /// the cursor, which is base64 of an id and starts with a letter) as they are, anyone's text
-/// (names, keys, labels) through `field`. A million rows are a million allocations fewer
+/// (names, keys, labels) through `field`, and a negative weight as `field` writes it. A million rows are a million allocations fewer
 /// than with a `String` per field, which took a third of the export's time in `malloc`.
 pub fn write_row(out: &mut String, row: &DiffRow) {
     let mut buffer = Uuid::encode_buffer();
@@ -48,9 +48,16 @@ pub fn write_row(out: &mut String, row: &DiffRow) {
         field(out, value);
         out.push(',');
     };
+    // A weight below zero starts with `-`: neutralised like text (see `field`).
     let weight = |out: &mut String, w: Option<f64>| {
-        if let Some(w) = w {
-            let _ = write!(out, "{w}");
+        match w {
+            Some(w) if w.is_sign_negative() => {
+                let _ = write!(out, "\"'{w}\"");
+            }
+            Some(w) => {
+                let _ = write!(out, "{w}");
+            }
+            None => {}
         }
         out.push(',');
     };
@@ -139,7 +146,7 @@ mod tests {
             label: None,
             op: Op::Changed,
             before: Some(0.25),
-            after: None,
+            after: Some(-0.5),
             guardrail: Some("breached".into()),
             cursor: "MDAw".into(),
         };
@@ -166,7 +173,7 @@ mod tests {
             String::new(),
             "changed".into(),
             "0.25".into(),
-            String::new(),
+            "\"'-0.5\"".into(),
             "breached".into(),
             "MDAw\r\n".into(),
         ];
