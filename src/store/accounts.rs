@@ -4,7 +4,6 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -17,9 +16,9 @@ use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::coverage::{self, Coverage, End};
 use crate::store::organizations::{self, Organization};
-use crate::store::people::People;
+use crate::store::people::{self, People};
 use crate::store::relationships::{self, Relationship};
-use crate::store::schema::{crafting_revisions, posts, tenures as tenures_table};
+use crate::store::schema::{crafting_revisions, posts};
 use crate::store::tenures::{self, Of, Tenure};
 use crate::store::{chunked, parse_id, parse_optional_id, persons, DbConn, READ_CHUNK};
 use crate::store::{coverage_settings, history, interactions};
@@ -146,35 +145,7 @@ pub fn load_many(
     accounts: Vec<(Organization, Vec<Uuid>)>,
     at: TimePoint,
 ) -> Result<Vec<AccountData>, Error> {
-    on_one_snapshot(conn, |conn| read_accounts(conn, tenant, accounts, at))
-}
-
-/// Runs `read` on one snapshot of the database, so that rows read by separate statements
-/// agree: a tenure deleted between two of them would leave its holder half read (the later
-/// reads go through the organizations, where the holder no longer is). Within a caller's
-/// transaction `read` runs in it, as it is.
-fn on_one_snapshot<T>(
-    conn: &mut DbConn,
-    read: impl FnOnce(&mut DbConn) -> Result<T, Error>,
-) -> Result<T, Error> {
-    let depth = match conn {
-        DbConn::Pg(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        }
-        DbConn::Sqlite(c) => {
-            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
-        }
-    };
-    if !matches!(depth, Ok(None)) {
-        return read(conn);
-    }
-    // SQLite's read transaction sees one snapshot already (WAL); PostgreSQL's needs asking.
-    conn.transaction(|conn| {
-        if let DbConn::Pg(pg) = conn {
-            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
-        }
-        read(conn)
-    })
+    conn.on_one_snapshot(|conn| read_accounts(conn, tenant, accounts, at))
 }
 
 fn read_accounts(
@@ -621,13 +592,9 @@ fn crafted_tenures(
     };
     let mut rows: Vec<String> = Vec::new();
     for piece in organizations.chunks(READ_CHUNK) {
-        let of_posts = tenures_table::table
-            .filter(tenures_table::tenant_id.eq(tenant))
-            .filter(tenures_table::post_id.eq_any(organizations::post_ids_in(tenant, piece)))
-            .select(tenures_table::id);
         rows.extend(
             crafted()
-                .filter(crafting_revisions::tenure_id.eq_any(of_posts))
+                .filter(crafting_revisions::tenure_id.eq_any(people::tenure_ids_in(tenant, piece)))
                 .load::<String>(conn)?,
         );
     }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2::R2D2Connection;
 use diesel::sqlite::SqliteConnection;
@@ -17,6 +17,36 @@ use crate::error::Error;
 pub enum DbConn {
     Pg(PgConnection),
     Sqlite(SqliteConnection),
+}
+
+impl DbConn {
+    /// Runs `read` on one snapshot of the database, so that rows read by separate statements
+    /// agree: a reader of whole accounts would otherwise see a tenure deleted between two of
+    /// its statements in one and not in the next, and leave its holder half read. Within a
+    /// caller's transaction `read` runs in it, as it is.
+    pub fn on_one_snapshot<T>(
+        &mut self,
+        read: impl FnOnce(&mut DbConn) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let depth = match self {
+            DbConn::Pg(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+        };
+        if !matches!(depth, Ok(None)) {
+            return read(self);
+        }
+        // SQLite's read transaction sees one snapshot already (WAL); PostgreSQL's needs asking.
+        self.transaction(|conn| {
+            if let DbConn::Pg(pg) = conn {
+                pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+            }
+            read(conn)
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

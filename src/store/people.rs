@@ -26,13 +26,24 @@ pub fn texts(ids: &[Uuid]) -> Vec<String> {
     ids.iter().map(Uuid::to_string).collect()
 }
 
+/// The tenures (past, current or to come) of the posts of these organizations.
+#[dsl::auto_type]
+fn tenures_in(tenant: TenantId, organizations: &[Uuid]) -> _ {
+    let posts: organizations::post_ids_in = organizations::post_ids_in(tenant, organizations);
+    let tenant: String = tenant.to_string();
+    tenures::table.filter(tenures::tenant_id.eq(tenant)).filter(tenures::post_id.eq_any(posts))
+}
+
 /// The ids of everyone with a tenure of a post of these organizations, as a subquery.
 #[dsl::auto_type(no_type_alias)]
 pub fn holder_ids_in(tenant: TenantId, organizations: &[Uuid]) -> _ {
-    let posts: organizations::post_ids_in = organizations::post_ids_in(tenant, organizations);
-    let tenant: String = tenant.to_string();
-    tenures::table
-        .filter(tenures::tenant_id.eq(tenant))
-        .filter(tenures::post_id.eq_any(posts))
-        .select(tenures::person_id)
+    let held: tenures_in = tenures_in(tenant, organizations);
+    held.select(tenures::person_id)
+}
+
+/// The ids of the tenures of the posts of these organizations, as a subquery.
+#[dsl::auto_type(no_type_alias)]
+pub fn tenure_ids_in(tenant: TenantId, organizations: &[Uuid]) -> _ {
+    let held: tenures_in = tenures_in(tenant, organizations);
+    held.select(tenures::id)
 }

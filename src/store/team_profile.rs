@@ -45,7 +45,18 @@ pub struct Profiled {
     pub names: HashMap<Uuid, String>,
 }
 
+/// The team profile of an own unit, read on one snapshot (its statements see the same rows).
 pub fn team_profile(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    unit: Uuid,
+    scope: DemandScope,
+    at: TimePoint,
+) -> Result<Profiled, Error> {
+    conn.on_one_snapshot(|conn| read_team_profile(conn, tenant, unit, scope, at))
+}
+
+fn read_team_profile(
     conn: &mut DbConn,
     tenant: TenantId,
     unit: Uuid,
