@@ -1,7 +1,9 @@
 //! The retention loop: every instance, every `interval`, prunes each tenant batch by batch
 //! (`store::retention`) until nothing is left past its windows. On PostgreSQL one instance
-//! prunes at a time: a batch whose turn another instance holds ends the round, to be tried
-//! again at the next one. Off the request path; a batch is one short write transaction.
+//! prunes a tenant at a time (its turn is a row lock, `retention::take_turn`); a batch whose
+//! turn another instance holds ends this instance's round, to be tried again at the next one,
+//! so that several instances do not prune side by side. Off the request path; a batch is one
+//! short write transaction.
 
 use std::time::{Duration, Instant};
 
@@ -45,7 +47,7 @@ pub fn round(db: &Db, batch: i64) -> Result<Pruned, Error> {
     for tenant in db.read(retention::tenants)? {
         loop {
             let (at, started) = (now(), Instant::now());
-            let pruned = db.write(|c| match retention::take_turn(c)? {
+            let pruned = db.write(|c| match retention::take_turn(c, tenant)? {
                 true => retention::prune(c, tenant, at, batch).map(Some),
                 false => Ok(None),
             })?;

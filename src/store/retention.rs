@@ -76,27 +76,57 @@ pub fn tenants(conn: &mut DbConn) -> Result<Vec<TenantId>, Error> {
     ids.iter().map(|id| Ok(TenantId(parse_id(id)?))).collect()
 }
 
-/// The advisory lock of pruning on PostgreSQL, one per schema.
-const TURN: &str = "hashtext('jobcraft retention ' || current_schema())";
-
-/// Whether this transaction may prune: on PostgreSQL one instance at a time, under an
-/// advisory lock held until the transaction ends (another instance's round skips the batch);
-/// SQLite has one writer already.
-pub fn take_turn(conn: &mut DbConn) -> Result<bool, Error> {
+/// Whether this transaction may prune the tenant: on PostgreSQL one transaction at a time
+/// holds the tenant's turn, a lock on its `feed_horizons` row until the transaction ends
+/// (another instance finds it taken and skips); SQLite has one writer already. A row lock,
+/// not an advisory lock: under Citus the row lives on the tenant's shard, where every
+/// coordinator's lock meets, while an advisory lock belongs to the node that takes it.
+pub fn take_turn(conn: &mut DbConn, tenant: TenantId) -> Result<bool, Error> {
+    ensure_horizon(conn, tenant)?;
     match conn {
         DbConn::Pg(c) => {
-            #[derive(QueryableByName)]
-            struct Turn {
-                #[diesel(sql_type = diesel::sql_types::Bool)]
-                taken: bool,
-            }
-            let turn: Turn =
-                diesel::sql_query(format!("SELECT pg_try_advisory_xact_lock({TURN}) AS taken"))
-                    .get_result(c)?;
-            Ok(turn.taken)
+            let taken: Option<String> = feed_horizons::table
+                .filter(feed_horizons::tenant_id.eq(tenant))
+                .select(feed_horizons::tenant_id)
+                .for_update()
+                .skip_locked()
+                .first(c)
+                .optional()?;
+            Ok(taken.is_some())
         }
         DbConn::Sqlite(_) => Ok(true),
     }
+}
+
+/// Waits for the tenant's pruning turn and holds it until the transaction ends: for a write
+/// that reads the horizon and must not race a batch (a webhook subscription resuming from its
+/// cursor). SQLite's writers are serialised already.
+pub fn hold_turn(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
+    ensure_horizon(conn, tenant)?;
+    if let DbConn::Pg(c) = conn {
+        feed_horizons::table
+            .filter(feed_horizons::tenant_id.eq(tenant))
+            .select(feed_horizons::tenant_id)
+            .for_update()
+            .first::<String>(c)?;
+    }
+    Ok(())
+}
+
+/// The tenant's horizon row, which holds its pruning turn: written at 0 (never pruned) if the
+/// tenant has none yet. Inserting nothing over a row another transaction locks does not wait.
+fn ensure_horizon(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
+    let row = (feed_horizons::tenant_id.eq(tenant), feed_horizons::pruned_through.eq(0_i64));
+    match conn {
+        DbConn::Pg(c) => diesel::insert_into(feed_horizons::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c),
+        DbConn::Sqlite(c) => {
+            diesel::insert_or_ignore_into(feed_horizons::table).values(row).execute(c)
+        }
+    }?;
+    Ok(())
 }
 
 /// Deletes at most `batch` rows of the tenant's `table` whose `time` is before `cutoff`; how
@@ -117,17 +147,6 @@ macro_rules! prune_before {
             .execute($conn)?,
         }
     }};
-}
-
-/// Waits for the pruning turn and holds it until the transaction ends: for a write that reads
-/// the horizon and must not race a batch (a webhook subscription resuming from its cursor).
-/// SQLite's writers are serialised already.
-pub fn hold_turn(conn: &mut DbConn) -> Result<(), Error> {
-    if let DbConn::Pg(c) = conn {
-        use diesel::connection::SimpleConnection;
-        c.batch_execute(&format!("SELECT pg_advisory_xact_lock({TURN})"))?;
-    }
-    Ok(())
 }
 
 /// What one batch pruned.
@@ -188,13 +207,9 @@ pub fn prune(
                 .filter(changes::seq.le(through)),
         )
         .execute(conn)?;
-        diesel::delete(feed_horizons::table.filter(feed_horizons::tenant_id.eq(tenant)))
-            .execute(conn)?;
-        diesel::insert_into(feed_horizons::table)
-            .values((
-                feed_horizons::tenant_id.eq(tenant),
-                feed_horizons::pruned_through.eq(through),
-            ))
+        // The row exists: the turn (`take_turn`) wrote it.
+        diesel::update(feed_horizons::table.filter(feed_horizons::tenant_id.eq(tenant)))
+            .set(feed_horizons::pruned_through.eq(through))
             .execute(conn)?;
     }
     pruned.deliveries =

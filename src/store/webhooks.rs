@@ -150,7 +150,7 @@ pub fn set_active(
     // pruned meanwhile would skip them. The pruning turn is held while the horizon is read, so
     // no batch passes the cursor between this check and the commit.
     if active && !current.active {
-        retention::hold_turn(conn)?;
+        retention::hold_turn(conn, tenant)?;
     }
     if active && !current.active && current.cursor < retention::first_kept(conn, tenant)? - 1 {
         return Err(Error::Conflict {

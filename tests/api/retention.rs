@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use jobcraft::api::changes::decode;
 use jobcraft::domain::api_key::Scope;
 use jobcraft::pruning::round;
+use jobcraft::store::retention;
 use jobcraft::store::schema::{audit_log, changes};
 use serde_json::{json, Value};
 
@@ -15,6 +16,7 @@ on_both_backends!(
     a_cursor_older_than_the_kept_feed_is_gone_and_says_where_to_resume,
     pruning_beside_writers_keeps_every_recent_change_once_and_in_order,
     retention_windows_are_checked_and_kept,
+    no_pruning_batch_passes_a_held_turn,
 );
 
 /// Makes the tenant's changes up to `seq` (and its audit entries) look `days` old.
@@ -192,4 +194,46 @@ async fn retention_windows_are_checked_and_kept(app: &TestApp) {
     let theirs =
         app.call(awc::http::Method::GET, "/v1/settings/retention", Some(&other), &[], None).await;
     assert_eq!(theirs.body["feed_days"], json!(30));
+}
+
+/// A transaction holding the tenant's pruning turn (a webhook subscription resuming from its
+/// cursor) reads the horizon twice: rounds started meanwhile on other threads must not prune
+/// between the two reads (PostgreSQL: they find the turn taken and skip the tenant; SQLite:
+/// they wait for the one writer). Afterwards every old change is pruned, once.
+async fn no_pruning_batch_passes_a_held_turn(app: &TestApp) {
+    for n in 0..30 {
+        app.create("/v1/persons", json!({"display_name": format!("Old {n}")})).await;
+    }
+    // A round before they are old: nothing pruned, the tenant's horizon row written, so the
+    // rounds below meet a row locked, not one being inserted.
+    assert_eq!(round(&app.db, 1000).unwrap().changes, 0);
+    age(app, 30, 40);
+    let (tenant, db) = (app.tenant_id, app.db.clone());
+    let (held, turn_held) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        db.write(|c| {
+            retention::hold_turn(c, tenant)?;
+            let before = retention::first_kept(c, tenant)?;
+            held.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            Ok((before, retention::first_kept(c, tenant)?))
+        })
+        .unwrap()
+    });
+    turn_held.recv().unwrap();
+    let rounds: Vec<_> = (0..3)
+        .map(|_| {
+            let db = app.db.clone();
+            std::thread::spawn(move || round(&db, 7).unwrap().changes)
+        })
+        .collect();
+    let (before, after) = holder.join().unwrap();
+    assert_eq!(before, 1, "nothing pruned before");
+    assert_eq!(after, before, "no batch pruned while the turn was held");
+    let pruned: usize = rounds.into_iter().map(|r| r.join().unwrap()).sum();
+    if app.url.starts_with("postgres") {
+        assert_eq!(pruned, 0, "rounds that found the turn taken skip the tenant, not wait");
+    }
+    assert_eq!(pruned + round(&app.db, 1000).unwrap().changes, 30, "every old change, once");
+    assert_eq!(app.db.read(|c| retention::first_kept(c, tenant)).unwrap(), 31);
 }
