@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::api_key::Scope as KeyScope;
 use crate::domain::facet::Dimension;
-use crate::domain::similarity::{shared_changes, CompactVector};
+use crate::domain::similarity::{best_per_person, shared_changes, CompactVector};
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::http::auth::Principal;
@@ -151,14 +151,11 @@ pub async fn list_similar_crafters(
             .collect();
         let compared = scored.iter().map(|(_, e)| e.person_id).collect::<HashSet<_>>().len();
         scored.retain(|(score, _)| *score > 0.0);
-        scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.tenure_id.cmp(&b.1.tenure_id)));
-        let mut seen = HashSet::new();
-        let scored: Vec<(f64, Uuid, &Entry)> = scored
-            .into_iter()
-            .filter(|(_, e)| seen.insert(e.person_id))
-            .take(limit as usize)
-            .map(|(score, e)| (score, e.person_id, e))
-            .collect();
+        let scored: Vec<(f64, Uuid, &Entry)> =
+            best_per_person(scored, limit as usize, |e| e.person_id, |e| e.tenure_id)
+                .into_iter()
+                .map(|(score, e)| (score, e.person_id, e))
+                .collect();
         let ids: Vec<Uuid> = scored.iter().map(|s| s.1).collect();
         let names = persons::display_names(c, tenant, &ids)?;
         let labels = labels_cache.labels(c, tenant)?;
