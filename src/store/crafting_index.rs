@@ -129,6 +129,12 @@ impl CraftingIndex {
                 let since =
                     index.watermark.map(|w| w - chrono::Duration::seconds(SAFETY_MARGIN_SECONDS));
                 let changed = changed_tenures(conn, tenant, since)?;
+                if changed.len() > CHUNK {
+                    // A catch-up this long would be paid again by every instance that starts
+                    // before the snapshot is next written (a bulk load just before it was
+                    // kept: 5 s a start): keep this one now.
+                    persisted = None;
+                }
                 if changed.is_empty() && index.entries.len() as i64 == count {
                     if !held {
                         self.keep(tenant, index.clone(), persisted);
