@@ -6,6 +6,8 @@ mod export;
 
 use export::{Export, PageData, Position, Rows};
 
+use std::collections::HashMap;
+
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -197,7 +199,11 @@ pub async fn export_diffs(
     })
     .await?;
     let key = principal.key_id;
-    let rows = Rows { params, until, labels };
+    let mut by_dimension: HashMap<Dimension, HashMap<String, String>> = HashMap::new();
+    for ((dimension, key), label) in labels {
+        by_dimension.entry(dimension).or_default().insert(key, label);
+    }
+    let rows = Rows { params, until, labels: by_dimension };
     let mut export = Export { tenant, key, scope, after, done: false, rows };
 
     if format == Format::Json {
