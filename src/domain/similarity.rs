@@ -132,8 +132,10 @@ impl CompactVector {
         CompactVector::from_entries(entries)
     }
 
-    /// A vector of these entries, sorted by key id; its norm computed.
+    /// A vector of these entries, which must be sorted by key id, each once (`cosine` and
+    /// `get` rely on it); its norm computed.
     pub fn from_entries(entries: Vec<(u32, f32)>) -> CompactVector {
+        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0), "sorted by key id, each once");
         let norm = entries.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
         CompactVector { entries, norm }
     }

@@ -5,7 +5,8 @@
 //! other; a deleted tenure triggers a full rebuild.
 //!
 //! The index is kept in the database too (`crafting_index_snapshots`, written off the request's
-//! path at most every `PERSIST_AFTER`), so an instance that starts, or that evicted a tenant,
+//! path at most every `PERSIST_AFTER`, or at once when a snapshot just read needed a long
+//! catch-up), so an instance that starts, or that evicted a tenant,
 //! reads it and catches up from its watermark instead of recomputing every tenure. The
 //! process holds at most `MEMORY_BUDGET` bytes of indexes; the least recently used tenants'
 //! go first.
@@ -60,6 +61,9 @@ pub struct TenantIndex {
 pub const MEMORY_BUDGET: usize = 256 << 20;
 /// How much newer than its snapshot in the database an index gets before it is written again.
 pub const PERSIST_AFTER: chrono::Duration = chrono::Duration::minutes(5);
+/// Tenures a process caught up from a snapshot it just read, past which that snapshot is
+/// written again at once rather than after `PERSIST_AFTER`.
+const KEEP_AFTER_CATCHING_UP: usize = 5_000;
 
 /// A tenant's index in this process.
 struct Cached {
@@ -129,10 +133,10 @@ impl CraftingIndex {
                 let since =
                     index.watermark.map(|w| w - chrono::Duration::seconds(SAFETY_MARGIN_SECONDS));
                 let changed = changed_tenures(conn, tenant, since)?;
-                if changed.len() > CHUNK {
-                    // A catch-up this long would be paid again by every instance that starts
-                    // before the snapshot is next written (a bulk load just before it was
-                    // kept: 5 s a start): keep this one now.
+                if !held && changed.len() > KEEP_AFTER_CATCHING_UP {
+                    // Read from a snapshot that far behind: every instance that starts before
+                    // it is next written would pay this catch-up again (a bulk load just
+                    // before it was kept: 5 s a start). Keep this one now.
                     persisted = None;
                 }
                 if changed.is_empty() && index.entries.len() as i64 == count {
@@ -201,7 +205,8 @@ impl CraftingIndex {
         }
     }
 
-    /// The tenant's index, when the database's copy of it is missing or `PERSIST_AFTER` older;
+    /// The tenant's index, when the database's copy of it is missing, `PERSIST_AFTER` older, or
+    /// was just read and needed a long catch-up;
     /// handed out once (the caller writes it: `Snapshot::of`, `write_snapshot`).
     pub fn due_snapshot(&self, tenant: TenantId) -> Option<Arc<TenantIndex>> {
         let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
@@ -382,7 +387,7 @@ impl TenantIndex {
             let organization_id = *organizations.get(read.count()?)?;
             let started_on = read.day()??;
             let period = Period { started_on, ended_on: read.day()? };
-            let (vector, job) = (read.vector()?, read.vector()?);
+            let (vector, job) = (read.vector(keys.len())?, read.vector(keys.len())?);
             entries.insert(
                 tenure_id,
                 Entry { tenure_id, person_id, organization_id, period, vector, job },
@@ -452,10 +457,13 @@ impl Reader<'_> {
         Some(taken)
     }
 
-    /// A LEB128 number of at most ten bytes (the bits past 64 are dropped).
+    /// A LEB128 number of at most ten bytes; a tenth byte above 1 would not fit in 64 bits.
     fn number(&mut self) -> Option<u64> {
         let mut n = 0u64;
         for (i, byte) in self.0.iter().take(10).enumerate() {
+            if i == 9 && *byte > 1 {
+                return None;
+            }
             n |= u64::from(byte & 0x7f) << (7 * i);
             if byte & 0x80 == 0 {
                 self.0 = &self.0[i + 1..];
@@ -486,13 +494,22 @@ impl Reader<'_> {
         }
     }
 
-    fn vector(&mut self) -> Option<CompactVector> {
+    /// A vector of key ids below `keys`, each greater than the one before (the order `cosine`
+    /// and `get` rely on).
+    fn vector(&mut self, keys: usize) -> Option<CompactVector> {
         let length = self.count()?;
         // Each entry takes at least 5 bytes.
-        let mut entries = Vec::with_capacity(length.min(self.0.len() / 5));
-        let mut key = 0u32;
+        let mut entries: Vec<(u32, f32)> = Vec::with_capacity(length.min(self.0.len() / 5));
         for _ in 0..length {
-            key = key.wrapping_add(u32::try_from(self.number()?).ok()?);
+            let step = u32::try_from(self.number()?).ok()?;
+            let key = match entries.last() {
+                Some((previous, _)) if step > 0 => previous.checked_add(step)?,
+                Some(_) => return None,
+                None => step,
+            };
+            if usize::try_from(key).ok()? >= keys {
+                return None;
+            }
             let value = f32::from_le_bytes(self.take(4)?.try_into().ok()?);
             entries.push((key, value));
         }
@@ -609,6 +626,20 @@ mod tests {
         built_elsewhere[5] ^= 1;
         assert!(TenantIndex::decode(&built_elsewhere).is_none(), "another build");
         assert!(TenantIndex::decode(&[]).is_none());
+        // Key ids past the table, or out of order: `cosine` and `get` would go wrong.
+        for entries in [vec![(7, 1.0)], vec![(2, 1.0), (1, 0.5)], vec![(1, 1.0), (1, 0.5)]] {
+            let mut damaged = index(1);
+            damaged.keys = KeyTable::of_keys(vec![
+                (Dimension::Task, "a".into()),
+                (Dimension::Task, "b".into()),
+                (Dimension::Task, "c".into()),
+            ]);
+            for entry in damaged.entries.values_mut() {
+                entry.vector = CompactVector { entries: entries.clone(), norm: 1.0 };
+                entry.job = CompactVector::default();
+            }
+            assert!(TenantIndex::decode(&damaged.encode()).is_none(), "{entries:?}");
+        }
     }
 
     #[test]

@@ -78,22 +78,28 @@ pub fn tenants(conn: &mut DbConn) -> Result<Vec<TenantId>, Error> {
 
 /// Whether this transaction may prune the tenant: on PostgreSQL one transaction at a time
 /// holds the tenant's turn, a lock on its `feed_horizons` row until the transaction ends
-/// (another instance finds it taken and skips); SQLite has one writer already. A row lock,
-/// not an advisory lock: under Citus the row lives on the tenant's shard, where every
-/// coordinator's lock meets, while an advisory lock belongs to the node that takes it.
+/// (another instance finds it taken and skips, without waiting); SQLite has one writer
+/// already. A row lock, not an advisory lock: under Citus the row lives on the tenant's shard,
+/// where every coordinator's lock meets, while an advisory lock belongs to the node that takes
+/// it.
 pub fn take_turn(conn: &mut DbConn, tenant: TenantId) -> Result<bool, Error> {
-    ensure_horizon(conn, tenant)?;
+    let DbConn::Pg(c) = conn else {
+        write_horizon(conn, tenant)?;
+        return Ok(true);
+    };
+    if lock_horizon(c, tenant, true)? {
+        return Ok(true);
+    }
+    // Not locked: taken by another, or not written yet. Written first, then locked: the insert
+    // would wait for a batch that updated the row, which is why it does not come first.
+    let written: i64 =
+        feed_horizons::table.filter(feed_horizons::tenant_id.eq(tenant)).count().get_result(c)?;
+    if written > 0 {
+        return Ok(false);
+    }
+    write_horizon(conn, tenant)?;
     match conn {
-        DbConn::Pg(c) => {
-            let taken: Option<String> = feed_horizons::table
-                .filter(feed_horizons::tenant_id.eq(tenant))
-                .select(feed_horizons::tenant_id)
-                .for_update()
-                .skip_locked()
-                .first(c)
-                .optional()?;
-            Ok(taken.is_some())
-        }
+        DbConn::Pg(c) => lock_horizon(c, tenant, true),
         DbConn::Sqlite(_) => Ok(true),
     }
 }
@@ -102,20 +108,29 @@ pub fn take_turn(conn: &mut DbConn, tenant: TenantId) -> Result<bool, Error> {
 /// that reads the horizon and must not race a batch (a webhook subscription resuming from its
 /// cursor). SQLite's writers are serialised already.
 pub fn hold_turn(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
-    ensure_horizon(conn, tenant)?;
+    write_horizon(conn, tenant)?;
     if let DbConn::Pg(c) = conn {
-        feed_horizons::table
-            .filter(feed_horizons::tenant_id.eq(tenant))
-            .select(feed_horizons::tenant_id)
-            .for_update()
-            .first::<String>(c)?;
+        lock_horizon(c, tenant, false)?;
     }
     Ok(())
 }
 
+/// Locks the tenant's horizon row (`FOR UPDATE`, or `SKIP LOCKED` when `skip`); whether it did.
+fn lock_horizon(c: &mut diesel::PgConnection, tenant: TenantId, skip: bool) -> Result<bool, Error> {
+    let row = feed_horizons::table
+        .filter(feed_horizons::tenant_id.eq(tenant))
+        .select(feed_horizons::tenant_id)
+        .for_update();
+    let locked: Option<String> = match skip {
+        true => row.skip_locked().first(c).optional()?,
+        false => row.first(c).optional()?,
+    };
+    Ok(locked.is_some())
+}
+
 /// The tenant's horizon row, which holds its pruning turn: written at 0 (never pruned) if the
-/// tenant has none yet. Inserting nothing over a row another transaction locks does not wait.
-fn ensure_horizon(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
+/// tenant has none yet.
+fn write_horizon(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
     let row = (feed_horizons::tenant_id.eq(tenant), feed_horizons::pruned_through.eq(0_i64));
     match conn {
         DbConn::Pg(c) => diesel::insert_into(feed_horizons::table)
@@ -207,10 +222,15 @@ pub fn prune(
                 .filter(changes::seq.le(through)),
         )
         .execute(conn)?;
-        // The row exists: the turn (`take_turn`) wrote it.
-        diesel::update(feed_horizons::table.filter(feed_horizons::tenant_id.eq(tenant)))
-            .set(feed_horizons::pruned_through.eq(through))
-            .execute(conn)?;
+        // The turn (`take_turn`) wrote the row; a horizon not recorded would bring the
+        // pruned changes back as a gap, so a missing row is an error, not nothing.
+        let recorded =
+            diesel::update(feed_horizons::table.filter(feed_horizons::tenant_id.eq(tenant)))
+                .set(feed_horizons::pruned_through.eq(through))
+                .execute(conn)?;
+        if recorded != 1 {
+            return Err(Error::Internal("pruned without the tenant's horizon row".into()));
+        }
     }
     pruned.deliveries =
         prune_before!(conn, webhook_deliveries, attempted_at, tenant, cut.deliveries, batch);

@@ -196,11 +196,15 @@ async fn retention_windows_are_checked_and_kept(app: &TestApp) {
     assert_eq!(theirs.body["feed_days"], json!(30));
 }
 
-/// A transaction holding the tenant's pruning turn (a webhook subscription resuming from its
-/// cursor) reads the horizon twice: rounds started meanwhile on other threads must not prune
-/// between the two reads (PostgreSQL: they find the turn taken and skip the tenant; SQLite:
-/// they wait for the one writer). Afterwards every old change is pruned, once.
+/// While a transaction holds the tenant's pruning turn, rounds on other threads prune nothing:
+/// on PostgreSQL they find the turn taken and skip the tenant without waiting (their results
+/// come back while it is still held); on SQLite they wait for the one writer. Two holders: a
+/// webhook subscription resuming (`hold_turn`, which reads the horizon twice), and another
+/// instance's batch (`take_turn` and a prune, which updates the horizon row). Afterwards every
+/// old change is pruned, once.
 async fn no_pruning_batch_passes_a_held_turn(app: &TestApp) {
+    use std::sync::mpsc::channel;
+    use std::time::Duration as Wait;
     for n in 0..30 {
         app.create("/v1/persons", json!({"display_name": format!("Old {n}")})).await;
     }
@@ -208,32 +212,62 @@ async fn no_pruning_batch_passes_a_held_turn(app: &TestApp) {
     // rounds below meet a row locked, not one being inserted.
     assert_eq!(round(&app.db, 1000).unwrap().changes, 0);
     age(app, 30, 40);
-    let (tenant, db) = (app.tenant_id, app.db.clone());
-    let (held, turn_held) = std::sync::mpsc::channel();
-    let holder = std::thread::spawn(move || {
-        db.write(|c| {
-            retention::hold_turn(c, tenant)?;
-            let before = retention::first_kept(c, tenant)?;
-            held.send(()).unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(500));
-            Ok((before, retention::first_kept(c, tenant)?))
-        })
-        .unwrap()
-    });
-    turn_held.recv().unwrap();
-    let rounds: Vec<_> = (0..3)
-        .map(|_| {
-            let db = app.db.clone();
-            std::thread::spawn(move || round(&db, 7).unwrap().changes)
-        })
-        .collect();
-    let (before, after) = holder.join().unwrap();
-    assert_eq!(before, 1, "nothing pruned before");
-    assert_eq!(after, before, "no batch pruned while the turn was held");
-    let pruned: usize = rounds.into_iter().map(|r| r.join().unwrap()).sum();
-    if app.url.starts_with("postgres") {
-        assert_eq!(pruned, 0, "rounds that found the turn taken skip the tenant, not wait");
+    let postgres = app.url.starts_with("postgres");
+    let tenant = app.tenant_id;
+    let mut pruned_by_holders = 0;
+    for batch in [None, Some(10)] {
+        let db = app.db.clone();
+        let (held, turn_held) = channel();
+        let (release, released) = channel::<()>();
+        let holder = std::thread::spawn(move || {
+            db.write(|c| {
+                let pruned = match batch {
+                    None => {
+                        retention::hold_turn(c, tenant)?;
+                        0
+                    }
+                    Some(batch) => {
+                        assert!(retention::take_turn(c, tenant)?);
+                        retention::prune(c, tenant, Utc::now().naive_utc(), batch)?.changes
+                    }
+                };
+                let before = retention::first_kept(c, tenant)?;
+                held.send(()).unwrap();
+                released.recv_timeout(Wait::from_secs(30)).unwrap();
+                Ok((pruned, before, retention::first_kept(c, tenant)?))
+            })
+            .unwrap()
+        });
+        turn_held.recv().unwrap();
+        let (results, rounds_done) = channel();
+        for _ in 0..3 {
+            let (db, results) = (app.db.clone(), results.clone());
+            std::thread::spawn(move || results.send(round(&db, 7).unwrap().changes).unwrap());
+        }
+        let mut meanwhile = 0;
+        if postgres {
+            for _ in 0..3 {
+                let pruned = rounds_done
+                    .recv_timeout(Wait::from_secs(10))
+                    .expect("a round that found the turn taken waited for it");
+                meanwhile += pruned;
+            }
+            assert_eq!(meanwhile, 0, "rounds that found the turn taken skip the tenant");
+            release.send(()).unwrap();
+        } else {
+            std::thread::sleep(Wait::from_millis(300));
+            release.send(()).unwrap();
+        }
+        let (pruned, before, after) = holder.join().unwrap();
+        assert_eq!(after, before, "no batch pruned while the turn was held ({batch:?})");
+        if !postgres {
+            for _ in 0..3 {
+                meanwhile += rounds_done.recv().unwrap();
+            }
+        }
+        pruned_by_holders += pruned + meanwhile;
     }
-    assert_eq!(pruned + round(&app.db, 1000).unwrap().changes, 30, "every old change, once");
+    let total = pruned_by_holders + round(&app.db, 1000).unwrap().changes;
+    assert_eq!(total, 30, "every old change, once");
     assert_eq!(app.db.read(|c| retention::first_kept(c, tenant)).unwrap(), 31);
 }
