@@ -83,25 +83,21 @@ pub fn tenants(conn: &mut DbConn) -> Result<Vec<TenantId>, Error> {
 /// where every coordinator's lock meets, while an advisory lock belongs to the node that takes
 /// it.
 pub fn take_turn(conn: &mut DbConn, tenant: TenantId) -> Result<bool, Error> {
-    let DbConn::Pg(c) = conn else {
-        write_horizon(conn, tenant)?;
-        return Ok(true);
-    };
-    if lock_horizon(c, tenant, true)? {
+    // Locked before a missing row is written: writing first would wait for a batch that
+    // updated the row, where the lock skips it.
+    if lock_horizon(conn, tenant, true)? {
         return Ok(true);
     }
-    // Not locked: taken by another, or not written yet. Written first, then locked: the insert
-    // would wait for a batch that updated the row, which is why it does not come first.
-    let written: i64 =
-        feed_horizons::table.filter(feed_horizons::tenant_id.eq(tenant)).count().get_result(c)?;
+    let written: i64 = feed_horizons::table
+        .filter(feed_horizons::tenant_id.eq(tenant))
+        .count()
+        .get_result(conn)?;
     if written > 0 {
+        // Another instance's turn.
         return Ok(false);
     }
     write_horizon(conn, tenant)?;
-    match conn {
-        DbConn::Pg(c) => lock_horizon(c, tenant, true),
-        DbConn::Sqlite(_) => Ok(true),
-    }
+    lock_horizon(conn, tenant, true)
 }
 
 /// Waits for the tenant's pruning turn and holds it until the transaction ends: for a write
@@ -109,21 +105,20 @@ pub fn take_turn(conn: &mut DbConn, tenant: TenantId) -> Result<bool, Error> {
 /// cursor). SQLite's writers are serialised already.
 pub fn hold_turn(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
     write_horizon(conn, tenant)?;
-    if let DbConn::Pg(c) = conn {
-        lock_horizon(c, tenant, false)?;
-    }
+    lock_horizon(conn, tenant, false)?;
     Ok(())
 }
 
-/// Locks the tenant's horizon row (`FOR UPDATE`, or `SKIP LOCKED` when `skip`); whether it did.
-fn lock_horizon(c: &mut diesel::PgConnection, tenant: TenantId, skip: bool) -> Result<bool, Error> {
+/// Whether the tenant's horizon row is there and this transaction holds it: on PostgreSQL
+/// locked `FOR UPDATE` (`SKIP LOCKED` when `skip`); SQLite's one writer holds every row.
+fn lock_horizon(conn: &mut DbConn, tenant: TenantId, skip: bool) -> Result<bool, Error> {
     let row = feed_horizons::table
         .filter(feed_horizons::tenant_id.eq(tenant))
-        .select(feed_horizons::tenant_id)
-        .for_update();
-    let locked: Option<String> = match skip {
-        true => row.skip_locked().first(c).optional()?,
-        false => row.first(c).optional()?,
+        .select(feed_horizons::tenant_id);
+    let locked: Option<String> = match conn {
+        DbConn::Pg(c) if skip => row.for_update().skip_locked().first(c).optional()?,
+        DbConn::Pg(c) => row.for_update().first(c).optional()?,
+        DbConn::Sqlite(c) => row.first(c).optional()?,
     };
     Ok(locked.is_some())
 }
