@@ -81,32 +81,35 @@ pub fn tenants(conn: &mut DbConn) -> Result<Vec<TenantId>, Error> {
 /// (another instance finds it taken and skips, without waiting); SQLite has one writer
 /// already. A row lock, not an advisory lock: under Citus the row lives on the tenant's shard,
 /// where every coordinator's lock meets, while an advisory lock belongs to the node that takes
-/// it.
+/// it. The row is written with the tenant (`api_keys::create_tenant`), so a turn never waits
+/// for another transaction's first write of it.
 pub fn take_turn(conn: &mut DbConn, tenant: TenantId) -> Result<bool, Error> {
-    // Locked before a missing row is written: writing first would wait for a batch that
-    // updated the row, where the lock skips it.
     if lock_horizon(conn, tenant, true)? {
         return Ok(true);
     }
-    let written: i64 = feed_horizons::table
+    let there: i64 = feed_horizons::table
         .filter(feed_horizons::tenant_id.eq(tenant))
         .count()
         .get_result(conn)?;
-    if written > 0 {
+    match there {
         // Another instance's turn.
-        return Ok(false);
+        1 => Ok(false),
+        _ => Err(no_horizon()),
     }
-    write_horizon(conn, tenant)?;
-    lock_horizon(conn, tenant, true)
 }
 
 /// Waits for the tenant's pruning turn and holds it until the transaction ends: for a write
 /// that reads the horizon and must not race a batch (a webhook subscription resuming from its
 /// cursor). SQLite's writers are serialised already.
 pub fn hold_turn(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
-    write_horizon(conn, tenant)?;
-    lock_horizon(conn, tenant, false)?;
-    Ok(())
+    match lock_horizon(conn, tenant, false)? {
+        true => Ok(()),
+        false => Err(no_horizon()),
+    }
+}
+
+fn no_horizon() -> Error {
+    Error::Internal("the tenant has no feed horizon row".into())
 }
 
 /// Whether the tenant's horizon row is there and this transaction holds it: on PostgreSQL
@@ -123,40 +126,30 @@ fn lock_horizon(conn: &mut DbConn, tenant: TenantId, skip: bool) -> Result<bool,
     Ok(locked.is_some())
 }
 
-/// The tenant's horizon row, which holds its pruning turn: written at 0 (never pruned) if the
-/// tenant has none yet.
-fn write_horizon(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
-    let row = (feed_horizons::tenant_id.eq(tenant), feed_horizons::pruned_through.eq(0_i64));
-    match conn {
-        DbConn::Pg(c) => diesel::insert_into(feed_horizons::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c),
-        DbConn::Sqlite(c) => {
-            diesel::insert_or_ignore_into(feed_horizons::table).values(row).execute(c)
-        }
-    }?;
-    Ok(())
-}
-
-/// Deletes at most `batch` rows of the tenant's `table` whose `time` is before `cutoff`; how
-/// many. (Each statement names the tenant, so under Citus it runs on one shard.)
-macro_rules! prune_before {
-    ($conn:expr, $table:ident, $time:ident, $tenant:expr, $cutoff:expr, $batch:expr) => {{
-        let old: Vec<String> = $table::table
+/// The ids of at most `batch` rows of the tenant's `table` whose `time` is before `cutoff`.
+/// (Each statement names the tenant, so under Citus it runs on one shard.)
+macro_rules! ids_before {
+    ($conn:expr, $table:ident, $time:ident, $tenant:expr, $cutoff:expr, $batch:expr) => {
+        $table::table
             .filter($table::tenant_id.eq($tenant))
             .filter($table::$time.lt($cutoff))
             .select($table::id)
             .limit($batch)
-            .load($conn)?;
-        match old.is_empty() {
+            .load::<String>($conn)?
+    };
+}
+
+/// Deletes the tenant's rows of `table` with these ids; how many.
+macro_rules! delete_ids {
+    ($conn:expr, $table:ident, $tenant:expr, $ids:expr) => {
+        match $ids.is_empty() {
             true => 0,
             false => diesel::delete(
-                $table::table.filter($table::tenant_id.eq($tenant)).filter($table::id.eq_any(&old)),
+                $table::table.filter($table::tenant_id.eq($tenant)).filter($table::id.eq_any($ids)),
             )
             .execute($conn)?,
         }
-    }};
+    };
 }
 
 /// What one batch pruned.
@@ -175,13 +168,34 @@ impl Pruned {
     }
 }
 
-/// Prunes at most `batch` rows of each kind that the tenant's windows have passed at `at`.
-pub fn prune(
+/// What the tenant's windows have passed at `at`: at most `batch` rows of each kind, read and
+/// not locked.
+#[derive(Debug)]
+pub struct Due {
+    /// The horizon, and the last change to prune through after it.
+    from: i64,
+    through: Option<i64>,
+    deliveries: Vec<String>,
+    audit: Vec<String>,
+    sessions: Vec<String>,
+}
+
+impl Due {
+    pub fn any(&self) -> bool {
+        self.through.is_some()
+            || !(self.deliveries.is_empty() && self.audit.is_empty() && self.sessions.is_empty())
+    }
+}
+
+/// What a batch of `batch` rows of each kind would prune at `at`. A pruning round reads this
+/// first (with a batch of 1) and takes the tenant's turn only if there is something: most
+/// rounds find nothing, and a turn is a write (a row lock, a transaction id, WAL).
+pub fn due(
     conn: &mut DbConn,
     tenant: TenantId,
     at: NaiveDateTime,
     batch: i64,
-) -> Result<Pruned, Error> {
+) -> Result<Due, Error> {
     let cut = settings(conn, tenant)?.cutoffs(at);
     // An active subscription's cursor: the changes after it are still to be delivered.
     let held: Option<i64> = webhooks::table
@@ -208,16 +222,43 @@ pub fn prune(
         .take_while(|(_, occurred_at)| *occurred_at < cut.feed)
         .last()
         .map(|(seq, _)| seq);
+    Ok(Due {
+        from,
+        through,
+        deliveries: ids_before!(
+            conn,
+            webhook_deliveries,
+            attempted_at,
+            tenant,
+            cut.deliveries,
+            batch
+        ),
+        audit: match cut.audit {
+            Some(cutoff) => ids_before!(conn, audit_log, at, tenant, cutoff, batch),
+            None => Vec::new(),
+        },
+        sessions: ids_before!(conn, web_sessions, expires_at, tenant, at, batch),
+    })
+}
+
+/// Prunes at most `batch` rows of each kind that the tenant's windows have passed at `at`.
+pub fn prune(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    at: NaiveDateTime,
+    batch: i64,
+) -> Result<Pruned, Error> {
+    let due = due(conn, tenant, at, batch)?;
     let mut pruned = Pruned::default();
-    if let Some(through) = through {
+    if let Some(through) = due.through {
         pruned.changes = diesel::delete(
             changes::table
                 .filter(changes::tenant_id.eq(tenant))
-                .filter(changes::seq.gt(from))
+                .filter(changes::seq.gt(due.from))
                 .filter(changes::seq.le(through)),
         )
         .execute(conn)?;
-        // The turn (`take_turn`) wrote the row; a horizon not recorded would bring the
+        // The turn (`take_turn`) is a lock on the row; a horizon not recorded would bring the
         // pruned changes back as a gap, so a missing row is an error, not nothing.
         let recorded =
             diesel::update(feed_horizons::table.filter(feed_horizons::tenant_id.eq(tenant)))
@@ -227,11 +268,8 @@ pub fn prune(
             return Err(Error::Internal("pruned without the tenant's horizon row".into()));
         }
     }
-    pruned.deliveries =
-        prune_before!(conn, webhook_deliveries, attempted_at, tenant, cut.deliveries, batch);
-    if let Some(cutoff) = cut.audit {
-        pruned.audit = prune_before!(conn, audit_log, at, tenant, cutoff, batch);
-    }
-    pruned.sessions = prune_before!(conn, web_sessions, expires_at, tenant, at, batch);
+    pruned.deliveries = delete_ids!(conn, webhook_deliveries, tenant, &due.deliveries);
+    pruned.audit = delete_ids!(conn, audit_log, tenant, &due.audit);
+    pruned.sessions = delete_ids!(conn, web_sessions, tenant, &due.sessions);
     Ok(pruned)
 }

@@ -7,7 +7,7 @@ use jobcraft::api::changes::decode;
 use jobcraft::domain::api_key::Scope;
 use jobcraft::pruning::round;
 use jobcraft::store::retention;
-use jobcraft::store::schema::{audit_log, changes};
+use jobcraft::store::schema::{audit_log, changes, feed_horizons};
 use serde_json::{json, Value};
 
 use crate::harness::{on_both_backends, TestApp};
@@ -17,6 +17,7 @@ on_both_backends!(
     pruning_beside_writers_keeps_every_recent_change_once_and_in_order,
     retention_windows_are_checked_and_kept,
     no_pruning_batch_passes_a_held_turn,
+    a_round_that_finds_nothing_to_prune_takes_no_turn,
 );
 
 /// Makes the tenant's changes up to `seq` (and its audit entries) look `days` old.
@@ -208,9 +209,6 @@ async fn no_pruning_batch_passes_a_held_turn(app: &TestApp) {
     for n in 0..30 {
         app.create("/v1/persons", json!({"display_name": format!("Old {n}")})).await;
     }
-    // A round before they are old: nothing pruned, the tenant's horizon row written, so the
-    // rounds below meet a row locked, not one being inserted.
-    assert_eq!(round(&app.db, 1000).unwrap().changes, 0);
     age(app, 30, 40);
     let postgres = app.url.starts_with("postgres");
     let tenant = app.tenant_id;
@@ -270,4 +268,51 @@ async fn no_pruning_batch_passes_a_held_turn(app: &TestApp) {
     let total = pruned_by_holders + round(&app.db, 1000).unwrap().changes;
     assert_eq!(total, 30, "every old change, once");
     assert_eq!(app.db.read(|c| retention::first_kept(c, tenant)).unwrap(), 31);
+}
+
+/// A round reads before it takes a tenant's turn: taking it is a write (on PostgreSQL a row
+/// lock, so a transaction id and WAL, for every tenant, every round, on every instance), and
+/// most rounds find nothing past the windows. On PostgreSQL the horizon row, written with the
+/// tenant, keeps `xmax` 0 until a transaction locks it.
+async fn a_round_that_finds_nothing_to_prune_takes_no_turn(app: &TestApp) {
+    #[derive(diesel::QueryableByName)]
+    struct Locker {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        xmax: String,
+    }
+    for n in 0..3 {
+        app.create("/v1/persons", json!({"display_name": format!("P{n}")})).await;
+    }
+    let tenant = app.tenant_id.0.to_string();
+    let horizon = || {
+        app.db
+            .read(|c| {
+                let through: i64 = feed_horizons::table
+                    .filter(feed_horizons::tenant_id.eq(&tenant))
+                    .select(feed_horizons::pruned_through)
+                    .first(c)?;
+                let locker = match c {
+                    jobcraft::store::DbConn::Pg(pg) => Some(
+                        diesel::sql_query(
+                            "SELECT xmax::text AS xmax FROM feed_horizons WHERE tenant_id = $1",
+                        )
+                        .bind::<diesel::sql_types::Text, _>(&tenant)
+                        .get_result::<Locker>(pg)?
+                        .xmax,
+                    ),
+                    _ => None,
+                };
+                Ok((through, locker))
+            })
+            .unwrap()
+    };
+    let never_locked = app.url.starts_with("postgres").then(|| "0".to_owned());
+    assert_eq!(horizon(), (0, never_locked.clone()), "written with the tenant");
+    for _ in 0..3 {
+        assert_eq!(round(&app.db, 1000).unwrap().changes, 0);
+    }
+    assert_eq!(horizon(), (0, never_locked), "no round took the turn");
+    age(app, 2, 40);
+    assert_eq!(round(&app.db, 1000).unwrap().changes, 2);
+    assert_eq!(horizon().0, 2);
 }
