@@ -305,6 +305,28 @@ pub fn deleted(
     Ok(())
 }
 
+/// The number of the tenant's last change. Every change up to it has committed: numbers
+/// commit in the order they are taken (see the top of this module).
+pub fn head(conn: &mut DbConn, tenant: TenantId) -> Result<i64, Error> {
+    Ok(tenants::table.filter(tenants::id.eq(tenant)).select(tenants::change_seq).first(conn)?)
+}
+
+/// The ids of the `entity`s created, updated or deleted by the changes after number `after`.
+pub fn written_since(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    entity: Entity,
+    after: i64,
+) -> Result<Vec<Uuid>, Error> {
+    let ids: Vec<String> = changes::table
+        .filter(changes::tenant_id.eq(tenant))
+        .filter(changes::entity.eq(enum_name(&entity)))
+        .filter(changes::seq.gt(after))
+        .select(changes::entity_id)
+        .load(conn)?;
+    parse_ids(&ids)
+}
+
 /// Stored ids as uuids.
 pub fn parse_ids(stored: &[String]) -> Result<Vec<Uuid>, Error> {
     stored.iter().map(|id| parse_id(id)).collect()

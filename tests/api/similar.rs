@@ -4,7 +4,7 @@ use serde_json::json;
 use jobcraft::domain::facet::Dimension;
 use jobcraft::store::crafting_index::{write_snapshot, Snapshot, TenantIndex};
 use jobcraft::store::pool::PoolOptions;
-use jobcraft::store::schema::crafting_index_snapshots;
+use jobcraft::store::schema::{crafting_index_snapshots, feed_horizons, tenants};
 use jobcraft::store::Db;
 
 use crate::harness::{on_both_backends, TestApp};
@@ -183,12 +183,49 @@ async fn the_index_is_kept_in_the_database_for_the_next_instance(app: &TestApp) 
     assert_eq!(builds, 0);
     assert_eq!(weight(&caught_up, &mine, "carbon_footprint"), Some(0.4));
 
-    // A deleted tenure: the snapshot has one too many, so the next instance builds afresh.
+    // A deleted tenure is in the change feed: the index in memory and a new instance's, read
+    // from the snapshot, drop it without building afresh.
     let deleted = app.delete(&format!("/v1/tenures/{}", plain.tenure)).await;
     assert_eq!(deleted.status, 204, "{}", deleted.body);
+    let gone = plain.tenure.parse::<uuid::Uuid>().unwrap();
+    let held = app.db.read(|c| app.db.crafting_index.snapshot(c, app.tenant_id)).unwrap();
+    assert_eq!(held.entries.len(), 2);
+    assert!(!held.entries.contains_key(&gone));
+    let (builds, caught_up) = fresh_index(app);
+    assert_eq!(builds, 0, "a deletion is caught up, not rebuilt");
+    assert_eq!(caught_up.entries.len(), 2);
+    assert!(!caught_up.entries.contains_key(&gone));
+
+    // A feed pruned past the snapshot's number may have lost a deletion: built afresh.
+    let another = app.holding(&acme, json!({"title": "Another"}), "Another", "2025-01-01").await;
+    let head: i64 = app
+        .db
+        .read(|c| {
+            Ok(tenants::table
+                .find(app.tenant_id.to_string())
+                .select(tenants::change_seq)
+                .first(c)?)
+        })
+        .unwrap();
+    app.db
+        .write(|c| {
+            diesel::delete(
+                feed_horizons::table.filter(feed_horizons::tenant_id.eq(app.tenant_id.to_string())),
+            )
+            .execute(c)?;
+            diesel::insert_into(feed_horizons::table)
+                .values((
+                    feed_horizons::tenant_id.eq(app.tenant_id.to_string()),
+                    feed_horizons::pruned_through.eq(head),
+                ))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
     let (builds, rebuilt) = fresh_index(app);
     assert_eq!(builds, 1);
-    assert_eq!(rebuilt.entries.len(), 2);
+    assert_eq!(rebuilt.entries.len(), 3);
+    assert!(rebuilt.entries.contains_key(&another.tenure.parse::<uuid::Uuid>().unwrap()));
 
     // An erasure drops the snapshot, and an index read before it does not bring it back.
     let before = Snapshot::of(&rebuilt).unwrap();
