@@ -209,17 +209,9 @@ async fn the_index_is_kept_in_the_database_for_the_next_instance(app: &TestApp) 
         .unwrap();
     app.db
         .write(|c| {
-            diesel::delete(
-                feed_horizons::table.filter(feed_horizons::tenant_id.eq(app.tenant_id.to_string())),
-            )
-            .execute(c)?;
-            diesel::insert_into(feed_horizons::table)
-                .values((
-                    feed_horizons::tenant_id.eq(app.tenant_id.to_string()),
-                    feed_horizons::pruned_through.eq(head),
-                ))
-                .execute(c)?;
-            Ok(())
+            let horizon =
+                feed_horizons::table.filter(feed_horizons::tenant_id.eq(app.tenant_id.to_string()));
+            Ok(diesel::update(horizon).set(feed_horizons::pruned_through.eq(head)).execute(c)?)
         })
         .unwrap();
     let (builds, rebuilt) = fresh_index(app);
