@@ -1,9 +1,9 @@
 //! An in-memory index of every tenure's formal-vs-crafted diff vector and effective crafted job,
 //! per tenant, for "who crafts alike?" and "who is ready for this post?" over many tenures. It
-//! is refreshed on each use from what changed since its watermark (revisions recorded and post
-//! facets revised since a time; tenures written or deleted since a number of the change feed),
-//! so several instances stay correct without talking to each other. Only a feed pruned past
-//! that number makes it build afresh.
+//! is refreshed on each use from what changed since its watermark (revisions recorded, post
+//! facets revised and tenures written since a time; tenures written or deleted since a number
+//! of the change feed), so several instances stay correct without talking to each other. Only
+//! a feed pruned past that number makes it build afresh.
 //!
 //! The index is kept in the database too (`crafting_index_snapshots`, written off the request's
 //! path at most every `PERSIST_AFTER`, or at once when a snapshot just read needed a long
@@ -133,14 +133,23 @@ impl CraftingIndex {
         };
         let started = now();
         let head = changes::head(conn, tenant)?;
-        let incremental = match current {
-            // The feed after the index's number is whole (not pruned): it names every tenure
-            // written or deleted since, exactly. Revisions are found by when they were recorded.
-            Some(index) if retention::first_kept(conn, tenant)? <= index.seq + 1 => {
+        // The feed after the index's number names every tenure written or deleted since,
+        // exactly, if it is whole (not pruned). Its horizon is read after it: a batch that
+        // pruned some of it before that read committed its new horizon with the deletion.
+        let from_feed = match current {
+            Some(index) => {
+                let written = changes::written_since(conn, tenant, Entity::Tenure, index.seq)?;
+                let whole = retention::first_kept(conn, tenant)? <= index.seq + 1;
+                whole.then_some((index, written))
+            }
+            None => None,
+        };
+        let incremental = match from_feed {
+            Some((index, written)) => {
                 let since =
                     index.watermark.map(|w| w - chrono::Duration::seconds(SAFETY_MARGIN_SECONDS));
-                let mut changed = revised_tenures(conn, tenant, since)?;
-                changed.extend(changes::written_since(conn, tenant, Entity::Tenure, index.seq)?);
+                let mut changed = changed_tenures(conn, tenant, since)?;
+                changed.extend(written);
                 changed.sort_unstable();
                 changed.dedup();
                 if !held && changed.len() > KEEP_AFTER_CATCHING_UP {
@@ -167,7 +176,7 @@ impl CraftingIndex {
                 index.update(conn, tenant, tenures)?;
                 Some(index)
             }
-            _ => None,
+            None => None,
         };
         let mut index = match incremental {
             Some(index) => index,
@@ -425,7 +434,8 @@ impl TenantIndex {
             }
             parts.push((entries, length, packed));
         }
-        if !read.0.is_empty() || parts.iter().map(|(n, _, _)| n).sum::<usize>() != count {
+        let counted = parts.iter().try_fold(0usize, |sum, (n, _, _)| sum.checked_add(*n));
+        if !read.0.is_empty() || counted != Some(count) {
             return None;
         }
         // Decoding is most of the first call after a start: the parts are decoded side by
@@ -610,9 +620,10 @@ pub fn vector_now(history: &TenureHistory) -> crate::domain::similarity::DiffVec
     diff_vector(&history.formal_diff_at(now_point()).1)
 }
 
-/// Tenures whose vector may have changed since `since` by a revision of their crafting or of
-/// their post's facets.
-fn revised_tenures(
+/// Tenures whose vector may have changed since `since`, by when rows were recorded: revisions
+/// of their crafting or of their post's facets, and tenures written (also those written
+/// outside the change feed, as `jobcraft generate` writes them).
+fn changed_tenures(
     conn: &mut DbConn,
     tenant: TenantId,
     since: Option<NaiveDateTime>,
@@ -624,6 +635,13 @@ fn revised_tenures(
         .filter(crafting_revisions::recorded_at.gt(since))
         .select(crafting_revisions::tenure_id)
         .load(conn)?;
+    ids.extend(
+        tenures::table
+            .filter(tenures::tenant_id.eq(&t))
+            .filter(tenures::updated_at.gt(since))
+            .select(tenures::id)
+            .load::<String>(conn)?,
+    );
     let revised_posts: Vec<String> = post_revisions::table
         .filter(post_revisions::tenant_id.eq(&t))
         .filter(post_revisions::recorded_at.gt(since))

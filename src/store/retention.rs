@@ -81,35 +81,33 @@ pub fn tenants(conn: &mut DbConn) -> Result<Vec<TenantId>, Error> {
 /// (another instance finds it taken and skips, without waiting); SQLite has one writer
 /// already. A row lock, not an advisory lock: under Citus the row lives on the tenant's shard,
 /// where every coordinator's lock meets, while an advisory lock belongs to the node that takes
-/// it. The row is written with the tenant (`api_keys::create_tenant`), so a turn never waits
-/// for another transaction's first write of it.
+/// it. The row is written with the tenant (`api_keys::create_tenant`); only a tenant that an
+/// older build created during a rolling upgrade has none yet, and gets it here.
 pub fn take_turn(conn: &mut DbConn, tenant: TenantId) -> Result<bool, Error> {
     if lock_horizon(conn, tenant, true)? {
         return Ok(true);
     }
-    let there: i64 = feed_horizons::table
+    let written: i64 = feed_horizons::table
         .filter(feed_horizons::tenant_id.eq(tenant))
         .count()
         .get_result(conn)?;
-    match there {
+    if written > 0 {
         // Another instance's turn.
-        1 => Ok(false),
-        _ => Err(no_horizon()),
+        return Ok(false);
     }
+    write_horizon(conn, tenant)?;
+    lock_horizon(conn, tenant, true)
 }
 
 /// Waits for the tenant's pruning turn and holds it until the transaction ends: for a write
 /// that reads the horizon and must not race a batch (a webhook subscription resuming from its
 /// cursor). SQLite's writers are serialised already.
 pub fn hold_turn(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
-    match lock_horizon(conn, tenant, false)? {
-        true => Ok(()),
-        false => Err(no_horizon()),
+    if !lock_horizon(conn, tenant, false)? {
+        write_horizon(conn, tenant)?;
+        lock_horizon(conn, tenant, false)?;
     }
-}
-
-fn no_horizon() -> Error {
-    Error::Internal("the tenant has no feed horizon row".into())
+    Ok(())
 }
 
 /// Whether the tenant's horizon row is there and this transaction holds it: on PostgreSQL
@@ -124,6 +122,21 @@ fn lock_horizon(conn: &mut DbConn, tenant: TenantId, skip: bool) -> Result<bool,
         DbConn::Sqlite(c) => row.first(c).optional()?,
     };
     Ok(locked.is_some())
+}
+
+/// The tenant's horizon row at 0 (never pruned), if it has none.
+fn write_horizon(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
+    let row = (feed_horizons::tenant_id.eq(tenant), feed_horizons::pruned_through.eq(0_i64));
+    match conn {
+        DbConn::Pg(c) => diesel::insert_into(feed_horizons::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c),
+        DbConn::Sqlite(c) => {
+            diesel::insert_or_ignore_into(feed_horizons::table).values(row).execute(c)
+        }
+    }?;
+    Ok(())
 }
 
 /// The ids of at most `batch` rows of the tenant's `table` whose `time` is before `cutoff`.
