@@ -43,9 +43,9 @@ pub fn count_tenants(conn: &mut DbConn) -> Result<i64, Error> {
     Ok(tenants::table.count().get_result(conn)?)
 }
 
-/// A new tenant with its vocabulary and its feed horizon. Its name is claimed in `tenant_names`, in the same
-/// transaction: of two creating one name at once, the second waits for the first and is
-/// refused (no UNIQUE on `tenants.name` is needed, which a distributed `tenants` cannot have).
+/// A new tenant with its vocabulary and its feed horizon. Its name is claimed in
+/// `tenant_names`, in the same transaction: of two creating one name at once, the second waits
+/// for the first and is refused (no UNIQUE on `tenants.name` is needed, which a distributed `tenants` cannot have).
 pub fn create_tenant(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
     let taken = || Error::conflict(format!("a tenant named `{name}` exists already"));
     let id = TenantId::new();

@@ -207,8 +207,7 @@ fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i6
     diesel::update(tenants::table.filter(tenants::id.eq(&t)))
         .set(tenants::change_seq.eq(tenants::change_seq + changes.len() as i64))
         .execute(conn)?;
-    let last: i64 =
-        tenants::table.filter(tenants::id.eq(&t)).select(tenants::change_seq).first(conn)?;
+    let last = head(conn, tenant)?;
     let actor = current_actor();
     let at = now();
     let first = last - changes.len() as i64 + 1;
