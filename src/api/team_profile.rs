@@ -177,7 +177,7 @@ impl TeamProfileResponse {
             team: k.team,
             best: k.best,
             accounts: k.accounts.iter().copied().collect(),
-            stakeholders: k.wants.len(),
+            stakeholders: k.wanting,
             top_stakeholders: k
                 .wants
                 .iter()
@@ -250,7 +250,7 @@ impl TeamProfileResponse {
 
 /// "4 stakeholders in 3 accounts weigh `carbon_footprint`; 1 salesperson of 9 aligns".
 fn reason(k: &KeyDemand, team: usize) -> String {
-    let (wanting, aligned) = (k.wants.len(), k.aligners.len());
+    let (wanting, aligned) = (k.wanting, k.aligners.len());
     format!(
         "{} in {} {} `{}`; {} of {team} {}",
         counted(wanting, "stakeholder", "stakeholders"),

@@ -36,6 +36,7 @@ pub struct Metrics {
     replica_reads: IntCounterVec,
     replica_fallbacks: IntCounter,
     similar_index: IntGaugeVec,
+    account_demand: IntGaugeVec,
     /// One scrape at a time moves the counters read from elsewhere (`delivery_failures`).
     scrape: Mutex<()>,
 }
@@ -103,6 +104,13 @@ impl Metrics {
             ),
             &["measure"],
         )?;
+        let account_demand = IntGaugeVec::new(
+            Opts::new(
+                "jobcraft_account_demand",
+                "The accounts' demand this process keeps for team profiles: bytes (about), tenants, and accounts read from their rows since it started.",
+            ),
+            &["measure"],
+        )?;
         let build = IntGaugeVec::new(
             Opts::new(
                 "jobcraft_build_info",
@@ -123,6 +131,7 @@ impl Metrics {
         registry.register(Box::new(replica_reads.clone()))?;
         registry.register(Box::new(replica_fallbacks.clone()))?;
         registry.register(Box::new(similar_index.clone()))?;
+        registry.register(Box::new(account_demand.clone()))?;
         registry.register(Box::new(build))?;
         // process_resident_memory_bytes, process_cpu_seconds_total, process_open_fds,
         // process_start_time_seconds … read from /proc at each scrape.
@@ -141,6 +150,7 @@ impl Metrics {
             replica_reads,
             replica_fallbacks,
             similar_index,
+            account_demand,
             scrape: Mutex::new(()),
         })
     }
@@ -184,6 +194,13 @@ pub async fn metrics(
         index.with_label_values(&["tenants"]).set(tenants as i64);
         let builds = i64::try_from(db.crafting_index.builds()).unwrap_or(i64::MAX);
         index.with_label_values(&["builds"]).set(builds);
+        let (bytes, tenants) = db.demand.held();
+        let demand = &metrics.account_demand;
+        demand.with_label_values(&["bytes"]).set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        demand.with_label_values(&["tenants"]).set(tenants as i64);
+        demand
+            .with_label_values(&["reads"])
+            .set(i64::try_from(db.demand.reads()).unwrap_or(i64::MAX));
         let fallbacks = db.replicas.fallbacks();
         metrics.replica_fallbacks.inc_by(fallbacks.saturating_sub(metrics.replica_fallbacks.get()));
         metrics.registry.gather()

@@ -12,7 +12,8 @@ use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read_lagging;
-use crate::store::{team_profile as profiles, Db};
+use crate::store::team_profile::{self as profiles, Demanded};
+use crate::store::Db;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(organization_team_profile);
@@ -63,10 +64,13 @@ pub async fn organization_team_profile(
     }
     let (unit, tenant) = (id.into_inner(), principal.tenant_id);
     let scope = params.demand.unwrap_or(DemandScopeName::Covered);
+    // As of now, the accounts' demand is kept between requests; as of another time it is read.
+    let now = params.as_of.is_none() && params.known_at.is_none();
     let at = time_point(params.as_of, params.known_at);
-    let labels = db.labels.clone();
+    let (labels, kept) = (db.labels.clone(), db.demand.clone());
     let response = read_lagging(&db, principal.key_id, move |c| {
-        let found = profiles::team_profile(c, tenant, unit, scope.into(), at)?;
+        let demanded = if now { Demanded::Kept(&kept) } else { Demanded::Read };
+        let found = profiles::team_profile(c, tenant, unit, scope.into(), at, demanded)?;
         let labels = labels.labels(c, tenant)?;
         Ok(TeamProfileResponse::of(found, scope, at, &labels, limit))
     })

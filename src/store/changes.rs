@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::coverage::enum_name;
+use crate::domain::coverage::{enum_name, enum_parse};
 pub use crate::domain::sync::{Entity, ExternalRef, Operation};
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
@@ -317,13 +317,29 @@ pub fn written_since(
     entity: Entity,
     after: i64,
 ) -> Result<Vec<Uuid>, Error> {
-    let ids: Vec<String> = changes::table
+    Ok(touched_since(conn, tenant, &[entity], after)?.into_iter().map(|(_, _, id)| id).collect())
+}
+
+/// The entities of these kinds created, updated or deleted by the changes after number
+/// `after`, each with what was done to it.
+pub fn touched_since(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    entities: &[Entity],
+    after: i64,
+) -> Result<Vec<(Entity, Operation, Uuid)>, Error> {
+    let names: Vec<String> = entities.iter().map(enum_name).collect();
+    let rows: Vec<(String, String, String)> = changes::table
         .filter(changes::tenant_id.eq(tenant))
-        .filter(changes::entity.eq(enum_name(&entity)))
+        .filter(changes::entity.eq_any(names))
         .filter(changes::seq.gt(after))
-        .select(changes::entity_id)
+        .select((changes::entity, changes::operation, changes::entity_id))
         .load(conn)?;
-    parse_ids(&ids)
+    rows.iter()
+        .map(|(entity, operation, id)| {
+            Ok((enum_parse(entity)?, enum_parse(operation)?, parse_id(id)?))
+        })
+        .collect()
 }
 
 /// Stored ids as uuids.

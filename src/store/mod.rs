@@ -10,6 +10,7 @@
 #[macro_use]
 mod macros;
 
+pub mod account_demand;
 pub mod accounts;
 pub mod affinities;
 pub mod alerts;

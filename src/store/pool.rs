@@ -81,6 +81,9 @@ pub struct Db {
     pool: r2d2::Pool<Manager>,
     /// Diff vectors of every tenure, for similarity, shared by the requests of this process.
     pub crafting_index: Arc<crate::store::crafting_index::CraftingIndex>,
+    /// Each client account's demand as of now, for team profiles, shared by the requests of
+    /// this process.
+    pub demand: Arc<crate::store::account_demand::DemandIndex>,
     /// Vocabulary labels, shared by the requests of this process.
     pub labels: Arc<crate::store::vocabulary::LabelCache>,
     /// The hottest point reads, pipelined (PostgreSQL only).
@@ -123,6 +126,7 @@ impl Db {
         Db {
             pool,
             crafting_index,
+            demand: Arc::default(),
             labels,
             pipelined,
             replicas,

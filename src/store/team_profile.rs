@@ -3,28 +3,25 @@
 //! influence and what they were observed to weigh, handed to `domain::team_profile`.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::account::{self, influences, Account, AccountPost, Holder};
-use crate::domain::crafting::{CraftingRevision, FormalRevision, Origin, TimePoint};
-use crate::domain::facet::Facet;
+use crate::domain::crafting::TimePoint;
 use crate::domain::organization::OrganizationKind;
 use crate::domain::team_profile::{profile, Member, Stakeholder, TeamProfile, TOP_STAKEHOLDERS};
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
+use crate::store::account_demand::{self, AccountDemand, DemandIndex};
 use crate::store::coverage::{self, End};
-use crate::store::crafting::{self, TenureHistory};
+use crate::store::crafting;
 use crate::store::organizations::{self, Organization};
 use crate::store::people::People;
-use crate::store::relationships;
-use crate::store::schema::{coverage_links, crafting_revisions, posts, tenures};
-use crate::store::tenures::{self as tenure_store, Tenure};
+use crate::store::schema::{coverage_links, posts, tenures};
+use crate::store::tenures as tenure_store;
 use crate::store::{
-    accounts, affinities, chunked, coverage_settings, history, parse_id, persons, post_revisions,
-    salespeople, DbConn,
+    accounts, affinities, chunked, history, parse_id, persons, salespeople, DbConn,
 };
 
 /// Whose demand the team is set against.
@@ -45,6 +42,15 @@ pub struct Profiled {
     pub names: HashMap<Uuid, String>,
 }
 
+/// Where the accounts' demand comes from.
+#[derive(Clone, Copy)]
+pub enum Demanded<'a> {
+    /// Kept between requests, caught up with what changed: for a profile as of now.
+    Kept(&'a DemandIndex),
+    /// Read from every row it rests on: for a profile as of another time.
+    Read,
+}
+
 /// The team profile of an own unit, read on one snapshot (its statements see the same rows).
 pub fn team_profile(
     conn: &mut DbConn,
@@ -52,8 +58,9 @@ pub fn team_profile(
     unit: Uuid,
     scope: DemandScope,
     at: TimePoint,
+    demanded: Demanded<'_>,
 ) -> Result<Profiled, Error> {
-    conn.on_one_snapshot(|conn| read_team_profile(conn, tenant, unit, scope, at))
+    conn.on_one_snapshot(|conn| read_team_profile(conn, tenant, unit, scope, at, demanded))
 }
 
 fn read_team_profile(
@@ -62,6 +69,7 @@ fn read_team_profile(
     unit: Uuid,
     scope: DemandScope,
     at: TimePoint,
+    demanded: Demanded<'_>,
 ) -> Result<Profiled, Error> {
     let unit = organizations::find(conn, tenant, unit)?;
     if unit.kind != OrganizationKind::Own {
@@ -92,13 +100,55 @@ fn read_team_profile(
         .collect();
     let member_ids: Vec<Uuid> = members.iter().map(|m| m.person_id).collect();
 
-    let roots = match scope {
-        DemandScope::Tenant => organizations::account_roots(conn, tenant)?,
-        DemandScope::Covered => covered_accounts(conn, tenant, &member_ids, at)?,
+    let team: foldhash::HashSet<Uuid> = member_ids.iter().copied().collect();
+    let covering = covered_by(conn, tenant, &team, at, demanded)?;
+    let roots = organizations::account_roots(conn, tenant)?;
+    let every = accounts::accounts_of(conn, tenant, &roots)?;
+    let (scope, demand): (Vec<_>, Vec<Arc<AccountDemand>>) = match demanded {
+        // Every account's demand is kept (each team's profile reads the same accounts); the
+        // covered ones are those where a current holder is one the team covers.
+        Demanded::Kept(index) => {
+            let demand = index.demand(conn, tenant, &every, at)?;
+            every
+                .into_iter()
+                .zip(demand)
+                .filter(|(_, d)| {
+                    scope == DemandScope::Tenant
+                        || d.stakeholders.iter().any(|s| covering.contains_key(&s.person_id))
+                })
+                .unzip()
+        }
+        Demanded::Read => {
+            let scope: Vec<_> = match scope {
+                DemandScope::Tenant => every,
+                DemandScope::Covered => {
+                    let covered = covered_organizations(conn, tenant, &member_ids, at)?;
+                    every
+                        .into_iter()
+                        .filter(|(_, ids)| ids.iter().any(|id| covered.contains(id)))
+                        .collect()
+                }
+            };
+            let demand = account_demand::read(conn, tenant, &scope, at)?;
+            (scope, demand.into_iter().map(Arc::new).collect())
+        }
     };
-    let team: HashSet<Uuid> = member_ids.iter().copied().collect();
-    let scope = accounts::accounts_of(conn, tenant, &roots)?;
-    let stakeholders = stakeholders(conn, tenant, &scope, &team, at)?;
+    // The team's salespeople are not their own demand.
+    let stakeholders: Vec<Stakeholder> = scope
+        .iter()
+        .zip(&demand)
+        .flat_map(|((root, _), demand)| {
+            demand.stakeholders.iter().filter(|s| !team.contains(&s.person_id)).map(|s| {
+                Stakeholder {
+                    account_id: root.id,
+                    person_id: s.person_id,
+                    influence: s.influence,
+                    facets: s.facets.clone(),
+                    covered_by: covering.get(&s.person_id).cloned().unwrap_or_default(),
+                }
+            })
+        })
+        .collect();
     let affinities: Vec<_> =
         affinities::list_affinities(conn, tenant)?.into_iter().map(|a| a.affinity).collect();
     let profile = profile(&members, &stakeholders, scope.len(), &affinities);
@@ -124,277 +174,44 @@ fn read_team_profile(
     })
 }
 
-/// The stakeholders of these accounts (the team's salespeople left out), each with their
-/// influence in the account, what they were observed to weigh there and who of `team` covers
-/// them. Read for every account at once and by organization, not by lists of ids: a fixed
-/// number of statements however many stakeholders (the benchmark's unit faces 100,000), and
-/// only what the profile uses — not the names, interactions and careers the coverage report
-/// reads. The numbers are the report's: the same holders and relationships in the same order.
-fn stakeholders(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    scope: &[(Organization, Vec<Uuid>)],
-    team: &HashSet<Uuid>,
-    at: TimePoint,
-) -> Result<Vec<Stakeholder>, Error> {
-    let today = at.as_of.date();
-    // An account may hold another (a client under a partner under a client): its rows count in
-    // both.
-    let mut account_of: HashMap<Uuid, Vec<usize>> = HashMap::new();
-    for (i, (_, ids)) in scope.iter().enumerate() {
-        for id in ids {
-            account_of.entry(*id).or_default().push(i);
-        }
-    }
-    let organizations: Vec<Uuid> = account_of.keys().copied().collect();
-    let mut posts_of: Vec<Vec<AccountPost>> = scope.iter().map(|_| Vec::new()).collect();
-    let mut post_accounts: HashMap<Uuid, Vec<usize>> = HashMap::new();
-    for post in chunked(&organizations, |ids| accounts::account_posts(conn, tenant, ids, today))? {
-        let of = account_of.get(&post.organization_id).cloned().unwrap_or_default();
-        for account in &of {
-            posts_of[*account].push(post.clone());
-        }
-        post_accounts.insert(post.id, of);
-    }
-    let (held, revisions): (Vec<Tenure>, Vec<Vec<CraftingRevision>>) =
-        chunked(&organizations, |ids| held_with_crafting(conn, tenant, ids, today))?
-            .into_iter()
-            .unzip();
-    // Who holds what now, to tell the tenures known differently then.
-    let held_now: HashSet<(Uuid, Uuid, Uuid)> =
-        held.iter().map(|t| (t.id, t.person_id, t.post_id)).collect();
-    let mut revisions_of: HashMap<Uuid, Vec<CraftingRevision>> =
-        held.iter().map(|t| t.id).zip(revisions).collect();
-    let mut current: Vec<Tenure> = history::as_known(
-        held,
-        tenure_store::versions_since(conn, tenant, at.known_at)?,
-        at.known_at,
-    )
-    .into_iter()
-    .filter(|t| t.period.contains(today) && post_accounts.contains_key(&t.post_id))
-    .collect();
-    // In the order the coverage report reads them: influence sums in the same order.
-    current.sort_by_key(|t| (t.period.started_on, t.id));
-    // A tenure as it was known then and not as it is now (its dates corrected since) was not in
-    // the statement above: its revisions are read by id.
-    let corrected: Vec<Uuid> =
-        current.iter().map(|t| t.id).filter(|id| !revisions_of.contains_key(id)).collect();
-    let corrected = chunked(&corrected, |ids| {
-        Ok(crafting::revisions_of(conn, tenant, ids)?.into_iter().collect())
-    })?;
-    revisions_of.extend(corrected);
-    let formal: HashMap<Uuid, Vec<FormalRevision>> = chunked(&organizations, |ids| {
-        Ok(post_revisions::formal_revisions_in(conn, tenant, ids)?.into_iter().collect())
-    })?
-    .into_iter()
-    .collect();
-
-    // What each stakeholder was observed to weigh in each account (crafted or overridden
-    // facets): the formal facets their posts inherit are the same template for every holder,
-    // and would make every team's needs the same generic keys. A person holding two posts of an
-    // account: the facets of both.
-    let mut observed: HashMap<(usize, Uuid), Vec<Facet>> = HashMap::new();
-    let mut holders: HashMap<Uuid, Vec<Holder>> = HashMap::new();
-    let mut people: Vec<HashSet<Uuid>> = scope.iter().map(|_| HashSet::new()).collect();
-    let mut accounts_of_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
-    // People who held a post then and not now: their relationships are read by id.
-    let mut known_then: Vec<Uuid> = Vec::new();
-    for tenure in current {
-        if !held_now.contains(&(tenure.id, tenure.person_id, tenure.post_id)) {
-            known_then.push(tenure.person_id);
-        }
-        let history = TenureHistory {
-            formal: formal.get(&tenure.post_id).cloned().unwrap_or_default(),
-            crafting: revisions_of.remove(&tenure.id).unwrap_or_default(),
-            tenure,
-        };
-        let job = history.job_at(at);
-        let tenure = history.tenure;
-        let facets: Vec<Facet> = job
-            .facets
-            .into_iter()
-            .filter(|f| f.origin != Origin::Formal)
-            .map(|f| f.facet)
-            .collect();
-        for account in &post_accounts[&tenure.post_id] {
-            observed.entry((*account, tenure.person_id)).or_default().extend(facets.clone());
-            if people[*account].insert(tenure.person_id) {
-                accounts_of_person.entry(tenure.person_id).or_default().push(*account);
-            }
-        }
-        holders.entry(tenure.post_id).or_default().push(Holder {
-            tenure_id: tenure.id,
-            person_id: tenure.person_id,
-            started_on: tenure.period.started_on,
-            buying_roles: tenure.buying_roles,
-            // Influence reads the buying roles and the lines, nothing else of a holder.
-            display_name: String::new(),
-            crafting_recorded: false,
-            came_from: None,
-        });
-    }
-    let between = Between { organizations: &organizations, known_then: &known_then };
-    let relationships_of =
-        relationships_by_account(conn, tenant, between, &accounts_of_person, scope.len(), at)?;
-    let covering = covered_by(conn, tenant, team, at)?;
-    let settings = coverage_settings::settings_as_known(conn, tenant, at.known_at)?;
-
-    let mut stakeholders = Vec::new();
-    for (i, ((((root, _), mut posts), people), relationships)) in
-        scope.iter().zip(posts_of).zip(people).zip(relationships_of).enumerate()
-    {
-        posts.sort_by_key(|p| p.id);
-        let account = Account {
-            posts: posts
-                .into_iter()
-                .map(|p| AccountPost {
-                    holders: holders.get(&p.id).cloned().unwrap_or_default(),
-                    ..p
-                })
-                .collect(),
-            relationships,
-            ..Account::default()
-        };
-        let influence = influences(&account, &settings);
-        let mut people: Vec<Uuid> = people.into_iter().filter(|p| !team.contains(p)).collect();
-        people.sort();
-        for person in people {
-            stakeholders.push(Stakeholder {
-                account_id: root.id,
-                person_id: person,
-                influence: influence.get(&person).map_or(0.0, |i| i.influence),
-                facets: observed.remove(&(i, person)).unwrap_or_default(),
-                covered_by: covering.get(&person).cloned().unwrap_or_default(),
-            });
-        }
-    }
-    Ok(stakeholders)
-}
-
-/// Whose relationships to read: those from anyone who holds or held a post in these
-/// organizations, and those touching the people who held one as known then and not now.
-#[derive(Clone, Copy)]
-struct Between<'a> {
-    organizations: &'a [Uuid],
-    known_then: &'a [Uuid],
-}
-
-/// The relationships valid on `at`'s day, as known at `at`, between two stakeholders of an
-/// account, by account (`accounts_of_person`: the accounts each stakeholder is in); in the
-/// order the coverage report reads them, so influence sums in the same order.
-fn relationships_by_account(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    between: Between<'_>,
-    accounts_of_person: &HashMap<Uuid, Vec<usize>>,
-    accounts: usize,
-    at: TimePoint,
-) -> Result<Vec<Vec<account::Relationship>>, Error> {
-    let today = at.as_of.date();
-    let mut read = chunked(between.organizations, |ids| {
-        relationships::from_holders_in(conn, tenant, ids, today)
-    })?;
-    read.extend(chunked(between.known_then, |ids| {
-        relationships::relationships_among(conn, tenant, People::Listed(ids), today)
-    })?);
-    // A relationship read twice (from two pieces, or both ways) counts once.
-    read.sort_by_key(|r| r.id);
-    read.dedup_by_key(|r| r.id);
-    let known = history::as_known(
-        read,
-        relationships::versions_since(conn, tenant, at.known_at)?,
-        at.known_at,
-    );
-    let mut relationships_of: Vec<Vec<account::Relationship>> =
-        (0..accounts).map(|_| Vec::new()).collect();
-    for r in known.into_iter().filter(|r| r.fields.holds_on(today)) {
-        let (from, to) = (r.fields.from_person_id, r.fields.to_person_id);
-        let (Some(from_in), Some(to_in)) =
-            (accounts_of_person.get(&from), accounts_of_person.get(&to))
-        else {
-            continue;
-        };
-        for account in from_in.iter().filter(|a| to_in.contains(a)) {
-            relationships_of[*account].push(account::Relationship {
-                from_person_id: from,
-                to_person_id: to,
-                kind: r.fields.kind,
-                strength: r.fields.strength,
-            });
-        }
-    }
-    Ok(relationships_of)
-}
-
-/// The salespeople of `team` covering each stakeholder, as the links were known at `at`.
+/// The salespeople of `team` covering each stakeholder, as the links were known at `at`; as of
+/// now (`Demanded::Kept`) as they are, two columns rather than their history.
 fn covered_by(
     conn: &mut DbConn,
     tenant: TenantId,
-    team: &HashSet<Uuid>,
+    team: &foldhash::HashSet<Uuid>,
     at: TimePoint,
-) -> Result<HashMap<Uuid, Vec<Uuid>>, Error> {
+    demanded: Demanded<'_>,
+) -> Result<foldhash::HashMap<Uuid, Arc<[Uuid]>>, Error> {
     let team_ids: Vec<Uuid> = team.iter().copied().collect();
-    let links = history::as_known(
-        chunked(&team_ids, |ids| {
-            coverage::coverage_of(conn, tenant, End::Salespeople, People::Listed(ids))
-        })?,
-        coverage::versions_since(conn, tenant, at.known_at)?,
-        at.known_at,
-    );
-    let mut covering: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for link in links.iter().filter(|l| team.contains(&l.fields.salesperson_id)) {
-        covering.entry(link.fields.stakeholder_id).or_default().push(link.fields.salesperson_id);
-    }
-    Ok(covering)
-}
-
-/// The tenures of the posts of these organizations current on `day`, each with its crafting
-/// revisions in effect order: one statement (a left join) however many.
-fn held_with_crafting(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    organizations: &[Uuid],
-    day: NaiveDate,
-) -> Result<Vec<(Tenure, Vec<CraftingRevision>)>, Error> {
-    let rows: Vec<(tenure_store::Row, Option<crafting::Row>)> = tenures::table
-        .left_join(
-            crafting_revisions::table.on(crafting_revisions::tenant_id
-                .eq(tenures::tenant_id)
-                .and(crafting_revisions::tenure_id.eq(tenures::id))),
+    let links: Vec<(Uuid, Uuid)> = match demanded {
+        Demanded::Kept(_) => chunked(&team_ids, |ids| coverage::loads(conn, tenant, ids))?,
+        Demanded::Read => history::as_known(
+            chunked(&team_ids, |ids| {
+                coverage::coverage_of(conn, tenant, End::Salespeople, People::Listed(ids))
+            })?,
+            coverage::versions_since(conn, tenant, at.known_at)?,
+            at.known_at,
         )
-        .filter(tenures::tenant_id.eq(tenant))
-        .filter(tenures::post_id.eq_any(organizations::post_ids_in(tenant, organizations)))
-        .filter(tenures::started_on.le(day))
-        .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(day)))
-        .select((tenure_store::Row::as_select(), Option::<crafting::Row>::as_select()))
-        .load(conn)?;
-    // A row per revision: a tenure's rows gathered by its id.
-    let mut held: Vec<(Tenure, Vec<CraftingRevision>)> = Vec::new();
-    let mut index: HashMap<Uuid, usize> = HashMap::new();
-    for (tenure, revision) in rows {
-        let tenure = tenure.into_tenure()?;
-        let i = *index.entry(tenure.id).or_insert_with(|| {
-            held.push((tenure, Vec::new()));
-            held.len() - 1
-        });
-        if let Some(revision) = revision {
-            held[i].1.push(revision.into_revision()?.revision);
-        }
+        .into_iter()
+        .map(|l| (l.fields.salesperson_id, l.fields.stakeholder_id))
+        .collect(),
+    };
+    let mut covering: foldhash::HashMap<Uuid, Vec<Uuid>> = foldhash::HashMap::default();
+    for (salesperson, stakeholder) in links.into_iter().filter(|(s, _)| team.contains(s)) {
+        covering.entry(stakeholder).or_default().push(salesperson);
     }
-    for (_, revisions) in &mut held {
-        revisions.sort_by_key(|r| (r.effective_at, r.recorded_at));
-    }
-    Ok(held)
+    Ok(covering.into_iter().map(|(stakeholder, by)| (stakeholder, by.into())).collect())
 }
 
-/// The client accounts where one of `salespeople` covers a stakeholder who holds a post there
-/// on `at`'s day. Read by joins, not by lists of ids: a team may cover tens of thousands.
-fn covered_accounts(
+/// The organizations where one of `salespeople` covers a stakeholder who holds a post there on
+/// `at`'s day. Read by joins, not by lists of ids: a team may cover tens of thousands.
+fn covered_organizations(
     conn: &mut DbConn,
     tenant: TenantId,
     salespeople: &[Uuid],
     at: TimePoint,
-) -> Result<Vec<Uuid>, Error> {
+) -> Result<HashSet<Uuid>, Error> {
     let team: Vec<String> = salespeople.iter().map(Uuid::to_string).collect();
     let covered = coverage_links::table
         .filter(coverage_links::tenant_id.eq(tenant))
@@ -413,12 +230,5 @@ fn covered_accounts(
         .select(posts::organization_id)
         .distinct()
         .load(conn)?;
-    let units: Vec<Uuid> = units.iter().map(|id| parse_id(id)).collect::<Result<_, _>>()?;
-    let roots: HashSet<Uuid> =
-        organizations::roots_of(conn, tenant, &units)?.into_values().collect();
-    // In the order `account_roots` gives (by name), clients only.
-    Ok(organizations::account_roots(conn, tenant)?
-        .into_iter()
-        .filter(|r| roots.contains(r))
-        .collect())
+    units.iter().map(|id| parse_id(id)).collect()
 }

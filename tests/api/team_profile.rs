@@ -12,6 +12,7 @@ on_both_backends!(
     accounts_are_read_with_their_sub_organizations_and_shared_stakeholders,
     an_account_within_another_counts_in_both,
     influence_as_known_then_is_the_coverage_reports,
+    the_kept_demand_follows_every_write_and_reads_only_what_it_touched,
 );
 
 struct Teams {
@@ -397,4 +398,128 @@ async fn influence_as_known_then_is_the_coverage_reports(app: &TestApp) {
             );
         }
     }
+}
+
+/// The profile as of now (the accounts' demand kept between requests) is the profile read from
+/// every row: a `known_at` ahead of now takes the path that keeps nothing.
+async fn kept_is_read(app: &TestApp, unit: &str, after: &str) {
+    let path = format!("/v1/organizations/{unit}/team-profile?demand=tenant&limit=50");
+    let kept = app.get(&path).await;
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    let read = app.get(&format!("{path}&known_at=2999-01-01")).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    for field in [
+        "accounts",
+        "stakeholders",
+        "demand",
+        "share_met",
+        "training_needs",
+        "single_points_of_failure",
+        "strengths",
+    ] {
+        assert_eq!(kept.body[field], read.body[field], "{field} after {after}");
+    }
+}
+
+/// Each kind of write that moves an account's demand is caught up from the change feed: the
+/// account it touches, and only that one, is read again; the answer is the one read from
+/// every row.
+async fn the_kept_demand_follows_every_write_and_reads_only_what_it_touched(app: &TestApp) {
+    let t = teams(app).await;
+    let demand = &app.db.demand;
+    kept_is_read(app, &t.dach, "the first call").await;
+    let mut reads = demand.reads();
+    assert_eq!(reads, 3, "Acme, Globex and Initech, once");
+    let mut expect_read = |accounts: u64, after: &str| {
+        reads += accounts;
+        assert_eq!(demand.reads(), reads, "accounts read again after {after}");
+    };
+    kept_is_read(app, &t.dach, "nothing").await;
+    expect_read(0, "nothing");
+
+    let ugo = app.holding(&t.acme, json!({"title": "Engineer"}), "Ugo", "2024-01-01").await;
+    kept_is_read(app, &t.dach, "a new holder").await;
+    expect_read(1, "a new holder");
+    craft(app, &ugo.tenure, json!([criterion("carbon_footprint", 0.7)])).await;
+    kept_is_read(app, &t.dach, "a revision").await;
+    expect_read(1, "a revision");
+    let dora = app.holding(&t.acme, json!({"title": "Buyer"}), "Dora", "2024-01-01").await;
+    let line = app
+        .create(
+            "/v1/relationships",
+            json!({"from_person_id": dora.person, "to_person_id": ugo.person,
+                   "kind": "influences", "strength": 0.9}),
+        )
+        .await;
+    kept_is_read(app, &t.dach, "a relationship").await;
+    expect_read(1, "a holder and a relationship");
+    assert!(app.delete(&format!("/v1/relationships/{line}")).await.status.is_success());
+    kept_is_read(app, &t.dach, "a relationship deleted").await;
+    expect_read(1, "a relationship deleted");
+
+    // Ugo's post moves to Globex: both accounts change.
+    let moved =
+        app.patch(&format!("/v1/posts/{}", ugo.post), json!({"organization_id": t.globex})).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    kept_is_read(app, &t.dach, "a post moved").await;
+    expect_read(2, "a post moved");
+
+    // A unit of Initech's: its organizations are not the ones it was read with.
+    let initech = app.get("/v1/organizations?limit=100").await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Initech")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lab = app
+        .create(
+            "/v1/organizations",
+            json!({"name": "Initech Lab", "kind": "client",
+                                             "parent_id": initech}),
+        )
+        .await;
+    kept_is_read(app, &t.dach, "a unit added").await;
+    expect_read(1, "a unit added");
+    let lia = app.holding(&lab, json!({"title": "Researcher"}), "Lia", "2024-01-01").await;
+    craft(app, &lia.tenure, json!([criterion("carbon_footprint", 0.9)])).await;
+    kept_is_read(app, &t.dach, "a holder in the unit").await;
+    expect_read(1, "a holder in the unit");
+
+    // A revision that takes effect in a moment: kept until then, read again after.
+    let soon = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    app.create(
+        &format!("/v1/tenures/{}/crafting", dora.tenure),
+        json!({"effective_at": soon.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+               "facets": [criterion("quality", 1.0)]}),
+    )
+    .await;
+    kept_is_read(app, &t.dach, "a revision still to come").await;
+    expect_read(1, "a revision still to come");
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(2000)).await;
+    kept_is_read(app, &t.dach, "the revision come into effect").await;
+    expect_read(1, "the revision come into effect");
+
+    // A tenure with crafting is history and is never deleted; one without is.
+    let ned = app.holding(&t.globex, json!({"title": "Planner"}), "Ned", "2024-01-01").await;
+    kept_is_read(app, &t.dach, "a holder without crafting").await;
+    expect_read(1, "a holder without crafting");
+    let gone = app.delete(&format!("/v1/tenures/{}", ned.tenure)).await;
+    assert!(gone.status.is_success(), "{}", gone.body);
+    kept_is_read(app, &t.dach, "a tenure deleted").await;
+    expect_read(1, "a tenure deleted");
+
+    // Influence reads the coverage settings: every account is read again.
+    let saved = app.put("/v1/settings/coverage", json!({"role_weights": {"user": 2.0}})).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    kept_is_read(app, &t.dach, "the settings saved").await;
+    expect_read(3, "the settings saved");
+    // A person's name is not demand.
+    let renamed =
+        app.patch(&format!("/v1/persons/{}", ugo.person), json!({"display_name": "Hugo"})).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    kept_is_read(app, &t.dach, "a person renamed").await;
+    expect_read(0, "a person renamed");
 }

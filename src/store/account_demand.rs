@@ -1,0 +1,562 @@
+//! What each client account asks for — its stakeholders' influence there and the facets they
+//! were observed to weigh — read for the team profile, and kept between requests.
+//!
+//! Reading it means every current tenure of the account with its crafting, its posts' formal
+//! revisions and its relationships: at 100 accounts of 1,000 stakeholders that is most of a
+//! team profile's seconds. `DemandIndex` keeps each account's demand as of now, per process and
+//! per tenant, and a request reads only what changed since: the change feed after the number
+//! the demand was kept at. An account's demand is read again when
+//! - a change touches one of its tenures, crafting revisions, posts, relationships or people
+//!   (by the ids it was read from: a deletion leaves nothing else to find), or lands there now
+//!   (a tenure, revision or post whose post is in one of its organizations now, a relationship
+//!   from or to one of its people);
+//! - its organizations are not the ones it was read with (a unit moved in or out);
+//! - the day it was read for ends (tenures and relationships are dated), or one of its
+//!   revisions takes effect;
+//! - the coverage settings change (influence reads them).
+//!
+//! Everything is read again when the feed was pruned past the kept number, or when a request
+//! sees a feed behind it (a standby that lags): its rows are older than the kept ones. A
+//! profile as of another time, or as known at another time, reads everything and keeps nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::account::{self, influences, Account, AccountPost, Holder};
+use crate::domain::crafting::{CraftingRevision, FormalRevision, Origin, TimePoint};
+use crate::domain::facet::Facet;
+use crate::domain::fit::wants;
+use crate::domain::tenant::TenantId;
+use crate::error::Error;
+use crate::store::changes::{self, Entity, Operation};
+use crate::store::crafting::{self, TenureHistory};
+use crate::store::organizations::{self, Organization};
+use crate::store::people::People;
+use crate::store::relationships;
+use crate::store::schema::{crafting_revisions, relationships as relationship_rows, tenures};
+use crate::store::tenures::{self as tenure_store, Tenure};
+use crate::store::{
+    accounts, chunked, coverage_settings, history, parse_id, post_revisions, posts, retention,
+    DbConn,
+};
+
+/// Most bytes the kept demand of one process holds (`AccountDemand::bytes`, summed). Past it,
+/// the least recently used tenants' go first; a tenant whose demand alone is larger is not
+/// kept (its profiles read every row).
+pub const MEMORY_BUDGET: usize = 128 << 20;
+
+/// The changes that can move an account's demand.
+const TOUCHING: [Entity; 5] =
+    [Entity::Tenure, Entity::CraftingRevision, Entity::Post, Entity::Relationship, Entity::Person];
+
+/// A stakeholder of an account: their influence there and what they want of a salesperson.
+#[derive(Debug, Clone)]
+pub struct Demand {
+    pub person_id: Uuid,
+    /// Their share of the account's influence (sums to 1 over an account).
+    pub influence: f64,
+    /// Their crafted or overridden facets that are wants (`fit::wants`): the formal facets
+    /// their posts inherit are the same template for every holder. A person holding two posts
+    /// of an account: the facets of both.
+    pub facets: Arc<[Facet]>,
+}
+
+/// One account's demand, as of the moment it was read.
+#[derive(Debug, Clone, Default)]
+pub struct AccountDemand {
+    /// Its stakeholders, by person id.
+    pub stakeholders: Vec<Demand>,
+    /// The account's organizations it was read from, sorted.
+    organizations: Vec<Uuid>,
+    /// What it was read from, to tell which changes touch it.
+    tenures: HashSet<Uuid>,
+    revisions: HashSet<Uuid>,
+    posts: HashSet<Uuid>,
+    people: HashSet<Uuid>,
+    relationships: HashSet<Uuid>,
+    /// The day it holds for, and the first moment after it was read when one of its revisions
+    /// takes effect.
+    day: Option<NaiveDate>,
+    next_effective: Option<NaiveDateTime>,
+}
+
+impl AccountDemand {
+    /// Whether it still holds at `at` (as of now): the same day, no revision come into effect.
+    fn holds_at(&self, at: TimePoint) -> bool {
+        self.day == Some(at.as_of.date()) && self.next_effective.is_none_or(|t| t > at.as_of)
+    }
+
+    /// Roughly the bytes it holds.
+    fn bytes(&self) -> usize {
+        let facets: usize = self
+            .stakeholders
+            .iter()
+            .map(|s| {
+                size_of::<Demand>()
+                    + s.facets.iter().map(|f| size_of::<Facet>() + f.key.len()).sum::<usize>()
+            })
+            .sum();
+        let ids = self.tenures.len()
+            + self.revisions.len()
+            + self.posts.len()
+            + self.people.len()
+            + self.relationships.len()
+            + self.organizations.len();
+        // A set's slot: the id and about a byte of control, at a load of 7/8.
+        facets + ids * 19
+    }
+}
+
+/// The demand of each account of `scope` (in its order), read from every row it rests on.
+pub fn read(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    scope: &[(Organization, Vec<Uuid>)],
+    at: TimePoint,
+) -> Result<Vec<AccountDemand>, Error> {
+    let today = at.as_of.date();
+    // An account may hold another (a client under a partner under a client): its rows count in
+    // both.
+    let mut account_of: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (i, (_, ids)) in scope.iter().enumerate() {
+        for id in ids {
+            account_of.entry(*id).or_default().push(i);
+        }
+    }
+    let mut demand: Vec<AccountDemand> = scope
+        .iter()
+        .map(|(_, ids)| {
+            let mut organizations = ids.clone();
+            organizations.sort();
+            AccountDemand { organizations, day: Some(today), ..AccountDemand::default() }
+        })
+        .collect();
+    let organizations: Vec<Uuid> = account_of.keys().copied().collect();
+    let mut posts_of: Vec<Vec<AccountPost>> = scope.iter().map(|_| Vec::new()).collect();
+    let mut post_accounts: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for post in chunked(&organizations, |ids| accounts::account_posts(conn, tenant, ids, today))? {
+        let of = account_of.get(&post.organization_id).cloned().unwrap_or_default();
+        for account in &of {
+            demand[*account].posts.insert(post.id);
+            posts_of[*account].push(post.clone());
+        }
+        post_accounts.insert(post.id, of);
+    }
+    let (held, revisions): (Vec<Tenure>, Vec<Vec<CraftingRevision>>) =
+        chunked(&organizations, |ids| held_with_crafting(conn, tenant, ids, today))?
+            .into_iter()
+            .unzip();
+    // Who holds what now, to tell the tenures known differently then.
+    let held_now: HashSet<(Uuid, Uuid, Uuid)> =
+        held.iter().map(|t| (t.id, t.person_id, t.post_id)).collect();
+    let mut revisions_of: HashMap<Uuid, Vec<CraftingRevision>> =
+        held.iter().map(|t| t.id).zip(revisions).collect();
+    let mut current: Vec<Tenure> = history::as_known(
+        held,
+        tenure_store::versions_since(conn, tenant, at.known_at)?,
+        at.known_at,
+    )
+    .into_iter()
+    .filter(|t| t.period.contains(today) && post_accounts.contains_key(&t.post_id))
+    .collect();
+    // In the order the coverage report reads them: influence sums in the same order.
+    current.sort_by_key(|t| (t.period.started_on, t.id));
+    // A tenure as it was known then and not as it is now (its dates corrected since) was not in
+    // the statement above: its revisions are read by id.
+    let corrected: Vec<Uuid> =
+        current.iter().map(|t| t.id).filter(|id| !revisions_of.contains_key(id)).collect();
+    let corrected = chunked(&corrected, |ids| {
+        Ok(crafting::revisions_of(conn, tenant, ids)?.into_iter().collect())
+    })?;
+    revisions_of.extend(corrected);
+    let formal: HashMap<Uuid, Vec<FormalRevision>> = chunked(&organizations, |ids| {
+        Ok(post_revisions::formal_revisions_in(conn, tenant, ids)?.into_iter().collect())
+    })?
+    .into_iter()
+    .collect();
+    let after = |effective: NaiveDateTime| (effective > at.as_of).then_some(effective);
+
+    let mut observed: HashMap<(usize, Uuid), Vec<Facet>> = HashMap::new();
+    let mut holders: HashMap<Uuid, Vec<Holder>> = HashMap::new();
+    let mut accounts_of_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    // People who held a post then and not now: their relationships are read by id.
+    let mut known_then: Vec<Uuid> = Vec::new();
+    for tenure in current {
+        if !held_now.contains(&(tenure.id, tenure.person_id, tenure.post_id)) {
+            known_then.push(tenure.person_id);
+        }
+        let history = TenureHistory {
+            formal: formal.get(&tenure.post_id).cloned().unwrap_or_default(),
+            crafting: revisions_of.remove(&tenure.id).unwrap_or_default(),
+            tenure,
+        };
+        let job = history.job_at(at);
+        let next_effective = history
+            .crafting
+            .iter()
+            .map(|r| r.effective_at)
+            .chain(history.formal.iter().map(|r| r.effective_at))
+            .filter_map(after)
+            .min();
+        let facets: Vec<Facet> = job
+            .facets
+            .into_iter()
+            .filter(|f| f.origin != Origin::Formal)
+            .map(|f| f.facet)
+            .filter(wants)
+            .collect();
+        let tenure = history.tenure;
+        for account in &post_accounts[&tenure.post_id] {
+            let kept = &mut demand[*account];
+            kept.tenures.insert(tenure.id);
+            kept.revisions.extend(history.crafting.iter().map(|r| r.id));
+            kept.next_effective = kept.next_effective.into_iter().chain(next_effective).min();
+            observed.entry((*account, tenure.person_id)).or_default().extend(facets.clone());
+            if kept.people.insert(tenure.person_id) {
+                accounts_of_person.entry(tenure.person_id).or_default().push(*account);
+            }
+        }
+        holders.entry(tenure.post_id).or_default().push(Holder {
+            tenure_id: tenure.id,
+            person_id: tenure.person_id,
+            started_on: tenure.period.started_on,
+            buying_roles: tenure.buying_roles,
+            // Influence reads the buying roles and the lines, nothing else of a holder.
+            display_name: String::new(),
+            crafting_recorded: false,
+            came_from: None,
+        });
+    }
+    let between = Between { organizations: &organizations, known_then: &known_then };
+    let relationships_of =
+        relationships_by_account(conn, tenant, between, &accounts_of_person, scope.len(), at)?;
+    let settings = coverage_settings::settings_as_known(conn, tenant, at.known_at)?;
+
+    for (i, ((kept, mut posts), relationships)) in
+        demand.iter_mut().zip(posts_of).zip(relationships_of).enumerate()
+    {
+        posts.sort_by_key(|p| p.id);
+        kept.relationships = relationships.iter().map(|(id, _)| *id).collect();
+        let account = Account {
+            posts: posts
+                .into_iter()
+                .map(|p| AccountPost {
+                    holders: holders.get(&p.id).cloned().unwrap_or_default(),
+                    ..p
+                })
+                .collect(),
+            relationships: relationships.into_iter().map(|(_, r)| r).collect(),
+            ..Account::default()
+        };
+        let influence = influences(&account, &settings);
+        let mut people: Vec<Uuid> = kept.people.iter().copied().collect();
+        people.sort();
+        kept.stakeholders = people
+            .into_iter()
+            .map(|person| Demand {
+                person_id: person,
+                influence: influence.get(&person).map_or(0.0, |i| i.influence),
+                facets: observed.remove(&(i, person)).unwrap_or_default().into(),
+            })
+            .collect();
+    }
+    Ok(demand)
+}
+
+/// Each account's demand kept between requests, per tenant (see the module's comment).
+pub struct DemandIndex {
+    tenants: Mutex<HashMap<TenantId, Kept>>,
+    budget: usize,
+    /// Accounts whose demand was read from their rows, not kept.
+    reads: std::sync::atomic::AtomicU64,
+}
+
+/// A tenant's kept demand.
+#[derive(Clone)]
+struct Kept {
+    /// The feed's number the accounts hold at.
+    seq: i64,
+    /// The coverage settings' version they were read with.
+    settings: i64,
+    accounts: HashMap<Uuid, Arc<AccountDemand>>,
+    bytes: usize,
+    used: Instant,
+}
+
+impl Default for DemandIndex {
+    fn default() -> Self {
+        DemandIndex::with_budget(MEMORY_BUDGET)
+    }
+}
+
+impl DemandIndex {
+    pub fn with_budget(budget: usize) -> DemandIndex {
+        DemandIndex { tenants: Mutex::default(), budget, reads: Default::default() }
+    }
+
+    /// How many accounts' demand this process read from their rows.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Bytes held now, and for how many tenants.
+    pub fn held(&self) -> (usize, usize) {
+        let tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        (tenants.values().map(|k| k.bytes).sum(), tenants.len())
+    }
+
+    /// The demand of each account of `scope` (in its order) as of now (`at`), from what is
+    /// kept, caught up with the change feed; the accounts not kept, or touched since, read.
+    /// `conn` must see one snapshot (the feed's number and the rows read agree).
+    pub fn demand(
+        &self,
+        conn: &mut DbConn,
+        tenant: TenantId,
+        scope: &[(Organization, Vec<Uuid>)],
+        at: TimePoint,
+    ) -> Result<Vec<Arc<AccountDemand>>, Error> {
+        let head = changes::head(conn, tenant)?;
+        let (_, settings) = coverage_settings::settings(conn, tenant)?;
+        let kept = {
+            let tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+            tenants.get(&tenant).cloned()
+        };
+        let mut accounts = match kept {
+            Some(kept) if kept.seq <= head && kept.settings == settings => {
+                let touched = changes::touched_since(conn, tenant, &TOUCHING, kept.seq)?;
+                // Read after the changes: a pruning batch that commits between the two moves the
+                // horizon with it.
+                if retention::first_kept(conn, tenant)? > kept.seq + 1 {
+                    HashMap::new()
+                } else {
+                    untouched(conn, tenant, kept.accounts, &touched)?
+                }
+            }
+            _ => HashMap::new(),
+        };
+        accounts.retain(|_, a| a.holds_at(at));
+        let stale: Vec<(Organization, Vec<Uuid>)> = scope
+            .iter()
+            .filter(|(root, ids)| {
+                accounts.get(&root.id).is_none_or(|a| {
+                    let mut ids = ids.clone();
+                    ids.sort();
+                    a.organizations != ids
+                })
+            })
+            .cloned()
+            .collect();
+        let read_now = read(conn, tenant, &stale, at)?;
+        self.reads.fetch_add(stale.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        for ((root, _), demand) in stale.iter().zip(read_now) {
+            accounts.insert(root.id, Arc::new(demand));
+        }
+        let answer = scope.iter().filter_map(|(root, _)| accounts.get(&root.id).cloned()).collect();
+        self.keep(tenant, Kept { seq: head, settings, accounts, bytes: 0, used: Instant::now() });
+        Ok(answer)
+    }
+
+    /// Holds the tenant's demand, dropping the least recently used others' past the budget.
+    fn keep(&self, tenant: TenantId, mut kept: Kept) {
+        kept.bytes = kept.accounts.values().map(|a| a.bytes()).sum();
+        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.bytes > self.budget {
+            tenants.remove(&tenant);
+            return;
+        }
+        tenants.insert(tenant, kept);
+        let mut held: usize = tenants.values().map(|k| k.bytes).sum();
+        while held > self.budget && tenants.len() > 1 {
+            let Some(oldest) = tenants
+                .iter()
+                .filter(|(t, _)| **t != tenant)
+                .min_by_key(|(_, k)| k.used)
+                .map(|(t, _)| *t)
+            else {
+                break;
+            };
+            if let Some(dropped) = tenants.remove(&oldest) {
+                held -= dropped.bytes;
+            }
+        }
+    }
+}
+
+/// The kept accounts no change in `touched` reaches: neither where the changed rows were when
+/// the demand was read (its ids), nor where they are now.
+fn untouched(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    mut accounts: HashMap<Uuid, Arc<AccountDemand>>,
+    touched: &[(Entity, Operation, Uuid)],
+) -> Result<HashMap<Uuid, Arc<AccountDemand>>, Error> {
+    if touched.is_empty() || accounts.is_empty() {
+        return Ok(accounts);
+    }
+    let of = |entity: Entity| -> Vec<Uuid> {
+        touched.iter().filter(|(e, _, _)| *e == entity).map(|(_, _, id)| *id).collect()
+    };
+    let (tenure_ids, revision_ids, post_ids, relationship_ids) = (
+        of(Entity::Tenure),
+        of(Entity::CraftingRevision),
+        of(Entity::Post),
+        of(Entity::Relationship),
+    );
+    // A person's name or email is not demand; a person gone takes their tenures along.
+    let person_ids: Vec<Uuid> = touched
+        .iter()
+        .filter(|(e, op, _)| *e == Entity::Person && *op == Operation::Delete)
+        .map(|(_, _, id)| *id)
+        .collect();
+    // Where they are now: revisions on tenures, tenures on posts, posts in organizations,
+    // relationships between people.
+    let mut now_tenures: Vec<Uuid> = chunked(&revision_ids, |ids| {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let found: Vec<String> = crafting_revisions::table
+            .filter(crafting_revisions::tenant_id.eq(tenant))
+            .filter(crafting_revisions::id.eq_any(ids))
+            .select(crafting_revisions::tenure_id)
+            .load(conn)?;
+        changes::parse_ids(&found)
+    })?;
+    now_tenures.extend(&tenure_ids);
+    let mut now_posts: Vec<Uuid> = chunked(&now_tenures, |ids| {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let found: Vec<String> = tenures::table
+            .filter(tenures::tenant_id.eq(tenant))
+            .filter(tenures::id.eq_any(ids))
+            .select(tenures::post_id)
+            .load(conn)?;
+        changes::parse_ids(&found)
+    })?;
+    now_posts.extend(&post_ids);
+    let now_organizations: HashSet<Uuid> = chunked(&now_posts, |ids| {
+        Ok(posts::organizations_of(conn, tenant, ids)?.into_values().collect())
+    })?
+    .into_iter()
+    .collect();
+    let now_people: HashSet<Uuid> = chunked(&relationship_ids, |ids| {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let found: Vec<(String, String)> = relationship_rows::table
+            .filter(relationship_rows::tenant_id.eq(tenant))
+            .filter(relationship_rows::id.eq_any(ids))
+            .select((relationship_rows::from_person_id, relationship_rows::to_person_id))
+            .load(conn)?;
+        found.iter().flat_map(|(from, to)| [parse_id(from), parse_id(to)]).collect()
+    })?
+    .into_iter()
+    .collect();
+    accounts.retain(|_, a| {
+        let was = tenure_ids.iter().any(|id| a.tenures.contains(id))
+            || revision_ids.iter().any(|id| a.revisions.contains(id))
+            || post_ids.iter().any(|id| a.posts.contains(id))
+            || relationship_ids.iter().any(|id| a.relationships.contains(id))
+            || person_ids.iter().any(|id| a.people.contains(id));
+        let is = a.organizations.iter().any(|o| now_organizations.contains(o))
+            || now_people.iter().any(|p| a.people.contains(p));
+        !was && !is
+    });
+    Ok(accounts)
+}
+
+/// Whose relationships to read: those from anyone who holds or held a post in these
+/// organizations, and those touching the people who held one as known then and not now.
+#[derive(Clone, Copy)]
+struct Between<'a> {
+    organizations: &'a [Uuid],
+    known_then: &'a [Uuid],
+}
+
+/// The relationships valid on `at`'s day, as known at `at`, between two stakeholders of an
+/// account, by account (`accounts_of_person`: the accounts each stakeholder is in), each with
+/// its id; in the order the coverage report reads them, so influence sums in the same order.
+fn relationships_by_account(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    between: Between<'_>,
+    accounts_of_person: &HashMap<Uuid, Vec<usize>>,
+    accounts: usize,
+    at: TimePoint,
+) -> Result<Vec<Vec<(Uuid, account::Relationship)>>, Error> {
+    let today = at.as_of.date();
+    let mut read = chunked(between.organizations, |ids| {
+        relationships::from_holders_in(conn, tenant, ids, today)
+    })?;
+    read.extend(chunked(between.known_then, |ids| {
+        relationships::relationships_among(conn, tenant, People::Listed(ids), today)
+    })?);
+    // A relationship read twice (from two pieces, or both ways) counts once.
+    read.sort_by_key(|r| r.id);
+    read.dedup_by_key(|r| r.id);
+    let known = history::as_known(
+        read,
+        relationships::versions_since(conn, tenant, at.known_at)?,
+        at.known_at,
+    );
+    let mut relationships_of: Vec<Vec<(Uuid, account::Relationship)>> =
+        (0..accounts).map(|_| Vec::new()).collect();
+    for r in known.into_iter().filter(|r| r.fields.holds_on(today)) {
+        let (from, to) = (r.fields.from_person_id, r.fields.to_person_id);
+        let (Some(from_in), Some(to_in)) =
+            (accounts_of_person.get(&from), accounts_of_person.get(&to))
+        else {
+            continue;
+        };
+        for account in from_in.iter().filter(|a| to_in.contains(a)) {
+            relationships_of[*account].push((
+                r.id,
+                account::Relationship {
+                    from_person_id: from,
+                    to_person_id: to,
+                    kind: r.fields.kind,
+                    strength: r.fields.strength,
+                },
+            ));
+        }
+    }
+    Ok(relationships_of)
+}
+
+/// The tenures of the posts of these organizations current on `day`, each with its crafting
+/// revisions in effect order: one statement (a left join) however many.
+fn held_with_crafting(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    organizations: &[Uuid],
+    day: NaiveDate,
+) -> Result<Vec<(Tenure, Vec<CraftingRevision>)>, Error> {
+    let rows: Vec<(tenure_store::Row, Option<crafting::Row>)> = tenures::table
+        .left_join(
+            crafting_revisions::table.on(crafting_revisions::tenant_id
+                .eq(tenures::tenant_id)
+                .and(crafting_revisions::tenure_id.eq(tenures::id))),
+        )
+        .filter(tenures::tenant_id.eq(tenant))
+        .filter(tenures::post_id.eq_any(organizations::post_ids_in(tenant, organizations)))
+        .filter(tenures::started_on.le(day))
+        .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(day)))
+        .select((tenure_store::Row::as_select(), Option::<crafting::Row>::as_select()))
+        .load(conn)?;
+    // A row per revision: a tenure's rows gathered by its id.
+    let mut held: Vec<(Tenure, Vec<CraftingRevision>)> = Vec::new();
+    let mut index: HashMap<Uuid, usize> = HashMap::new();
+    for (tenure, revision) in rows {
+        let tenure = tenure.into_tenure()?;
+        let i = *index.entry(tenure.id).or_insert_with(|| {
+            held.push((tenure, Vec::new()));
+            held.len() - 1
+        });
+        if let Some(revision) = revision {
+            held[i].1.push(revision.into_revision()?.revision);
+        }
+    }
+    for (_, revisions) in &mut held {
+        revisions.sort_by_key(|r| (r.effective_at, r.recorded_at));
+    }
+    Ok(held)
+}
