@@ -20,6 +20,12 @@ pub fn supported_time(time: NaiveDateTime) -> bool {
     supported_date(time.date())
 }
 
+/// The last moment of the supported calendar: later than any time stored, and written the way
+/// stored times are (SQLite compares them as text).
+pub fn last_moment() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(LAST_YEAR, 12, 31).map_or(NaiveDateTime::MAX, end_of_day)
+}
+
 /// The last microsecond of a day: a date stands for everything that happened on it.
 pub fn end_of_day(date: NaiveDate) -> NaiveDateTime {
     date.succ_opt().map_or(NaiveDateTime::MAX, |next| instant_before(next.and_time(NaiveTime::MIN)))

@@ -28,6 +28,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::account::{self, influences, Account, AccountPost, Holder};
+use crate::domain::calendar;
 use crate::domain::crafting::{CraftingRevision, FormalRevision, Origin, TimePoint};
 use crate::domain::facet::Facet;
 use crate::domain::fit::wants;
@@ -49,6 +50,9 @@ use crate::store::{
 /// the least recently used tenants' go first; a tenant whose demand alone is larger is not
 /// kept (its profiles read every row).
 pub const MEMORY_BUDGET: usize = 128 << 20;
+
+/// Changes past which a request reads every account rather than find the ones they touch.
+const CATCH_UP_MAX: usize = 20_000;
 
 /// The changes that can move an account's demand.
 const TOUCHING: [Entity; 5] =
@@ -83,6 +87,8 @@ pub struct AccountDemand {
     /// takes effect.
     day: Option<NaiveDate>,
     next_effective: Option<NaiveDateTime>,
+    /// `measure()`, taken once it is read.
+    bytes: usize,
 }
 
 impl AccountDemand {
@@ -91,8 +97,9 @@ impl AccountDemand {
         self.day == Some(at.as_of.date()) && self.next_effective.is_none_or(|t| t > at.as_of)
     }
 
-    /// Roughly the bytes it holds.
-    fn bytes(&self) -> usize {
+    /// Roughly the bytes it holds: its facets, and its sets by their slots (an id and a
+    /// control byte each, at most 7 in 8 slots used).
+    fn measure(&self) -> usize {
         let facets: usize = self
             .stakeholders
             .iter()
@@ -101,14 +108,13 @@ impl AccountDemand {
                     + s.facets.iter().map(|f| size_of::<Facet>() + f.key.len()).sum::<usize>()
             })
             .sum();
-        let ids = self.tenures.len()
-            + self.revisions.len()
-            + self.posts.len()
-            + self.people.len()
-            + self.relationships.len()
-            + self.organizations.len();
-        // A set's slot: the id and about a byte of control, at a load of 7/8.
-        facets + ids * 19
+        let slots = |capacity: usize| capacity * 8 / 7 + 1;
+        let ids = slots(self.tenures.capacity())
+            + slots(self.revisions.capacity())
+            + slots(self.posts.capacity())
+            + slots(self.people.capacity())
+            + slots(self.relationships.capacity());
+        facets + ids * (size_of::<Uuid>() + 1) + self.organizations.len() * size_of::<Uuid>()
     }
 }
 
@@ -209,6 +215,8 @@ pub fn read(
             .filter(|f| f.origin != Origin::Formal)
             .map(|f| f.facet)
             .filter(wants)
+            // What a want is: its key and weight. A note may be a thousand characters.
+            .map(|f| Facet { note: None, ..f })
             .collect();
         let tenure = history.tenure;
         for account in &post_accounts[&tenure.post_id] {
@@ -264,6 +272,7 @@ pub fn read(
                 facets: observed.remove(&(i, person)).unwrap_or_default().into(),
             })
             .collect();
+        kept.bytes = kept.measure();
     }
     Ok(demand)
 }
@@ -320,6 +329,11 @@ impl DemandIndex {
         scope: &[(Organization, Vec<Uuid>)],
         at: TimePoint,
     ) -> Result<Vec<Arc<AccountDemand>>, Error> {
+        // The rows as this snapshot has them, however recently recorded: the feed's number
+        // read with them says what they include. (As known at the request's clock, a row
+        // recorded between that moment and the snapshot would be left out, and its change
+        // counted as seen.) Effect dates are read as of now.
+        let at = TimePoint { as_of: at.as_of, known_at: calendar::last_moment() };
         let head = changes::head(conn, tenant)?;
         let (_, settings) = coverage_settings::settings(conn, tenant)?;
         let kept = {
@@ -330,8 +344,10 @@ impl DemandIndex {
             Some(kept) if kept.seq <= head && kept.settings == settings => {
                 let touched = changes::touched_since(conn, tenant, &TOUCHING, kept.seq)?;
                 // Read after the changes: a pruning batch that commits between the two moves the
-                // horizon with it.
-                if retention::first_kept(conn, tenant)? > kept.seq + 1 {
+                // horizon with it. Past a long catch-up, reading every account costs less.
+                if retention::first_kept(conn, tenant)? > kept.seq + 1
+                    || touched.len() > CATCH_UP_MAX
+                {
                     HashMap::new()
                 } else {
                     untouched(conn, tenant, kept.accounts, &touched)?
@@ -363,8 +379,12 @@ impl DemandIndex {
 
     /// Holds the tenant's demand, dropping the least recently used others' past the budget.
     fn keep(&self, tenant: TenantId, mut kept: Kept) {
-        kept.bytes = kept.accounts.values().map(|a| a.bytes()).sum();
+        kept.bytes = kept.accounts.values().map(|a| a.bytes).sum();
         let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        // A request on a standby that lags read older rows: what is kept stays.
+        if tenants.get(&tenant).is_some_and(|k| k.seq > kept.seq) {
+            return;
+        }
         if kept.bytes > self.budget {
             tenants.remove(&tenant);
             return;

@@ -105,7 +105,7 @@ pub fn coverage_of(
     rows.into_iter().map(coverage).collect()
 }
 
-/// How many stakeholders each of these salespeople covers, over all accounts.
+/// The links of these salespeople, as (salesperson, stakeholder) pairs, over all accounts.
 pub fn loads(
     conn: &mut DbConn,
     tenant: TenantId,

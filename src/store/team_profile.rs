@@ -5,7 +5,6 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::crafting::TimePoint;
@@ -18,7 +17,6 @@ use crate::store::coverage::{self, End};
 use crate::store::crafting;
 use crate::store::organizations::{self, Organization};
 use crate::store::people::People;
-use crate::store::schema::{coverage_links, posts, tenures};
 use crate::store::tenures as tenure_store;
 use crate::store::{
     accounts, affinities, chunked, history, parse_id, persons, salespeople, DbConn,
@@ -104,35 +102,22 @@ fn read_team_profile(
     let covering = covered_by(conn, tenant, &team, at, demanded)?;
     let roots = organizations::account_roots(conn, tenant)?;
     let every = accounts::accounts_of(conn, tenant, &roots)?;
-    let (scope, demand): (Vec<_>, Vec<Arc<AccountDemand>>) = match demanded {
-        // Every account's demand is kept (each team's profile reads the same accounts); the
-        // covered ones are those where a current holder is one the team covers.
-        Demanded::Kept(index) => {
-            let demand = index.demand(conn, tenant, &every, at)?;
-            every
-                .into_iter()
-                .zip(demand)
-                .filter(|(_, d)| {
-                    scope == DemandScope::Tenant
-                        || d.stakeholders.iter().any(|s| covering.contains_key(&s.person_id))
-                })
-                .unzip()
-        }
+    // Every account's demand (kept, each team's profile reads the same accounts); the covered
+    // accounts are those with a current holder the team covers.
+    let demand: Vec<Arc<AccountDemand>> = match demanded {
+        Demanded::Kept(index) => index.demand(conn, tenant, &every, at)?,
         Demanded::Read => {
-            let scope: Vec<_> = match scope {
-                DemandScope::Tenant => every,
-                DemandScope::Covered => {
-                    let covered = covered_organizations(conn, tenant, &member_ids, at)?;
-                    every
-                        .into_iter()
-                        .filter(|(_, ids)| ids.iter().any(|id| covered.contains(id)))
-                        .collect()
-                }
-            };
-            let demand = account_demand::read(conn, tenant, &scope, at)?;
-            (scope, demand.into_iter().map(Arc::new).collect())
+            account_demand::read(conn, tenant, &every, at)?.into_iter().map(Arc::new).collect()
         }
     };
+    let (scope, demand): (Vec<_>, Vec<_>) = every
+        .into_iter()
+        .zip(demand)
+        .filter(|(_, d)| {
+            scope == DemandScope::Tenant
+                || d.stakeholders.iter().any(|s| covering.contains_key(&s.person_id))
+        })
+        .unzip();
     // The team's salespeople are not their own demand.
     let stakeholders: Vec<Stakeholder> = scope
         .iter()
@@ -202,33 +187,4 @@ fn covered_by(
         covering.entry(stakeholder).or_default().push(salesperson);
     }
     Ok(covering.into_iter().map(|(stakeholder, by)| (stakeholder, by.into())).collect())
-}
-
-/// The organizations where one of `salespeople` covers a stakeholder who holds a post there on
-/// `at`'s day. Read by joins, not by lists of ids: a team may cover tens of thousands.
-fn covered_organizations(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    salespeople: &[Uuid],
-    at: TimePoint,
-) -> Result<HashSet<Uuid>, Error> {
-    let team: Vec<String> = salespeople.iter().map(Uuid::to_string).collect();
-    let covered = coverage_links::table
-        .filter(coverage_links::tenant_id.eq(tenant))
-        .filter(coverage_links::salesperson_id.eq_any(team))
-        .select(coverage_links::stakeholder_id);
-    let today = at.as_of.date();
-    let units: Vec<String> = tenures::table
-        .inner_join(
-            posts::table
-                .on(posts::tenant_id.eq(tenures::tenant_id).and(posts::id.eq(tenures::post_id))),
-        )
-        .filter(tenures::tenant_id.eq(tenant))
-        .filter(tenures::person_id.eq_any(covered))
-        .filter(tenures::started_on.le(today))
-        .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(today)))
-        .select(posts::organization_id)
-        .distinct()
-        .load(conn)?;
-    units.iter().map(|id| parse_id(id)).collect()
 }

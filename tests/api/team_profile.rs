@@ -403,8 +403,14 @@ async fn influence_as_known_then_is_the_coverage_reports(app: &TestApp) {
 /// The profile as of now (the accounts' demand kept between requests) is the profile read from
 /// every row: a `known_at` ahead of now takes the path that keeps nothing.
 async fn kept_is_read(app: &TestApp, unit: &str, after: &str) {
-    let path = format!("/v1/organizations/{unit}/team-profile?demand=tenant&limit=50");
-    let kept = app.get(&path).await;
+    for demand in ["tenant", "covered"] {
+        let path = format!("/v1/organizations/{unit}/team-profile?demand={demand}&limit=50");
+        same_profile(app, &path, &format!("{after}, demand={demand}")).await;
+    }
+}
+
+async fn same_profile(app: &TestApp, path: &str, after: &str) {
+    let kept = app.get(path).await;
     assert_eq!(kept.status, 200, "{}", kept.body);
     let read = app.get(&format!("{path}&known_at=2999-01-01")).await;
     assert_eq!(read.status, 200, "{}", read.body);
