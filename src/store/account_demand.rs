@@ -20,8 +20,7 @@
 //! profile as of another time, or as known at another time, reads everything and keeps nothing.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -40,6 +39,7 @@ use crate::store::organizations::{self, Organization};
 use crate::store::people::People;
 use crate::store::relationships;
 use crate::store::schema::{crafting_revisions, relationships as relationship_rows, tenures};
+use crate::store::tenant_cache::TenantCache;
 use crate::store::tenures::{self as tenure_store, Tenure};
 use crate::store::{
     accounts, chunked, coverage_settings, history, parse_id, post_revisions, posts, retention,
@@ -279,8 +279,7 @@ pub fn read(
 
 /// Each account's demand kept between requests, per tenant (see the module's comment).
 pub struct DemandIndex {
-    tenants: Mutex<HashMap<TenantId, Kept>>,
-    budget: usize,
+    tenants: TenantCache<Kept>,
     /// Accounts whose demand was read from their rows, not kept.
     reads: std::sync::atomic::AtomicU64,
 }
@@ -293,8 +292,6 @@ struct Kept {
     /// The coverage settings' version they were read with.
     settings: i64,
     accounts: HashMap<Uuid, Arc<AccountDemand>>,
-    bytes: usize,
-    used: Instant,
 }
 
 impl Default for DemandIndex {
@@ -305,7 +302,7 @@ impl Default for DemandIndex {
 
 impl DemandIndex {
     pub fn with_budget(budget: usize) -> DemandIndex {
-        DemandIndex { tenants: Mutex::default(), budget, reads: Default::default() }
+        DemandIndex { tenants: TenantCache::new(budget), reads: Default::default() }
     }
 
     /// How many accounts' demand this process read from their rows.
@@ -315,8 +312,7 @@ impl DemandIndex {
 
     /// Bytes held now, and for how many tenants.
     pub fn held(&self) -> (usize, usize) {
-        let tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
-        (tenants.values().map(|k| k.bytes).sum(), tenants.len())
+        self.tenants.held()
     }
 
     /// The demand of each account of `scope` (in its order) as of now (`at`), from what is
@@ -336,10 +332,7 @@ impl DemandIndex {
         let at = TimePoint { as_of: at.as_of, known_at: calendar::last_moment() };
         let head = changes::head(conn, tenant)?;
         let (_, settings) = coverage_settings::settings(conn, tenant)?;
-        let kept = {
-            let tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
-            tenants.get(&tenant).cloned()
-        };
+        let kept = self.tenants.get(tenant);
         let mut accounts = match kept {
             Some(kept) if kept.seq <= head && kept.settings == settings => {
                 let touched = changes::touched_since(conn, tenant, &TOUCHING, kept.seq)?;
@@ -373,37 +366,22 @@ impl DemandIndex {
             accounts.insert(root.id, Arc::new(demand));
         }
         let answer = scope.iter().filter_map(|(root, _)| accounts.get(&root.id).cloned()).collect();
-        self.keep(tenant, Kept { seq: head, settings, accounts, bytes: 0, used: Instant::now() });
+        self.keep(tenant, Kept { seq: head, settings, accounts });
         Ok(answer)
     }
 
     /// Holds the tenant's demand, dropping the least recently used others' past the budget.
-    fn keep(&self, tenant: TenantId, mut kept: Kept) {
-        kept.bytes = kept.accounts.values().map(|a| a.bytes).sum();
-        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+    fn keep(&self, tenant: TenantId, kept: Kept) {
         // A request on a standby that lags read older rows: what is kept stays.
-        if tenants.get(&tenant).is_some_and(|k| k.seq > kept.seq) {
+        if self.tenants.get(tenant).is_some_and(|held| held.seq > kept.seq) {
             return;
         }
-        if kept.bytes > self.budget {
-            tenants.remove(&tenant);
+        let bytes = kept.accounts.values().map(|a| a.bytes).sum();
+        if bytes > self.tenants.budget() {
+            self.tenants.forget(tenant);
             return;
         }
-        tenants.insert(tenant, kept);
-        let mut held: usize = tenants.values().map(|k| k.bytes).sum();
-        while held > self.budget && tenants.len() > 1 {
-            let Some(oldest) = tenants
-                .iter()
-                .filter(|(t, _)| **t != tenant)
-                .min_by_key(|(_, k)| k.used)
-                .map(|(t, _)| *t)
-            else {
-                break;
-            };
-            if let Some(dropped) = tenants.remove(&oldest) {
-                held -= dropped.bytes;
-            }
-        }
+        self.tenants.keep(tenant, kept, bytes);
     }
 }
 

@@ -13,7 +13,7 @@
 //! go first.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -29,6 +29,7 @@ use crate::store::crafting::{histories, TenureHistory};
 use crate::store::schema::{
     crafting_index_snapshots, crafting_revisions, erasures, post_revisions, tenures,
 };
+use crate::store::tenant_cache::TenantCache;
 use crate::store::tenures::{self as tenure_store, Tenure};
 use crate::store::views::scopes::{self, ExportScope};
 use crate::store::{now, now_point, parse_id, posts, retention, DbConn};
@@ -72,18 +73,15 @@ const KEEP_AFTER_CATCHING_UP: usize = 5_000;
 const PART: usize = 16_384;
 
 /// A tenant's index in this process.
+#[derive(Clone)]
 struct Cached {
     index: Arc<TenantIndex>,
-    /// `index.bytes()`, counted once.
-    bytes: usize,
-    used: std::time::Instant,
     /// The watermark of the snapshot in the database, as far as this process knows.
     persisted: Option<NaiveDateTime>,
 }
 
 pub struct CraftingIndex {
-    tenants: Mutex<HashMap<TenantId, Cached>>,
-    budget: usize,
+    tenants: TenantCache<Cached>,
     /// Indexes built from every tenure, not caught up from memory or a snapshot.
     builds: std::sync::atomic::AtomicU64,
 }
@@ -96,7 +94,7 @@ impl Default for CraftingIndex {
 
 impl CraftingIndex {
     pub fn with_budget(budget: usize) -> CraftingIndex {
-        CraftingIndex { tenants: Mutex::default(), budget, builds: Default::default() }
+        CraftingIndex { tenants: TenantCache::new(budget), builds: Default::default() }
     }
 
     /// How many indexes this process built from every tenure.
@@ -106,20 +104,13 @@ impl CraftingIndex {
 
     /// Bytes held now, and by how many tenants.
     pub fn held(&self) -> (usize, usize) {
-        let tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
-        (tenants.values().map(|c| c.bytes).sum(), tenants.len())
+        self.tenants.held()
     }
 
     /// The tenant's index, brought up to date with the database: from this process's memory,
     /// else from its snapshot in the database, else built.
     pub fn snapshot(&self, conn: &mut DbConn, tenant: TenantId) -> Result<Arc<TenantIndex>, Error> {
-        let cached = {
-            let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
-            tenants.get_mut(&tenant).map(|c| {
-                c.used = std::time::Instant::now();
-                (c.index.clone(), c.persisted)
-            })
-        };
+        let cached = self.tenants.get(tenant).map(|c| (c.index, c.persisted));
         let held = cached.is_some();
         let (current, mut persisted) = match cached {
             Some((index, persisted)) => (Some(index), persisted),
@@ -208,24 +199,9 @@ impl CraftingIndex {
 
     /// Holds the tenant's index, dropping the least recently used others' past the budget.
     fn keep(&self, tenant: TenantId, index: Arc<TenantIndex>, persisted: Option<NaiveDateTime>) {
-        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
-        let used = std::time::Instant::now();
         let bytes = index.bytes();
-        tenants.insert(tenant, Cached { index, bytes, used, persisted });
-        let mut held: usize = tenants.values().map(|c| c.bytes).sum();
-        while held > self.budget && tenants.len() > 1 {
-            let Some(oldest) = tenants
-                .iter()
-                .filter(|(t, _)| **t != tenant)
-                .min_by_key(|(_, c)| c.used)
-                .map(|(t, _)| *t)
-            else {
-                break;
-            };
-            if let Some(dropped) = tenants.remove(&oldest) {
-                held -= dropped.bytes;
-                tracing::info!(tenant = %oldest.0, bytes = dropped.bytes, "similar-crafters index evicted");
-            }
+        for (oldest, bytes) in self.tenants.keep(tenant, Cached { index, persisted }, bytes) {
+            tracing::info!(tenant = %oldest.0, bytes, "similar-crafters index evicted");
         }
     }
 
@@ -233,14 +209,16 @@ impl CraftingIndex {
     /// was just read and needed a long catch-up;
     /// handed out once (the caller writes it: `Snapshot::of`, `write_snapshot`).
     pub fn due_snapshot(&self, tenant: TenantId) -> Option<Arc<TenantIndex>> {
-        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
-        let cached = tenants.get_mut(&tenant)?;
-        let watermark = cached.index.watermark?;
-        if cached.persisted.is_some_and(|at| watermark - at < PERSIST_AFTER) {
-            return None;
-        }
-        cached.persisted = Some(watermark);
-        Some(cached.index.clone())
+        self.tenants
+            .update(tenant, |cached| {
+                let watermark = cached.index.watermark?;
+                if cached.persisted.is_some_and(|at| watermark - at < PERSIST_AFTER) {
+                    return None;
+                }
+                cached.persisted = Some(watermark);
+                Some(cached.index.clone())
+            })
+            .flatten()
     }
 }
 
@@ -752,7 +730,7 @@ mod tests {
     }
 
     #[test]
-    fn past_the_budget_the_least_recently_used_tenants_go() {
+    fn past_the_budget_the_least_recently_used_tenants_indexes_go() {
         let one = index(100);
         let cache = CraftingIndex::with_budget(one.bytes() * 2 + one.bytes() / 2);
         let tenants: Vec<TenantId> = (1..=3).map(|n| TenantId(Uuid::from_u128(n))).collect();
@@ -760,10 +738,9 @@ mod tests {
         cache.keep(tenants[1], Arc::new(index(100)), None);
         assert_eq!(cache.held().1, 2);
         // The first is used again, so the second is the least recently used.
-        cache.tenants.lock().unwrap().get_mut(&tenants[0]).unwrap().used =
-            std::time::Instant::now();
+        assert!(cache.tenants.get(tenants[0]).is_some());
         cache.keep(tenants[2], Arc::new(index(100)), None);
-        let held: Vec<TenantId> = cache.tenants.lock().unwrap().keys().copied().collect();
+        let held = cache.tenants.tenants();
         assert_eq!(held.len(), 2);
         assert!(held.contains(&tenants[0]) && held.contains(&tenants[2]), "{held:?}");
         assert!(cache.held().0 <= one.bytes() * 2 + one.bytes() / 2);

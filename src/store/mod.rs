@@ -54,6 +54,7 @@ pub mod seats;
 pub mod statistics;
 pub mod suggestions;
 pub mod team_profile;
+pub mod tenant_cache;
 pub mod tenures;
 pub mod unnest;
 pub mod views;
