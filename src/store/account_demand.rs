@@ -38,7 +38,9 @@ use crate::store::crafting::{self, TenureHistory};
 use crate::store::organizations::{self, Organization};
 use crate::store::people::People;
 use crate::store::relationships;
-use crate::store::schema::{crafting_revisions, relationships as relationship_rows, tenures};
+use crate::store::schema::{
+    crafting_revisions, posts as post_rows, relationships as relationship_rows, tenures,
+};
 use crate::store::tenant_cache::TenantCache;
 use crate::store::tenures::{self as tenure_store, Tenure};
 use crate::store::{
@@ -118,8 +120,47 @@ impl AccountDemand {
     }
 }
 
+/// Posts whose accounts are read together: their holders' rows are in memory at once (a
+/// tenure with its crafting, posts and relationships is about 2.5 KB until it is boiled down
+/// to a demand). A hundred accounts of 1,000 read at once peaked at 303 MB of resident memory,
+/// by 25,000 posts at 169 MB; the first profile took 3.2 s instead of 2.6 s.
+const POSTS_AT_ONCE: i64 = 25_000;
+
 /// The demand of each account of `scope` (in its order), read from every row it rests on.
 pub fn read(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    scope: &[(Organization, Vec<Uuid>)],
+    at: TimePoint,
+) -> Result<Vec<AccountDemand>, Error> {
+    let organizations: Vec<String> =
+        scope.iter().flat_map(|(_, ids)| ids.iter().map(Uuid::to_string)).collect();
+    let counted: Vec<(String, i64)> = chunked(&organizations, |ids| {
+        Ok(post_rows::table
+            .filter(post_rows::tenant_id.eq(tenant))
+            .filter(post_rows::organization_id.eq_any(ids))
+            .group_by(post_rows::organization_id)
+            .select((post_rows::organization_id, diesel::dsl::count_star()))
+            .load(conn)?)
+    })?;
+    let posts_in: HashMap<Uuid, i64> = counted
+        .iter()
+        .map(|(id, posts)| Ok((parse_id(id)?, *posts)))
+        .collect::<Result<_, Error>>()?;
+    let mut demand = Vec::with_capacity(scope.len());
+    let (mut from, mut posts) = (0, 0);
+    for (i, (_, ids)) in scope.iter().enumerate() {
+        posts += ids.iter().map(|id| posts_in.get(id).copied().unwrap_or(0)).sum::<i64>();
+        if posts >= POSTS_AT_ONCE || i + 1 == scope.len() {
+            demand.extend(read_together(conn, tenant, &scope[from..=i], at)?);
+            (from, posts) = (i + 1, 0);
+        }
+    }
+    Ok(demand)
+}
+
+/// `read` of a few accounts, each table read once for all of them.
+fn read_together(
     conn: &mut DbConn,
     tenant: TenantId,
     scope: &[(Organization, Vec<Uuid>)],
