@@ -147,16 +147,33 @@ pub fn read(
         .iter()
         .map(|(id, posts)| Ok((parse_id(id)?, *posts)))
         .collect::<Result<_, Error>>()?;
+    let sizes: Vec<i64> = scope
+        .iter()
+        .map(|(_, ids)| ids.iter().map(|id| posts_in.get(id).copied().unwrap_or(0)).sum())
+        .collect();
     let mut demand = Vec::with_capacity(scope.len());
-    let (mut from, mut posts) = (0, 0);
-    for (i, (_, ids)) in scope.iter().enumerate() {
-        posts += ids.iter().map(|id| posts_in.get(id).copied().unwrap_or(0)).sum::<i64>();
-        if posts >= POSTS_AT_ONCE || i + 1 == scope.len() {
-            demand.extend(read_together(conn, tenant, &scope[from..=i], at)?);
-            (from, posts) = (i + 1, 0);
-        }
+    for piece in pieces(&sizes, POSTS_AT_ONCE) {
+        demand.extend(read_together(conn, tenant, &scope[piece], at)?);
     }
     Ok(demand)
+}
+
+/// Consecutive pieces of items of these sizes, each at most `most` in all unless one item
+/// alone is larger (it is a piece of its own).
+fn pieces(sizes: &[i64], most: i64) -> Vec<std::ops::Range<usize>> {
+    let mut pieces = Vec::new();
+    let (mut from, mut size) = (0, 0);
+    for (i, item) in sizes.iter().enumerate() {
+        if i > from && size + item > most {
+            pieces.push(from..i);
+            (from, size) = (i, 0);
+        }
+        size += item;
+    }
+    if from < sizes.len() {
+        pieces.push(from..sizes.len());
+    }
+    pieces
 }
 
 /// `read` of a few accounts, each table read once for all of them.
@@ -413,16 +430,14 @@ impl DemandIndex {
 
     /// Holds the tenant's demand, dropping the least recently used others' past the budget.
     fn keep(&self, tenant: TenantId, kept: Kept) {
-        // A request on a standby that lags read older rows: what is kept stays.
-        if self.tenants.get(tenant).is_some_and(|held| held.seq > kept.seq) {
-            return;
-        }
         let bytes = kept.accounts.values().map(|a| a.bytes).sum();
         if bytes > self.tenants.budget() {
             self.tenants.forget(tenant);
             return;
         }
-        self.tenants.keep(tenant, kept, bytes);
+        // A request on a standby that lags read older rows: what is kept then stays.
+        let seq = kept.seq;
+        self.tenants.keep_unless(tenant, kept, bytes, |held| held.seq > seq);
     }
 }
 
@@ -598,4 +613,18 @@ fn held_with_crafting(
         revisions.sort_by_key(|r| (r.effective_at, r.recorded_at));
     }
     Ok(held)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_are_read_in_pieces_of_at_most_so_many_posts_unless_one_is_larger() {
+        assert_eq!(pieces(&[], 10), Vec::<std::ops::Range<usize>>::new());
+        assert_eq!(pieces(&[4, 4, 4, 4], 10), vec![0..2, 2..4]);
+        assert_eq!(pieces(&[4, 6, 1], 10), vec![0..2, 2..3]);
+        assert_eq!(pieces(&[3, 30, 3], 10), vec![0..1, 1..2, 2..3]);
+        assert_eq!(pieces(&[0, 0, 0], 10), vec![0..3]);
+    }
 }

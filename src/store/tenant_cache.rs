@@ -44,7 +44,21 @@ impl<T: Clone> TenantCache<T> {
     /// Holds `value`, about `bytes`, for the tenant, dropping the least recently used other
     /// tenants' past the budget. Returns the tenants dropped.
     pub fn keep(&self, tenant: TenantId, value: T, bytes: usize) -> Vec<(TenantId, usize)> {
+        self.keep_unless(tenant, value, bytes, |_| false)
+    }
+
+    /// `keep`, unless the value held for the tenant `stays` (decided under the same lock).
+    pub fn keep_unless(
+        &self,
+        tenant: TenantId,
+        value: T,
+        bytes: usize,
+        stays: impl FnOnce(&T) -> bool,
+    ) -> Vec<(TenantId, usize)> {
         let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        if tenants.get(&tenant).is_some_and(|held| stays(&held.value)) {
+            return Vec::new();
+        }
         tenants.insert(tenant, Held { value, bytes, used: Instant::now() });
         let mut held: usize = tenants.values().map(|h| h.bytes).sum();
         let mut dropped = Vec::new();
@@ -105,5 +119,10 @@ mod tests {
         let alone: TenantCache<u8> = TenantCache::new(10);
         alone.keep(tenants[0], 0, 100);
         assert_eq!(alone.held(), (100, 1));
+        // A value held that is to stay stays.
+        alone.keep_unless(tenants[0], 1, 100, |held| *held == 0);
+        assert_eq!(alone.get(tenants[0]), Some(0));
+        alone.keep_unless(tenants[0], 1, 100, |held| *held == 5);
+        assert_eq!(alone.get(tenants[0]), Some(1));
     }
 }
