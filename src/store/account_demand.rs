@@ -20,7 +20,7 @@
 //! profile as of another time, or as known at another time, reads everything and keeps nothing.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -338,6 +338,10 @@ fn read_together(
 /// Each account's demand kept between requests, per tenant (see the module's comment).
 pub struct DemandIndex {
     tenants: TenantCache<Kept>,
+    /// One request at a time brings a tenant's demand up to date: requests that arrive
+    /// together after a start wait for the first one's read, instead of each reading every
+    /// account (a few seconds and 140 MB each at 100,000 stakeholders).
+    turns: Mutex<HashMap<TenantId, Arc<Mutex<()>>>>,
     /// Accounts whose demand was read from their rows, not kept.
     reads: std::sync::atomic::AtomicU64,
 }
@@ -360,7 +364,11 @@ impl Default for DemandIndex {
 
 impl DemandIndex {
     pub fn with_budget(budget: usize) -> DemandIndex {
-        DemandIndex { tenants: TenantCache::new(budget), reads: Default::default() }
+        DemandIndex {
+            tenants: TenantCache::new(budget),
+            turns: Mutex::default(),
+            reads: Default::default(),
+        }
     }
 
     /// How many accounts' demand this process read from their rows.
@@ -388,6 +396,11 @@ impl DemandIndex {
         // recorded between that moment and the snapshot would be left out, and its change
         // counted as seen.) Effect dates are read as of now.
         let at = TimePoint { as_of: at.as_of, known_at: calendar::last_moment() };
+        let turn = {
+            let mut turns = self.turns.lock().unwrap_or_else(|p| p.into_inner());
+            turns.entry(tenant).or_default().clone()
+        };
+        let _turn = turn.lock().unwrap_or_else(|p| p.into_inner());
         let head = changes::head(conn, tenant)?;
         let (_, settings) = coverage_settings::settings(conn, tenant)?;
         let kept = self.tenants.get(tenant);

@@ -13,6 +13,7 @@ on_both_backends!(
     an_account_within_another_counts_in_both,
     influence_as_known_then_is_the_coverage_reports,
     the_kept_demand_follows_every_write_and_reads_only_what_it_touched,
+    profiles_asked_for_at_once_read_the_accounts_once,
 );
 
 struct Teams {
@@ -528,4 +529,17 @@ async fn the_kept_demand_follows_every_write_and_reads_only_what_it_touched(app:
     assert_eq!(renamed.status, 200, "{}", renamed.body);
     kept_is_read(app, &t.dach, "a person renamed").await;
     expect_read(0, "a person renamed");
+}
+
+/// Profiles asked for together on a fresh instance: one reads the accounts, the others wait for
+/// it and use what it kept.
+async fn profiles_asked_for_at_once_read_the_accounts_once(app: &TestApp) {
+    let t = teams(app).await;
+    let path = format!("/v1/organizations/{}/team-profile?demand=tenant", t.dach);
+    let answers = futures_util::future::join_all((0..6).map(|_| app.get(&path))).await;
+    for answer in &answers {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.body["training_needs"], answers[0].body["training_needs"]);
+    }
+    assert_eq!(app.db.demand.reads(), 3, "Acme, Globex and Initech, once");
 }
