@@ -15,9 +15,11 @@
 //!   revisions takes effect;
 //! - the coverage settings change (influence reads them).
 //!
-//! Everything is read again when the feed was pruned past the kept number, or when a request
-//! sees a feed behind it (a standby that lags): its rows are older than the kept ones. A
-//! profile as of another time, or as known at another time, reads everything and keeps nothing.
+//! Everything is read again when the feed was pruned past the kept number or more than
+//! `CATCH_UP_MAX` changes came since, and by a request that sees a feed behind it (a standby
+//! that lags: its rows are older than the kept ones, which stay). One request at a time per
+//! tenant brings the demand up to date. A profile as of another time, or as known at another
+//! time, reads everything and keeps nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
