@@ -18,7 +18,8 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
-use crate::store::schema::crafting_revisions;
+use crate::store::organizations::post_ids_in;
+use crate::store::schema::{crafting_revisions, tenures as tenure_rows};
 use crate::store::tenures::{self, Tenure};
 use crate::store::{
     from_json, now, parse_id, pipelined, post_revisions, split_page, to_json, vocabulary, DbConn,
@@ -280,8 +281,47 @@ pub fn crafted_facets(
     tenures: Vec<Tenure>,
     at: TimePoint,
 ) -> Result<HashMap<Uuid, Vec<Facet>>, Error> {
-    Ok(histories(conn, tenant, tenures)?
+    Ok(effective_facets(histories(conn, tenant, tenures)?, at))
+}
+
+/// `crafted_facets` of tenures of the posts of these organizations (an account's), read
+/// through the organizations rather than by every tenure's and post's id: PostgreSQL looks
+/// listed ids up one by one, which at 10,000 stakeholders was 142 ms of a suggestion's 355 ms
+/// of reading. A tenure of a post elsewhere gets no crafting.
+pub fn crafted_facets_in(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    organizations: &[Uuid],
+    tenures: Vec<Tenure>,
+    at: TimePoint,
+) -> Result<HashMap<Uuid, Vec<Facet>>, Error> {
+    let formal = post_revisions::formal_revisions_in(conn, tenant, organizations)?;
+    let held = tenure_rows::table
+        .filter(tenure_rows::tenant_id.eq(tenant.to_string()))
+        .filter(tenure_rows::post_id.eq_any(post_ids_in(tenant, organizations)))
+        .select(tenure_rows::id);
+    let rows: Vec<Row> = crafting_revisions::table
+        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+        .filter(crafting_revisions::tenure_id.eq_any(held))
+        .order((crafting_revisions::effective_at, crafting_revisions::recorded_at))
+        .select(Row::as_select())
+        .load(conn)?;
+    let mut crafting = by_tenure(rows)?;
+    let histories = tenures
+        .into_iter()
+        .map(|tenure| TenureHistory {
+            formal: formal.get(&tenure.post_id).cloned().unwrap_or_default(),
+            crafting: crafting.remove(&tenure.id).unwrap_or_default(),
+            tenure,
+        })
+        .collect();
+    Ok(effective_facets(histories, at))
+}
+
+/// Each tenure's effective facets at `at`, by tenure.
+fn effective_facets(histories: Vec<TenureHistory>, at: TimePoint) -> HashMap<Uuid, Vec<Facet>> {
+    histories
         .into_iter()
         .map(|h| (h.tenure.id, h.job_at(at).facets.into_iter().map(|f| f.facet).collect()))
-        .collect())
+        .collect()
 }

@@ -101,7 +101,9 @@ pub fn inputs(
 
     let tenures: Vec<_> =
         data.tenures.iter().filter(|t| in_account.contains(&t.person_id)).cloned().collect();
-    let mut crafted = crafting::crafted_facets(conn, tenant, tenures.clone(), at)?;
+    let organizations: Vec<Uuid> = data.organizations.iter().map(|o| o.id).collect();
+    let mut crafted =
+        crafting::crafted_facets_in(conn, tenant, &organizations, tenures.clone(), at)?;
     let influence = influences(&data.account, &data.settings);
     let profiles = data.client_profiles();
     let mut by_person: HashMap<Uuid, Vec<&Tenure>> = HashMap::new();
