@@ -6,8 +6,9 @@
 //! team profile's seconds. `DemandIndex` keeps each account's demand as of now, per process and
 //! per tenant, and a request reads only what changed since: the change feed after the number
 //! the demand was kept at. An account's demand is read again when
-//! - a change touches one of its tenures, crafting revisions, posts, relationships or people
-//!   (by the ids it was read from: a deletion leaves nothing else to find), or lands there now
+//! - a change touches one of its tenures, crafting revisions, posts or relationships, or
+//!   deletes one of its people (by the ids it was read from: a deletion leaves nothing else
+//!   to find), or lands there now
 //!   (a tenure, revision or post whose post is in one of its organizations now, a relationship
 //!   from or to one of its people);
 //! - its organizations are not the ones it was read with (a unit moved in or out);
@@ -58,9 +59,12 @@ pub const MEMORY_BUDGET: usize = 128 << 20;
 /// Changes past which a request reads every account rather than find the ones they touch.
 const CATCH_UP_MAX: usize = 20_000;
 
-/// The changes that can move an account's demand.
-const TOUCHING: [Entity; 5] =
-    [Entity::Tenure, Entity::CraftingRevision, Entity::Post, Entity::Relationship, Entity::Person];
+/// The changes that can move an account's demand; of a person, only their deletion (a rename
+/// moves nothing, and a CRM sync's updates of 20,000 people would otherwise count toward
+/// `CATCH_UP_MAX` and have every account read again).
+const TOUCHING: [Entity; 4] =
+    [Entity::Tenure, Entity::CraftingRevision, Entity::Post, Entity::Relationship];
+const TOUCHING_WHEN_DELETED: [Entity; 1] = [Entity::Person];
 
 /// A stakeholder of an account: their influence there and what they want of a salesperson.
 #[derive(Debug, Clone)]
@@ -408,7 +412,13 @@ impl DemandIndex {
         let kept = self.tenants.get(tenant);
         let mut accounts = match kept {
             Some(kept) if kept.seq <= head && kept.settings == settings => {
-                let touched = changes::touched_since(conn, tenant, &TOUCHING, kept.seq)?;
+                let touched = changes::touched_since(
+                    conn,
+                    tenant,
+                    &TOUCHING,
+                    &TOUCHING_WHEN_DELETED,
+                    kept.seq,
+                )?;
                 // Read after the changes: a pruning batch that commits between the two moves the
                 // horizon with it. Past a long catch-up, reading every account costs less.
                 if retention::first_kept(conn, tenant)? > kept.seq + 1

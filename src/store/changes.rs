@@ -317,21 +317,31 @@ pub fn written_since(
     entity: Entity,
     after: i64,
 ) -> Result<Vec<Uuid>, Error> {
-    Ok(touched_since(conn, tenant, &[entity], after)?.into_iter().map(|(_, _, id)| id).collect())
+    Ok(touched_since(conn, tenant, &[entity], &[], after)?
+        .into_iter()
+        .map(|(_, _, id)| id)
+        .collect())
 }
 
 /// The entities of these kinds created, updated or deleted by the changes after number
-/// `after`, each with what was done to it.
+/// `after`, each with what was done to it; of the kinds `deleted`, only deletions (a reader
+/// that cares only for those does not load, say, every update a CRM sync brought).
 pub fn touched_since(
     conn: &mut DbConn,
     tenant: TenantId,
     entities: &[Entity],
+    deleted: &[Entity],
     after: i64,
 ) -> Result<Vec<(Entity, Operation, Uuid)>, Error> {
     let names: Vec<String> = entities.iter().map(enum_name).collect();
+    let deleted: Vec<String> = deleted.iter().map(enum_name).collect();
     let rows: Vec<(String, String, String)> = changes::table
         .filter(changes::tenant_id.eq(tenant))
-        .filter(changes::entity.eq_any(names))
+        .filter(
+            changes::entity.eq_any(names).or(changes::entity
+                .eq_any(deleted)
+                .and(changes::operation.eq(enum_name(&Operation::Delete)))),
+        )
         .filter(changes::seq.gt(after))
         .select((changes::entity, changes::operation, changes::entity_id))
         .load(conn)?;
