@@ -42,11 +42,14 @@ Written by `bench/run` on {date} ({seconds // 60} min {seconds % 60} s); every n
 what that run measured. Machine: {cpu()}, {machine}, {platform.system()} {platform.release()},
 PostgreSQL {postgres()} on the same host, SQLite bundled; the load generators (wrk, pgbench,
 curl, Python) run on the same cores, over loopback. The server under test is the release
-build with its defaults (2 workers, 16 pooled connections), rate limit off, except that the
-point reads beside pgbench run with one HTTP worker (and once more with the defaults, beside
-them; the notes at the end say why). Numbers move by
-±30 % between runs on this shared 2-core machine. Run `bench/run` to reproduce them; each
-script it calls can be run alone (see its header) and adds its rows to the same table.
+build with its defaults (HTTP workers: half the cores, at least one; 16 pooled connections),
+rate limit off; the point reads run once more with `--workers 2`, beside them (the notes at
+the end say why). Numbers move by ±30 % between runs on this shared 2-core machine. Run
+`bench/run` to reproduce them; each script it calls can be run alone (see its header).
+
+What was tried for each figure, stop by stop, with the runs of single scripts between two
+runs of `bench/run` (the 10-minute soak among them), is in
+[`performance-history.md`](performance-history.md).
 
 ## Every figure
 
