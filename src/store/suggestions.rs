@@ -54,6 +54,17 @@ pub fn inputs(
     account: Uuid,
     asked: &Asked<'_>,
 ) -> Result<Inputs, Error> {
+    // One snapshot: the stakeholders' crafting is read through the account's organizations,
+    // so a tenure moved out between two statements would otherwise lose its crafting.
+    conn.on_one_snapshot(|conn| read_inputs(conn, tenant, account, asked))
+}
+
+fn read_inputs(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    account: Uuid,
+    asked: &Asked<'_>,
+) -> Result<Inputs, Error> {
     let at = now_point();
     let data = accounts::load(conn, tenant, account, at)?;
     let stakeholder_ids = data.stakeholders();
