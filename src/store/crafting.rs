@@ -161,14 +161,20 @@ pub fn find(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<StoredRevis
     Ok(found)
 }
 
-#[dsl::auto_type(no_type_alias)]
-fn revisions_query(tenant: TenantId, tenure_ids: &[Uuid]) -> _ {
-    let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();
+/// The crafting revisions' rows of a tenant, in effect order; each reader adds which tenures.
+#[dsl::auto_type]
+fn revision_rows(tenant: TenantId) -> _ {
     let tenant: String = tenant.to_string();
     crafting_revisions::table
         .filter(crafting_revisions::tenant_id.eq(tenant))
-        .filter(crafting_revisions::tenure_id.eq_any(ids))
         .order((crafting_revisions::effective_at, crafting_revisions::recorded_at))
+}
+
+#[dsl::auto_type(no_type_alias)]
+fn revisions_query(tenant: TenantId, tenure_ids: &[Uuid]) -> _ {
+    let ids: Vec<String> = tenure_ids.iter().map(Uuid::to_string).collect();
+    let rows: revision_rows = revision_rows(tenant);
+    rows.filter(crafting_revisions::tenure_id.eq_any(ids))
 }
 
 /// The revisions of each tenure, in the order of the rows.
@@ -254,15 +260,8 @@ pub fn histories(
     let post_ids: Vec<Uuid> = tenures.iter().map(|t| t.post_id).collect();
     let tenure_ids: Vec<Uuid> = tenures.iter().map(|t| t.id).collect();
     let formal = post_revisions::formal_revisions(conn, tenant, &post_ids)?;
-    let mut crafting = revisions_of(conn, tenant, &tenure_ids)?;
-    Ok(tenures
-        .into_iter()
-        .map(|tenure| TenureHistory {
-            formal: formal.get(&tenure.post_id).cloned().unwrap_or_default(),
-            crafting: crafting.remove(&tenure.id).unwrap_or_default(),
-            tenure,
-        })
-        .collect())
+    let crafting = revisions_of(conn, tenant, &tenure_ids)?;
+    Ok(assembled(tenures, &formal, crafting))
 }
 
 /// The crafting revisions of these tenures, by tenure, in effect order.
@@ -300,22 +299,29 @@ pub fn crafted_facets_in(
         .filter(tenure_rows::tenant_id.eq(tenant.to_string()))
         .filter(tenure_rows::post_id.eq_any(post_ids_in(tenant, organizations)))
         .select(tenure_rows::id);
-    let rows: Vec<Row> = crafting_revisions::table
-        .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
-        .filter(crafting_revisions::tenure_id.eq_any(held))
-        .order((crafting_revisions::effective_at, crafting_revisions::recorded_at))
-        .select(Row::as_select())
-        .load(conn)?;
-    let mut crafting = by_tenure(rows)?;
-    let histories = tenures
+    let crafting = by_tenure(
+        revision_rows(tenant)
+            .filter(crafting_revisions::tenure_id.eq_any(held))
+            .select(Row::as_select())
+            .load(conn)?,
+    )?;
+    Ok(effective_facets(assembled(tenures, &formal, crafting), at))
+}
+
+/// Each tenure with its post's formal revisions and its own crafting.
+fn assembled(
+    tenures: Vec<Tenure>,
+    formal: &HashMap<Uuid, Vec<FormalRevision>>,
+    mut crafting: HashMap<Uuid, Vec<CraftingRevision>>,
+) -> Vec<TenureHistory> {
+    tenures
         .into_iter()
         .map(|tenure| TenureHistory {
             formal: formal.get(&tenure.post_id).cloned().unwrap_or_default(),
             crafting: crafting.remove(&tenure.id).unwrap_or_default(),
             tenure,
         })
-        .collect();
-    Ok(effective_facets(histories, at))
+        .collect()
 }
 
 /// Each tenure's effective facets at `at`, by tenure.
