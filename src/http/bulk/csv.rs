@@ -92,8 +92,8 @@ pub fn write_row(out: &mut String, row: &DiffRow) {
     });
     weight(out, row.before);
     weight(out, row.after);
-    text(out, row.guardrail.as_deref().unwrap_or_default());
-    out.push_str(&row.cursor);
+    text(out, row.guardrail.unwrap_or_default());
+    row.cursor.encode_into(out);
     out.push_str("\r\n");
 }
 
@@ -147,8 +147,8 @@ mod tests {
             op: Op::Changed,
             before: Some(0.25),
             after: Some(-0.5),
-            guardrail: Some("breached".into()),
-            cursor: "MDAw".into(),
+            guardrail: Some("breached"),
+            cursor: super::super::Position { group: id(6), index: 7 },
         };
         let mut out = String::new();
         write_row(&mut out, &row);
@@ -175,7 +175,7 @@ mod tests {
             "0.25".into(),
             "\"'-0.5\"".into(),
             "breached".into(),
-            "MDAw\r\n".into(),
+            format!("{}\r\n", super::super::Position { group: id(6), index: 7 }.encode()),
         ];
         assert_eq!(out, expected.join(","));
         assert_eq!(HEADER.split(',').count(), expected.len());

@@ -1,6 +1,7 @@
 //! Walking the scope a page of groups at a time and turning each group's diffs into rows.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -24,15 +25,21 @@ const GROUPS_PER_PAGE: usize = 500;
 
 /// Position of a row: its group (tenure or post) and its index within the group.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Position {
+pub struct Position {
     pub(super) group: Uuid,
     pub(super) index: usize,
 }
 
 impl Position {
-    /// Base64 of `{group}|{index}`, written into a buffer on the stack: one `String` a row of
-    /// an export, not two.
+    /// Base64 of `{group}|{index}`: the cursor a client passes back.
     pub(super) fn encode(&self) -> String {
+        let mut text = String::new();
+        self.encode_into(&mut text);
+        text
+    }
+
+    /// `encode`, appended to `out` from a buffer on the stack: no allocation a row of an export.
+    pub(super) fn encode_into(&self, out: &mut String) {
         use std::io::Write;
         let mut raw = [0u8; 36 + 1 + 20];
         self.group.hyphenated().encode_lower(&mut raw[..36]);
@@ -42,7 +49,12 @@ impl Position {
         let _ = write!(rest, "{}", self.index);
         let left = rest.len();
         let length = raw.len() - left;
-        URL_SAFE_NO_PAD.encode(&raw[..length])
+        URL_SAFE_NO_PAD.encode_string(&raw[..length], out);
+    }
+
+    /// A row's `cursor` field, as the client will pass it back.
+    pub(super) fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.encode())
     }
 
     pub(super) fn decode(text: &str) -> Option<Position> {
@@ -86,7 +98,7 @@ pub(super) struct Rows {
     pub(super) until: NaiveDateTime,
     /// Labels by dimension, then key: found by a change's key as it is, without a copy of the
     /// key a row.
-    pub(super) labels: HashMap<Dimension, HashMap<String, String>>,
+    pub(super) labels: HashMap<Dimension, HashMap<String, Arc<str>>>,
 }
 
 impl Export {
@@ -145,42 +157,32 @@ impl Export {
 }
 
 impl Rows {
-    /// The rows of a page, in order.
+    /// The rows of a page, in order; of the group at the cursor (read again), only those after
+    /// it.
     pub(super) fn of(&self, page: &PageData) -> Vec<DiffRow> {
-        let mut rows = Vec::new();
+        let mut out = Out { after: page.after, rows: Vec::new() };
         match &page.groups {
             Groups::Tenures(histories) => {
                 for history in histories {
-                    self.tenure_rows(history, &page.names, &mut rows);
+                    self.tenure_rows(history, &page.names, &mut out);
                 }
             }
             Groups::Posts(post_ids, histories) => {
                 for post in post_ids {
                     let succession: Vec<&TenureHistory> =
                         histories.iter().filter(|h| h.tenure.post_id == *post).collect();
-                    self.succession_rows(*post, &succession, &page.names, &mut rows);
+                    self.succession_rows(*post, &succession, &page.names, &mut out);
                 }
             }
         }
-        // The group at the cursor was read again: skip what was already sent.
-        if let Some(after) = page.after {
-            rows.retain(|(position, _)| {
-                position.group != after.group || position.index > after.index
-            });
-        }
-        rows.into_iter().map(|(_, row)| row).collect()
+        out.rows
     }
 
     fn wanted(&self, change: &Change) -> bool {
         self.params.dimension.is_none_or(|d| d == change.dimension)
     }
 
-    fn tenure_rows(
-        &self,
-        history: &TenureHistory,
-        names: &Names,
-        rows: &mut Vec<(Position, DiffRow)>,
-    ) {
+    fn tenure_rows(&self, history: &TenureHistory, names: &Names, out: &mut Out) {
         let tenure = &history.tenure;
         let since = self.params.since.map(|m| m.0);
         let end = tenure.period.ended_on.map(crate::domain::calendar::just_before);
@@ -223,13 +225,22 @@ impl Rows {
         }
         let mut index = 0;
         for Side { from_at, to_at, revision_id, changes } in sides {
-            for change in changes.iter().filter(|c| self.wanted(c)) {
+            for change in changes.into_iter().filter(|c| self.wanted(c)) {
                 let position = Position { group: tenure.id, index };
                 index += 1;
-                rows.push((
-                    position,
-                    self.row(position, names, tenure, None, revision_id, from_at, to_at, change),
-                ));
+                if out.wants(position) {
+                    let row = self.row(
+                        position,
+                        names,
+                        tenure,
+                        None,
+                        revision_id,
+                        from_at,
+                        to_at,
+                        change,
+                    );
+                    out.rows.push(row);
+                }
             }
         }
     }
@@ -239,7 +250,7 @@ impl Rows {
         post: Uuid,
         succession: &[&TenureHistory],
         names: &Names,
-        rows: &mut Vec<(Position, DiffRow)>,
+        out: &mut Out,
     ) {
         let since = self.params.since.map(|m| m.0);
         let known_at = now();
@@ -261,12 +272,11 @@ impl Rows {
                 TimePoint { as_of: to_end.map_or(self.until, |e| e.min(self.until)), known_at };
             let job = after.job_at(to_at);
             let changes = diff(&before.job_at(from_at).weights(), &job.weights(), &job.floors());
-            for change in changes.iter().filter(|c| self.wanted(c)) {
+            for change in changes.into_iter().filter(|c| self.wanted(c)) {
                 let position = Position { group: post, index };
                 index += 1;
-                rows.push((
-                    position,
-                    self.row(
+                if out.wants(position) {
+                    out.rows.push(self.row(
                         position,
                         names,
                         &after.tenure,
@@ -275,8 +285,8 @@ impl Rows {
                         from_at,
                         to_at,
                         change,
-                    ),
-                ));
+                    ));
+                }
             }
         }
     }
@@ -291,7 +301,7 @@ impl Rows {
         revision_id: Option<Uuid>,
         from_at: TimePoint,
         to_at: TimePoint,
-        change: &Change,
+        change: Change,
     ) -> DiffRow {
         let organization_id = names.organization_of(tenure.post_id);
         DiffRow {
@@ -310,14 +320,27 @@ impl Rows {
             from_time: from_at.as_of.and_utc(),
             to_time: to_at.as_of.and_utc(),
             dimension: change.dimension,
-            key: change.key.clone(),
             label: self.labels.get(&change.dimension).and_then(|l| l.get(&change.key)).cloned(),
+            key: change.key,
             op: change.op,
             before: change.before,
             after: change.after,
-            guardrail: change.breached.then(|| "breached".to_owned()),
-            cursor: position.encode(),
+            guardrail: change.breached.then_some("breached"),
+            cursor: position,
         }
+    }
+}
+
+/// The rows of a page as they are made.
+struct Out {
+    /// The cursor the page was read after: rows of its group up to it were sent already.
+    after: Option<Position>,
+    rows: Vec<DiffRow>,
+}
+
+impl Out {
+    fn wants(&self, position: Position) -> bool {
+        self.after.is_none_or(|a| position.group != a.group || position.index > a.index)
     }
 }
 

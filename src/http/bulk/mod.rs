@@ -7,6 +7,7 @@ mod export;
 use export::{Export, PageData, Position, Rows};
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -68,23 +69,29 @@ pub struct BulkDiffParams {
     pub limit: Option<u32>,
 }
 
+// Names and labels are shared with the page they were read for, and the cursor is written out
+// only when the row is (`Position`): a million-row export copies no text per row.
 /// One change with its context.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DiffRow {
     pub kind: DiffKind,
     pub organization_id: Uuid,
-    pub organization_name: String,
+    #[schema(value_type = String)]
+    pub organization_name: Arc<str>,
     pub post_id: Uuid,
-    pub post_title: String,
+    #[schema(value_type = String)]
+    pub post_title: Arc<str>,
     /// The tenure whose crafted job is the `to` side.
     pub tenure_id: Uuid,
     pub person_id: Uuid,
     /// The holder's display name.
-    pub person_name: String,
+    #[schema(value_type = String)]
+    pub person_name: Arc<str>,
     /// In successions: the predecessor's tenure and person.
     pub from_tenure_id: Option<Uuid>,
     pub from_person_id: Option<Uuid>,
-    pub from_person_name: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub from_person_name: Option<Arc<str>>,
     /// In revision diffs: the revision.
     pub revision_id: Option<Uuid>,
     /// The `as_of` times of both sides.
@@ -92,14 +99,18 @@ pub struct DiffRow {
     pub to_time: DateTime<Utc>,
     pub dimension: Dimension,
     pub key: String,
-    pub label: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub label: Option<Arc<str>>,
     pub op: Op,
     pub before: Option<f64>,
     pub after: Option<f64>,
     /// `breached` when `after` takes a core facet below its floor.
-    pub guardrail: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub guardrail: Option<&'static str>,
     /// Pass as `cursor` to resume after this row.
-    pub cursor: String,
+    #[schema(value_type = String)]
+    #[serde(serialize_with = "Position::serialize")]
+    pub cursor: Position,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -199,9 +210,9 @@ pub async fn export_diffs(
     })
     .await?;
     let key = principal.key_id;
-    let mut by_dimension: HashMap<Dimension, HashMap<String, String>> = HashMap::new();
+    let mut by_dimension: HashMap<Dimension, HashMap<String, Arc<str>>> = HashMap::new();
     for ((dimension, key), label) in labels {
-        by_dimension.entry(dimension).or_default().insert(key, label);
+        by_dimension.entry(dimension).or_default().insert(key, label.into());
     }
     let rows = Rows { params, until, labels: by_dimension };
     let mut export = Export { tenant, key, scope, after, done: false, rows };
@@ -224,7 +235,7 @@ pub async fn export_diffs(
         })
         .await
         .map_err(Error::internal)??;
-        let next_cursor = if more { rows.last().map(|r| r.cursor.clone()) } else { None };
+        let next_cursor = if more { rows.last().map(|r| r.cursor.encode()) } else { None };
         return Ok(HttpResponse::Ok().json(Page { items: rows, next_cursor }));
     }
 
