@@ -22,6 +22,7 @@ on_both_backends!(
     erasing_a_person_removes_their_network,
     a_blocker_is_not_suggested_and_covering_is_worth_something_before_fit,
     a_warm_path_reaches_the_uncovered_through_people_we_know,
+    having_worked_together_is_a_warm_path_only_in_a_team_small_enough_to_know_each_other,
 );
 
 pub fn days_ago(days: i64) -> String {
@@ -803,6 +804,45 @@ async fn a_warm_path_reaches_the_uncovered_through_people_we_know(app: &TestApp)
     let theirs = app.other_tenant("theirs");
     let hidden = app.call(awc::http::Method::GET, &path, Some(&theirs), &[], None).await;
     hidden.assert_problem(404);
+}
+
+async fn having_worked_together_is_a_warm_path_only_in_a_team_small_enough_to_know_each_other(
+    app: &TestApp,
+) {
+    let s = story(app).await;
+    // Carla and Nora were analysts at Initech together for two and a half years.
+    let initech =
+        app.create("/v1/organizations", json!({"name": "Initech", "kind": "other"})).await;
+    let post = |title: &str| json!({"organization_id": initech, "title": title});
+    let carlas = app.create("/v1/posts", post("Analyst")).await;
+    let noras = app.create("/v1/posts", post("Senior Analyst")).await;
+    hold(app, &s.carla, &carlas, "2015-01-01", json!({"ended_on": "2018-01-01"})).await;
+    hold(app, &s.nora, &noras, "2015-07-01", json!({"ended_on": "2019-01-01"})).await;
+    let path = format!("/v1/accounts/{}/paths?stakeholder_id={}", s.acme, s.nora);
+    let carlas_paths = |body: &Value| -> Vec<Value> {
+        let paths = body["paths"].as_array().unwrap_or_else(|| panic!("{body}"));
+        paths.iter().filter(|p| p["salesperson_id"] == s.carla).cloned().collect()
+    };
+    let known = app.get(&path).await.body;
+    let through = carlas_paths(&known);
+    assert_eq!(through.len(), 1, "{known}");
+    let hops = through[0]["hops"].as_array().unwrap();
+    assert_eq!(hops.len(), 1, "{known}");
+    assert_eq!(hops[0]["evidence"]["type"], "shared_tenure", "{known}");
+    assert_eq!(hops[0]["evidence"]["organization_id"], initech, "{known}");
+
+    // Initech grows past 50 tenures (one clerk a month, long ago): having worked there no
+    // longer says they know each other.
+    let clerks = app.create("/v1/posts", post("Clerk")).await;
+    for month in 0..49 {
+        let clerk = person(app, &format!("Clerk {month}")).await;
+        let (year, from) = (1990 + month / 12, month % 12 + 1);
+        let started = format!("{year}-{from:02}-01");
+        let ended = format!("{year}-{from:02}-28");
+        hold(app, &clerk, &clerks, &started, json!({"ended_on": ended})).await;
+    }
+    let unknown = app.get(&path).await.body;
+    assert!(carlas_paths(&unknown).is_empty(), "{unknown}");
 }
 
 /// The holders of a report and who covers each: (person, tenure, [coverage ids]).
