@@ -831,8 +831,8 @@ async fn having_worked_together_is_a_warm_path_only_in_a_team_small_enough_to_kn
     assert_eq!(hops[0]["evidence"]["type"], "shared_tenure", "{known}");
     assert_eq!(hops[0]["evidence"]["organization_id"], initech, "{known}");
 
-    // Initech grows past 50 tenures (one clerk a month, long ago): having worked there no
-    // longer says they know each other.
+    // Initech grows to 50 tenures (one clerk a month, long ago): still a team; at 51, having
+    // worked there no longer says they know each other.
     let clerks = app.create("/v1/posts", post("Clerk")).await;
     for month in 0..49 {
         let clerk = person(app, &format!("Clerk {month}")).await;
@@ -840,6 +840,10 @@ async fn having_worked_together_is_a_warm_path_only_in_a_team_small_enough_to_kn
         let started = format!("{year}-{from:02}-01");
         let ended = format!("{year}-{from:02}-28");
         hold(app, &clerk, &clerks, &started, json!({"ended_on": ended})).await;
+        if month == 47 {
+            let at_fifty = app.get(&path).await.body;
+            assert_eq!(carlas_paths(&at_fifty).len(), 1, "50 tenures: {at_fifty}");
+        }
     }
     let unknown = app.get(&path).await.body;
     assert!(carlas_paths(&unknown).is_empty(), "{unknown}");

@@ -126,6 +126,7 @@ mod tests {
     fn a_row_is_its_fields_in_header_order_with_anyones_text_quoted_or_neutralised() {
         use chrono::TimeZone;
         let id = |n: u128| Uuid::from_u128(n);
+        let cursor = super::super::Position { group: id(6), index: 7 };
         let row = DiffRow {
             kind: DiffKind::Succession,
             organization_id: id(1),
@@ -148,7 +149,7 @@ mod tests {
             before: Some(0.25),
             after: Some(-0.5),
             guardrail: Some("breached"),
-            cursor: super::super::Position { group: id(6), index: 7 },
+            cursor,
         };
         let mut out = String::new();
         write_row(&mut out, &row);
@@ -175,7 +176,7 @@ mod tests {
             "0.25".into(),
             "\"'-0.5\"".into(),
             "breached".into(),
-            format!("{}\r\n", super::super::Position { group: id(6), index: 7 }.encode()),
+            format!("{}\r\n", cursor.encode()),
         ];
         assert_eq!(out, expected.join(","));
         assert_eq!(HEADER.split(',').count(), expected.len());

@@ -160,7 +160,7 @@ impl Rows {
     /// The rows of a page, in order; of the group at the cursor (read again), only those after
     /// it.
     pub(super) fn of(&self, page: &PageData) -> Vec<DiffRow> {
-        let mut out = Out { after: page.after, rows: Vec::new() };
+        let mut out = PageRows { after: page.after, rows: Vec::new() };
         match &page.groups {
             Groups::Tenures(histories) => {
                 for history in histories {
@@ -182,7 +182,7 @@ impl Rows {
         self.params.dimension.is_none_or(|d| d == change.dimension)
     }
 
-    fn tenure_rows(&self, history: &TenureHistory, names: &Names, out: &mut Out) {
+    fn tenure_rows(&self, history: &TenureHistory, names: &Names, out: &mut PageRows) {
         let tenure = &history.tenure;
         let since = self.params.since.map(|m| m.0);
         let end = tenure.period.ended_on.map(crate::domain::calendar::just_before);
@@ -228,19 +228,9 @@ impl Rows {
             for change in changes.into_iter().filter(|c| self.wanted(c)) {
                 let position = Position { group: tenure.id, index };
                 index += 1;
-                if out.wants(position) {
-                    let row = self.row(
-                        position,
-                        names,
-                        tenure,
-                        None,
-                        revision_id,
-                        from_at,
-                        to_at,
-                        change,
-                    );
-                    out.rows.push(row);
-                }
+                out.push(position, || {
+                    self.row(position, names, tenure, None, revision_id, from_at, to_at, change)
+                });
             }
         }
     }
@@ -250,7 +240,7 @@ impl Rows {
         post: Uuid,
         succession: &[&TenureHistory],
         names: &Names,
-        out: &mut Out,
+        out: &mut PageRows,
     ) {
         let since = self.params.since.map(|m| m.0);
         let known_at = now();
@@ -275,8 +265,8 @@ impl Rows {
             for change in changes.into_iter().filter(|c| self.wanted(c)) {
                 let position = Position { group: post, index };
                 index += 1;
-                if out.wants(position) {
-                    out.rows.push(self.row(
+                out.push(position, || {
+                    self.row(
                         position,
                         names,
                         &after.tenure,
@@ -285,8 +275,8 @@ impl Rows {
                         from_at,
                         to_at,
                         change,
-                    ));
-                }
+                    )
+                });
             }
         }
     }
@@ -332,15 +322,18 @@ impl Rows {
 }
 
 /// The rows of a page as they are made.
-struct Out {
+struct PageRows {
     /// The cursor the page was read after: rows of its group up to it were sent already.
     after: Option<Position>,
     rows: Vec<DiffRow>,
 }
 
-impl Out {
-    fn wants(&self, position: Position) -> bool {
-        self.after.is_none_or(|a| position.group != a.group || position.index > a.index)
+impl PageRows {
+    /// Adds the row at `position`, made only if it was not sent already.
+    fn push(&mut self, position: Position, row: impl FnOnce() -> DiffRow) {
+        if self.after.is_none_or(|a| position.group != a.group || position.index > a.index) {
+            self.rows.push(row());
+        }
     }
 }
 

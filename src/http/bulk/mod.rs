@@ -70,7 +70,7 @@ pub struct BulkDiffParams {
 }
 
 // Names and labels are shared with the page they were read for, and the cursor is written out
-// only when the row is (`Position`): a million-row export copies no text per row.
+// only when the row is (`Position`): a million-row CSV export copies no text per row.
 /// One change with its context.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DiffRow {
