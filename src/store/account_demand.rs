@@ -347,9 +347,49 @@ pub struct DemandIndex {
     /// One request at a time brings a tenant's demand up to date: requests that arrive
     /// together after a start wait for the first one's read, instead of each reading every
     /// account (a few seconds and 140 MB each at 100,000 stakeholders).
-    turns: Mutex<HashMap<TenantId, Arc<Mutex<()>>>>,
+    turns: Turns,
     /// Accounts whose demand was read from their rows, not kept.
     reads: std::sync::atomic::AtomicU64,
+}
+
+/// A lock per tenant, held only while a tenant's turn is taken: the last request of a tenant to
+/// finish its turn forgets its lock, so tenants that asked once do not stay in the map.
+#[derive(Default)]
+struct Turns(Mutex<HashMap<TenantId, Arc<Mutex<()>>>>);
+
+/// A tenant's turn, taken: `hold` waits for the requests before it.
+struct Turn<'a> {
+    turns: &'a Turns,
+    tenant: TenantId,
+    lock: Arc<Mutex<()>>,
+}
+
+impl Turns {
+    fn take(&self, tenant: TenantId) -> Turn<'_> {
+        let lock = self.map().entry(tenant).or_default().clone();
+        Turn { turns: self, tenant, lock }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, Arc<Mutex<()>>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Turn<'_> {
+    fn hold(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        // Under the map's lock nobody can take a copy: two copies are the map's and this one,
+        // so no request waits for this tenant's turn.
+        let mut map = self.turns.map();
+        if Arc::strong_count(&self.lock) == 2 {
+            map.remove(&self.tenant);
+        }
+    }
 }
 
 /// A tenant's kept demand.
@@ -372,7 +412,7 @@ impl DemandIndex {
     pub fn with_budget(budget: usize) -> DemandIndex {
         DemandIndex {
             tenants: TenantCache::new(budget),
-            turns: Mutex::default(),
+            turns: Turns::default(),
             reads: Default::default(),
         }
     }
@@ -402,11 +442,8 @@ impl DemandIndex {
         // recorded between that moment and the snapshot would be left out, and its change
         // counted as seen.) Effect dates are read as of now.
         let at = TimePoint { as_of: at.as_of, known_at: calendar::last_moment() };
-        let turn = {
-            let mut turns = self.turns.lock().unwrap_or_else(|p| p.into_inner());
-            turns.entry(tenant).or_default().clone()
-        };
-        let _turn = turn.lock().unwrap_or_else(|p| p.into_inner());
+        let turn = self.turns.take(tenant);
+        let _held = turn.hold();
         let head = changes::head(conn, tenant)?;
         let (_, settings) = coverage_settings::settings(conn, tenant)?;
         let kept = self.tenants.get(tenant);
@@ -651,5 +688,24 @@ mod tests {
         assert_eq!(pieces(&[4, 6, 1], 10), vec![0..2, 2..3]);
         assert_eq!(pieces(&[3, 30, 3], 10), vec![0..1, 1..2, 2..3]);
         assert_eq!(pieces(&[0, 0, 0], 10), vec![0..3]);
+    }
+
+    #[test]
+    fn a_tenants_turn_is_forgotten_once_nobody_waits_for_it() {
+        let turns = Turns::default();
+        let (a, b) = (TenantId::new(), TenantId::new());
+        {
+            let first = turns.take(a);
+            let held = first.hold();
+            let next = turns.take(a);
+            let other = turns.take(b);
+            drop(held);
+            drop(first);
+            assert_eq!(turns.map().len(), 2, "a request still waits for a's turn; b's is taken");
+            let _held = next.hold();
+            drop(other);
+            assert_eq!(turns.map().len(), 1, "b's turn is over and nobody waits for it");
+        }
+        assert!(turns.map().is_empty(), "a's last turn is over");
     }
 }
