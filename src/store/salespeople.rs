@@ -10,7 +10,7 @@ use crate::domain::organization::OrganizationKind;
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::schema::{organizations, posts, tenures};
-use crate::store::{parse_id, persons as person_store, DbConn};
+use crate::store::{parse_id, persons as person_store, tenures as tenure_store, DbConn};
 
 /// A salesperson's current tenure in an own organization.
 #[derive(Debug, Clone)]
@@ -28,18 +28,13 @@ pub fn salespeople(
     date: NaiveDate,
     only: Option<&[Uuid]>,
 ) -> Result<HashMap<Uuid, SalesTenure>, Error> {
-    let t = tenant.to_string();
-    let mut query = tenures::table
-        .inner_join(
-            posts::table
-                .on(posts::tenant_id.eq(tenures::tenant_id).and(posts::id.eq(tenures::post_id))),
-        )
+    let held: tenure_store::on_posts = tenure_store::on_posts(tenant);
+    let mut query = held
         .inner_join(
             organizations::table.on(organizations::tenant_id
                 .eq(posts::tenant_id)
                 .and(organizations::id.eq(posts::organization_id))),
         )
-        .filter(tenures::tenant_id.eq(&t))
         .filter(organizations::kind.eq(OrganizationKind::Own.as_str()))
         .filter(tenures::started_on.le(date))
         .filter(tenures::ended_on.is_null().or(tenures::ended_on.gt(date)))

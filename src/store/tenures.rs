@@ -17,7 +17,7 @@ use crate::store::external_refs;
 use crate::store::history::Versioned;
 use crate::store::organizations;
 use crate::store::resource::Resource;
-use crate::store::schema::tenures;
+use crate::store::schema::{self, tenures};
 use crate::store::seats::{self, SeatClaim};
 use crate::store::{
     cascades, execute_natively, from_json, now, parse_id, persons as person_store, to_json, DbConn,
@@ -125,6 +125,20 @@ pub enum Of<'a> {
     Posts(&'a [Uuid]),
     Persons(&'a [Uuid]),
     PostsIn(&'a [Uuid]),
+}
+
+/// A tenant's tenures joined to their posts, where each post's organization is; each reader
+/// adds what it filters on.
+#[diesel::dsl::auto_type]
+pub fn on_posts(tenant: TenantId) -> _ {
+    let tenant: String = tenant.to_string();
+    tenures::table
+        .inner_join(
+            schema::posts::table.on(schema::posts::tenant_id
+                .eq(tenures::tenant_id)
+                .and(schema::posts::id.eq(tenures::post_id))),
+        )
+        .filter(tenures::tenant_id.eq(tenant))
 }
 
 /// Every tenure of these posts or persons, in the order they started (then by id).

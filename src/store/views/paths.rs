@@ -217,26 +217,13 @@ fn small_organizations(
     tenant: TenantId,
     organizations: Vec<String>,
 ) -> Result<Vec<String>, Error> {
-    let held: tenures_on_posts = tenures_on_posts(tenant);
+    let held: tenures::on_posts = tenures::on_posts(tenant);
     Ok(held
         .filter(schema::posts::organization_id.eq_any(organizations))
         .group_by(schema::posts::organization_id)
         .having(diesel::dsl::count_star().le(TEAM_MAX as i64))
         .select(schema::posts::organization_id)
         .load(conn)?)
-}
-
-/// A tenant's tenures joined to their posts, where each post's organization is.
-#[diesel::dsl::auto_type]
-fn tenures_on_posts(tenant: TenantId) -> _ {
-    let tenant: String = tenant.to_string();
-    schema::tenures::table
-        .inner_join(
-            schema::posts::table.on(schema::posts::tenant_id
-                .eq(schema::tenures::tenant_id)
-                .and(schema::posts::id.eq(schema::tenures::post_id))),
-        )
-        .filter(schema::tenures::tenant_id.eq(tenant))
 }
 
 /// Tenures with the organization of their post: of these persons, or in these organizations.
@@ -246,7 +233,7 @@ fn with_organizations(
     persons: Option<Vec<String>>,
     organizations: Option<Vec<String>>,
 ) -> Result<Vec<(Tenure, Uuid)>, Error> {
-    let held: tenures_on_posts = tenures_on_posts(tenant);
+    let held: tenures::on_posts = tenures::on_posts(tenant);
     let mut query =
         held.select((tenures::Row::as_select(), schema::posts::organization_id)).into_boxed();
     if let Some(persons) = persons {
