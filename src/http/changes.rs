@@ -9,7 +9,7 @@ use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read_lagging;
-use crate::store::changes::Entity;
+use crate::store::changes::{self, Entity};
 use crate::store::feed::{self, FeedFilter};
 use crate::store::retention;
 use crate::store::Db;
@@ -73,7 +73,7 @@ pub async fn list_changes(
     };
     let filter = FeedFilter { entity: params.entity, exclude_origin: params.exclude_origin };
     let (items, next, more) = read_lagging(&db, principal.key_id, move |c| {
-        let latest = feed::latest(c, tenant)?;
+        let latest = changes::head(c, tenant)?;
         // A position past the newest change was never handed out: accepting it would have
         // the consumer skip what comes next.
         let after = match after {

@@ -9,7 +9,7 @@ use crate::domain::api_key::{self, PresentedKey, Scope};
 use crate::domain::rate_limit::RateLimit;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
-use crate::store::schema::{api_keys, feed_horizons, tenant_names, tenants};
+use crate::store::schema::{api_keys, feed_heads, feed_horizons, tenant_names, tenants};
 use crate::store::{now, parse_id, DbConn};
 
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ pub fn count_tenants(conn: &mut DbConn) -> Result<i64, Error> {
     Ok(tenants::table.count().get_result(conn)?)
 }
 
-/// A new tenant with its vocabulary and its feed horizon. Its name is claimed in
+/// A new tenant with its vocabulary, its change counter and its feed horizon. Its name is claimed in
 /// `tenant_names`, in the same transaction: of two creating one name at once, the second waits
 /// for the first and is refused (no UNIQUE on `tenants.name` is needed, which a distributed `tenants` cannot have).
 pub fn create_tenant(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
@@ -63,6 +63,10 @@ pub fn create_tenant(conn: &mut DbConn, name: &str) -> Result<Tenant, Error> {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => taken(),
             other => other.into(),
         })?;
+    // Its change counter, at no change yet (`store::changes`).
+    diesel::insert_into(feed_heads::table)
+        .values((feed_heads::tenant_id.eq(id), feed_heads::change_seq.eq(0_i64)))
+        .execute(conn)?;
     // Its change feed's horizon, never pruned yet: the row is the tenant's pruning turn
     // (`store::retention::take_turn`), so it is there before any turn is taken.
     diesel::insert_into(feed_horizons::table)

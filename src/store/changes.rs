@@ -1,8 +1,9 @@
 //! The change feed: every committed create, update and delete of a tenant, in commit order.
 //!
-//! Each change takes the next number of its tenant's counter (`tenants.change_seq`). Updating
-//! the counter locks the tenant's row until the transaction ends, so a later writer of the same
-//! tenant waits for it: numbers commit in the order they are taken, a poller that has seen
+//! Each change takes the next number of its tenant's counter (`feed_heads.change_seq`, apart
+//! from the `tenants` row that every new person or organization takes a key-share lock on).
+//! Updating the counter locks its row until the transaction ends, so a later writer of the
+//! same tenant waits for it: numbers commit in the order they are taken, a poller that has seen
 //! number N has seen every number below it, and a rolled-back transaction returns its numbers.
 //! Changes are collected during the transaction and numbered just before it commits, so the
 //! price — writers of one tenant serialise — is paid only from numbering to commit.
@@ -17,7 +18,7 @@ use crate::domain::coverage::{enum_name, enum_parse};
 pub use crate::domain::sync::{Entity, ExternalRef, Operation};
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
-use crate::store::schema::{changes, external_refs as external_refs_table, tenants};
+use crate::store::schema::{changes, external_refs as external_refs_table, feed_heads};
 use crate::store::{execute_natively, now, parse_id, to_json, DbConn, INSERT_CHUNK};
 use crate::store::{external_refs, history};
 
@@ -86,9 +87,19 @@ struct Pending {
     entity: Entity,
     id: Uuid,
     operation: Operation,
-    /// Taken when recorded for deletions (the references go with the entity); for creates and
-    /// updates, when numbered, so references set later in the transaction are included.
-    refs: Option<Vec<ExternalRef>>,
+    refs: Refs,
+}
+
+/// The external ids a change carries.
+enum Refs {
+    /// Read when the change is numbered, so references set later in the transaction are
+    /// included.
+    AtCommit,
+    /// What a deleted entity had: the references go with it.
+    Had(Vec<ExternalRef>),
+    /// What a created entity was given (`given_refs`); read at commit after all if another
+    /// change of the entity is pending, which may have changed them.
+    Given(Vec<ExternalRef>),
 }
 
 thread_local! {
@@ -180,7 +191,10 @@ pub fn record_many(
             entity,
             id: *id,
             operation,
-            refs: deleted_refs.as_mut().map(|refs| refs.remove(id).unwrap_or_default()),
+            refs: match deleted_refs.as_mut() {
+                Some(refs) => Refs::Had(refs.remove(id).unwrap_or_default()),
+                None => Refs::AtCommit,
+            },
         })
         .collect();
     let collected = PENDING.with(|p| match p.borrow_mut().as_mut() {
@@ -198,33 +212,64 @@ pub fn record_many(
     write(conn, tenant, &mine).map(|_| ())
 }
 
+/// The external ids just given to entities whose creation is pending in this transaction, so
+/// numbering their changes need not read them back (a sync batch's run of creations).
+pub fn given_refs(tenant: TenantId, entity: Entity, given: &[(Uuid, Vec<ExternalRef>)]) {
+    let given: HashMap<Uuid, &Vec<ExternalRef>> = given.iter().map(|(id, r)| (*id, r)).collect();
+    PENDING.with(|p| {
+        for change in p.borrow_mut().iter_mut().flatten() {
+            if change.tenant == tenant
+                && change.entity == entity
+                && change.operation == Operation::Create
+            {
+                if let Some(refs) = given.get(&change.id) {
+                    change.refs = Refs::Given(refs.to_vec());
+                }
+            }
+        }
+    });
+}
+
 /// Numbers and inserts the changes; the first number they took.
 fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i64, Error> {
     if changes.is_empty() {
         return Ok(0);
     }
     let t = tenant.to_string();
-    diesel::update(tenants::table.filter(tenants::id.eq(&t)))
-        .set(tenants::change_seq.eq(tenants::change_seq + changes.len() as i64))
+    diesel::update(feed_heads::table.filter(feed_heads::tenant_id.eq(&t)))
+        .set(feed_heads::change_seq.eq(feed_heads::change_seq + changes.len() as i64))
         .execute(conn)?;
     let last = head(conn, tenant)?;
     let actor = current_actor();
     let at = now();
     let first = last - changes.len() as i64 + 1;
-    // External ids of created and updated entities as they are now, one query per entity type.
+    // External ids of created and updated entities as they are now, one query per entity type;
+    // a creation's given ones stand if it is the entity's only change.
+    let mut changed: HashMap<(Entity, Uuid), usize> = HashMap::new();
+    for change in changes {
+        *changed.entry((change.entity, change.id)).or_default() += 1;
+    }
+    fn known_in<'a>(
+        change: &'a Pending,
+        changed: &HashMap<(Entity, Uuid), usize>,
+    ) -> Option<&'a Vec<ExternalRef>> {
+        match &change.refs {
+            Refs::Had(refs) => Some(refs),
+            Refs::Given(refs) if changed[&(change.entity, change.id)] == 1 => Some(refs),
+            _ => None,
+        }
+    }
+    let known = |change: &Pending| known_in(change, &changed).is_some();
     let mut current: HashMap<(Entity, Uuid), Vec<ExternalRef>> = HashMap::new();
     let mut entities: Vec<Entity> = Vec::new();
-    for change in changes.iter().filter(|c| c.refs.is_none()) {
+    for change in changes.iter().filter(|c| !known(c)) {
         if !entities.contains(&change.entity) {
             entities.push(change.entity);
         }
     }
     for entity in entities {
-        let ids: Vec<Uuid> = changes
-            .iter()
-            .filter(|c| c.refs.is_none() && c.entity == entity)
-            .map(|c| c.id)
-            .collect();
+        let ids: Vec<Uuid> =
+            changes.iter().filter(|c| !known(c) && c.entity == entity).map(|c| c.id).collect();
         for (id, refs) in external_refs::of_many(conn, tenant, entity, &ids)? {
             current.insert((entity, id), refs);
         }
@@ -232,7 +277,7 @@ fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i6
     let key_id = actor.key_id.map(|k| k.to_string());
     let request_id = actor.request.as_ref().map(|r| r.request_id.as_str());
     let traceparent = actor.request.as_ref().and_then(|r| r.traceparent.as_deref());
-    let refs_of = |change: &&Pending| match &change.refs {
+    let refs_of = |change: &&Pending| match known_in(change, &changed) {
         Some(refs) => to_json(refs),
         None => to_json(current.get(&(change.entity, change.id)).unwrap_or(&Vec::new())),
     };
@@ -307,7 +352,8 @@ pub fn deleted(
 /// The number of the tenant's last change. Every change up to it has committed: numbers
 /// commit in the order they are taken (see the top of this module).
 pub fn head(conn: &mut DbConn, tenant: TenantId) -> Result<i64, Error> {
-    Ok(tenants::table.filter(tenants::id.eq(tenant)).select(tenants::change_seq).first(conn)?)
+    let counter = feed_heads::table.filter(feed_heads::tenant_id.eq(tenant));
+    Ok(counter.select(feed_heads::change_seq).first(conn)?)
 }
 
 /// The ids of the `entity`s created, updated or deleted by the changes after number `after`.

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
-use crate::store::schema::{tenants, webhook_deliveries, webhooks};
+use crate::store::schema::{feed_heads, webhook_deliveries, webhooks};
 use crate::store::webhooks::{columns, find, webhook, Row, Webhook};
 use crate::store::{now, parse_id, split_page, DbConn, PageRequest};
 
@@ -255,9 +255,9 @@ pub fn skip(conn: &mut DbConn, hook: &Webhook, change_seq: i64) -> Result<(), Er
 /// changes a subscription's entity filter leaves out count until it passes them).
 pub fn backlog(conn: &mut DbConn) -> Result<i64, Error> {
     let rows: Vec<(i64, i64)> = webhooks::table
-        .inner_join(tenants::table.on(tenants::id.eq(webhooks::tenant_id)))
+        .inner_join(feed_heads::table.on(feed_heads::tenant_id.eq(webhooks::tenant_id)))
         .filter(webhooks::active.eq(true))
-        .select((tenants::change_seq, webhooks::cursor))
+        .select((feed_heads::change_seq, webhooks::cursor))
         .load(conn)?;
     Ok(rows.iter().map(|(latest, cursor)| (latest - cursor).max(0)).sum())
 }

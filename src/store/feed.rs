@@ -9,7 +9,7 @@ use crate::domain::coverage::{enum_name, enum_parse};
 use crate::domain::sync::{Entity, ExternalRef, Operation};
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
-use crate::store::schema::{changes, tenants};
+use crate::store::schema::changes;
 use crate::store::{from_json, parse_id, parse_optional_id, split_page, DbConn};
 
 #[derive(Debug, Clone)]
@@ -97,10 +97,4 @@ pub fn after(
         })
         .collect::<Result<_, Error>>()?;
     Ok((changes, more))
-}
-
-/// The tenant's latest change number: where a new consumer that wants only what comes next
-/// starts.
-pub fn latest(conn: &mut DbConn, tenant: TenantId) -> Result<i64, Error> {
-    Ok(tenants::table.filter(tenants::id.eq(tenant)).select(tenants::change_seq).first(conn)?)
 }

@@ -6,7 +6,6 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Timestamp,
-        change_seq -> BigInt,
         rate_limit_per_second -> Nullable<Double>,
         rate_limit_burst -> Nullable<Integer>,
     }
@@ -413,6 +412,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    feed_heads (tenant_id) {
+        tenant_id -> Text,
+        change_seq -> BigInt,
+    }
+}
+
+diesel::table! {
     tenant_names (name) {
         name -> Text,
         tenant_id -> Text,
@@ -517,6 +523,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     retention_settings,
     tenant_names,
+    feed_heads,
     feed_horizons,
     development_plans,
     development_settings,

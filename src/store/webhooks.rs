@@ -10,7 +10,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::{webhook_deliveries, webhooks};
 use crate::store::{
-    feed, from_json, now, parse_id, retention, split_page, to_json, DbConn, PageRequest,
+    changes, from_json, now, parse_id, retention, split_page, to_json, DbConn, PageRequest,
 };
 
 #[derive(Debug, Clone)]
@@ -91,7 +91,7 @@ pub struct NewWebhook {
 pub fn create(conn: &mut DbConn, tenant: TenantId, new: &NewWebhook) -> Result<Webhook, Error> {
     let id = Uuid::now_v7();
     let at = now();
-    let cursor = feed::latest(conn, tenant)?;
+    let cursor = changes::head(conn, tenant)?;
     diesel::insert_into(webhooks::table)
         .values((
             webhooks::tenant_id.eq(tenant),

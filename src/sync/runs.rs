@@ -16,7 +16,7 @@ use crate::domain::sync::{Entity, ExternalRef};
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::resource::{self, Resource};
-use crate::store::{external_refs, DbConn, Expected};
+use crate::store::{changes, external_refs, DbConn, Expected};
 
 /// What an upsert of a run did.
 #[derive(Debug, Clone, Copy)]
@@ -189,5 +189,7 @@ fn create_all<S: Resource>(
         refs.push((id, after));
         written.push(Written { created: true, id, version: 1 });
     }
-    external_refs::set_new(conn, tenant, S::ENTITY, &refs, claimed, "/external_refs")
+    external_refs::set_new(conn, tenant, S::ENTITY, &refs, claimed, "/external_refs")?;
+    changes::given_refs(tenant, S::ENTITY, &refs);
+    Ok(())
 }

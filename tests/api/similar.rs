@@ -4,7 +4,7 @@ use serde_json::json;
 use jobcraft::domain::facet::Dimension;
 use jobcraft::store::crafting_index::{write_snapshot, Snapshot, TenantIndex};
 use jobcraft::store::pool::PoolOptions;
-use jobcraft::store::schema::{crafting_index_snapshots, feed_horizons, tenants};
+use jobcraft::store::schema::{crafting_index_snapshots, feed_horizons};
 use jobcraft::store::Db;
 
 use crate::harness::{on_both_backends, TestApp};
@@ -198,15 +198,7 @@ async fn the_index_is_kept_in_the_database_for_the_next_instance(app: &TestApp) 
 
     // A feed pruned past the snapshot's number may have lost a deletion: built afresh.
     let another = app.holding(&acme, json!({"title": "Another"}), "Another", "2025-01-01").await;
-    let head: i64 = app
-        .db
-        .read(|c| {
-            Ok(tenants::table
-                .find(app.tenant_id.to_string())
-                .select(tenants::change_seq)
-                .first(c)?)
-        })
-        .unwrap();
+    let head = app.db.read(|c| jobcraft::store::changes::head(c, app.tenant_id)).unwrap();
     app.db
         .write(|c| {
             let horizon =

@@ -146,6 +146,24 @@ async fn a_key_twice_in_one_run_creates_then_updates(app: &TestApp) {
         "Contact Zero"
     );
     assert_eq!(app.all("/v1/persons").await.len(), 2);
+
+    // Created in one run and given other external ids by a later one of the same batch: both
+    // changes carry the external ids it has when the batch commits, as every change does.
+    let start = latest(app).await;
+    let mut renamed = person(2);
+    renamed["body"]["external_refs"] =
+        json!([sf("C-2"), {"source": "hubspot", "external_id": "h2"}]);
+    let org = upsert("organizations", "A-2", json!({"name": "Between", "kind": "client"}));
+    let response =
+        app.post("/v1/sync/batch", batch("atomic", vec![person(2), person(3), org, renamed])).await;
+    assert_eq!(statuses(&response.body), vec![201, 201, 201, 200], "{}", response.body);
+    let feed = feed_after(app, &start).await;
+    let of = |id: &Value| -> Vec<Value> {
+        feed.iter().filter(|c| c["id"] == *id).map(|c| c["external_refs"].clone()).collect()
+    };
+    let both = json!([{"source": "hubspot", "external_id": "h2"}, sf("C-2")]);
+    assert_eq!(of(&response.body["results"][0]["id"]), vec![both.clone(), both]);
+    assert_eq!(of(&response.body["results"][1]["id"]), vec![json!([sf("C-3")])]);
 }
 
 async fn a_bad_operation_in_a_run_fails_an_atomic_batch_at_its_index(app: &TestApp) {

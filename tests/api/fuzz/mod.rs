@@ -12,7 +12,7 @@ mod schema;
 use awc::http::{Method, StatusCode};
 use diesel::prelude::*;
 use jobcraft::domain::api_key::Scope;
-use jobcraft::store::schema::{audit_log, tenants};
+use jobcraft::store::schema::audit_log;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -67,10 +67,7 @@ fn writes(app: &TestApp) -> (i64, i64) {
         .read(|c| {
             let audited: i64 =
                 audit_log::table.filter(audit_log::tenant_id.eq(&tenant)).count().get_result(c)?;
-            let changes: i64 = tenants::table
-                .filter(tenants::id.eq(&tenant))
-                .select(tenants::change_seq)
-                .first(c)?;
+            let changes = jobcraft::store::changes::head(c, app.tenant_id)?;
             Ok((audited, changes))
         })
         .expect("counts")
