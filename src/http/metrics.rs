@@ -37,6 +37,7 @@ pub struct Metrics {
     replica_fallbacks: IntCounter,
     similar_index: IntGaugeVec,
     account_demand: IntGaugeVec,
+    kept_accounts: IntGaugeVec,
     /// One scrape at a time moves the counters read from elsewhere (`delivery_failures`).
     scrape: Mutex<()>,
 }
@@ -111,6 +112,13 @@ impl Metrics {
             ),
             &["measure"],
         )?;
+        let kept_accounts = IntGaugeVec::new(
+            Opts::new(
+                "jobcraft_kept_accounts",
+                "The accounts this process keeps for coverage reports as of now: bytes (about), tenants, and accounts read from their rows since it started.",
+            ),
+            &["measure"],
+        )?;
         let build = IntGaugeVec::new(
             Opts::new(
                 "jobcraft_build_info",
@@ -132,6 +140,7 @@ impl Metrics {
         registry.register(Box::new(replica_fallbacks.clone()))?;
         registry.register(Box::new(similar_index.clone()))?;
         registry.register(Box::new(account_demand.clone()))?;
+        registry.register(Box::new(kept_accounts.clone()))?;
         registry.register(Box::new(build))?;
         // process_resident_memory_bytes, process_cpu_seconds_total, process_open_fds,
         // process_start_time_seconds … read from /proc at each scrape.
@@ -151,6 +160,7 @@ impl Metrics {
             replica_fallbacks,
             similar_index,
             account_demand,
+            kept_accounts,
             scrape: Mutex::new(()),
         })
     }
@@ -201,6 +211,12 @@ pub async fn metrics(
         demand
             .with_label_values(&["reads"])
             .set(i64::try_from(db.demand.reads()).unwrap_or(i64::MAX));
+        let (bytes, tenants) = db.accounts.held();
+        let kept = &metrics.kept_accounts;
+        kept.with_label_values(&["bytes"]).set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        kept.with_label_values(&["tenants"]).set(tenants as i64);
+        kept.with_label_values(&["reads"])
+            .set(i64::try_from(db.accounts.reads()).unwrap_or(i64::MAX));
         let fallbacks = db.replicas.fallbacks();
         metrics.replica_fallbacks.inc_by(fallbacks.saturating_sub(metrics.replica_fallbacks.get()));
         metrics.registry.gather()

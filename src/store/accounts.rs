@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::min;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -24,6 +25,7 @@ use crate::store::{chunked, parse_id, parse_optional_id, persons, DbConn, READ_C
 use crate::store::{coverage_settings, history, interactions};
 
 /// An account as loaded: the domain view plus what the network view draws.
+#[derive(Clone)]
 pub struct AccountData {
     pub root: Organization,
     pub organizations: Vec<Organization>,
@@ -37,9 +39,55 @@ pub struct AccountData {
     /// Coverage links that carry a stated strength (the others are derived).
     pub stated: HashSet<Uuid>,
     pub settings: CoverageSettings,
+    /// When each derived link's salesperson and stakeholder interacted, by link: its strength
+    /// decays with time (`at`).
+    touches: HashMap<Uuid, Vec<NaiveDateTime>>,
+    /// The day it was read for, and the first moment after it when a crafting revision of the
+    /// tenures read takes effect: until then, the account is what a read would find, if nothing
+    /// was written since (`holds_at`).
+    day: NaiveDate,
+    next_effective: Option<NaiveDateTime>,
 }
 
 impl AccountData {
+    /// Whether it is still the account as of `now`, a moment after it was read, unless
+    /// something was written since: the same day (tenures, posts and relationships are dated),
+    /// no crafting revision come into effect.
+    pub fn holds_at(&self, now: NaiveDateTime) -> bool {
+        self.day == now.date() && self.next_effective.is_none_or(|t| t > now)
+    }
+
+    /// The account as of `now`, a moment after it was read on the same day (`holds_at`): its
+    /// derived strengths decayed to then.
+    pub fn at(&self, now: NaiveDateTime) -> AccountData {
+        let mut data = self.clone();
+        for link in &mut data.account.links {
+            let times = self.touches.get(&link.id).map(Vec::as_slice).unwrap_or(&[]);
+            let stated = self.stated.contains(&link.id).then_some(link.strength);
+            (link.strength, link.last_interaction_at) =
+                strength_at(stated, times, now, &self.settings);
+        }
+        data
+    }
+
+    /// Roughly the bytes it holds, for a budget of kept accounts: its rows by their sizes,
+    /// and the names.
+    pub fn bytes(&self) -> usize {
+        let holders: usize = self.account.posts.iter().map(|p| p.holders.len()).sum();
+        let names: usize = self.names.values().map(|n| 48 + n.len()).sum();
+        let touches: usize = self.touches.values().map(|t| 48 + t.len() * 12).sum();
+        self.account.posts.len() * size_of::<AccountPost>()
+            + holders * (size_of::<Holder>() + 64)
+            + self.account.departures.len() * size_of::<Departure>()
+            + self.account.links.len() * size_of::<account::Link>()
+            + self.account.relationships.len() * size_of::<account::Relationship>()
+            + self.relationships.len() * size_of::<Relationship>()
+            + self.tenures.len() * (size_of::<Tenure>() + 32)
+            + self.stated.len() * 17
+            + names
+            + touches
+    }
+
     pub fn stakeholders(&self) -> Vec<Uuid> {
         let mut ids: Vec<Uuid> = self.tenures.iter().map(|t| t.person_id).collect();
         ids.sort();
@@ -225,7 +273,7 @@ fn read_accounts(
             .extend(read.into_iter().filter(|((_, stakeholder), _)| people.contains(stakeholder)));
         Ok(())
     })?;
-    let crafted = crafted_tenures(
+    let (crafted, next_effective) = crafted_tenures(
         conn,
         tenant,
         organizations_read,
@@ -330,8 +378,13 @@ fn read_accounts(
             .into_iter()
             .filter_map(|p| all_names.get(&p).map(|name| (p, name.clone())))
             .collect();
-        let parts =
-            Parts { links: &links, touches: &touches, crafted: &crafted, careers: &careers };
+        let parts = Parts {
+            links: &links,
+            touches: &touches,
+            crafted: &crafted,
+            next_effective,
+            careers: &careers,
+        };
         loaded.push(assemble(
             root,
             ids,
@@ -402,6 +455,7 @@ struct Parts<'a> {
     links: &'a [&'a Coverage],
     touches: &'a HashMap<(Uuid, Uuid), Vec<NaiveDateTime>>,
     crafted: &'a HashSet<Uuid>,
+    next_effective: Option<NaiveDateTime>,
     careers: &'a Careers,
 }
 
@@ -424,22 +478,25 @@ fn assemble(
     let stakeholders = holdings.stakeholders();
     let stated: HashSet<Uuid> =
         parts.links.iter().filter(|l| l.fields.strength.is_some()).map(|l| l.id).collect();
+    let mut touches = HashMap::new();
     let domain_links: Vec<account::Link> = parts
         .links
         .iter()
         .map(|l| {
             let pair = (l.fields.salesperson_id, l.fields.stakeholder_id);
             let times = parts.touches.get(&pair).map(Vec::as_slice).unwrap_or(&[]);
+            if !times.is_empty() {
+                touches.insert(l.id, times.to_vec());
+            }
+            let (strength, last_interaction_at) =
+                strength_at(l.fields.strength, times, now, settings);
             account::Link {
                 id: l.id,
                 salesperson_id: pair.0,
                 stakeholder_id: pair.1,
                 role: l.fields.role,
-                strength: l
-                    .fields
-                    .strength
-                    .unwrap_or_else(|| derived_strength(times, now, settings.half_life())),
-                last_interaction_at: times.iter().filter(|t| **t <= now).max().copied(),
+                strength,
+                last_interaction_at,
             }
         })
         .collect();
@@ -511,7 +568,22 @@ fn assemble(
         names,
         stated,
         settings: settings.clone(),
+        touches,
+        day: today,
+        next_effective: parts.next_effective,
     }
+}
+
+/// A link's strength at `now` — the stated one, else derived from the interactions — and the
+/// last interaction by then.
+fn strength_at(
+    stated: Option<f64>,
+    touches: &[NaiveDateTime],
+    now: NaiveDateTime,
+    settings: &CoverageSettings,
+) -> (f64, Option<NaiveDateTime>) {
+    let strength = stated.unwrap_or_else(|| derived_strength(touches, now, settings.half_life()));
+    (strength, touches.iter().filter(|t| **t <= now).max().copied())
 }
 
 /// Posts of these organizations that exist on `date`, without holders yet, in no order.
@@ -573,38 +645,50 @@ fn through(
 }
 
 /// The tenures with crafting revisions in effect at `at` and recorded by then, among those of
-/// the posts of these organizations and `others` (by id).
+/// the posts of these organizations and `others` (by id); and the first moment after `at` when
+/// one of the others comes to have one in effect (a revision recorded ahead of its effect).
 fn crafted_tenures(
     conn: &mut DbConn,
     tenant: TenantId,
     organizations: &[Uuid],
     others: &[Uuid],
     at: TimePoint,
-) -> Result<HashSet<Uuid>, Error> {
-    let crafted = || {
+) -> Result<(HashSet<Uuid>, Option<NaiveDateTime>), Error> {
+    // Each tenure's first revision in effect: in effect at `at` if it is by then.
+    let first_effective = || {
         crafting_revisions::table
             .filter(crafting_revisions::tenant_id.eq(tenant))
-            .filter(crafting_revisions::effective_at.le(at.as_of))
             .filter(crafting_revisions::recorded_at.le(at.known_at))
-            .select(crafting_revisions::tenure_id)
-            .distinct()
+            .group_by(crafting_revisions::tenure_id)
+            .select((crafting_revisions::tenure_id, min(crafting_revisions::effective_at)))
             .into_boxed()
     };
-    let mut rows: Vec<String> = Vec::new();
+    let mut rows: Vec<(String, Option<NaiveDateTime>)> = Vec::new();
     for piece in organizations.chunks(READ_CHUNK) {
         rows.extend(
-            crafted()
+            first_effective()
                 .filter(crafting_revisions::tenure_id.eq_any(people::tenure_ids_in(tenant, piece)))
-                .load::<String>(conn)?,
+                .load(conn)?,
         );
     }
     for piece in others.chunks(READ_CHUNK) {
         let ids: Vec<String> = piece.iter().map(Uuid::to_string).collect();
         rows.extend(
-            crafted().filter(crafting_revisions::tenure_id.eq_any(ids)).load::<String>(conn)?,
+            first_effective().filter(crafting_revisions::tenure_id.eq_any(ids)).load(conn)?,
         );
     }
-    rows.iter().map(|id| parse_id(id)).collect()
+    let mut crafted = HashSet::new();
+    let mut next_effective: Option<NaiveDateTime> = None;
+    for (id, first) in rows {
+        match first {
+            Some(first) if first <= at.as_of => {
+                crafted.insert(parse_id(&id)?);
+            }
+            Some(first) => next_effective = Some(next_effective.map_or(first, |n| n.min(first))),
+            None => {}
+        }
+    }
+    Ok((crafted, next_effective))
 }
 
 /// Where people who left the account hold a post now, outside the account.

@@ -32,6 +32,7 @@ pub mod feed;
 pub mod history;
 pub mod idempotency;
 pub mod interactions;
+pub mod kept_accounts;
 pub mod libpq;
 pub mod migrations;
 pub mod organizations;

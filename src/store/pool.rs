@@ -84,6 +84,8 @@ pub struct Db {
     /// Each client account's demand as of now, for team profiles, shared by the requests of
     /// this process.
     pub demand: Arc<crate::store::account_demand::DemandIndex>,
+    /// Accounts as of now, for coverage reports, shared by the requests of this process.
+    pub accounts: Arc<crate::store::kept_accounts::KeptAccounts>,
     /// Vocabulary labels, shared by the requests of this process.
     pub labels: Arc<crate::store::vocabulary::LabelCache>,
     /// The hottest point reads, pipelined (PostgreSQL only).
@@ -127,6 +129,7 @@ impl Db {
             pool,
             crafting_index,
             demand: Arc::default(),
+            accounts: Arc::default(),
             labels,
             pipelined,
             replicas,

@@ -13,6 +13,7 @@ use crate::domain::paths::{best_paths, Path};
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::accounts::{load, AccountData};
+use crate::store::kept_accounts::KeptAccounts;
 use crate::store::{alerts, organizations, persons, salespeople, views, DbConn};
 
 /// An account's coverage report as of `now`, with the names its alerts mention and what
@@ -33,14 +34,20 @@ impl Reported {
     }
 }
 
+/// `kept`: the accounts kept between reports, for a report as of now (`at` is the request's
+/// moment); `None` reads the account's rows.
 pub fn reported(
     conn: &mut DbConn,
     tenant: TenantId,
     root: Uuid,
     at: TimePoint,
+    kept: Option<&KeptAccounts>,
 ) -> Result<Reported, Error> {
     let now = at.as_of;
-    let mut data = load(conn, tenant, root, at)?;
+    let mut data = match kept {
+        Some(kept) => kept.account(conn, tenant, root, now)?,
+        None => load(conn, tenant, root, at)?,
+    };
     // Organizations where departed stakeholders went and newcomers came from, for the alerts'
     // messages.
     let account = &data.account;

@@ -33,7 +33,11 @@ pub async fn accounts(
     };
     let tenant = manager.principal.tenant_id;
     let key = manager.principal.key_id;
-    let mut rows = read_lagging(&db, key, move |c| overview(c, tenant, at, sort)).await?;
+    let kept = db.accounts.clone();
+    let mut rows = read_lagging(&db, key, move |c| {
+        overview(c, tenant, at, sort, as_of.is_none().then_some(&*kept))
+    })
+    .await?;
     let query = params.q.unwrap_or_default();
     let needle = query.trim().to_lowercase();
     rows.retain(|r| needle.is_empty() || r.account.name.to_lowercase().contains(&needle));

@@ -23,6 +23,7 @@ use crate::error::Error;
 use crate::http::accounts::alerts::decide;
 use crate::http::bulk::csv;
 use crate::http::read_lagging;
+use crate::store::kept_accounts::KeptAccounts;
 use crate::store::vocabulary::LabelCache;
 use crate::store::{crafting, now_point, reports, Db, DbConn, Expected};
 use crate::web::accounts::as_of_param;
@@ -109,8 +110,9 @@ fn load(
     id: Uuid,
     at: TimePoint,
     extras: Extras,
+    kept: Option<&KeptAccounts>,
 ) -> Result<Map, Error> {
-    let mut reported = reports::reported(c, tenant, id, at)?;
+    let mut reported = reports::reported(c, tenant, id, at, kept)?;
     if extras.paths {
         reported.find_paths(c, tenant, at.as_of.date())?;
     }
@@ -169,9 +171,12 @@ pub async fn map(
         as_of: as_of_text.as_deref(),
     };
     let extras = Extras { lens: lens.is_some(), paths: options.paths };
-    let labels = db.labels.clone();
+    let (labels, kept) = (db.labels.clone(), db.accounts.clone());
     let key = manager.principal.key_id;
-    let map = read_lagging(&db, key, move |c| load(c, &labels, tenant, id, at, extras)).await?;
+    let map = read_lagging(&db, key, move |c| {
+        load(c, &labels, tenant, id, at, extras, as_of.is_none().then_some(&*kept))
+    })
+    .await?;
     let body = draw(&manager, &map, id, &options);
     let header = Header { key_name: &manager.principal.key_name, csrf: &manager.csrf };
     Ok(page(200, &map.report.account.name, Some(header), body))
@@ -471,11 +476,15 @@ pub async fn export(
     let id = id.into_inner();
     let tenant = manager.principal.tenant_id;
     let as_of = params.into_inner().as_of.filter(|s| !s.is_empty());
+    let now = as_of.is_none();
     let at = time_point(as_of.as_deref().map(as_of_param).transpose()?, None);
-    let labels = db.labels.clone();
+    let (labels, kept) = (db.labels.clone(), db.accounts.clone());
     let extras = Extras { lens: false, paths: false };
     let key = manager.principal.key_id;
-    let map = read_lagging(&db, key, move |c| load(c, &labels, tenant, id, at, extras)).await?;
+    let map = read_lagging(&db, key, move |c| {
+        load(c, &labels, tenant, id, at, extras, now.then_some(&*kept))
+    })
+    .await?;
     let mut out = String::from("organization,post,holder,buying_roles,influence,state,salesperson,coverage_role,strength,last_interaction_at\r\n");
     for post in &map.report.posts {
         let organization =

@@ -49,8 +49,9 @@ pub async fn person(
     let (account, person) = path.into_inner();
     let tenant = manager.principal.tenant_id;
     let at = now_point();
+    let kept = db.accounts.clone();
     let found = read(&db, move |c| {
-        let reported = reports::reported(c, tenant, account, at)?;
+        let reported = reports::reported(c, tenant, account, at, Some(&kept))?;
         let name =
             persons::display_names(c, tenant, &[person])?.remove(&person).ok_or(Error::NotFound)?;
         let tracked = reported.tracked(at.as_of.date());

@@ -25,6 +25,7 @@ mod generate;
 mod hostile;
 mod idempotency;
 mod isolation;
+mod kept_reports;
 mod metrics;
 mod migrations;
 mod openapi;

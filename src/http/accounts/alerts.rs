@@ -85,8 +85,9 @@ pub async fn account_alerts(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let (id, tenant, at) = (id.into_inner(), principal.tenant_id, now_point());
+    let kept = db.accounts.clone();
     let response = read(&db, move |c| {
-        let reported = reports::reported(c, tenant, id, at)?;
+        let reported = reports::reported(c, tenant, id, at, Some(&kept))?;
         let mut history =
             alerts::history(c, tenant, &reported.decided.keys().copied().collect::<Vec<_>>())?;
         let mut events = |alert_id: &Uuid| -> Vec<DecisionResponse> {
@@ -180,7 +181,7 @@ pub async fn decide(
 ) -> Result<(i64, AlertResponse), Error> {
     let (tenant, at) = (principal.tenant_id, now_point());
     write(db, principal.actor(), move |c| {
-        let reported: Reported = reports::reported(c, tenant, account, at)?;
+        let reported: Reported = reports::reported(c, tenant, account, at, None)?;
         let alert = reported
             .report
             .alerts

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::http::extract::Query;
 use crate::http::read_lagging;
+use crate::store::kept_accounts::KeptAccounts;
 use crate::store::reports;
 use crate::store::{organizations, Db, DbConn};
 
@@ -47,9 +48,13 @@ pub async fn account_coverage(
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
     let id = id.into_inner();
+    // As of now, the account is kept between reports; as of another time it is read.
+    let now = params.as_of.is_none() && params.known_at.is_none();
     let at = time_point(params.as_of, params.known_at);
+    let kept = db.accounts.clone();
     let response = read_lagging(&db, principal.key_id, move |c| {
-        let mut reported = reports::reported(c, principal.tenant_id, id, at)?;
+        let kept = now.then_some(&*kept);
+        let mut reported = reports::reported(c, principal.tenant_id, id, at, kept)?;
         if params.reachable.unwrap_or(true) {
             reported.find_paths(c, principal.tenant_id, at.as_of.date())?;
         }
@@ -107,10 +112,15 @@ pub async fn coverage_overview(
     Query(params): Query<OverviewParams>,
 ) -> Result<HttpResponse, Error> {
     principal.require(Scope::Read)?;
+    let now = params.as_of.is_none() && params.known_at.is_none();
     let at = time_point(params.as_of, params.known_at);
     let tenant = principal.tenant_id;
     let sort = params.sort.unwrap_or_default();
-    let items = read_lagging(&db, principal.key_id, move |c| overview(c, tenant, at, sort)).await?;
+    let kept = db.accounts.clone();
+    let items = read_lagging(&db, principal.key_id, move |c| {
+        overview(c, tenant, at, sort, now.then_some(&*kept))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(OverviewResponse {
         as_of: at.as_of.and_utc(),
         known_at: at.known_at.and_utc(),
@@ -118,16 +128,17 @@ pub async fn coverage_overview(
     }))
 }
 
-/// Every account's metrics at `at`, in `sort` order.
+/// Every account's metrics at `at`, in `sort` order (`kept`: as for `reports::reported`).
 pub fn overview(
     c: &mut DbConn,
     tenant: TenantId,
     at: TimePoint,
     sort: OverviewSort,
+    kept: Option<&KeptAccounts>,
 ) -> Result<Vec<OverviewRow>, Error> {
     let mut rows = Vec::new();
     for root in organizations::account_roots(c, tenant)? {
-        let reported = reports::reported(c, tenant, root, at)?;
+        let reported = reports::reported(c, tenant, root, at, kept)?;
         let tracked = reported.tracked(at.as_of.date());
         rows.push(OverviewRow {
             account: AccountRef::of(&reported.data),

@@ -1,0 +1,201 @@
+//! Coverage reports as of now read a kept account (`store::kept_accounts`): the same report a
+//! read of the rows gives, until anything is written in the tenant or the coverage settings
+//! change; and never behind a write its writer has seen committed, with many writers at once.
+
+use futures_util::future::{join, join_all};
+use serde_json::{json, Value};
+
+use crate::coverage::story;
+use crate::harness::{on_both_backends, TestApp};
+
+on_both_backends!(
+    a_kept_report_is_the_report_read_again_until_anything_is_written,
+    writers_at_once_each_find_their_write_in_the_next_report,
+    a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effect,
+);
+
+/// The report without the request's moment, its floats to 1e-9 (derived strengths decay
+/// between two calls).
+fn comparable(report: &Value) -> Value {
+    match report {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "as_of" | "known_at"))
+                .map(|(k, v)| (k.clone(), comparable(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(comparable).collect()),
+        Value::Number(n) if n.is_f64() => json!((n.as_f64().unwrap() * 1e9).round() / 1e9),
+        other => other.clone(),
+    }
+}
+
+fn holder_names(report: &Value) -> Vec<String> {
+    let mut names: Vec<String> = report["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["holders"].as_array().unwrap())
+        .map(|h| h["display_name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn covered(report: &Value, name: &str) -> bool {
+    report["posts"].as_array().unwrap().iter().flat_map(|p| p["holders"].as_array().unwrap()).any(
+        |h| h["display_name"] == name && !h["covered_by"].as_array().is_none_or(|c| c.is_empty()),
+    )
+}
+
+async fn a_kept_report_is_the_report_read_again_until_anything_is_written(app: &TestApp) {
+    let s = story(app).await;
+    let path = format!("/v1/accounts/{}/coverage", s.acme);
+    let reads = || app.db.accounts.reads();
+    let first = app.get(&path).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(reads(), 1);
+    let again = app.get(&path).await;
+    assert_eq!(reads(), 1, "nothing written: the kept account");
+    assert_eq!(comparable(&again.body), comparable(&first.body));
+    assert!(!covered(&again.body, "Nora"));
+
+    // A write anywhere in the tenant: read again, and there.
+    app.create(
+        "/v1/coverage",
+        json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "role": "primary"}),
+    )
+    .await;
+    let after_link = app.get(&path).await;
+    assert_eq!(reads(), 2);
+    assert!(covered(&after_link.body, "Nora"), "{}", after_link.body);
+    let strength = |report: &Value| -> f64 {
+        report["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["holders"].as_array().unwrap())
+            .filter(|h| h["display_name"] == "Nora")
+            .flat_map(|h| h["covered_by"].as_array().unwrap())
+            .map(|c| c["strength"].as_f64().unwrap())
+            .next()
+            .unwrap()
+    };
+    assert_eq!(strength(&after_link.body), 0.0);
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    app.create(
+        "/v1/interactions",
+        json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "kind": "meeting",
+               "occurred_at": yesterday}),
+    )
+    .await;
+    let after_meeting = app.get(&path).await;
+    let derived = strength(&after_meeting.body);
+    assert!(derived > 0.0, "{}", after_meeting.body);
+    assert_eq!(reads(), 3);
+    app.get(&path).await;
+    assert_eq!(reads(), 3);
+
+    // The coverage settings are not in the feed: a new half-life is seen all the same.
+    let saved = app.put("/v1/settings/coverage", json!({"interaction_half_life_days": 1})).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let after_settings = app.get(&path).await;
+    assert_eq!(reads(), 4);
+    assert!(strength(&after_settings.body) < derived, "{}", after_settings.body);
+
+    // As of another time, the rows are read and nothing is kept.
+    let dated = app.get(&format!("{path}?as_of={}", crate::coverage::days_ago(30))).await;
+    assert_eq!(dated.status, 200, "{}", dated.body);
+    assert_eq!(reads(), 4);
+
+    // The overview and a kept report agree on the account's metrics.
+    let overview = app.get("/v1/coverage/overview").await;
+    let row = overview.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["account"]["id"] == s.acme.as_str())
+        .cloned()
+        .unwrap();
+    let report = app.get(&path).await;
+    assert_eq!(comparable(&row["metrics"]), comparable(&report.body["metrics"]));
+}
+
+const WRITERS: usize = 4;
+
+async fn writers_at_once_each_find_their_write_in_the_next_report(app: &TestApp) {
+    let s = story(app).await;
+    let path = format!("/v1/accounts/{}/coverage", s.acme);
+    let desk = json!({"organization_id": s.acme, "title": "Buying desk", "headcount": 50});
+    let desk = app.create("/v1/posts", desk).await;
+    app.get(&path).await;
+    let writer = |w: usize| {
+        let path = path.clone();
+        let desk = desk.clone();
+        async move {
+            for round in 0..3 {
+                let name = format!("Writer {w} hire {round}");
+                let person = app.create("/v1/persons", json!({"display_name": name})).await;
+                app.create(
+                    "/v1/tenures",
+                    json!({"person_id": person, "post_id": desk, "started_on": "2024-01-01"}),
+                )
+                .await;
+                // Committed before this read began: the report has it.
+                let report = app.get(&path).await;
+                assert_eq!(report.status, 200, "{}", report.body);
+                assert!(holder_names(&report.body).contains(&name), "{name} missing");
+            }
+        }
+    };
+    let reader = async {
+        for _ in 0..10 {
+            assert_eq!(app.get(&path).await.status, 200);
+        }
+    };
+    let (_, ()) = join(join_all((0..WRITERS).map(writer)), reader).await;
+    let last = holder_names(&app.get(&path).await.body);
+    let hires = last.iter().filter(|n| n.starts_with("Writer ")).count();
+    assert_eq!(hires, WRITERS * 3, "{last:?}");
+}
+
+fn new_holders(report: &Value) -> Vec<String> {
+    let alerts = report["alerts"].as_array().unwrap();
+    let new = alerts.iter().filter(|a| a["type"] == "new_holder");
+    new.map(|a| a["person_id"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effect(app: &TestApp) {
+    let s = story(app).await;
+    let path = format!("/v1/accounts/{}/coverage", s.acme);
+    let report = app.get(&path).await.body;
+    assert!(new_holders(&report).contains(&s.ivo), "{report}");
+    let ivo = report["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["holders"].as_array().unwrap())
+        .find(|h| h["person_id"] == s.ivo.as_str())
+        .map(|h| h["tenure_id"].as_str().unwrap().to_owned())
+        .unwrap();
+    // Ivo's crafting, recorded now, in effect two seconds from now: until then he is a new
+    // holder nobody has asked how he does the job.
+    let effective = chrono::Utc::now() + chrono::Duration::seconds(2);
+    app.create(
+        &format!("/v1/tenures/{ivo}/crafting"),
+        json!({"effective_at": effective.to_rfc3339(),
+               "facets": [{"dimension": "priority", "key": "growth", "weight": 0.5}]}),
+    )
+    .await;
+    let reads = || app.db.accounts.reads();
+    assert!(new_holders(&app.get(&path).await.body).contains(&s.ivo));
+    let read = reads();
+    assert!(new_holders(&app.get(&path).await.body).contains(&s.ivo));
+    assert_eq!(reads(), read, "nothing written, nothing in effect yet: kept");
+    let wait = effective - chrono::Utc::now() + chrono::Duration::milliseconds(200);
+    actix_web::rt::time::sleep(wait.to_std().unwrap_or_default()).await;
+    let report = app.get(&path).await.body;
+    assert_eq!(reads(), read + 1, "in effect now: read again");
+    assert!(!new_holders(&report).contains(&s.ivo), "{report}");
+}
