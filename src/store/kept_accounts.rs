@@ -1,4 +1,5 @@
-//! Accounts as of now, kept between coverage reports.
+//! Accounts as of now, kept between coverage reports (and the suggestions, overview, alert
+//! list and workspace pages that read the same account).
 //!
 //! Reading an account is most of a report's time: at 10,000 stakeholders, 120 of its 150 ms,
 //! against 20 for the report, its body and its bytes. `KeptAccounts` keeps each account read

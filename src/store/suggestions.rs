@@ -16,6 +16,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError, Violations};
 use crate::store::accounts::{self, AccountData};
 use crate::store::coverage::{self, CoverageLinks};
+use crate::store::kept_accounts::KeptAccounts;
 use crate::store::organizations::{self, Organization};
 use crate::store::resource::Resource;
 use crate::store::tenures::Tenure;
@@ -48,15 +49,18 @@ pub struct Inputs {
     pub affinities: Vec<Affinity>,
 }
 
+/// What suggestions for the account weigh, as of now (the account as kept between requests,
+/// `kept`).
 pub fn inputs(
     conn: &mut DbConn,
     tenant: TenantId,
     account: Uuid,
     asked: &Asked<'_>,
+    kept: &KeptAccounts,
 ) -> Result<Inputs, Error> {
     // One snapshot: the stakeholders' crafting is read through the account's organizations,
     // so a tenure moved out between two statements would otherwise lose its crafting.
-    conn.on_one_snapshot(|conn| read_inputs(conn, tenant, account, asked))
+    conn.on_one_snapshot(|conn| read_inputs(conn, tenant, account, asked, kept))
 }
 
 fn read_inputs(
@@ -64,9 +68,10 @@ fn read_inputs(
     tenant: TenantId,
     account: Uuid,
     asked: &Asked<'_>,
+    kept: &KeptAccounts,
 ) -> Result<Inputs, Error> {
     let at = now_point();
-    let data = accounts::load(conn, tenant, account, at)?;
+    let data = kept.account(conn, tenant, account, at.as_of)?;
     let stakeholder_ids = data.stakeholders();
     let sales = salesforce(conn, tenant, asked.salesperson_ids, &stakeholder_ids, at)?;
     // Salespeople are never their own stakeholders.

@@ -12,6 +12,7 @@ on_both_backends!(
     a_kept_report_is_the_report_read_again_until_anything_is_written,
     writers_at_once_each_find_their_write_in_the_next_report,
     a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effect,
+    suggestions_share_the_kept_account_and_see_a_new_holder_at_once,
 );
 
 /// The report without the request's moment, its floats to 1e-9 (derived strengths decay
@@ -198,4 +199,33 @@ async fn a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effec
     let report = app.get(&path).await.body;
     assert_eq!(reads(), read + 1, "in effect now: read again");
     assert!(!new_holders(&report).contains(&s.ivo), "{report}");
+}
+
+async fn suggestions_share_the_kept_account_and_see_a_new_holder_at_once(app: &TestApp) {
+    let s = story(app).await;
+    let path = format!("/v1/accounts/{}/suggestions", s.acme);
+    let suggest = || app.post(&path, json!({}));
+    let first = suggest().await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let reads = app.db.accounts.reads();
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await;
+    assert_eq!(report.status, 200);
+    assert_eq!(app.db.accounts.reads(), reads, "the report uses the account suggestions read");
+
+    // A new buyer with the green criterion: the next suggestions weigh her at once.
+    let desk = json!({"organization_id": s.acme, "title": "Green buyer", "headcount": 1});
+    let desk = app.create("/v1/posts", desk).await;
+    let rita = app.create("/v1/persons", json!({"display_name": "Rita"})).await;
+    let tenure = json!({"person_id": rita, "post_id": desk, "started_on": "2024-01-01",
+                        "buying_roles": ["decision_maker"]});
+    app.create("/v1/tenures", tenure).await;
+    let next = suggest().await;
+    assert_eq!(next.status, 200, "{}", next.body);
+    let stakeholders = |body: &Value| -> Vec<String> {
+        let pairs = body["pairs"].as_array().unwrap().iter().map(|p| &p["stakeholder_id"]);
+        let uncovered = body["uncovered"].as_array().unwrap().iter().map(|u| &u["person_id"]);
+        pairs.chain(uncovered).map(|id| id.as_str().unwrap().to_owned()).collect()
+    };
+    assert!(!stakeholders(&first.body).contains(&rita));
+    assert!(stakeholders(&next.body).contains(&rita), "{}", next.body);
 }

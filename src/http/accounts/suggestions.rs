@@ -376,9 +376,9 @@ pub async fn run(
     let weights = check_request(&body)?;
     let loading = Instant::now();
     let body = std::sync::Arc::new(body);
-    let (tenant, asked) = (principal.tenant_id, body.clone());
+    let (tenant, asked, kept) = (principal.tenant_id, body.clone(), db.accounts.clone());
     let inputs = read_lagging(db, principal.key_id, move |c| {
-        suggestions::inputs(c, tenant, id, &asked.asked())
+        suggestions::inputs(c, tenant, id, &asked.asked(), &kept)
     })
     .await?;
     let load_time = loading.elapsed();
