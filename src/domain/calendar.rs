@@ -20,6 +20,17 @@ pub fn supported_time(time: NaiveDateTime) -> bool {
     supported_date(time.date())
 }
 
+/// Whether what was read for `day`, whose next effect recorded ahead of time comes at
+/// `next_effective`, is still what a read at `now` would find, if nothing was written since:
+/// the same day (tenures, posts and relationships are dated) and that effect not come yet.
+pub fn still_holds(
+    day: NaiveDate,
+    next_effective: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> bool {
+    day == now.date() && next_effective.is_none_or(|t| t > now)
+}
+
 /// The last moment of the supported calendar: later than any time stored, and written the way
 /// stored times are (SQLite compares them as text).
 pub fn last_moment() -> NaiveDateTime {
@@ -44,6 +55,16 @@ pub fn instant_before(time: NaiveDateTime) -> NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_was_read_holds_for_its_day_until_its_next_effect() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let at = |h: u32| day.and_hms_opt(h, 0, 0).unwrap();
+        assert!(still_holds(day, None, at(23)));
+        assert!(still_holds(day, Some(at(12)), at(11)));
+        assert!(!still_holds(day, Some(at(12)), at(12)), "in effect from that moment on");
+        assert!(!still_holds(day, None, end_of_day(day) + chrono::Duration::microseconds(1)));
+    }
 
     #[test]
     fn shifts_at_the_edges_of_chrono_saturate_instead_of_panicking() {

@@ -102,7 +102,7 @@ pub struct AccountDemand {
 impl AccountDemand {
     /// Whether it still holds at `at` (as of now): the same day, no revision come into effect.
     fn holds_at(&self, at: TimePoint) -> bool {
-        self.day == Some(at.as_of.date()) && self.next_effective.is_none_or(|t| t > at.as_of)
+        self.day.is_some_and(|day| calendar::still_holds(day, self.next_effective, at.as_of))
     }
 
     /// Roughly the bytes it holds: its facets, and its sets by their slots (an id and a

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::account::{self, Account, AccountPost, Departure, Holder, Whereabouts};
+use crate::domain::calendar;
 use crate::domain::coverage::CoverageSettings;
 use crate::domain::crafting::TimePoint;
 use crate::domain::organization::OrganizationKind;
@@ -51,10 +52,9 @@ pub struct AccountData {
 
 impl AccountData {
     /// Whether it is still the account as of `now`, a moment after it was read, unless
-    /// something was written since: the same day (tenures, posts and relationships are dated),
-    /// no crafting revision come into effect.
+    /// something was written since: the same day, no crafting revision come into effect.
     pub fn holds_at(&self, now: NaiveDateTime) -> bool {
-        self.day == now.date() && self.next_effective.is_none_or(|t| t > now)
+        calendar::still_holds(self.day, self.next_effective, now)
     }
 
     /// The account as of `now`, a moment after it was read on the same day (`holds_at`): its
@@ -646,7 +646,8 @@ fn through(
 
 /// The tenures with crafting revisions in effect at `at` and recorded by then, among those of
 /// the posts of these organizations and `others` (by id); and the first moment after `at` when
-/// one of the others comes to have one in effect (a revision recorded ahead of its effect).
+/// a tenure read that has none in effect yet comes to have one (a revision recorded ahead of
+/// its effect).
 fn crafted_tenures(
     conn: &mut DbConn,
     tenant: TenantId,

@@ -47,7 +47,8 @@ pub struct KeptAccounts {
 struct Kept {
     /// The feed's head the accounts were read at.
     seq: i64,
-    accounts: HashMap<Uuid, Arc<AccountData>>,
+    /// Each with its bytes (`AccountData::bytes`), counted once when it was read.
+    accounts: HashMap<Uuid, (Arc<AccountData>, usize)>,
 }
 
 impl Default for KeptAccounts {
@@ -89,6 +90,7 @@ impl KeptAccounts {
                     let account = kept
                         .accounts
                         .get(&root)
+                        .map(|(account, _)| account)
                         .filter(|a| a.holds_at(now) && a.settings == settings);
                     (kept.seq == head).then(|| account.cloned()).flatten()
                 })
@@ -121,12 +123,13 @@ impl KeptAccounts {
             .update(tenant, |kept| (kept.seq == head).then(|| kept.accounts.clone()))
             .flatten()
             .unwrap_or_default();
-        accounts.retain(|_, a| a.holds_at(now));
-        accounts.insert(root, account.clone());
-        let mut bytes: usize = accounts.values().map(|a| a.bytes()).sum();
+        accounts.retain(|_, (a, _)| a.holds_at(now));
+        let size = account.bytes();
+        accounts.insert(root, (account.clone(), size));
+        let mut bytes: usize = accounts.values().map(|(_, size)| size).sum();
         if bytes > self.tenants.budget() {
-            bytes = account.bytes();
-            accounts = HashMap::from([(root, account)]);
+            bytes = size;
+            accounts = HashMap::from([(root, (account, size))]);
         }
         if bytes > self.tenants.budget() {
             return;
