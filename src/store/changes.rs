@@ -243,44 +243,44 @@ fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i6
     let actor = current_actor();
     let at = now();
     let first = last - changes.len() as i64 + 1;
-    // External ids of created and updated entities as they are now, one query per entity type;
-    // a creation's given ones stand if it is the entity's only change.
+    // The external ids each change carries: a deletion's, and a creation's given ones if it is
+    // the entity's only change, as they are; the others' as they are now, one query per
+    // entity type.
     let mut changed: HashMap<(Entity, Uuid), usize> = HashMap::new();
     for change in changes {
         *changed.entry((change.entity, change.id)).or_default() += 1;
     }
-    fn known_in<'a>(
-        change: &'a Pending,
-        changed: &HashMap<(Entity, Uuid), usize>,
-    ) -> Option<&'a Vec<ExternalRef>> {
-        match &change.refs {
+    let carried: Vec<Option<&Vec<ExternalRef>>> = changes
+        .iter()
+        .map(|change| match &change.refs {
             Refs::Had(refs) => Some(refs),
             Refs::Given(refs) if changed[&(change.entity, change.id)] == 1 => Some(refs),
             _ => None,
-        }
+        })
+        .collect();
+    let mut unknown: HashMap<Entity, Vec<Uuid>> = HashMap::new();
+    for (change, _) in changes.iter().zip(&carried).filter(|(_, refs)| refs.is_none()) {
+        unknown.entry(change.entity).or_default().push(change.id);
     }
-    let known = |change: &Pending| known_in(change, &changed).is_some();
     let mut current: HashMap<(Entity, Uuid), Vec<ExternalRef>> = HashMap::new();
-    let mut entities: Vec<Entity> = Vec::new();
-    for change in changes.iter().filter(|c| !known(c)) {
-        if !entities.contains(&change.entity) {
-            entities.push(change.entity);
-        }
-    }
-    for entity in entities {
-        let ids: Vec<Uuid> =
-            changes.iter().filter(|c| !known(c) && c.entity == entity).map(|c| c.id).collect();
+    for (entity, ids) in unknown {
         for (id, refs) in external_refs::of_many(conn, tenant, entity, &ids)? {
             current.insert((entity, id), refs);
         }
     }
+    let none = Vec::new();
+    let refs: Vec<String> = changes
+        .iter()
+        .zip(&carried)
+        .map(|(change, refs)| {
+            to_json(
+                refs.unwrap_or_else(|| current.get(&(change.entity, change.id)).unwrap_or(&none)),
+            )
+        })
+        .collect::<Result<_, _>>()?;
     let key_id = actor.key_id.map(|k| k.to_string());
     let request_id = actor.request.as_ref().map(|r| r.request_id.as_str());
     let traceparent = actor.request.as_ref().and_then(|r| r.traceparent.as_deref());
-    let refs_of = |change: &&Pending| match known_in(change, &changed) {
-        Some(refs) => to_json(refs),
-        None => to_json(current.get(&(change.entity, change.id)).unwrap_or(&Vec::new())),
-    };
     if let DbConn::Pg(pg) = conn {
         return crate::store::unnest::changes(
             pg,
@@ -295,7 +295,7 @@ fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i6
                 entities: changes.iter().map(|c| enum_name(&c.entity)).collect(),
                 entity_ids: changes.iter().map(|c| c.id.to_string()).collect(),
                 operations: changes.iter().map(|c| enum_name(&c.operation)).collect(),
-                external_refs: changes.iter().map(refs_of).collect::<Result<_, _>>()?,
+                external_refs: refs,
             },
         )
         .map(|()| first);
@@ -304,8 +304,7 @@ fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i6
         .iter()
         .enumerate()
         .map(|(i, change)| {
-            let refs = refs_of(change)?;
-            Ok((
+            (
                 changes::tenant_id.eq(&t),
                 changes::seq.eq(first + i as i64),
                 changes::entity.eq(enum_name(&change.entity)),
@@ -313,13 +312,13 @@ fn write(conn: &mut DbConn, tenant: TenantId, changes: &[&Pending]) -> Result<i6
                 changes::operation.eq(enum_name(&change.operation)),
                 changes::origin.eq(&actor.origin),
                 changes::key_id.eq(key_id.as_deref()),
-                changes::external_refs.eq(refs),
+                changes::external_refs.eq(&refs[i]),
                 changes::occurred_at.eq(at),
                 changes::request_id.eq(request_id),
                 changes::traceparent.eq(traceparent),
-            ))
+            )
         })
-        .collect::<Result<Vec<_>, Error>>()?;
+        .collect::<Vec<_>>();
     for chunk in rows.chunks(INSERT_CHUNK) {
         execute_natively(conn, diesel::insert_into(changes::table).values(chunk))?;
     }
