@@ -3,8 +3,9 @@
 //! stakeholder covered by at most their number of coverers. Exact, by min-cost flow
 //! (successive shortest paths with Johnson potentials), not greedy.
 //!
-//! Over 400 lines with its tests (about 140, including the check against brute force); the
-//! solver alone is about 440 lines, one algorithm.
+//! Long for one file (the solver about 640 lines, its tests about 240, among them the checks
+//! against brute force and against solving afresh), but one algorithm: its parts share the
+//! flow's state and are not used apart.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -41,12 +42,17 @@ pub enum AssignmentError {
 }
 
 pub fn solve(problem: &Problem) -> Result<Assignment, AssignmentError> {
-    solve_with(problem, CANDIDATES)
+    solve_with(problem, CANDIDATES, REPLACE_AT_MOST)
 }
 
-/// `solve`, first looking at `candidates` salespeople per stakeholder (beyond its coverers);
-/// any value gives the same optimum.
-fn solve_with(problem: &Problem, candidates: usize) -> Result<Assignment, AssignmentError> {
+/// `solve`, first looking at `candidates` salespeople per stakeholder (beyond its coverers),
+/// and solving again from scratch when more than `replace_at_most` of the stakeholders gain
+/// pairs; any values give the same optimum.
+fn solve_with(
+    problem: &Problem,
+    candidates: usize,
+    replace_at_most: f64,
+) -> Result<Assignment, AssignmentError> {
     let mut capacities = problem.capacities.clone();
     let mut demands = problem.demands.clone();
     let mut locked = problem.locked.clone();
@@ -67,13 +73,13 @@ fn solve_with(problem: &Problem, candidates: usize) -> Result<Assignment, Assign
         return Err(AssignmentError::LocksExceedDemand(over_demand));
     }
 
-    let free: Vec<(usize, usize, f64)> = problem
+    let free = problem
         .pairs
         .iter()
         .copied()
-        .filter(|(s, t, w)| *w > EPSILON && locked.binary_search(&(*s, *t)).is_err())
-        .collect();
-    let chosen = max_weight_flow(&capacities, &demands, &free, candidates);
+        .filter(|(s, t, w)| *w > EPSILON && locked.binary_search(&(*s, *t)).is_err());
+    let free = Grouped::new(demands.len(), free);
+    let chosen = max_weight_flow(&capacities, &demands, &free, candidates, replace_at_most);
     // Locked pairs count with their weight (0 if they were not among the allowed pairs).
     let locked_weight: f64 = problem
         .pairs
@@ -101,26 +107,24 @@ fn solve_with(problem: &Problem, candidates: usize) -> Result<Assignment, Assign
 /// the bound equals the solution's weight, the solution is optimal for every pair; otherwise
 /// the pairs that break it are added and the solve repeated — or, if the prices prove nothing,
 /// all pairs are solved at once. The answer is always exact; the shortcut decides how fast.
+/// A repeat keeps the flow when few stakeholders gained pairs and places only them again
+/// (`Flow::replace`): at 10,000 stakeholders × 200 salespeople the last round is then 7 ms,
+/// not another 120 ms solve.
 fn max_weight_flow(
     capacities: &[u32],
     demands: &[u32],
-    pairs: &[(usize, usize, f64)],
+    pairs: &Grouped,
     candidates: usize,
+    replace_at_most: f64,
 ) -> Vec<(usize, usize, f64)> {
-    let mut all: Vec<Vec<(usize, f64)>> = vec![Vec::new(); demands.len()];
-    for (s, t, w) in pairs {
-        all[*t].push((*s, *w));
+    let mut pairs = pairs.clone();
+    for (t, demand) in demands.iter().enumerate() {
+        pairs.look_at_best(t, *demand as usize + candidates);
     }
-    let mut options: Vec<Vec<(usize, f64)>> = Vec::with_capacity(demands.len());
-    let mut taken: Vec<Vec<bool>> = Vec::with_capacity(demands.len());
-    for (t, list) in all.iter_mut().enumerate() {
-        list.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let keep = (demands[t] as usize + candidates).min(list.len());
-        options.push(list[..keep].to_vec());
-        taken.push((0..list.len()).map(|i| i < keep).collect());
-    }
+    let mut looked = pairs.looked_at();
+    let mut flow = Flow::solve(capacities, demands, looked.options());
     loop {
-        let (covering, potential) = solve_on(capacities, demands, &options);
+        let (covering, potential) = (&flow.covering, &flow.potential);
         let primal: f64 = covering.iter().flatten().map(|(_, w)| w).sum();
         // Salespeople's prices from the potentials; each stakeholder's best value at those
         // prices over all pairs gives an upper bound of the full problem (LP duality).
@@ -129,29 +133,138 @@ fn max_weight_flow(
             .collect();
         let mut bound: f64 = capacities.iter().zip(&prices).map(|(c, v)| f64::from(*c) * v).sum();
         let tolerance = 1e-9 * (1.0 + primal.abs());
-        let mut added = false;
-        for (t, list) in all.iter().enumerate() {
-            let demand = demands[t] as usize;
+        let mut added = Vec::new();
+        for (t, demand) in demands.iter().enumerate() {
+            let demand = *demand as usize;
             let value = |(s, w): &(usize, f64)| (w - prices[*s]).max(0.0);
-            bound += top_sum(list.iter().map(value), demand);
+            bound += top_sum(pairs.all().of(t).iter().map(value), demand);
             // The stakeholder's threshold among the pairs looked at: a left-out pair worth
             // more at these prices could improve the answer and is added.
-            let threshold = top_nth(options[t].iter().map(value), demand);
-            for (i, pair) in list.iter().enumerate() {
-                if !taken[t][i] && value(pair) > threshold + tolerance {
-                    options[t].push(*pair);
-                    taken[t][i] = true;
-                    added = true;
-                }
+            let threshold = top_nth(looked.options().of(t).iter().map(value), demand);
+            if pairs.look_at(t, |pair| value(pair) > threshold + tolerance) {
+                added.push(t);
             }
         }
-        if bound <= primal + tolerance || !added {
+        if bound <= primal + tolerance || added.is_empty() {
             if bound > primal + tolerance {
                 // The prices did not prove it: solve on every pair (exact by construction).
-                return chosen(&solve_on(capacities, demands, &all).0);
+                return chosen(&Flow::solve(capacities, demands, pairs.all()).covering);
             }
-            return chosen(&covering);
+            return chosen(&flow.covering);
         }
+        looked = pairs.looked_at();
+        if added.len() as f64 <= replace_at_most * demands.len() as f64 {
+            // Few stakeholders gained pairs: only they are placed again, the rest stays.
+            flow.replace(&added, looked.options());
+        } else {
+            flow = Flow::solve(capacities, demands, looked.options());
+        }
+    }
+}
+
+/// Every allowed pair `(salesperson, weight)`, grouped by stakeholder, and of each group the
+/// pairs the solves look at, first.
+#[derive(Clone)]
+struct Grouped {
+    /// A stakeholder's pairs are `pairs[start[t]..start[t + 1]]`.
+    start: Vec<usize>,
+    /// How many of them, from the first, are looked at.
+    looked: Vec<usize>,
+    pairs: Vec<(usize, f64)>,
+}
+
+impl Grouped {
+    /// Groups `pairs` `(salesperson, stakeholder, weight)` by stakeholder (a counting sort:
+    /// no list per stakeholder), every pair looked at.
+    fn new(stakeholders: usize, pairs: impl Iterator<Item = (usize, usize, f64)> + Clone) -> Self {
+        let mut sizes = vec![0usize; stakeholders];
+        for (_, t, _) in pairs.clone() {
+            sizes[t] += 1;
+        }
+        let mut start = Vec::with_capacity(stakeholders + 1);
+        let mut next = 0;
+        for size in &sizes {
+            start.push(next);
+            next += size;
+        }
+        start.push(next);
+        let mut grouped = vec![(0, 0.0); next];
+        let mut at = start.clone();
+        for (s, t, w) in pairs {
+            grouped[at[t]] = (s, w);
+            at[t] += 1;
+        }
+        Grouped { start, looked: sizes, pairs: grouped }
+    }
+
+    /// Looks at stakeholder `t`'s best `n` pairs only (by weight, then salesperson: the same
+    /// ones whatever the order they came in).
+    fn look_at_best(&mut self, t: usize, n: usize) {
+        let group = &mut self.pairs[self.start[t]..self.start[t + 1]];
+        let n = n.min(group.len());
+        let better = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if n > 0 && n < group.len() {
+            group.select_nth_unstable_by(n - 1, better);
+        }
+        group[..n].sort_unstable_by(better);
+        self.looked[t] = n;
+    }
+
+    /// Looks also at stakeholder `t`'s pairs not looked at yet that `wanted` says; whether any.
+    fn look_at(&mut self, t: usize, mut wanted: impl FnMut(&(usize, f64)) -> bool) -> bool {
+        let (start, end) = (self.start[t], self.start[t + 1]);
+        let before = self.looked[t];
+        for i in start + before..end {
+            if wanted(&self.pairs[i]) {
+                // Into the looked-at part; the pair it displaces was looked over already.
+                self.pairs.swap(start + self.looked[t], i);
+                self.looked[t] += 1;
+            }
+        }
+        self.looked[t] > before
+    }
+
+    /// The pairs looked at, copied together: a solve reads them many times over, and they fit
+    /// in the processor's caches where the groups they come from do not.
+    fn looked_at(&self) -> Looked {
+        let mut start = Vec::with_capacity(self.looked.len() + 1);
+        let mut pairs = Vec::with_capacity(self.looked.iter().sum());
+        for (t, looked) in self.looked.iter().enumerate() {
+            start.push(pairs.len());
+            pairs.extend_from_slice(&self.pairs[self.start[t]..self.start[t] + looked]);
+        }
+        start.push(pairs.len());
+        Looked { start, pairs }
+    }
+
+    fn all(&self) -> Options<'_> {
+        Options { start: &self.start, pairs: &self.pairs }
+    }
+}
+
+/// Some of each stakeholder's pairs, kept together.
+struct Looked {
+    start: Vec<usize>,
+    pairs: Vec<(usize, f64)>,
+}
+
+impl Looked {
+    fn options(&self) -> Options<'_> {
+        Options { start: &self.start, pairs: &self.pairs }
+    }
+}
+
+/// Each stakeholder's pairs a solve looks at.
+#[derive(Clone, Copy)]
+struct Options<'a> {
+    /// A stakeholder's pairs are `pairs[start[t]..start[t + 1]]`.
+    start: &'a [usize],
+    pairs: &'a [(usize, f64)],
+}
+
+impl<'a> Options<'a> {
+    fn of(&self, t: usize) -> &'a [(usize, f64)] {
+        &self.pairs[self.start[t]..self.start[t + 1]]
     }
 }
 
@@ -197,68 +310,141 @@ fn top(values: impl Iterator<Item = f64>, n: usize) -> Vec<f64> {
 /// How many of a stakeholder's best salespeople (beyond its coverers) the first solve looks at.
 const CANDIDATES: usize = 14;
 
-/// Solves on the given options: who each salesperson covers, and the final potentials.
-fn solve_on(
-    capacities: &[u32],
-    demands: &[u32],
-    options: &[Vec<(usize, f64)>],
-) -> (Vec<Vec<(usize, f64)>>, Potentials) {
-    let salespeople = capacities.len();
-    let nobody = salespeople;
-    // Who each salesperson covers now, with the pair's weight.
-    let mut covering: Vec<Vec<(usize, f64)>> = vec![Vec::new(); salespeople];
-    // And who covers each stakeholder, so a search skips pairs already made at a glance.
-    let mut coverers: Vec<Vec<usize>> = vec![Vec::new(); demands.len()];
-    // Potentials: stakeholders start at 0, salespeople at their best (lowest) edge cost.
-    let mut potential = Potentials {
-        stakeholders: vec![0.0; demands.len()],
-        salespeople: vec![0.0; salespeople + 1],
-        sink: 0.0,
-    };
-    for list in options {
-        for (s, w) in list {
-            potential.salespeople[*s] = potential.salespeople[*s].min(-w);
+/// Above this share of the stakeholders gaining pairs in a round, solving from scratch is
+/// cheaper than placing each of them again.
+const REPLACE_AT_MOST: f64 = 0.05;
+
+/// Stakeholder slots sent to salespeople (or nobody) at least cost, kept optimal for the options
+/// it was solved on, with the Johnson potentials that prove it.
+///
+/// Paths end where a slot is missing: at the sink while slots are `unplaced` (each slot's
+/// unit must reach it), or at a salesperson with a `vacated` slot (a stakeholder taken off them
+/// by `replace`, to be refilled — or let go through the sink, at the salesperson's price).
+struct Flow<'a> {
+    capacities: &'a [u32],
+    demands: &'a [u32],
+    /// Who each salesperson covers now, with the pair's weight.
+    covering: Vec<Vec<(usize, f64)>>,
+    /// And who covers each stakeholder, so a search skips pairs already made at a glance.
+    coverers: Vec<Vec<usize>>,
+    /// Each stakeholder's slots left to nobody.
+    uncovered: Vec<u32>,
+    /// Each salesperson's slots whose stakeholder `replace` took off, not yet refilled or let go.
+    vacated: Vec<u32>,
+    /// Slots that must still reach the sink.
+    unplaced: u32,
+    potential: Potentials,
+    search: Search,
+}
+
+impl<'a> Flow<'a> {
+    /// Solves on `options` from scratch, slot by slot.
+    fn solve(capacities: &'a [u32], demands: &'a [u32], options: Options) -> Self {
+        let salespeople = capacities.len();
+        // Potentials: stakeholders start at 0, salespeople at their best (lowest) edge cost.
+        let mut potential = Potentials {
+            stakeholders: vec![0.0; demands.len()],
+            salespeople: vec![0.0; salespeople + 1],
+            sink: 0.0,
+        };
+        for t in 0..demands.len() {
+            for (s, w) in options.of(t) {
+                potential.salespeople[*s] = potential.salespeople[*s].min(-w);
+            }
         }
+        // The sink (where free capacity ends a path) starts below every salesperson.
+        potential.sink = potential.salespeople.iter().copied().fold(0.0, f64::min);
+        let mut flow = Flow {
+            capacities,
+            demands,
+            covering: vec![Vec::new(); salespeople],
+            coverers: vec![Vec::new(); demands.len()],
+            uncovered: vec![0; demands.len()],
+            vacated: vec![0; salespeople],
+            unplaced: 0,
+            potential,
+            search: Search::new(demands.len(), salespeople + 1),
+        };
+        for t in by_value(options, 0..demands.len()) {
+            flow.unplaced += demands[t];
+            for _ in 0..demands[t] {
+                flow.place(t, options);
+            }
+        }
+        flow
     }
-    // The sink (where free capacity ends a path) starts below every salesperson.
-    potential.sink = potential.salespeople.iter().copied().fold(0.0, f64::min);
-    let mut search = Search::new(demands.len(), salespeople + 1);
-    // Any order gives the optimum; placing the most valuable stakeholders first means the
-    // others, when capacity runs out, find quickly that displacing anyone is not worth it.
-    let best = |t: usize| options[t].iter().map(|(_, w)| *w).fold(0.0, f64::max);
-    let mut order: Vec<usize> = (0..demands.len()).collect();
-    order.sort_by(|a, b| best(*b).total_cmp(&best(*a)));
-    for t in order {
-        for _ in 0..demands[t] {
-            let placed = search.run(t, options, &covering, &coverers, capacities, &mut potential);
-            if let Some(path) = placed {
-                augment(&path, options, &mut covering, &mut coverers, nobody);
+
+    /// Places the given stakeholders again, after pairs were added to them: each is taken off
+    /// whoever covers it (their slot vacated) and its potential raised until every pair it
+    /// has costs no less than its potentials say, which keeps the rest of the flow optimal.
+    fn replace(&mut self, stakeholders: &[usize], options: Options) {
+        let nobody = self.capacities.len();
+        for t in by_value(options, stakeholders.iter().copied()) {
+            for s in std::mem::take(&mut self.coverers[t]) {
+                self.covering[s].retain(|(c, _)| *c != t);
+                self.vacated[s] += 1;
+            }
+            self.unplaced += std::mem::take(&mut self.uncovered[t]);
+            let potential = &mut self.potential;
+            let mut raised = potential.stakeholders[t].max(potential.salespeople[nobody]);
+            for (s, w) in options.of(t) {
+                raised = raised.max(w + potential.salespeople[*s]);
+            }
+            potential.stakeholders[t] = raised;
+            for _ in 0..self.demands[t] {
+                self.place(t, options);
             }
         }
     }
-    (covering, potential)
-}
 
-/// Moves along an augmenting path `[(stakeholder, to salesperson, from salesperson)]`: each
-/// stakeholder on it leaves the salesperson it was reached through for the next one.
-fn augment(
-    path: &[(usize, usize, Option<usize>)],
-    options: &[Vec<(usize, f64)>],
-    covering: &mut [Vec<(usize, f64)>],
-    coverers: &mut [Vec<usize>],
-    nobody: usize,
-) {
-    for (t, to, from) in path {
-        if let Some(from) = from {
-            covering[*from].retain(|(c, _)| c != t);
-            coverers[*t].retain(|c| c != from);
+    /// One slot of stakeholder `t` along the shortest path to where a slot is missing.
+    fn place(&mut self, t: usize, options: Options) {
+        // The search reads the flow while it is kept apart from it.
+        let mut search = std::mem::replace(&mut self.search, Search::new(0, 0));
+        let found = search.run(t, options, self);
+        self.search = search;
+        // Nobody always leads to the sink, and the sink to any vacated slot: while a slot is
+        // missing, a path is always found.
+        let Some((path, end)) = found else { return };
+        let nobody = self.capacities.len();
+        for step in path {
+            match step {
+                Step::Join(t, s) if s == nobody => self.uncovered[t] += 1,
+                Step::Join(t, s) => {
+                    let weight =
+                        options.of(t).iter().find(|(o, _)| *o == s).map_or(0.0, |(_, w)| *w);
+                    self.covering[s].push((t, weight));
+                    self.coverers[t].push(s);
+                }
+                Step::Leave(t, s) if s == nobody => self.uncovered[t] -= 1,
+                Step::Leave(t, s) => {
+                    self.covering[s].retain(|(c, _)| *c != t);
+                    self.coverers[t].retain(|c| *c != s);
+                }
+            }
         }
-        if *to != nobody {
-            coverers[*t].push(*to);
-            let weight = options[*t].iter().find(|(s, _)| s == to).map_or(0.0, |(_, w)| *w);
-            covering[*to].push((*t, weight));
+        match end {
+            End::Sink => self.unplaced -= 1,
+            End::Salesperson(s) => self.vacated[s] -= 1,
         }
     }
+}
+
+/// Stakeholders with the most valuable first: placed in that order, the others find quickly,
+/// once capacity runs out, that displacing anyone is not worth it (any order is optimal).
+fn by_value(options: Options, stakeholders: impl Iterator<Item = usize>) -> Vec<usize> {
+    let best = |t: usize| options.of(t).iter().map(|(_, w)| *w).fold(0.0, f64::max);
+    let mut order: Vec<(f64, usize)> = stakeholders.map(|t| (best(t), t)).collect();
+    order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    order.into_iter().map(|(_, t)| t).collect()
+}
+
+/// One step of an augmenting path: a stakeholder's slot joins or leaves a salesperson (or
+/// nobody).
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Join(usize, usize),
+    Leave(usize, usize),
 }
 
 /// Johnson potentials of the residual graph's nodes (salespeople include nobody, last).
@@ -268,18 +454,34 @@ struct Potentials {
     sink: f64,
 }
 
+/// How a search reached a salesperson.
+#[derive(Debug, Clone, Copy)]
+enum Via {
+    /// A stakeholder's slot joins them.
+    Stakeholder(usize),
+    /// From the sink: one of their slots is let go.
+    Sink,
+}
+
 /// Dijkstra state reused between searches; only the nodes a search touched are reset.
 struct Search {
     stakeholder_distance: Vec<f64>,
     salesperson_distance: Vec<f64>,
-    /// The stakeholder a salesperson was reached from.
-    salesperson_via: Vec<usize>,
-    /// The salesperson a stakeholder was reached from (its current coverer), if not the start.
+    /// How a salesperson was reached.
+    salesperson_via: Vec<Via>,
+    /// The salesperson a stakeholder was reached from (leaving them), if not the start.
     stakeholder_via: Vec<Option<usize>>,
     settled_stakeholders: Vec<(usize, f64)>,
     settled_salespeople: Vec<(usize, f64)>,
     touched_stakeholders: Vec<usize>,
     touched_salespeople: Vec<usize>,
+}
+
+/// Where a path ends: where a slot was missing.
+#[derive(Debug, Clone, Copy)]
+enum End {
+    Sink,
+    Salesperson(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,7 +496,7 @@ impl Search {
         Search {
             stakeholder_distance: vec![f64::INFINITY; stakeholders],
             salesperson_distance: vec![f64::INFINITY; salespeople],
-            salesperson_via: vec![usize::MAX; salespeople],
+            salesperson_via: vec![Via::Sink; salespeople],
             stakeholder_via: vec![None; stakeholders],
             settled_stakeholders: Vec::new(),
             settled_salespeople: Vec::new(),
@@ -303,19 +505,18 @@ impl Search {
         }
     }
 
-    /// The shortest augmenting path from stakeholder `start` to a free salesperson (or
-    /// nobody), as steps `(stakeholder, to salesperson, from salesperson)`; potentials are
-    /// updated so reduced costs stay non-negative. `None` when no step gains weight.
-    fn run(
-        &mut self,
-        start: usize,
-        options: &[Vec<(usize, f64)>],
-        covering: &[Vec<(usize, f64)>],
-        coverers: &[Vec<usize>],
-        capacities: &[u32],
-        potential: &mut Potentials,
-    ) -> Option<Vec<(usize, usize, Option<usize>)>> {
-        let nobody = capacities.len();
+    /// The shortest path from stakeholder `start` to where a slot is missing (the sink while
+    /// slots are unplaced, or a salesperson with a vacated slot), as the steps that move
+    /// stakeholders, and where it ends; potentials are updated so reduced costs stay
+    /// non-negative.
+    fn run(&mut self, start: usize, options: Options, flow: &mut Flow) -> Option<(Vec<Step>, End)> {
+        let nobody = flow.capacities.len();
+        let (covering, vacated) = (&flow.covering, &flow.vacated);
+        let used = |s: usize| covering[s].len() as u32 + vacated[s];
+        let potential = &mut flow.potential;
+        // When no slot is unplaced, a path may pass the sink, letting a salesperson's slot go
+        // (or a stakeholder left to nobody be placed after all).
+        let sink_ends = flow.unplaced > 0;
         let mut heap = BinaryHeap::new();
         self.stakeholder_distance[start] = 0.0;
         self.stakeholder_via[start] = None;
@@ -323,7 +524,8 @@ impl Search {
         heap.push(State::new(0.0, Node::Stakeholder(start)));
         let mut sink_distance = f64::INFINITY;
         let mut sink_via = usize::MAX;
-        let mut target = None;
+        let mut sink_settled = None;
+        let mut end = None;
         while let Some(state) = heap.pop() {
             let cost = state.cost();
             match state.node() {
@@ -342,13 +544,13 @@ impl Search {
                                 self.touched_salespeople.push(s);
                             }
                             self.salesperson_distance[s] = next;
-                            self.salesperson_via[s] = t;
+                            self.salesperson_via[s] = Via::Stakeholder(t);
                             heap.push(State::new(next, Node::Salesperson(s)));
                         }
                     };
                     relax(nobody, 0.0, &mut heap);
-                    for (s, w) in &options[t] {
-                        if !coverers[t].contains(s) {
+                    for (s, w) in options.of(t) {
+                        if !flow.coverers[t].contains(s) {
                             relax(*s, -w, &mut heap);
                         }
                     }
@@ -358,7 +560,11 @@ impl Search {
                         continue;
                     }
                     self.settled_salespeople.push((s, cost));
-                    if s == nobody || (covering[s].len() as u32) < capacities[s] {
+                    if s != nobody && vacated[s] > 0 {
+                        end = Some((End::Salesperson(s), cost));
+                        break;
+                    }
+                    if s == nobody || used(s) < flow.capacities[s] {
                         let next = cost + (potential.salespeople[s] - potential.sink).max(0.0);
                         if next < sink_distance {
                             sink_distance = next;
@@ -366,39 +572,87 @@ impl Search {
                             heap.push(State::new(next, Node::Sink));
                         }
                     }
-                    let covered = if s == nobody { &[][..] } else { &covering[s][..] };
-                    for (t, w) in covered {
-                        let reduced =
-                            (w + potential.salespeople[s] - potential.stakeholders[*t]).max(0.0);
+                    // Stakeholders this salesperson covers may leave them; nobody's only on a
+                    // path that passes the sink (otherwise ending there is never longer).
+                    let mut leave = |t: usize, weight: f64, heap: &mut BinaryHeap<State>| {
+                        let reduced = (weight + potential.salespeople[s]
+                            - potential.stakeholders[t])
+                            .max(0.0);
                         let next = cost + reduced;
-                        if next < self.stakeholder_distance[*t] {
-                            if self.stakeholder_distance[*t].is_infinite() {
-                                self.touched_stakeholders.push(*t);
+                        if next < self.stakeholder_distance[t] {
+                            if self.stakeholder_distance[t].is_infinite() {
+                                self.touched_stakeholders.push(t);
                             }
-                            self.stakeholder_distance[*t] = next;
-                            self.stakeholder_via[*t] = Some(s);
-                            heap.push(State::new(next, Node::Stakeholder(*t)));
+                            self.stakeholder_distance[t] = next;
+                            self.stakeholder_via[t] = Some(s);
+                            heap.push(State::new(next, Node::Stakeholder(t)));
+                        }
+                    };
+                    if s != nobody {
+                        for (t, w) in &covering[s] {
+                            leave(*t, *w, &mut heap);
+                        }
+                    } else if !sink_ends {
+                        for (t, uncovered) in flow.uncovered.iter().enumerate() {
+                            if *uncovered > 0 {
+                                leave(t, 0.0, &mut heap);
+                            }
                         }
                     }
                 }
                 Node::Sink => {
-                    target = Some((sink_via, cost));
-                    break;
+                    if cost > sink_distance || sink_settled.is_some() {
+                        continue;
+                    }
+                    if sink_ends {
+                        end = Some((End::Sink, cost));
+                        break;
+                    }
+                    sink_settled = Some(cost);
+                    // Back from the sink to any salesperson with a slot in use: it is let go.
+                    let any_uncovered = flow.uncovered.iter().any(|u| *u > 0);
+                    for s in 0..=nobody {
+                        let in_use = if s == nobody { any_uncovered } else { used(s) > 0 };
+                        if !in_use {
+                            continue;
+                        }
+                        let next = cost + (potential.sink - potential.salespeople[s]).max(0.0);
+                        if next < self.salesperson_distance[s] {
+                            if self.salesperson_distance[s].is_infinite() {
+                                self.touched_salespeople.push(s);
+                            }
+                            self.salesperson_distance[s] = next;
+                            self.salesperson_via[s] = Via::Sink;
+                            heap.push(State::new(next, Node::Salesperson(s)));
+                        }
+                    }
                 }
             }
         }
-        // Nobody is always free, so a target is always found.
-        let (end, distance) = target?;
+        let (end, distance) = end?;
         let mut path = Vec::new();
-        let mut s = end;
+        let mut node = match end {
+            End::Sink => Node::Sink,
+            End::Salesperson(s) => Node::Salesperson(s),
+        };
         loop {
-            let t = self.salesperson_via[s];
-            let from = self.stakeholder_via[t];
-            path.push((t, s, from));
-            match from {
-                Some(previous) => s = previous,
-                None => break,
-            }
+            node = match node {
+                Node::Sink => Node::Salesperson(sink_via),
+                Node::Salesperson(s) => match self.salesperson_via[s] {
+                    Via::Stakeholder(t) => {
+                        path.push(Step::Join(t, s));
+                        Node::Stakeholder(t)
+                    }
+                    Via::Sink => Node::Sink,
+                },
+                Node::Stakeholder(t) => match self.stakeholder_via[t] {
+                    Some(s) => {
+                        path.push(Step::Leave(t, s));
+                        Node::Salesperson(s)
+                    }
+                    None => break,
+                },
+            };
         }
         for (t, d) in self.settled_stakeholders.drain(..) {
             potential.stakeholders[t] += d - distance;
@@ -406,13 +660,16 @@ impl Search {
         for (s, d) in self.settled_salespeople.drain(..) {
             potential.salespeople[s] += d - distance;
         }
+        if let Some(d) = sink_settled {
+            potential.sink += d - distance;
+        }
         for t in self.touched_stakeholders.drain(..) {
             self.stakeholder_distance[t] = f64::INFINITY;
         }
         for s in self.touched_salespeople.drain(..) {
             self.salesperson_distance[s] = f64::INFINITY;
         }
-        Some(path)
+        Some((path, end))
     }
 }
 
@@ -513,7 +770,11 @@ mod tests {
             // Half the rounds start from a single candidate per slot, so the price check and
             // the added pairs do the work.
             let candidates = if round % 2 == 0 { CANDIDATES } else { 0 };
-            match solve_with(&problem, candidates) {
+            match solve_with(
+                &problem,
+                candidates,
+                if round % 4 == 1 { 1.0 } else { REPLACE_AT_MOST },
+            ) {
                 Ok(assignment) => {
                     assert!(
                         (assignment.objective - expected).abs() < 1e-9,
@@ -560,8 +821,8 @@ mod tests {
                 pairs,
                 locked: vec![],
             };
-            let sparse = solve_with(&problem, 0).unwrap();
-            let full = solve_with(&problem, usize::MAX / 4).unwrap();
+            let sparse = solve_with(&problem, 0, 1.0).unwrap();
+            let full = solve_with(&problem, usize::MAX / 4, REPLACE_AT_MOST).unwrap();
             assert!((sparse.objective - full.objective).abs() < 1e-9, "{problem:?}");
         }
     }
@@ -579,6 +840,46 @@ mod tests {
         let assignment = solve(&problem).unwrap();
         assert_eq!(assignment.pairs, vec![(0, 1), (1, 0)]);
         assert!((assignment.objective - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn placing_again_the_stakeholders_who_gained_pairs_is_as_good_as_solving_afresh() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(29);
+        for _ in 0..300 {
+            let (salespeople, stakeholders) = (rng.gen_range(2..8), rng.gen_range(5..30));
+            let capacities: Vec<u32> = (0..salespeople).map(|_| rng.gen_range(0..5)).collect();
+            let demands: Vec<u32> = (0..stakeholders).map(|_| rng.gen_range(0..3)).collect();
+            let mut pairs = Vec::new();
+            for s in 0..salespeople {
+                for t in 0..stakeholders {
+                    if rng.gen_bool(0.8) {
+                        pairs.push((s, t, f64::from(rng.gen_range(1..6))));
+                    }
+                }
+            }
+            let mut grouped = Grouped::new(stakeholders, pairs.iter().copied());
+            for t in 0..stakeholders {
+                grouped.look_at_best(t, rng.gen_range(0..3));
+            }
+            let mut flow = Flow::solve(&capacities, &demands, grouped.looked_at().options());
+            // Some stakeholders gain pairs; only they are placed again.
+            let gained: Vec<usize> = (0..stakeholders).filter(|_| rng.gen_bool(0.3)).collect();
+            for t in &gained {
+                grouped.look_at(*t, |_| rng.gen_bool(0.5));
+            }
+            let looked = grouped.looked_at();
+            flow.replace(&gained, looked.options());
+            let afresh = Flow::solve(&capacities, &demands, looked.options());
+            let weight = |flow: &Flow| flow.covering.iter().flatten().map(|(_, w)| w).sum::<f64>();
+            assert!((weight(&flow) - weight(&afresh)).abs() < 1e-9, "{pairs:?}");
+            for (s, capacity) in capacities.iter().enumerate() {
+                assert!(flow.covering[s].len() as u32 <= *capacity);
+                assert_eq!(flow.vacated[s], 0);
+            }
+            for (t, demand) in demands.iter().enumerate() {
+                assert_eq!(flow.coverers[t].len() as u32 + flow.uncovered[t], *demand);
+            }
+        }
     }
 
     #[test]
