@@ -117,9 +117,7 @@ fn read_inputs(
 
     let tenures: Vec<_> =
         data.tenures.iter().filter(|t| in_account.contains(&t.person_id)).cloned().collect();
-    let organizations: Vec<Uuid> = data.organizations.iter().map(|o| o.id).collect();
-    let mut crafted =
-        crafting::crafted_facets_in(conn, tenant, &organizations, tenures.clone(), at)?;
+    let crafted = kept.crafted_facets(conn, tenant, &data, at.as_of)?;
     let influence = influences(&data.account, &data.settings);
     let profiles = data.client_profiles();
     let mut by_person: HashMap<Uuid, Vec<&Tenure>> = HashMap::new();
@@ -142,7 +140,10 @@ fn read_inputs(
         stakeholders.push(Stakeholder {
             person_id: *person,
             influence: influence.get(person).map_or(0.0, |i| i.influence),
-            facets: theirs.iter().flat_map(|t| crafted.remove(&t.id).unwrap_or_default()).collect(),
+            facets: theirs
+                .iter()
+                .flat_map(|t| crafted.get(&t.id).cloned().unwrap_or_default())
+                .collect(),
             client: profiles.get(person).cloned().unwrap_or_default(),
             coverers: coverers.clamp(0, COVERERS_MAX) as u32,
         });

@@ -1,6 +1,7 @@
 //! Coverage reports as of now read a kept account (`store::kept_accounts`): the same report a
 //! read of the rows gives, until anything is written in the tenant or the coverage settings
 //! change; and never behind a write its writer has seen committed, with many writers at once.
+//! Suggestions read the same account, and keep the stakeholders' crafted facets beside it.
 
 use futures_util::future::{join, join_all};
 use serde_json::{json, Value};
@@ -13,6 +14,7 @@ on_both_backends!(
     writers_at_once_each_find_their_write_in_the_next_report,
     a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effect,
     suggestions_share_the_kept_account_and_see_a_new_holder_at_once,
+    suggestions_keep_the_crafted_facets_until_a_post_revision_recorded_ahead_takes_effect,
 );
 
 /// The report without the request's moment, its floats to 1e-9 (derived strengths decay
@@ -228,4 +230,51 @@ async fn suggestions_share_the_kept_account_and_see_a_new_holder_at_once(app: &T
     };
     assert!(!stakeholders(&first.body).contains(&rita));
     assert!(stakeholders(&next.body).contains(&rita), "{}", next.body);
+}
+
+async fn suggestions_keep_the_crafted_facets_until_a_post_revision_recorded_ahead_takes_effect(
+    app: &TestApp,
+) {
+    let s = story(app).await;
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
+    let ceo = report["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["holders"].as_array().unwrap().iter().any(|h| h["person_id"] == s.olga))
+        .map(|p| p["post_id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let path = format!("/v1/accounts/{}/suggestions", s.acme);
+    // How the pairs suggested with Olga read what she wants: nothing yet (no crafting, a post
+    // without facets).
+    let alignments = |body: &Value| -> Vec<Value> {
+        let pairs = body["pairs"].as_array().unwrap().iter();
+        let olga = pairs.filter(|p| p["stakeholder_id"] == s.olga.as_str());
+        olga.map(|p| p["parts"]["alignment"].clone()).collect()
+    };
+    let first = app.post(&path, json!({})).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(!alignments(&first.body).is_empty(), "{}", first.body);
+    assert!(alignments(&first.body).iter().all(Value::is_null), "{}", first.body);
+
+    // The CEO's post wants growth two seconds from now.
+    let effective = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let revised = app
+        .patch(
+            &format!("/v1/posts/{ceo}"),
+            json!({"facets_effective_at": effective.to_rfc3339(), "facets": [
+                {"dimension": "priority", "key": "growth", "weight": 0.9}]}),
+        )
+        .await;
+    assert_eq!(revised.status, 200, "{}", revised.body);
+    let before = app.post(&path, json!({})).await;
+    assert!(alignments(&before.body).iter().all(Value::is_null), "not yet: {}", before.body);
+    let kept = app.post(&path, json!({})).await;
+    assert_eq!(alignments(&kept.body), alignments(&before.body));
+    let wait = effective - chrono::Utc::now() + chrono::Duration::milliseconds(200);
+    actix_web::rt::time::sleep(wait.to_std().unwrap_or_default()).await;
+    let after = app.post(&path, json!({})).await;
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert!(!alignments(&after.body).is_empty(), "{}", after.body);
+    assert!(alignments(&after.body).iter().all(Value::is_number), "in effect: {}", after.body);
 }
