@@ -339,7 +339,7 @@ fn assembled(
 }
 
 /// Each tenure's effective facets at `at`, by tenure.
-fn effective_facets(histories: Vec<TenureHistory>, at: TimePoint) -> HashMap<Uuid, Vec<Facet>> {
+fn effective_facets(histories: Vec<TenureHistory>, at: TimePoint) -> FacetsByTenure {
     histories
         .into_iter()
         .map(|h| (h.tenure.id, h.job_at(at).facets.into_iter().map(|f| f.facet).collect()))

@@ -38,9 +38,9 @@ use crate::store::crafting::{self, FacetsByTenure};
 use crate::store::tenant_cache::TenantCache;
 use crate::store::{changes, coverage_settings, DbConn};
 
-/// Most bytes the kept accounts of one process hold (`AccountData::bytes`, summed). Past it,
-/// the least recently used tenants' go first; a tenant whose accounts alone are larger keeps
-/// only the last one read.
+/// Most bytes the kept accounts of one process hold (`AccountData::bytes`, and their facets,
+/// summed). Past it, the least recently used tenants' go first; a tenant whose accounts alone
+/// are larger keeps only the last one read.
 pub const MEMORY_BUDGET: usize = 64 << 20;
 
 pub struct KeptAccounts {
@@ -168,9 +168,15 @@ impl KeptAccounts {
                 account.tenures.clone(),
                 at,
             )?;
+            // A map entry a tenure, each facet with its key and note.
             let bytes: usize = by_tenure
                 .values()
-                .flat_map(|facets| facets.iter().map(|f| 48 + size_of::<Facet>() + f.key.len()))
+                .map(|facets| {
+                    let each = facets.iter().map(|f| {
+                        size_of::<Facet>() + f.key.len() + f.note.as_ref().map_or(0, String::len)
+                    });
+                    64 + each.sum::<usize>()
+                })
                 .sum();
             let by_tenure = Arc::new(by_tenure);
             let facets =
@@ -212,6 +218,8 @@ impl KeptAccounts {
         kept.accounts.retain(|_, (a, _)| a.holds_at(now));
         // The facets kept belong to the account read before: read again with the new one.
         kept.facets.remove(&root);
+        let accounts = &kept.accounts;
+        kept.facets.retain(|root, _| accounts.contains_key(root));
         let size = account.bytes();
         kept.accounts.insert(root, (account.clone(), size));
         if kept.bytes() > self.tenants.budget() {
