@@ -206,6 +206,37 @@ impl Search {
         }
     }
 
+    /// Salesperson `s` reached at distance `next` (via `via`), if nearer than before.
+    fn reach_salesperson(&mut self, s: usize, next: f64, via: Via, heap: &mut BinaryHeap<State>) {
+        if next < self.salesperson_distance[s] {
+            if self.salesperson_distance[s].is_infinite() {
+                self.touched_salespeople.push(s);
+            }
+            self.salesperson_distance[s] = next;
+            self.salesperson_via[s] = via;
+            heap.push(State::new(next, Node::Salesperson(s)));
+        }
+    }
+
+    /// Stakeholder `t` reached at distance `next`, leaving salesperson `from`, if nearer than
+    /// before.
+    fn reach_stakeholder(
+        &mut self,
+        t: usize,
+        next: f64,
+        from: usize,
+        heap: &mut BinaryHeap<State>,
+    ) {
+        if next < self.stakeholder_distance[t] {
+            if self.stakeholder_distance[t].is_infinite() {
+                self.touched_stakeholders.push(t);
+            }
+            self.stakeholder_distance[t] = next;
+            self.stakeholder_via[t] = Some(from);
+            heap.push(State::new(next, Node::Stakeholder(t)));
+        }
+    }
+
     /// The shortest path from stakeholder `start` to where a slot is missing (the sink while
     /// slots are unplaced, or a salesperson with a vacated slot), as the steps that move
     /// stakeholders, and where it ends; potentials are updated so reduced costs stay
@@ -235,24 +266,14 @@ impl Search {
                         continue;
                     }
                     self.settled_stakeholders.push((t, cost));
-                    let mut relax = |s: usize, edge_cost: f64, heap: &mut BinaryHeap<State>| {
-                        let reduced = (edge_cost + potential.stakeholders[t]
-                            - potential.salespeople[s])
-                            .max(0.0);
-                        let next = cost + reduced;
-                        if next < self.salesperson_distance[s] {
-                            if self.salesperson_distance[s].is_infinite() {
-                                self.touched_salespeople.push(s);
-                            }
-                            self.salesperson_distance[s] = next;
-                            self.salesperson_via[s] = Via::Stakeholder(t);
-                            heap.push(State::new(next, Node::Salesperson(s)));
-                        }
+                    let from = potential.stakeholders[t];
+                    let to = |s: usize, edge_cost: f64| {
+                        cost + (edge_cost + from - potential.salespeople[s]).max(0.0)
                     };
-                    relax(nobody, 0.0, &mut heap);
+                    self.reach_salesperson(nobody, to(nobody, 0.0), Via::Stakeholder(t), &mut heap);
                     for (s, w) in options.of(t) {
                         if !flow.coverers[t].contains(s) {
-                            relax(*s, -w, &mut heap);
+                            self.reach_salesperson(*s, to(*s, -w), Via::Stakeholder(t), &mut heap);
                         }
                     }
                 }
@@ -275,28 +296,18 @@ impl Search {
                     }
                     // Stakeholders this salesperson covers may leave them; nobody's only on a
                     // path that passes the sink (otherwise ending there is never longer).
-                    let mut leave = |t: usize, weight: f64, heap: &mut BinaryHeap<State>| {
-                        let reduced = (weight + potential.salespeople[s]
-                            - potential.stakeholders[t])
-                            .max(0.0);
-                        let next = cost + reduced;
-                        if next < self.stakeholder_distance[t] {
-                            if self.stakeholder_distance[t].is_infinite() {
-                                self.touched_stakeholders.push(t);
-                            }
-                            self.stakeholder_distance[t] = next;
-                            self.stakeholder_via[t] = Some(s);
-                            heap.push(State::new(next, Node::Stakeholder(t)));
-                        }
+                    let from = potential.salespeople[s];
+                    let to = |t: usize, weight: f64| {
+                        cost + (weight + from - potential.stakeholders[t]).max(0.0)
                     };
                     if s != nobody {
                         for (t, w) in &covering[s] {
-                            leave(*t, *w, &mut heap);
+                            self.reach_stakeholder(*t, to(*t, *w), s, &mut heap);
                         }
                     } else if !sink_ends {
                         for (t, uncovered) in flow.uncovered.iter().enumerate() {
                             if *uncovered > 0 {
-                                leave(t, 0.0, &mut heap);
+                                self.reach_stakeholder(t, to(t, 0.0), s, &mut heap);
                             }
                         }
                     }
@@ -318,14 +329,7 @@ impl Search {
                             continue;
                         }
                         let next = cost + (potential.sink - potential.salespeople[s]).max(0.0);
-                        if next < self.salesperson_distance[s] {
-                            if self.salesperson_distance[s].is_infinite() {
-                                self.touched_salespeople.push(s);
-                            }
-                            self.salesperson_distance[s] = next;
-                            self.salesperson_via[s] = Via::Sink;
-                            heap.push(State::new(next, Node::Salesperson(s)));
-                        }
+                        self.reach_salesperson(s, next, Via::Sink, &mut heap);
                     }
                 }
             }
