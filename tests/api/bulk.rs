@@ -7,6 +7,7 @@ use crate::harness::{on_both_backends, TestApp};
 
 on_both_backends!(
     bulk_diffs_stream_as_ndjson_and_csv_and_resume_by_cursor,
+    bulk_diffs_as_csv_are_the_ndjson_rows_column_by_column,
     bulk_diffs_filter_by_organization_person_dimension_and_time,
 );
 
@@ -28,7 +29,7 @@ async fn setup(app: &TestApp) -> (String, String, String) {
         )
         .await;
     let elsewhere =
-        app.create("/v1/posts", json!({"organization_id": other, "title": "Buyer"})).await;
+        app.create("/v1/posts", json!({"organization_id": other, "title": "=Buyer()"})).await;
     let olga = app.create("/v1/persons", json!({"display_name": "Olga"})).await;
     let nina = app.create("/v1/persons", json!({"display_name": "Nina"})).await;
     let old = app.create("/v1/tenures", json!({"person_id": olga, "post_id": post, "started_on": "2019-01-01", "ended_on": "2026-03-01"})).await;
@@ -129,6 +130,74 @@ async fn bulk_diffs_stream_as_ndjson_and_csv_and_resume_by_cursor(app: &TestApp)
     // JSON pages walk the same rows.
     let paged = app.all("/v1/diffs?kind=revision&limit=2").await;
     assert_eq!(paged, rows);
+}
+
+/// The fields of one CSV line (RFC 4180 quoting).
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted, mut chars) =
+        (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// Every column of every CSV row is the NDJSON row's field of that name, for each kind of
+/// diff: a formula-like title behind its `'`, times as the same instants.
+async fn bulk_diffs_as_csv_are_the_ndjson_rows_column_by_column(app: &TestApp) {
+    setup(app).await;
+    for kind in ["formal", "revision", "succession"] {
+        let path = format!("/v1/diffs?kind={kind}&until=2026-06-01");
+        let (_, _, ndjson) = raw(app, &path, "application/x-ndjson").await;
+        let rows: Vec<Value> = ndjson.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let (_, _, csv) = raw(app, &path, "text/csv").await;
+        let mut lines = csv.split("\r\n").filter(|l| !l.is_empty());
+        let header = csv_fields(lines.next().unwrap());
+        let lines: Vec<Vec<String>> = lines.map(csv_fields).collect();
+        assert!(!rows.is_empty(), "{kind}");
+        assert_eq!(lines.len(), rows.len(), "{kind}: {csv}");
+        for (row, fields) in rows.iter().zip(&lines) {
+            assert_eq!(fields.len(), header.len(), "{kind}: {fields:?}");
+            for (name, field) in header.iter().zip(fields) {
+                let value = &row[name.as_str()];
+                let context = format!("{kind} {name}: {field:?} against {value}");
+                match value {
+                    Value::Null => assert_eq!(field, "", "{context}"),
+                    Value::Number(n) => {
+                        assert_eq!(
+                            field.trim_start_matches('\'').parse::<f64>().ok(),
+                            n.as_f64(),
+                            "{context}"
+                        )
+                    }
+                    Value::String(text) if name.ends_with("_time") => {
+                        let instant = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
+                        assert_eq!(instant(field), instant(text), "{context}");
+                    }
+                    Value::String(text) if text.starts_with('=') => {
+                        assert_eq!(*field, format!("'{text}"), "{context}")
+                    }
+                    Value::String(text) => assert_eq!(field, text, "{context}"),
+                    other => panic!("{context}: {other}"),
+                }
+            }
+        }
+        if kind == "formal" {
+            assert!(rows.iter().any(|r| r["post_title"] == "=Buyer()"), "{ndjson}");
+        }
+        if kind == "succession" {
+            assert!(rows.iter().all(|r| r["from_person_name"] == "Olga"), "{ndjson}");
+        }
+    }
 }
 
 async fn bulk_diffs_filter_by_organization_person_dimension_and_time(app: &TestApp) {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{NaiveDateTime, NaiveTime};
+use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
 use uuid::Uuid;
 
 use super::{BulkDiffParams, DiffKind, DiffRow};
@@ -38,15 +38,29 @@ impl Position {
         text
     }
 
-    /// `encode`, appended to `out` from a buffer on the stack: no allocation a row of an export.
+    /// `encode`, appended to `out` from buffers on the stack: no allocation a row of an export.
     pub(super) fn encode_into(&self, out: &mut String) {
+        Position::encode_group(self.group, out);
+        Position::encode_index(self.index, out);
+    }
+
+    /// The first 48 characters of the cursors of `group`'s rows. Its 36 characters are twelve
+    /// whole groups of three bytes for base64, so the encoding of the rest (`encode_index`)
+    /// follows it unchanged: a CSV export encodes a group's part once for all its rows.
+    pub(super) fn encode_group(group: Uuid, out: &mut String) {
+        let mut raw = [0u8; 36];
+        group.hyphenated().encode_lower(&mut raw);
+        URL_SAFE_NO_PAD.encode_string(raw, out);
+    }
+
+    /// The rest of a cursor after its group's part: `|{index}`.
+    pub(super) fn encode_index(index: usize, out: &mut String) {
         use std::io::Write;
-        let mut raw = [0u8; 36 + 1 + 20];
-        self.group.hyphenated().encode_lower(&mut raw[..36]);
-        raw[36] = b'|';
-        let mut rest = &mut raw[37..];
+        let mut raw = [0u8; 1 + 20];
+        raw[0] = b'|';
+        let mut rest = &mut raw[1..];
         // Twenty digits hold any usize.
-        let _ = write!(rest, "{}", self.index);
+        let _ = write!(rest, "{index}");
         let left = rest.len();
         let length = raw.len() - left;
         URL_SAFE_NO_PAD.encode_string(&raw[..length], out);
@@ -75,6 +89,22 @@ pub(super) struct Export {
     pub(super) rows: Rows,
 }
 
+/// The groups of a page, read before what their rows are made of: the next page's groups can
+/// then be read while this one's rows are (`PageGroups::read`).
+pub(super) struct PageGroups {
+    tenant: TenantId,
+    key: Uuid,
+    groups: GroupIds,
+    /// The page's tenures are every tenure of the tenant from its first to its last.
+    whole_range: bool,
+    after: Option<Position>,
+}
+
+enum GroupIds {
+    Tenures(Vec<tenures::Tenure>),
+    Posts(Vec<Uuid>),
+}
+
 /// What one page read from the database holds: its groups with what their rows are made of,
 /// and the position before it (rows of the group there were sent already).
 pub(super) struct PageData {
@@ -98,14 +128,74 @@ pub(super) struct Rows {
     pub(super) until: NaiveDateTime,
     /// Labels by dimension, then key: found by a change's key as it is, without a copy of the
     /// key a row.
-    pub(super) labels: HashMap<Dimension, HashMap<String, Arc<str>>>,
+    pub(super) labels: HashMap<Dimension, foldhash::HashMap<String, Arc<str>>>,
+}
+
+/// The columns every row of one side of a diff shares: where, who, which revision, when. A
+/// tenure's or a handover's rows are written from one of these, so a million-row CSV export
+/// formats these columns once a side, not once a row.
+pub(super) struct Shared {
+    pub(super) kind: DiffKind,
+    pub(super) organization_id: Uuid,
+    pub(super) organization_name: Arc<str>,
+    pub(super) post_id: Uuid,
+    pub(super) post_title: Arc<str>,
+    pub(super) tenure_id: Uuid,
+    pub(super) person_id: Uuid,
+    pub(super) person_name: Arc<str>,
+    /// In successions: the predecessor's tenure, person and name.
+    pub(super) predecessor: Option<(Uuid, Uuid, Arc<str>)>,
+    pub(super) revision_id: Option<Uuid>,
+    pub(super) from_time: DateTime<Utc>,
+    pub(super) to_time: DateTime<Utc>,
+}
+
+/// Where the rows of a page go: `DiffRow`s (JSON), or CSV text written as they come.
+pub(super) trait Sink {
+    /// The rows that follow, until the next call, share these columns.
+    fn side(&mut self, shared: &Shared);
+    /// One row: the side's columns, then the change's.
+    fn row(&mut self, shared: &Shared, change: Change, label: Option<&Arc<str>>, cursor: Position);
+}
+
+impl Sink for Vec<DiffRow> {
+    fn side(&mut self, _: &Shared) {}
+
+    fn row(&mut self, shared: &Shared, change: Change, label: Option<&Arc<str>>, cursor: Position) {
+        let predecessor = shared.predecessor.as_ref();
+        self.push(DiffRow {
+            kind: shared.kind,
+            organization_id: shared.organization_id,
+            organization_name: shared.organization_name.clone(),
+            post_id: shared.post_id,
+            post_title: shared.post_title.clone(),
+            tenure_id: shared.tenure_id,
+            person_id: shared.person_id,
+            person_name: shared.person_name.clone(),
+            from_tenure_id: predecessor.map(|p| p.0),
+            from_person_id: predecessor.map(|p| p.1),
+            from_person_name: predecessor.map(|p| p.2.clone()),
+            revision_id: shared.revision_id,
+            from_time: shared.from_time,
+            to_time: shared.to_time,
+            dimension: change.dimension,
+            label: label.cloned(),
+            key: change.key,
+            op: change.op,
+            before: change.before,
+            after: change.after,
+            guardrail: change.breached.then_some("breached"),
+            cursor,
+        });
+    }
 }
 
 impl Export {
     /// The next page of rows; empty when the export is complete.
     pub(super) fn next_page(&mut self, db: &Db) -> Result<Vec<DiffRow>, Error> {
-        while let Some(page) = self.read(db)? {
-            let rows = self.rows.of(&page);
+        while let Some(groups) = self.groups(db)? {
+            let mut rows = Vec::new();
+            self.rows.of(&groups.read(db)?, &mut rows);
             if !rows.is_empty() {
                 return Ok(rows);
             }
@@ -113,54 +203,72 @@ impl Export {
         Ok(Vec::new())
     }
 
-    /// The next page's data from the database; none when the export is complete.
-    pub(super) fn read(&mut self, db: &Db) -> Result<Option<PageData>, Error> {
+    /// The next page's groups; none when the export is complete.
+    pub(super) fn groups(&mut self, db: &Db) -> Result<Option<PageGroups>, Error> {
         if self.done {
             return Ok(None);
         }
-        db.read_lagging(Some(self.key), |c| self.read_page(c)).map(Some)
-    }
-
-    fn read_page(&mut self, c: &mut crate::store::DbConn) -> Result<PageData, Error> {
         let from = self.after.map(|p| p.group);
-        let (groups, names, last_group) = match self.rows.params.kind {
+        let (tenant, scope) = (self.tenant, &self.scope);
+        let (groups, last) = db.read_lagging(Some(self.key), |c| match self.rows.params.kind {
             DiffKind::Formal | DiffKind::Revision => {
-                let page =
-                    scopes::page_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
+                let page = scopes::page_in_scope(c, tenant, scope, from, GROUPS_PER_PAGE)?;
                 let last = page.last().map(|t| t.id);
-                let post_ids: Vec<Uuid> = page.iter().map(|t| t.post_id).collect();
-                let person_ids: Vec<Uuid> = page.iter().map(|t| t.person_id).collect();
-                let names = names::of(c, self.tenant, &post_ids, &person_ids)?;
-                (Groups::Tenures(crafting::histories(c, self.tenant, page)?), names, last)
+                Ok((GroupIds::Tenures(page), last))
             }
             DiffKind::Succession => {
-                let post_ids =
-                    scopes::posts_in_scope(c, self.tenant, &self.scope, from, GROUPS_PER_PAGE)?;
-                let last = post_ids.last().copied();
-                let holders = tenures::of(c, self.tenant, Of::Posts(&post_ids))?;
-                let person_ids: Vec<Uuid> = holders.iter().map(|t| t.person_id).collect();
-                let names = names::of(c, self.tenant, &post_ids, &person_ids)?;
-                let histories = crafting::histories(c, self.tenant, holders)?;
-                (Groups::Posts(post_ids, histories), names, last)
+                let posts = scopes::posts_in_scope(c, tenant, scope, from, GROUPS_PER_PAGE)?;
+                let last = posts.last().copied();
+                Ok((GroupIds::Posts(posts), last))
             }
-        };
-        let page = PageData { groups, names, after: self.after };
-        match last_group {
-            Some(group) if last_group != from => {
+        })?;
+        let whole_range = matches!(self.scope, ExportScope::Tenant);
+        let groups = PageGroups { tenant, key: self.key, groups, whole_range, after: self.after };
+        match last {
+            Some(group) if last != from => {
                 // A page holds whole groups: the next one starts after the last.
                 self.after = Some(Position { group, index: usize::MAX });
             }
             _ => self.done = true,
         }
-        Ok(page)
+        Ok(Some(groups))
+    }
+}
+
+impl PageGroups {
+    /// What the page's rows are made of: names, and the histories of its tenures (of the
+    /// holders of its posts, for successions).
+    pub(super) fn read(self, db: &Db) -> Result<PageData, Error> {
+        let tenant = self.tenant;
+        let (groups, names) = db.read_lagging(Some(self.key), |c| match &self.groups {
+            GroupIds::Tenures(page) => {
+                let post_ids: Vec<Uuid> = page.iter().map(|t| t.post_id).collect();
+                let person_ids: Vec<Uuid> = page.iter().map(|t| t.person_id).collect();
+                let names = names::of(c, tenant, &post_ids, &person_ids)?;
+                let histories = if self.whole_range {
+                    crafting::histories_of_range(c, tenant, page.clone())?
+                } else {
+                    crafting::histories(c, tenant, page.clone())?
+                };
+                Ok((Groups::Tenures(histories), names))
+            }
+            GroupIds::Posts(post_ids) => {
+                let holders = tenures::of(c, tenant, Of::Posts(post_ids))?;
+                let person_ids: Vec<Uuid> = holders.iter().map(|t| t.person_id).collect();
+                let names = names::of(c, tenant, post_ids, &person_ids)?;
+                let histories = crafting::histories(c, tenant, holders)?;
+                Ok((Groups::Posts(post_ids.clone(), histories), names))
+            }
+        })?;
+        Ok(PageData { groups, names, after: self.after })
     }
 }
 
 impl Rows {
-    /// The rows of a page, in order; of the group at the cursor (read again), only those after
-    /// it.
-    pub(super) fn of(&self, page: &PageData) -> Vec<DiffRow> {
-        let mut out = PageRows { after: page.after, rows: Vec::new() };
+    /// The rows of a page, in order, into `out`; of the group at the cursor (read again), only
+    /// those after it.
+    pub(super) fn of(&self, page: &PageData, out: &mut impl Sink) {
+        let mut out = PageRows { after: page.after, sink: out };
         match &page.groups {
             Groups::Tenures(histories) => {
                 for history in histories {
@@ -175,18 +283,21 @@ impl Rows {
                 }
             }
         }
-        out.rows
     }
 
     fn wanted(&self, change: &Change) -> bool {
         self.params.dimension.is_none_or(|d| d == change.dimension)
     }
 
-    fn tenure_rows(&self, history: &TenureHistory, names: &Names, out: &mut PageRows) {
+    fn label(&self, change: &Change) -> Option<&Arc<str>> {
+        self.labels.get(&change.dimension).and_then(|l| l.get(&change.key))
+    }
+
+    fn tenure_rows<S: Sink>(&self, history: &TenureHistory, names: &Names, out: &mut PageRows<S>) {
         let tenure = &history.tenure;
         let since = self.params.since.map(|m| m.0);
         let end = tenure.period.ended_on.map(crate::domain::calendar::just_before);
-        let mut sides: Vec<Side> = Vec::new();
+        let mut index = 0;
         match self.params.kind {
             DiffKind::Formal => {
                 let as_of = end.map_or(self.until, |e| e.min(self.until));
@@ -195,7 +306,8 @@ impl Rows {
                 if running {
                     let at = TimePoint { as_of, known_at: self.until.max(now()) };
                     let (_, changes) = history.formal_diff_at(at);
-                    sides.push(Side { from_at: at, to_at: at, revision_id: None, changes });
+                    let shared = self.shared(names, tenure, None, None, at, at);
+                    self.side(shared, tenure.id, &mut index, changes, out);
                 }
             }
             DiffKind::Revision => {
@@ -213,34 +325,21 @@ impl Rows {
                     let job_before = history.job_at(before_at);
                     let job = history.job_at(after_at);
                     let changes = diff(&job_before.weights(), &job.weights(), &job.floors());
-                    sides.push(Side {
-                        from_at: before_at,
-                        to_at: after_at,
-                        revision_id: Some(revision.id),
-                        changes,
-                    });
+                    let shared =
+                        self.shared(names, tenure, None, Some(revision.id), before_at, after_at);
+                    self.side(shared, tenure.id, &mut index, changes, out);
                 }
             }
             DiffKind::Succession => {}
         }
-        let mut index = 0;
-        for Side { from_at, to_at, revision_id, changes } in sides {
-            for change in changes.into_iter().filter(|c| self.wanted(c)) {
-                let position = Position { group: tenure.id, index };
-                index += 1;
-                out.push(position, || {
-                    self.row(position, names, tenure, None, revision_id, from_at, to_at, change)
-                });
-            }
-        }
     }
 
-    fn succession_rows(
+    fn succession_rows<S: Sink>(
         &self,
         post: Uuid,
         succession: &[&TenureHistory],
         names: &Names,
-        out: &mut PageRows,
+        out: &mut PageRows<S>,
     ) {
         let since = self.params.since.map(|m| m.0);
         let known_at = now();
@@ -262,39 +361,44 @@ impl Rows {
                 TimePoint { as_of: to_end.map_or(self.until, |e| e.min(self.until)), known_at };
             let job = after.job_at(to_at);
             let changes = diff(&before.job_at(from_at).weights(), &job.weights(), &job.floors());
-            for change in changes.into_iter().filter(|c| self.wanted(c)) {
-                let position = Position { group: post, index };
-                index += 1;
-                out.push(position, || {
-                    self.row(
-                        position,
-                        names,
-                        &after.tenure,
-                        Some(&before.tenure),
-                        None,
-                        from_at,
-                        to_at,
-                        change,
-                    )
-                });
+            let shared =
+                self.shared(names, &after.tenure, Some(&before.tenure), None, from_at, to_at);
+            self.side(shared, post, &mut index, changes, out);
+        }
+    }
+
+    /// The rows of one side of a diff: its wanted changes, numbered on from `index` within
+    /// `group`.
+    fn side<S: Sink>(
+        &self,
+        shared: Shared,
+        group: Uuid,
+        index: &mut usize,
+        changes: Vec<Change>,
+        out: &mut PageRows<S>,
+    ) {
+        out.sink.side(&shared);
+        for change in changes.into_iter().filter(|c| self.wanted(c)) {
+            let position = Position { group, index: *index };
+            *index += 1;
+            if out.wants(position) {
+                let label = self.label(&change);
+                out.sink.row(&shared, change, label, position);
             }
         }
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one argument per column group of the row")]
-    fn row(
+    fn shared(
         &self,
-        position: Position,
         names: &Names,
         tenure: &tenures::Tenure,
         predecessor: Option<&tenures::Tenure>,
         revision_id: Option<Uuid>,
         from_at: TimePoint,
         to_at: TimePoint,
-        change: Change,
-    ) -> DiffRow {
+    ) -> Shared {
         let organization_id = names.organization_of(tenure.post_id);
-        DiffRow {
+        Shared {
             kind: self.params.kind,
             organization_id,
             organization_name: names.organization(organization_id),
@@ -303,46 +407,26 @@ impl Rows {
             tenure_id: tenure.id,
             person_id: tenure.person_id,
             person_name: names.person(tenure.person_id),
-            from_tenure_id: predecessor.map(|t| t.id),
-            from_person_id: predecessor.map(|t| t.person_id),
-            from_person_name: predecessor.map(|t| names.person(t.person_id)),
+            predecessor: predecessor.map(|t| (t.id, t.person_id, names.person(t.person_id))),
             revision_id,
             from_time: from_at.as_of.and_utc(),
             to_time: to_at.as_of.and_utc(),
-            dimension: change.dimension,
-            label: self.labels.get(&change.dimension).and_then(|l| l.get(&change.key)).cloned(),
-            key: change.key,
-            op: change.op,
-            before: change.before,
-            after: change.after,
-            guardrail: change.breached.then_some("breached"),
-            cursor: position,
         }
     }
 }
 
 /// The rows of a page as they are made.
-struct PageRows {
+struct PageRows<'a, S> {
     /// The cursor the page was read after: rows of its group up to it were sent already.
     after: Option<Position>,
-    rows: Vec<DiffRow>,
+    sink: &'a mut S,
 }
 
-impl PageRows {
-    /// Adds the row at `position`, made only if it was not sent already.
-    fn push(&mut self, position: Position, row: impl FnOnce() -> DiffRow) {
-        if self.after.is_none_or(|a| position.group != a.group || position.index > a.index) {
-            self.rows.push(row());
-        }
+impl<S> PageRows<'_, S> {
+    /// Whether the row at `position` is wanted: not sent already.
+    fn wants(&self, position: Position) -> bool {
+        self.after.is_none_or(|a| position.group != a.group || position.index > a.index)
     }
-}
-
-/// The two sides of one diff of a tenure, and what changed between them.
-struct Side {
-    from_at: TimePoint,
-    to_at: TimePoint,
-    revision_id: Option<Uuid>,
-    changes: Vec<Change>,
 }
 
 #[cfg(test)]

@@ -131,16 +131,12 @@ fn format_of(req: &HttpRequest) -> Format {
     }
 }
 
-fn encode(format: Format, rows: &[DiffRow]) -> Result<Bytes, Error> {
-    let mut out = String::with_capacity(rows.len() * 300);
+/// NDJSON: one row per line.
+fn ndjson(rows: &[DiffRow]) -> Result<Bytes, Error> {
+    let mut out = Vec::with_capacity(rows.len() * 600);
     for row in rows {
-        match format {
-            Format::Csv => csv::write_row(&mut out, row),
-            _ => {
-                out.push_str(&serde_json::to_string(row).map_err(Error::internal)?);
-                out.push('\n');
-            }
-        }
+        serde_json::to_writer(&mut out, row).map_err(Error::internal)?;
+        out.push(b'\n');
     }
     Ok(Bytes::from(out))
 }
@@ -210,7 +206,7 @@ pub async fn export_diffs(
     })
     .await?;
     let key = principal.key_id;
-    let mut by_dimension: HashMap<Dimension, HashMap<String, Arc<str>>> = HashMap::new();
+    let mut by_dimension: HashMap<Dimension, foldhash::HashMap<String, Arc<str>>> = HashMap::new();
     for ((dimension, key), label) in labels {
         by_dimension.entry(dimension).or_default().insert(key, label.into());
     }
@@ -239,21 +235,42 @@ pub async fn export_diffs(
         return Ok(HttpResponse::Ok().json(Page { items: rows, next_cursor }));
     }
 
-    // Pages are read on one thread and turned into rows and bytes on another, so that the
-    // database's work on the next page overlaps the service's on this one (one after the other,
-    // each took about half of an export's time). Bounded channels between them and to the
-    // response: the reader waits while the client is slow, so memory stays at a few pages
-    // whatever the export's size.
-    let (pages_in, pages) = std::sync::mpsc::sync_channel::<Result<PageData, Error>>(2);
+    // A page is read in two steps: its groups, then what their rows are made of. One thread
+    // reads the groups of page after page, and each page's rest is read on a thread and a
+    // connection of its own, so the database works on the next pages while the service turns
+    // this one into rows and bytes (one page at a time, the database and the service each
+    // waited for the other). Each page's reading is handed to the writer in order through a
+    // bounded channel, which also stops the reading while the client is slow: memory stays at
+    // a few pages whatever the export's size.
+    type Reading = std::sync::mpsc::Receiver<Result<PageData, Error>>;
+    let (pages_in, pages) = std::sync::mpsc::sync_channel::<Reading>(2);
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, Error>>(4);
     let db = db.get_ref().clone();
     let rows = export.rows.clone();
+    let runtime = tokio::runtime::Handle::current();
     actix_web::rt::task::spawn_blocking(move || loop {
-        let read = export.read(&db).transpose();
-        let failed = matches!(read, Some(Err(_)));
+        let groups = match export.groups(&db) {
+            Ok(None) => return,
+            Ok(Some(groups)) => Ok(groups),
+            Err(error) => Err(error),
+        };
+        let (page_in, page) = std::sync::mpsc::sync_channel(1);
         // The writer hung up (the client left, or the limit was reached): stop reading.
-        if read.is_none_or(|page| pages_in.send(page).is_err()) || failed {
+        if pages_in.send(page).is_err() {
             return;
+        }
+        match groups {
+            Ok(groups) => {
+                let db = db.clone();
+                // The writer gone, the page is dropped.
+                runtime.spawn_blocking(move || {
+                    let _ = page_in.send(groups.read(&db));
+                });
+            }
+            Err(error) => {
+                let _ = page_in.send(Err(error));
+                return;
+            }
         }
     });
     let mut remaining = limit.map(|l| l as usize);
@@ -263,23 +280,38 @@ pub async fn export_diffs(
         {
             return;
         }
+        // A page's CSV is about as long as the last one's: its buffer is made that big at once.
+        let mut last_length = 0;
         for page in pages {
-            let mut page = match page {
-                Ok(page) => rows.of(&page),
+            // A reading that ended without a page (its thread panicked) fails the export.
+            let page = page.recv().unwrap_or_else(|_| Err(Error::internal("a page was not read")));
+            let page = match page {
+                Ok(page) => page,
                 Err(error) => {
                     tracing::error!(%error, "bulk diff export stopped");
                     let _ = sender.blocking_send(Err(error));
                     return;
                 }
             };
-            if page.is_empty() {
+            let (chunk, written) = if format == Format::Csv {
+                let mut csv = csv::CsvRows::new(remaining);
+                csv.out.reserve(last_length);
+                rows.of(&page, &mut csv);
+                last_length = csv.out.len();
+                (Ok(Bytes::from(csv.out)), csv.rows)
+            } else {
+                let mut page_rows = Vec::new();
+                rows.of(&page, &mut page_rows);
+                page_rows.truncate(remaining.unwrap_or(usize::MAX));
+                (ndjson(&page_rows), page_rows.len())
+            };
+            if written == 0 {
                 continue;
             }
             if let Some(left) = remaining.as_mut() {
-                page.truncate(*left);
-                *left -= page.len();
+                *left -= written;
             }
-            if sender.blocking_send(encode(format, &page)).is_err() || remaining == Some(0) {
+            if sender.blocking_send(chunk).is_err() || remaining == Some(0) {
                 return;
             }
         }
