@@ -31,7 +31,7 @@ use crate::store::schema::{
 };
 use crate::store::tenant_cache::TenantCache;
 use crate::store::tenures::{self as tenure_store, Tenure};
-use crate::store::views::scopes::{self, ExportScope};
+use crate::store::views::scopes::{self, ExportScope, Stretch};
 use crate::store::{now, now_point, parse_id, posts, retention, DbConn};
 
 /// Rows recorded this long before the watermark are read again: clocks of instances differ a
@@ -176,8 +176,12 @@ impl CraftingIndex {
                 let mut index = TenantIndex::default();
                 let mut from = None;
                 loop {
-                    let page =
-                        scopes::page_in_scope(conn, tenant, &ExportScope::Tenant, from, CHUNK)?;
+                    let page = scopes::tenures_in_scope(
+                        conn,
+                        tenant,
+                        &ExportScope::Tenant,
+                        Stretch { from, to: None, limit: Some(CHUNK) },
+                    )?;
                     let last = page.last().map(|t| t.id);
                     let fresh: Vec<Tenure> =
                         page.into_iter().filter(|t| Some(t.id) != from).collect();

@@ -8,6 +8,7 @@ use crate::harness::{on_both_backends, TestApp};
 on_both_backends!(
     bulk_diffs_stream_as_ndjson_and_csv_and_resume_by_cursor,
     bulk_diffs_as_csv_are_the_ndjson_rows_column_by_column,
+    bulk_diffs_over_many_pages_come_in_order_once_each_and_resume_across_pages,
     bulk_diffs_filter_by_organization_person_dimension_and_time,
 );
 
@@ -167,6 +168,11 @@ async fn bulk_diffs_as_csv_are_the_ndjson_rows_column_by_column(app: &TestApp) {
         assert_eq!(lines.len(), rows.len(), "{kind}: {csv}");
         for (row, fields) in rows.iter().zip(&lines) {
             assert_eq!(fields.len(), header.len(), "{kind}: {fields:?}");
+            let mut keys: Vec<&String> = row.as_object().unwrap().keys().collect();
+            let mut names: Vec<&String> = header.iter().collect();
+            keys.sort();
+            names.sort();
+            assert_eq!(names, keys, "a column for each field, no more");
             for (name, field) in header.iter().zip(fields) {
                 let value = &row[name.as_str()];
                 let context = format!("{kind} {name}: {field:?} against {value}");
@@ -183,7 +189,7 @@ async fn bulk_diffs_as_csv_are_the_ndjson_rows_column_by_column(app: &TestApp) {
                         let instant = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
                         assert_eq!(instant(field), instant(text), "{context}");
                     }
-                    Value::String(text) if text.starts_with('=') => {
+                    Value::String(text) if text.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
                         assert_eq!(*field, format!("'{text}"), "{context}")
                     }
                     Value::String(text) => assert_eq!(field, text, "{context}"),
@@ -198,6 +204,94 @@ async fn bulk_diffs_as_csv_are_the_ndjson_rows_column_by_column(app: &TestApp) {
             assert!(rows.iter().all(|r| r["from_person_name"] == "Olga"), "{ndjson}");
         }
     }
+}
+
+/// 1,100 tenures: pages of 500 are read ahead on their own threads and connections, and a whole
+/// tenant's crafting as a range of ids. Crafting on the tenures at the pages' edges (a page
+/// re-reads the last group of the one before) gives two rows each; they come in id order, once
+/// each, the same through the whole tenant as through its organization (read by ids, not a
+/// range), and a cursor in the second page resumes with exactly the rest.
+async fn bulk_diffs_over_many_pages_come_in_order_once_each_and_resume_across_pages(app: &TestApp) {
+    const N: usize = 1_100;
+    let org = app.create("/v1/organizations", json!({"name": "Many", "kind": "client"})).await;
+    let sf = |id: String| json!({"source": "crm", "external_id": id});
+    let mut operations = Vec::new();
+    for i in 0..N {
+        operations.push(json!({"op": "upsert", "entity": "posts", "source": "crm",
+            "external_id": format!("post-{i}"), "body": {"organization_id": org, "title": format!("Post {i}"),
+            "facets": [{"dimension": "priority", "key": "cost_reduction", "weight": 0.9}]}}));
+        operations.push(json!({"op": "upsert", "entity": "persons", "source": "crm",
+            "external_id": format!("person-{i}"), "body": {"display_name": format!("Person {i}")}}));
+        operations.push(json!({"op": "upsert", "entity": "tenures", "source": "crm",
+            "external_id": format!("tenure-{i}"), "body": {"person_id": sf(format!("person-{i}")),
+            "post_id": sf(format!("post-{i}")), "started_on": "2025-01-01"}}));
+    }
+    for batch in operations.chunks(999) {
+        let answer = app.post("/v1/sync/batch", json!({"operations": batch})).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let mut tenures: Vec<String> = app
+        .all("/v1/tenures?limit=500")
+        .await
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    tenures.sort();
+    assert_eq!(tenures.len(), N);
+    let crafted: Vec<&String> =
+        [0, 1, 498, 499, 500, 501, 998, 999, 1000, N - 1].iter().map(|&i| &tenures[i]).collect();
+    for tenure in &crafted {
+        app.create(
+            &format!("/v1/tenures/{tenure}/crafting"),
+            json!({"effective_at": "2025-06-01T00:00:00Z", "facets": [
+                {"dimension": "task", "key": "supplier_audits", "weight": 0.4},
+                {"dimension": "task", "key": "tendering", "weight": 0.5}]}),
+        )
+        .await;
+    }
+    // A formal diff is as of the call: its two time columns are the moment of each call.
+    let rows_of = |body: &str| -> Vec<Value> {
+        let untimed = |mut row: Value| {
+            let fields = row.as_object_mut().unwrap();
+            fields.remove("from_time");
+            fields.remove("to_time");
+            row
+        };
+        body.lines().map(|l| untimed(serde_json::from_str(l).unwrap())).collect()
+    };
+    let csv_untimed = |line: &str| {
+        let mut fields: Vec<&str> = line.split(',').collect();
+        fields.drain(12..14);
+        fields.join(",")
+    };
+    let (_, _, whole) = raw(app, "/v1/diffs?kind=formal", "application/x-ndjson").await;
+    let rows = rows_of(&whole);
+    let order: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["tenure_id"].as_str().unwrap(), r["key"].as_str().unwrap()))
+        .collect();
+    let expected: Vec<(&str, &str)> = crafted
+        .iter()
+        .flat_map(|t| [(t.as_str(), "supplier_audits"), (t.as_str(), "tendering")])
+        .collect();
+    assert_eq!(order, expected);
+    let (_, _, scoped) =
+        raw(app, &format!("/v1/diffs?kind=formal&organization_id={org}"), "application/x-ndjson")
+            .await;
+    assert_eq!(rows_of(&scoped), rows, "by ids as by the range");
+    let (_, _, csv) = raw(app, "/v1/diffs?kind=formal", "text/csv").await;
+    assert_eq!(csv.lines().count(), 1 + rows.len());
+    // Resuming after the first row of the tenure that opens the second page.
+    let at = rows.iter().position(|r| r["tenure_id"] == crafted[4].as_str()).unwrap();
+    let cursor = rows[at]["cursor"].as_str().unwrap();
+    let (_, _, rest) =
+        raw(app, &format!("/v1/diffs?kind=formal&cursor={cursor}"), "application/x-ndjson").await;
+    assert_eq!(rows_of(&rest), rows[at + 1..].to_vec());
+    let (_, _, rest_csv) =
+        raw(app, &format!("/v1/diffs?kind=formal&cursor={cursor}"), "text/csv").await;
+    let all_csv: Vec<String> = csv.lines().map(csv_untimed).collect();
+    let rest_csv: Vec<String> = rest_csv.lines().skip(1).map(csv_untimed).collect();
+    assert_eq!(rest_csv, all_csv[at + 2..].to_vec());
 }
 
 async fn bulk_diffs_filter_by_organization_person_dimension_and_time(app: &TestApp) {

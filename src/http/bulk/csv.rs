@@ -19,7 +19,8 @@ pub const HEADER: &str = "kind,organization_id,organization_name,post_id,post_ti
 /// field a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return: a vocabulary label `=HYPERLINK(…)`, say) is written as text, behind a `'`
 /// (OWASP's advice on CSV injection): names and labels are anyone's text, while the
-/// service's own values (ids, times, weights in [0, 1]) never start so.
+/// service's own values (ids, times) never start so, and a weight below zero is neutralised
+/// like text (`weight`).
 fn field(out: &mut String, value: &str) {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         out.push('"');
@@ -35,9 +36,9 @@ fn field(out: &mut String, value: &str) {
     }
 }
 
-/// CSV rows written as a page's sides and changes come: each side's columns (kind, ids, names,
-/// revision, times) are formatted once into `shared`, then copied before each of its changes,
-/// and the cursor's group part once a group. The service's own values (kinds, ids, times,
+/// CSV rows written as a page's diffs and changes come: a diff's columns (kind, ids, names,
+/// revision, times) are formatted once, at its first row, into `shared`, then copied before
+/// each of its changes, and the cursor's group part once a group. The service's own values (kinds, ids, times,
 /// weights, the cursor, which is base64 of an id and starts with a letter) are written as they
 /// are, anyone's text (names, keys, labels) through `field`, and a negative weight as `field`
 /// writes it. Rows past `limit` are left out.
@@ -48,7 +49,8 @@ pub struct CsvRows {
     pub rows: usize,
     /// Rows wanted at most.
     pub limit: Option<usize>,
-    shared: String,
+    /// The current diff's columns, once formatted.
+    shared: Option<String>,
     /// The group whose cursor part `cursor` holds.
     group: Option<Uuid>,
     cursor: String,
@@ -61,46 +63,17 @@ impl CsvRows {
 }
 
 impl Sink for CsvRows {
-    fn side(&mut self, side: &Shared) {
-        let out = &mut self.shared;
-        out.clear();
-        let mut buffer = Uuid::encode_buffer();
-        let mut id = |out: &mut String, id: Option<Uuid>| {
-            if let Some(id) = id {
-                out.push_str(id.hyphenated().encode_lower(&mut buffer));
-            }
-            out.push(',');
-        };
-        out.push_str(match side.kind {
-            DiffKind::Formal => "formal,",
-            DiffKind::Revision => "revision,",
-            DiffKind::Succession => "succession,",
-        });
-        id(out, Some(side.organization_id));
-        text(out, &side.organization_name);
-        id(out, Some(side.post_id));
-        text(out, &side.post_title);
-        id(out, Some(side.tenure_id));
-        id(out, Some(side.person_id));
-        text(out, &side.person_name);
-        let predecessor = side.predecessor.as_ref();
-        id(out, predecessor.map(|p| p.0));
-        id(out, predecessor.map(|p| p.1));
-        text(out, predecessor.map(|p| &*p.2).unwrap_or_default());
-        id(out, side.revision_id);
-        for time in [side.from_time, side.to_time] {
-            out.push_str(&time.to_rfc3339());
-            out.push(',');
-        }
+    fn diff(&mut self, _: &Shared) {
+        self.shared = None;
     }
 
-    fn row(&mut self, _: &Shared, change: Change, label: Option<&Arc<str>>, cursor: Position) {
+    fn row(&mut self, shared: &Shared, change: Change, label: Option<&Arc<str>>, cursor: Position) {
         if self.limit.is_some_and(|limit| self.rows >= limit) {
             return;
         }
         self.rows += 1;
         let out = &mut self.out;
-        out.push_str(&self.shared);
+        out.push_str(self.shared.get_or_insert_with(|| shared_columns(shared)));
         out.push_str(dimension_name(change.dimension));
         out.push(',');
         text(out, &change.key);
@@ -122,6 +95,40 @@ impl Sink for CsvRows {
         Position::encode_index(cursor.index, out);
         out.push_str("\r\n");
     }
+}
+
+/// The columns of a diff's rows before the change's, each with its comma.
+fn shared_columns(shared: &Shared) -> String {
+    let mut out = String::with_capacity(320);
+    let mut buffer = Uuid::encode_buffer();
+    let mut id = |out: &mut String, id: Option<Uuid>| {
+        if let Some(id) = id {
+            out.push_str(id.hyphenated().encode_lower(&mut buffer));
+        }
+        out.push(',');
+    };
+    out.push_str(match shared.kind {
+        DiffKind::Formal => "formal,",
+        DiffKind::Revision => "revision,",
+        DiffKind::Succession => "succession,",
+    });
+    id(&mut out, Some(shared.organization_id));
+    text(&mut out, &shared.organization_name);
+    id(&mut out, Some(shared.post_id));
+    text(&mut out, &shared.post_title);
+    id(&mut out, Some(shared.tenure_id));
+    id(&mut out, Some(shared.person_id));
+    text(&mut out, &shared.person_name);
+    let predecessor = shared.predecessor.as_ref();
+    id(&mut out, predecessor.map(|p| p.0));
+    id(&mut out, predecessor.map(|p| p.1));
+    text(&mut out, predecessor.map(|p| &*p.2).unwrap_or_default());
+    id(&mut out, shared.revision_id);
+    for time in [shared.from_time, shared.to_time] {
+        out.push_str(&time.to_rfc3339());
+        out.push(',');
+    }
+    out
 }
 
 /// Anyone's text and its comma.
@@ -198,7 +205,7 @@ mod tests {
         };
         let label: Arc<str> = "Growth, fast".into();
         let mut rows = CsvRows::new(Some(2));
-        rows.side(&side);
+        rows.diff(&side);
         for (index, (key, after)) in
             [("growth", -0.5), ("cost", 0.5), ("more", 0.1)].into_iter().enumerate()
         {

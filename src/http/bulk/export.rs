@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::store::crafting::{self, TenureHistory};
 use crate::store::tenures::{self, Of};
 use crate::store::views::names::{self, Names};
-use crate::store::views::scopes::{self, ExportScope};
+use crate::store::views::scopes::{self, ExportScope, Stretch};
 use crate::store::{now, Db};
 
 /// Groups (tenures, or posts for successions) read per database round trip.
@@ -34,14 +34,9 @@ impl Position {
     /// Base64 of `{group}|{index}`: the cursor a client passes back.
     pub(super) fn encode(&self) -> String {
         let mut text = String::new();
-        self.encode_into(&mut text);
+        Position::encode_group(self.group, &mut text);
+        Position::encode_index(self.index, &mut text);
         text
-    }
-
-    /// `encode`, appended to `out` from buffers on the stack: no allocation a row of an export.
-    pub(super) fn encode_into(&self, out: &mut String) {
-        Position::encode_group(self.group, out);
-        Position::encode_index(self.index, out);
     }
 
     /// The first 48 characters of the cursors of `group`'s rows. Its 36 characters are twelve
@@ -83,26 +78,22 @@ pub(super) struct Export {
     pub(super) tenant: TenantId,
     /// The API key exporting: its pages may come from a read replica (`store::replicas`).
     pub(super) key: Uuid,
-    pub(super) scope: ExportScope,
+    pub(super) scope: Arc<ExportScope>,
     pub(super) after: Option<Position>,
     pub(super) done: bool,
     pub(super) rows: Rows,
 }
 
-/// The groups of a page, read before what their rows are made of: the next page's groups can
-/// then be read while this one's rows are (`PageGroups::read`).
-pub(super) struct PageGroups {
+/// The stretch of the scope one page covers: from where the page before ended (or the cursor)
+/// to the page's last group. Found first, so that the next page's stretch is found while this
+/// one's groups and what their rows are made of are read, on one connection (`PageSpan::read`).
+pub(super) struct PageSpan {
     tenant: TenantId,
     key: Uuid,
-    groups: GroupIds,
-    /// The page's tenures are every tenure of the tenant from its first to its last.
-    whole_range: bool,
+    kind: DiffKind,
+    scope: Arc<ExportScope>,
+    stretch: Stretch,
     after: Option<Position>,
-}
-
-enum GroupIds {
-    Tenures(Vec<tenures::Tenure>),
-    Posts(Vec<Uuid>),
 }
 
 /// What one page read from the database holds: its groups with what their rows are made of,
@@ -131,9 +122,9 @@ pub(super) struct Rows {
     pub(super) labels: HashMap<Dimension, foldhash::HashMap<String, Arc<str>>>,
 }
 
-/// The columns every row of one side of a diff shares: where, who, which revision, when. A
-/// tenure's or a handover's rows are written from one of these, so a million-row CSV export
-/// formats these columns once a side, not once a row.
+/// The columns every row of one diff shares: where, who, which revision, the times of its two
+/// sides. A diff's rows are written from one of these, so a million-row CSV export formats
+/// these columns once a diff, not once a row.
 pub(super) struct Shared {
     pub(super) kind: DiffKind,
     pub(super) organization_id: Uuid,
@@ -152,14 +143,14 @@ pub(super) struct Shared {
 
 /// Where the rows of a page go: `DiffRow`s (JSON), or CSV text written as they come.
 pub(super) trait Sink {
-    /// The rows that follow, until the next call, share these columns.
-    fn side(&mut self, shared: &Shared);
-    /// One row: the side's columns, then the change's.
+    /// The rows that follow, until the next call, are of this diff.
+    fn diff(&mut self, shared: &Shared);
+    /// One row: the diff's columns (`shared`, as last given to `diff`), then the change's.
     fn row(&mut self, shared: &Shared, change: Change, label: Option<&Arc<str>>, cursor: Position);
 }
 
 impl Sink for Vec<DiffRow> {
-    fn side(&mut self, _: &Shared) {}
+    fn diff(&mut self, _: &Shared) {}
 
     fn row(&mut self, shared: &Shared, change: Change, label: Option<&Arc<str>>, cursor: Position) {
         let predecessor = shared.predecessor.as_ref();
@@ -193,9 +184,9 @@ impl Sink for Vec<DiffRow> {
 impl Export {
     /// The next page of rows; empty when the export is complete.
     pub(super) fn next_page(&mut self, db: &Db) -> Result<Vec<DiffRow>, Error> {
-        while let Some(groups) = self.groups(db)? {
+        while let Some(span) = self.span(db)? {
             let mut rows = Vec::new();
-            self.rows.of(&groups.read(db)?, &mut rows);
+            self.rows.of(&span.read(db)?, &mut rows);
             if !rows.is_empty() {
                 return Ok(rows);
             }
@@ -203,27 +194,29 @@ impl Export {
         Ok(Vec::new())
     }
 
-    /// The next page's groups; none when the export is complete.
-    pub(super) fn groups(&mut self, db: &Db) -> Result<Option<PageGroups>, Error> {
+    /// The next page's stretch; none when the export is complete.
+    pub(super) fn span(&mut self, db: &Db) -> Result<Option<PageSpan>, Error> {
         if self.done {
             return Ok(None);
         }
         let from = self.after.map(|p| p.group);
-        let (tenant, scope) = (self.tenant, &self.scope);
-        let (groups, last) = db.read_lagging(Some(self.key), |c| match self.rows.params.kind {
+        let page = Stretch { from, to: None, limit: Some(GROUPS_PER_PAGE) };
+        let (tenant, scope, kind) = (self.tenant, &*self.scope, self.rows.params.kind);
+        let groups = db.read_lagging(Some(self.key), |c| match kind {
             DiffKind::Formal | DiffKind::Revision => {
-                let page = scopes::page_in_scope(c, tenant, scope, from, GROUPS_PER_PAGE)?;
-                let last = page.last().map(|t| t.id);
-                Ok((GroupIds::Tenures(page), last))
+                scopes::tenure_ids_in_scope(c, tenant, scope, page)
             }
-            DiffKind::Succession => {
-                let posts = scopes::posts_in_scope(c, tenant, scope, from, GROUPS_PER_PAGE)?;
-                let last = posts.last().copied();
-                Ok((GroupIds::Posts(posts), last))
-            }
+            DiffKind::Succession => scopes::posts_in_scope(c, tenant, scope, page),
         })?;
-        let whole_range = matches!(self.scope, ExportScope::Tenant);
-        let groups = PageGroups { tenant, key: self.key, groups, whole_range, after: self.after };
+        let last = groups.last().copied();
+        let span = last.map(|to| PageSpan {
+            tenant,
+            key: self.key,
+            kind,
+            scope: Arc::clone(&self.scope),
+            stretch: Stretch { from, to: Some(to), limit: None },
+            after: self.after,
+        });
         match last {
             Some(group) if last != from => {
                 // A page holds whole groups: the next one starts after the last.
@@ -231,33 +224,36 @@ impl Export {
             }
             _ => self.done = true,
         }
-        Ok(Some(groups))
+        Ok(span)
     }
 }
 
-impl PageGroups {
-    /// What the page's rows are made of: names, and the histories of its tenures (of the
-    /// holders of its posts, for successions).
+impl PageSpan {
+    /// The page's groups and what their rows are made of: names, and the histories of its
+    /// tenures (of the holders of its posts, for successions), all from one server.
     pub(super) fn read(self, db: &Db) -> Result<PageData, Error> {
-        let tenant = self.tenant;
-        let (groups, names) = db.read_lagging(Some(self.key), |c| match &self.groups {
-            GroupIds::Tenures(page) => {
+        let (tenant, scope, stretch) = (self.tenant, &*self.scope, self.stretch);
+        let (groups, names) = db.read_lagging(Some(self.key), |c| match self.kind {
+            DiffKind::Formal | DiffKind::Revision => {
+                let page = scopes::tenures_in_scope(c, tenant, scope, stretch)?;
                 let post_ids: Vec<Uuid> = page.iter().map(|t| t.post_id).collect();
                 let person_ids: Vec<Uuid> = page.iter().map(|t| t.person_id).collect();
                 let names = names::of(c, tenant, &post_ids, &person_ids)?;
-                let histories = if self.whole_range {
-                    crafting::histories_of_range(c, tenant, page.clone())?
-                } else {
-                    crafting::histories(c, tenant, page.clone())?
+                let histories = match (scope, stretch.to) {
+                    (ExportScope::Tenant, Some(to)) => {
+                        crafting::histories_between(c, tenant, page, stretch.from, to)?
+                    }
+                    _ => crafting::histories(c, tenant, page)?,
                 };
                 Ok((Groups::Tenures(histories), names))
             }
-            GroupIds::Posts(post_ids) => {
-                let holders = tenures::of(c, tenant, Of::Posts(post_ids))?;
+            DiffKind::Succession => {
+                let post_ids = scopes::posts_in_scope(c, tenant, scope, stretch)?;
+                let holders = tenures::of(c, tenant, Of::Posts(&post_ids))?;
                 let person_ids: Vec<Uuid> = holders.iter().map(|t| t.person_id).collect();
-                let names = names::of(c, tenant, post_ids, &person_ids)?;
+                let names = names::of(c, tenant, &post_ids, &person_ids)?;
                 let histories = crafting::histories(c, tenant, holders)?;
-                Ok((Groups::Posts(post_ids.clone(), histories), names))
+                Ok((Groups::Posts(post_ids, histories), names))
             }
         })?;
         Ok(PageData { groups, names, after: self.after })
@@ -307,7 +303,7 @@ impl Rows {
                     let at = TimePoint { as_of, known_at: self.until.max(now()) };
                     let (_, changes) = history.formal_diff_at(at);
                     let shared = self.shared(names, tenure, None, None, at, at);
-                    self.side(shared, tenure.id, &mut index, changes, out);
+                    self.diff_rows(shared, tenure.id, &mut index, changes, out);
                 }
             }
             DiffKind::Revision => {
@@ -327,7 +323,7 @@ impl Rows {
                     let changes = diff(&job_before.weights(), &job.weights(), &job.floors());
                     let shared =
                         self.shared(names, tenure, None, Some(revision.id), before_at, after_at);
-                    self.side(shared, tenure.id, &mut index, changes, out);
+                    self.diff_rows(shared, tenure.id, &mut index, changes, out);
                 }
             }
             DiffKind::Succession => {}
@@ -363,13 +359,12 @@ impl Rows {
             let changes = diff(&before.job_at(from_at).weights(), &job.weights(), &job.floors());
             let shared =
                 self.shared(names, &after.tenure, Some(&before.tenure), None, from_at, to_at);
-            self.side(shared, post, &mut index, changes, out);
+            self.diff_rows(shared, post, &mut index, changes, out);
         }
     }
 
-    /// The rows of one side of a diff: its wanted changes, numbered on from `index` within
-    /// `group`.
-    fn side<S: Sink>(
+    /// The rows of one diff: its wanted changes, numbered on from `index` within `group`.
+    fn diff_rows<S: Sink>(
         &self,
         shared: Shared,
         group: Uuid,
@@ -377,7 +372,7 @@ impl Rows {
         changes: Vec<Change>,
         out: &mut PageRows<S>,
     ) {
-        out.sink.side(&shared);
+        out.sink.diff(&shared);
         for change in changes.into_iter().filter(|c| self.wanted(c)) {
             let position = Position { group, index: *index };
             *index += 1;
@@ -415,7 +410,7 @@ impl Rows {
     }
 }
 
-/// The rows of a page as they are made.
+/// Where a page's rows go, past those sent already.
 struct PageRows<'a, S> {
     /// The cursor the page was read after: rows of its group up to it were sent already.
     after: Option<Position>,

@@ -1,5 +1,6 @@
 //! `GET /v1/diffs`: crafted-job diffs in bulk, one change per row, for analysts. Streams
-//! NDJSON or CSV in constant memory (a page of tenures at a time), resumable by cursor.
+//! NDJSON or CSV in constant memory (a few pages of 500 tenures at a time), resumable by
+//! cursor.
 
 pub mod csv;
 mod export;
@@ -70,7 +71,7 @@ pub struct BulkDiffParams {
 }
 
 // Names and labels are shared with the page they were read for, and the cursor is written out
-// only when the row is (`Position`): a million-row CSV export copies no text per row.
+// only when the row is (`Position`). CSV is written without these (`csv::CsvRows`).
 /// One change with its context.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DiffRow {
@@ -112,6 +113,12 @@ pub struct DiffRow {
     #[serde(serialize_with = "Position::serialize")]
     pub cursor: Position,
 }
+
+/// Pages read ahead of their exports' writers, on threads and pool connections of their own, in
+/// all the exports of the process at once: one export reads up to three pages ahead, and many
+/// exports at once read their pages in turn rather than take the pool (16 connections by
+/// default) from other requests.
+static READS_AHEAD: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Format {
@@ -211,6 +218,7 @@ pub async fn export_diffs(
         by_dimension.entry(dimension).or_default().insert(key, label.into());
     }
     let rows = Rows { params, until, labels: by_dimension };
+    let scope = Arc::new(scope);
     let mut export = Export { tenant, key, scope, after, done: false, rows };
 
     if format == Format::Json {
@@ -235,38 +243,49 @@ pub async fn export_diffs(
         return Ok(HttpResponse::Ok().json(Page { items: rows, next_cursor }));
     }
 
-    // A page is read in two steps: its groups, then what their rows are made of. One thread
-    // reads the groups of page after page, and each page's rest is read on a thread and a
-    // connection of its own, so the database works on the next pages while the service turns
-    // this one into rows and bytes (one page at a time, the database and the service each
-    // waited for the other). Each page's reading is handed to the writer in order through a
-    // bounded channel, which also stops the reading while the client is slow: memory stays at
-    // a few pages whatever the export's size.
+    // A page is read in two steps: the stretch of the scope it covers, then its groups and
+    // what their rows are made of. One thread finds stretch after stretch, and each page is
+    // read on a thread and a connection of its own where a permit allows (`READS_AHEAD`), so
+    // the database works on the next pages while the service turns this one into rows and
+    // bytes (one page at a time, the database and the service each waited for the other).
+    // Pages reach the writer in order through a bounded channel, which also stops the reading
+    // while the client is slow: memory stays at a few pages whatever the export's size. The
+    // channel's last message is `None`: a reader that stopped without it failed the export.
     type Reading = std::sync::mpsc::Receiver<Result<PageData, Error>>;
-    let (pages_in, pages) = std::sync::mpsc::sync_channel::<Reading>(2);
+    let (pages_in, pages) = std::sync::mpsc::sync_channel::<Option<Reading>>(2);
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, Error>>(4);
     let db = db.get_ref().clone();
     let rows = export.rows.clone();
     let runtime = tokio::runtime::Handle::current();
     actix_web::rt::task::spawn_blocking(move || loop {
-        let groups = match export.groups(&db) {
-            Ok(None) => return,
-            Ok(Some(groups)) => Ok(groups),
+        let span = match export.span(&db) {
+            Ok(None) => {
+                let _ = pages_in.send(None);
+                return;
+            }
+            Ok(Some(span)) => Ok(span),
             Err(error) => Err(error),
         };
         let (page_in, page) = std::sync::mpsc::sync_channel(1);
         // The writer hung up (the client left, or the limit was reached): stop reading.
-        if pages_in.send(page).is_err() {
+        if pages_in.send(Some(page)).is_err() {
             return;
         }
-        match groups {
-            Ok(groups) => {
-                let db = db.clone();
-                // The writer gone, the page is dropped.
-                runtime.spawn_blocking(move || {
-                    let _ = page_in.send(groups.read(&db));
-                });
-            }
+        match span {
+            Ok(span) => match READS_AHEAD.try_acquire() {
+                Ok(permit) => {
+                    let db = db.clone();
+                    // The writer gone, the page is dropped.
+                    runtime.spawn_blocking(move || {
+                        let _ = page_in.send(span.read(&db));
+                        drop(permit);
+                    });
+                }
+                // Other exports hold every permit: this one reads its page here, in turn.
+                Err(_) => {
+                    let _ = page_in.send(span.read(&db));
+                }
+            },
             Err(error) => {
                 let _ = page_in.send(Err(error));
                 return;
@@ -282,9 +301,16 @@ pub async fn export_diffs(
         }
         // A page's CSV is about as long as the last one's: its buffer is made that big at once.
         let mut last_length = 0;
-        for page in pages {
-            // A reading that ended without a page (its thread panicked) fails the export.
-            let page = page.recv().unwrap_or_else(|_| Err(Error::internal("a page was not read")));
+        loop {
+            // A reader that stopped without saying the export is complete (its thread
+            // panicked) fails the export: a client must never take a cut export for a whole one.
+            let page = match pages.recv() {
+                Ok(Some(page)) => {
+                    page.recv().unwrap_or_else(|_| Err(Error::internal("a page was not read")))
+                }
+                Ok(None) => return,
+                Err(_) => Err(Error::internal("the export's reading stopped")),
+            };
             let page = match page {
                 Ok(page) => page,
                 Err(error) => {

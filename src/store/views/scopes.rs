@@ -49,43 +49,73 @@ fn in_scope(tenant: TenantId, scope: &ExportScope) -> Condition {
     }
 }
 
-/// Tenures in scope in id order, from `from` on (inclusive), at most `limit`.
-pub fn page_in_scope(
+/// A stretch of a scope in id order: from `from` on and up to `to` (both inclusive) where
+/// given, at most `limit` where given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stretch {
+    pub from: Option<Uuid>,
+    pub to: Option<Uuid>,
+    pub limit: Option<usize>,
+}
+
+/// Tenures in scope in id order, in `stretch`.
+pub fn tenures_in_scope(
     conn: &mut DbConn,
     tenant: TenantId,
     scope: &ExportScope,
-    from: Option<Uuid>,
-    limit: usize,
+    stretch: Stretch,
 ) -> Result<Vec<Tenure>, Error> {
-    let mut query = tenures::table
-        .filter(in_scope(tenant, scope))
-        .select(Row::as_select())
-        .order(tenures::id)
-        .limit(limit as i64)
-        .into_boxed();
-    if let Some(from) = from {
+    let mut query =
+        tenures::table.filter(in_scope(tenant, scope)).select(Row::as_select()).into_boxed();
+    if let Some(from) = stretch.from {
         query = query.filter(tenures::id.ge(from.to_string()));
     }
-    query.load::<Row>(conn)?.into_iter().map(Row::into_tenure).collect()
+    if let Some(to) = stretch.to {
+        query = query.filter(tenures::id.le(to.to_string()));
+    }
+    if let Some(limit) = stretch.limit {
+        query = query.limit(limit as i64);
+    }
+    query.order(tenures::id).load::<Row>(conn)?.into_iter().map(Row::into_tenure).collect()
 }
 
-/// Posts held by tenures in scope, in id order, from `from` on (inclusive), at most `limit`.
+/// The ids of `tenures_in_scope`: where a page of them ends.
+pub fn tenure_ids_in_scope(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    scope: &ExportScope,
+    stretch: Stretch,
+) -> Result<Vec<Uuid>, Error> {
+    let mut query = tenures::table.filter(in_scope(tenant, scope)).select(tenures::id).into_boxed();
+    if let Some(from) = stretch.from {
+        query = query.filter(tenures::id.ge(from.to_string()));
+    }
+    if let Some(limit) = stretch.limit {
+        query = query.limit(limit as i64);
+    }
+    query.order(tenures::id).load::<String>(conn)?.iter().map(|id| parse_id(id)).collect()
+}
+
+/// Posts held by tenures in scope, in id order, in `stretch`.
 pub fn posts_in_scope(
     conn: &mut DbConn,
     tenant: TenantId,
     scope: &ExportScope,
-    from: Option<Uuid>,
-    limit: usize,
+    stretch: Stretch,
 ) -> Result<Vec<Uuid>, Error> {
     let mut query = tenures::table
         .filter(in_scope(tenant, scope))
         .select(tenures::post_id)
         .distinct()
-        .order(tenures::post_id)
-        .limit(limit as i64)
         .into_boxed();
-    if let Some(from) = from {
+    if let Some(from) = stretch.from {
         query = query.filter(tenures::post_id.ge(from.to_string()));
     }
-    query.load::<String>(conn)?.iter().map(|id| parse_id(id)).collect()
+    if let Some(to) = stretch.to {
+        query = query.filter(tenures::post_id.le(to.to_string()));
+    }
+    if let Some(limit) = stretch.limit {
+        query = query.limit(limit as i64);
+    }
+    query.order(tenures::post_id).load::<String>(conn)?.iter().map(|id| parse_id(id)).collect()
 }
