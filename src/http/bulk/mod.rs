@@ -253,7 +253,7 @@ pub async fn export_diffs(
     // channel's last message is `None`: a reader that stopped without it failed the export.
     type Reading = std::sync::mpsc::Receiver<Result<PageData, Error>>;
     let (pages_in, pages) = std::sync::mpsc::sync_channel::<Option<Reading>>(2);
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, Error>>(4);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Option<Bytes>, Error>>(4);
     let db = db.get_ref().clone();
     let rows = export.rows.clone();
     let runtime = tokio::runtime::Handle::current();
@@ -295,7 +295,7 @@ pub async fn export_diffs(
     let mut remaining = limit.map(|l| l as usize);
     actix_web::rt::task::spawn_blocking(move || {
         if format == Format::Csv
-            && sender.blocking_send(Ok(Bytes::from_static(csv::HEADER.as_bytes()))).is_err()
+            && sender.blocking_send(Ok(Some(Bytes::from_static(csv::HEADER.as_bytes())))).is_err()
         {
             return;
         }
@@ -308,7 +308,10 @@ pub async fn export_diffs(
                 Ok(Some(page)) => {
                     page.recv().unwrap_or_else(|_| Err(Error::internal("a page was not read")))
                 }
-                Ok(None) => return,
+                Ok(None) => {
+                    let _ = sender.blocking_send(Ok(None));
+                    return;
+                }
                 Err(_) => Err(Error::internal("the export's reading stopped")),
             };
             let page = match page {
@@ -324,12 +327,12 @@ pub async fn export_diffs(
                 csv.out.reserve(last_length);
                 rows.of(&page, &mut csv);
                 last_length = csv.out.len();
-                (Ok(Bytes::from(csv.out)), csv.rows)
+                (Ok(Some(Bytes::from(csv.out))), csv.rows)
             } else {
                 let mut page_rows = Vec::new();
                 rows.of(&page, &mut page_rows);
                 page_rows.truncate(remaining.unwrap_or(usize::MAX));
-                (ndjson(&page_rows), page_rows.len())
+                (ndjson(&page_rows).map(Some), page_rows.len())
             };
             if written == 0 {
                 continue;
@@ -337,13 +340,25 @@ pub async fn export_diffs(
             if let Some(left) = remaining.as_mut() {
                 *left -= written;
             }
-            if sender.blocking_send(chunk).is_err() || remaining == Some(0) {
+            if sender.blocking_send(chunk).is_err() {
+                return;
+            }
+            if remaining == Some(0) {
+                let _ = sender.blocking_send(Ok(None));
                 return;
             }
         }
     });
-    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
+    // The writer's last message is `Ok(None)`: a writer that stopped without it (its thread
+    // panicked) fails the response rather than end it as if it were whole.
+    let body = futures_util::stream::unfold(Some(receiver), |receiver| async move {
+        let mut receiver = receiver?;
+        match receiver.recv().await {
+            Some(Ok(Some(chunk))) => Some((Ok(chunk), Some(receiver))),
+            Some(Ok(None)) => None,
+            Some(Err(error)) => Some((Err(error), None)),
+            None => Some((Err(Error::internal("the export's writer stopped")), None)),
+        }
     });
     let content_type =
         if format == Format::Csv { "text/csv; charset=utf-8" } else { "application/x-ndjson" };
