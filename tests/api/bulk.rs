@@ -1,6 +1,7 @@
 //! Bulk diffs as JSON pages, NDJSON and CSV, with filters and cursors.
 
 use awc::http::Method;
+use diesel::RunQueryDsl;
 use serde_json::{json, Value};
 
 use crate::harness::{on_both_backends, TestApp};
@@ -131,6 +132,27 @@ async fn bulk_diffs_stream_as_ndjson_and_csv_and_resume_by_cursor(app: &TestApp)
     // JSON pages walk the same rows.
     let paged = app.all("/v1/diffs?kind=revision&limit=2").await;
     assert_eq!(paged, rows);
+}
+
+/// A whole-tenant formal export as the bytes of its HTTP/1.1 response, read until the server
+/// closes the connection.
+async fn raw_stream(app: &TestApp, accept: &str) -> String {
+    use std::io::{Read, Write};
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let request = format!(
+        "GET /v1/diffs?kind=formal HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n",
+        app.key
+    );
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+        stream.write_all(request.as_bytes()).expect("write");
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .expect("joined")
 }
 
 /// The fields of one CSV line (RFC 4180 quoting).
@@ -292,6 +314,31 @@ async fn bulk_diffs_over_many_pages_come_in_order_once_each_and_resume_across_pa
     let all_csv: Vec<String> = csv.lines().map(csv_untimed).collect();
     let rest_csv: Vec<String> = rest_csv.lines().skip(1).map(csv_untimed).collect();
     assert_eq!(rest_csv, all_csv[at + 2..].to_vec());
+
+    // A page that cannot be read (the third: a post's facets broken in the store) fails the
+    // stream after the first pages' rows: the chunked transfer is cut, never ended as whole
+    // (curl: "transfer closed with outstanding read data remaining"). Read raw, as awc takes a
+    // closed connection for the end.
+    let whole = raw_stream(app, "text/csv").await;
+    assert!(whole.ends_with("\r\n0\r\n\r\n"), "a whole export ends with its last chunk");
+    let last_post = rows.last().unwrap()["post_id"].as_str().unwrap().to_owned();
+    app.db
+        .write(|c| {
+            diesel::sql_query(format!(
+                "UPDATE post_revisions SET facets = 'broken' WHERE post_id = '{last_post}'"
+            ))
+            .execute(c)
+            .map_err(jobcraft::error::Error::from)
+        })
+        .expect("broken");
+    for accept in ["text/csv", "application/x-ndjson"] {
+        let cut = raw_stream(app, accept).await;
+        assert!(cut.starts_with("HTTP/1.1 200"), "{accept}: the stream had begun");
+        assert!(cut.contains(crafted[6].as_str()), "{accept}: the first pages' rows came");
+        assert!(!cut.contains(crafted[7].as_str()), "{accept}: the third page's did not");
+        assert!(!cut.ends_with("\r\n0\r\n\r\n"), "{accept}: cut, not ended: {cut}");
+    }
+    app.get("/v1/diffs?kind=formal&limit=500").await.assert_problem(500);
 }
 
 async fn bulk_diffs_filter_by_organization_person_dimension_and_time(app: &TestApp) {
