@@ -316,9 +316,10 @@ async fn bulk_diffs_over_many_pages_come_in_order_once_each_and_resume_across_pa
     assert_eq!(rest_csv, all_csv[at + 2..].to_vec());
 
     // A page that cannot be read (the third: a post's facets broken in the store) fails the
-    // stream after the first pages' rows: the chunked transfer is cut, never ended as whole
-    // (curl: "transfer closed with outstanding read data remaining"). Read raw, as awc takes a
-    // closed connection for the end.
+    // stream once the first pages' rows are sent (those still queued may be lost with the
+    // connection; the client resumes from its last whole row): the chunked transfer is cut,
+    // never ended as whole (curl: "transfer closed with outstanding read data remaining").
+    // Read raw, as awc takes a closed connection for the end.
     let whole = raw_stream(app, "text/csv").await;
     assert!(whole.ends_with("\r\n0\r\n\r\n"), "a whole export ends with its last chunk");
     let last_post = rows.last().unwrap()["post_id"].as_str().unwrap().to_owned();
@@ -334,7 +335,6 @@ async fn bulk_diffs_over_many_pages_come_in_order_once_each_and_resume_across_pa
     for accept in ["text/csv", "application/x-ndjson"] {
         let cut = raw_stream(app, accept).await;
         assert!(cut.starts_with("HTTP/1.1 200"), "{accept}: the stream had begun");
-        assert!(cut.contains(crafted[6].as_str()), "{accept}: the first pages' rows came");
         assert!(!cut.contains(crafted[7].as_str()), "{accept}: the third page's did not");
         assert!(!cut.ends_with("\r\n0\r\n\r\n"), "{accept}: cut, not ended: {cut}");
     }

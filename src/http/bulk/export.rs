@@ -18,7 +18,7 @@ use crate::store::crafting::{self, TenureHistory};
 use crate::store::tenures::{self, Of};
 use crate::store::views::names::{self, Names};
 use crate::store::views::scopes::{self, ExportScope, Stretch};
-use crate::store::{now, Db};
+use crate::store::{now, Db, DbConn};
 
 /// Groups (tenures, or posts for successions) read per database round trip.
 const GROUPS_PER_PAGE: usize = 500;
@@ -93,6 +93,8 @@ pub(super) struct PageSpan {
     kind: DiffKind,
     scope: Arc<ExportScope>,
     stretch: Stretch,
+    /// The groups the stretch was found to hold.
+    groups: Vec<Uuid>,
     after: Option<Position>,
 }
 
@@ -215,6 +217,7 @@ impl Export {
             kind,
             scope: Arc::clone(&self.scope),
             stretch: Stretch { from, to: Some(to), limit: None },
+            groups,
             after: self.after,
         });
         match last {
@@ -229,11 +232,23 @@ impl Export {
 }
 
 impl PageSpan {
-    /// The page's groups and what their rows are made of: names, and the histories of its
-    /// tenures (of the holders of its posts, for successions), all from one server.
+    /// The page's groups and what their rows are made of, all from one server. A standby
+    /// behind the server the stretch was found on may lack some of its groups, which no later
+    /// stretch reads again: then the page is read again on the primary, which has every one
+    /// (or knows it deleted).
     pub(super) fn read(self, db: &Db) -> Result<PageData, Error> {
+        let page = db.read_lagging(Some(self.key), |c| self.read_on(c))?;
+        if page.groups.hold(&self.groups) {
+            return Ok(page);
+        }
+        db.read(|c| self.read_on(c))
+    }
+
+    /// The page's groups and what their rows are made of: names, and the histories of its
+    /// tenures (of the holders of its posts, for successions).
+    fn read_on(&self, c: &mut DbConn) -> Result<PageData, Error> {
         let (tenant, scope, stretch) = (self.tenant, &*self.scope, self.stretch);
-        let (groups, names) = db.read_lagging(Some(self.key), |c| match self.kind {
+        let (groups, names) = match self.kind {
             DiffKind::Formal | DiffKind::Revision => {
                 let page = scopes::tenures_in_scope(c, tenant, scope, stretch)?;
                 let post_ids: Vec<Uuid> = page.iter().map(|t| t.post_id).collect();
@@ -245,7 +260,7 @@ impl PageSpan {
                     }
                     _ => crafting::histories(c, tenant, page)?,
                 };
-                Ok((Groups::Tenures(histories), names))
+                (Groups::Tenures(histories), names)
             }
             DiffKind::Succession => {
                 let post_ids = scopes::posts_in_scope(c, tenant, scope, stretch)?;
@@ -253,10 +268,21 @@ impl PageSpan {
                 let person_ids: Vec<Uuid> = holders.iter().map(|t| t.person_id).collect();
                 let names = names::of(c, tenant, &post_ids, &person_ids)?;
                 let histories = crafting::histories(c, tenant, holders)?;
-                Ok((Groups::Posts(post_ids, histories), names))
+                (Groups::Posts(post_ids, histories), names)
             }
-        })?;
+        };
         Ok(PageData { groups, names, after: self.after })
+    }
+}
+
+impl Groups {
+    /// Whether every one of `groups` is among the page's.
+    fn hold(&self, groups: &[Uuid]) -> bool {
+        let held: foldhash::HashSet<Uuid> = match self {
+            Groups::Tenures(histories) => histories.iter().map(|h| h.tenure.id).collect(),
+            Groups::Posts(post_ids, _) => post_ids.iter().copied().collect(),
+        };
+        groups.iter().all(|group| held.contains(group))
     }
 }
 

@@ -340,7 +340,8 @@ pub async fn export_diffs(
             if let Some(left) = remaining.as_mut() {
                 *left -= written;
             }
-            if sender.blocking_send(chunk).is_err() {
+            let failed = chunk.is_err();
+            if sender.blocking_send(chunk).is_err() || failed {
                 return;
             }
             if remaining == Some(0) {

@@ -90,6 +90,9 @@ pub fn tenure_ids_in_scope(
     if let Some(from) = stretch.from {
         query = query.filter(tenures::id.ge(from.to_string()));
     }
+    if let Some(to) = stretch.to {
+        query = query.filter(tenures::id.le(to.to_string()));
+    }
     if let Some(limit) = stretch.limit {
         query = query.limit(limit as i64);
     }
