@@ -58,6 +58,24 @@ pub struct Stretch {
     pub limit: Option<usize>,
 }
 
+/// `query` narrowed to `stretch` of `column` (a text id), in the column's order: one
+/// definition of a stretch for each of the reads below, which select different columns.
+macro_rules! in_stretch {
+    ($query:expr, $column:expr, $stretch:expr) => {{
+        let (mut query, stretch): (_, Stretch) = ($query, $stretch);
+        if let Some(from) = stretch.from {
+            query = query.filter($column.ge(from.to_string()));
+        }
+        if let Some(to) = stretch.to {
+            query = query.filter($column.le(to.to_string()));
+        }
+        if let Some(limit) = stretch.limit {
+            query = query.limit(limit as i64);
+        }
+        query.order($column)
+    }};
+}
+
 /// Tenures in scope in id order, in `stretch`.
 pub fn tenures_in_scope(
     conn: &mut DbConn,
@@ -65,18 +83,10 @@ pub fn tenures_in_scope(
     scope: &ExportScope,
     stretch: Stretch,
 ) -> Result<Vec<Tenure>, Error> {
-    let mut query =
+    let query =
         tenures::table.filter(in_scope(tenant, scope)).select(Row::as_select()).into_boxed();
-    if let Some(from) = stretch.from {
-        query = query.filter(tenures::id.ge(from.to_string()));
-    }
-    if let Some(to) = stretch.to {
-        query = query.filter(tenures::id.le(to.to_string()));
-    }
-    if let Some(limit) = stretch.limit {
-        query = query.limit(limit as i64);
-    }
-    query.order(tenures::id).load::<Row>(conn)?.into_iter().map(Row::into_tenure).collect()
+    let rows: Vec<Row> = in_stretch!(query, tenures::id, stretch).load(conn)?;
+    rows.into_iter().map(Row::into_tenure).collect()
 }
 
 /// The ids of `tenures_in_scope`: where a page of them ends.
@@ -86,17 +96,9 @@ pub fn tenure_ids_in_scope(
     scope: &ExportScope,
     stretch: Stretch,
 ) -> Result<Vec<Uuid>, Error> {
-    let mut query = tenures::table.filter(in_scope(tenant, scope)).select(tenures::id).into_boxed();
-    if let Some(from) = stretch.from {
-        query = query.filter(tenures::id.ge(from.to_string()));
-    }
-    if let Some(to) = stretch.to {
-        query = query.filter(tenures::id.le(to.to_string()));
-    }
-    if let Some(limit) = stretch.limit {
-        query = query.limit(limit as i64);
-    }
-    query.order(tenures::id).load::<String>(conn)?.iter().map(|id| parse_id(id)).collect()
+    let query = tenures::table.filter(in_scope(tenant, scope)).select(tenures::id).into_boxed();
+    let ids: Vec<String> = in_stretch!(query, tenures::id, stretch).load(conn)?;
+    ids.iter().map(|id| parse_id(id)).collect()
 }
 
 /// Posts held by tenures in scope, in id order, in `stretch`.
@@ -106,19 +108,11 @@ pub fn posts_in_scope(
     scope: &ExportScope,
     stretch: Stretch,
 ) -> Result<Vec<Uuid>, Error> {
-    let mut query = tenures::table
+    let query = tenures::table
         .filter(in_scope(tenant, scope))
         .select(tenures::post_id)
         .distinct()
         .into_boxed();
-    if let Some(from) = stretch.from {
-        query = query.filter(tenures::post_id.ge(from.to_string()));
-    }
-    if let Some(to) = stretch.to {
-        query = query.filter(tenures::post_id.le(to.to_string()));
-    }
-    if let Some(limit) = stretch.limit {
-        query = query.limit(limit as i64);
-    }
-    query.order(tenures::post_id).load::<String>(conn)?.iter().map(|id| parse_id(id)).collect()
+    let ids: Vec<String> = in_stretch!(query, tenures::post_id, stretch).load(conn)?;
+    ids.iter().map(|id| parse_id(id)).collect()
 }
