@@ -257,10 +257,20 @@ pub fn histories(
     tenant: TenantId,
     tenures: Vec<Tenure>,
 ) -> Result<Vec<TenureHistory>, Error> {
-    let post_ids: Vec<Uuid> = tenures.iter().map(|t| t.post_id).collect();
     let tenure_ids: Vec<Uuid> = tenures.iter().map(|t| t.id).collect();
-    let formal = post_revisions::formal_revisions(conn, tenant, &post_ids)?;
     let crafting = revisions_of(conn, tenant, &tenure_ids)?;
+    with_formal(conn, tenant, tenures, crafting)
+}
+
+/// Each tenure with its post's formal revisions, read here, and its crafting, given.
+fn with_formal(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    tenures: Vec<Tenure>,
+    crafting: HashMap<Uuid, Vec<CraftingRevision>>,
+) -> Result<Vec<TenureHistory>, Error> {
+    let post_ids: Vec<Uuid> = tenures.iter().map(|t| t.post_id).collect();
+    let formal = post_revisions::formal_revisions(conn, tenant, &post_ids)?;
     Ok(assembled(tenures, &formal, crafting))
 }
 
@@ -276,15 +286,13 @@ pub fn histories_between(
     from: Option<Uuid>,
     to: Uuid,
 ) -> Result<Vec<TenureHistory>, Error> {
-    let post_ids: Vec<Uuid> = tenures.iter().map(|t| t.post_id).collect();
-    let formal = post_revisions::formal_revisions(conn, tenant, &post_ids)?;
     let mut rows =
         revision_rows(tenant).filter(crafting_revisions::tenure_id.le(to.to_string())).into_boxed();
     if let Some(from) = from {
         rows = rows.filter(crafting_revisions::tenure_id.ge(from.to_string()));
     }
     let crafting = by_tenure(rows.select(Row::as_select()).load(conn)?)?;
-    Ok(assembled(tenures, &formal, crafting))
+    with_formal(conn, tenant, tenures, crafting)
 }
 
 /// The crafting revisions of these tenures, by tenure, in effect order.
