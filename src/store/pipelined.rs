@@ -20,7 +20,7 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AsQuery, QueryFragment, QueryId};
 use diesel::query_dsl::CompatibleType;
 use diesel::result::Error as DieselError;
-use diesel_async::{AsyncConnectionCore, AsyncPgConnection};
+use diesel_async::{AsyncConnectionCore, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::TryStreamExt;
 
 use crate::error::Error;
@@ -73,9 +73,20 @@ impl Pipelined {
             .connect(self.target.tls.clone())
             .await
             .map_err(|e| crate::error::cause_chain(&e))?;
-        AsyncPgConnection::try_from_client_and_connection(client, connection)
+        let mut made = AsyncPgConnection::try_from_client_and_connection(client, connection)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        // Each statement here finds a few rows of a tenant by their ids, on the same index
+        // whatever the ids: one plan serves every read. PostgreSQL would otherwise plan again
+        // on each run a statement whose ids come as an array (`= ANY($2)`): a generic plan
+        // cannot know the array's length, so it looks dearer than a plan for the ids at hand.
+        // That planning was half of PostgreSQL's time under the point reads (`perf`,
+        // docs/performance-history.md, "Generic plans for the point reads"). A generic plan is
+        // made again when the tables' statistics change (an `ANALYZE` invalidates it).
+        made.batch_execute("SET plan_cache_mode = force_generic_plan")
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(made)
     }
 
     /// This thread's connection, made now if it has none; `None` while another read of the

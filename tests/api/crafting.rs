@@ -418,3 +418,59 @@ async fn formal_facets_are_revisions_read_as_of_a_time(app: &TestApp) {
     .await
     .assert_problem(422);
 }
+
+mod postgres_only {
+    use diesel::sql_types::BigInt;
+    use diesel::QueryableByName;
+    use diesel_async::RunQueryDsl;
+    use jobcraft::store::crafting::history_pipelined;
+    use jobcraft::store::pipelined::Pipelined;
+    use std::sync::Arc;
+    use std::time::Duration;
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct Plans {
+        #[diesel(sql_type = BigInt)]
+        custom: i64,
+        #[diesel(sql_type = BigInt)]
+        generic: i64,
+    }
+
+    /// The point reads' statements find a few rows by their ids, with an array of ids for
+    /// some (`= ANY($2)`): PostgreSQL's default would plan those again on every run, which was
+    /// half of its time under the reads. On the pipelining connection each statement is
+    /// planned once.
+    #[actix_web::test]
+    async fn the_pipelined_point_reads_plan_each_statement_once() {
+        let Some(app) = TestApp::postgres().await else { return };
+        let (_, _, tenure) = holder(&app).await;
+        craft(
+            &app,
+            &tenure,
+            json!({"facets": [{"dimension": "task", "key": "supplier_audits", "weight": 0.6}]}),
+        )
+        .await;
+        let pipelined = Pipelined::new(&app.url, Duration::from_secs(5)).unwrap();
+        let conn = Arc::new(pipelined.connect().await.unwrap());
+        let tenure: Uuid = tenure.parse().unwrap();
+        // More than the five runs after which PostgreSQL's default may settle on a generic plan.
+        for _ in 0..8 {
+            let history = history_pipelined(conn.clone(), app.tenant_id, tenure).await.unwrap();
+            assert_eq!(history.crafting.len(), 1);
+        }
+        let mut shared: &diesel_async::AsyncPgConnection = &conn;
+        let plans: Plans = diesel::sql_query(
+            "SELECT coalesce(sum(custom_plans), 0)::bigint AS custom, \
+             coalesce(sum(generic_plans), 0)::bigint AS generic FROM pg_prepared_statements",
+        )
+        .get_result(&mut shared)
+        .await
+        .unwrap();
+        assert_eq!(plans.custom, 0, "statements planned for their arguments");
+        assert!(plans.generic >= 8 * 4, "every run of the four statements: {}", plans.generic);
+        app.stop().await;
+    }
+}
