@@ -6,11 +6,11 @@
 //! team profile's seconds. `DemandIndex` keeps each account's demand as of now, per process and
 //! per tenant, and a request reads only what changed since: the change feed after the number
 //! the demand was kept at. An account's demand is read again when
-//! - a change touches one of its tenures, crafting revisions, posts or relationships, or
-//!   deletes one of its people (by the ids it was read from: a deletion leaves nothing else
-//!   to find), or lands there now
-//!   (a tenure, revision or post whose post is in one of its organizations now, a relationship
-//!   from or to one of its people);
+//! - a change reaches one of the rows it was read from — its tenures, crafting revisions,
+//!   posts, people and relationships — or lands a row there now (`footprint::reach`); of a
+//!   person, only a deletion counts (a rename moves no demand, and a CRM sync's updates of
+//!   20,000 people would otherwise count toward `CATCH_UP_MAX` and have every account read
+//!   again);
 //! - its organizations are not the ones it was read with (a unit moved in or out);
 //! - the day it was read for ends (tenures and relationships are dated), or one of its
 //!   revisions takes effect;
@@ -38,17 +38,15 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::crafting::{self, TenureHistory};
+use crate::store::footprint::{self, Footprint};
 use crate::store::organizations::{self, Organization};
 use crate::store::people::People;
 use crate::store::relationships;
-use crate::store::schema::{
-    crafting_revisions, posts as post_rows, relationships as relationship_rows, tenures,
-};
+use crate::store::schema::{crafting_revisions, posts as post_rows, tenures};
 use crate::store::tenant_cache::TenantCache;
 use crate::store::tenures::{self as tenure_store, Tenure};
 use crate::store::{
-    accounts, chunked, coverage_settings, history, parse_id, post_revisions, posts, retention,
-    DbConn,
+    accounts, chunked, coverage_settings, history, parse_id, post_revisions, retention, DbConn,
 };
 
 /// Most bytes the kept demand of one process holds (`AccountDemand::bytes`, summed). Past it,
@@ -59,9 +57,7 @@ pub const MEMORY_BUDGET: usize = 128 << 20;
 /// Changes past which a request reads every account rather than find the ones they touch.
 const CATCH_UP_MAX: usize = 20_000;
 
-/// The changes that can move an account's demand; of a person, only their deletion (a rename
-/// moves nothing, and a CRM sync's updates of 20,000 people would otherwise count toward
-/// `CATCH_UP_MAX` and have every account read again).
+/// The changes that can move an account's demand; of a person, only their deletion.
 const TOUCHING: [Entity; 4] =
     [Entity::Tenure, Entity::CraftingRevision, Entity::Post, Entity::Relationship];
 const TOUCHING_WHEN_DELETED: [Entity; 1] = [Entity::Person];
@@ -85,12 +81,9 @@ pub struct AccountDemand {
     pub stakeholders: Vec<Demand>,
     /// The account's organizations it was read from, sorted.
     organizations: Vec<Uuid>,
-    /// What it was read from, to tell which changes touch it.
-    tenures: HashSet<Uuid>,
-    revisions: HashSet<Uuid>,
-    posts: HashSet<Uuid>,
-    people: HashSet<Uuid>,
-    relationships: HashSet<Uuid>,
+    /// What it was read from (its organizations, posts, tenures, crafting revisions, people
+    /// and relationships), to tell which changes touch it.
+    footprint: Footprint,
     /// The day it holds for, and the first moment after it was read when one of its revisions
     /// takes effect.
     day: Option<NaiveDate>,
@@ -105,8 +98,7 @@ impl AccountDemand {
         self.day.is_some_and(|day| calendar::still_holds(day, self.next_effective, at.as_of))
     }
 
-    /// Roughly the bytes it holds: its facets, and its sets by their slots (an id and a
-    /// control byte each, at most 7 in 8 slots used).
+    /// Roughly the bytes it holds: its facets and its footprint.
     fn measure(&self) -> usize {
         let facets: usize = self
             .stakeholders
@@ -116,13 +108,7 @@ impl AccountDemand {
                     + s.facets.iter().map(|f| size_of::<Facet>() + f.key.len()).sum::<usize>()
             })
             .sum();
-        let slots = |capacity: usize| capacity * 8 / 7 + 1;
-        let ids = slots(self.tenures.capacity())
-            + slots(self.revisions.capacity())
-            + slots(self.posts.capacity())
-            + slots(self.people.capacity())
-            + slots(self.relationships.capacity());
-        facets + ids * (size_of::<Uuid>() + 1) + self.organizations.len() * size_of::<Uuid>()
+        facets + self.footprint.bytes() + self.organizations.len() * size_of::<Uuid>()
     }
 }
 
@@ -203,7 +189,8 @@ fn read_together(
         .map(|(_, ids)| {
             let mut organizations = ids.clone();
             organizations.sort();
-            AccountDemand { organizations, day: Some(today), ..AccountDemand::default() }
+            let footprint = Footprint::new(ids.iter().copied());
+            AccountDemand { organizations, footprint, day: Some(today), ..AccountDemand::default() }
         })
         .collect();
     let organizations: Vec<Uuid> = account_of.keys().copied().collect();
@@ -212,7 +199,7 @@ fn read_together(
     for post in chunked(&organizations, |ids| accounts::account_posts(conn, tenant, ids, today))? {
         let of = account_of.get(&post.organization_id).cloned().unwrap_or_default();
         for account in &of {
-            demand[*account].posts.insert(post.id);
+            demand[*account].footprint.insert(post.id);
             posts_of[*account].push(post.clone());
         }
         post_accounts.insert(post.id, of);
@@ -254,6 +241,7 @@ fn read_together(
     let mut observed: HashMap<(usize, Uuid), Vec<Facet>> = HashMap::new();
     let mut holders: HashMap<Uuid, Vec<Holder>> = HashMap::new();
     let mut accounts_of_person: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    let mut people_of: Vec<HashSet<Uuid>> = scope.iter().map(|_| HashSet::new()).collect();
     // People who held a post then and not now: their relationships are read by id.
     let mut known_then: Vec<Uuid> = Vec::new();
     for tenure in current {
@@ -285,11 +273,12 @@ fn read_together(
         let tenure = history.tenure;
         for account in &post_accounts[&tenure.post_id] {
             let kept = &mut demand[*account];
-            kept.tenures.insert(tenure.id);
-            kept.revisions.extend(history.crafting.iter().map(|r| r.id));
+            kept.footprint.insert(tenure.id);
+            kept.footprint.extend(history.crafting.iter().map(|r| r.id));
             kept.next_effective = kept.next_effective.into_iter().chain(next_effective).min();
             observed.entry((*account, tenure.person_id)).or_default().extend(facets.clone());
-            if kept.people.insert(tenure.person_id) {
+            if people_of[*account].insert(tenure.person_id) {
+                kept.footprint.insert(tenure.person_id);
                 accounts_of_person.entry(tenure.person_id).or_default().push(*account);
             }
         }
@@ -313,7 +302,7 @@ fn read_together(
         demand.iter_mut().zip(posts_of).zip(relationships_of).enumerate()
     {
         posts.sort_by_key(|p| p.id);
-        kept.relationships = relationships.iter().map(|(id, _)| *id).collect();
+        kept.footprint.extend(relationships.iter().map(|(id, _)| *id));
         let account = Account {
             posts: posts
                 .into_iter()
@@ -326,7 +315,7 @@ fn read_together(
             ..Account::default()
         };
         let influence = influences(&account, &settings);
-        let mut people: Vec<Uuid> = kept.people.iter().copied().collect();
+        let mut people: Vec<Uuid> = people_of[i].iter().copied().collect();
         people.sort();
         kept.stakeholders = people
             .into_iter()
@@ -503,8 +492,7 @@ impl DemandIndex {
     }
 }
 
-/// The kept accounts no change in `touched` reaches: neither where the changed rows were when
-/// the demand was read (its ids), nor where they are now.
+/// The kept accounts no change in `touched` reaches (`footprint::reach`).
 fn untouched(
     conn: &mut DbConn,
     tenant: TenantId,
@@ -514,69 +502,9 @@ fn untouched(
     if touched.is_empty() || accounts.is_empty() {
         return Ok(accounts);
     }
-    let of = |entity: Entity| -> Vec<Uuid> {
-        touched.iter().filter(|(e, _, _)| *e == entity).map(|(_, _, id)| *id).collect()
-    };
-    let (tenure_ids, revision_ids, post_ids, relationship_ids) = (
-        of(Entity::Tenure),
-        of(Entity::CraftingRevision),
-        of(Entity::Post),
-        of(Entity::Relationship),
-    );
-    // A person's name or email is not demand; a person gone takes their tenures along.
-    let person_ids: Vec<Uuid> = touched
-        .iter()
-        .filter(|(e, op, _)| *e == Entity::Person && *op == Operation::Delete)
-        .map(|(_, _, id)| *id)
-        .collect();
-    // Where they are now: revisions on tenures, tenures on posts, posts in organizations,
-    // relationships between people.
-    let mut now_tenures: Vec<Uuid> = chunked(&revision_ids, |ids| {
-        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        let found: Vec<String> = crafting_revisions::table
-            .filter(crafting_revisions::tenant_id.eq(tenant))
-            .filter(crafting_revisions::id.eq_any(ids))
-            .select(crafting_revisions::tenure_id)
-            .load(conn)?;
-        changes::parse_ids(&found)
-    })?;
-    now_tenures.extend(&tenure_ids);
-    let mut now_posts: Vec<Uuid> = chunked(&now_tenures, |ids| {
-        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        let found: Vec<String> = tenures::table
-            .filter(tenures::tenant_id.eq(tenant))
-            .filter(tenures::id.eq_any(ids))
-            .select(tenures::post_id)
-            .load(conn)?;
-        changes::parse_ids(&found)
-    })?;
-    now_posts.extend(&post_ids);
-    let now_organizations: HashSet<Uuid> = chunked(&now_posts, |ids| {
-        Ok(posts::organizations_of(conn, tenant, ids)?.into_values().collect())
-    })?
-    .into_iter()
-    .collect();
-    let now_people: HashSet<Uuid> = chunked(&relationship_ids, |ids| {
-        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        let found: Vec<(String, String)> = relationship_rows::table
-            .filter(relationship_rows::tenant_id.eq(tenant))
-            .filter(relationship_rows::id.eq_any(ids))
-            .select((relationship_rows::from_person_id, relationship_rows::to_person_id))
-            .load(conn)?;
-        found.iter().flat_map(|(from, to)| [parse_id(from), parse_id(to)]).collect()
-    })?
-    .into_iter()
-    .collect();
-    accounts.retain(|_, a| {
-        let was = tenure_ids.iter().any(|id| a.tenures.contains(id))
-            || revision_ids.iter().any(|id| a.revisions.contains(id))
-            || post_ids.iter().any(|id| a.posts.contains(id))
-            || relationship_ids.iter().any(|id| a.relationships.contains(id))
-            || person_ids.iter().any(|id| a.people.contains(id));
-        let is = a.organizations.iter().any(|o| now_organizations.contains(o))
-            || now_people.iter().any(|p| a.people.contains(p));
-        !was && !is
-    });
+    // Every row demand is read from is kept by id.
+    let reach = footprint::reach(conn, tenant, touched, &[])?;
+    accounts.retain(|_, a| !reach.touches(&a.footprint));
     Ok(accounts)
 }
 

@@ -2,6 +2,7 @@
 //! network view, the coverage report and suggestions read, in a fixed number of queries.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::min;
@@ -17,6 +18,7 @@ use crate::domain::strength::derived_strength;
 use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::coverage::{self, Coverage, End};
+use crate::store::footprint::Footprint;
 use crate::store::organizations::{self, Organization};
 use crate::store::people::{self, People};
 use crate::store::relationships::{self, Relationship};
@@ -48,6 +50,9 @@ pub struct AccountData {
     /// was written since (`holds_at`).
     day: NaiveDate,
     next_effective: Option<NaiveDateTime>,
+    /// The ids of the rows it was read from, to tell which changes since reach it (shared by
+    /// its copies brought to later moments).
+    pub(in crate::store) footprint: Arc<Footprint>,
 }
 
 impl AccountData {
@@ -86,6 +91,7 @@ impl AccountData {
             + self.stated.len() * 17
             + names
             + touches
+            + self.footprint.bytes()
     }
 
     pub fn stakeholders(&self) -> Vec<Uuid> {
@@ -374,6 +380,22 @@ fn read_accounts(
         mentioned.extend(
             relationships.iter().flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]),
         );
+        // Every row read for this account, by id, and the tenures (and their posts) of the
+        // people who came and went: where they are is part of the report.
+        let travellers = holdings.departed().into_iter().chain(
+            holdings.newcomers(today, settings.new_holder_days).into_iter().map(|t| t.person_id),
+        );
+        let careers_read = travellers.flat_map(|p| careers.of(p)).flat_map(|t| [t.id, t.post_id]);
+        let footprint = Footprint::new(
+            ids.iter()
+                .chain(posts.iter().map(|p| &p.id))
+                .chain(holdings.current.iter().chain(&holdings.ended).map(|t| &t.id))
+                .chain(&mentioned)
+                .chain(links.iter().map(|l| &l.id))
+                .chain(relationships.iter().map(|r| &r.id))
+                .copied()
+                .chain(careers_read),
+        );
         let names: HashMap<Uuid, String> = mentioned
             .into_iter()
             .filter_map(|p| all_names.get(&p).map(|name| (p, name.clone())))
@@ -385,18 +407,21 @@ fn read_accounts(
             next_effective,
             careers: &careers,
         };
-        loaded.push(assemble(
-            root,
-            ids,
-            organizations,
-            posts,
-            holdings,
-            relationships,
-            names,
-            &settings,
-            parts,
-            at,
-        ));
+        loaded.push(AccountData {
+            footprint: Arc::new(footprint),
+            ..assemble(
+                root,
+                ids,
+                organizations,
+                posts,
+                holdings,
+                relationships,
+                names,
+                &settings,
+                parts,
+                at,
+            )
+        });
     }
     Ok(loaded)
 }
@@ -571,6 +596,7 @@ fn assemble(
         touches,
         day: today,
         next_effective: parts.next_effective,
+        footprint: Arc::default(),
     }
 }
 

@@ -5,16 +5,19 @@
 //! against 20 for the report, its body and its bytes. `KeptAccounts` keeps each account read
 //! as of now, per process and per tenant, with the number of the tenant's last change (the
 //! feed's head) it was read at. A report as of now uses it while
-//! - the head is the same: any write of the tenant (a change of any entity) has every account
-//!   read again, which is simple and never misses a change, at the price of re-reading
-//!   accounts a change did not touch;
+//! - no change since reaches a row it was read from, or lands a row in it
+//!   (`footprint::reach`): a request that finds the head moved reads the changes since and
+//!   lets go of the accounts they reach, so a CRM sync writing elsewhere in the tenant, or a
+//!   new person, costs the other accounts nothing. Everything is read again past
+//!   `CATCH_UP_MAX` changes, or when the feed was pruned past the kept number;
 //! - the day is the same and no crafting revision read ahead of its effect has come into
 //!   effect (`AccountData::holds_at`);
 //! - the coverage settings are the same (they are not in the feed; one row, read each time).
 //!
 //! Suggestions read the stakeholders' effective crafted facets too (about 100 ms at 10,000
-//! stakeholders): they are kept beside the account on the same terms, until a revision read
-//! ahead of its effect (of a post, or crafting) comes into effect (`crafted_facets`).
+//! stakeholders): they are kept beside the account while it is kept, until a revision read
+//! ahead of its effect (of a post, or crafting) comes into effect (`crafted_facets`). The
+//! account's footprint holds its tenures and posts, so their revisions reach it.
 //!
 //! Derived strengths decay with time: a kept account is brought to the request's moment
 //! (`AccountData::at`). A report as of another time, or as known at another time, reads and
@@ -34,14 +37,34 @@ use crate::domain::facet::Facet;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::accounts::{self, AccountData};
+use crate::store::changes::Entity;
 use crate::store::crafting::{self, FacetsByTenure};
 use crate::store::tenant_cache::TenantCache;
-use crate::store::{changes, coverage_settings, DbConn};
+use crate::store::{changes, coverage_settings, footprint, retention, DbConn};
 
 /// Most bytes the kept accounts of one process hold (`AccountData::bytes`, and their facets,
 /// summed). Past it, the least recently used tenants' go first; a tenant whose accounts alone
 /// are larger keeps only the last one read.
 pub const MEMORY_BUDGET: usize = 64 << 20;
+
+/// The changes that can move an account: of every entity an account is read from. Alert
+/// decisions and development plans are read beside it, never kept.
+const WATCHED: [Entity; 8] = [
+    Entity::Organization,
+    Entity::Person,
+    Entity::Post,
+    Entity::Tenure,
+    Entity::CraftingRevision,
+    Entity::Relationship,
+    Entity::Coverage,
+    Entity::Interaction,
+];
+
+/// Read in aggregate, without their ids: whether a tenure has crafting, when a pair met.
+const AGGREGATED: [Entity; 2] = [Entity::CraftingRevision, Entity::Interaction];
+
+/// Changes past which a request lets every account go rather than find the ones they reach.
+const CATCH_UP_MAX: usize = 20_000;
 
 pub struct KeptAccounts {
     tenants: TenantCache<Kept>,
@@ -95,8 +118,8 @@ impl KeptAccounts {
         self.tenants.held()
     }
 
-    /// The account rooted at `root` as of `now`: kept if nothing was written in the tenant
-    /// since it was read and it still holds, else read (and kept).
+    /// The account rooted at `root` as of `now`: kept if nothing written since it was read
+    /// reaches it and it still holds, else read (and kept).
     pub fn account(
         &self,
         conn: &mut DbConn,
@@ -107,6 +130,7 @@ impl KeptAccounts {
         conn.on_one_snapshot(|conn| {
             let head = changes::head(conn, tenant)?;
             let (settings, _) = coverage_settings::settings(conn, tenant)?;
+            self.catch_up(conn, tenant, head)?;
             let kept = self
                 .tenants
                 .update(tenant, |kept| {
@@ -133,9 +157,8 @@ impl KeptAccounts {
     }
 
     /// The effective crafted facets of the current tenures of `account` (as `account` returned
-    /// it) as of `now`, by tenure: kept if nothing was written in the tenant since they were
-    /// read and no revision read ahead of its effect has come into effect, else read (and
-    /// kept while the account is).
+    /// it) as of `now`, by tenure: kept while the account is and no revision read ahead of its
+    /// effect has come into effect, else read (and kept while the account is).
     pub fn crafted_facets(
         &self,
         conn: &mut DbConn,
@@ -146,6 +169,7 @@ impl KeptAccounts {
         let root = account.root.id;
         conn.on_one_snapshot(|conn| {
             let head = changes::head(conn, tenant)?;
+            self.catch_up(conn, tenant, head)?;
             let kept = self
                 .tenants
                 .update(tenant, |kept| {
@@ -195,6 +219,31 @@ impl KeptAccounts {
             }
             Ok(by_tenure)
         })
+    }
+
+    /// Brings what is kept for the tenant from the number it was kept at to `head`, the feed's
+    /// head on `conn`'s snapshot: the accounts the changes since reach let go, the others kept.
+    fn catch_up(&self, conn: &mut DbConn, tenant: TenantId, head: i64) -> Result<(), Error> {
+        // Behind only: a request on a standby that lags sees an older head, and reads.
+        let Some(mut kept) = self.tenants.get(tenant).filter(|kept| kept.seq < head) else {
+            return Ok(());
+        };
+        let touched = changes::touched_since(conn, tenant, &WATCHED, &[], kept.seq)?;
+        // Read after the changes: a pruning batch that commits between the two moves the
+        // horizon with it.
+        if touched.len() > CATCH_UP_MAX || retention::first_kept(conn, tenant)? > kept.seq + 1 {
+            kept.accounts.clear();
+        } else {
+            let reach = footprint::reach(conn, tenant, &touched, &AGGREGATED)?;
+            kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
+        }
+        let accounts = &kept.accounts;
+        kept.facets.retain(|root, _| accounts.contains_key(root));
+        kept.seq = head;
+        let bytes = kept.bytes();
+        // Unless another request brought it as far, or further.
+        self.tenants.keep_unless(tenant, kept, bytes, |held| held.seq >= head);
+        Ok(())
     }
 
     /// Keeps `account`, read at `head`, beside the tenant's others read at the same head.

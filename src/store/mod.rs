@@ -29,6 +29,7 @@ pub mod distribution;
 pub mod erasure;
 pub mod external_refs;
 pub mod feed;
+pub mod footprint;
 pub mod history;
 pub mod idempotency;
 pub mod interactions;

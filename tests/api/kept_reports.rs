@@ -1,6 +1,6 @@
 //! Coverage reports as of now read a kept account (`store::kept_accounts`): the same report a
-//! read of the rows gives, until anything is written in the tenant or the coverage settings
-//! change; and never behind a write its writer has seen committed, with many writers at once.
+//! read of the rows gives, until a write reaches the account or the coverage settings change;
+//! and never behind a write its writer has seen committed, with many writers at once.
 //! Suggestions read the same account, and keep the stakeholders' crafted facets beside it.
 
 use futures_util::future::{join, join_all};
@@ -10,7 +10,8 @@ use crate::coverage::story;
 use crate::harness::{on_both_backends, TestApp};
 
 on_both_backends!(
-    a_kept_report_is_the_report_read_again_until_anything_is_written,
+    a_kept_report_is_the_report_read_again_until_a_write_reaches_it,
+    a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_the_rows_report,
     writers_at_once_each_find_their_write_in_the_next_report,
     a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effect,
     suggestions_share_the_kept_account_and_see_a_new_holder_at_once,
@@ -52,7 +53,7 @@ fn covered(report: &Value, name: &str) -> bool {
     )
 }
 
-async fn a_kept_report_is_the_report_read_again_until_anything_is_written(app: &TestApp) {
+async fn a_kept_report_is_the_report_read_again_until_a_write_reaches_it(app: &TestApp) {
     let s = story(app).await;
     let path = format!("/v1/accounts/{}/coverage", s.acme);
     let reads = || app.db.accounts.reads();
@@ -64,7 +65,7 @@ async fn a_kept_report_is_the_report_read_again_until_anything_is_written(app: &
     assert_eq!(comparable(&again.body), comparable(&first.body));
     assert!(!covered(&again.body, "Nora"));
 
-    // A write anywhere in the tenant: read again, and there.
+    // A write that reaches the account: read again, and there.
     app.create(
         "/v1/coverage",
         json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "role": "primary"}),
@@ -277,4 +278,106 @@ async fn suggestions_keep_the_crafted_facets_until_a_post_revision_recorded_ahea
     assert_eq!(after.status, 200, "{}", after.body);
     assert!(!alignments(&after.body).is_empty(), "{}", after.body);
     assert!(alignments(&after.body).iter().all(Value::is_number), "in effect: {}", after.body);
+}
+
+/// Each account's report after a write: read again exactly when `reached` says, and the same
+/// as the report read from the rows (as known now, which reads and keeps nothing).
+async fn after(app: &TestApp, write: &str, accounts: &[(&str, &str)], reached: &[bool]) {
+    let seen = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    for ((name, account), reached) in accounts.iter().zip(reached) {
+        let path = format!("/v1/accounts/{account}/coverage");
+        let before = app.db.accounts.reads();
+        let kept = app.get(&path).await;
+        assert_eq!(kept.status, 200, "{}", kept.body);
+        let read_again = app.db.accounts.reads() - before;
+        assert_eq!(read_again, u64::from(*reached), "{write}: {name} read again");
+        let rows = app.get(&format!("{path}?known_at={seen}")).await;
+        assert_eq!(rows.status, 200, "{}", rows.body);
+        assert_eq!(comparable(&kept.body), comparable(&rows.body), "{write}: {name}");
+    }
+}
+
+async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_the_rows_report(
+    app: &TestApp,
+) {
+    let s = story(app).await;
+    // A third account, that only the deletion of an interaction reaches.
+    let initech =
+        app.create("/v1/organizations", json!({"name": "Initech", "kind": "client"})).await;
+    let buyer =
+        app.create("/v1/posts", json!({"organization_id": initech, "title": "Buyer"})).await;
+    let bob = app.create("/v1/persons", json!({"display_name": "Bob"})).await;
+    app.create(
+        "/v1/tenures",
+        json!({"person_id": bob, "post_id": buyer, "started_on": "2024-01-01"}),
+    )
+    .await;
+    let accounts =
+        [("Acme", s.acme.as_str()), ("Globex", s.globex.as_str()), ("Initech", &initech)];
+    after(app, "first reports", &accounts, &[true, true, true]).await;
+    after(app, "nothing written", &accounts, &[false, false, false]).await;
+
+    let zed = app.create("/v1/persons", json!({"display_name": "Zed"})).await;
+    after(app, "a new person", &accounts, &[false, false, false]).await;
+    app.patch(&format!("/v1/persons/{}", s.ivo), json!({"display_name": "Ivo Brandt"})).await;
+    after(app, "a stakeholder renamed", &accounts, &[true, false, false]).await;
+    // Peter left Acme (the report says where he went) for Globex.
+    app.patch(&format!("/v1/persons/{}", s.peter), json!({"display_name": "Peter Pan"})).await;
+    after(app, "a departed stakeholder renamed", &accounts, &[true, true, false]).await;
+    app.create(
+        "/v1/coverage",
+        json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "role": "primary"}),
+    )
+    .await;
+    after(app, "a link", &accounts, &[true, false, false]).await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let meeting = app
+        .create(
+            "/v1/interactions",
+            json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "kind": "meeting",
+                   "occurred_at": yesterday}),
+        )
+        .await;
+    after(app, "an interaction", &accounts, &[true, false, false]).await;
+    app.create(
+        "/v1/relationships",
+        json!({"from_person_id": s.olga, "to_person_id": s.nora, "kind": "reports_informally_to",
+               "strength": 0.6}),
+    )
+    .await;
+    after(app, "a relationship", &accounts, &[true, false, false]).await;
+    let tenures = app.all(&format!("/v1/posts/{}/tenures", s.procurement)).await;
+    let nora = tenures.iter().find(|t| t["person_id"] == s.nora.as_str()).unwrap();
+    let nora = nora["id"].as_str().unwrap();
+    app.create(
+        &format!("/v1/tenures/{nora}/crafting"),
+        json!({"facets": [{"dimension": "decision_criterion", "key": "price", "weight": 0.4}]}),
+    )
+    .await;
+    after(app, "a crafting revision", &accounts, &[true, false, false]).await;
+
+    // A unit under Globex, a post in it, a holder: each reaches Globex alone.
+    let unit = app
+        .create(
+            "/v1/organizations",
+            json!({"name": "Globex Labs", "kind": "client", "parent_id": s.globex}),
+        )
+        .await;
+    after(app, "a unit", &accounts, &[false, true, false]).await;
+    let lab = app.create("/v1/posts", json!({"organization_id": unit, "title": "Lab lead"})).await;
+    after(app, "a post", &accounts, &[false, true, false]).await;
+    app.create(
+        "/v1/tenures",
+        json!({"person_id": zed, "post_id": lab, "started_on": "2024-01-01"}),
+    )
+    .await;
+    after(app, "a tenure", &accounts, &[false, true, false]).await;
+    // The unit moves to Acme, with its post and holder.
+    let moved = app.patch(&format!("/v1/organizations/{unit}"), json!({"parent_id": s.acme})).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    after(app, "a unit moved", &accounts, &[true, true, false]).await;
+    // Interactions are read summed into strengths, without their ids: deleting one reaches all.
+    assert_eq!(app.delete(&format!("/v1/interactions/{meeting}")).await.status, 204);
+    after(app, "an interaction deleted", &accounts, &[true, true, true]).await;
+    after(app, "nothing written", &accounts, &[false, false, false]).await;
 }
