@@ -19,13 +19,14 @@ use crate::domain::tenant::TenantId;
 use crate::error::{Error, FieldError};
 use crate::store::coverage::{self, Coverage, End};
 use crate::store::footprint::Footprint;
+use crate::store::interactions::{self, Met};
 use crate::store::organizations::{self, Organization};
 use crate::store::people::{self, People};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
 use crate::store::tenures::{self, Of, Tenure};
 use crate::store::{chunked, parse_id, parse_optional_id, persons, DbConn, READ_CHUNK};
-use crate::store::{coverage_settings, history, interactions};
+use crate::store::{coverage_settings, history};
 
 /// An account as loaded: the domain view plus what the network view draws.
 #[derive(Clone)]
@@ -272,7 +273,7 @@ fn read_accounts(
     links.dedup_by_key(|l| l.id);
     let links =
         history::as_known(links, coverage::versions_since(conn, tenant, at.known_at)?, at.known_at);
-    let mut touches: HashMap<(Uuid, Uuid), Vec<NaiveDateTime>> = HashMap::new();
+    let mut touches: HashMap<(Uuid, Uuid), Met> = HashMap::new();
     through(conn, organizations_read, &people_elsewhere, |conn, whose| {
         let read = interactions::touches(conn, tenant, whose, at.known_at)?;
         touches
@@ -392,6 +393,10 @@ fn read_accounts(
                 .chain(holdings.current.iter().chain(&holdings.ended).map(|t| &t.id))
                 .chain(&mentioned)
                 .chain(links.iter().map(|l| &l.id))
+                .chain(links.iter().flat_map(|l| {
+                    let pair = (l.fields.salesperson_id, l.fields.stakeholder_id);
+                    touches.get(&pair).map_or(&[][..], |met| met.ids.as_slice())
+                }))
                 .chain(relationships.iter().map(|r| &r.id))
                 .copied()
                 .chain(careers_read),
@@ -478,7 +483,7 @@ impl Careers {
 /// What `load_many` read for every account at once.
 struct Parts<'a> {
     links: &'a [&'a Coverage],
-    touches: &'a HashMap<(Uuid, Uuid), Vec<NaiveDateTime>>,
+    touches: &'a HashMap<(Uuid, Uuid), Met>,
     crafted: &'a HashSet<Uuid>,
     next_effective: Option<NaiveDateTime>,
     careers: &'a Careers,
@@ -509,7 +514,7 @@ fn assemble(
         .iter()
         .map(|l| {
             let pair = (l.fields.salesperson_id, l.fields.stakeholder_id);
-            let times = parts.touches.get(&pair).map(Vec::as_slice).unwrap_or(&[]);
+            let times = parts.touches.get(&pair).map_or(&[][..], |met| met.times.as_slice());
             if !times.is_empty() {
                 touches.insert(l.id, times.to_vec());
             }

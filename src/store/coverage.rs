@@ -356,8 +356,7 @@ fn with_strength(
         .map(|link| {
             let times: &[NaiveDateTime] = touches
                 .get(&(link.fields.salesperson_id, link.fields.stakeholder_id))
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
+                .map_or(&[], |met| met.times.as_slice());
             CoverageView {
                 derived_strength: derived_strength(times, at, settings.half_life()),
                 last_interaction_at: times.iter().filter(|t| **t <= at).max().copied(),

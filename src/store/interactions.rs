@@ -111,6 +111,14 @@ pub fn list_interactions(
     Ok((rows.into_iter().map(interaction).collect::<Result<_, _>>()?, more))
 }
 
+/// When a pair met: the times, and the interactions that say so (a view kept between requests
+/// keeps their ids, to tell when one is deleted: `store::footprint`).
+#[derive(Debug, Clone, Default)]
+pub struct Met {
+    pub times: Vec<NaiveDateTime>,
+    pub ids: Vec<Uuid>,
+}
+
 /// When each (salesperson, stakeholder) pair met, for stakeholders among these persons, as logged
 /// by `known_at`.
 pub fn touches(
@@ -118,7 +126,7 @@ pub fn touches(
     tenant: TenantId,
     stakeholders: People<'_>,
     known_at: NaiveDateTime,
-) -> Result<HashMap<(Uuid, Uuid), Vec<NaiveDateTime>>, Error> {
+) -> Result<HashMap<(Uuid, Uuid), Met>, Error> {
     let query = interactions::table.filter(interactions::tenant_id.eq(tenant)).into_boxed();
     let query = match stakeholders {
         People::Listed(ids) => query.filter(interactions::stakeholder_id.eq_any(texts(ids))),
@@ -126,17 +134,20 @@ pub fn touches(
             query.filter(interactions::stakeholder_id.eq_any(holder_ids_in(tenant, organizations)))
         }
     };
-    let rows: Vec<(String, String, NaiveDateTime)> = query
+    let rows: Vec<(String, String, String, NaiveDateTime)> = query
         .filter(interactions::created_at.le(known_at))
         .select((
+            interactions::id,
             interactions::salesperson_id,
             interactions::stakeholder_id,
             interactions::occurred_at,
         ))
         .load(conn)?;
-    let mut by_pair: HashMap<(Uuid, Uuid), Vec<NaiveDateTime>> = HashMap::new();
-    for (s, t, at) in rows {
-        by_pair.entry((parse_id(&s)?, parse_id(&t)?)).or_default().push(at);
+    let mut by_pair: HashMap<(Uuid, Uuid), Met> = HashMap::new();
+    for (id, s, t, at) in rows {
+        let met = by_pair.entry((parse_id(&s)?, parse_id(&t)?)).or_default();
+        met.times.push(at);
+        met.ids.push(parse_id(&id)?);
     }
     Ok(by_pair)
 }

@@ -60,8 +60,10 @@ const WATCHED: [Entity; 8] = [
     Entity::Interaction,
 ];
 
-/// Read in aggregate, without their ids: whether a tenure has crafting, when a pair met.
-const AGGREGATED: [Entity; 2] = [Entity::CraftingRevision, Entity::Interaction];
+/// Read in aggregate, without their ids: whether a tenure has crafting. (Revisions are deleted
+/// only with their tenure, whose deletion reaches the account too; this keeps it so should
+/// that change.)
+const AGGREGATED: [Entity; 1] = [Entity::CraftingRevision];
 
 /// Changes past which a request lets every account go rather than find the ones they reach.
 const CATCH_UP_MAX: usize = 20_000;
@@ -224,18 +226,22 @@ impl KeptAccounts {
     /// Brings what is kept for the tenant from the number it was kept at to `head`, the feed's
     /// head on `conn`'s snapshot: the accounts the changes since reach let go, the others kept.
     fn catch_up(&self, conn: &mut DbConn, tenant: TenantId, head: i64) -> Result<(), Error> {
-        // Behind only: a request on a standby that lags sees an older head, and reads.
-        let Some(mut kept) = self.tenants.get(tenant).filter(|kept| kept.seq < head) else {
+        // Behind only (a request on a standby that lags sees an older head, and reads), and
+        // copied only then.
+        let behind = self.tenants.update(tenant, |kept| (kept.seq < head).then(|| kept.clone()));
+        let Some(mut kept) = behind.flatten() else {
             return Ok(());
         };
-        let touched = changes::touched_since(conn, tenant, &WATCHED, &[], kept.seq)?;
-        // Read after the changes: a pruning batch that commits between the two moves the
-        // horizon with it.
-        if touched.len() > CATCH_UP_MAX || retention::first_kept(conn, tenant)? > kept.seq + 1 {
-            kept.accounts.clear();
-        } else {
-            let reach = footprint::reach(conn, tenant, &touched, &AGGREGATED)?;
-            kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
+        if !kept.accounts.is_empty() {
+            let touched = changes::touched_since(conn, tenant, &WATCHED, &[], kept.seq)?;
+            // Read after the changes: a pruning batch that commits between the two moves the
+            // horizon with it.
+            if touched.len() > CATCH_UP_MAX || retention::first_kept(conn, tenant)? > kept.seq + 1 {
+                kept.accounts.clear();
+            } else {
+                let reach = footprint::reach(conn, tenant, &touched, &AGGREGATED)?;
+                kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
+            }
         }
         let accounts = &kept.accounts;
         kept.facets.retain(|root, _| accounts.contains_key(root));

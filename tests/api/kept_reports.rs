@@ -301,11 +301,12 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     app: &TestApp,
 ) {
     let s = story(app).await;
-    // A third account, that only the deletion of an interaction reaches.
+    // A third account, that only a career reaches.
     let initech =
         app.create("/v1/organizations", json!({"name": "Initech", "kind": "client"})).await;
-    let buyer =
-        app.create("/v1/posts", json!({"organization_id": initech, "title": "Buyer"})).await;
+    let buyer = app
+        .create("/v1/posts", json!({"organization_id": initech, "title": "Buyer", "headcount": 2}))
+        .await;
     let bob = app.create("/v1/persons", json!({"display_name": "Bob"})).await;
     app.create(
         "/v1/tenures",
@@ -376,8 +377,18 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     let moved = app.patch(&format!("/v1/organizations/{unit}"), json!({"parent_id": s.acme})).await;
     assert_eq!(moved.status, 200, "{}", moved.body);
     after(app, "a unit moved", &accounts, &[true, true, false]).await;
-    // Interactions are read summed into strengths, without their ids: deleting one reaches all.
+    // A deleted row is found by its id alone: the interaction behind a link's strength.
     assert_eq!(app.delete(&format!("/v1/interactions/{meeting}")).await.status, 204);
-    after(app, "an interaction deleted", &accounts, &[true, true, true]).await;
+    after(app, "an interaction deleted", &accounts, &[true, false, false]).await;
+    // Where Peter went is part of Acme's report, and Globex's holder is his.
+    app.create(
+        "/v1/tenures",
+        json!({"person_id": s.peter, "post_id": buyer, "started_on": "2025-06-01"}),
+    )
+    .await;
+    after(app, "a departed stakeholder's new post", &accounts, &[true, true, true]).await;
+    // Zed's tenure (in the unit now under Acme) goes with him.
+    assert_eq!(app.delete(&format!("/v1/persons/{zed}?cascade=true")).await.status, 204);
+    after(app, "a holder deleted", &accounts, &[true, false, false]).await;
     after(app, "nothing written", &accounts, &[false, false, false]).await;
 }
