@@ -14,9 +14,9 @@ use crate::domain::paths::{shared_tenure_strength, Evidence, Tie, MAX_HOPS};
 use crate::domain::tenant::TenantId;
 use crate::domain::tenure::Period;
 use crate::error::Error;
-use crate::store::people::People;
+use crate::store::people::{texts, People};
 use crate::store::tenures::{self, Tenure};
-use crate::store::{coverage, parse_id, relationships, schema, DbConn};
+use crate::store::{chunked, coverage, parse_id, relationships, schema, DbConn};
 
 /// Ties near the targets, and the pairs (smaller id first) that are barred.
 pub struct Neighbourhood {
@@ -154,19 +154,20 @@ fn colleagues(
     only: Option<&HashSet<Uuid>>,
     today: NaiveDate,
 ) -> Result<Vec<Tie>, Error> {
-    let ids: Vec<String> = persons.iter().map(Uuid::to_string).collect();
-    let careers = with_organizations(conn, tenant, Some(ids), None)?;
+    // In pieces: SQLite binds each id.
+    let careers = chunked(persons, |piece| with_organizations(conn, tenant, Of::Persons(piece)))?;
     if careers.is_empty() {
         return Ok(Vec::new());
     }
-    let mut organizations: Vec<String> = careers.iter().map(|(_, o)| o.to_string()).collect();
+    let mut organizations: Vec<Uuid> = careers.iter().map(|(_, o)| *o).collect();
     organizations.sort();
     organizations.dedup();
-    let small = small_organizations(conn, tenant, organizations)?;
+    let small = chunked(&organizations, |piece| small_organizations(conn, tenant, piece))?;
     if small.is_empty() {
         return Ok(Vec::new());
     }
-    let everyone = with_organizations(conn, tenant, None, Some(small))?;
+    let everyone =
+        chunked(&small, |piece| with_organizations(conn, tenant, Of::Organizations(piece)))?;
     let mut by_organization: HashMap<Uuid, Vec<&Tenure>> = HashMap::new();
     for (tenure, organization) in &everyone {
         by_organization.entry(*organization).or_default().push(tenure);
@@ -215,33 +216,38 @@ fn colleagues(
 fn small_organizations(
     conn: &mut DbConn,
     tenant: TenantId,
-    organizations: Vec<String>,
-) -> Result<Vec<String>, Error> {
+    organizations: &[Uuid],
+) -> Result<Vec<Uuid>, Error> {
     let held: tenures::on_posts = tenures::on_posts(tenant);
-    Ok(held
-        .filter(schema::posts::organization_id.eq_any(organizations))
+    let small: Vec<String> = held
+        .filter(schema::posts::organization_id.eq_any(texts(organizations)))
         .group_by(schema::posts::organization_id)
         .having(diesel::dsl::count_star().le(TEAM_MAX as i64))
         .select(schema::posts::organization_id)
-        .load(conn)?)
+        .load(conn)?;
+    small.iter().map(|id| parse_id(id)).collect()
+}
+
+/// Whose tenures `with_organizations` reads.
+#[derive(Clone, Copy)]
+enum Of<'a> {
+    Persons(&'a [Uuid]),
+    Organizations(&'a [Uuid]),
 }
 
 /// Tenures with the organization of their post: of these persons, or in these organizations.
 fn with_organizations(
     conn: &mut DbConn,
     tenant: TenantId,
-    persons: Option<Vec<String>>,
-    organizations: Option<Vec<String>>,
+    of: Of<'_>,
 ) -> Result<Vec<(Tenure, Uuid)>, Error> {
     let held: tenures::on_posts = tenures::on_posts(tenant);
-    let mut query =
+    let query =
         held.select((tenures::Row::as_select(), schema::posts::organization_id)).into_boxed();
-    if let Some(persons) = persons {
-        query = query.filter(schema::tenures::person_id.eq_any(persons));
-    }
-    if let Some(organizations) = organizations {
-        query = query.filter(schema::posts::organization_id.eq_any(organizations));
-    }
+    let query = match of {
+        Of::Persons(ids) => query.filter(schema::tenures::person_id.eq_any(texts(ids))),
+        Of::Organizations(ids) => query.filter(schema::posts::organization_id.eq_any(texts(ids))),
+    };
     let rows: Vec<(tenures::Row, String)> = query.load(conn)?;
     rows.into_iter()
         .map(|(row, organization)| Ok((row.into_tenure()?, parse_id(&organization)?)))
