@@ -92,6 +92,10 @@ pub struct Db {
     pub pipelined: Option<Arc<crate::store::pipelined::Pipelined>>,
     /// Streaming standbys for the reads that may lag (PostgreSQL only).
     pub replicas: Arc<Replicas>,
+    /// Connections the bulk exports of this process may hold at once to read pages ahead of
+    /// their writers: a quarter of the pool (at least one), so that many exports at once read
+    /// their pages in turn rather than take the pool from other requests.
+    pub reads_ahead: Arc<tokio::sync::Semaphore>,
     writer: Option<Arc<WriterLock>>,
     /// How long a write waits for SQLite's writer (`--db-timeout-ms`) before it is a 503.
     write_wait: Duration,
@@ -133,6 +137,9 @@ impl Db {
             labels,
             pipelined,
             replicas,
+            reads_ahead: Arc::new(tokio::sync::Semaphore::new(
+                (options.max_size as usize / 4).max(1),
+            )),
             writer,
             write_wait: options.acquire_timeout,
             backend,

@@ -114,12 +114,6 @@ pub struct DiffRow {
     pub cursor: Position,
 }
 
-/// Pages read ahead of their exports' writers, on threads and pool connections of their own, in
-/// all the exports of the process at once: one export reads up to three pages ahead, and many
-/// exports at once read their pages in turn rather than take the pool (16 connections by
-/// default) from other requests.
-static READS_AHEAD: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Format {
     Json,
@@ -245,9 +239,10 @@ pub async fn export_diffs(
 
     // A page is read in two steps: the stretch of the scope it covers, then its groups and
     // what their rows are made of. One thread finds stretch after stretch, and each page is
-    // read on a thread and a connection of its own where a permit allows (`READS_AHEAD`), so
-    // the database works on the next pages while the service turns this one into rows and
-    // bytes (one page at a time, the database and the service each waited for the other).
+    // read on a thread and a connection of its own where a permit allows (`Db::reads_ahead`,
+    // a quarter of the pool across the process's exports), so the database works on the next
+    // pages while the service turns this one into rows and bytes (one page at a time, the
+    // database and the service each waited for the other).
     // Pages reach the writer in order through a bounded channel, which also stops the reading
     // while the client is slow: memory stays at a few pages whatever the export's size. The
     // channel's last message is `None`: a reader that stopped without it failed the export.
@@ -272,7 +267,7 @@ pub async fn export_diffs(
             return;
         }
         match span {
-            Ok(span) => match READS_AHEAD.try_acquire() {
+            Ok(span) => match db.reads_ahead.clone().try_acquire_owned() {
                 Ok(permit) => {
                     let db = db.clone();
                     // The writer gone, the page is dropped.
