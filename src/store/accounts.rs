@@ -76,6 +76,24 @@ impl AccountData {
         data
     }
 
+    /// The account with these people's display names as they are now: of a person, an
+    /// account reads nothing else (not their emails, phone or notes), so an update of one
+    /// changes only this.
+    pub(in crate::store) fn renamed(&self, names: &HashMap<Uuid, String>) -> AccountData {
+        let mut data = self.clone();
+        for (id, name) in &mut data.names {
+            if let Some(now) = names.get(id) {
+                name.clone_from(now);
+            }
+        }
+        for holder in data.account.posts.iter_mut().flat_map(|p| &mut p.holders) {
+            if let Some(now) = names.get(&holder.person_id) {
+                holder.display_name.clone_from(now);
+            }
+        }
+        data
+    }
+
     /// Roughly the bytes it holds, for a budget of kept accounts: its rows by their sizes,
     /// and the names.
     pub fn bytes(&self) -> usize {

@@ -8,7 +8,8 @@
 //! - no change since reaches a row it was read from, or lands a row in it
 //!   (`footprint::reach`): a request that finds the head moved reads the changes since and
 //!   lets go of the accounts they reach, so a CRM sync writing elsewhere in the tenant, or a
-//!   new person, costs the other accounts nothing. Everything is read again past
+//!   new person, costs the other accounts nothing; a person's update has only the names read
+//!   again (`AccountData::renamed`). Everything is read again past
 //!   `CATCH_UP_MAX` changes, or when the feed was pruned past the kept number;
 //! - the day is the same and no crafting revision read ahead of its effect has come into
 //!   effect (`AccountData::holds_at`);
@@ -37,10 +38,11 @@ use crate::domain::facet::Facet;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::accounts::{self, AccountData};
-use crate::store::changes::Entity;
+use crate::store::changes::{Entity, Operation};
 use crate::store::crafting::{self, FacetsByTenure};
+use crate::store::people::People;
 use crate::store::tenant_cache::TenantCache;
-use crate::store::{changes, coverage_settings, footprint, retention, DbConn};
+use crate::store::{changes, chunked, coverage_settings, footprint, persons, retention, DbConn};
 
 /// Most bytes the kept accounts of one process hold (`AccountData::bytes`, and their facets,
 /// summed). Past it, the least recently used tenants' go first; a tenant whose accounts alone
@@ -239,8 +241,29 @@ impl KeptAccounts {
             if touched.len() > CATCH_UP_MAX || retention::first_kept(conn, tenant)? > kept.seq + 1 {
                 kept.accounts.clear();
             } else {
-                let reach = footprint::reach(conn, tenant, &touched, &AGGREGATED)?;
+                // A person's update (a CRM's contact sync) changes at most a name in an
+                // account: the names are read again, not the account.
+                let (updated, moved): (Vec<_>, Vec<_>) = touched
+                    .into_iter()
+                    .partition(|(e, op, _)| *e == Entity::Person && *op == Operation::Update);
+                let reach = footprint::reach(conn, tenant, &moved, &AGGREGATED)?;
                 kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
+                let people: Vec<Uuid> = updated.iter().map(|(_, _, id)| *id).collect();
+                let named = footprint::reach(conn, tenant, &updated, &[])?;
+                if kept.accounts.values().any(|(a, _)| named.touches(&a.footprint)) {
+                    let names: HashMap<Uuid, String> = chunked(&people, |ids| {
+                        Ok(persons::display_names_of(conn, tenant, People::Listed(ids))?
+                            .into_iter()
+                            .collect())
+                    })?
+                    .into_iter()
+                    .collect();
+                    for (account, _) in kept.accounts.values_mut() {
+                        if named.touches(&account.footprint) {
+                            *account = Arc::new(account.renamed(&names));
+                        }
+                    }
+                }
             }
         }
         let accounts = &kept.accounts;
