@@ -142,34 +142,21 @@ pub fn reach(
     })?;
     reach.ids.extend(post_ids.into_iter().chain(organization_ids).chain(parents));
     // The people at both ends of a relationship, a link or an interaction.
-    let ends = |rows: Vec<(String, String)>| rows.into_iter().flat_map(|(a, b)| [a, b]).collect();
-    reach.ids.extend(found(conn, &now(Entity::Relationship), |conn, ids| {
-        Ok(ends(
-            relationships::table
-                .filter(relationships::tenant_id.eq(tenant))
-                .filter(relationships::id.eq_any(ids))
-                .select((relationships::from_person_id, relationships::to_person_id))
-                .load(conn)?,
-        ))
-    })?);
-    reach.ids.extend(found(conn, &now(Entity::Coverage), |conn, ids| {
-        Ok(ends(
-            coverage_links::table
-                .filter(coverage_links::tenant_id.eq(tenant))
-                .filter(coverage_links::id.eq_any(ids))
-                .select((coverage_links::salesperson_id, coverage_links::stakeholder_id))
-                .load(conn)?,
-        ))
-    })?);
-    reach.ids.extend(found(conn, &now(Entity::Interaction), |conn, ids| {
-        Ok(ends(
-            interactions::table
-                .filter(interactions::tenant_id.eq(tenant))
-                .filter(interactions::id.eq_any(ids))
-                .select((interactions::salesperson_id, interactions::stakeholder_id))
-                .load(conn)?,
-        ))
-    })?);
+    macro_rules! ends {
+        ($entity:expr, $table:ident: $from:ident, $to:ident) => {
+            found(conn, &now($entity), |conn, ids| {
+                let rows: Vec<(String, String)> = $table::table
+                    .filter($table::tenant_id.eq(tenant))
+                    .filter($table::id.eq_any(ids))
+                    .select(($table::$from, $table::$to))
+                    .load(conn)?;
+                Ok(rows.into_iter().flat_map(|(a, b)| [a, b]).collect())
+            })?
+        };
+    }
+    reach.ids.extend(ends!(Entity::Relationship, relationships: from_person_id, to_person_id));
+    reach.ids.extend(ends!(Entity::Coverage, coverage_links: salesperson_id, stakeholder_id));
+    reach.ids.extend(ends!(Entity::Interaction, interactions: salesperson_id, stakeholder_id));
     Ok(reach)
 }
 
