@@ -40,6 +40,10 @@ impl Footprint {
         Footprint(ids.into_iter().collect())
     }
 
+    pub fn contains(&self, id: &Uuid) -> bool {
+        self.0.contains(id)
+    }
+
     /// Adds an id; whether it was new.
     pub fn insert(&mut self, id: Uuid) -> bool {
         self.0.insert(id)

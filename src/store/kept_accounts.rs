@@ -248,9 +248,16 @@ impl KeptAccounts {
                     .partition(|(e, op, _)| *e == Entity::Person && *op == Operation::Update);
                 let reach = footprint::reach(conn, tenant, &moved, &AGGREGATED)?;
                 kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
-                let people: Vec<Uuid> = updated.iter().map(|(_, _, id)| *id).collect();
-                let named = footprint::reach(conn, tenant, &updated, &[])?;
-                if kept.accounts.values().any(|(a, _)| named.touches(&a.footprint)) {
+                // Only the people a kept account names: a sync's thousands of updates
+                // elsewhere read nothing.
+                let mut people: Vec<Uuid> = updated
+                    .iter()
+                    .map(|(_, _, id)| *id)
+                    .filter(|id| kept.accounts.values().any(|(a, _)| a.footprint.contains(id)))
+                    .collect();
+                people.sort();
+                people.dedup();
+                if !people.is_empty() {
                     let names: HashMap<Uuid, String> = chunked(&people, |ids| {
                         Ok(persons::display_names_of(conn, tenant, People::Listed(ids))?
                             .into_iter()
@@ -258,9 +265,11 @@ impl KeptAccounts {
                     })?
                     .into_iter()
                     .collect();
-                    for (account, _) in kept.accounts.values_mut() {
-                        if named.touches(&account.footprint) {
-                            *account = Arc::new(account.renamed(&names));
+                    for (account, size) in kept.accounts.values_mut() {
+                        if people.iter().any(|id| account.footprint.contains(id)) {
+                            let renamed = account.renamed(&names);
+                            *size = renamed.bytes();
+                            *account = Arc::new(renamed);
                         }
                     }
                 }

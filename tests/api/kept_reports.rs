@@ -394,5 +394,10 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     // Zed's tenure (in the unit now under Acme) goes with him.
     assert_eq!(app.delete(&format!("/v1/persons/{zed}?cascade=true")).await.status, 204);
     after(app, "a holder deleted", &accounts, &[true, false, false]).await;
+    // Renamed, then erased, between two reports: the erasure reads the account again.
+    app.patch(&format!("/v1/persons/{}", s.ivo), json!({"display_name": "Ivo C."})).await;
+    let erased = app.delete(&format!("/v1/persons/{}?erase=true", s.ivo)).await;
+    assert_eq!(erased.status, 204, "{}", erased.body);
+    after(app, "a stakeholder renamed, then erased", &accounts, &[true, false, false]).await;
     after(app, "nothing written", &accounts, &[false, false, false]).await;
 }
