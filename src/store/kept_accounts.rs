@@ -248,31 +248,8 @@ impl KeptAccounts {
                     .partition(|(e, op, _)| *e == Entity::Person && *op == Operation::Update);
                 let reach = footprint::reach(conn, tenant, &moved, &AGGREGATED)?;
                 kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
-                // Only the people a kept account names: a sync's thousands of updates
-                // elsewhere read nothing.
-                let mut people: Vec<Uuid> = updated
-                    .iter()
-                    .map(|(_, _, id)| *id)
-                    .filter(|id| kept.accounts.values().any(|(a, _)| a.footprint.contains(id)))
-                    .collect();
-                people.sort();
-                people.dedup();
-                if !people.is_empty() {
-                    let names: HashMap<Uuid, String> = chunked(&people, |ids| {
-                        Ok(persons::display_names_of(conn, tenant, People::Listed(ids))?
-                            .into_iter()
-                            .collect())
-                    })?
-                    .into_iter()
-                    .collect();
-                    for (account, size) in kept.accounts.values_mut() {
-                        if people.iter().any(|id| account.footprint.contains(id)) {
-                            let renamed = account.renamed(&names);
-                            *size = renamed.bytes();
-                            *account = Arc::new(renamed);
-                        }
-                    }
-                }
+                let people: Vec<Uuid> = updated.iter().map(|(_, _, id)| *id).collect();
+                rename(conn, tenant, &mut kept.accounts, &people)?;
             }
         }
         let accounts = &kept.accounts;
@@ -320,4 +297,38 @@ impl KeptAccounts {
         // A request on a standby that lags read older rows: what is kept then stays.
         self.tenants.keep_unless(tenant, kept, bytes, |held| held.seq > head);
     }
+}
+
+/// Brings the kept accounts that name any of `people` to these people's display names as
+/// they are now. Only the people a kept account names are read: a sync's thousands of
+/// updates elsewhere read nothing.
+fn rename(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &mut HashMap<Uuid, (Arc<AccountData>, usize)>,
+    people: &[Uuid],
+) -> Result<(), Error> {
+    let mut named: Vec<Uuid> = people
+        .iter()
+        .copied()
+        .filter(|id| accounts.values().any(|(a, _)| a.footprint.contains(id)))
+        .collect();
+    named.sort();
+    named.dedup();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let names: HashMap<Uuid, String> = chunked(&named, |ids| {
+        Ok(persons::display_names_of(conn, tenant, People::Listed(ids))?.into_iter().collect())
+    })?
+    .into_iter()
+    .collect();
+    for (account, size) in accounts.values_mut() {
+        if named.iter().any(|id| account.footprint.contains(id)) {
+            let renamed = account.renamed(&names);
+            *size = renamed.bytes();
+            *account = Arc::new(renamed);
+        }
+    }
+    Ok(())
 }
