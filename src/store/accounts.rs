@@ -94,6 +94,27 @@ impl AccountData {
         data
     }
 
+    /// The account with the crafting of these of its tenures as it is now: `crafted`, those of
+    /// them with crafting in effect (`crafted_among`); `next_effective`, the first moment one
+    /// of the others comes to have some. Of a tenure's crafting an account reads only whether
+    /// there is some in effect, so a revision changes only this.
+    pub(in crate::store) fn recrafted(
+        &self,
+        tenures: &HashSet<Uuid>,
+        crafted: &HashSet<Uuid>,
+        next_effective: Option<NaiveDateTime>,
+    ) -> AccountData {
+        let mut data = self.clone();
+        for holder in data.account.posts.iter_mut().flat_map(|p| &mut p.holders) {
+            if tenures.contains(&holder.tenure_id) {
+                holder.crafting_recorded = crafted.contains(&holder.tenure_id);
+            }
+        }
+        // One that came earlier stays: the account is read again then, which is only work.
+        data.next_effective = self.next_effective.into_iter().chain(next_effective).min();
+        data
+    }
+
     /// Roughly the bytes it holds, for a budget of kept accounts: its rows by their sizes,
     /// and the names.
     pub fn bytes(&self) -> usize {
@@ -691,6 +712,18 @@ fn through(
         read(conn, People::Listed(piece))?;
     }
     Ok(())
+}
+
+/// Which of these tenures have crafting in effect at `now`, as recorded now, and the first
+/// moment after it when one of the others comes to have some.
+pub(in crate::store) fn crafted_among(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    tenures: &[Uuid],
+    now: NaiveDateTime,
+) -> Result<(HashSet<Uuid>, Option<NaiveDateTime>), Error> {
+    let at = TimePoint { as_of: now, known_at: calendar::last_moment() };
+    crafted_tenures(conn, tenant, &[], tenures, at)
 }
 
 /// The tenures with crafting revisions in effect at `at` and recorded by then, among those of

@@ -19,11 +19,12 @@ use crate::error::Error;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::external_refs::{self, with_refs};
 use crate::store::organizations::post_ids_in;
+use crate::store::people::texts;
 use crate::store::schema::{crafting_revisions, tenures as tenure_rows};
 use crate::store::tenures::{self, Tenure};
 use crate::store::{
-    from_json, now, parse_id, pipelined, post_revisions, split_page, to_json, vocabulary, DbConn,
-    PageRequest,
+    chunked, from_json, now, parse_id, pipelined, post_revisions, split_page, to_json, vocabulary,
+    DbConn, PageRequest,
 };
 
 /// A crafting revision with its provenance.
@@ -314,6 +315,33 @@ pub fn crafted_facets(
     Ok(effective_facets(histories(conn, tenant, tenures)?, at))
 }
 
+/// `crafted_facets`, with the first moment after `at` when a revision read (of a post, or
+/// crafting) takes effect.
+pub fn crafted_facets_until(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    tenures: Vec<Tenure>,
+    at: TimePoint,
+) -> Result<(FacetsByTenure, Option<NaiveDateTime>), Error> {
+    Ok(facets_until(histories(conn, tenant, tenures)?, at))
+}
+
+/// The tenures these crafting revisions are of (revisions not found left out).
+pub fn tenures_of(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    revisions: &[Uuid],
+) -> Result<Vec<Uuid>, Error> {
+    let rows: Vec<String> = chunked(revisions, |ids| {
+        Ok(crafting_revisions::table
+            .filter(crafting_revisions::tenant_id.eq(tenant.to_string()))
+            .filter(crafting_revisions::id.eq_any(texts(ids)))
+            .select(crafting_revisions::tenure_id)
+            .load(conn)?)
+    })?;
+    changes::parse_ids(&rows)
+}
+
 /// Effective facets, by tenure.
 pub type FacetsByTenure = HashMap<Uuid, Vec<Facet>>;
 
@@ -341,7 +369,15 @@ pub fn crafted_facets_in(
             .select(Row::as_select())
             .load(conn)?,
     )?;
-    let histories = assembled(tenures, &formal, crafting);
+    Ok(facets_until(assembled(tenures, &formal, crafting), at))
+}
+
+/// Each tenure's effective facets at `at`, and the first moment after it when a revision of
+/// these histories takes effect: until then, if nothing is written, they stay what they are.
+fn facets_until(
+    histories: Vec<TenureHistory>,
+    at: TimePoint,
+) -> (FacetsByTenure, Option<NaiveDateTime>) {
     let next_effective = histories
         .iter()
         .flat_map(|h| {
@@ -350,7 +386,7 @@ pub fn crafted_facets_in(
         })
         .filter(|effective| *effective > at.as_of)
         .min();
-    Ok((effective_facets(histories, at), next_effective))
+    (effective_facets(histories, at), next_effective)
 }
 
 /// Each tenure with its post's formal revisions and its own crafting.

@@ -25,10 +25,8 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::changes::{parse_ids, Entity, Operation};
 use crate::store::people::texts;
-use crate::store::schema::{
-    coverage_links, crafting_revisions, interactions, organizations, relationships, tenures,
-};
-use crate::store::{chunked, parse_id, posts, DbConn};
+use crate::store::schema::{coverage_links, interactions, organizations, relationships, tenures};
+use crate::store::{chunked, crafting, parse_id, posts, DbConn};
 
 /// The ids of the rows a view was read from, of every kind at once (ids are unique across
 /// tables).
@@ -106,13 +104,7 @@ pub fn reach(
     };
     // A revision reaches its tenure: a view that reads revisions has read every tenure of
     // its posts that they can matter for.
-    reach.ids.extend(found(conn, &now(Entity::CraftingRevision), |conn, ids| {
-        Ok(crafting_revisions::table
-            .filter(crafting_revisions::tenant_id.eq(tenant))
-            .filter(crafting_revisions::id.eq_any(ids))
-            .select(crafting_revisions::tenure_id)
-            .load(conn)?)
-    })?);
+    reach.ids.extend(crafting::tenures_of(conn, tenant, &now(Entity::CraftingRevision))?);
     // Each step up the tree from a changed row: tenures hang from posts (and people), posts
     // from organizations, organizations from their parents.
     let tenure_ids = now(Entity::Tenure);

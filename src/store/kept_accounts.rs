@@ -9,7 +9,8 @@
 //!   (`footprint::reach`): a request that finds the head moved reads the changes since and
 //!   lets go of the accounts they reach, so a CRM sync writing elsewhere in the tenant, or a
 //!   new person, costs the other accounts nothing; a person's update has only the names read
-//!   again (`AccountData::renamed`). Everything is read again past
+//!   again (`AccountData::renamed`), and a new crafting revision only its tenure's crafting
+//!   and facets (`recraft`). Everything is read again past
 //!   `CATCH_UP_MAX` changes, or when the feed was pruned past the kept number;
 //! - the day is the same and no crafting revision read ahead of its effect has come into
 //!   effect (`AccountData::holds_at`);
@@ -25,7 +26,7 @@
 //! keeps nothing. The head and the rows are read on one snapshot, so what is kept is what the
 //! head says; a request on a standby that lags reads older rows, and what is kept stays.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -42,6 +43,7 @@ use crate::store::changes::{Entity, Operation};
 use crate::store::crafting::{self, FacetsByTenure};
 use crate::store::people::People;
 use crate::store::tenant_cache::TenantCache;
+use crate::store::tenures::Tenure;
 use crate::store::{changes, chunked, coverage_settings, footprint, persons, retention, DbConn};
 
 /// Most bytes the kept accounts of one process hold (`AccountData::bytes`, and their facets,
@@ -62,9 +64,9 @@ const WATCHED: [Entity; 8] = [
     Entity::Interaction,
 ];
 
-/// Read in aggregate, without their ids: whether a tenure has crafting. (Revisions are deleted
-/// only with their tenure, whose deletion reaches the account too; this keeps it so should
-/// that change.)
+/// Read in aggregate, without their ids: whether a tenure has crafting. A new revision is
+/// brought in (`recraft`); a deletion reaches every account. (Revisions are deleted only with
+/// their tenure, whose deletion reaches the account too; this keeps it so should that change.)
 const AGGREGATED: [Entity; 1] = [Entity::CraftingRevision];
 
 /// Changes past which a request lets every account go rather than find the ones they reach.
@@ -134,7 +136,7 @@ impl KeptAccounts {
         conn.on_one_snapshot(|conn| {
             let head = changes::head(conn, tenant)?;
             let (settings, _) = coverage_settings::settings(conn, tenant)?;
-            self.catch_up(conn, tenant, head)?;
+            self.catch_up(conn, tenant, head, now)?;
             let kept = self
                 .tenants
                 .update(tenant, |kept| {
@@ -173,7 +175,7 @@ impl KeptAccounts {
         let root = account.root.id;
         conn.on_one_snapshot(|conn| {
             let head = changes::head(conn, tenant)?;
-            self.catch_up(conn, tenant, head)?;
+            self.catch_up(conn, tenant, head, now)?;
             let kept = self
                 .tenants
                 .update(tenant, |kept| {
@@ -196,16 +198,7 @@ impl KeptAccounts {
                 account.tenures.clone(),
                 at,
             )?;
-            // A map entry a tenure, each facet with its key and note.
-            let bytes: usize = by_tenure
-                .values()
-                .map(|facets| {
-                    let each = facets.iter().map(|f| {
-                        size_of::<Facet>() + f.key.len() + f.note.as_ref().map_or(0, String::len)
-                    });
-                    64 + each.sum::<usize>()
-                })
-                .sum();
+            let bytes = facets_bytes(&by_tenure);
             let by_tenure = Arc::new(by_tenure);
             let facets =
                 KeptFacets { by_tenure: by_tenure.clone(), day: now.date(), next_effective, bytes };
@@ -226,8 +219,15 @@ impl KeptAccounts {
     }
 
     /// Brings what is kept for the tenant from the number it was kept at to `head`, the feed's
-    /// head on `conn`'s snapshot: the accounts the changes since reach let go, the others kept.
-    fn catch_up(&self, conn: &mut DbConn, tenant: TenantId, head: i64) -> Result<(), Error> {
+    /// head on `conn`'s snapshot, for a request as of `now`: the accounts the changes since
+    /// reach let go, the others kept.
+    fn catch_up(
+        &self,
+        conn: &mut DbConn,
+        tenant: TenantId,
+        head: i64,
+        now: NaiveDateTime,
+    ) -> Result<(), Error> {
         // Behind only (a request on a standby that lags sees an older head, and reads), and
         // copied only then.
         let behind = self.tenants.update(tenant, |kept| (kept.seq < head).then(|| kept.clone()));
@@ -242,14 +242,21 @@ impl KeptAccounts {
                 kept.accounts.clear();
             } else {
                 // A person's update (a CRM's contact sync) changes at most a name in an
-                // account: the names are read again, not the account.
-                let (updated, moved): (Vec<_>, Vec<_>) = touched
-                    .into_iter()
-                    .partition(|(e, op, _)| *e == Entity::Person && *op == Operation::Update);
+                // account: the names are read again, not the account. A new crafting revision
+                // changes at most whether its holder has crafting, and the holder's facets:
+                // those are read again.
+                let (mut renamed, mut crafted, mut moved) = (Vec::new(), Vec::new(), Vec::new());
+                for change in touched {
+                    match change {
+                        (Entity::Person, Operation::Update, id) => renamed.push(id),
+                        (Entity::CraftingRevision, Operation::Create, id) => crafted.push(id),
+                        _ => moved.push(change),
+                    }
+                }
                 let reach = footprint::reach(conn, tenant, &moved, &AGGREGATED)?;
                 kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
-                let people: Vec<Uuid> = updated.iter().map(|(_, _, id)| *id).collect();
-                rename(conn, tenant, &mut kept.accounts, &people)?;
+                rename(conn, tenant, &mut kept.accounts, &renamed)?;
+                recraft(conn, tenant, &mut kept, &crafted, now)?;
             }
         }
         let accounts = &kept.accounts;
@@ -331,4 +338,102 @@ fn rename(
         }
     }
     Ok(())
+}
+
+/// Brings the kept accounts holding the tenures of these new crafting revisions, and the
+/// facets kept beside them, to the crafting of those tenures as it is now (`now`): whether
+/// each has crafting in effect (`AccountData::recrafted`), and its effective facets. Crafting
+/// is what a tenant writes most about an account's stakeholders, and moves nothing else of
+/// it. Only the current tenures matter: of a tenure ended, or of a career elsewhere, an
+/// account reads no crafting.
+fn recraft(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    kept: &mut Kept,
+    revisions: &[Uuid],
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    if revisions.is_empty() || kept.accounts.is_empty() {
+        return Ok(());
+    }
+    let crafted_on: HashSet<Uuid> =
+        crafting::tenures_of(conn, tenant, revisions)?.into_iter().collect();
+    let mut held: HashMap<Uuid, Tenure> = HashMap::new();
+    let mut roots = Vec::new();
+    for (root, (account, _)) in &kept.accounts {
+        let theirs: Vec<&Tenure> =
+            account.tenures.iter().filter(|t| crafted_on.contains(&t.id)).collect();
+        if !theirs.is_empty() {
+            roots.push(*root);
+            held.extend(theirs.into_iter().map(|t| (t.id, t.clone())));
+        }
+    }
+    if roots.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = held.keys().copied().collect();
+    let (crafted, next_effective) = accounts::crafted_among(conn, tenant, &ids, now)?;
+    let at = TimePoint { as_of: now, known_at: calendar::last_moment() };
+    let facets = match roots.iter().any(|root| kept.facets.contains_key(root)) {
+        true => {
+            Some(crafting::crafted_facets_until(conn, tenant, held.into_values().collect(), at)?)
+        }
+        false => None,
+    };
+    for root in roots {
+        let Some((account, _)) = kept.accounts.get_mut(&root) else { continue };
+        // One read for another day, or before a revision came into effect, is read again.
+        if !account.holds_at(now) {
+            kept.accounts.remove(&root);
+            continue;
+        }
+        let theirs: HashSet<Uuid> =
+            account.tenures.iter().map(|t| t.id).filter(|id| crafted_on.contains(id)).collect();
+        *account = Arc::new(account.recrafted(&theirs, &crafted, next_effective));
+        let recrafted = kept.facets.get(&root).zip(facets.as_ref()).and_then(|(kept, now_are)| {
+            calendar::still_holds(kept.day, kept.next_effective, now)
+                .then(|| kept.recrafted(&theirs, now_are))
+        });
+        match recrafted {
+            Some(facets) => kept.facets.insert(root, Arc::new(facets)),
+            None => kept.facets.remove(&root),
+        };
+    }
+    Ok(())
+}
+
+impl KeptFacets {
+    /// These facets with those of `tenures` as `now_are` has them (as
+    /// `crafting::crafted_facets_until` read them).
+    fn recrafted(
+        &self,
+        tenures: &HashSet<Uuid>,
+        now_are: &(FacetsByTenure, Option<NaiveDateTime>),
+    ) -> KeptFacets {
+        let (facets, next_effective) = now_are;
+        let mut by_tenure = (*self.by_tenure).clone();
+        for id in tenures {
+            by_tenure.insert(*id, facets.get(id).cloned().unwrap_or_default());
+        }
+        KeptFacets {
+            bytes: facets_bytes(&by_tenure),
+            by_tenure: Arc::new(by_tenure),
+            day: self.day,
+            next_effective: self.next_effective.into_iter().chain(*next_effective).min(),
+        }
+    }
+}
+
+/// Roughly the bytes of facets by tenure: a map entry a tenure, each facet with its key and
+/// note.
+fn facets_bytes(by_tenure: &FacetsByTenure) -> usize {
+    by_tenure
+        .values()
+        .map(|facets| {
+            let each = facets
+                .iter()
+                .map(|f| size_of::<Facet>() + f.key.len() + f.note.as_ref().map_or(0, String::len));
+            64 + each.sum::<usize>()
+        })
+        .sum()
 }

@@ -16,6 +16,7 @@ on_both_backends!(
     a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effect,
     suggestions_share_the_kept_account_and_see_a_new_holder_at_once,
     suggestions_keep_the_crafted_facets_until_a_post_revision_recorded_ahead_takes_effect,
+    suggestions_after_a_stakeholders_crafting_weigh_it_as_the_rows_do_with_the_account_kept,
 );
 
 /// The report without the request's moment, its floats to 1e-9 (derived strengths decay
@@ -164,6 +165,13 @@ async fn writers_at_once_each_find_their_write_in_the_next_report(app: &TestApp)
     assert_eq!(hires, WRITERS * 3, "{last:?}");
 }
 
+/// The tenure by which `person` holds a post of the report's account.
+fn holding(report: &Value, person: &str) -> String {
+    let holders = report["posts"].as_array().unwrap().iter().flat_map(|p| p["holders"].as_array());
+    let holder = holders.flatten().find(|h| h["person_id"] == person).unwrap();
+    holder["tenure_id"].as_str().unwrap().to_owned()
+}
+
 fn new_holders(report: &Value) -> Vec<String> {
     let alerts = report["alerts"].as_array().unwrap();
     let new = alerts.iter().filter(|a| a["type"] == "new_holder");
@@ -175,14 +183,7 @@ async fn a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effec
     let path = format!("/v1/accounts/{}/coverage", s.acme);
     let report = app.get(&path).await.body;
     assert!(new_holders(&report).contains(&s.ivo), "{report}");
-    let ivo = report["posts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|p| p["holders"].as_array().unwrap())
-        .find(|h| h["person_id"] == s.ivo.as_str())
-        .map(|h| h["tenure_id"].as_str().unwrap().to_owned())
-        .unwrap();
+    let ivo = holding(&report, &s.ivo);
     // Ivo's crafting, recorded now, in effect two seconds from now: until then he is a new
     // holder nobody has asked how he does the job.
     let effective = chrono::Utc::now() + chrono::Duration::seconds(2);
@@ -248,11 +249,7 @@ async fn suggestions_keep_the_crafted_facets_until_a_post_revision_recorded_ahea
     let path = format!("/v1/accounts/{}/suggestions", s.acme);
     // How the pairs suggested with Olga read what she wants: nothing yet (no crafting, a post
     // without facets).
-    let alignments = |body: &Value| -> Vec<Value> {
-        let pairs = body["pairs"].as_array().unwrap().iter();
-        let olga = pairs.filter(|p| p["stakeholder_id"] == s.olga.as_str());
-        olga.map(|p| p["parts"]["alignment"].clone()).collect()
-    };
+    let alignments = |body: &Value| alignments(body, &s.olga);
     let first = app.post(&path, json!({})).await;
     assert_eq!(first.status, 200, "{}", first.body);
     assert!(!alignments(&first.body).is_empty(), "{}", first.body);
@@ -278,6 +275,52 @@ async fn suggestions_keep_the_crafted_facets_until_a_post_revision_recorded_ahea
     assert_eq!(after.status, 200, "{}", after.body);
     assert!(!alignments(&after.body).is_empty(), "{}", after.body);
     assert!(alignments(&after.body).iter().all(Value::is_number), "in effect: {}", after.body);
+}
+
+/// How the pairs suggested with `person` read what they want (null: nothing known).
+fn alignments(body: &Value, person: &str) -> Vec<Value> {
+    let pairs = body["pairs"].as_array().unwrap().iter();
+    pairs
+        .filter(|p| p["stakeholder_id"] == person)
+        .map(|p| p["parts"]["alignment"].clone())
+        .collect()
+}
+
+async fn suggestions_after_a_stakeholders_crafting_weigh_it_as_the_rows_do_with_the_account_kept(
+    app: &TestApp,
+) {
+    let s = story(app).await;
+    let path = format!("/v1/accounts/{}/suggestions", s.acme);
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
+    let olga = holding(&report, &s.olga);
+    let first = app.post(&path, json!({})).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(!alignments(&first.body, &s.olga).is_empty(), "{}", first.body);
+    assert!(alignments(&first.body, &s.olga).iter().all(Value::is_null), "{}", first.body);
+
+    // Olga weighs carbon footprints now, which Carla's sustainability championship speaks to.
+    app.create(
+        &format!("/v1/tenures/{olga}/crafting"),
+        json!({"facets": [{"dimension": "decision_criterion", "key": "carbon_footprint",
+                           "weight": 0.9}]}),
+    )
+    .await;
+    let reads = || app.db.accounts.reads();
+    let read = reads();
+    let crafted = app.post(&path, json!({})).await;
+    assert_eq!(crafted.status, 200, "{}", crafted.body);
+    assert_eq!(reads(), read, "the account kept: her crafting alone read");
+    assert!(!alignments(&crafted.body, &s.olga).is_empty(), "{}", crafted.body);
+    assert!(alignments(&crafted.body, &s.olga).iter().all(Value::is_number), "{}", crafted.body);
+
+    // A post in the account has it, and its facets, read from the rows: the same suggestions.
+    app.create("/v1/posts", json!({"organization_id": s.acme, "title": "COO"})).await;
+    let rows = app.post(&path, json!({})).await;
+    assert_eq!(rows.status, 200, "{}", rows.body);
+    assert_eq!(reads(), read + 1, "a post reaches the account");
+    for part in ["pairs", "uncovered"] {
+        assert_eq!(comparable(&crafted.body[part]), comparable(&rows.body[part]), "{part}");
+    }
 }
 
 /// Each account's report after a write: read again exactly when `reached` says, and the same
@@ -351,15 +394,21 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     )
     .await;
     after(app, "a relationship", &accounts, &[true, false, false]).await;
-    let tenures = app.all(&format!("/v1/posts/{}/tenures", s.procurement)).await;
-    let nora = tenures.iter().find(|t| t["person_id"] == s.nora.as_str()).unwrap();
-    let nora = nora["id"].as_str().unwrap();
-    app.create(
-        &format!("/v1/tenures/{nora}/crafting"),
-        json!({"facets": [{"dimension": "decision_criterion", "key": "price", "weight": 0.4}]}),
-    )
-    .await;
-    after(app, "a crafting revision", &accounts, &[true, false, false]).await;
+    // Crafting has the holder's crafting read again, not the account: Ivo, a new holder nobody
+    // had asked how he does the job, has some now (the alert goes), and Nora more.
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
+    assert!(new_holders(&report).contains(&s.ivo), "{report}");
+    for (person, key) in [(&s.ivo, "carbon_footprint"), (&s.nora, "price")] {
+        let tenure = holding(&report, person);
+        app.create(
+            &format!("/v1/tenures/{tenure}/crafting"),
+            json!({"facets": [{"dimension": "decision_criterion", "key": key, "weight": 0.4}]}),
+        )
+        .await;
+        after(app, "a crafting revision", &accounts, &[false, false, false]).await;
+    }
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
+    assert!(!new_holders(&report).contains(&s.ivo), "{report}");
 
     // A unit under Globex, a post in it, a holder: each reaches Globex alone.
     let unit = app
