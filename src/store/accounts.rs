@@ -115,6 +115,53 @@ impl AccountData {
         data
     }
 
+    /// The people whose coverage links it reads: its stakeholders, and those who left it.
+    pub(in crate::store) fn people(&self) -> HashSet<Uuid> {
+        let holders = self.account.posts.iter().flat_map(|p| &p.holders).map(|h| h.person_id);
+        holders.chain(self.account.departures.iter().map(|d| d.person_id)).collect()
+    }
+
+    /// The account with the coverage links of these of its people as they are now, read at
+    /// `now`: `links`, every link of theirs (others left out), with the interactions of each
+    /// pair (`met`) and the salespeople's names.
+    pub(in crate::store) fn relinked(
+        &self,
+        people: &HashSet<Uuid>,
+        links: &[Coverage],
+        met: &HashMap<(Uuid, Uuid), Met>,
+        names: &HashMap<Uuid, String>,
+        now: NaiveDateTime,
+    ) -> AccountData {
+        let mut data = self.clone();
+        let mut footprint = (*self.footprint).clone();
+        for link in data.account.links.iter().filter(|l| people.contains(&l.stakeholder_id)) {
+            data.stated.remove(&link.id);
+            data.touches.remove(&link.id);
+        }
+        data.account.links.retain(|l| !people.contains(&l.stakeholder_id));
+        for link in links.iter().filter(|l| people.contains(&l.fields.stakeholder_id)) {
+            let salesperson = link.fields.salesperson_id;
+            let met = met.get(&(salesperson, link.fields.stakeholder_id));
+            let times = met.map_or(&[][..], |met| met.times.as_slice());
+            if link.fields.strength.is_some() {
+                data.stated.insert(link.id);
+            }
+            if !times.is_empty() {
+                data.touches.insert(link.id, times.to_vec());
+            }
+            data.account.links.push(domain_link(link, times, now, &self.settings));
+            if let Some(name) = names.get(&salesperson) {
+                data.names.insert(salesperson, name.clone());
+            }
+            footprint.extend([link.id, salesperson]);
+            footprint.extend(met.map_or(&[][..], |met| met.ids.as_slice()).iter().copied());
+        }
+        // As read: by stakeholder, then by id.
+        data.account.links.sort_by_key(|l| (l.stakeholder_id, l.id));
+        data.footprint = Arc::new(footprint);
+        data
+    }
+
     /// Roughly the bytes it holds, for a budget of kept accounts: its rows by their sizes,
     /// and the names.
     pub fn bytes(&self) -> usize {
@@ -557,16 +604,7 @@ fn assemble(
             if !times.is_empty() {
                 touches.insert(l.id, times.to_vec());
             }
-            let (strength, last_interaction_at) =
-                strength_at(l.fields.strength, times, now, settings);
-            account::Link {
-                id: l.id,
-                salesperson_id: pair.0,
-                stakeholder_id: pair.1,
-                role: l.fields.role,
-                strength,
-                last_interaction_at,
-            }
+            domain_link(l, times, now, settings)
         })
         .collect();
     let whereabouts = whereabouts(parts.careers, &holdings.departed(), &ids, today);
@@ -641,6 +679,25 @@ fn assemble(
         day: today,
         next_effective: parts.next_effective,
         footprint: Arc::default(),
+    }
+}
+
+/// A coverage link as an account holds it: its strength at `now`, from the pair's
+/// interactions (`touches`) unless stated.
+fn domain_link(
+    link: &Coverage,
+    touches: &[NaiveDateTime],
+    now: NaiveDateTime,
+    settings: &CoverageSettings,
+) -> account::Link {
+    let (strength, last_interaction_at) = strength_at(link.fields.strength, touches, now, settings);
+    account::Link {
+        id: link.id,
+        salesperson_id: link.fields.salesperson_id,
+        stakeholder_id: link.fields.stakeholder_id,
+        role: link.fields.role,
+        strength,
+        last_interaction_at,
     }
 }
 

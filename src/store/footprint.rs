@@ -134,22 +134,38 @@ pub fn reach(
     })?;
     reach.ids.extend(post_ids.into_iter().chain(organization_ids).chain(parents));
     // The people at both ends of a relationship, a link or an interaction.
+    for entity in [Entity::Relationship, Entity::Coverage, Entity::Interaction] {
+        reach.ids.extend(ends(conn, tenant, entity, &now(entity))?);
+    }
+    Ok(reach)
+}
+
+/// The people at both ends of these relationships, links or interactions (`entity`), in no
+/// order; rows not found, and rows of other entities, have none.
+pub fn ends(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    entity: Entity,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, Error> {
     macro_rules! ends {
-        ($entity:expr, $table:ident: $from:ident, $to:ident) => {
-            found(conn, &now($entity), |conn, ids| {
+        ($table:ident: $from:ident, $to:ident) => {
+            found(conn, ids, |conn, ids| {
                 let rows: Vec<(String, String)> = $table::table
                     .filter($table::tenant_id.eq(tenant))
                     .filter($table::id.eq_any(ids))
                     .select(($table::$from, $table::$to))
                     .load(conn)?;
                 Ok(rows.into_iter().flat_map(|(a, b)| [a, b]).collect())
-            })?
+            })
         };
     }
-    reach.ids.extend(ends!(Entity::Relationship, relationships: from_person_id, to_person_id));
-    reach.ids.extend(ends!(Entity::Coverage, coverage_links: salesperson_id, stakeholder_id));
-    reach.ids.extend(ends!(Entity::Interaction, interactions: salesperson_id, stakeholder_id));
-    Ok(reach)
+    match entity {
+        Entity::Relationship => ends!(relationships: from_person_id, to_person_id),
+        Entity::Coverage => ends!(coverage_links: salesperson_id, stakeholder_id),
+        Entity::Interaction => ends!(interactions: salesperson_id, stakeholder_id),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// The ids `read` finds for these ids, read in pieces.

@@ -26,7 +26,7 @@
 //! keeps nothing. The head and the rows are read on one snapshot, so what is kept is what the
 //! head says; a request on a standby that lags reads older rows, and what is kept stays.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -40,11 +40,13 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::accounts::{self, AccountData};
 use crate::store::changes::{Entity, Operation};
+use crate::store::coverage::{self, End};
 use crate::store::crafting::{self, FacetsByTenure};
 use crate::store::people::People;
 use crate::store::tenant_cache::TenantCache;
 use crate::store::tenures::Tenure;
-use crate::store::{changes, chunked, coverage_settings, footprint, persons, retention, DbConn};
+use crate::store::{changes, chunked, coverage_settings, footprint, interactions, persons};
+use crate::store::{retention, DbConn, READ_CHUNK};
 
 /// Most bytes the kept accounts of one process hold (`AccountData::bytes`, and their facets,
 /// summed). Past it, the least recently used tenants' go first; a tenant whose accounts alone
@@ -245,11 +247,16 @@ impl KeptAccounts {
                 // account: the names are read again, not the account. A new crafting revision
                 // changes at most whether its holder has crafting, and the holder's facets:
                 // those are read again.
-                let (mut renamed, mut crafted, mut moved) = (Vec::new(), Vec::new(), Vec::new());
+                // A coverage link, or a new interaction, changes at most the links of the
+                // people at its ends: theirs are read again.
+                let (mut renamed, mut crafted, mut links, mut met, mut moved) =
+                    (Vec::new(), Vec::new(), HashSet::new(), Vec::new(), Vec::new());
                 for change in touched {
                     match change {
                         (Entity::Person, Operation::Update, id) => renamed.push(id),
                         (Entity::CraftingRevision, Operation::Create, id) => crafted.push(id),
+                        (Entity::Coverage, _, id) => _ = links.insert(id),
+                        (Entity::Interaction, Operation::Create, id) => met.push(id),
                         _ => moved.push(change),
                     }
                 }
@@ -257,6 +264,7 @@ impl KeptAccounts {
                 kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
                 rename(conn, tenant, &mut kept.accounts, &renamed)?;
                 recraft(conn, tenant, &mut kept, &crafted, now)?;
+                relink(conn, tenant, &mut kept.accounts, &links, &met, now)?;
             }
         }
         let accounts = &kept.accounts;
@@ -336,6 +344,78 @@ fn rename(
             *size = renamed.bytes();
             *account = Arc::new(renamed);
         }
+    }
+    Ok(())
+}
+
+/// Brings the kept accounts whose people (stakeholders, or people who left) are at an end of
+/// these coverage links (created, changed or deleted) or new interactions to those people's
+/// links as they are now: read again, with the interactions of each pair and the salespeople's
+/// names (`AccountData::relinked`). A sales manager who assigns coverage reads the report
+/// next; a CRM logs interactions all day.
+fn relink(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &mut HashMap<Uuid, (Arc<AccountData>, usize)>,
+    links: &HashSet<Uuid>,
+    met: &[Uuid],
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    if (links.is_empty() && met.is_empty()) || accounts.is_empty() {
+        return Ok(());
+    }
+    let changed: Vec<Uuid> = links.iter().copied().collect();
+    let mut people: HashSet<Uuid> =
+        footprint::ends(conn, tenant, Entity::Coverage, &changed)?.into_iter().collect();
+    people.extend(footprint::ends(conn, tenant, Entity::Interaction, met)?);
+    // A link changed or deleted: the stakeholder it was of.
+    for (account, _) in accounts.values() {
+        let had = account.account.links.iter().filter(|l| links.contains(&l.id));
+        people.extend(had.map(|l| l.stakeholder_id));
+    }
+    let mut theirs: BTreeSet<Uuid> = BTreeSet::new();
+    let mut relinked: Vec<(Uuid, HashSet<Uuid>)> = Vec::new();
+    for (root, (account, _)) in accounts.iter() {
+        let mine: HashSet<Uuid> = account.people().intersection(&people).copied().collect();
+        if !mine.is_empty() {
+            theirs.extend(&mine);
+            relinked.push((*root, mine));
+        }
+    }
+    if relinked.is_empty() {
+        return Ok(());
+    }
+    let theirs: Vec<Uuid> = theirs.into_iter().collect();
+    let read = chunked(&theirs, |ids| {
+        coverage::coverage_of(conn, tenant, End::Stakeholders, People::Listed(ids))
+    })?;
+    let mut touched = HashMap::new();
+    for piece in theirs.chunks(READ_CHUNK) {
+        touched.extend(interactions::touches(
+            conn,
+            tenant,
+            People::Listed(piece),
+            calendar::last_moment(),
+        )?);
+    }
+    let mut salespeople: Vec<Uuid> = read.iter().map(|l| l.fields.salesperson_id).collect();
+    salespeople.sort();
+    salespeople.dedup();
+    let names: HashMap<Uuid, String> = chunked(&salespeople, |ids| {
+        Ok(persons::display_names_of(conn, tenant, People::Listed(ids))?.into_iter().collect())
+    })?
+    .into_iter()
+    .collect();
+    for (root, mine) in relinked {
+        let Some((account, size)) = accounts.get_mut(&root) else { continue };
+        // One read for another day is read again.
+        if !account.holds_at(now) {
+            accounts.remove(&root);
+            continue;
+        }
+        let now_linked = account.relinked(&mine, &read, &touched, &names, now);
+        *size = now_linked.bytes();
+        *account = Arc::new(now_linked);
     }
     Ok(())
 }

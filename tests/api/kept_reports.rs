@@ -66,14 +66,14 @@ async fn a_kept_report_is_the_report_read_again_until_a_write_reaches_it(app: &T
     assert_eq!(comparable(&again.body), comparable(&first.body));
     assert!(!covered(&again.body, "Nora"));
 
-    // A write that reaches the account: read again, and there.
+    // A link: Nora's links read again, not the account, and there.
     app.create(
         "/v1/coverage",
         json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "role": "primary"}),
     )
     .await;
     let after_link = app.get(&path).await;
-    assert_eq!(reads(), 2);
+    assert_eq!(reads(), 1);
     assert!(covered(&after_link.body, "Nora"), "{}", after_link.body);
     let strength = |report: &Value| -> f64 {
         report["posts"]
@@ -98,21 +98,32 @@ async fn a_kept_report_is_the_report_read_again_until_a_write_reaches_it(app: &T
     let after_meeting = app.get(&path).await;
     let derived = strength(&after_meeting.body);
     assert!(derived > 0.0, "{}", after_meeting.body);
-    assert_eq!(reads(), 3);
+    assert_eq!(reads(), 1);
+
+    // A write that moves the account: read again.
+    app.create(
+        "/v1/relationships",
+        json!({"from_person_id": s.olga, "to_person_id": s.nora, "kind": "influences",
+               "strength": 0.5}),
+    )
+    .await;
+    let after_relationship = app.get(&path).await;
+    assert_eq!(reads(), 2);
+    assert!((strength(&after_relationship.body) - derived).abs() < 1e-6);
     app.get(&path).await;
-    assert_eq!(reads(), 3);
+    assert_eq!(reads(), 2);
 
     // The coverage settings are not in the feed: a new half-life is seen all the same.
     let saved = app.put("/v1/settings/coverage", json!({"interaction_half_life_days": 1})).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
     let after_settings = app.get(&path).await;
-    assert_eq!(reads(), 4);
+    assert_eq!(reads(), 3);
     assert!(strength(&after_settings.body) < derived, "{}", after_settings.body);
 
     // As of another time, the rows are read and nothing is kept.
     let dated = app.get(&format!("{path}?as_of={}", crate::coverage::days_ago(30))).await;
     assert_eq!(dated.status, 200, "{}", dated.body);
-    assert_eq!(reads(), 4);
+    assert_eq!(reads(), 3);
 
     // The overview and a kept report agree on the account's metrics.
     let overview = app.get("/v1/coverage/overview").await;
@@ -372,12 +383,15 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     // Peter left Acme (the report says where he went) for Globex.
     app.patch(&format!("/v1/persons/{}", s.peter), json!({"display_name": "Peter Pan"})).await;
     after(app, "a departed stakeholder renamed", &accounts, &[false, false, false]).await;
-    app.create(
-        "/v1/coverage",
-        json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "role": "primary"}),
-    )
-    .await;
-    after(app, "a link", &accounts, &[true, false, false]).await;
+    // A link, or a new interaction, has the links of the people at its ends read again, not
+    // the account.
+    let link = app
+        .create(
+            "/v1/coverage",
+            json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "role": "primary"}),
+        )
+        .await;
+    after(app, "a link", &accounts, &[false, false, false]).await;
     let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
     let meeting = app
         .create(
@@ -386,7 +400,20 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
                    "occurred_at": yesterday}),
         )
         .await;
-    after(app, "an interaction", &accounts, &[true, false, false]).await;
+    after(app, "an interaction", &accounts, &[false, false, false]).await;
+    let stated = app.patch(&format!("/v1/coverage/{link}"), json!({"strength": 0.9})).await;
+    assert_eq!(stated.status, 200, "{}", stated.body);
+    after(app, "a link's strength stated", &accounts, &[false, false, false]).await;
+    // Peter left Acme for Globex: a link to him is in both reports, and goes from both.
+    let to_peter = app
+        .create(
+            "/v1/coverage",
+            json!({"salesperson_id": s.carla, "stakeholder_id": s.peter, "role": "secondary"}),
+        )
+        .await;
+    after(app, "a link to a departed stakeholder", &accounts, &[false, false, false]).await;
+    assert_eq!(app.delete(&format!("/v1/coverage/{to_peter}")).await.status, 204);
+    after(app, "a link deleted", &accounts, &[false, false, false]).await;
     app.create(
         "/v1/relationships",
         json!({"from_person_id": s.olga, "to_person_id": s.nora, "kind": "reports_informally_to",
