@@ -162,6 +162,41 @@ impl AccountData {
         data
     }
 
+    /// The account with the relationships of these of its stakeholders as they are now:
+    /// `relationships`, every one touching them valid today (others left out), with the names
+    /// of the people at their ends.
+    pub(in crate::store) fn related(
+        &self,
+        stakeholders: &HashSet<Uuid>,
+        relationships: &[Relationship],
+        names: &HashMap<Uuid, String>,
+    ) -> AccountData {
+        let mut data = self.clone();
+        let mut footprint = (*self.footprint).clone();
+        let theirs = |r: &Relationship| {
+            stakeholders.contains(&r.fields.from_person_id)
+                || stakeholders.contains(&r.fields.to_person_id)
+        };
+        data.relationships.retain(|r| !theirs(r));
+        for relationship in relationships.iter().filter(|r| theirs(r)) {
+            let ends = [relationship.fields.from_person_id, relationship.fields.to_person_id];
+            for end in ends {
+                if let Some(name) = names.get(&end) {
+                    data.names.insert(end, name.clone());
+                }
+            }
+            footprint.extend(ends);
+            footprint.insert(relationship.id);
+            data.relationships.push(relationship.clone());
+        }
+        // As read: by id.
+        data.relationships.sort_by_key(|r| r.id);
+        let all: HashSet<Uuid> = self.stakeholders().into_iter().collect();
+        data.account.relationships = among(&data.relationships, &all);
+        data.footprint = Arc::new(footprint);
+        data
+    }
+
     /// Roughly the bytes it holds, for a budget of kept accounts: its rows by their sizes,
     /// and the names.
     pub fn bytes(&self) -> usize {
@@ -648,19 +683,7 @@ fn assemble(
             now_at: whereabouts.get(&t.person_id).cloned(),
         })
         .collect();
-    let account_relationships = relationships
-        .iter()
-        .filter(|r| {
-            stakeholders.contains(&r.fields.from_person_id)
-                && stakeholders.contains(&r.fields.to_person_id)
-        })
-        .map(|r| account::Relationship {
-            from_person_id: r.fields.from_person_id,
-            to_person_id: r.fields.to_person_id,
-            kind: r.fields.kind,
-            strength: r.fields.strength,
-        })
-        .collect();
+    let account_relationships = among(&relationships, &stakeholders);
     AccountData {
         root,
         organizations,
@@ -680,6 +703,26 @@ fn assemble(
         next_effective: parts.next_effective,
         footprint: Arc::default(),
     }
+}
+
+/// Those of `relationships` between two of `stakeholders`, as an account holds them.
+fn among(
+    relationships: &[Relationship],
+    stakeholders: &HashSet<Uuid>,
+) -> Vec<account::Relationship> {
+    relationships
+        .iter()
+        .filter(|r| {
+            stakeholders.contains(&r.fields.from_person_id)
+                && stakeholders.contains(&r.fields.to_person_id)
+        })
+        .map(|r| account::Relationship {
+            from_person_id: r.fields.from_person_id,
+            to_person_id: r.fields.to_person_id,
+            kind: r.fields.kind,
+            strength: r.fields.strength,
+        })
+        .collect()
 }
 
 /// A coverage link as an account holds it: its strength at `now`, from the pair's

@@ -43,6 +43,7 @@ use crate::store::changes::{Entity, Operation};
 use crate::store::coverage::{self, End};
 use crate::store::crafting::{self, FacetsByTenure};
 use crate::store::people::People;
+use crate::store::relationships;
 use crate::store::tenant_cache::TenantCache;
 use crate::store::tenures::Tenure;
 use crate::store::{changes, chunked, coverage_settings, footprint, interactions, persons};
@@ -248,15 +249,18 @@ impl KeptAccounts {
                 // changes at most whether its holder has crafting, and the holder's facets:
                 // those are read again.
                 // A coverage link, or a new interaction, changes at most the links of the
-                // people at its ends: theirs are read again.
-                let (mut renamed, mut crafted, mut links, mut met, mut moved) =
-                    (Vec::new(), Vec::new(), HashSet::new(), Vec::new(), Vec::new());
+                // people at its ends, and a relationship their relationships: theirs are read
+                // again.
+                let (mut renamed, mut crafted, mut moved) = (Vec::new(), Vec::new(), Vec::new());
+                let (mut links, mut met, mut related) =
+                    (HashSet::new(), Vec::new(), HashSet::new());
                 for change in touched {
                     match change {
                         (Entity::Person, Operation::Update, id) => renamed.push(id),
                         (Entity::CraftingRevision, Operation::Create, id) => crafted.push(id),
                         (Entity::Coverage, _, id) => _ = links.insert(id),
                         (Entity::Interaction, Operation::Create, id) => met.push(id),
+                        (Entity::Relationship, _, id) => _ = related.insert(id),
                         _ => moved.push(change),
                     }
                 }
@@ -265,6 +269,7 @@ impl KeptAccounts {
                 rename(conn, tenant, &mut kept.accounts, &renamed)?;
                 recraft(conn, tenant, &mut kept, &crafted, now)?;
                 relink(conn, tenant, &mut kept.accounts, &links, &met, now)?;
+                relate(conn, tenant, &mut kept.accounts, &related, now)?;
             }
         }
         let accounts = &kept.accounts;
@@ -333,11 +338,7 @@ fn rename(
     if named.is_empty() {
         return Ok(());
     }
-    let names: HashMap<Uuid, String> = chunked(&named, |ids| {
-        Ok(persons::display_names_of(conn, tenant, People::Listed(ids))?.into_iter().collect())
-    })?
-    .into_iter()
-    .collect();
+    let names = display_names(conn, tenant, named.iter().copied())?;
     for (account, size) in accounts.values_mut() {
         if named.iter().any(|id| account.footprint.contains(id)) {
             let renamed = account.renamed(&names);
@@ -373,19 +374,10 @@ fn relink(
         let had = account.account.links.iter().filter(|l| links.contains(&l.id));
         people.extend(had.map(|l| l.stakeholder_id));
     }
-    let mut theirs: BTreeSet<Uuid> = BTreeSet::new();
-    let mut relinked: Vec<(Uuid, HashSet<Uuid>)> = Vec::new();
-    for (root, (account, _)) in accounts.iter() {
-        let mine: HashSet<Uuid> = account.people().intersection(&people).copied().collect();
-        if !mine.is_empty() {
-            theirs.extend(&mine);
-            relinked.push((*root, mine));
-        }
-    }
+    let (theirs, relinked) = among(accounts, &people, AccountData::people);
     if relinked.is_empty() {
         return Ok(());
     }
-    let theirs: Vec<Uuid> = theirs.into_iter().collect();
     let read = chunked(&theirs, |ids| {
         coverage::coverage_of(conn, tenant, End::Stakeholders, People::Listed(ids))
     })?;
@@ -398,14 +390,7 @@ fn relink(
             calendar::last_moment(),
         )?);
     }
-    let mut salespeople: Vec<Uuid> = read.iter().map(|l| l.fields.salesperson_id).collect();
-    salespeople.sort();
-    salespeople.dedup();
-    let names: HashMap<Uuid, String> = chunked(&salespeople, |ids| {
-        Ok(persons::display_names_of(conn, tenant, People::Listed(ids))?.into_iter().collect())
-    })?
-    .into_iter()
-    .collect();
+    let names = display_names(conn, tenant, read.iter().map(|l| l.fields.salesperson_id))?;
     for (root, mine) in relinked {
         let Some((account, size)) = accounts.get_mut(&root) else { continue };
         // One read for another day is read again.
@@ -418,6 +403,89 @@ fn relink(
         *account = Arc::new(now_linked);
     }
     Ok(())
+}
+
+/// Brings the kept accounts whose stakeholders are at an end of these relationships
+/// (created, changed or deleted) to those stakeholders' relationships as they are now: read
+/// again, with the names of the people at their ends (`AccountData::related`).
+fn relate(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &mut HashMap<Uuid, (Arc<AccountData>, usize)>,
+    changed: &HashSet<Uuid>,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    if changed.is_empty() || accounts.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = changed.iter().copied().collect();
+    let mut people: HashSet<Uuid> =
+        footprint::ends(conn, tenant, Entity::Relationship, &ids)?.into_iter().collect();
+    // A relationship changed or deleted: the people it was between.
+    for (account, _) in accounts.values() {
+        let had = account.relationships.iter().filter(|r| changed.contains(&r.id));
+        people.extend(had.flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]));
+    }
+    let stakeholders = |a: &AccountData| a.stakeholders().into_iter().collect();
+    let (theirs, related) = among(accounts, &people, stakeholders);
+    if related.is_empty() {
+        return Ok(());
+    }
+    let mut read = chunked(&theirs, |ids| {
+        relationships::relationships_among(conn, tenant, People::Listed(ids), now.date())
+    })?;
+    // One between people of two pieces is read with each.
+    read.sort_by_key(|r| r.id);
+    read.dedup_by_key(|r| r.id);
+    let ends = read.iter().flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]);
+    let names = display_names(conn, tenant, ends)?;
+    for (root, mine) in related {
+        let Some((account, size)) = accounts.get_mut(&root) else { continue };
+        // One read for another day is read again.
+        if !account.holds_at(now) {
+            accounts.remove(&root);
+            continue;
+        }
+        let now_related = account.related(&mine, &read, &names);
+        *size = now_related.bytes();
+        *account = Arc::new(now_related);
+    }
+    Ok(())
+}
+
+/// Of `people`, those each kept account has among `whose` of it: all of them, in id order,
+/// and by account (the accounts with none left out).
+#[allow(clippy::type_complexity)]
+fn among(
+    accounts: &HashMap<Uuid, (Arc<AccountData>, usize)>,
+    people: &HashSet<Uuid>,
+    whose: impl Fn(&AccountData) -> HashSet<Uuid>,
+) -> (Vec<Uuid>, Vec<(Uuid, HashSet<Uuid>)>) {
+    let mut all: BTreeSet<Uuid> = BTreeSet::new();
+    let mut by_account = Vec::new();
+    for (root, (account, _)) in accounts {
+        let mine: HashSet<Uuid> = whose(account).intersection(people).copied().collect();
+        if !mine.is_empty() {
+            all.extend(&mine);
+            by_account.push((*root, mine));
+        }
+    }
+    (all.into_iter().collect(), by_account)
+}
+
+/// The display names of these people, read in pieces.
+fn display_names(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    people: impl Iterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, Error> {
+    let mut people: Vec<Uuid> = people.collect();
+    people.sort();
+    people.dedup();
+    let names = chunked(&people, |ids| {
+        Ok(persons::display_names_of(conn, tenant, People::Listed(ids))?.into_iter().collect())
+    })?;
+    Ok(names.into_iter().collect())
 }
 
 /// Brings the kept accounts holding the tenures of these new crafting revisions, and the

@@ -100,16 +100,11 @@ async fn a_kept_report_is_the_report_read_again_until_a_write_reaches_it(app: &T
     assert!(derived > 0.0, "{}", after_meeting.body);
     assert_eq!(reads(), 1);
 
-    // A write that moves the account: read again.
-    app.create(
-        "/v1/relationships",
-        json!({"from_person_id": s.olga, "to_person_id": s.nora, "kind": "influences",
-               "strength": 0.5}),
-    )
-    .await;
-    let after_relationship = app.get(&path).await;
+    // A write that moves the account (a post in it): read again.
+    app.create("/v1/posts", json!({"organization_id": s.acme, "title": "COO"})).await;
+    let after_post = app.get(&path).await;
     assert_eq!(reads(), 2);
-    assert!((strength(&after_relationship.body) - derived).abs() < 1e-6);
+    assert!((strength(&after_post.body) - derived).abs() < 1e-6);
     app.get(&path).await;
     assert_eq!(reads(), 2);
 
@@ -414,13 +409,32 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     after(app, "a link to a departed stakeholder", &accounts, &[false, false, false]).await;
     assert_eq!(app.delete(&format!("/v1/coverage/{to_peter}")).await.status, 204);
     after(app, "a link deleted", &accounts, &[false, false, false]).await;
-    app.create(
-        "/v1/relationships",
-        json!({"from_person_id": s.olga, "to_person_id": s.nora, "kind": "reports_informally_to",
-               "strength": 0.6}),
-    )
-    .await;
-    after(app, "a relationship", &accounts, &[true, false, false]).await;
+    // A relationship has the relationships of the stakeholders at its ends read again.
+    let informal = app
+        .create(
+            "/v1/relationships",
+            json!({"from_person_id": s.olga, "to_person_id": s.nora,
+                   "kind": "reports_informally_to", "strength": 0.6}),
+        )
+        .await;
+    after(app, "a relationship", &accounts, &[false, false, false]).await;
+    let stronger =
+        app.patch(&format!("/v1/relationships/{informal}"), json!({"strength": 0.9})).await;
+    assert_eq!(stronger.status, 200, "{}", stronger.body);
+    after(app, "a relationship's strength", &accounts, &[false, false, false]).await;
+    // Between a stakeholder of each account: both reports have it, and lose it.
+    let across = app
+        .create(
+            "/v1/relationships",
+            json!({"from_person_id": s.nora, "to_person_id": s.peter, "kind": "advises",
+                   "strength": 0.4}),
+        )
+        .await;
+    after(app, "a relationship across accounts", &accounts, &[false, false, false]).await;
+    assert_eq!(app.delete(&format!("/v1/relationships/{across}")).await.status, 204);
+    after(app, "a relationship across accounts deleted", &accounts, &[false, false, false]).await;
+    assert_eq!(app.delete(&format!("/v1/relationships/{informal}")).await.status, 204);
+    after(app, "a relationship deleted", &accounts, &[false, false, false]).await;
     // Crafting has the holder's crafting read again, not the account: Ivo, a new holder nobody
     // had asked how he does the job, has some now (the alert goes), and Nora more.
     let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
