@@ -122,12 +122,12 @@ impl AccountData {
     }
 
     /// The account with the coverage links of these of its people as they are now, read at
-    /// `now`: `links`, every link of theirs (others left out), with the interactions of each
-    /// pair (`met`) and the salespeople's names.
+    /// `now`: `links`, every link of theirs, with the interactions of each pair (`met`) and the
+    /// salespeople's names.
     pub(in crate::store) fn relinked(
         &self,
         people: &HashSet<Uuid>,
-        links: &[Coverage],
+        links: &[&Coverage],
         met: &HashMap<(Uuid, Uuid), Met>,
         names: &HashMap<Uuid, String>,
         now: NaiveDateTime,
@@ -139,7 +139,7 @@ impl AccountData {
             data.touches.remove(&link.id);
         }
         data.account.links.retain(|l| !people.contains(&l.stakeholder_id));
-        for link in links.iter().filter(|l| people.contains(&l.fields.stakeholder_id)) {
+        for link in links {
             let salesperson = link.fields.salesperson_id;
             let met = met.get(&(salesperson, link.fields.stakeholder_id));
             let times = met.map_or(&[][..], |met| met.times.as_slice());
@@ -163,12 +163,12 @@ impl AccountData {
     }
 
     /// The account with the relationships of these of its stakeholders as they are now:
-    /// `relationships`, every one touching them valid today (others left out), with the names
-    /// of the people at their ends.
+    /// `relationships`, every one touching them valid today, once each, with the names of the
+    /// people at their ends.
     pub(in crate::store) fn related(
         &self,
         stakeholders: &HashSet<Uuid>,
-        relationships: &[Relationship],
+        relationships: &[&Relationship],
         names: &HashMap<Uuid, String>,
     ) -> AccountData {
         let mut data = self.clone();
@@ -178,7 +178,7 @@ impl AccountData {
                 || stakeholders.contains(&r.fields.to_person_id)
         };
         data.relationships.retain(|r| !theirs(r));
-        for relationship in relationships.iter().filter(|r| theirs(r)) {
+        for relationship in relationships {
             let ends = [relationship.fields.from_person_id, relationship.fields.to_person_id];
             for end in ends {
                 if let Some(name) = names.get(&end) {
@@ -187,7 +187,7 @@ impl AccountData {
             }
             footprint.extend(ends);
             footprint.insert(relationship.id);
-            data.relationships.push(relationship.clone());
+            data.relationships.push((*relationship).clone());
         }
         // As read: by id.
         data.relationships.sort_by_key(|r| r.id);

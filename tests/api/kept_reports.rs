@@ -319,6 +319,17 @@ async fn suggestions_after_a_stakeholders_crafting_weigh_it_as_the_rows_do_with_
     assert!(!alignments(&crafted.body, &s.olga).is_empty(), "{}", crafted.body);
     assert!(alignments(&crafted.body, &s.olga).iter().all(Value::is_number), "{}", crafted.body);
 
+    // Carla's link to Nora, stated: brought into the kept account.
+    app.create(
+        "/v1/coverage",
+        json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "role": "primary",
+               "strength": 0.9}),
+    )
+    .await;
+    let crafted = app.post(&path, json!({})).await;
+    assert_eq!(crafted.status, 200, "{}", crafted.body);
+    assert_eq!(reads(), read, "the account kept: the link brought in");
+
     // A post in the account has it, and its facets, read from the rows: the same suggestions.
     app.create("/v1/posts", json!({"organization_id": s.acme, "title": "COO"})).await;
     let rows = app.post(&path, json!({})).await;
@@ -396,6 +407,18 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
         )
         .await;
     after(app, "an interaction", &accounts, &[false, false, false]).await;
+    // A meeting brought into a kept account, then deleted: found by its id, which the account
+    // kept when it took the meeting in.
+    let second = app
+        .create(
+            "/v1/interactions",
+            json!({"salesperson_id": s.carla, "stakeholder_id": s.nora, "kind": "call",
+                   "occurred_at": yesterday}),
+        )
+        .await;
+    after(app, "a second interaction", &accounts, &[false, false, false]).await;
+    assert_eq!(app.delete(&format!("/v1/interactions/{second}")).await.status, 204);
+    after(app, "an interaction taken in, deleted", &accounts, &[true, false, false]).await;
     let stated = app.patch(&format!("/v1/coverage/{link}"), json!({"strength": 0.9})).await;
     assert_eq!(stated.status, 200, "{}", stated.body);
     after(app, "a link's strength stated", &accounts, &[false, false, false]).await;

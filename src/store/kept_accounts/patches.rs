@@ -1,0 +1,337 @@
+//! Kept accounts brought to the changes since they were read, change by change where a
+//! change moves one part of an account only, and let go (to be read again) where it moves
+//! more.
+//!
+//! - A person's update (a CRM's contact sync) changes at most a name in an account: the names
+//!   are read again (`rename`).
+//! - A new crafting revision changes at most whether its holder has crafting in effect, and
+//!   the holder's facets (`recraft`).
+//! - A coverage link (created, changed or deleted), or a new interaction, changes at most the
+//!   links of the people at its ends (`relink`).
+//! - A relationship (created, changed or deleted) changes at most the relationships of the
+//!   stakeholders at its ends (`relate`).
+//!
+//! Everything else that reaches an account (`footprint::reach`: a tenure, a post, an
+//! organization, a person created or deleted, an interaction changed or deleted) has it let
+//! go. Each patch reads what it brings in as `accounts::read_accounts` reads it, and builds
+//! the same parts the same way (`AccountData::renamed`, `recrafted`, `relinked`, `related`):
+//! the tests compare every report with the one read from the rows.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use uuid::Uuid;
+
+use super::{facets_bytes, Accounts, Kept, KeptFacets};
+use crate::domain::calendar;
+use crate::domain::crafting::TimePoint;
+use crate::domain::tenant::TenantId;
+use crate::error::Error;
+use crate::store::accounts::{self, AccountData};
+use crate::store::changes::{Entity, Operation};
+use crate::store::coverage::{self, Coverage, End};
+use crate::store::crafting::{self, FacetsByTenure};
+use crate::store::people::People;
+use crate::store::relationships::{self, Relationship};
+use crate::store::tenures::Tenure;
+use crate::store::{chunked, footprint, interactions, persons, DbConn, READ_CHUNK};
+
+/// Read in aggregate, without their ids: whether a tenure has crafting. A new revision is
+/// brought in (`recraft`); a deletion reaches every account. (Revisions are deleted only with
+/// their tenure, whose deletion reaches the account too; this keeps it so should that change.)
+const AGGREGATED: [Entity; 1] = [Entity::CraftingRevision];
+
+/// Brings the accounts of `kept` to `changes` (as `changes::touched_since` returns them), as
+/// of `now`: each patched where the changes move one part of it, let go where they move more.
+pub(super) fn bring(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    kept: &mut Kept,
+    changes: Vec<(Entity, Operation, Uuid)>,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    let (mut renamed, mut crafted, mut moved) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut links, mut interactions, mut relationships) =
+        (HashSet::new(), Vec::new(), HashSet::new());
+    for change in changes {
+        match change {
+            (Entity::Person, Operation::Update, id) => renamed.push(id),
+            (Entity::CraftingRevision, Operation::Create, id) => crafted.push(id),
+            (Entity::Coverage, _, id) => {
+                links.insert(id);
+            }
+            (Entity::Interaction, Operation::Create, id) => interactions.push(id),
+            (Entity::Relationship, _, id) => {
+                relationships.insert(id);
+            }
+            _ => moved.push(change),
+        }
+    }
+    let reach = footprint::reach(conn, tenant, &moved, &AGGREGATED)?;
+    kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
+    rename(conn, tenant, &mut kept.accounts, &renamed)?;
+    recraft(conn, tenant, kept, &crafted, now)?;
+    relink(conn, tenant, &mut kept.accounts, &links, &interactions, now)?;
+    relate(conn, tenant, &mut kept.accounts, &relationships, now)?;
+    Ok(())
+}
+
+/// Brings the kept accounts that name any of `people` to these people's display names as
+/// they are now. Only the people a kept account names are read: a sync's thousands of
+/// updates elsewhere read nothing.
+fn rename(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &mut Accounts,
+    people: &[Uuid],
+) -> Result<(), Error> {
+    let people: HashSet<Uuid> = people.iter().copied().collect();
+    let (named, by_account) = reached(accounts, &people, |_, named| named.into_iter().collect());
+    if named.is_empty() {
+        return Ok(());
+    }
+    let names = display_names(conn, tenant, named.into_iter())?;
+    patch(accounts, by_account, |account, _| account.renamed(&names));
+    Ok(())
+}
+
+/// Brings the kept accounts holding the tenures of these new crafting revisions, and the
+/// facets kept beside them, to the crafting of those tenures as it is now (`now`): whether
+/// each has crafting in effect (`AccountData::recrafted`), and its effective facets. Crafting
+/// is what a tenant writes most about an account's stakeholders, and moves nothing else of
+/// it. Only the current tenures matter: of a tenure ended, or of a career elsewhere, an
+/// account reads no crafting.
+fn recraft(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    kept: &mut Kept,
+    revisions: &[Uuid],
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    if revisions.is_empty() || kept.accounts.is_empty() {
+        return Ok(());
+    }
+    let crafted_on: HashSet<Uuid> =
+        crafting::tenures_of(conn, tenant, revisions)?.into_iter().collect();
+    let mut held: HashMap<Uuid, Tenure> = HashMap::new();
+    let mut by_account = Vec::new();
+    for (root, (account, _)) in &kept.accounts {
+        let theirs: Vec<&Tenure> =
+            account.tenures.iter().filter(|t| crafted_on.contains(&t.id)).collect();
+        if !theirs.is_empty() {
+            by_account.push((*root, theirs.iter().map(|t| t.id).collect::<HashSet<Uuid>>()));
+            held.extend(theirs.into_iter().map(|t| (t.id, t.clone())));
+        }
+    }
+    if by_account.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = held.keys().copied().collect();
+    let (crafted, next_effective) = accounts::crafted_among(conn, tenant, &ids, now)?;
+    let at = TimePoint { as_of: now, known_at: calendar::last_moment() };
+    let facets = match by_account.iter().any(|(root, _)| kept.facets.contains_key(root)) {
+        true => {
+            Some(crafting::crafted_facets_until(conn, tenant, held.into_values().collect(), at)?)
+        }
+        false => None,
+    };
+    for (root, theirs) in &by_account {
+        let recrafted = kept.facets.get(root).zip(facets.as_ref()).and_then(|(kept, now_are)| {
+            calendar::still_holds(kept.day, kept.next_effective, now)
+                .then(|| kept.recrafted(theirs, now_are))
+        });
+        match recrafted {
+            Some(facets) => kept.facets.insert(*root, Arc::new(facets)),
+            None => kept.facets.remove(root),
+        };
+    }
+    patch(&mut kept.accounts, by_account, |account, theirs| {
+        account.recrafted(&theirs, &crafted, next_effective)
+    });
+    Ok(())
+}
+
+impl KeptFacets {
+    /// These facets with those of `tenures` as `now_are` has them (as
+    /// `crafting::crafted_facets_until` read them).
+    fn recrafted(
+        &self,
+        tenures: &HashSet<Uuid>,
+        now_are: &(FacetsByTenure, Option<NaiveDateTime>),
+    ) -> KeptFacets {
+        let (facets, next_effective) = now_are;
+        let mut by_tenure = (*self.by_tenure).clone();
+        for id in tenures {
+            by_tenure.insert(*id, facets.get(id).cloned().unwrap_or_default());
+        }
+        KeptFacets {
+            bytes: facets_bytes(&by_tenure),
+            by_tenure: Arc::new(by_tenure),
+            day: self.day,
+            next_effective: self.next_effective.into_iter().chain(*next_effective).min(),
+        }
+    }
+}
+
+/// Brings the kept accounts whose people (stakeholders, or people who left) are at an end of
+/// these coverage links (created, changed or deleted) or new interactions to those people's
+/// links as they are now: read again, with the interactions of each pair and the salespeople's
+/// names (`AccountData::relinked`). A sales manager who assigns coverage reads the report
+/// next; a CRM logs interactions all day.
+fn relink(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &mut Accounts,
+    links: &HashSet<Uuid>,
+    interactions: &[Uuid],
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    if (links.is_empty() && interactions.is_empty()) || accounts.is_empty() {
+        return Ok(());
+    }
+    let changed: Vec<Uuid> = links.iter().copied().collect();
+    let mut people: HashSet<Uuid> =
+        footprint::ends(conn, tenant, Entity::Coverage, &changed)?.into_iter().collect();
+    people.extend(footprint::ends(conn, tenant, Entity::Interaction, interactions)?);
+    // A link changed or deleted: the stakeholder it was of.
+    for (account, _) in accounts.values() {
+        let had = account.account.links.iter().filter(|l| links.contains(&l.id));
+        people.extend(had.map(|l| l.stakeholder_id));
+    }
+    let (theirs, by_account) = reached(accounts, &people, |account, named| {
+        let people = account.people();
+        named.into_iter().filter(|id| people.contains(id)).collect()
+    });
+    if by_account.is_empty() {
+        return Ok(());
+    }
+    let read = chunked(&theirs, |ids| {
+        coverage::coverage_of(conn, tenant, End::Stakeholders, People::Listed(ids))
+    })?;
+    let mut met = HashMap::new();
+    for piece in theirs.chunks(READ_CHUNK) {
+        let at = calendar::last_moment();
+        met.extend(interactions::touches(conn, tenant, People::Listed(piece), at)?);
+    }
+    let names = display_names(conn, tenant, read.iter().map(|l| l.fields.salesperson_id))?;
+    let mut of_stakeholder: HashMap<Uuid, Vec<&Coverage>> = HashMap::new();
+    for link in &read {
+        of_stakeholder.entry(link.fields.stakeholder_id).or_default().push(link);
+    }
+    patch(accounts, by_account, |account, mine| {
+        let links: Vec<&Coverage> = mine
+            .iter()
+            .flat_map(|p| of_stakeholder.get(p).into_iter().flatten().copied())
+            .collect();
+        account.relinked(&mine, &links, &met, &names, now)
+    });
+    Ok(())
+}
+
+/// Brings the kept accounts whose stakeholders are at an end of these relationships
+/// (created, changed or deleted) to those stakeholders' relationships as they are now: read
+/// again, with the names of the people at their ends (`AccountData::related`).
+fn relate(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &mut Accounts,
+    changed: &HashSet<Uuid>,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    if changed.is_empty() || accounts.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = changed.iter().copied().collect();
+    let mut people: HashSet<Uuid> =
+        footprint::ends(conn, tenant, Entity::Relationship, &ids)?.into_iter().collect();
+    // A relationship changed or deleted: the people it was between.
+    for (account, _) in accounts.values() {
+        let had = account.relationships.iter().filter(|r| changed.contains(&r.id));
+        people.extend(had.flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]));
+    }
+    let (theirs, by_account) = reached(accounts, &people, |account, named| {
+        let stakeholders: HashSet<Uuid> = account.stakeholders().into_iter().collect();
+        named.into_iter().filter(|id| stakeholders.contains(id)).collect()
+    });
+    if by_account.is_empty() {
+        return Ok(());
+    }
+    let mut read = chunked(&theirs, |ids| {
+        relationships::relationships_among(conn, tenant, People::Listed(ids), now.date())
+    })?;
+    // One between people of two pieces is read with each.
+    read.sort_by_key(|r| r.id);
+    read.dedup_by_key(|r| r.id);
+    let ends = read.iter().flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]);
+    let names = display_names(conn, tenant, ends)?;
+    let mut of_person: HashMap<Uuid, Vec<&Relationship>> = HashMap::new();
+    for relationship in &read {
+        of_person.entry(relationship.fields.from_person_id).or_default().push(relationship);
+        of_person.entry(relationship.fields.to_person_id).or_default().push(relationship);
+    }
+    patch(accounts, by_account, |account, mine| {
+        let mut theirs: Vec<&Relationship> =
+            mine.iter().flat_map(|p| of_person.get(p).into_iter().flatten().copied()).collect();
+        // One between two of them is theirs twice.
+        theirs.sort_by_key(|r| r.id);
+        theirs.dedup_by_key(|r| r.id);
+        account.related(&mine, &theirs, &names)
+    });
+    Ok(())
+}
+
+/// Of `people`, those each kept account has as `whose` picks them from those its footprint
+/// holds: all of them, in id order, and by account (accounts with none left out).
+fn reached(
+    accounts: &Accounts,
+    people: &HashSet<Uuid>,
+    whose: impl Fn(&AccountData, Vec<Uuid>) -> HashSet<Uuid>,
+) -> (Vec<Uuid>, Vec<(Uuid, HashSet<Uuid>)>) {
+    let mut all: BTreeSet<Uuid> = BTreeSet::new();
+    let mut by_account = Vec::new();
+    for (root, (account, _)) in accounts {
+        let named: Vec<Uuid> =
+            people.iter().copied().filter(|id| account.footprint.contains(id)).collect();
+        if named.is_empty() {
+            continue;
+        }
+        let mine = whose(account, named);
+        if !mine.is_empty() {
+            all.extend(&mine);
+            by_account.push((*root, mine));
+        }
+    }
+    (all.into_iter().collect(), by_account)
+}
+
+/// Replaces each of these kept accounts (by root) with what `patched` makes of it, its size
+/// counted again.
+fn patch<T>(
+    accounts: &mut Accounts,
+    each: Vec<(Uuid, T)>,
+    patched: impl Fn(&AccountData, T) -> AccountData,
+) {
+    for (root, with) in each {
+        if let Some((account, size)) = accounts.get_mut(&root) {
+            let now_is = patched(account, with);
+            *size = now_is.bytes();
+            *account = Arc::new(now_is);
+        }
+    }
+}
+
+/// The display names of these people, read in pieces.
+fn display_names(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    people: impl Iterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, Error> {
+    let mut people: Vec<Uuid> = people.collect();
+    people.sort();
+    people.dedup();
+    let names = chunked(&people, |ids| {
+        Ok(persons::display_names_of(conn, tenant, People::Listed(ids))?.into_iter().collect())
+    })?;
+    Ok(names.into_iter().collect())
+}
