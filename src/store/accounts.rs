@@ -115,6 +115,25 @@ impl AccountData {
         data
     }
 
+    /// The account with these of its current tenures (by id) as they are now, each held by
+    /// the same person on the same post over the same period as the account has it
+    /// (`Tenure::same_place`). Beyond where and when, an account reads of a tenure its buying roles
+    /// alone, so a CRM's update of a stakeholder's roles changes only these.
+    pub(in crate::store) fn reassigned(&self, tenures: &HashMap<Uuid, Tenure>) -> AccountData {
+        let mut data = self.clone();
+        for tenure in &mut data.tenures {
+            if let Some(now) = tenures.get(&tenure.id) {
+                tenure.clone_from(now);
+            }
+        }
+        for holder in data.account.posts.iter_mut().flat_map(|p| &mut p.holders) {
+            if let Some(now) = tenures.get(&holder.tenure_id) {
+                holder.buying_roles.clone_from(&now.buying_roles);
+            }
+        }
+        data
+    }
+
     /// The people whose coverage links it reads: its stakeholders, and those who left it.
     pub(in crate::store) fn people(&self) -> HashSet<Uuid> {
         let holders = self.account.posts.iter().flat_map(|p| &p.holders).map(|h| h.person_id);

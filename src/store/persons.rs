@@ -16,8 +16,8 @@ use crate::store::people::{holder_ids_in, texts, People};
 use crate::store::resource::Resource;
 use crate::store::schema::{coverage_links, interactions, persons, relationships, tenures};
 use crate::store::{
-    cascades, execute_natively, from_json, history, now, parse_id, to_json, DbConn, PageRequest,
-    INSERT_CHUNK,
+    cascades, chunked, execute_natively, from_json, history, now, parse_id, to_json, DbConn,
+    PageRequest, INSERT_CHUNK,
 };
 
 #[derive(Debug, Clone)]
@@ -107,13 +107,16 @@ pub fn existing(conn: &mut DbConn, tenant: TenantId, ids: &[Uuid]) -> Result<Has
     found.iter().map(|id| parse_id(id)).collect()
 }
 
-/// Display names of these persons.
+/// Display names of these persons, read in pieces (SQLite binds each id).
 pub fn display_names(
     conn: &mut DbConn,
     tenant: TenantId,
     ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, String>, Error> {
-    display_names_of(conn, tenant, People::Listed(ids))
+    let names = chunked(ids, |piece| {
+        Ok(display_names_of(conn, tenant, People::Listed(piece))?.into_iter().collect())
+    })?;
+    Ok(names.into_iter().collect())
 }
 
 /// The display names of these people, by id.

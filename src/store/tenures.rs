@@ -40,6 +40,16 @@ pub struct Tenure {
     pub updated_at: NaiveDateTime,
 }
 
+impl Tenure {
+    /// Whether `other` is this tenure where and when it was: the same person on the same post
+    /// over the same period (its buying roles or capacity may differ).
+    pub fn same_place(&self, other: &Tenure) -> bool {
+        self.person_id == other.person_id
+            && self.post_id == other.post_id
+            && self.period == other.period
+    }
+}
+
 /// A stored tenure; the views read it too.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = tenures)]

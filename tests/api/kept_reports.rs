@@ -473,6 +473,32 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     }
     let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
     assert!(!new_holders(&report).contains(&s.ivo), "{report}");
+    // A tenure's update in its place (the same person, post and period) has its buying roles
+    // patched: Nora becomes a decision maker too, which moves the report's figures.
+    let noras = holding(&report, &s.nora);
+    let roles = json!({"buying_roles": ["economic_buyer", "decision_maker"]});
+    assert_eq!(app.patch(&format!("/v1/tenures/{noras}"), roles).await.status, 200);
+    after(app, "a stakeholder's buying roles", &accounts, &[false, false, false]).await;
+    // Peter's post at Globex is where Acme's report says he went: Globex's is patched, and
+    // Acme, which read it without holding it, is read again.
+    let globex = app.get(&format!("/v1/accounts/{}/coverage", s.globex)).await.body;
+    let peters = holding(&globex, &s.peter);
+    let roles = json!({"buying_roles": ["decision_maker"]});
+    assert_eq!(app.patch(&format!("/v1/tenures/{peters}"), roles).await.status, 200);
+    after(app, "the buying roles of where one went", &accounts, &[true, false, false]).await;
+    // A tenure held by nobody now (Peter's at Acme, ended) is in no account in its place.
+    let careers = app.all(&format!("/v1/persons/{}/tenures", s.peter)).await;
+    let departed = careers.iter().find(|t| t["post_id"] == s.procurement.as_str()).unwrap();
+    let departed = departed["id"].as_str().unwrap();
+    let roles = json!({"buying_roles": ["champion", "user"]});
+    assert_eq!(app.patch(&format!("/v1/tenures/{departed}"), roles).await.status, 200);
+    after(app, "an ended tenure's buying roles", &accounts, &[true, true, false]).await;
+    // A tenure moved in time is not in its place: the account is read again.
+    let until = (chrono::Utc::now() + chrono::Duration::days(300)).date_naive().to_string();
+    let olgas = holding(&report, &s.olga);
+    let ending = app.patch(&format!("/v1/tenures/{olgas}"), json!({"ended_on": until})).await;
+    assert_eq!(ending.status, 200, "{}", ending.body);
+    after(app, "a stakeholder's tenure given an end", &accounts, &[true, false, false]).await;
 
     // A unit under Globex, a post in it, a holder: each reaches Globex alone.
     let unit = app

@@ -10,12 +10,15 @@
 //!   links of the people at its ends (`relink`).
 //! - A relationship (created, changed or deleted) changes at most the relationships of the
 //!   stakeholders at its ends (`relate`).
+//! - A tenure's update that leaves it in its place (the same person, post and period) changes
+//!   at most its buying roles (`reassign`).
 //!
-//! Everything else that reaches an account (`footprint::reach`: a tenure, a post, an
-//! organization, a person created or deleted, an interaction changed or deleted) has it let
-//! go. Each patch reads what it brings in as `accounts::read_accounts` reads it, and builds
-//! the same parts the same way (`AccountData::renamed`, `recrafted`, `relinked`, `related`):
-//! the tests compare every report with the one read from the rows.
+//! Everything else that reaches an account (`footprint::reach`: a tenure created, moved or
+//! deleted, a post, an organization, a person created or deleted, an interaction changed or
+//! deleted) has it let go. Each patch reads what it brings in as `accounts::read_accounts`
+//! reads it, and builds the same parts the same way (`AccountData::renamed`, `recrafted`,
+//! `relinked`, `related`, `reassigned`): the tests compare every report with the one read
+//! from the rows.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -34,7 +37,7 @@ use crate::store::coverage::{self, Coverage, End};
 use crate::store::crafting::{self, FacetsByTenure};
 use crate::store::people::People;
 use crate::store::relationships::{self, Relationship};
-use crate::store::tenures::Tenure;
+use crate::store::tenures::{self, Tenure};
 use crate::store::{chunked, footprint, interactions, persons, DbConn, READ_CHUNK};
 
 /// Read in aggregate, without their ids: whether a tenure has crafting. A new revision is
@@ -54,9 +57,11 @@ pub(super) fn bring(
     let (mut renamed, mut crafted, mut moved) = (Vec::new(), Vec::new(), Vec::new());
     let (mut links, mut interactions, mut relationships) =
         (HashSet::new(), Vec::new(), HashSet::new());
+    let mut updated_tenures = Vec::new();
     for change in changes {
         match change {
             (Entity::Person, Operation::Update, id) => renamed.push(id),
+            (Entity::Tenure, Operation::Update, id) => updated_tenures.push(id),
             (Entity::CraftingRevision, Operation::Create, id) => crafted.push(id),
             (Entity::Coverage, _, id) => {
                 links.insert(id);
@@ -68,6 +73,8 @@ pub(super) fn bring(
             _ => moved.push(change),
         }
     }
+    let elsewhere = reassign(conn, tenant, &mut kept.accounts, &updated_tenures)?;
+    moved.extend(elsewhere.into_iter().map(|id| (Entity::Tenure, Operation::Update, id)));
     let reach = footprint::reach(conn, tenant, &moved, &AGGREGATED)?;
     kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
     rename(conn, tenant, &mut kept.accounts, &renamed)?;
@@ -75,6 +82,56 @@ pub(super) fn bring(
     relink(conn, tenant, &mut kept.accounts, &links, &interactions, now)?;
     relate(conn, tenant, &mut kept.accounts, &relationships, now)?;
     Ok(())
+}
+
+/// Brings the kept accounts holding these updated tenures to them, where each is still in
+/// its place (`Tenure::same_place`) — its buying roles or capacity changed, which a CRM syncs
+/// about stakeholders all day (`AccountData::reassigned`) — and returns the others: those
+/// moved (another person, post or period), or found in no kept account in its place, which
+/// reach what `footprint::reach` finds. A kept account that read a tenure in place without
+/// holding it (a career of someone who came or went) is let go.
+///
+/// An account that did not read a tenure in place is not reached by it: had the tenure been
+/// on one of its posts, or one of its people's, when the account was read, its id would be in
+/// the footprint; it is in the same place now.
+fn reassign(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &mut Accounts,
+    updated: &[Uuid],
+) -> Result<Vec<Uuid>, Error> {
+    if updated.is_empty() || accounts.is_empty() {
+        return Ok(updated.to_vec());
+    }
+    let now: HashMap<Uuid, Tenure> = chunked(updated, |ids| tenures::find_many(conn, tenant, ids))?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut in_place: HashSet<Uuid> = HashSet::new();
+    for (account, _) in accounts.values() {
+        let held =
+            account.tenures.iter().filter(|t| now.get(&t.id).is_some_and(|n| t.same_place(n)));
+        in_place.extend(held.map(|t| t.id));
+    }
+    let (_, by_account) = reached(accounts, &in_place, |_, named| named.into_iter().collect());
+    let mut patched = Vec::new();
+    for (root, reached) in by_account {
+        let account = &accounts[&root].0;
+        let held: HashMap<Uuid, Tenure> = account
+            .tenures
+            .iter()
+            .filter(|t| reached.contains(&t.id))
+            .filter_map(|t| now.get(&t.id).filter(|n| t.same_place(n)))
+            .map(|n| (n.id, n.clone()))
+            .collect();
+        if held.len() == reached.len() {
+            patched.push((root, held));
+        } else {
+            accounts.remove(&root);
+        }
+    }
+    patch(accounts, patched, |account, held| account.reassigned(&held));
+    Ok(updated.iter().filter(|id| !in_place.contains(id)).copied().collect())
 }
 
 /// Brings the kept accounts that name any of `people` to these people's display names as
@@ -91,7 +148,7 @@ fn rename(
     if named.is_empty() {
         return Ok(());
     }
-    let names = display_names(conn, tenant, named.into_iter())?;
+    let names = persons::display_names(conn, tenant, &named)?;
     patch(accounts, by_account, |account, _| account.renamed(&names));
     Ok(())
 }
@@ -214,7 +271,8 @@ fn relink(
         let at = calendar::last_moment();
         met.extend(interactions::touches(conn, tenant, People::Listed(piece), at)?);
     }
-    let names = display_names(conn, tenant, read.iter().map(|l| l.fields.salesperson_id))?;
+    let salespeople = distinct(read.iter().map(|l| l.fields.salesperson_id));
+    let names = persons::display_names(conn, tenant, &salespeople)?;
     let mut of_stakeholder: HashMap<Uuid, Vec<&Coverage>> = HashMap::new();
     for link in &read {
         of_stakeholder.entry(link.fields.stakeholder_id).or_default().push(link);
@@ -264,7 +322,7 @@ fn relate(
     read.sort_by_key(|r| r.id);
     read.dedup_by_key(|r| r.id);
     let ends = read.iter().flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]);
-    let names = display_names(conn, tenant, ends)?;
+    let names = persons::display_names(conn, tenant, &distinct(ends))?;
     let mut of_person: HashMap<Uuid, Vec<&Relationship>> = HashMap::new();
     for relationship in &read {
         of_person.entry(relationship.fields.from_person_id).or_default().push(relationship);
@@ -321,17 +379,7 @@ fn patch<T>(
     }
 }
 
-/// The display names of these people, read in pieces.
-fn display_names(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    people: impl Iterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, String>, Error> {
-    let mut people: Vec<Uuid> = people.collect();
-    people.sort();
-    people.dedup();
-    let names = chunked(&people, |ids| {
-        Ok(persons::display_names_of(conn, tenant, People::Listed(ids))?.into_iter().collect())
-    })?;
-    Ok(names.into_iter().collect())
+/// These ids, each once.
+fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    ids.collect::<BTreeSet<Uuid>>().into_iter().collect()
 }
