@@ -22,6 +22,10 @@ use crate::store::{chunked, coverage, parse_id, relationships, schema, DbConn};
 pub struct Neighbourhood {
     pub ties: Vec<Tie>,
     pub barred: HashSet<(Uuid, Uuid)>,
+    /// Organizations counted so far, and whether each is small enough for its people to know
+    /// each other: the units of a ring's people are mostly the last ring's, and counting a
+    /// large one was about a tenth of a 10,000-stakeholder report.
+    small: HashMap<Uuid, bool>,
 }
 
 /// Every tie a path of at most `MAX_HOPS` hops from one of `sources` to one of `targets` can
@@ -36,7 +40,8 @@ pub fn around(
     today: NaiveDate,
     settings: &CoverageSettings,
 ) -> Result<Neighbourhood, Error> {
-    let mut found = Neighbourhood { ties: Vec::new(), barred: HashSet::new() };
+    let mut found =
+        Neighbourhood { ties: Vec::new(), barred: HashSet::new(), small: HashMap::new() };
     let mut seen: HashSet<Uuid> = targets.iter().copied().collect();
     let mut ring: Vec<Uuid> = seen.iter().copied().collect();
     for distance in 0..MAX_HOPS {
@@ -92,7 +97,7 @@ fn ties_touching(
         relationships::relationships_among(conn, tenant, People::Listed(persons), today)?;
     add_relationships(relationships, settings, found);
     add_links(coverage::touching(conn, tenant, persons)?, found);
-    found.ties.extend(colleagues(conn, tenant, persons, None, today)?);
+    found.ties.extend(colleagues(conn, tenant, persons, None, today, &mut found.small)?);
     Ok(())
 }
 
@@ -112,7 +117,8 @@ fn ties_to_sources(
     add_links(coverage::between(conn, tenant, persons, sources)?, found);
     // Colleagues seen from the sources' side: their few organizations, not the persons' many.
     let wanted: HashSet<Uuid> = persons.iter().copied().collect();
-    found.ties.extend(colleagues(conn, tenant, sources, Some(&wanted), today)?);
+    let wanted = Some(&wanted);
+    found.ties.extend(colleagues(conn, tenant, sources, wanted, today, &mut found.small)?);
     Ok(())
 }
 
@@ -146,13 +152,14 @@ fn add_links(links: Vec<coverage::CoverageView>, found: &mut Neighbourhood) {
 /// Shared tenures: each of `persons` with everyone (of `only`, if given) who held a post in the
 /// same organization at the same time — in an organization of at most `TEAM_MAX` tenures: in a
 /// larger one, having worked there is no evidence of knowing each other (and its pairs would
-/// be millions).
+/// be millions). `counted`: the organizations counted so far, whether small.
 fn colleagues(
     conn: &mut DbConn,
     tenant: TenantId,
     persons: &[Uuid],
     only: Option<&HashSet<Uuid>>,
     today: NaiveDate,
+    counted: &mut HashMap<Uuid, bool>,
 ) -> Result<Vec<Tie>, Error> {
     // In pieces: SQLite binds each id.
     let careers = chunked(persons, |piece| with_organizations(conn, tenant, Of::Persons(piece)))?;
@@ -162,7 +169,13 @@ fn colleagues(
     let mut organizations: Vec<Uuid> = careers.iter().map(|(_, o)| *o).collect();
     organizations.sort();
     organizations.dedup();
-    let small = chunked(&organizations, |piece| small_organizations(conn, tenant, piece))?;
+    let uncounted: Vec<Uuid> =
+        organizations.iter().copied().filter(|o| !counted.contains_key(o)).collect();
+    let small_now = chunked(&uncounted, |piece| small_organizations(conn, tenant, piece))?;
+    counted.extend(uncounted.iter().map(|o| (*o, false)));
+    counted.extend(small_now.into_iter().map(|o| (o, true)));
+    let small: Vec<Uuid> =
+        organizations.into_iter().filter(|o| counted.get(o) == Some(&true)).collect();
     if small.is_empty() {
         return Ok(Vec::new());
     }
