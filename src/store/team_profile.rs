@@ -146,11 +146,7 @@ fn read_team_profile(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let names = chunked(&shown, |ids| {
-        Ok(persons::display_names(conn, tenant, ids)?.into_iter().collect())
-    })?
-    .into_iter()
-    .collect();
+    let names = persons::display_names(conn, tenant, &shown)?;
     Ok(Profiled {
         profile,
         unit,

@@ -16,7 +16,7 @@ on_both_backends!(
     a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effect,
     suggestions_share_the_kept_account_and_see_a_new_holder_at_once,
     suggestions_keep_the_crafted_facets_until_a_post_revision_recorded_ahead_takes_effect,
-    suggestions_after_a_stakeholders_crafting_weigh_it_as_the_rows_do_with_the_account_kept,
+    suggestions_after_a_stakeholders_crafting_and_roles_are_the_rows_with_the_account_kept,
 );
 
 /// The report without the request's moment, its floats to 1e-9 (derived strengths decay
@@ -292,7 +292,7 @@ fn alignments(body: &Value, person: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn suggestions_after_a_stakeholders_crafting_weigh_it_as_the_rows_do_with_the_account_kept(
+async fn suggestions_after_a_stakeholders_crafting_and_roles_are_the_rows_with_the_account_kept(
     app: &TestApp,
 ) {
     let s = story(app).await;
@@ -330,9 +330,22 @@ async fn suggestions_after_a_stakeholders_crafting_weigh_it_as_the_rows_do_with_
     assert_eq!(crafted.status, 200, "{}", crafted.body);
     assert_eq!(reads(), read, "the account kept: the link brought in");
 
+    // Nora becomes a decision maker too, whom the sales manager wants covered twice: her
+    // tenure's roles are patched into the kept account, and she gets both salespeople.
+    let asked = json!({"coverers_by_role": {"decision_maker": 2}});
+    let noras = |body: &Value| alignments(body, &s.nora).len();
+    assert_eq!(noras(&app.post(&path, asked.clone()).await.body), 1);
+    let nora = holding(&report, &s.nora);
+    let roles = json!({"buying_roles": ["economic_buyer", "decision_maker"]});
+    assert_eq!(app.patch(&format!("/v1/tenures/{nora}"), roles).await.status, 200);
+    let crafted = app.post(&path, asked.clone()).await;
+    assert_eq!(crafted.status, 200, "{}", crafted.body);
+    assert_eq!(reads(), read, "the account kept: her roles patched");
+    assert_eq!(noras(&crafted.body), 2, "{}", crafted.body);
+
     // A post in the account has it, and its facets, read from the rows: the same suggestions.
     app.create("/v1/posts", json!({"organization_id": s.acme, "title": "COO"})).await;
-    let rows = app.post(&path, json!({})).await;
+    let rows = app.post(&path, asked).await;
     assert_eq!(rows.status, 200, "{}", rows.body);
     assert_eq!(reads(), read + 1, "a post reaches the account");
     for part in ["pairs", "uncovered"] {

@@ -92,46 +92,43 @@ pub(super) fn bring(
 /// holding it (a career of someone who came or went) is let go.
 ///
 /// An account that did not read a tenure in place is not reached by it: had the tenure been
-/// on one of its posts, or one of its people's, when the account was read, its id would be in
-/// the footprint; it is in the same place now.
+/// on one of its posts, or in the career of someone who came or went, when the account was
+/// read, its id would be in the footprint; it is where it was then.
 fn reassign(
     conn: &mut DbConn,
     tenant: TenantId,
     accounts: &mut Accounts,
     updated: &[Uuid],
 ) -> Result<Vec<Uuid>, Error> {
-    if updated.is_empty() || accounts.is_empty() {
-        return Ok(updated.to_vec());
-    }
-    let now: HashMap<Uuid, Tenure> = chunked(updated, |ids| tenures::find_many(conn, tenant, ids))?
+    let updated: HashSet<Uuid> = updated.iter().copied().collect();
+    // Only a tenure a kept account holds can be in place: a sync's thousands elsewhere are
+    // left to `reach`, and read there alone.
+    let held = accounts.values().flat_map(|(account, _)| account.tenures.iter().map(|t| t.id));
+    let held = distinct(held.filter(|id| updated.contains(id)));
+    let now: HashMap<Uuid, Tenure> = chunked(&held, |ids| tenures::find_many(conn, tenant, ids))?
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
+    let in_place_now = |kept: &Tenure| now.get(&kept.id).filter(|n| kept.same_place(n));
     let mut in_place: HashSet<Uuid> = HashSet::new();
     for (account, _) in accounts.values() {
-        let held =
-            account.tenures.iter().filter(|t| now.get(&t.id).is_some_and(|n| t.same_place(n)));
-        in_place.extend(held.map(|t| t.id));
+        in_place.extend(account.tenures.iter().filter_map(in_place_now).map(|t| t.id));
     }
     let (_, by_account) = reached(accounts, &in_place, |_, named| named.into_iter().collect());
     let mut patched = Vec::new();
-    for (root, reached) in by_account {
+    for (root, ids) in by_account {
         let account = &accounts[&root].0;
-        let held: HashMap<Uuid, Tenure> = account
-            .tenures
-            .iter()
-            .filter(|t| reached.contains(&t.id))
-            .filter_map(|t| now.get(&t.id).filter(|n| t.same_place(n)))
-            .map(|n| (n.id, n.clone()))
-            .collect();
-        if held.len() == reached.len() {
-            patched.push((root, held));
+        let theirs = account.tenures.iter().filter(|t| ids.contains(&t.id));
+        let now_are: HashMap<Uuid, Tenure> =
+            theirs.filter_map(in_place_now).map(|n| (n.id, n.clone())).collect();
+        if now_are.len() == ids.len() {
+            patched.push((root, now_are));
         } else {
             accounts.remove(&root);
         }
     }
-    patch(accounts, patched, |account, held| account.reassigned(&held));
-    Ok(updated.iter().filter(|id| !in_place.contains(id)).copied().collect())
+    patch(accounts, patched, |account, now_are| account.reassigned(&now_are));
+    Ok(updated.into_iter().filter(|id| !in_place.contains(id)).collect())
 }
 
 /// Brings the kept accounts that name any of `people` to these people's display names as

@@ -25,7 +25,7 @@ pub struct Neighbourhood {
     /// Organizations counted so far, and whether each is small enough for its people to know
     /// each other: the units of a ring's people are mostly the last ring's, and counting a
     /// large one was about a tenth of a 10,000-stakeholder report.
-    small: HashMap<Uuid, bool>,
+    counted: HashMap<Uuid, bool>,
 }
 
 /// Every tie a path of at most `MAX_HOPS` hops from one of `sources` to one of `targets` can
@@ -41,7 +41,7 @@ pub fn around(
     settings: &CoverageSettings,
 ) -> Result<Neighbourhood, Error> {
     let mut found =
-        Neighbourhood { ties: Vec::new(), barred: HashSet::new(), small: HashMap::new() };
+        Neighbourhood { ties: Vec::new(), barred: HashSet::new(), counted: HashMap::new() };
     let mut seen: HashSet<Uuid> = targets.iter().copied().collect();
     let mut ring: Vec<Uuid> = seen.iter().copied().collect();
     for distance in 0..MAX_HOPS {
@@ -97,7 +97,7 @@ fn ties_touching(
         relationships::relationships_among(conn, tenant, People::Listed(persons), today)?;
     add_relationships(relationships, settings, found);
     add_links(coverage::touching(conn, tenant, persons)?, found);
-    found.ties.extend(colleagues(conn, tenant, persons, None, today, &mut found.small)?);
+    found.ties.extend(colleagues(conn, tenant, persons, None, today, &mut found.counted)?);
     Ok(())
 }
 
@@ -118,7 +118,7 @@ fn ties_to_sources(
     // Colleagues seen from the sources' side: their few organizations, not the persons' many.
     let wanted: HashSet<Uuid> = persons.iter().copied().collect();
     let wanted = Some(&wanted);
-    found.ties.extend(colleagues(conn, tenant, sources, wanted, today, &mut found.small)?);
+    found.ties.extend(colleagues(conn, tenant, sources, wanted, today, &mut found.counted)?);
     Ok(())
 }
 
