@@ -17,7 +17,35 @@ on_both_backends!(
     a_redirect_is_not_followed,
     webhook_urls_and_secrets_are_checked,
     a_receiver_at_an_ipv6_address_is_delivered_to,
+    a_slow_or_dead_receiver_holds_only_its_own_subscription,
 );
+
+/// How long `/slow` takes to answer.
+const SLOW: Duration = Duration::from_millis(1500);
+
+async fn a_slow_or_dead_receiver_holds_only_its_own_subscription(app: &TestApp) {
+    let (base, log) = receiver().await;
+    for path in ["/slow", "/dead", "/quick"] {
+        let url = format!("{base}{path}");
+        app.create("/v1/webhooks", json!({"url": url, "entities": ["person"]})).await;
+    }
+    let mut persons = Vec::new();
+    for i in 0..3 {
+        persons.push(app.create("/v1/persons", json!({"display_name": format!("P{i}")})).await);
+    }
+    // The quick receiver has every change while the slow one is still on its first two (each
+    // send takes `SLOW`) and the dead one has none answered.
+    wait_for("every change at the quick receiver", || persons_received(&log, "/quick").len() == 3)
+        .await;
+    assert!(persons_received(&log, "/slow").len() < 3, "the slow receiver kept up");
+    assert_eq!(persons_received(&log, "/quick"), persons);
+    // The slow one gets them all, in order; the dead one is still sent its first, again.
+    wait_for("every change at the slow receiver", || persons_received(&log, "/slow").len() == 3)
+        .await;
+    assert_eq!(persons_received(&log, "/slow"), persons);
+    let dead = persons_received(&log, "/dead");
+    assert!(!dead.is_empty() && dead.iter().all(|id| *id == persons[0]), "{dead:?}");
+}
 
 async fn a_receiver_at_an_ipv6_address_is_delivered_to(app: &TestApp) {
     let (base, log) = receiver_on("[::1]:0").await;
@@ -38,7 +66,8 @@ pub(crate) struct Received {
 }
 
 /// A receiver: `/flaky` answers 503 twice, then 200; `/gone` always 410; `/moved` redirects
-/// to `/elsewhere`; anything else 200.
+/// to `/elsewhere`; `/slow` answers 200 after `SLOW`; `/dead` answers long after the server
+/// under test gives up (2 s); anything else 200. Each request is logged as it arrives.
 pub(crate) async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
     receiver_on("127.0.0.1:0").await
 }
@@ -54,6 +83,11 @@ async fn receiver_on(address: &str) -> (String, Arc<Mutex<Vec<Received>>>) {
                     req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
                 };
                 let path = req.path().to_owned();
+                let wait = match path.as_str() {
+                    "/slow" => SLOW,
+                    "/dead" => Duration::from_secs(60),
+                    _ => Duration::ZERO,
+                };
                 let mut log = log.lock().unwrap();
                 log.push(Received {
                     path: path.clone(),
@@ -64,6 +98,8 @@ async fn receiver_on(address: &str) -> (String, Arc<Mutex<Vec<Received>>>) {
                     body: body.to_vec(),
                 });
                 let flaky_calls = log.iter().filter(|r| r.path == "/flaky").count();
+                drop(log);
+                actix_web::rt::time::sleep(wait).await;
                 match path.as_str() {
                     "/flaky" if flaky_calls <= 2 => HttpResponse::ServiceUnavailable().finish(),
                     "/gone" => HttpResponse::Gone().finish(),
