@@ -2,7 +2,7 @@
 //! standby made from it by `pg_basebackup -R`, both on ports of their own and removed after.
 //! Reports are served by the standby; a key reads its own writes at once (from the primary);
 //! the change feed read on the standby never skips a change while writers commit on the
-//! primary; a standby that goes away leaves the reads to the primary.
+//! primary; a standby that stops replaying, or goes away, leaves the reads to the primary.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -81,6 +81,13 @@ impl Cluster {
 
     fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Runs one statement on it, as its superuser.
+    fn execute(&self, statement: &str) {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = diesel::PgConnection::establish(&self.url()).unwrap();
+        diesel::sql_query(statement).execute(&mut conn).unwrap();
     }
 
     fn stop(&self) {
@@ -331,12 +338,42 @@ async fn reads_that_may_lag_go_to_a_streaming_standby() {
     }
     assert!(api.metric("jobcraft_read_replica_reads_total").await > before);
 
+    // The standby stops replaying: once the watcher sees it behind, another key's reads go to
+    // the primary and see the newest write; replaying again, the standby serves again.
+    standby.execute("SELECT pg_wal_replay_pause()");
+    let post = json!({"title": "Post 9", "organization_id": acme});
+    let post = api.create("/v1/posts", &writer, post).await;
+    let person = api.create("/v1/persons", &writer, json!({"display_name": "Person 9"})).await;
+    let tenure = json!({"person_id": person, "post_id": post, "started_on": "2025-01-01"});
+    api.create("/v1/tenures", &writer, tenure).await;
+    let started = Instant::now();
+    while api.metric("jobcraft_read_replica_fresh").await > 0.0 {
+        assert!(started.elapsed() < Duration::from_secs(10), "a paused standby counts as fresh");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    let served = api.metric("jobcraft_read_replica_reads_total").await;
+    for _ in 0..5 {
+        let (status, body) = api.call("GET", &report, &reader, None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(holders(&body), 9, "the newest write, from the primary: {body}");
+    }
+    let lagging = api.metric("jobcraft_read_replica_reads_total").await;
+    assert_eq!(lagging, served, "reads went to the lagging standby");
+    standby.execute("SELECT pg_wal_replay_resume()");
+    assert!(api.metric_reaches("jobcraft_read_replica_fresh", 1.0).await, "{}", logged());
+    for _ in 0..5 {
+        let (status, body) = api.call("GET", &report, &reader, None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(holders(&body), 9, "{body}");
+    }
+    assert!(api.metric("jobcraft_read_replica_reads_total").await > lagging, "{}", logged());
+
     // The standby goes away: its reads fall back to the primary, answered in full.
     standby.stop();
     for _ in 0..5 {
         let (status, body) = api.call("GET", &report, &reader, None).await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(holders(&body), 8);
+        assert_eq!(holders(&body), 9);
     }
     let started = Instant::now();
     while api.metric("jobcraft_read_replica_fresh").await > 0.0 {
