@@ -33,6 +33,7 @@ pub async fn run(db: Db, settings: PruneSettings) {
                 deliveries = pruned.deliveries,
                 audit = pruned.audit,
                 sessions = pruned.sessions,
+                idempotency_keys = pruned.idempotency_keys,
                 "pruned past the retention windows"
             ),
             Ok(Ok(_)) => {}
@@ -64,6 +65,7 @@ pub fn round(db: &Db, batch: i64) -> Result<Pruned, Error> {
                     total.deliveries += p.deliveries;
                     total.audit += p.audit;
                     total.sessions += p.sessions;
+                    total.idempotency_keys += p.idempotency_keys;
                     // Half the time to the requests: a long backlog is pruned at half speed
                     // rather than at the writers' expense (bench/retention measures both).
                     std::thread::sleep(started.elapsed());

@@ -1,7 +1,6 @@
 //! Idempotency keys: the answer to a request kept under (tenant, API key, key), written in the
 //! same transaction as the request's own write (see `http::idempotency`).
 
-use chrono::Duration;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -9,10 +8,7 @@ use uuid::Uuid;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::idempotency_keys;
-use crate::store::{from_json, now, to_json, DbConn};
-
-/// How long a key is kept: "at least 24 hours", with a margin.
-pub const KEPT_FOR_HOURS: i64 = 48;
+use crate::store::{from_json, now, retention, to_json, DbConn};
 
 /// Whose key: a tenant's API key, and the key it sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -42,13 +38,16 @@ pub enum Claim {
     Mismatch,
 }
 
-/// What is kept under `key` for a request with `hash`, as a plain read.
+/// What is kept under `key` for a request with `hash`, as a plain read: within the tenant's
+/// window (`Retention::idempotency_hours`). Keys past it are pruned off the request path
+/// (`store::retention`); one not pruned yet is not answered.
 pub fn lookup(conn: &mut DbConn, key: &KeyOf, hash: &str) -> Result<Claim, Error> {
+    let kept_since = kept_since(conn, key.tenant)?;
     let found: Option<(String, i32, String, String)> = idempotency_keys::table
         .filter(idempotency_keys::tenant_id.eq(key.tenant))
         .filter(idempotency_keys::api_key_id.eq(key.api_key.to_string()))
         .filter(idempotency_keys::idempotency_key.eq(&key.key))
-        .filter(idempotency_keys::created_at.ge(now() - Duration::hours(KEPT_FOR_HOURS)))
+        .filter(idempotency_keys::created_at.ge(kept_since))
         .select((
             idempotency_keys::request_hash,
             idempotency_keys::status,
@@ -89,13 +88,17 @@ pub fn claim(conn: &mut DbConn, key: &KeyOf, hash: &str) -> Result<Claim, Error>
 }
 
 /// Keeps the answer, in the transaction of the request's write (or alone, for a request that
-/// wrote nothing); forgets the tenant's keys past their time.
+/// wrote nothing).
 pub fn keep(conn: &mut DbConn, key: &KeyOf, hash: &str, stored: &Stored) -> Result<(), Error> {
     let (tenant, at) = (key.tenant.to_string(), now());
+    // The key's answer past the window, if not pruned yet, gives way to this one; an answer
+    // within it stays, and the insert fails on the key (a claim another node did not see).
     diesel::delete(
         idempotency_keys::table
             .filter(idempotency_keys::tenant_id.eq(&tenant))
-            .filter(idempotency_keys::created_at.lt(at - Duration::hours(KEPT_FOR_HOURS))),
+            .filter(idempotency_keys::api_key_id.eq(key.api_key.to_string()))
+            .filter(idempotency_keys::idempotency_key.eq(&key.key))
+            .filter(idempotency_keys::created_at.lt(kept_since(conn, key.tenant)?)),
     )
     .execute(conn)?;
     diesel::insert_into(idempotency_keys::table)
@@ -111,6 +114,11 @@ pub fn keep(conn: &mut DbConn, key: &KeyOf, hash: &str, stored: &Stored) -> Resu
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// When the answers the tenant still keeps begin.
+fn kept_since(conn: &mut DbConn, tenant: TenantId) -> Result<chrono::NaiveDateTime, Error> {
+    Ok(retention::settings(conn, tenant)?.cutoffs(now()).idempotency)
 }
 
 /// The advisory lock of a key: the first 64 bits of a hash of whose key it is.

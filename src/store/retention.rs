@@ -1,4 +1,5 @@
-//! Retention: each tenant's windows, and pruning what has passed them, in small batches.
+//! Retention: each tenant's windows, and pruning what has passed them, in small batches (the
+//! feed, webhook delivery logs, the audit log, idempotency keys, expired web sessions).
 //!
 //! The change feed is pruned from its start only (every change up to a number, recorded as the
 //! tenant's horizon in `feed_horizons`), so what is kept is always a gapless run of numbers and
@@ -16,26 +17,25 @@ use crate::domain::retention::Retention;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::schema::{
-    audit_log, changes, feed_horizons, retention_settings, tenants, web_sessions,
+    audit_log, changes, feed_horizons, idempotency_keys, retention_settings, tenants, web_sessions,
     webhook_deliveries, webhooks,
 };
 use crate::store::{now, parse_id, DbConn};
 
 /// The tenant's windows; the defaults until it sets its own.
 pub fn settings(conn: &mut DbConn, tenant: TenantId) -> Result<Retention, Error> {
-    let row: Option<(i64, i64, Option<i64>)> = retention_settings::table
+    let row: Option<(i64, i64, Option<i64>, i64)> = retention_settings::table
         .filter(retention_settings::tenant_id.eq(tenant))
         .select((
             retention_settings::feed_days,
             retention_settings::deliveries_days,
             retention_settings::audit_days,
+            retention_settings::idempotency_hours,
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map_or_else(Retention::default, |(feed_days, deliveries_days, audit_days)| Retention {
-        feed_days,
-        deliveries_days,
-        audit_days,
+    Ok(row.map_or_else(Retention::default, |(feed_days, deliveries_days, audit_days, hours)| {
+        Retention { feed_days, deliveries_days, audit_days, idempotency_hours: hours }
     }))
 }
 
@@ -48,6 +48,7 @@ pub fn save(conn: &mut DbConn, tenant: TenantId, retention: &Retention) -> Resul
             retention_settings::feed_days.eq(retention.feed_days),
             retention_settings::deliveries_days.eq(retention.deliveries_days),
             retention_settings::audit_days.eq(retention.audit_days),
+            retention_settings::idempotency_hours.eq(retention.idempotency_hours),
             retention_settings::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -173,11 +174,12 @@ pub struct Pruned {
     pub audit: usize,
     /// Expired web workspace sessions.
     pub sessions: usize,
+    pub idempotency_keys: usize,
 }
 
 impl Pruned {
     pub fn any(&self) -> bool {
-        self.changes + self.deliveries + self.audit + self.sessions > 0
+        self.changes + self.deliveries + self.audit + self.sessions + self.idempotency_keys > 0
     }
 }
 
@@ -191,11 +193,15 @@ pub struct Due {
     deliveries: Vec<String>,
     audit: Vec<String>,
     sessions: Vec<String>,
+    /// Idempotency keys (which have no id of their own) go by age: those recorded up to this
+    /// moment, the newest of the oldest batch past the window.
+    keys_through: Option<NaiveDateTime>,
 }
 
 impl Due {
     pub fn any(&self) -> bool {
         self.through.is_some()
+            || self.keys_through.is_some()
             || !(self.deliveries.is_empty() && self.audit.is_empty() && self.sessions.is_empty())
     }
 }
@@ -251,6 +257,14 @@ pub fn due(
             None => Vec::new(),
         },
         sessions: ids_before!(conn, web_sessions, expires_at, tenant, at, batch),
+        keys_through: idempotency_keys::table
+            .filter(idempotency_keys::tenant_id.eq(tenant))
+            .filter(idempotency_keys::created_at.lt(cut.idempotency))
+            .select(idempotency_keys::created_at)
+            .order(idempotency_keys::created_at)
+            .limit(batch)
+            .load::<NaiveDateTime>(conn)?
+            .pop(),
     })
 }
 
@@ -284,5 +298,13 @@ pub fn prune(
     pruned.deliveries = delete_ids!(conn, webhook_deliveries, tenant, &due.deliveries);
     pruned.audit = delete_ids!(conn, audit_log, tenant, &due.audit);
     pruned.sessions = delete_ids!(conn, web_sessions, tenant, &due.sessions);
+    if let Some(through) = due.keys_through {
+        pruned.idempotency_keys = diesel::delete(
+            idempotency_keys::table
+                .filter(idempotency_keys::tenant_id.eq(tenant))
+                .filter(idempotency_keys::created_at.le(through)),
+        )
+        .execute(conn)?;
+    }
     Ok(pruned)
 }

@@ -401,6 +401,7 @@ diesel::table! {
         deliveries_days -> BigInt,
         audit_days -> Nullable<BigInt>,
         updated_at -> Timestamp,
+        idempotency_hours -> BigInt,
     }
 }
 

@@ -1,5 +1,6 @@
-//! Retention: the change feed, delivery logs and audit log pruned past each tenant's windows,
-//! in batches beside writers; a cursor older than what is kept is `410 Gone`, never a jump.
+//! Retention: the change feed, delivery logs, audit log and idempotency keys pruned past each
+//! tenant's windows, in batches beside writers and off the request path; a cursor older than
+//! what is kept is `410 Gone`, never a jump.
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
@@ -7,7 +8,7 @@ use jobcraft::api::changes::decode;
 use jobcraft::domain::api_key::Scope;
 use jobcraft::pruning::round;
 use jobcraft::store::retention;
-use jobcraft::store::schema::{audit_log, changes, feed_horizons};
+use jobcraft::store::schema::{audit_log, changes, feed_horizons, idempotency_keys};
 use serde_json::{json, Value};
 
 use crate::harness::{on_both_backends, TestApp};
@@ -18,7 +19,59 @@ on_both_backends!(
     retention_windows_are_checked_and_kept,
     no_pruning_batch_passes_a_held_turn,
     a_round_that_finds_nothing_to_prune_takes_no_turn,
+    idempotency_keys_are_answered_for_the_tenants_window_then_pruned_by_a_round,
 );
+
+/// Makes the tenant's idempotency keys look `hours` old.
+fn age_keys(app: &TestApp, hours: i64) {
+    let then = Utc::now().naive_utc() - Duration::hours(hours);
+    let tenant = app.tenant_id.0.to_string();
+    app.db
+        .write(|c| {
+            diesel::update(idempotency_keys::table.filter(idempotency_keys::tenant_id.eq(&tenant)))
+                .set(idempotency_keys::created_at.eq(then))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+async fn idempotency_keys_are_answered_for_the_tenants_window_then_pruned_by_a_round(
+    app: &TestApp,
+) {
+    let post = |key: &'static str| {
+        let body = json!({"display_name": "Kept"});
+        async move {
+            let headers = [("Idempotency-Key", key)];
+            let made = app
+                .call(awc::http::Method::POST, "/v1/persons", Some(&app.key), &headers, Some(&body))
+                .await;
+            assert_eq!(made.status, 201, "{}", made.body);
+            made.body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let window = json!({"feed_days": 30, "deliveries_days": 30, "audit_days": null,
+                        "idempotency_hours": 72});
+    assert_eq!(app.put("/v1/settings/retention", window).await.status, 200);
+    let first = post("k-1").await;
+    // Three days is the tenant's window: at 60 hours the key still answers, and a round
+    // leaves it.
+    age_keys(app, 60);
+    assert_eq!(post("k-1").await, first, "replayed within the window");
+    assert_eq!(round(&app.db, 1000).unwrap().idempotency_keys, 0);
+    // Past it, a round prunes it, and the key is free again: a new person.
+    age_keys(app, 80);
+    assert_eq!(round(&app.db, 1000).unwrap().idempotency_keys, 1);
+    let again = post("k-1").await;
+    assert_ne!(again, first, "a key past the window is a new request");
+    // A key past the window that no round has pruned yet is not answered either, and its
+    // new answer takes its place.
+    age_keys(app, 80);
+    let newer = post("k-1").await;
+    assert_ne!(newer, again);
+    assert_eq!(post("k-1").await, newer, "the new answer is kept");
+    assert_eq!(round(&app.db, 1000).unwrap().idempotency_keys, 0);
+}
 
 /// Makes the tenant's changes up to `seq` (and its audit entries) look `days` old.
 fn age(app: &TestApp, through_seq: i64, days: i64) {
@@ -155,15 +208,20 @@ async fn pruning_beside_writers_keeps_every_recent_change_once_and_in_order(app:
 
 async fn retention_windows_are_checked_and_kept(app: &TestApp) {
     let defaults = app.get("/v1/settings/retention").await;
-    assert_eq!(defaults.body, json!({"feed_days": 30, "deliveries_days": 30, "audit_days": null}));
+    assert_eq!(
+        defaults.body,
+        json!({"feed_days": 30, "deliveries_days": 30, "audit_days": null,
+               "idempotency_hours": 48})
+    );
     let short = app
         .put(
             "/v1/settings/retention",
-            json!({"feed_days": 3, "deliveries_days": 0, "audit_days": null}),
+            json!({"feed_days": 3, "deliveries_days": 0, "audit_days": null,
+                   "idempotency_hours": 24}),
         )
         .await;
     short.assert_problem(422);
-    assert_eq!(short.pointers(), vec!["/feed_days", "/deliveries_days"]);
+    assert_eq!(short.pointers(), vec!["/feed_days", "/deliveries_days", "/idempotency_hours"]);
     let unknown = app
         .put(
             "/v1/settings/retention",
@@ -189,7 +247,8 @@ async fn retention_windows_are_checked_and_kept(app: &TestApp) {
         )
         .await;
     assert_eq!(set.status, 200);
-    assert_eq!(app.get("/v1/settings/retention").await.body["audit_days"], json!(90));
+    let kept = app.get("/v1/settings/retention").await.body;
+    assert_eq!((&kept["audit_days"], &kept["idempotency_hours"]), (&json!(90), &json!(48)));
     // Another tenant keeps its own.
     let other = app.other_tenant("elsewhere");
     let theirs =

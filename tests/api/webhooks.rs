@@ -88,17 +88,18 @@ async fn receiver_on(address: &str) -> (String, Arc<Mutex<Vec<Received>>>) {
                     "/dead" => Duration::from_secs(60),
                     _ => Duration::ZERO,
                 };
-                let mut log = log.lock().unwrap();
-                log.push(Received {
-                    path: path.clone(),
-                    signature: header("x-jobcraft-signature"),
-                    event_id: header("x-jobcraft-event-id"),
-                    request_id: header("x-request-id"),
-                    traceparent: header("traceparent"),
-                    body: body.to_vec(),
-                });
-                let flaky_calls = log.iter().filter(|r| r.path == "/flaky").count();
-                drop(log);
+                let flaky_calls = {
+                    let mut log = log.lock().unwrap();
+                    log.push(Received {
+                        path: path.clone(),
+                        signature: header("x-jobcraft-signature"),
+                        event_id: header("x-jobcraft-event-id"),
+                        request_id: header("x-request-id"),
+                        traceparent: header("traceparent"),
+                        body: body.to_vec(),
+                    });
+                    log.iter().filter(|r| r.path == "/flaky").count()
+                };
                 actix_web::rt::time::sleep(wait).await;
                 match path.as_str() {
                     "/flaky" if flaky_calls <= 2 => HttpResponse::ServiceUnavailable().finish(),

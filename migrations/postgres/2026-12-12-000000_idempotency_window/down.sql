@@ -1,0 +1,1 @@
+ALTER TABLE retention_settings DROP COLUMN idempotency_hours;
