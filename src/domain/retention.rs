@@ -26,8 +26,9 @@ pub struct Retention {
     /// Days an audit entry is kept, 1 to 3,650; null (the default) keeps it for good.
     #[schema(minimum = 1, maximum = 3650)]
     pub audit_days: Option<i64>,
-    /// Hours an idempotency key and its answer are kept, 48 to 87,600 (default 48): a request
-    /// repeated with the key within them gets the first answer.
+    /// Hours an idempotency key and its answer are kept, 48 to 87,600 (default 48, also when
+    /// left out of a replacement): a request repeated with the key within them gets the first
+    /// answer.
     #[schema(minimum = 48, maximum = 87600, default = 48)]
     #[serde(default = "idempotency_hours")]
     pub idempotency_hours: i64,

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on `POST`: the same key and body get the stored response without a
 //! second write; the same key with another body is a 422; a replay while the first request
-//! still runs is a 409. Keys belong to the API key that sent them and are kept 48 hours.
+//! still runs is a 409. Keys belong to the API key that sent them and are kept for the tenant's
+//! window (`idempotency_hours` of `/v1/settings/retention`, 48 hours by default).
 //!
 //! The answer commits with the request's own write: the handler's write transaction
 //! (`http::write`) stays open past the handler, the answer is stored in it, and both commit

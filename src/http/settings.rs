@@ -208,8 +208,8 @@ pub async fn replace_settings(
     Ok(ok(version, settings))
 }
 
-/// How long the tenant keeps its change feed, webhook delivery log and audit log (defaults
-/// until changed). Pruning runs in the background, in small batches.
+/// How long the tenant keeps its change feed, webhook delivery log, audit log and idempotency
+/// keys (defaults until changed). Pruning runs in the background, in small batches.
 #[utoipa::path(tag = "settings", responses((status = 200, body = Retention)))]
 #[get("/v1/settings/retention")]
 pub async fn find_retention(
@@ -221,8 +221,9 @@ pub async fn find_retention(
     Ok(HttpResponse::Ok().json(retention))
 }
 
-/// Replace the retention windows. A shorter feed window makes older cursors `410 Gone` once
-/// pruning passes them; changes an active webhook subscription has not delivered are kept.
+/// Replace the retention windows: each one left out takes its default (`idempotency_hours`
+/// 48). A shorter feed window makes older cursors `410 Gone` once pruning passes them; changes
+/// an active webhook subscription has not delivered are kept.
 #[utoipa::path(tag = "settings", request_body = Retention, responses((status = 200, body = Retention)))]
 #[put("/v1/settings/retention")]
 pub async fn replace_retention(

@@ -299,6 +299,9 @@ pub fn prune(
     pruned.audit = delete_ids!(conn, audit_log, tenant, &due.audit);
     pruned.sessions = delete_ids!(conn, web_sessions, tenant, &due.sessions);
     if let Some(through) = due.keys_through {
+        // Up to and with `through`: keys recorded at that very moment go in this batch too (a
+        // few past `batch`, all past the window), or a batch of them all alike would never
+        // end.
         pruned.idempotency_keys = diesel::delete(
             idempotency_keys::table
                 .filter(idempotency_keys::tenant_id.eq(tenant))

@@ -22,15 +22,16 @@ on_both_backends!(
     idempotency_keys_are_answered_for_the_tenants_window_then_pruned_by_a_round,
 );
 
-/// Makes the tenant's idempotency keys look `hours` old.
-fn age_keys(app: &TestApp, hours: i64) {
+/// Makes these idempotency keys of the tenant look `hours` old.
+fn age_keys(app: &TestApp, keys: &[&str], hours: i64) {
     let then = Utc::now().naive_utc() - Duration::hours(hours);
     let tenant = app.tenant_id.0.to_string();
     app.db
         .write(|c| {
-            diesel::update(idempotency_keys::table.filter(idempotency_keys::tenant_id.eq(&tenant)))
-                .set(idempotency_keys::created_at.eq(then))
-                .execute(c)?;
+            let theirs = idempotency_keys::table
+                .filter(idempotency_keys::tenant_id.eq(&tenant))
+                .filter(idempotency_keys::idempotency_key.eq_any(keys));
+            diesel::update(theirs).set(idempotency_keys::created_at.eq(then)).execute(c)?;
             Ok(())
         })
         .unwrap();
@@ -56,21 +57,38 @@ async fn idempotency_keys_are_answered_for_the_tenants_window_then_pruned_by_a_r
     let first = post("k-1").await;
     // Three days is the tenant's window: at 60 hours the key still answers, and a round
     // leaves it.
-    age_keys(app, 60);
+    age_keys(app, &["k-1"], 60);
     assert_eq!(post("k-1").await, first, "replayed within the window");
     assert_eq!(round(&app.db, 1000).unwrap().idempotency_keys, 0);
     // Past it, a round prunes it, and the key is free again: a new person.
-    age_keys(app, 80);
+    age_keys(app, &["k-1"], 80);
     assert_eq!(round(&app.db, 1000).unwrap().idempotency_keys, 1);
     let again = post("k-1").await;
     assert_ne!(again, first, "a key past the window is a new request");
     // A key past the window that no round has pruned yet is not answered either, and its
-    // new answer takes its place.
-    age_keys(app, 80);
+    // new answer takes its place, and its alone: another key past it is left to the rounds.
+    post("k-2").await;
+    post("k-3").await;
+    age_keys(app, &["k-1", "k-2"], 80);
+    age_keys(app, &["k-3"], 90);
     let newer = post("k-1").await;
     assert_ne!(newer, again);
     assert_eq!(post("k-1").await, newer, "the new answer is kept");
-    assert_eq!(round(&app.db, 1000).unwrap().idempotency_keys, 0);
+    // Batch by batch, the oldest first: the two keys past the window, one a batch.
+    let batches: Vec<usize> = (0..3).map(|_| retention_batch(app, 1).idempotency_keys).collect();
+    assert_eq!(batches, [1, 1, 0]);
+    assert_eq!(post("k-1").await, newer, "the answer within the window stays");
+}
+
+/// One pruning batch of the tenant, of at most `batch` rows of each kind.
+fn retention_batch(app: &TestApp, batch: i64) -> retention::Pruned {
+    let at = Utc::now().naive_utc();
+    app.db
+        .write(|c| {
+            assert!(retention::take_turn(c, app.tenant_id)?);
+            retention::prune(c, app.tenant_id, at, batch)
+        })
+        .unwrap()
 }
 
 /// Makes the tenant's changes up to `seq` (and its audit entries) look `days` old.

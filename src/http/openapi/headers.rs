@@ -113,7 +113,8 @@ pub(super) fn add_write_headers(operation: &mut Operation, method: &HttpMethod) 
             crate::http::idempotency::HEADER,
             "Up to 255 characters: a replay with the same key and body gets the stored \
              response without a second write; another body is a 422, a replay while the first \
-             runs a 409. Kept 48 hours per tenant.",
+             runs a 409. Kept for the tenant's window (`idempotency_hours` of \
+             `/v1/settings/retention`, 48 hours by default).",
             ObjectBuilder::new()
                 .schema_type(Type::String)
                 .min_length(Some(1))
