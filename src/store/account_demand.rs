@@ -36,6 +36,7 @@ use crate::domain::facet::Facet;
 use crate::domain::fit::wants;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
+use crate::store::accounts::PostsOf;
 use crate::store::changes::{self, Entity, Operation};
 use crate::store::crafting::{self, TenureHistory};
 use crate::store::footprint::{self, Footprint};
@@ -196,7 +197,9 @@ fn read_together(
     let organizations: Vec<Uuid> = account_of.keys().copied().collect();
     let mut posts_of: Vec<Vec<AccountPost>> = scope.iter().map(|_| Vec::new()).collect();
     let mut post_accounts: HashMap<Uuid, Vec<usize>> = HashMap::new();
-    for post in chunked(&organizations, |ids| accounts::account_posts(conn, tenant, ids, today))? {
+    for post in chunked(&organizations, |ids| {
+        accounts::account_posts(conn, tenant, PostsOf::Organizations(ids), today)
+    })? {
         let of = account_of.get(&post.organization_id).cloned().unwrap_or_default();
         for account in &of {
             demand[*account].footprint.insert(post.id);

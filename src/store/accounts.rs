@@ -21,7 +21,7 @@ use crate::store::coverage::{self, Coverage, End};
 use crate::store::footprint::Footprint;
 use crate::store::interactions::{self, Met};
 use crate::store::organizations::{self, Organization};
-use crate::store::people::{self, People};
+use crate::store::people::{self, texts, People};
 use crate::store::relationships::{self, Relationship};
 use crate::store::schema::{crafting_revisions, posts};
 use crate::store::tenures::{self, Of, Tenure};
@@ -129,6 +129,22 @@ impl AccountData {
         for holder in data.account.posts.iter_mut().flat_map(|p| &mut p.holders) {
             if let Some(now) = tenures.get(&holder.tenure_id) {
                 holder.buying_roles.clone_from(&now.buying_roles);
+            }
+        }
+        data
+    }
+
+    /// The account with these of its posts (by id) as they are now, each in the same
+    /// organization and existing today as the account has it: of a post, beyond where it is
+    /// and whether it exists, an account reads its title, reporting line and headcount, so a
+    /// CRM's update of one changes only these.
+    pub(in crate::store) fn revised(&self, posts: &HashMap<Uuid, AccountPost>) -> AccountData {
+        let mut data = self.clone();
+        for post in &mut data.account.posts {
+            if let Some(now) = posts.get(&post.id) {
+                post.title.clone_from(&now.title);
+                post.reports_to = now.reports_to;
+                post.headcount = now.headcount;
             }
         }
         data
@@ -367,7 +383,9 @@ fn read_accounts(
             organizations[*account].push(found.clone());
         }
     }
-    let post_rows = chunked(&all_organizations, |ids| account_posts(conn, tenant, ids, today))?;
+    let post_rows = chunked(&all_organizations, |ids| {
+        account_posts(conn, tenant, PostsOf::Organizations(ids), today)
+    })?;
     let post_account: HashMap<Uuid, &[usize]> =
         post_rows.iter().map(|p| (p.id, in_accounts(&p.organization_id))).collect();
     // Rows are read by the accounts' organizations (`People::HoldingPostsIn`), not by lists of
@@ -775,17 +793,28 @@ fn strength_at(
     (strength, touches.iter().filter(|t| **t <= now).max().copied())
 }
 
-/// Posts of these organizations that exist on `date`, without holders yet, in no order.
+/// Which posts `account_posts` reads.
+#[derive(Clone, Copy)]
+pub(in crate::store) enum PostsOf<'a> {
+    /// Every post of these organizations.
+    Organizations(&'a [Uuid]),
+    /// These posts.
+    Listed(&'a [Uuid]),
+}
+
+/// These posts, of those that exist on `date`, without holders yet, in no order.
 pub(in crate::store) fn account_posts(
     conn: &mut DbConn,
     tenant: TenantId,
-    organizations: &[Uuid],
+    which: PostsOf<'_>,
     date: NaiveDate,
 ) -> Result<Vec<AccountPost>, Error> {
-    let ids: Vec<String> = organizations.iter().map(Uuid::to_string).collect();
-    let rows: Vec<(String, String, String, Option<String>, i32)> = posts::table
-        .filter(posts::tenant_id.eq(tenant))
-        .filter(posts::organization_id.eq_any(ids))
+    let query = posts::table.filter(posts::tenant_id.eq(tenant)).into_boxed();
+    let query = match which {
+        PostsOf::Organizations(ids) => query.filter(posts::organization_id.eq_any(texts(ids))),
+        PostsOf::Listed(ids) => query.filter(posts::id.eq_any(texts(ids))),
+    };
+    let rows: Vec<(String, String, String, Option<String>, i32)> = query
         .filter(posts::established_on.is_null().or(posts::established_on.le(date)))
         .filter(posts::abolished_on.is_null().or(posts::abolished_on.gt(date)))
         .select((

@@ -16,7 +16,7 @@ on_both_backends!(
     a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effect,
     suggestions_share_the_kept_account_and_see_a_new_holder_at_once,
     suggestions_keep_the_crafted_facets_until_a_post_revision_recorded_ahead_takes_effect,
-    suggestions_after_a_stakeholders_crafting_and_roles_are_the_rows_with_the_account_kept,
+    suggestions_after_a_stakeholders_crafting_roles_and_post_are_the_rows_with_the_account_kept,
 );
 
 /// The report without the request's moment, its floats to 1e-9 (derived strengths decay
@@ -292,7 +292,7 @@ fn alignments(body: &Value, person: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn suggestions_after_a_stakeholders_crafting_and_roles_are_the_rows_with_the_account_kept(
+async fn suggestions_after_a_stakeholders_crafting_roles_and_post_are_the_rows_with_the_account_kept(
     app: &TestApp,
 ) {
     let s = story(app).await;
@@ -343,13 +343,25 @@ async fn suggestions_after_a_stakeholders_crafting_and_roles_are_the_rows_with_t
     assert_eq!(reads(), read, "the account kept: her roles patched");
     assert_eq!(noras(&crafted.body), 2, "{}", crafted.body);
 
+    // Olga's post is retitled and wants growth from now on, which Max's priority speaks to:
+    // the post patched into the kept account, and her facets read again.
+    let ceo = app.get(&format!("/v1/tenures/{olga}")).await.body["post_id"].clone();
+    let revision = json!({"title": "Chief Executive", "facets": [
+        {"dimension": "priority", "key": "growth", "weight": 0.9}]});
+    let revised = app.patch(&format!("/v1/posts/{}", ceo.as_str().unwrap()), revision).await;
+    assert_eq!(revised.status, 200, "{}", revised.body);
+    let revised = app.post(&path, asked.clone()).await;
+    assert_eq!(revised.status, 200, "{}", revised.body);
+    assert_eq!(reads(), read, "the account kept: the post patched");
+    assert_ne!(alignments(&revised.body, &s.olga), alignments(&crafted.body, &s.olga));
+
     // A post in the account has it, and its facets, read from the rows: the same suggestions.
     app.create("/v1/posts", json!({"organization_id": s.acme, "title": "COO"})).await;
     let rows = app.post(&path, asked).await;
     assert_eq!(rows.status, 200, "{}", rows.body);
     assert_eq!(reads(), read + 1, "a post reaches the account");
     for part in ["pairs", "uncovered"] {
-        assert_eq!(comparable(&crafted.body[part]), comparable(&rows.body[part]), "{part}");
+        assert_eq!(comparable(&revised.body[part]), comparable(&rows.body[part]), "{part}");
     }
 }
 
@@ -512,6 +524,42 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     let ending = app.patch(&format!("/v1/tenures/{olgas}"), json!({"ended_on": until})).await;
     assert_eq!(ending.status, 200, "{}", ending.body);
     after(app, "a stakeholder's tenure given an end", &accounts, &[true, false, false]).await;
+
+    // A post's update in its place (the same organization, existing today) has its title,
+    // reporting line and headcount patched. Procurement is also in Peter's career, which
+    // Globex read to say where its newcomer came from: Globex is read again.
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
+    let post_titled = |title: &str| {
+        let post = report["posts"].as_array().unwrap().iter().find(|p| p["title"] == title);
+        post.unwrap()["post_id"].as_str().unwrap().to_owned()
+    };
+    let (ceo, claims, cfo) =
+        (post_titled("CEO"), post_titled("Claims Manager"), post_titled("CFO"));
+    let retitled = json!({"title": "Chief Procurement Officer", "headcount": 2});
+    let retitled = app.patch(&format!("/v1/posts/{}", s.procurement), retitled).await;
+    assert_eq!(retitled.status, 200, "{}", retitled.body);
+    after(app, "a stakeholder's post retitled", &accounts, &[false, true, false]).await;
+    let reporting = json!({"reports_to_post_id": s.procurement});
+    assert_eq!(app.patch(&format!("/v1/posts/{claims}"), reporting).await.status, 200);
+    after(app, "a post's reporting line", &accounts, &[false, false, false]).await;
+    let wants = json!({"facets": [{"dimension": "priority", "key": "growth", "weight": 0.8}]});
+    assert_eq!(app.patch(&format!("/v1/posts/{ceo}"), wants).await.status, 200);
+    after(app, "a post's formal revision", &accounts, &[false, false, false]).await;
+    // Where Peter went: Globex patched, Acme (which read it as his career) read again.
+    let purchasing = holding(&globex, &s.peter);
+    let purchasing = app.get(&format!("/v1/tenures/{purchasing}")).await.body["post_id"].clone();
+    let purchasing = purchasing.as_str().unwrap();
+    let retitled = json!({"title": "Chief Purchasing Officer"});
+    assert_eq!(app.patch(&format!("/v1/posts/{purchasing}"), retitled).await.status, 200);
+    after(app, "the post where one went retitled", &accounts, &[true, false, false]).await;
+    // Moved to another organization of the account, or abolished: not in its place.
+    let moved = json!({"organization_id": s.acme});
+    assert_eq!(app.patch(&format!("/v1/posts/{claims}"), moved).await.status, 200);
+    after(app, "a post moved to another unit", &accounts, &[true, false, false]).await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive().to_string();
+    let abolished = json!({"abolished_on": yesterday});
+    assert_eq!(app.patch(&format!("/v1/posts/{cfo}"), abolished).await.status, 200);
+    after(app, "a vacant post abolished", &accounts, &[true, false, false]).await;
 
     // A unit under Globex, a post in it, a holder: each reaches Globex alone.
     let unit = app

@@ -11,14 +11,16 @@
 //! - A relationship (created, changed or deleted) changes at most the relationships of the
 //!   stakeholders at its ends (`relate`).
 //! - A tenure's update that leaves it in its place (the same person, post and period) changes
-//!   at most its buying roles (`reassign`).
+//!   at most its buying roles (`in_place::reassign`); a post's that leaves it in its place
+//!   (the same organization, existing today), at most its title, reporting line and headcount,
+//!   and its holders' facets (`in_place::revise`).
 //!
-//! Everything else that reaches an account (`footprint::reach`: a tenure created, moved or
-//! deleted, a post, an organization, a person created or deleted, an interaction changed or
+//! Everything else that reaches an account (`footprint::reach`: a tenure or post created,
+//! moved or deleted, an organization, a person created or deleted, an interaction changed or
 //! deleted) has it let go. Each patch reads what it brings in as `accounts::read_accounts`
 //! reads it, and builds the same parts the same way (`AccountData::renamed`, `recrafted`,
-//! `relinked`, `related`, `reassigned`): the tests compare every report with the one read
-//! from the rows.
+//! `relinked`, `related`, `reassigned`, `revised`): the tests compare every report with the
+//! one read from the rows.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -37,8 +39,10 @@ use crate::store::coverage::{self, Coverage, End};
 use crate::store::crafting::{self, FacetsByTenure};
 use crate::store::people::People;
 use crate::store::relationships::{self, Relationship};
-use crate::store::tenures::{self, Tenure};
+use crate::store::tenures::Tenure;
 use crate::store::{chunked, footprint, interactions, persons, DbConn, READ_CHUNK};
+
+mod in_place;
 
 /// Read in aggregate, without their ids: whether a tenure has crafting. A new revision is
 /// brought in (`recraft`); a deletion reaches every account. (Revisions are deleted only with
@@ -57,11 +61,12 @@ pub(super) fn bring(
     let (mut renamed, mut crafted, mut moved) = (Vec::new(), Vec::new(), Vec::new());
     let (mut links, mut interactions, mut relationships) =
         (HashSet::new(), Vec::new(), HashSet::new());
-    let mut updated_tenures = Vec::new();
+    let (mut updated_tenures, mut updated_posts) = (Vec::new(), Vec::new());
     for change in changes {
         match change {
             (Entity::Person, Operation::Update, id) => renamed.push(id),
             (Entity::Tenure, Operation::Update, id) => updated_tenures.push(id),
+            (Entity::Post, Operation::Update, id) => updated_posts.push(id),
             (Entity::CraftingRevision, Operation::Create, id) => crafted.push(id),
             (Entity::Coverage, _, id) => {
                 links.insert(id);
@@ -73,8 +78,10 @@ pub(super) fn bring(
             _ => moved.push(change),
         }
     }
-    let elsewhere = reassign(conn, tenant, &mut kept.accounts, &updated_tenures)?;
+    let elsewhere = in_place::reassign(conn, tenant, &mut kept.accounts, &updated_tenures)?;
     moved.extend(elsewhere.into_iter().map(|id| (Entity::Tenure, Operation::Update, id)));
+    let elsewhere = in_place::revise(conn, tenant, kept, &updated_posts, now)?;
+    moved.extend(elsewhere.into_iter().map(|id| (Entity::Post, Operation::Update, id)));
     let reach = footprint::reach(conn, tenant, &moved, &AGGREGATED)?;
     kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
     rename(conn, tenant, &mut kept.accounts, &renamed)?;
@@ -82,53 +89,6 @@ pub(super) fn bring(
     relink(conn, tenant, &mut kept.accounts, &links, &interactions, now)?;
     relate(conn, tenant, &mut kept.accounts, &relationships, now)?;
     Ok(())
-}
-
-/// Brings the kept accounts holding these updated tenures to them, where each is still in
-/// its place (`Tenure::same_place`) — its buying roles or capacity changed, which a CRM syncs
-/// about stakeholders all day (`AccountData::reassigned`) — and returns the others: those
-/// moved (another person, post or period), or found in no kept account in its place, which
-/// reach what `footprint::reach` finds. A kept account that read a tenure in place without
-/// holding it (a career of someone who came or went) is let go.
-///
-/// An account that did not read a tenure in place is not reached by it: had the tenure been
-/// on one of its posts, or in the career of someone who came or went, when the account was
-/// read, its id would be in the footprint; it is where it was then.
-fn reassign(
-    conn: &mut DbConn,
-    tenant: TenantId,
-    accounts: &mut Accounts,
-    updated: &[Uuid],
-) -> Result<Vec<Uuid>, Error> {
-    let updated: HashSet<Uuid> = updated.iter().copied().collect();
-    // Only a tenure a kept account holds can be in place: a sync's thousands elsewhere are
-    // left to `reach`, and read there alone.
-    let held = accounts.values().flat_map(|(account, _)| account.tenures.iter().map(|t| t.id));
-    let held = distinct(held.filter(|id| updated.contains(id)));
-    let now: HashMap<Uuid, Tenure> = chunked(&held, |ids| tenures::find_many(conn, tenant, ids))?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    let in_place_now = |kept: &Tenure| now.get(&kept.id).filter(|n| kept.same_place(n));
-    let mut in_place: HashSet<Uuid> = HashSet::new();
-    for (account, _) in accounts.values() {
-        in_place.extend(account.tenures.iter().filter_map(in_place_now).map(|t| t.id));
-    }
-    let (_, by_account) = reached(accounts, &in_place, |_, named| named.into_iter().collect());
-    let mut patched = Vec::new();
-    for (root, ids) in by_account {
-        let account = &accounts[&root].0;
-        let theirs = account.tenures.iter().filter(|t| ids.contains(&t.id));
-        let now_are: HashMap<Uuid, Tenure> =
-            theirs.filter_map(in_place_now).map(|n| (n.id, n.clone())).collect();
-        if now_are.len() == ids.len() {
-            patched.push((root, now_are));
-        } else {
-            accounts.remove(&root);
-        }
-    }
-    patch(accounts, patched, |account, now_are| account.reassigned(&now_are));
-    Ok(updated.into_iter().filter(|id| !in_place.contains(id)).collect())
 }
 
 /// Brings the kept accounts that name any of `people` to these people's display names as
@@ -183,26 +143,40 @@ fn recraft(
     }
     let ids: Vec<Uuid> = held.keys().copied().collect();
     let (crafted, next_effective) = accounts::crafted_among(conn, tenant, &ids, now)?;
+    refacet(conn, tenant, kept, &by_account, held, now)?;
+    patch(&mut kept.accounts, by_account, |account, theirs| {
+        account.recrafted(&theirs, &crafted, next_effective)
+    });
+    Ok(())
+}
+
+/// Brings the crafted facets kept beside these accounts (by root, each with some of its
+/// current tenures) to those tenures' effective facets as of `now`, read again (`held`, every
+/// tenure of them once), unless none is kept; facets kept for another day, or past a revision
+/// that came into effect, are let go.
+fn refacet(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    kept: &mut Kept,
+    by_account: &[(Uuid, HashSet<Uuid>)],
+    held: HashMap<Uuid, Tenure>,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    if !by_account.iter().any(|(root, _)| kept.facets.contains_key(root)) {
+        return Ok(());
+    }
     let at = TimePoint { as_of: now, known_at: calendar::last_moment() };
-    let facets = match by_account.iter().any(|(root, _)| kept.facets.contains_key(root)) {
-        true => {
-            Some(crafting::crafted_facets_until(conn, tenant, held.into_values().collect(), at)?)
-        }
-        false => None,
-    };
-    for (root, theirs) in &by_account {
-        let recrafted = kept.facets.get(root).zip(facets.as_ref()).and_then(|(kept, now_are)| {
+    let now_are = crafting::crafted_facets_until(conn, tenant, held.into_values().collect(), at)?;
+    for (root, theirs) in by_account {
+        let refaceted = kept.facets.get(root).and_then(|kept| {
             calendar::still_holds(kept.day, kept.next_effective, now)
-                .then(|| kept.recrafted(theirs, now_are))
+                .then(|| kept.recrafted(theirs, &now_are))
         });
-        match recrafted {
+        match refaceted {
             Some(facets) => kept.facets.insert(*root, Arc::new(facets)),
             None => kept.facets.remove(root),
         };
     }
-    patch(&mut kept.accounts, by_account, |account, theirs| {
-        account.recrafted(&theirs, &crafted, next_effective)
-    });
     Ok(())
 }
 
