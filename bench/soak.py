@@ -14,6 +14,7 @@ the server's resident memory at idle and at the end.
 """
 
 import json
+import os
 import random
 import sys
 import threading
@@ -43,6 +44,34 @@ def rss_kb():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """A process's CPU time, and that of its children it has reaped (a backend that exits)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / TICKS
+
+
+def cpu_now():
+    """CPU seconds so far of the service, of PostgreSQL (every process named postgres) and of
+    this load generator."""
+    postgres = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                name = open(f"/proc/{entry}/comm").read().strip()
+            except OSError:
+                continue
+            if name == "postgres":
+                postgres += cpu_seconds(entry)
+    return {"service": cpu_seconds(PID), "postgres": postgres, "load": sum(os.times()[:2])}
 
 
 def batch(operations):
@@ -162,6 +191,7 @@ others += [threading.Thread(target=reader, args=("coverage",))]
 others += [threading.Thread(target=sample_memory)]
 others += [threading.Thread(target=poll, args=(feed_start,))]
 started = time.monotonic()
+cpu_before = cpu_now()
 for t in writers + others:
     t.start()
 for t in writers:
@@ -170,6 +200,7 @@ writers_done.set()
 for t in others:
     t.join()
 elapsed = time.monotonic() - started
+cpu_used = {k: v - cpu_before[k] for k, v in cpu_now().items()}
 end_rss = rss_kb()
 
 # Checks.
@@ -221,6 +252,10 @@ report = {
     "statuses": statuses,
     "latency_ms": {k: {"count": len(v), "p50": round(percentile(v, 0.5), 1), "p99": round(percentile(v, 0.99), 1)}
                    for k, v in latencies.items()},
+    # CPU a request took on average, by whom (PostgreSQL's counted on the PostgreSQL backend
+    # only): how the load splits between the service and the database, for docs/scaling.md.
+    "cpu_ms_per_request": {k: round(v * 1000 / max(1, sum(len(l) for l in latencies.values())), 3)
+                           for k, v in cpu_used.items()},
     "rss_mb": {"idle": round(idle_rss / 1024, 1), "first_half_peak": round(first_half_peak[0] / 1024, 1),
                "peak": round(peak_rss[0] / 1024, 1), "end": round(end_rss / 1024, 1)},
     "problems": problems,
