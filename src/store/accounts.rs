@@ -150,6 +150,54 @@ impl AccountData {
         data
     }
 
+    /// The account with these new current tenures of its posts, each of a person it has not
+    /// read (`names`, theirs now; `careers`, as recorded now, for where a newcomer came from):
+    /// their holders added without crafting or links, which the patches for the holders'
+    /// crafting, links and relationships then bring in (`kept_accounts::patches`).
+    pub(in crate::store) fn arrived(
+        &self,
+        tenures: &[Tenure],
+        names: &HashMap<Uuid, String>,
+        careers: &Careers,
+    ) -> AccountData {
+        let mut data = self.clone();
+        let mut footprint = (*self.footprint).clone();
+        let organizations: Vec<Uuid> = self.organizations.iter().map(|o| o.id).collect();
+        let newcomers: Vec<&Tenure> = tenures
+            .iter()
+            .filter(|t| (self.day - t.period.started_on).num_days() < self.settings.new_holder_days)
+            .collect();
+        let arrivals = came_from(careers, &newcomers, &organizations);
+        for tenure in tenures {
+            let person = tenure.person_id;
+            let Some(post) = data.account.posts.iter_mut().find(|p| p.id == tenure.post_id) else {
+                continue;
+            };
+            post.holders.push(Holder {
+                tenure_id: tenure.id,
+                person_id: person,
+                display_name: names.get(&person).cloned().unwrap_or_default(),
+                started_on: tenure.period.started_on,
+                buying_roles: tenure.buying_roles.clone(),
+                crafting_recorded: false,
+                came_from: arrivals.get(&tenure.id).cloned(),
+            });
+            // As read: in start order.
+            post.holders.sort_by_key(|h| (h.started_on, h.tenure_id));
+            data.tenures.push(tenure.clone());
+            if let Some(name) = names.get(&person) {
+                data.names.insert(person, name.clone());
+            }
+            footprint.extend([tenure.id, person]);
+            if newcomers.iter().any(|t| t.id == tenure.id) {
+                footprint.extend(careers.of(person).iter().flat_map(|t| [t.id, t.post_id]));
+            }
+        }
+        data.tenures.sort_by_key(|t| (t.period.started_on, t.id));
+        data.footprint = Arc::new(footprint);
+        data
+    }
+
     /// The people whose coverage links it reads: its stakeholders, and those who left it.
     pub(in crate::store) fn people(&self) -> HashSet<Uuid> {
         let holders = self.account.posts.iter().flat_map(|p| &p.holders).map(|h| h.person_id);
@@ -476,18 +524,7 @@ fn read_accounts(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let careers = chunked(&travellers, |ids| tenures::of(conn, tenant, Of::Persons(ids)))?;
-    let career_posts: Vec<Uuid> = careers.iter().map(|t| t.post_id).collect();
-    let organization_of: HashMap<Uuid, Uuid> = chunked(&career_posts, |ids| {
-        Ok(crate::store::posts::organizations_of(conn, tenant, ids)?.into_iter().collect())
-    })?
-    .into_iter()
-    .collect();
-    let mut by_person: HashMap<Uuid, Vec<Tenure>> = HashMap::new();
-    for tenure in careers {
-        by_person.entry(tenure.person_id).or_default().push(tenure);
-    }
-    let careers = Careers { by_person, organization_of };
+    let careers = Careers::read(conn, tenant, &travellers)?;
 
     let mut mentioned: HashSet<Uuid> = people.iter().copied().collect();
     mentioned.extend(links.iter().map(|l| l.fields.salesperson_id));
@@ -627,12 +664,32 @@ impl Holdings {
 
 /// Tenures of the people who moved, as recorded now and in start order, and the organization
 /// of each of their posts.
-struct Careers {
+pub(in crate::store) struct Careers {
     by_person: HashMap<Uuid, Vec<Tenure>>,
     organization_of: HashMap<Uuid, Uuid>,
 }
 
 impl Careers {
+    /// The careers of these people as recorded now.
+    pub(in crate::store) fn read(
+        conn: &mut DbConn,
+        tenant: TenantId,
+        people: &[Uuid],
+    ) -> Result<Careers, Error> {
+        let careers = chunked(people, |ids| tenures::of(conn, tenant, Of::Persons(ids)))?;
+        let career_posts: Vec<Uuid> = careers.iter().map(|t| t.post_id).collect();
+        let organization_of: HashMap<Uuid, Uuid> = chunked(&career_posts, |ids| {
+            Ok(crate::store::posts::organizations_of(conn, tenant, ids)?.into_iter().collect())
+        })?
+        .into_iter()
+        .collect();
+        let mut by_person: HashMap<Uuid, Vec<Tenure>> = HashMap::new();
+        for tenure in careers {
+            by_person.entry(tenure.person_id).or_default().push(tenure);
+        }
+        Ok(Careers { by_person, organization_of })
+    }
+
     fn of(&self, person: Uuid) -> &[Tenure] {
         self.by_person.get(&person).map(Vec::as_slice).unwrap_or(&[])
     }

@@ -343,6 +343,39 @@ async fn suggestions_after_a_stakeholders_crafting_roles_and_post_are_the_rows_w
     assert_eq!(reads(), read, "the account kept: her roles patched");
     assert_eq!(noras(&crafted.body), 2, "{}", crafted.body);
 
+    // The CFO's post wants quality; Nina, whom Max's dealings have set against him, comes to
+    // it as a decision maker. Taken into the kept account with the post's facets and her
+    // relationship (which lowers what his covering her is worth): the rows' suggestions below
+    // are the same.
+    let cfo = report["posts"].as_array().unwrap().iter().find(|p| p["title"] == "CFO");
+    let cfo = cfo.unwrap()["post_id"].as_str().unwrap().to_owned();
+    let wants = json!({"facets": [{"dimension": "decision_criterion", "key": "quality",
+                                   "weight": 0.8}]});
+    assert_eq!(app.patch(&format!("/v1/posts/{cfo}"), wants).await.status, 200);
+    let nina = app.create("/v1/persons", json!({"display_name": "Nina"})).await;
+    app.create(
+        "/v1/relationships",
+        json!({"from_person_id": nina, "to_person_id": s.max, "kind": "blocks", "strength": 0.9}),
+    )
+    .await;
+    assert_eq!(app.post(&path, asked.clone()).await.status, 200);
+    assert_eq!(reads(), read, "the account kept: the post patched, the relationship elsewhere");
+    app.create(
+        "/v1/tenures",
+        json!({"person_id": nina, "post_id": cfo, "started_on": crate::coverage::days_ago(2),
+               "buying_roles": ["decision_maker"]}),
+    )
+    .await;
+    let arrived = app.post(&path, asked.clone()).await;
+    assert_eq!(arrived.status, 200, "{}", arrived.body);
+    assert_eq!(reads(), read, "the account kept: the newcomer taken in");
+    let coverers = |body: &Value, person: &str| -> Vec<String> {
+        let pairs =
+            body["pairs"].as_array().unwrap().iter().filter(|p| p["stakeholder_id"] == person);
+        pairs.map(|p| p["salesperson_id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(coverers(&arrived.body, &nina).contains(&s.carla), "{}", arrived.body);
+
     // Olga's post is retitled and wants growth from now on, which Max's priority speaks to:
     // the post patched into the kept account, and her facets read again.
     let ceo = app.get(&format!("/v1/tenures/{olga}")).await.body["post_id"].clone();
@@ -525,6 +558,77 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     assert_eq!(ending.status, 200, "{}", ending.body);
     after(app, "a stakeholder's tenure given an end", &accounts, &[true, false, false]).await;
 
+    // A newcomer no account has read, with a past at an organization no account holds and a
+    // link: her tenure, crafting and a relationship, written at once, are taken into Acme's
+    // kept account (the report says where she came from, and that Carla knows her).
+    let umbrella =
+        app.create("/v1/organizations", json!({"name": "Umbrella", "kind": "client"})).await;
+    let buyer_there =
+        app.create("/v1/posts", json!({"organization_id": umbrella, "title": "Buyer"})).await;
+    let nina = app.create("/v1/persons", json!({"display_name": "Nina"})).await;
+    let ended = crate::coverage::days_ago(10);
+    app.create(
+        "/v1/tenures",
+        json!({"person_id": nina, "post_id": buyer_there, "started_on": "2021-01-01",
+               "ended_on": ended}),
+    )
+    .await;
+    app.create(
+        "/v1/coverage",
+        json!({"salesperson_id": s.carla, "stakeholder_id": nina, "role": "primary"}),
+    )
+    .await;
+    after(app, "a newcomer's past elsewhere, and her link", &accounts, &[false, false, false])
+        .await;
+    let cfo = report["posts"].as_array().unwrap().iter().find(|p| p["title"] == "CFO");
+    let cfo = cfo.unwrap()["post_id"].as_str().unwrap().to_owned();
+    let ninas = app
+        .create(
+            "/v1/tenures",
+            json!({"person_id": nina, "post_id": cfo, "started_on": crate::coverage::days_ago(3),
+                   "buying_roles": ["economic_buyer"]}),
+        )
+        .await;
+    app.create(
+        &format!("/v1/tenures/{ninas}/crafting"),
+        json!({"facets": [{"dimension": "priority", "key": "growth", "weight": 0.7}]}),
+    )
+    .await;
+    app.create(
+        "/v1/relationships",
+        json!({"from_person_id": nina, "to_person_id": s.olga, "kind": "reports_informally_to",
+               "strength": 0.5}),
+    )
+    .await;
+    after(app, "a newcomer", &accounts, &[false, false, false]).await;
+    let taken_in = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
+    assert!(covered(&taken_in, "Nina"), "{taken_in}");
+    let arrived = taken_in["alerts"].as_array().unwrap().iter().any(|a| {
+        a["type"] == "known_person_arrived" || (a["type"] == "new_holder" && a["person_id"] == nina)
+    });
+    assert!(arrived, "{taken_in}");
+    // A post's headcount is patched; a tenure yet to come there is not taken in (the account
+    // is read again), nor a new tenure of someone an account has read (Ivo, Acme's, takes a
+    // second post).
+    let ceo_post = report["posts"].as_array().unwrap().iter().find(|p| p["title"] == "CEO");
+    let ceo_post = ceo_post.unwrap()["post_id"].as_str().unwrap().to_owned();
+    app.patch(&format!("/v1/posts/{ceo_post}"), json!({"headcount": 3})).await;
+    after(app, "a post's headcount", &accounts, &[false, false, false]).await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).date_naive().to_string();
+    let otto = app.create("/v1/persons", json!({"display_name": "Otto"})).await;
+    app.create(
+        "/v1/tenures",
+        json!({"person_id": otto, "post_id": ceo_post, "started_on": tomorrow}),
+    )
+    .await;
+    after(app, "a tenure yet to come", &accounts, &[true, false, false]).await;
+    app.create(
+        "/v1/tenures",
+        json!({"person_id": s.ivo, "post_id": ceo_post, "started_on": crate::coverage::days_ago(1)}),
+    )
+    .await;
+    after(app, "a stakeholder's second post", &accounts, &[true, false, false]).await;
+
     // A post's update in its place (the same organization, existing today) has its title,
     // reporting line and headcount patched. Procurement is also in Peter's career, which
     // Globex read to say where its newcomer came from: Globex is read again.
@@ -576,7 +680,8 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
         json!({"person_id": zed, "post_id": lab, "started_on": "2024-01-01"}),
     )
     .await;
-    after(app, "a tenure", &accounts, &[false, true, false]).await;
+    // Zed, whom no account has read, comes to a post Globex holds: taken in.
+    after(app, "a new holder", &accounts, &[false, false, false]).await;
     // The unit moves to Acme, with its post and holder.
     let moved = app.patch(&format!("/v1/organizations/{unit}"), json!({"parent_id": s.acme})).await;
     assert_eq!(moved.status, 200, "{}", moved.body);

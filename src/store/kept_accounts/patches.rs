@@ -14,13 +14,16 @@
 //!   at most its buying roles (`in_place::reassign`); a post's that leaves it in its place
 //!   (the same organization, existing today), at most its title, reporting line and headcount,
 //!   and its holders' facets (`in_place::revise`).
+//! - A tenure created on a post of the account, current today, of a person no kept account has
+//!   read adds a holder (`arrivals`), whose crafting, links and relationships are then brought
+//!   in as those of the people the other changes reach.
 //!
-//! Everything else that reaches an account (`footprint::reach`: a tenure or post created,
-//! moved or deleted, an organization, a person created or deleted, an interaction changed or
-//! deleted) has it let go. Each patch reads what it brings in as `accounts::read_accounts`
-//! reads it, and builds the same parts the same way (`AccountData::renamed`, `recrafted`,
-//! `relinked`, `related`, `reassigned`, `revised`): the tests compare every report with the
-//! one read from the rows.
+//! Everything else that reaches an account (`footprint::reach`: another tenure created, a
+//! tenure or post moved or deleted, a post created, an organization, a person created or
+//! deleted, an interaction changed or deleted) has it let go. Each patch reads what it brings
+//! in as `accounts::read_accounts` reads it, and builds the same parts the same way
+//! (`AccountData::renamed`, `recrafted`, `relinked`, `related`, `reassigned`, `revised`,
+//! `arrived`): the tests compare every report with the one read from the rows.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -42,6 +45,7 @@ use crate::store::relationships::{self, Relationship};
 use crate::store::tenures::Tenure;
 use crate::store::{chunked, footprint, interactions, persons, DbConn, READ_CHUNK};
 
+mod arrivals;
 mod in_place;
 
 /// Read in aggregate, without their ids: whether a tenure has crafting. A new revision is
@@ -58,23 +62,20 @@ pub(super) fn bring(
     changes: Vec<(Entity, Operation, Uuid)>,
     now: NaiveDateTime,
 ) -> Result<(), Error> {
-    let (mut renamed, mut crafted, mut moved) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut links, mut interactions, mut relationships) =
-        (HashSet::new(), Vec::new(), HashSet::new());
-    let (mut updated_tenures, mut updated_posts) = (Vec::new(), Vec::new());
+    let (mut renamed, mut revisions, mut moved) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut links, mut interactions, mut relationships) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut created_tenures, mut updated_tenures, mut updated_posts) =
+        (Vec::new(), Vec::new(), Vec::new());
     for change in changes {
         match change {
             (Entity::Person, Operation::Update, id) => renamed.push(id),
+            (Entity::Tenure, Operation::Create, id) => created_tenures.push(id),
             (Entity::Tenure, Operation::Update, id) => updated_tenures.push(id),
             (Entity::Post, Operation::Update, id) => updated_posts.push(id),
-            (Entity::CraftingRevision, Operation::Create, id) => crafted.push(id),
-            (Entity::Coverage, _, id) => {
-                links.insert(id);
-            }
+            (Entity::CraftingRevision, Operation::Create, id) => revisions.push(id),
+            (Entity::Coverage, _, id) => links.push(id),
             (Entity::Interaction, Operation::Create, id) => interactions.push(id),
-            (Entity::Relationship, _, id) => {
-                relationships.insert(id);
-            }
+            (Entity::Relationship, _, id) => relationships.push(id),
             _ => moved.push(change),
         }
     }
@@ -82,13 +83,65 @@ pub(super) fn bring(
     moved.extend(elsewhere.into_iter().map(|id| (Entity::Tenure, Operation::Update, id)));
     let elsewhere = in_place::revise(conn, tenant, kept, &updated_posts, now)?;
     moved.extend(elsewhere.into_iter().map(|id| (Entity::Post, Operation::Update, id)));
+    let (arriving, elsewhere) =
+        arrivals::arriving(conn, tenant, &kept.accounts, &created_tenures, now)?;
+    moved.extend(elsewhere.into_iter().map(|id| (Entity::Tenure, Operation::Create, id)));
     let reach = footprint::reach(conn, tenant, &moved, &AGGREGATED)?;
     kept.accounts.retain(|_, (account, _)| !reach.touches(&account.footprint));
+    if kept.accounts.is_empty() {
+        return Ok(());
+    }
+    // New holders first: their crafting, links and relationships are brought in with those
+    // the changes reach.
+    let arrived = arrivals::arrive(conn, tenant, &mut kept.accounts, arriving)?;
     rename(conn, tenant, &mut kept.accounts, &renamed)?;
+    let mut crafted: HashSet<Uuid> =
+        crafting::tenures_of(conn, tenant, &revisions)?.into_iter().collect();
+    // A new holder's facets are their post's until they craft: read with the crafting.
+    crafted.extend(arrived.iter().map(|t| t.id));
     recraft(conn, tenant, kept, &crafted, now)?;
-    relink(conn, tenant, &mut kept.accounts, &links, &interactions, now)?;
-    relate(conn, tenant, &mut kept.accounts, &relationships, now)?;
+    let newcomers = arrived.iter().map(|t| t.person_id);
+    let mut linked = ends(conn, tenant, &kept.accounts, Entity::Coverage, &links)?;
+    linked.extend(ends(conn, tenant, &kept.accounts, Entity::Interaction, &interactions)?);
+    linked.extend(newcomers.clone());
+    relink(conn, tenant, &mut kept.accounts, &linked, now)?;
+    let mut related = ends(conn, tenant, &kept.accounts, Entity::Relationship, &relationships)?;
+    related.extend(newcomers);
+    relate(conn, tenant, &mut kept.accounts, &related, now)?;
     Ok(())
+}
+
+/// The people at both ends of these links, interactions or relationships (`entity`) as they
+/// are now and, for those changed or deleted, as a kept account read them: a link of a
+/// stakeholder, a relationship between two people.
+fn ends(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &Accounts,
+    entity: Entity,
+    changed: &[Uuid],
+) -> Result<HashSet<Uuid>, Error> {
+    if changed.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut people: HashSet<Uuid> =
+        footprint::ends(conn, tenant, entity, changed)?.into_iter().collect();
+    let changed: HashSet<Uuid> = changed.iter().copied().collect();
+    for (account, _) in accounts.values() {
+        match entity {
+            Entity::Coverage => {
+                let had = account.account.links.iter().filter(|l| changed.contains(&l.id));
+                people.extend(had.map(|l| l.stakeholder_id));
+            }
+            Entity::Relationship => {
+                let had = account.relationships.iter().filter(|r| changed.contains(&r.id));
+                people.extend(had.flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]));
+            }
+            // New interactions only: a changed or deleted one reaches the account.
+            _ => {}
+        }
+    }
+    Ok(people)
 }
 
 /// Brings the kept accounts that name any of `people` to these people's display names as
@@ -110,24 +163,22 @@ fn rename(
     Ok(())
 }
 
-/// Brings the kept accounts holding the tenures of these new crafting revisions, and the
-/// facets kept beside them, to the crafting of those tenures as it is now (`now`): whether
-/// each has crafting in effect (`AccountData::recrafted`), and its effective facets. Crafting
-/// is what a tenant writes most about an account's stakeholders, and moves nothing else of
-/// it. Only the current tenures matter: of a tenure ended, or of a career elsewhere, an
-/// account reads no crafting.
+/// Brings the kept accounts holding these tenures (of new crafting revisions, or new
+/// holders), and the facets kept beside them, to the crafting of those tenures as it is now
+/// (`now`): whether each has crafting in effect (`AccountData::recrafted`), and its effective
+/// facets. Crafting is what a tenant writes most about an account's stakeholders, and moves
+/// nothing else of it. Only the current tenures matter: of a tenure ended, or of a career
+/// elsewhere, an account reads no crafting.
 fn recraft(
     conn: &mut DbConn,
     tenant: TenantId,
     kept: &mut Kept,
-    revisions: &[Uuid],
+    crafted_on: &HashSet<Uuid>,
     now: NaiveDateTime,
 ) -> Result<(), Error> {
-    if revisions.is_empty() || kept.accounts.is_empty() {
+    if crafted_on.is_empty() {
         return Ok(());
     }
-    let crafted_on: HashSet<Uuid> =
-        crafting::tenures_of(conn, tenant, revisions)?.into_iter().collect();
     let mut held: HashMap<Uuid, Tenure> = HashMap::new();
     let mut by_account = Vec::new();
     for (root, (account, _)) in &kept.accounts {
@@ -202,32 +253,19 @@ impl KeptFacets {
     }
 }
 
-/// Brings the kept accounts whose people (stakeholders, or people who left) are at an end of
-/// these coverage links (created, changed or deleted) or new interactions to those people's
-/// links as they are now: read again, with the interactions of each pair and the salespeople's
-/// names (`AccountData::relinked`). A sales manager who assigns coverage reads the report
-/// next; a CRM logs interactions all day.
+/// Brings the kept accounts of these people (stakeholders, or people who left: at an end of
+/// a link created, changed or deleted, or of a new interaction, or new holders) to their links
+/// as they are now: read again, with the interactions of each pair and the salespeople's names
+/// (`AccountData::relinked`). A sales manager who assigns coverage reads the report next; a
+/// CRM logs interactions all day.
 fn relink(
     conn: &mut DbConn,
     tenant: TenantId,
     accounts: &mut Accounts,
-    links: &HashSet<Uuid>,
-    interactions: &[Uuid],
+    people: &HashSet<Uuid>,
     now: NaiveDateTime,
 ) -> Result<(), Error> {
-    if (links.is_empty() && interactions.is_empty()) || accounts.is_empty() {
-        return Ok(());
-    }
-    let changed: Vec<Uuid> = links.iter().copied().collect();
-    let mut people: HashSet<Uuid> =
-        footprint::ends(conn, tenant, Entity::Coverage, &changed)?.into_iter().collect();
-    people.extend(footprint::ends(conn, tenant, Entity::Interaction, interactions)?);
-    // A link changed or deleted: the stakeholder it was of.
-    for (account, _) in accounts.values() {
-        let had = account.account.links.iter().filter(|l| links.contains(&l.id));
-        people.extend(had.map(|l| l.stakeholder_id));
-    }
-    let (theirs, by_account) = reached(accounts, &people, |account, named| {
+    let (theirs, by_account) = reached(accounts, people, |account, named| {
         let people = account.people();
         named.into_iter().filter(|id| people.contains(id)).collect()
     });
@@ -258,28 +296,17 @@ fn relink(
     Ok(())
 }
 
-/// Brings the kept accounts whose stakeholders are at an end of these relationships
-/// (created, changed or deleted) to those stakeholders' relationships as they are now: read
+/// Brings the kept accounts of these people (stakeholders at an end of a relationship
+/// created, changed or deleted, or new holders) to their relationships as they are now: read
 /// again, with the names of the people at their ends (`AccountData::related`).
 fn relate(
     conn: &mut DbConn,
     tenant: TenantId,
     accounts: &mut Accounts,
-    changed: &HashSet<Uuid>,
+    people: &HashSet<Uuid>,
     now: NaiveDateTime,
 ) -> Result<(), Error> {
-    if changed.is_empty() || accounts.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = changed.iter().copied().collect();
-    let mut people: HashSet<Uuid> =
-        footprint::ends(conn, tenant, Entity::Relationship, &ids)?.into_iter().collect();
-    // A relationship changed or deleted: the people it was between.
-    for (account, _) in accounts.values() {
-        let had = account.relationships.iter().filter(|r| changed.contains(&r.id));
-        people.extend(had.flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]));
-    }
-    let (theirs, by_account) = reached(accounts, &people, |account, named| {
+    let (theirs, by_account) = reached(accounts, people, |account, named| {
         let stakeholders: HashSet<Uuid> = account.stakeholders().into_iter().collect();
         named.into_iter().filter(|id| stakeholders.contains(id)).collect()
     });
