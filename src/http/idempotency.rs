@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, FieldError};
 use crate::http::auth::Principal;
 use crate::http::extract::{read_body, BodyLimit, DEFAULT_BATCH_BODY_LIMIT, DEFAULT_BODY_TIMEOUT};
-use crate::store::idempotency::{self, Claim, KeyOf, Stored};
+use crate::store::idempotency::{self, Claim, KeptSince, KeyOf, Stored};
 use crate::store::pool::WriteTransaction;
 use crate::store::{Db, DbConn};
 
@@ -70,6 +70,7 @@ tokio::task_local! {
 pub struct Pending {
     key: KeyOf,
     hash: String,
+    kept_since: KeptSince,
     transaction: Mutex<Option<WriteTransaction>>,
     /// What the claim inside the transaction found, when it was not `Fresh`.
     verdict: Mutex<Option<Claim>>,
@@ -93,7 +94,12 @@ impl Pending {
             Some(transaction) => slot.insert(transaction),
             None => {
                 let mut transaction = db.begin()?;
-                match idempotency::claim(transaction.conn(), &self.key, &self.hash)? {
+                match idempotency::claim(
+                    transaction.conn(),
+                    &self.key,
+                    &self.hash,
+                    self.kept_since,
+                )? {
                     Claim::Fresh => slot.insert(transaction),
                     other => {
                         *self.verdict.lock().unwrap_or_else(|p| p.into_inner()) = Some(other);
@@ -114,11 +120,14 @@ impl Pending {
         }
         match transaction {
             Some(mut transaction) => {
-                idempotency::keep(transaction.conn(), &self.key, &self.hash, stored)?;
+                let since = self.kept_since;
+                idempotency::keep(transaction.conn(), &self.key, &self.hash, stored, since)?;
                 pause_at(pause, Pause::BeforeCommit);
                 transaction.commit()?;
             }
-            None => db.write(|c| idempotency::keep(c, &self.key, &self.hash, stored))?,
+            None => {
+                db.write(|c| idempotency::keep(c, &self.key, &self.hash, stored, self.kept_since))?
+            }
         }
         pause_at(pause, Pause::AfterCommit);
         Ok(())
@@ -237,18 +246,22 @@ pub async fn idempotency(
         return Ok(problem(req, still_running()));
     };
     let (db_lookup, lookup_key, lookup_hash) = (db.clone(), key.clone(), hash.clone());
-    let found =
-        web::block(move || db_lookup.read(|c| idempotency::lookup(c, &lookup_key, &lookup_hash)))
-            .await
-            .map_err(Error::internal)?;
-    match found {
+    let found = web::block(move || {
+        db_lookup.read(|c| {
+            let kept_since = idempotency::kept_since(c, lookup_key.tenant)?;
+            Ok((idempotency::lookup(c, &lookup_key, &lookup_hash, kept_since)?, kept_since))
+        })
+    })
+    .await
+    .map_err(Error::internal)?;
+    let kept_since = match found {
         Err(error) => return Ok(problem(req, error)),
-        Ok(Claim::Fresh) => {}
-        Ok(claim) => return Ok(answer(req, claim)),
-    }
+        Ok((Claim::Fresh, kept_since)) => kept_since,
+        Ok((claim, _)) => return Ok(answer(req, claim)),
+    };
 
-    let pending =
-        Arc::new(Pending { key, hash, transaction: Mutex::new(None), verdict: Mutex::new(None) });
+    let (transaction, verdict) = (Mutex::new(None), Mutex::new(None));
+    let pending = Arc::new(Pending { key, hash, kept_since, transaction, verdict });
     req.set_payload(Payload::from(body));
     let response = PENDING.scope(Arc::clone(&pending), next.call(req)).await?;
     let (request, response) = response.into_parts();

@@ -1,6 +1,7 @@
 //! Idempotency keys: the answer to a request kept under (tenant, API key, key), written in the
 //! same transaction as the request's own write (see `http::idempotency`).
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -38,11 +39,24 @@ pub enum Claim {
     Mismatch,
 }
 
+/// When the answers a tenant keeps begin: its window (`Retention::idempotency_hours`) back
+/// from a request's start, read once for the request's look, claim and answer.
+#[derive(Debug, Clone, Copy)]
+pub struct KeptSince(NaiveDateTime);
+
+pub fn kept_since(conn: &mut DbConn, tenant: TenantId) -> Result<KeptSince, Error> {
+    Ok(KeptSince(retention::settings(conn, tenant)?.cutoffs(now()).idempotency))
+}
+
 /// What is kept under `key` for a request with `hash`, as a plain read: within the tenant's
-/// window (`Retention::idempotency_hours`). Keys past it are pruned off the request path
-/// (`store::retention`); one not pruned yet is not answered.
-pub fn lookup(conn: &mut DbConn, key: &KeyOf, hash: &str) -> Result<Claim, Error> {
-    let kept_since = kept_since(conn, key.tenant)?;
+/// window. Keys past it are pruned off the request path (`store::retention`); one not pruned
+/// yet is not answered.
+pub fn lookup(
+    conn: &mut DbConn,
+    key: &KeyOf,
+    hash: &str,
+    KeptSince(kept_since): KeptSince,
+) -> Result<Claim, Error> {
     let found: Option<(String, i32, String, String)> = idempotency_keys::table
         .filter(idempotency_keys::tenant_id.eq(key.tenant))
         .filter(idempotency_keys::api_key_id.eq(key.api_key.to_string()))
@@ -70,7 +84,12 @@ pub fn lookup(conn: &mut DbConn, key: &KeyOf, hash: &str) -> Result<Claim, Error
 /// Inside the request's write transaction: takes the key for this transaction (PostgreSQL: a
 /// transaction advisory lock, so an instance running the same key now is `Running`), then
 /// looks again, since another request may have committed an answer since the first look.
-pub fn claim(conn: &mut DbConn, key: &KeyOf, hash: &str) -> Result<Claim, Error> {
+pub fn claim(
+    conn: &mut DbConn,
+    key: &KeyOf,
+    hash: &str,
+    kept_since: KeptSince,
+) -> Result<Claim, Error> {
     if let DbConn::Pg(pg) = conn {
         #[derive(QueryableByName)]
         struct Tried {
@@ -84,12 +103,18 @@ pub fn claim(conn: &mut DbConn, key: &KeyOf, hash: &str) -> Result<Claim, Error>
             return Ok(Claim::Running);
         }
     }
-    lookup(conn, key, hash)
+    lookup(conn, key, hash, kept_since)
 }
 
 /// Keeps the answer, in the transaction of the request's write (or alone, for a request that
 /// wrote nothing).
-pub fn keep(conn: &mut DbConn, key: &KeyOf, hash: &str, stored: &Stored) -> Result<(), Error> {
+pub fn keep(
+    conn: &mut DbConn,
+    key: &KeyOf,
+    hash: &str,
+    stored: &Stored,
+    KeptSince(kept_since): KeptSince,
+) -> Result<(), Error> {
     let (tenant, at) = (key.tenant.to_string(), now());
     // The key's answer past the window, if not pruned yet, gives way to this one; an answer
     // within it stays, and the insert fails on the key (a claim another node did not see).
@@ -98,7 +123,7 @@ pub fn keep(conn: &mut DbConn, key: &KeyOf, hash: &str, stored: &Stored) -> Resu
             .filter(idempotency_keys::tenant_id.eq(&tenant))
             .filter(idempotency_keys::api_key_id.eq(key.api_key.to_string()))
             .filter(idempotency_keys::idempotency_key.eq(&key.key))
-            .filter(idempotency_keys::created_at.lt(kept_since(conn, key.tenant)?)),
+            .filter(idempotency_keys::created_at.lt(kept_since)),
     )
     .execute(conn)?;
     diesel::insert_into(idempotency_keys::table)
@@ -114,11 +139,6 @@ pub fn keep(conn: &mut DbConn, key: &KeyOf, hash: &str, stored: &Stored) -> Resu
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// When the answers the tenant still keeps begin.
-fn kept_since(conn: &mut DbConn, tenant: TenantId) -> Result<chrono::NaiveDateTime, Error> {
-    Ok(retention::settings(conn, tenant)?.cutoffs(now()).idempotency)
 }
 
 /// The advisory lock of a key: the first 64 bits of a hash of whose key it is.
