@@ -100,8 +100,9 @@ async fn a_kept_report_is_the_report_read_again_until_a_write_reaches_it(app: &T
     assert!(derived > 0.0, "{}", after_meeting.body);
     assert_eq!(reads(), 1);
 
-    // A write that moves the account (a post in it): read again.
-    app.create("/v1/posts", json!({"organization_id": s.acme, "title": "COO"})).await;
+    // A write that moves the account (a unit in it): read again.
+    let unit = json!({"name": "Acme Labs", "kind": "client", "parent_id": s.acme});
+    app.create("/v1/organizations", unit).await;
     let after_post = app.get(&path).await;
     assert_eq!(reads(), 2);
     assert!((strength(&after_post.body) - derived).abs() < 1e-6);
@@ -388,11 +389,12 @@ async fn suggestions_after_a_stakeholders_crafting_roles_and_post_are_the_rows_w
     assert_eq!(reads(), read, "the account kept: the post patched");
     assert_ne!(alignments(&revised.body, &s.olga), alignments(&crafted.body, &s.olga));
 
-    // A post in the account has it, and its facets, read from the rows: the same suggestions.
-    app.create("/v1/posts", json!({"organization_id": s.acme, "title": "COO"})).await;
+    // A unit in the account has it, and its facets, read from the rows: the same suggestions.
+    let unit = json!({"name": "Acme Labs", "kind": "client", "parent_id": s.acme});
+    app.create("/v1/organizations", unit).await;
     let rows = app.post(&path, asked).await;
     assert_eq!(rows.status, 200, "{}", rows.body);
-    assert_eq!(reads(), read + 1, "a post reaches the account");
+    assert_eq!(reads(), read + 1, "a unit reaches the account");
     for part in ["pairs", "uncovered"] {
         assert_eq!(comparable(&revised.body[part]), comparable(&rows.body[part]), "{part}");
     }
@@ -665,7 +667,8 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     assert_eq!(app.patch(&format!("/v1/posts/{cfo}"), abolished).await.status, 200);
     after(app, "a vacant post abolished", &accounts, &[true, false, false]).await;
 
-    // A unit under Globex, a post in it, a holder: each reaches Globex alone.
+    // A unit under Globex reaches Globex alone; renamed, it is patched, as is Acme's name and
+    // profile; a post in it is taken in.
     let unit = app
         .create(
             "/v1/organizations",
@@ -673,8 +676,14 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
         )
         .await;
     after(app, "a unit", &accounts, &[false, true, false]).await;
+    let renamed = json!({"name": "Globex R&D"});
+    assert_eq!(app.patch(&format!("/v1/organizations/{unit}"), renamed).await.status, 200);
+    after(app, "a unit renamed", &accounts, &[false, false, false]).await;
+    let profile = json!({"name": "Acme Group", "profile": {"region": "nordics", "tags": ["iso"]}});
+    assert_eq!(app.patch(&format!("/v1/organizations/{}", s.acme), profile).await.status, 200);
+    after(app, "an account renamed", &accounts, &[false, false, false]).await;
     let lab = app.create("/v1/posts", json!({"organization_id": unit, "title": "Lab lead"})).await;
-    after(app, "a post", &accounts, &[false, true, false]).await;
+    after(app, "a post", &accounts, &[false, false, false]).await;
     app.create(
         "/v1/tenures",
         json!({"person_id": zed, "post_id": lab, "started_on": "2024-01-01"}),

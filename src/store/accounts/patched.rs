@@ -11,6 +11,7 @@ use super::{among, came_from, domain_link, AccountData, Careers};
 use crate::domain::account::{AccountPost, Holder};
 use crate::store::coverage::Coverage;
 use crate::store::interactions::Met;
+use crate::store::organizations::Organization;
 use crate::store::relationships::Relationship;
 use crate::store::tenures::Tenure;
 
@@ -86,6 +87,36 @@ impl AccountData {
                 post.headcount = now.headcount;
             }
         }
+        data
+    }
+
+    /// The account with these of its organizations (by id) as they are now, each under the
+    /// same parent and of the same kind as the account has it: of an organization, beyond
+    /// where it is, an account reads its name and profile, so a CRM's update of one changes
+    /// only these.
+    pub(in crate::store) fn reorganized(
+        &self,
+        organizations: &HashMap<Uuid, Organization>,
+    ) -> AccountData {
+        let mut data = self.clone();
+        for organization in data.organizations.iter_mut().chain([&mut data.root]) {
+            if let Some(now) = organizations.get(&organization.id) {
+                organization.clone_from(now);
+            }
+        }
+        data
+    }
+
+    /// The account with these new posts of its organizations, existing today, without
+    /// holders yet (a new tenure of one arrives after it in the feed).
+    pub(in crate::store) fn established(&self, posts: &[AccountPost]) -> AccountData {
+        let mut data = self.clone();
+        let mut footprint = (*self.footprint).clone();
+        data.account.posts.extend(posts.iter().cloned());
+        // As read: by id.
+        data.account.posts.sort_by_key(|p| p.id);
+        footprint.extend(posts.iter().map(|p| p.id));
+        data.footprint = Arc::new(footprint);
         data
     }
 

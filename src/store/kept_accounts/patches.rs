@@ -14,13 +14,17 @@
 //!   at most its buying roles (`in_place::reassign`); a post's that leaves it in its place
 //!   (the same organization, existing today), at most its title, reporting line and headcount,
 //!   and its holders' facets (`in_place::revise`).
-//! - A tenure created on a post of the account, current today, of a person no kept account has
-//!   read adds a holder (`arrivals`), whose crafting, links and relationships are then brought
-//!   in as those of the people the other changes reach.
+//!   An organization's that leaves it in its place (the same parent and kind) changes at most
+//!   its name and profile (`in_place::reorganize`).
+//! - A post created in one of the account's organizations, existing today, adds a post
+//!   (`arrivals::establish`). A tenure created on a post of the account, current today, of a
+//!   person no kept account has read adds a holder (`arrivals::arriving`), whose crafting,
+//!   links and relationships are then brought in as those of the people the other changes
+//!   reach.
 //!
 //! Everything else that reaches an account (`footprint::reach`: another tenure created, a
-//! tenure or post moved or deleted, a post created, an organization, a person created or
-//! deleted, an interaction changed or deleted) has it let go. Each patch reads what it brings
+//! tenure, post or organization moved or deleted, an organization created, a person created
+//! or deleted, an interaction changed or deleted) has it let go. Each patch reads what it brings
 //! in as `accounts::read_accounts` reads it, and builds the same parts the same way
 //! (`AccountData::renamed`, `recrafted`, `relinked`, `related`, `reassigned`, `revised`,
 //! `arrived`): the tests compare every report with the one read from the rows.
@@ -64,14 +68,17 @@ pub(super) fn bring(
 ) -> Result<(), Error> {
     let (mut renamed, mut revisions, mut moved) = (Vec::new(), Vec::new(), Vec::new());
     let (mut links, mut interactions, mut relationships) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut created_tenures, mut updated_tenures, mut updated_posts) =
+    let (mut created_tenures, mut updated_tenures) = (Vec::new(), Vec::new());
+    let (mut created_posts, mut updated_posts, mut updated_organizations) =
         (Vec::new(), Vec::new(), Vec::new());
     for change in changes {
         match change {
             (Entity::Person, Operation::Update, id) => renamed.push(id),
             (Entity::Tenure, Operation::Create, id) => created_tenures.push(id),
             (Entity::Tenure, Operation::Update, id) => updated_tenures.push(id),
+            (Entity::Post, Operation::Create, id) => created_posts.push(id),
             (Entity::Post, Operation::Update, id) => updated_posts.push(id),
+            (Entity::Organization, Operation::Update, id) => updated_organizations.push(id),
             (Entity::CraftingRevision, Operation::Create, id) => revisions.push(id),
             (Entity::Coverage, _, id) => links.push(id),
             (Entity::Interaction, Operation::Create, id) => interactions.push(id),
@@ -83,6 +90,10 @@ pub(super) fn bring(
     moved.extend(elsewhere.into_iter().map(|id| (Entity::Tenure, Operation::Update, id)));
     let elsewhere = in_place::revise(conn, tenant, kept, &updated_posts, now)?;
     moved.extend(elsewhere.into_iter().map(|id| (Entity::Post, Operation::Update, id)));
+    let elsewhere = in_place::reorganize(conn, tenant, &mut kept.accounts, &updated_organizations)?;
+    moved.extend(elsewhere.into_iter().map(|id| (Entity::Organization, Operation::Update, id)));
+    let elsewhere = arrivals::establish(conn, tenant, &mut kept.accounts, &created_posts, now)?;
+    moved.extend(elsewhere.into_iter().map(|id| (Entity::Post, Operation::Create, id)));
     let (arriving, elsewhere) =
         arrivals::arriving(conn, tenant, &kept.accounts, &created_tenures, now)?;
     moved.extend(elsewhere.into_iter().map(|id| (Entity::Tenure, Operation::Create, id)));

@@ -1,8 +1,9 @@
-//! New holders: a tenure created on a post a kept account holds, current today, of a person
-//! no kept account has read — a CRM's new contact in a known post, the most common write that
-//! grows an account. The holder is added (`AccountData::arrived`, with where a newcomer came
-//! from), and their crafting, links and relationships are brought in by the patches that bring
-//! those of the people a change reaches (`patches::bring`).
+//! Rows new to a kept account, the writes that grow it: a post created in one of its
+//! organizations, existing today (`establish`); a tenure created on a post it holds, current
+//! today, of a person no kept account has read — a CRM's new contact in a known post. The
+//! holder is added (`AccountData::arrived`, with where a newcomer came from), and their
+//! crafting, links and relationships are brought in by the patches that bring those of the
+//! people a change reaches (`patches::bring`).
 //!
 //! Any other new tenure reaches what `footprint::reach` finds: one of a person some kept
 //! account has read (who moved within or between accounts, was covered, or is at a
@@ -15,12 +16,43 @@ use chrono::NaiveDateTime;
 use uuid::Uuid;
 
 use super::{distinct, patch};
+use crate::domain::account::AccountPost;
 use crate::domain::tenant::TenantId;
 use crate::error::Error;
-use crate::store::accounts::Careers;
+use crate::store::accounts::{self, Careers, PostsOf};
 use crate::store::kept_accounts::Accounts;
 use crate::store::tenures::{self, Tenure};
 use crate::store::{chunked, persons, DbConn};
+
+/// Adds these created posts, where each exists today, to the kept accounts holding their
+/// organizations (`AccountData::established`); returns the others.
+pub(super) fn establish(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &mut Accounts,
+    created: &[Uuid],
+    now: NaiveDateTime,
+) -> Result<Vec<Uuid>, Error> {
+    if created.is_empty() || accounts.is_empty() {
+        return Ok(created.to_vec());
+    }
+    let today = now.date();
+    let found =
+        chunked(created, |ids| accounts::account_posts(conn, tenant, PostsOf::Listed(ids), today))?;
+    let mut by_account = Vec::new();
+    let mut taken: HashSet<Uuid> = HashSet::new();
+    for (root, (account, _)) in accounts.iter() {
+        let organizations: HashSet<Uuid> = account.organizations.iter().map(|o| o.id).collect();
+        let theirs: Vec<AccountPost> =
+            found.iter().filter(|p| organizations.contains(&p.organization_id)).cloned().collect();
+        if !theirs.is_empty() {
+            taken.extend(theirs.iter().map(|p| p.id));
+            by_account.push((*root, theirs));
+        }
+    }
+    patch(accounts, by_account, |account, posts| account.established(&posts));
+    Ok(created.iter().copied().filter(|id| !taken.contains(id)).collect())
+}
 
 /// Of these created tenures, those kept accounts can take in as new holders (as they are
 /// now), and the ids of the others.

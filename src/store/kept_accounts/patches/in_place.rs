@@ -1,6 +1,7 @@
 //! Updates that leave a row where a kept account read it: a tenure held by the same person on
 //! the same post over the same period (`reassign`), a post in the same organization existing
-//! the same day (`revise`). They are what a CRM syncs about an account all day, and change
+//! the same day (`revise`), an organization under the same parent and of the same kind
+//! (`reorganize`). They are what a CRM syncs about an account all day, and change
 //! only fields the account copies from the row; the accounts holding the row are patched.
 //! An update that moves a row is returned, to reach what `footprint::reach` finds.
 //!
@@ -19,6 +20,7 @@ use crate::domain::tenant::TenantId;
 use crate::error::Error;
 use crate::store::accounts::{self, PostsOf};
 use crate::store::kept_accounts::{Accounts, Kept};
+use crate::store::organizations::{self, Organization};
 use crate::store::tenures::{self, Tenure};
 use crate::store::{chunked, DbConn};
 
@@ -98,6 +100,38 @@ pub(super) fn revise(
     }
     patch(&mut kept.accounts, by_account, |account, now_are| account.revised(&now_are));
     refacet(conn, tenant, kept, &holders_by_account, holders, now)?;
+    Ok(updated.into_iter().filter(|id| !in_place.contains(id)).collect())
+}
+
+/// Brings the kept accounts holding these updated organizations to them, where each is still
+/// in its place (the same parent, the same kind) — its name or profile changed
+/// (`AccountData::reorganized`) — and returns the others: those moved, made another kind, or
+/// in no kept account.
+pub(super) fn reorganize(
+    conn: &mut DbConn,
+    tenant: TenantId,
+    accounts: &mut Accounts,
+    updated: &[Uuid],
+) -> Result<Vec<Uuid>, Error> {
+    let updated: HashSet<Uuid> = updated.iter().copied().collect();
+    let held = accounts.values().flat_map(|(account, _)| account.organizations.iter());
+    let held = distinct(held.map(|o| o.id).filter(|id| updated.contains(id)));
+    let now: HashMap<Uuid, Organization> =
+        chunked(&held, |ids| organizations::find_many(conn, tenant, ids))?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+    let in_place_now = |kept: &Organization| {
+        now.get(&kept.id).filter(|n| n.parent_id == kept.parent_id && n.kind == kept.kind)
+    };
+    let mut in_place: HashSet<Uuid> = HashSet::new();
+    for (account, _) in accounts.values() {
+        in_place.extend(account.organizations.iter().filter_map(in_place_now).map(|o| o.id));
+    }
+    let by_account = holding(accounts, &in_place, |account, id| {
+        account.organizations.iter().find(|o| o.id == id).and_then(in_place_now).cloned()
+    });
+    patch(accounts, by_account, |account, now_are| account.reorganized(&now_are));
     Ok(updated.into_iter().filter(|id| !in_place.contains(id)).collect())
 }
 
