@@ -97,6 +97,12 @@ impl AccountData {
             + self.footprint.bytes()
     }
 
+    /// The people whose coverage links it reads: its stakeholders, and those who left it.
+    pub(in crate::store) fn people(&self) -> HashSet<Uuid> {
+        let holders = self.account.posts.iter().flat_map(|p| &p.holders).map(|h| h.person_id);
+        holders.chain(self.account.departures.iter().map(|d| d.person_id)).collect()
+    }
+
     pub fn stakeholders(&self) -> Vec<Uuid> {
         let mut ids: Vec<Uuid> = self.tenures.iter().map(|t| t.person_id).collect();
         ids.sort();

@@ -8,8 +8,9 @@
 //! - it is brought to every change since: a request that finds the head moved reads the
 //!   changes since, and each account they reach (`footprint::reach`: a row it was read from
 //!   changed, or a row landing in it) is patched where they move one part of it (a name, a
-//!   holder's crafting or buying roles, a post's title, reporting line or headcount, a new
-//!   holder, the links or relationships of the people at a change's ends) and let go where they move more (`patches`). A CRM sync writing
+//!   holder's crafting or buying roles, a post's title, reporting line or headcount, an
+//!   organization's name or profile, a new post or holder, the links or relationships of the
+//!   people at a change's ends) and let go where they move more (`patches`). A CRM sync writing
 //!   elsewhere in the tenant costs the other accounts nothing. Everything is read again past
 //!   `CATCH_UP_MAX` changes, or when the feed was pruned past the kept number;
 //! - the day is the same and no crafting revision read ahead of its effect has come into

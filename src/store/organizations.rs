@@ -163,11 +163,17 @@ fn parent_of(conn: &mut DbConn, tenant: TenantId, id: Uuid) -> Result<Option<Uui
     parse_optional_id(parent.flatten().as_deref())
 }
 
-/// Takes the tenant's row lock (a no-op update): PostgreSQL holds it until commit.
+/// Takes the tenant's row lock, which PostgreSQL holds until commit (`FOR UPDATE`: no new
+/// row version, as an update would write). SQLite has one writer at a time already: a write
+/// transaction begins `IMMEDIATE`.
 pub fn lock_tenant(conn: &mut DbConn, tenant: TenantId) -> Result<(), Error> {
-    diesel::update(tenants::table.filter(tenants::id.eq(tenant)))
-        .set(tenants::name.eq(tenants::name))
-        .execute(conn)?;
+    if let DbConn::Pg(pg) = conn {
+        tenants::table
+            .filter(tenants::id.eq(tenant.to_string()))
+            .select(tenants::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
     Ok(())
 }
 

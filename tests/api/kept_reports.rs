@@ -16,7 +16,7 @@ on_both_backends!(
     a_kept_account_is_read_again_when_a_revision_recorded_ahead_takes_effect,
     suggestions_share_the_kept_account_and_see_a_new_holder_at_once,
     suggestions_keep_the_crafted_facets_until_a_post_revision_recorded_ahead_takes_effect,
-    suggestions_after_a_stakeholders_crafting_roles_and_post_are_the_rows_with_the_account_kept,
+    suggestions_with_the_account_kept_are_the_rows_after_crafting_roles_newcomers_and_posts,
 );
 
 /// The report without the request's moment, its floats to 1e-9 (derived strengths decay
@@ -293,7 +293,7 @@ fn alignments(body: &Value, person: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn suggestions_after_a_stakeholders_crafting_roles_and_post_are_the_rows_with_the_account_kept(
+async fn suggestions_with_the_account_kept_are_the_rows_after_crafting_roles_newcomers_and_posts(
     app: &TestApp,
 ) {
     let s = story(app).await;
@@ -626,7 +626,8 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     after(app, "a tenure yet to come", &accounts, &[true, false, false]).await;
     app.create(
         "/v1/tenures",
-        json!({"person_id": s.ivo, "post_id": ceo_post, "started_on": crate::coverage::days_ago(1)}),
+        json!({"person_id": s.ivo, "post_id": ceo_post,
+               "started_on": crate::coverage::days_ago(1)}),
     )
     .await;
     after(app, "a stakeholder's second post", &accounts, &[true, false, false]).await;
@@ -679,11 +680,27 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     let renamed = json!({"name": "Globex R&D"});
     assert_eq!(app.patch(&format!("/v1/organizations/{unit}"), renamed).await.status, 200);
     after(app, "a unit renamed", &accounts, &[false, false, false]).await;
+    let kind = json!({"kind": "partner"});
+    assert_eq!(app.patch(&format!("/v1/organizations/{unit}"), kind).await.status, 200);
+    after(app, "a unit made a partner", &accounts, &[false, true, false]).await;
+    let kind = json!({"kind": "client"});
+    assert_eq!(app.patch(&format!("/v1/organizations/{unit}"), kind).await.status, 200);
+    after(app, "a unit made a client again", &accounts, &[false, true, false]).await;
     let profile = json!({"name": "Acme Group", "profile": {"region": "nordics", "tags": ["iso"]}});
     assert_eq!(app.patch(&format!("/v1/organizations/{}", s.acme), profile).await.status, 200);
     after(app, "an account renamed", &accounts, &[false, false, false]).await;
     let lab = app.create("/v1/posts", json!({"organization_id": unit, "title": "Lab lead"})).await;
     after(app, "a post", &accounts, &[false, false, false]).await;
+    // A person, a post for her and her tenure, written at once: all taken in.
+    let kim = app.create("/v1/persons", json!({"display_name": "Kim"})).await;
+    let desk = json!({"organization_id": unit, "title": "Lab assistant"});
+    let desk = app.create("/v1/posts", desk).await;
+    app.create(
+        "/v1/tenures",
+        json!({"person_id": kim, "post_id": desk, "started_on": "2024-06-01"}),
+    )
+    .await;
+    after(app, "a person, a post and her tenure at once", &accounts, &[false, false, false]).await;
     app.create(
         "/v1/tenures",
         json!({"person_id": zed, "post_id": lab, "started_on": "2024-01-01"}),

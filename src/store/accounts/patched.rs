@@ -101,7 +101,11 @@ impl AccountData {
         let mut data = self.clone();
         for organization in data.organizations.iter_mut().chain([&mut data.root]) {
             if let Some(now) = organizations.get(&organization.id) {
+                // The root is read with its external ids (`organizations::find`), the others
+                // without, as `now` is.
+                let external_refs = organization.external_refs.take();
                 organization.clone_from(now);
+                organization.external_refs = external_refs;
             }
         }
         data
@@ -166,12 +170,6 @@ impl AccountData {
         data.tenures.sort_by_key(|t| (t.period.started_on, t.id));
         data.footprint = Arc::new(footprint);
         data
-    }
-
-    /// The people whose coverage links it reads: its stakeholders, and those who left it.
-    pub(in crate::store) fn people(&self) -> HashSet<Uuid> {
-        let holders = self.account.posts.iter().flat_map(|p| &p.holders).map(|h| h.person_id);
-        holders.chain(self.account.departures.iter().map(|d| d.person_id)).collect()
     }
 
     /// The account with the coverage links of these of its people as they are now, read at

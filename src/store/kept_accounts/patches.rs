@@ -10,24 +10,24 @@
 //!   links of the people at its ends (`relink`).
 //! - A relationship (created, changed or deleted) changes at most the relationships of the
 //!   stakeholders at its ends (`relate`).
-//! - A tenure's update that leaves it in its place (the same person, post and period) changes
-//!   at most its buying roles (`in_place::reassign`); a post's that leaves it in its place
-//!   (the same organization, existing today), at most its title, reporting line and headcount,
-//!   and its holders' facets (`in_place::revise`).
-//!   An organization's that leaves it in its place (the same parent and kind) changes at most
-//!   its name and profile (`in_place::reorganize`).
+//! - An update that leaves a row in its place changes at most what the account copies from
+//!   it (`in_place`): a tenure's (the same person, post and period) its buying roles, a
+//!   post's (the same organization, existing today) its title, reporting line and headcount
+//!   and its holders' facets, an organization's (the same parent and kind) its name and
+//!   profile.
 //! - A post created in one of the account's organizations, existing today, adds a post
 //!   (`arrivals::establish`). A tenure created on a post of the account, current today, of a
-//!   person no kept account has read adds a holder (`arrivals::arriving`), whose crafting,
+//!   person no kept account has read adds a holder (`arrivals::arrive`), whose crafting,
 //!   links and relationships are then brought in as those of the people the other changes
 //!   reach.
 //!
 //! Everything else that reaches an account (`footprint::reach`: another tenure created, a
 //! tenure, post or organization moved or deleted, an organization created, a person created
-//! or deleted, an interaction changed or deleted) has it let go. Each patch reads what it brings
-//! in as `accounts::read_accounts` reads it, and builds the same parts the same way
+//! or deleted, an interaction changed or deleted) has it let go. Each patch reads what it
+//! brings in as `accounts::read_accounts` reads it, and builds the same parts the same way
 //! (`AccountData::renamed`, `recrafted`, `relinked`, `related`, `reassigned`, `revised`,
-//! `arrived`): the tests compare every report with the one read from the rows.
+//! `reorganized`, `established`, `arrived`): the tests compare every report with the one read
+//! from the rows.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;

@@ -99,18 +99,17 @@ pub(super) fn arrive(
     arriving: Vec<Tenure>,
 ) -> Result<Vec<Tenure>, Error> {
     let mut by_account = Vec::new();
+    let mut taken: HashSet<Uuid> = HashSet::new();
     for (root, (account, _)) in accounts.iter() {
         let posts: HashSet<Uuid> = account.account.posts.iter().map(|p| p.id).collect();
         let theirs: Vec<Tenure> =
             arriving.iter().filter(|t| posts.contains(&t.post_id)).cloned().collect();
         if !theirs.is_empty() {
+            taken.extend(theirs.iter().map(|t| t.id));
             by_account.push((*root, theirs));
         }
     }
-    let arrived: Vec<Tenure> = arriving
-        .into_iter()
-        .filter(|t| by_account.iter().any(|(_, theirs)| theirs.iter().any(|a| a.id == t.id)))
-        .collect();
+    let arrived: Vec<Tenure> = arriving.into_iter().filter(|t| taken.contains(&t.id)).collect();
     if arrived.is_empty() {
         return Ok(arrived);
     }
