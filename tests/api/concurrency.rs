@@ -25,6 +25,7 @@ on_both_backends!(
     a_kill_after_the_commit_leaves_the_answer_and_a_resend_replays_it,
     two_instances_writing_one_row_at_once_keep_if_match_and_lose_nothing,
     concurrent_tenant_creates_of_one_name_make_one_tenant,
+    moves_at_once_that_together_would_close_a_cycle_make_one_200_and_one_422,
 );
 
 const WRITERS: usize = 8;
@@ -514,4 +515,65 @@ async fn concurrent_tenant_creates_of_one_name_make_one_tenant(app: &TestApp) {
     let found = app.db.read(|c| jobcraft::store::api_keys::find_tenant_by_name(c, "acme-sales"));
     let made = results.into_iter().find_map(Result::ok).unwrap();
     assert_eq!(found.unwrap().id, made.id);
+}
+
+/// Two moves that each pass the cycle check alone, and together close a cycle (A under B, B
+/// under A; a post reporting to another and the other to it): the tenant's lock serialises
+/// them, so one lands and the other is refused. Several pairs at once.
+async fn moves_at_once_that_together_would_close_a_cycle_make_one_200_and_one_422(app: &TestApp) {
+    const PAIRS: usize = WRITERS / 2;
+    let mut organizations = Vec::new();
+    let mut posts = Vec::new();
+    for i in 0..PAIRS {
+        let unit = |n| json!({"name": format!("Unit {i}{n}"), "kind": "client"});
+        let (a, b) = (
+            app.create("/v1/organizations", unit("a")).await,
+            app.create("/v1/organizations", unit("b")).await,
+        );
+        let post = |n| json!({"organization_id": a, "title": format!("Post {i}{n}")});
+        let (p, q) =
+            (app.create("/v1/posts", post("p")).await, app.create("/v1/posts", post("q")).await);
+        organizations.push((a, b));
+        posts.push((p, q));
+    }
+    let moves = organizations.iter().flat_map(|(a, b)| {
+        [
+            (format!("/v1/organizations/{a}"), json!({"parent_id": b})),
+            (format!("/v1/organizations/{b}"), json!({"parent_id": a})),
+        ]
+    });
+    let reporting = posts.iter().flat_map(|(p, q)| {
+        [
+            (format!("/v1/posts/{p}"), json!({"reports_to_post_id": q})),
+            (format!("/v1/posts/{q}"), json!({"reports_to_post_id": p})),
+        ]
+    });
+    let writes: Vec<(String, Value)> = moves.chain(reporting).collect();
+    let answers = join_all(writes.iter().map(|(path, body)| app.patch(path, body.clone()))).await;
+    for (pair, answers) in answers.chunks(2).enumerate() {
+        let mut got: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![200, 422],
+            "pair {pair}: {:?}",
+            answers.iter().map(|a| &a.body).collect::<Vec<_>>()
+        );
+    }
+    for (a, b) in &organizations {
+        let parent = |o: Value| o["parent_id"].clone();
+        let (pa, pb) = (
+            parent(app.get(&format!("/v1/organizations/{a}")).await.body),
+            parent(app.get(&format!("/v1/organizations/{b}")).await.body),
+        );
+        assert!(pa.is_null() || pb.is_null(), "{a} and {b} under each other");
+    }
+    for (p, q) in &posts {
+        let manager = |o: Value| o["reports_to_post_id"].clone();
+        let (mp, mq) = (
+            manager(app.get(&format!("/v1/posts/{p}")).await.body),
+            manager(app.get(&format!("/v1/posts/{q}")).await.body),
+        );
+        assert!(mp.is_null() || mq.is_null(), "{p} and {q} report to each other");
+    }
 }
