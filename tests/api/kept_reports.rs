@@ -17,6 +17,7 @@ on_both_backends!(
     suggestions_share_the_kept_account_and_see_a_new_holder_at_once,
     suggestions_keep_the_crafted_facets_until_a_post_revision_recorded_ahead_takes_effect,
     suggestions_with_the_account_kept_are_the_rows_after_crafting_roles_newcomers_and_posts,
+    an_account_inside_another_is_patched_with_it,
 );
 
 /// The report without the request's moment, its floats to 1e-9 (derived strengths decay
@@ -731,4 +732,39 @@ async fn a_write_has_only_the_accounts_it_reaches_read_again_and_each_report_is_
     assert_eq!(erased.status, 204, "{}", erased.body);
     after(app, "a stakeholder renamed, then erased", &accounts, &[true, false, false]).await;
     after(app, "nothing written", &accounts, &[false, false, false]).await;
+}
+
+/// An account held inside another (Acme Claims, a client under Acme): both kept, a write in the
+/// inner one patches both, and each report is the rows'.
+async fn an_account_inside_another_is_patched_with_it(app: &TestApp) {
+    let s = story(app).await;
+    let report = app.get(&format!("/v1/accounts/{}/coverage", s.acme)).await.body;
+    let posts = report["posts"].as_array().unwrap();
+    let claims_post = posts.iter().find(|p| p["title"] == "Claims Manager").unwrap();
+    let claims = claims_post["organization_id"].as_str().unwrap().to_owned();
+    let post = claims_post["post_id"].as_str().unwrap().to_owned();
+    let accounts = [("Acme", s.acme.as_str()), ("Acme Claims", claims.as_str())];
+    // Acme's report is kept already.
+    after(app, "first reports", &accounts, &[false, true]).await;
+    let retitled = json!({"title": "Head of Claims", "headcount": 2});
+    assert_eq!(app.patch(&format!("/v1/posts/{post}"), retitled).await.status, 200);
+    after(app, "a post retitled", &accounts, &[false, false]).await;
+    let lena = app.create("/v1/persons", json!({"display_name": "Lena"})).await;
+    app.create(
+        "/v1/tenures",
+        json!({"person_id": lena, "post_id": post, "started_on": crate::coverage::days_ago(5),
+               "buying_roles": ["user"]}),
+    )
+    .await;
+    after(app, "a new holder", &accounts, &[false, false]).await;
+    let renamed = json!({"name": "Acme Claims & Care"});
+    assert_eq!(app.patch(&format!("/v1/organizations/{claims}"), renamed).await.status, 200);
+    after(app, "the inner account renamed", &accounts, &[false, false]).await;
+    let desk = json!({"organization_id": claims, "title": "Adjuster"});
+    let desk = app.create("/v1/posts", desk).await;
+    after(app, "a post", &accounts, &[false, false]).await;
+    // Moved out of the inner account: both are read again.
+    let moved = json!({"organization_id": s.acme});
+    assert_eq!(app.patch(&format!("/v1/posts/{desk}"), moved).await.status, 200);
+    after(app, "a post moved out", &accounts, &[true, true]).await;
 }
