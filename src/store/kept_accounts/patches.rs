@@ -137,6 +137,10 @@ fn ends(
     }
     let mut people: HashSet<Uuid> =
         footprint::ends(conn, tenant, entity, changed)?.into_iter().collect();
+    // New interactions only: a changed or deleted one reaches the account.
+    if entity == Entity::Interaction {
+        return Ok(people);
+    }
     let changed: HashSet<Uuid> = changed.iter().copied().collect();
     for (account, _) in accounts.values() {
         match entity {
@@ -148,7 +152,6 @@ fn ends(
                 let had = account.relationships.iter().filter(|r| changed.contains(&r.id));
                 people.extend(had.flat_map(|r| [r.fields.from_person_id, r.fields.to_person_id]));
             }
-            // New interactions only: a changed or deleted one reaches the account.
             _ => {}
         }
     }
